@@ -1,0 +1,1 @@
+"""The Qt-free core: corpus reading, indexing, search, alignment, reuse, sessions and export."""

@@ -1,0 +1,148 @@
+"""Visible text of an HTML page, block by block, with character spans into the source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+_DROP = {"script", "style", "nav", "noscript", "template", "svg", "form", "iframe", "aside",
+         "footer", "button", "select", "object", "canvas", "head"}
+_BLOCK = {"p", "div", "section", "article", "main", "header", "h1", "h2", "h3", "h4", "h5",
+          "h6", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "table", "tr", "td",
+          "th", "figure", "figcaption", "address", "hr", "br", "body", "html", "caption"}
+_VOID = {"br", "hr", "img", "meta", "link", "input", "area", "base", "col", "embed", "source",
+         "track", "wbr", "param"}
+
+
+@dataclass(slots=True)
+class HtmlBlock:
+    """A run of visible text between block boundaries."""
+
+    text: str
+    start: int
+    end: int
+    heading: int = 0  # 1-6 for h1-h6
+
+
+@dataclass(slots=True)
+class HtmlDocument:
+    """What the page says about itself plus its visible blocks."""
+
+    title: str = ""
+    author: str = ""
+    published: str = ""
+    site: str = ""
+    blocks: list[HtmlBlock] = field(default_factory=list)
+
+
+class _Extractor(HTMLParser):
+    def __init__(self, source: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.doc = HtmlDocument()
+        self._line_starts = [0]
+        for i, ch in enumerate(source):
+            if ch == "\n":
+                self._line_starts.append(i + 1)
+        self._drop_depth = 0
+        self._drop_stack: list[str] = []
+        self._in_title = False
+        self._title_parts: list[str] = []
+        self._parts: list[str] = []
+        self._start: int | None = None
+        self._end = 0
+        self._heading = 0
+
+    def _offset(self) -> int:
+        line, col = self.getpos()
+        return self._line_starts[line - 1] + col
+
+    def _flush(self) -> None:
+        text = " ".join("".join(self._parts).split())
+        if text and self._start is not None:
+            self.doc.blocks.append(HtmlBlock(text, self._start, max(self._end, self._start + 1), self._heading))
+        self._parts = []
+        self._start = None
+        self._heading = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "meta":
+            self._meta(dict(attrs))
+            return
+        if tag == "title":
+            self._in_title = True
+            return
+        if tag in _DROP and tag not in _VOID:
+            self._drop_stack.append(tag)
+            return
+        if self._drop_stack:
+            return
+        if tag in _BLOCK:
+            self._flush()
+            if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                self._heading = int(tag[1])
+            if tag == "time" and not self.doc.published:
+                self.doc.published = dict(attrs).get("datetime") or ""
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "meta":
+            self._meta(dict(attrs))
+        elif tag in _BLOCK and not self._drop_stack:
+            self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+            return
+        if self._drop_stack:
+            if tag == self._drop_stack[-1]:
+                self._drop_stack.pop()
+            elif tag in self._drop_stack:
+                while self._drop_stack and self._drop_stack.pop() != tag:
+                    pass
+            return
+        if tag in _BLOCK:
+            self._end = self._offset() + len(tag) + 3
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self._title_parts.append(data)
+            return
+        if self._drop_stack or not data:
+            return
+        if self._start is None:
+            if not data.strip():
+                return
+            self._start = self._offset() + (len(data) - len(data.lstrip()))
+        self._parts.append(data)
+        self._end = self._offset() + len(data.rstrip()) if data.strip() else self._end
+
+    def _meta(self, attrs: dict[str, str | None]) -> None:
+        key = (attrs.get("name") or attrs.get("property") or attrs.get("itemprop") or "").lower()
+        value = (attrs.get("content") or "").strip()
+        if not value:
+            return
+        if key in ("author", "article:author", "dc.creator", "byl") and not self.doc.author:
+            self.doc.author = value.removeprefix("By ").strip()
+        elif key in ("article:published_time", "date", "pubdate", "dc.date", "datepublished",
+                     "publish-date", "og:published_time") and not self.doc.published:
+            self.doc.published = value
+        elif key in ("og:site_name", "application-name", "publisher") and not self.doc.site:
+            self.doc.site = value
+        elif key == "og:title" and not self.doc.title:
+            self.doc.title = value
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+        page_title = " ".join("".join(self._title_parts).split())
+        if page_title and not self.doc.title:
+            self.doc.title = page_title
+
+
+def extract_html(source: str) -> HtmlDocument:
+    """Parse ``source`` and return its metadata and visible text blocks."""
+    parser = _Extractor(source)
+    parser.feed(source)
+    parser.close()
+    return parser.doc

@@ -1,0 +1,332 @@
+"""Corpus files to :class:`Article` objects: decoding, paragraph splitting, scrape repair, roles."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.core.dates import parse_date
+from app.core.decode import DecodeError, decode_bytes
+from app.core.htmlextract import extract_html
+from app.core.model import Article, Paragraph, Skipped
+from app.core.roles import Block, PageMeta, classify
+from app.core.text import display_text, normalize
+
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
+MAX_FILE_BYTES = 64 * 1024 * 1024
+# A paragraph longer than this is cut into pieces so that one huge line cannot stall matching.
+MAX_PARAGRAPH_CHARS = 20_000
+
+_TERMINAL = tuple(".!?…:;\"'”’»)]*_")
+_DATE_PREFIX = re.compile(r"^\W*(date|published|posted|updated)?\W*\d{4}-\d\d-\d\d\W*", re.I)
+_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n(?:---|\.\.\.)\n", re.S)
+
+
+class ReadError(Exception):
+    """A corpus file that cannot be turned into an article; ``str(err)`` is the reason."""
+
+
+@dataclass(slots=True)
+class CorpusRead:
+    """Everything read from a corpus folder."""
+
+    root: str
+    articles: list[Article] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def article_id(path: Path, root: Path) -> str:
+    """The stable id of ``path``: its path relative to the corpus root, with forward slashes."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def iter_corpus_files(root: Path, skipped: list[Skipped] | None = None) -> Iterator[Path]:
+    """Yield the supported files below ``root`` in a stable order, never following link loops."""
+    root = Path(root)
+    seen_dirs: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            st = folder.stat()
+            key = (st.st_dev, st.st_ino)
+            if key in seen_dirs:
+                if skipped is not None:
+                    skipped.append(Skipped(str(folder), "symbolic link loop"))
+                continue
+            seen_dirs.add(key)
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            if skipped is not None:
+                skipped.append(Skipped(str(folder), f"cannot list folder: {exc.strerror or exc}"))
+            continue
+        subdirs = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                subdirs.append(Path(entry.path))
+            elif Path(entry.name).suffix.lower() in SUPPORTED_SUFFIXES:
+                yield Path(entry.path)
+        stack.extend(reversed(subdirs))
+
+
+def read_article(path: Path | str, root: Path | str | None = None) -> Article:
+    """Read and parse one file.
+
+    Raises:
+        ReadError: the file is missing, unreadable, binary, empty or too large.
+    """
+    path = Path(path)
+    root = Path(root) if root is not None else path.parent
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise ReadError("not a regular file")
+    if st.st_size == 0:
+        raise ReadError("empty file")
+    if st.st_size > MAX_FILE_BYTES:
+        raise ReadError(f"too large ({st.st_size // (1024 * 1024)} MB; limit {MAX_FILE_BYTES // (1024 * 1024)} MB)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from exc
+    return parse_bytes(data, path=path, root=root, size=st.st_size, mtime_ns=st.st_mtime_ns)
+
+
+def parse_bytes(data: bytes, *, path: Path, root: Path, size: int = 0, mtime_ns: int = 0) -> Article:
+    """Parse raw file bytes into an :class:`Article` (no file system access)."""
+    try:
+        text, encoding = decode_bytes(data)
+    except DecodeError as exc:
+        raise ReadError(str(exc)) from exc
+    if not text.strip():
+        raise ReadError("no text (only whitespace)")
+    if path.suffix.lower() in HTML_SUFFIXES:
+        blocks, meta = _html_blocks(text)
+    else:
+        blocks, meta = _text_blocks(text)
+    blocks = [b for b in _split_huge(blocks) if b.text]
+    if not blocks:
+        raise ReadError("no visible text")
+    stem = path.stem
+    classified = classify(blocks, meta, fallback_title=_fallback_title(blocks, stem))
+    paragraphs = [
+        Paragraph(index=i, text=b.text, norm=normalize(b.raw if b.raw else b.text), start=b.start,
+                  end=b.end, role=role)
+        for i, (b, role) in enumerate(zip(blocks, classified.roles, strict=True))
+    ]
+    source = classified.source
+    if not source:
+        rel_parent = path.parent.resolve()
+        try:
+            rel = rel_parent.relative_to(Path(root).resolve())
+            source = rel.parts[0] if rel.parts else ""
+        except ValueError:
+            source = ""
+    return Article(
+        id=article_id(path, Path(root)),
+        path=str(path.resolve()),
+        title=classified.title,
+        source=source,
+        author=classified.author,
+        date=classified.date,
+        paragraphs=paragraphs,
+        text=text,
+        encoding=encoding,
+        content_hash=hashlib.sha1(data).hexdigest(),
+        size=size or len(data),
+        mtime_ns=mtime_ns,
+    )
+
+
+def read_corpus(root: Path | str, progress: Callable[[int, int], bool | None] | None = None) -> CorpusRead:
+    """Read every supported file below ``root``; unreadable ones are listed in ``skipped``.
+
+    ``progress(done, total)`` is called after each file; returning ``False`` stops early.
+    """
+    root = Path(root)
+    result = CorpusRead(root=str(root))
+    files = list(iter_corpus_files(root, result.skipped))
+    for n, path in enumerate(files, 1):
+        try:
+            result.articles.append(read_article(path, root))
+        except ReadError as exc:
+            result.skipped.append(Skipped(article_id(path, root), str(exc)))
+        if progress is not None and progress(n, len(files)) is False:
+            break
+    return result
+
+
+# ---------------------------------------------------------------- plain text and markdown
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    pos = 0
+    for line in text.split("\n"):
+        yield pos, line
+        pos += len(line) + 1
+
+
+def _text_blocks(text: str) -> tuple[list[Block], PageMeta]:
+    meta = PageMeta()
+    body_start = 0
+    fm = _FRONT_MATTER.match(text)
+    if fm:
+        meta = _front_matter(fm.group(1))
+        body_start = fm.end()
+    # Group non-blank lines into raw blocks.
+    raw: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] = []
+    for pos, line in _lines(text):
+        if pos < body_start:
+            continue
+        if line.strip():
+            current.append((pos, line))
+        elif current:
+            raw.append(current)
+            current = []
+    if current:
+        raw.append(current)
+    pieces: list[tuple[int, int, str]] = []
+    for group in raw:
+        for part in _split_block(group):
+            start = part[0][0] + (len(part[0][1]) - len(part[0][1].lstrip()))
+            end = part[-1][0] + len(part[-1][1].rstrip())
+            pieces.append((start, end, text[start:end]))
+    blocks = [
+        Block(raw=chunk, text=display_text(chunk), start=s, end=e, heading=_heading_level(chunk))
+        for s, e, chunk in pieces
+    ]
+    return _repair(blocks, text), meta
+
+
+def _heading_level(chunk: str) -> int:
+    m = re.match(r"\s{0,3}(#{1,6})\s", chunk)
+    return len(m.group(1)) if m else 0
+
+
+def _split_block(group: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    """One block of consecutive lines → paragraphs.
+
+    Hard-wrapped prose (lines of similar moderate length) stays one paragraph; a block of long
+    lines or of short unrelated lines (menus, one paragraph per line) is split line by line.
+    Markdown hard breaks (two trailing spaces) and lines cut mid-sentence always join.
+    """
+    if len(group) == 1:
+        return [group]
+    lengths = [len(line.strip()) for _, line in group]
+    wrapped = max(lengths) <= 100 and sum(1 for n in lengths[:-1] if n >= 45) >= max(1, (len(group) - 1) * 0.7)
+    if wrapped:
+        return [group]
+    parts: list[list[tuple[int, str]]] = [[group[0]]]
+    for pos, line in group[1:]:
+        prev = parts[-1][-1][1]
+        stripped = line.lstrip()
+        joins = prev.endswith("  ") or (
+            not prev.rstrip().endswith(_TERMINAL) and stripped[:1].islower()
+        ) or (prev.rstrip().endswith((",", "-", "–")) and not stripped.startswith(("-", "*", "+")))
+        if joins:
+            parts[-1].append((pos, line))
+        else:
+            parts.append([(pos, line)])
+    return parts
+
+
+def _repair(blocks: list[Block], text: str) -> list[Block]:
+    """Join paragraphs that a scraper broke mid-sentence (no end punctuation, next starts lowercase)."""
+    out: list[Block] = []
+    for b in blocks:
+        if out and _broken(out[-1], b):
+            prev = out[-1]
+            chunk = text[prev.start:b.end]
+            out[-1] = Block(raw=chunk, text=f"{prev.text} {b.text}", start=prev.start, end=b.end,
+                            heading=prev.heading)
+        else:
+            out.append(b)
+    return out
+
+
+def _broken(prev: Block, nxt: Block) -> bool:
+    if prev.heading or nxt.heading or not prev.text or not nxt.text:
+        return False
+    first = nxt.text.lstrip("*_\"'“‘([ ")[:1]
+    return first.islower() and not prev.text.rstrip().endswith(_TERMINAL)
+
+
+def _front_matter(block: str) -> PageMeta:
+    meta = PageMeta()
+    for line in block.splitlines():
+        key, _, value = line.partition(":")
+        key, value = key.strip().lower(), value.strip().strip("'\"")
+        if not value:
+            continue
+        if key == "title":
+            meta.title = value
+        elif key in ("author", "authors", "byline"):
+            meta.author = value
+        elif key in ("source", "publisher", "site", "outlet"):
+            meta.source = value
+        elif key in ("date", "published", "pubdate", "published_at"):
+            meta.date = parse_date(value)
+    return meta
+
+
+def _split_huge(blocks: list[Block]) -> Iterator[Block]:
+    for b in blocks:
+        if len(b.text) <= MAX_PARAGRAPH_CHARS or b.raw != b.text:
+            yield b
+            continue
+        # Cut at sentence ends where possible; offsets stay exact because raw == text here.
+        pos = 0
+        while pos < len(b.text):
+            end = min(len(b.text), pos + MAX_PARAGRAPH_CHARS)
+            if end < len(b.text):
+                cut = b.text.rfind(". ", pos, end)
+                end = cut + 1 if cut > pos else end
+            piece = b.text[pos:end]
+            lead = len(piece) - len(piece.lstrip())
+            piece = piece.strip()
+            if piece:
+                yield Block(raw=piece, text=piece, start=b.start + pos + lead,
+                            end=b.start + pos + lead + len(piece))
+            pos = end
+
+
+def _fallback_title(blocks: list[Block], stem: str) -> str:
+    for b in blocks[:10]:
+        text = _DATE_PREFIX.sub("", b.text)
+        words = text.split()
+        if len(words) >= 6:
+            first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+            words = first.split()
+            return " ".join(words[:14]) + ("…" if len(words) > 14 else "")
+    return stem
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def _html_blocks(text: str) -> tuple[list[Block], PageMeta]:
+    doc = extract_html(text)
+    meta = PageMeta(title=doc.title, author=doc.author, source=doc.site,
+                    date=parse_date(doc.published) if doc.published else None)
+    blocks = [Block(raw=b.text, text=b.text, start=b.start, end=b.end, heading=b.heading) for b in doc.blocks]
+    return _repair(blocks, text), meta

@@ -1,0 +1,231 @@
+"""Tell an article's title, byline and page chrome from its body, and read its metadata."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from app.core.dates import find_date
+from app.core.model import Role
+
+_I = re.IGNORECASE
+
+# Whole-paragraph navigation labels, counters and widgets.
+_CHROME_EXACT = re.compile(
+    r"^(connect with us|latest( news| posts| stories)?|news|staff picks|trending( now)?|"
+    r"popular( posts)?|most (read|popular|viewed)|related( posts| articles| stories| content)?|"
+    r"recommended( for you)?|read (more|next|also)|continue reading|more (from|stories|news).{0,40}|"
+    r"advertisements?|sponsored( content)?|comments?|leave a (comment|reply)|share( this( article| story)?)?|"
+    r"tweet|email|print|subscribe|unsubscribe|notify of|guest|report|what do you think\??|"
+    r"inline feedbacks|view all comments|load more|show more|menu|search|home|log ?in|sign ?in|"
+    r"register|skip to (main )?content|back to top|tags?:?.*|categor(y|ies):?.*|filed under:?.*|"
+    r"share on \w+|follow us( on \w+)?|newsletter|quick donate|donate|top stories|editor'?s picks|"
+    r"you may (also )?like|don't miss|watch|listen|video|photos?|gallery|"
+    r"(published|updated|posted)( on)?)$",
+    _I,
+)
+_COUNTER = re.compile(r"^[\d.,\s]*\d[\d.,\s]*(k\s+)?(views?|comments?|shares?|likes?|reads?|replies)$", _I)
+# Prompts that mark a short paragraph as site furniture wherever it stands.
+_PROMPT = re.compile(
+    r"\b(subscribe|newsletter|donat(e|ion|ions)|paypal|patreon|follow us|click here|sign up|"
+    r"join (us|our)|become a (member|patron|subscriber)|share (this|on)|facebook page|"
+    r"youtube channel|telegram channel|support (us|our)|cookies?|privacy policy|terms of (use|service)|"
+    r"all rights reserved|read more|like us on|comment on .{0,60}(facebook|twitter)|"
+    r"translate website|drop down menu|daily newsletter|visit and follow)\b",
+    _I,
+)
+# Disclaimers and rights notices, recognised at any length.
+_DISCLAIMER = re.compile(
+    r"(^\W*disclaimer\b|the (statements|views|opinions)[^.]{0,80}expressed|"
+    r"do(es)? not necessarily (represent|reflect)|copyright\s*©|©|all rights reserved|"
+    r"copyrighted material|\"?fair use\"?|grants permission to (cross-post|republish|repost)|"
+    r"for media inquiries|the original source of this article|"
+    r"does not give (financial|investment|medical) advice)",
+    _I,
+)
+_CREDIT = re.compile(r"^\W*((featured |header |top )?(image|photo|picture|illustration)s?( credit)?s?\s*(is |are )?(:|from|by|source|courtesy)|via \S+(\s\S+)?\W*$)", _I)
+_BYLINE = re.compile(r"^\W*(by|written by|posted by|articles? by|author|authors|reporter|words by)\s*:?\s+(?P<name>.{2,80})$", _I)
+_META_LINE = re.compile(
+    r"^\W*(region|theme|themes|topics?|in-depth report|tags|section|category|categories|source|"
+    r"published|updated|posted|date|filed|dateline|reading time)\b\s*:?", _I,
+)
+_NAME = re.compile(r"^(?:[A-Z][\w'’\-]+\.?|[A-Z]\.)(?:\s+(?:[A-Z][\w'’\-]+\.?|[A-Z]\.|(?:de|van|von|der|da|di|le|la|bin|al)\b)){1,4}$")
+_BIO = re.compile(r"^(?P<name>(?:[A-Z][\w'’\-]+\.?\s+){1,3}[A-Z][\w'’\-]+) is (an?|the) [^.]{0,60}\b(editor|writer|journalist|author|correspondent|analyst|columnist|professor|fellow|researcher|reporter|director|contributor)\b", re.UNICODE)
+_TERMINAL = tuple(".!?…:;\"'”’»)]")
+_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+@dataclass(slots=True)
+class Block:
+    """A paragraph candidate before roles are known."""
+
+    raw: str
+    text: str  # display text
+    start: int
+    end: int
+    heading: int = 0
+
+
+@dataclass(slots=True)
+class PageMeta:
+    """Metadata stated by the file itself (front matter, HTML meta tags)."""
+
+    title: str = ""
+    author: str = ""
+    source: str = ""
+    date: date | None = None
+
+
+@dataclass(slots=True)
+class Classified:
+    """Roles for each block plus the metadata read from them."""
+
+    roles: list[Role]
+    title: str
+    author: str
+    source: str
+    date: date | None
+
+
+def _nwords(text: str) -> int:
+    return len(text.split())
+
+
+def is_sentence(text: str) -> bool:
+    """True when ``text`` reads as prose: ends with terminal punctuation and has several words."""
+    return _nwords(text) >= 6 and text.rstrip().endswith(_TERMINAL)
+
+
+def _is_headline(text: str) -> bool:
+    n = _nwords(text)
+    return 3 <= n <= 25 and not text.rstrip().endswith((".", ",", ";", ":")) and len(_LETTERS.findall(text)) >= 8
+
+
+def is_chrome(text: str) -> bool:
+    """True for navigation, prompts, counters, credits and disclaimers, judged on the text alone."""
+    stripped = text.strip().strip("*_#>|[]() ")
+    if len(_LETTERS.findall(stripped)) < 3:
+        return True
+    n = _nwords(stripped)
+    if _CHROME_EXACT.match(stripped) or _COUNTER.match(stripped):
+        return True
+    if n <= 40 and (_PROMPT.search(stripped) or _CREDIT.match(stripped)):
+        return True
+    if n <= 150 and _DISCLAIMER.search(stripped):
+        return True
+    # A lone word is a label, not content (subheadings of several words stay body).
+    return n == 1 and not stripped.endswith((".", "!", "?"))
+
+
+def classify(blocks: list[Block], meta: PageMeta, *, fallback_title: str = "") -> Classified:
+    """Assign a :class:`Role` to every block and read title, author, source and date."""
+    n = len(blocks)
+    roles = [Role.BODY] * n
+    title, author, source, when = meta.title, meta.author, meta.source, meta.date
+    for i, b in enumerate(blocks):
+        if is_chrome(b.text):
+            roles[i] = Role.CHROME
+
+    title_idx = _find_title(blocks, roles, meta.title)
+    if title_idx is not None:
+        roles[title_idx] = Role.TITLE
+        title = title or blocks[title_idx].text.strip("*_# ")
+
+    # The header zone: from the top to the first prose paragraph after the title.
+    first_prose = next((i for i in range(n) if roles[i] is Role.BODY and is_sentence(blocks[i].text)
+                        and (title_idx is None or i > title_idx)), n)
+    header_end = first_prose
+    for i in range(n):
+        text = blocks[i].text.strip()
+        in_header = i < header_end + 2 and i < 40
+        if roles[i] is Role.TITLE:
+            continue
+        m = _BYLINE.match(text)
+        if m and _nwords(text) <= (14 if in_header else 8):
+            roles[i] = Role.BYLINE
+            author = author or _clean_name(m.group("name"))
+            continue
+        if in_header and _nwords(text) <= 16:
+            found = find_date(text)
+            if found or _META_LINE.match(text):
+                roles[i] = Role.BYLINE
+                if found:
+                    when = when or found[0]
+                    lead = text[: found[1]].strip(" ,|-–—·").strip()
+                    if lead and _nwords(lead) <= 5 and not source and not _META_LINE.match(lead):
+                        source = re.sub(r"[\[\]()#*]", "", lead).strip()
+                continue
+            if (roles[i] is Role.BODY and title_idx is not None and title_idx < i <= title_idx + 3
+                    and _NAME.match(text) and len(text) <= 40):
+                roles[i] = Role.BYLINE
+                author = author or text
+                continue
+        if i < (title_idx or 0) and roles[i] is Role.BODY and not is_sentence(text):
+            roles[i] = Role.CHROME  # navigation above the headline
+
+    _mark_teasers(blocks, roles)
+
+    if when is None:
+        # Some scrapes put the date in front of the first paragraph (" date 2021-06-20 The ...").
+        head = " ".join(b.text for b in blocks[:3])[:200]
+        found = find_date(head)
+        if found and found[1] < 40:
+            when = found[0]
+    if not author:
+        for i in range(n - 1, max(-1, n - 8), -1):
+            m = _BIO.match(blocks[i].text.strip())
+            if m:
+                author = m.group("name").strip()
+                roles[i] = Role.BYLINE
+                break
+    if not title:
+        title = fallback_title
+    return Classified(roles, title, author, source, when)
+
+
+def _find_title(blocks: list[Block], roles: list[Role], stated: str) -> int | None:
+    if stated:
+        want = stated.casefold().strip()
+        for i, b in enumerate(blocks[:40]):
+            text = b.text.casefold().strip("*_# ")
+            if text and (text == want or (len(text) > 10 and (text in want or want in text))):
+                return i
+    for i, b in enumerate(blocks[:15]):
+        if b.heading in (1, 2) and roles[i] is Role.BODY and _nwords(b.text) >= 2:
+            return i
+    for i, b in enumerate(blocks[:15]):
+        if roles[i] is not Role.BODY:
+            continue
+        if is_sentence(b.text) and _nwords(b.text) > 25:
+            return None  # prose before any headline: the page has no title line
+        if _is_headline(b.text) and not find_date(b.text) and not _BYLINE.match(b.text):
+            return i
+    return None
+
+
+def _mark_teasers(blocks: list[Block], roles: list[Role]) -> None:
+    """Headlines after the article's last prose paragraph, or after a 'Latest'-style label, are links."""
+    body = [i for i, r in enumerate(roles) if r is Role.BODY and is_sentence(blocks[i].text)]
+    if not body:
+        return
+    last = body[-1]
+    for i in range(last + 1, len(blocks)):
+        if roles[i] is Role.BODY and not is_sentence(blocks[i].text):
+            roles[i] = Role.CHROME
+    for i in range(1, len(blocks)):
+        if (roles[i] is Role.BODY and roles[i - 1] is Role.CHROME and _is_headline(blocks[i].text)
+                and _CHROME_EXACT.match(blocks[i - 1].text.strip())
+                and re.match(r"^(latest|related|trending|read (more|next|also)|more from|popular|recommended|top stories)", blocks[i - 1].text.strip(), _I)):
+            roles[i] = Role.CHROME
+            # the teaser's own byline (a name, then "Published on")
+            for j in range(i + 1, min(i + 4, len(blocks))):
+                if roles[j] is Role.BODY and _NAME.match(blocks[j].text.strip()):
+                    roles[j] = Role.CHROME
+
+
+def _clean_name(name: str) -> str:
+    name = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", name)
+    name = re.sub(r"[*_#]", "", name)
+    name = re.split(r"\s+[|·•]\s+|,\s*(?=\d)", name)[0]
+    return " ".join(name.split()).strip(" ,")

@@ -1,0 +1,79 @@
+"""Text normalisation shared by the reader, the index and the aligner."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Folding table: typographic variants that republishing sites swap freely.
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"', "\u2039": "'", "\u203a": "'",
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2015": "-", "\u2212": "-", "\u00ad": None, "\u200b": None, "\u200c": None,
+        "\u200d": None, "\ufeff": None, "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+        "\u2026": "...",
+    }
+)
+
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)")
+_MD_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_MD_EMPH = re.compile(r"(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1")
+_MD_CODE = re.compile(r"`([^`]*)`")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
+_MD_QUOTE = re.compile(r"^\s{0,3}>\s?", re.MULTILINE)
+_MD_BULLET = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s+", re.MULTILINE)
+_WS = re.compile(r"\s+")
+_DASH_SPACING = re.compile(r"\s*-\s*-\s*|\s+-\s+")
+
+# Word tokens for matching: letters/digits runs, keeping inner apostrophes and hyphens.
+WORD_RE = re.compile(r"\w+(?:['\-]\w+)*", re.UNICODE)
+
+
+def strip_markdown(text: str) -> str:
+    """Return ``text`` with inline markdown markup removed (links keep their label)."""
+    text = _MD_IMAGE.sub(r"\1", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_REF_LINK.sub(r"\1", text)
+    text = _MD_CODE.sub(r"\1", text)
+    for _ in range(2):  # nested emphasis such as ***x*** or **_x_**
+        text = _MD_EMPH.sub(r"\2", text)
+    text = _MD_HEADING.sub("", text)
+    text = _MD_QUOTE.sub("", text)
+    text = _MD_BULLET.sub("", text)
+    return text
+
+
+def fold(text: str) -> str:
+    """Fold typographic quotes, dashes and invisible characters to plain ASCII forms."""
+    return unicodedata.normalize("NFKC", text.translate(_FOLD))
+
+
+def collapse_ws(text: str) -> str:
+    """Collapse every whitespace run to one space and strip the ends."""
+    return _WS.sub(" ", text).strip()
+
+
+def display_text(raw: str) -> str:
+    """Readable text of a raw paragraph: markdown markup removed, whitespace collapsed."""
+    return collapse_ws(strip_markdown(raw))
+
+
+def normalize(text: str) -> str:
+    """Matching form of a paragraph: markup removed, typography folded, spaces collapsed, casefolded."""
+    folded = fold(strip_markdown(text))
+    folded = _DASH_SPACING.sub(" - ", folded)
+    return collapse_ws(folded).casefold()
+
+
+def words(text: str) -> list[str]:
+    """Word tokens of already-normalised text."""
+    return WORD_RE.findall(text)
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the word tokens in ``text`` (any form, not only normalised)."""
+    return [m.span() for m in WORD_RE.finditer(text)]
