@@ -1,0 +1,90 @@
+"""The ``parallax`` command line: every data-producing feature of the GUI, scriptable with --json."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+
+from app import __version__
+
+# Each module registers its subcommands with add_parser(subparsers); one module per feature
+# so that features can be developed side by side.
+COMMAND_MODULES = (
+    "app.cli.corpus_cmds",
+    "app.cli.compare",
+    "app.cli.reuse",
+    "app.cli.session",
+    "app.cli.gui",
+)
+
+
+class UserError(Exception):
+    """An error whose message is shown to the user as is (no traceback)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every available subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="parallax",
+        description="Search a folder of articles and compare republished texts side by side.",
+    )
+    parser.add_argument("--version", action="version", version=f"parallax {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue  # feature not present in this build
+            raise
+        module.add_parser(sub)
+    return parser
+
+
+def _log_crash() -> str:
+    from app.core.paths import data_dir
+
+    try:
+        log = data_dir() / "crash.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(traceback.format_exc() + "\n")
+        return str(log)
+    except OSError:
+        return "(could not write a log)"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``parallax`` and ``python -m app``; returns the exit status."""
+    from app.core.index import IndexError_
+    from app.core.reader import ReadError
+    from app.core.search import QueryError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        if args.command is None and "app.cli.gui" in sys.modules:
+            args = parser.parse_args(["gui", *(argv or [])])
+        else:
+            parser.print_help()
+            return 2
+    try:
+        return int(args.func(args) or 0)
+    except (UserError, ReadError, QueryError, IndexError_) as exc:
+        print(f"parallax: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("parallax: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:
+        print(f"parallax: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - last line of defence: never show a traceback
+        log = _log_crash()
+        print(f"parallax: internal error ({type(exc).__name__}: {exc}); details in {log}", file=sys.stderr)
+        return 1

@@ -1,0 +1,125 @@
+"""``parallax index``, ``search``, ``articles`` and ``show``."""
+
+from __future__ import annotations
+
+import argparse
+import html
+import re
+import sys
+
+from app.cli.common import add_corpus_options, ensure_indexed, open_corpus, print_json
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register the corpus subcommands."""
+    p = sub.add_parser("index", help="index a corpus folder (incremental)")
+    p.add_argument("corpus_dir", nargs="?", metavar="CORPUS", help="corpus folder (default: seeds/)")
+    p.add_argument("--index", metavar="DIR", help="index folder (default: per-user data folder)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=run_index)
+
+    p = sub.add_parser("search", help="full-text search (Whoosh query language)")
+    p.add_argument("query", help='e.g. alliance, "Shanghai Cooperation", title:Putin, Taiwan AND NOT China, allince~')
+    add_corpus_options(p)
+    p.add_argument("--limit", type=int, default=20, help="hits to return (default 20)")
+    p.add_argument("--sort", choices=("score", "date"), default="score")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run_search)
+
+    p = sub.add_parser("articles", help="list the corpus articles with their metadata")
+    add_corpus_options(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run_articles)
+
+    p = sub.add_parser("show", help="print one article with its paragraphs")
+    p.add_argument("article", metavar="ID", help="article id, unique id prefix, or file path")
+    add_corpus_options(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run_show)
+
+
+def run_index(args: argparse.Namespace) -> int:
+    """Update the index and print what changed."""
+    corpus = open_corpus(args, args.corpus_dir)
+    report = corpus.update_index()
+    if args.json:
+        data = report.to_dict()
+        data["messages"] = corpus.index.messages
+        data["corpus"] = str(corpus.root)
+        data["index"] = str(corpus.index.index_dir)
+        print_json(data)
+        return 0
+    for message in corpus.index.messages:
+        print(message)
+    for label, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
+        for aid in ids:
+            print(f"{label:8} {aid}")
+    for s in report.skipped:
+        print(f"skipped  {s.path}: {s.reason}")
+    print(
+        f"{corpus.name}: {len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.removed)} removed, {len(report.skipped)} skipped, {report.unchanged} unchanged "
+        f"({report.seconds:.2f} s)"
+    )
+    return 0
+
+
+_TAG = re.compile(r"</?b>")
+
+
+def _terminal_snippet(snippet: str) -> str:
+    bold = sys.stdout.isatty()
+    text = _TAG.sub(lambda m: ("\033[1m" if m.group() == "<b>" else "\033[0m") if bold else
+                    ("[" if m.group() == "<b>" else "]"), snippet)
+    return html.unescape(text)
+
+
+def run_search(args: argparse.Namespace) -> int:
+    """Run a query and print the hits."""
+    corpus = open_corpus(args)
+    ensure_indexed(corpus, quiet=args.json)
+    result = corpus.search(args.query, limit=max(1, args.limit), sort=args.sort)
+    if args.json:
+        print_json(result.to_dict())
+        return 0
+    print(f"{result.total} hit{'s' if result.total != 1 else ''} for {result.query}")
+    for hit in result.hits:
+        when = hit.date.isoformat() if hit.date else "undated"
+        print(f"\n{hit.score:7.2f}  {hit.id}  {hit.title}")
+        print(f"         {hit.source or 'unknown source'} · {when}")
+        for s in hit.snippets:
+            print(f"         … {_terminal_snippet(s)} …")
+    return 0
+
+
+def run_articles(args: argparse.Namespace) -> int:
+    """List the parsed articles."""
+    corpus = open_corpus(args)
+    ensure_indexed(corpus, quiet=args.json)
+    listing = corpus.listing()
+    if args.json:
+        print_json({"corpus": str(corpus.root), "articles": [a.to_dict() for a in listing]})
+        return 0
+    for a in listing:
+        when = a.date.isoformat() if a.date else "undated"
+        print(f"{a.id:40}  {when:10}  {a.source[:20]:20}  {a.title[:70]}")
+    print(f"{len(listing)} articles in {corpus.root}")
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    """Print one parsed article."""
+    corpus = open_corpus(args)
+    article = corpus.resolve(args.article)
+    if args.json:
+        print_json(article.to_dict(paragraphs=True))
+        return 0
+    print(article.title)
+    meta = " · ".join(x for x in (article.source, article.author,
+                                  article.date.isoformat() if article.date else "") if x)
+    if meta:
+        print(meta)
+    print()
+    for p in article.paragraphs:
+        print(f"[{p.index} {p.role} {p.start}-{p.end}] {p.text}\n")
+    return 0

@@ -1,0 +1,106 @@
+"""Whoosh analyzers: Unicode words, CJK bigrams, English and Russian stemming, picked per token."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter, Token
+from whoosh.lang import stemmer_for_language
+
+# Words: runs of letters/digits; apostrophes inside words kept ("don't"), hyphens split words.
+TOKEN_PATTERN = r"\w+(?:['’]\w+)*"
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+@lru_cache(maxsize=1)
+def _stemmers() -> tuple:
+    return stemmer_for_language("en"), stemmer_for_language("ru")
+
+
+@lru_cache(maxsize=200_000)
+def stem_word(word: str) -> str:
+    """Stem one lowercased word with the stemmer of its script (Latin → English, Cyrillic → Russian)."""
+    en, ru = _stemmers()
+    if _CYRILLIC.search(word):
+        return ru(word)
+    if word.isascii():
+        return en(word)
+    return word
+
+
+class CJKBigramFilter(Filter):
+    """Split runs of CJK characters into overlapping bigrams (a lone character stays a unigram).
+
+    Chinese and Japanese have no spaces, so a bigram index lets a query term of any length
+    match as a phrase of its bigrams.
+    """
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        pos_shift = 0
+        for t in tokens:
+            text = t.text
+            if not _CJK.search(text):
+                if t.positions:
+                    t.pos += pos_shift
+                yield t
+                continue
+            base_pos = t.pos + pos_shift if t.positions else 0
+            start_char = getattr(t, "startchar", 0)
+            pieces: list[tuple[str, int]] = []
+            last = 0
+            for m in _CJK_RUN.finditer(text):
+                if m.start() > last:
+                    pieces.append((text[last:m.start()], last))
+                run = m.group()
+                if len(run) == 1:
+                    pieces.append((run, m.start()))
+                else:
+                    pieces.extend((run[i:i + 2], m.start() + i) for i in range(len(run) - 1))
+                last = m.end()
+            if last < len(text):
+                pieces.append((text[last:], last))
+            for k, (piece, offset) in enumerate(pieces):
+                t.text = piece
+                if t.positions:
+                    t.pos = base_pos + k
+                if t.chars:
+                    t.startchar = start_char + offset
+                    t.endchar = t.startchar + len(piece)
+                yield t
+            pos_shift += len(pieces) - 1
+
+
+class MultiLangStemFilter(Filter):
+    """Stem each token with the stemmer for its script; CJK and other scripts pass unchanged."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            if not t.stopped:
+                text = t.text
+                if "’" in text or "'" in text:
+                    text = text.replace("’", "'")
+                    if text.endswith("'s"):  # possessive: "china's" finds "china"
+                        text = text[:-2]
+                t.text = stem_word(text)
+            yield t
+
+
+def body_analyzer():  # noqa: ANN201 - whoosh analyzers are composed dynamically
+    """Analyzer for article text: tokenise, CJK bigrams, lowercase, English stop words, stem."""
+    return (RegexTokenizer(TOKEN_PATTERN) | CJKBigramFilter() | LowercaseFilter()
+            | StopFilter(minsize=1) | MultiLangStemFilter())
+
+
+def name_analyzer():  # noqa: ANN201
+    """Analyzer for names and sources: tokenise and lowercase, no stemming or stop words."""
+    return RegexTokenizer(TOKEN_PATTERN) | CJKBigramFilter() | LowercaseFilter()

@@ -1,0 +1,149 @@
+"""A corpus folder with its index: the facade the CLI and the GUI use."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from app.core.index import CorpusIndex, IndexReport, Progress
+from app.core.model import Article, SearchResult
+from app.core.paths import default_corpus
+from app.core.reader import ReadError, read_article
+from app.core.search import search
+
+__all__ = ["ArticleInfo", "Corpus", "ReadError", "default_corpus", "resolve_article"]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleInfo:
+    """What a list of articles shows without parsing files."""
+
+    id: str
+    path: str
+    title: str
+    source: str
+    author: str
+    date: date | None
+    paragraphs: int
+
+    def to_dict(self) -> dict:
+        """JSON-ready form."""
+        return {
+            "id": self.id, "path": self.path, "title": self.title, "source": self.source,
+            "author": self.author, "date": self.date.isoformat() if self.date else None,
+            "paragraph_count": self.paragraphs,
+        }
+
+
+class Corpus:
+    """One corpus folder: its articles (parsed on demand, cached) and its index."""
+
+    def __init__(self, root: Path | str | None = None, index_dir: Path | str | None = None,
+                 cache_size: int = 64) -> None:
+        self.root = Path(root).resolve() if root else default_corpus().resolve()
+        self.index = CorpusIndex(self.root, index_dir)
+        self._cache: OrderedDict[str, Article] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        """The corpus folder's name."""
+        return self.root.name
+
+    def update_index(self, progress: Callable[[Progress], None] | None = None,
+                     should_cancel: Callable[[], bool] | None = None) -> IndexReport:
+        """Bring the index up to date (see :meth:`CorpusIndex.update`)."""
+        report = self.index.update(progress, should_cancel)
+        with self._lock:
+            self._cache.clear()
+        return report
+
+    def article(self, aid: str) -> Article:
+        """The parsed article with id ``aid`` (cached while the file is unchanged).
+
+        Raises:
+            ReadError: the file is gone or cannot be read.
+        """
+        path = (self.root / aid) if not Path(aid).is_absolute() else Path(aid)
+        try:
+            mtime = path.stat().st_mtime_ns
+        except OSError as exc:
+            raise ReadError(f"{aid}: {exc.strerror or exc}") from exc
+        with self._lock:
+            cached = self._cache.get(aid)
+            if cached is not None and cached.mtime_ns == mtime:
+                self._cache.move_to_end(aid)
+                return cached
+        article = read_article(path, self.root)
+        with self._lock:
+            self._cache[aid] = article
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return article
+
+    def _load_for_snippet(self, aid: str, path: str) -> Article | None:
+        try:
+            return self.article(aid)
+        except ReadError:
+            return None
+
+    def search(self, query: str, *, limit: int | None = 20, sort: str = "score",
+               snippets: bool = True) -> SearchResult:
+        """Search the index (see :func:`app.core.search.search`)."""
+        return search(self.index, query, limit=limit, sort=sort, snippets=snippets,
+                      load_article=self._load_for_snippet)
+
+    def listing(self) -> list[ArticleInfo]:
+        """Every indexed article's metadata, read from the index (no file is parsed)."""
+        ix, _ = self.index.open()
+        out = []
+        with ix.searcher() as s:
+            for fields in s.all_stored_fields():
+                d = fields.get("date")
+                out.append(ArticleInfo(
+                    id=fields["id"], path=fields.get("path", ""), title=fields.get("title", ""),
+                    source=fields.get("source", ""), author=fields.get("author", ""),
+                    date=d.date() if isinstance(d, datetime) else None,
+                    paragraphs=int(fields.get("npara", 0)),
+                ))
+        out.sort(key=lambda a: a.id)
+        return out
+
+    def ids(self) -> list[str]:
+        """Ids of every supported file in the folder (from the file system, not the index)."""
+        found, _ = self.index.scan()
+        return sorted(found)
+
+    def resolve(self, ref: str) -> Article:
+        """An article from an id, a unique id prefix (``001``), or a file path.
+
+        Raises:
+            ReadError: nothing or more than one article matches, or the file cannot be read.
+        """
+        candidate = Path(ref)
+        if (self.root / ref).is_file():
+            return self.article(ref)
+        if candidate.is_file():
+            try:
+                rel = candidate.resolve().relative_to(self.root)
+                return self.article(rel.as_posix())
+            except ValueError:
+                return read_article(candidate, candidate.parent)
+        ids = self.ids()
+        matches = [i for i in ids if i.startswith(ref) or Path(i).name.startswith(ref)]
+        if len(matches) == 1:
+            return self.article(matches[0])
+        if not matches:
+            raise ReadError(f"no article '{ref}' in {self.root}")
+        shown = ", ".join(matches[:5]) + (" …" if len(matches) > 5 else "")
+        raise ReadError(f"'{ref}' matches {len(matches)} articles: {shown}")
+
+
+def resolve_article(ref: str, corpus_root: Path | str | None = None) -> Article:
+    """Resolve ``ref`` (id, unique id prefix, or path) against a corpus folder (default: seeds)."""
+    return Corpus(corpus_root).resolve(ref)

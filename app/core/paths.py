@@ -1,0 +1,40 @@
+"""Where Parallax keeps user data (platformdirs), and where the embedded seed corpus lives."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "parallax"
+
+
+def data_dir() -> Path:
+    """The per-user data folder; ``PARALLAX_DATA_DIR`` overrides it (tests, portable installs)."""
+    override = os.environ.get("PARALLAX_DATA_DIR")
+    return Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def index_dir_for(corpus_root: Path | str) -> Path:
+    """The index folder for one corpus: one per corpus folder, keyed by its absolute path."""
+    root = Path(corpus_root).resolve()
+    digest = hashlib.sha1(str(root).encode("utf-8")).hexdigest()[:16]
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in root.name)[:40] or "root"
+    return data_dir() / "indexes" / f"{safe}-{digest}"
+
+
+def default_corpus() -> Path:
+    """The embedded seed corpus: ``seeds/`` next to the package, or bundled by a frozen build."""
+    frozen = getattr(sys, "_MEIPASS", None)
+    candidates = []
+    if frozen:
+        candidates.append(Path(frozen) / "seeds")
+    here = Path(__file__).resolve().parent
+    candidates += [here.parent.parent / "seeds", here.parent / "seeds"]
+    for c in candidates:
+        if c.is_dir():
+            return c
+    return candidates[-1]

@@ -1,0 +1,225 @@
+"""Full-text queries over a :class:`CorpusIndex`: query language, hits, highlighted snippets."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+
+from whoosh import highlight, qparser
+from whoosh import query as wquery
+
+from app.core.index import CorpusIndex
+from app.core.model import Article, Hit, Role, SearchResult
+
+MAX_QUERY_CHARS = 1000
+DEFAULT_FIELDS = ("title", "body")
+KNOWN_FIELDS = ("title", "body", "source", "author", "date", "id", "chrome")
+_FIELD_RE = re.compile(r"(?<![\w\"])([A-Za-z_]\w*):(?=\S)")
+_OPERATOR = re.compile(r"^(AND|OR|NOT|ANDNOT|ANDMAYBE)$")
+
+
+class QueryError(ValueError):
+    """A query that cannot be run; the message is one line meant for the user."""
+
+
+class _BoldFormatter(highlight.Formatter):
+    """Snippets as HTML-escaped text with matched terms in ``<b>``."""
+
+    between = " … "
+
+    def _text(self, text: str) -> str:
+        return html.escape(text, quote=False)
+
+    def format_token(self, text: str, token, replace: bool = False) -> str:  # noqa: ANN001
+        return "<b>" + html.escape(highlight.get_text(text, token, replace), quote=False) + "</b>"
+
+
+def validate(text: str) -> str:
+    """Check a query string for mistakes the Whoosh parser would silently misread.
+
+    Returns the stripped query. Raises :class:`QueryError` with a readable message.
+    """
+    text = text.strip()
+    if not text:
+        raise QueryError("Type something to search for.")
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"The query is too long ({len(text):,} characters; the limit is {MAX_QUERY_CHARS:,}).")
+    if text.count('"') % 2:
+        raise QueryError('Unbalanced quotes: a phrase needs a closing ".')
+    depth = 0
+    in_phrase = False
+    for ch in text:
+        if ch == '"':
+            in_phrase = not in_phrase
+        elif not in_phrase and ch == "(":
+            depth += 1
+        elif not in_phrase and ch == ")":
+            depth -= 1
+            if depth < 0:
+                raise QueryError("Unbalanced parentheses: a ')' has no matching '('.")
+    if depth:
+        raise QueryError("Unbalanced parentheses: a '(' is never closed.")
+    words = text.replace("(", " ").replace(")", " ").split()
+    if words and (_OPERATOR.match(words[0]) and words[0] != "NOT" or _OPERATOR.match(words[-1])):
+        raise QueryError(f"'{words[0] if _OPERATOR.match(words[0]) else words[-1]}' needs a term on both sides.")
+    for a, b in zip(words, words[1:], strict=False):
+        if _OPERATOR.match(a) and _OPERATOR.match(b) and b != "NOT":
+            raise QueryError(f"'{a} {b}': two operators in a row.")
+    outside = re.sub(r'"[^"]*"', " phrase ", text)
+    for m in _FIELD_RE.finditer(outside):
+        if m.group(1).lower() not in KNOWN_FIELDS:
+            raise QueryError(
+                f"Unknown field '{m.group(1)}:'. Fields: {', '.join(KNOWN_FIELDS)}."
+            )
+    if re.search(r"(?<![\w\"])[A-Za-z_]\w*:\s*$", outside) or re.search(r"\b\w+:\s+(AND|OR|\))", outside):
+        raise QueryError("A field name needs a term after the colon, as in title:alliance.")
+    return text
+
+
+def parse(index: CorpusIndex, text: str) -> wquery.Query:
+    """Parse ``text`` in the Whoosh query language (AND/OR/NOT, phrases, wildcards, fields, ``term~``)."""
+    text = validate(text)
+    ix, _ = index.open()
+    parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), ix.schema, fieldboosts={"title": 2.0})
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.add_plugin(qparser.GtLtPlugin())
+    try:
+        q = parser.parse(text)
+    except Exception as exc:  # noqa: BLE001 - the parser has many failure modes; all are user input
+        raise QueryError(f"Could not read the query: {exc}") from exc
+    if q is wquery.NullQuery or isinstance(q, type(wquery.NullQuery)):
+        raise QueryError("The query has no searchable terms (only stop words or punctuation?).")
+    return q
+
+
+def search(
+    index: CorpusIndex,
+    text: str,
+    *,
+    limit: int | None = 20,
+    sort: str = "score",
+    snippets: bool = True,
+    load_article: Callable[[str, str], Article | None] | None = None,
+) -> SearchResult:
+    """Run a query and return hits with highlighted snippets.
+
+    Args:
+        index: the corpus index (opened, created or rebuilt as needed).
+        text: the query in the Whoosh query language.
+        limit: page size (``None`` for all hits).
+        sort: ``"score"`` (best first) or ``"date"`` (newest first).
+        snippets: whether to build highlighted snippets (reads the hit files).
+        load_article: ``(id, path) -> Article`` used to get the text for snippets.
+    """
+    if sort not in ("score", "date"):
+        raise QueryError(f"Unknown sort order '{sort}' (use score or date).")
+    q = parse(index, text)
+    ix, _ = index.open()
+    with ix.searcher() as searcher:
+        try:
+            # Date order keeps real relevance scores: rank every hit, then order by date with
+            # undated articles last (Whoosh's sortedby would replace scores by sort keys).
+            results = searcher.search(q, limit=None if sort == "date" else limit, terms=True)
+        except Exception as exc:  # noqa: BLE001
+            raise QueryError(f"The query could not be run: {exc}") from exc
+        results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60, charlimit=None)
+        results.formatter = _BoldFormatter()
+        ordered = list(results)
+        if sort == "date":
+            ordered.sort(key=lambda h: (h.get("date") or datetime.min, h.score or 0.0), reverse=True)
+            ordered = ordered[:limit] if limit else ordered
+        hits = []
+        for hit in ordered:
+            fields = hit.fields()
+            snips: tuple[str, ...] = ()
+            if snippets:
+                snips = _snippets(hit, fields, load_article)
+            d = fields.get("date")
+            hits.append(
+                Hit(
+                    id=fields["id"],
+                    path=fields.get("path", ""),
+                    title=fields.get("title", ""),
+                    source=fields.get("source", ""),
+                    author=fields.get("author", ""),
+                    date=d.date() if isinstance(d, datetime) else d if isinstance(d, date) else None,
+                    score=float(hit.score or 0.0),
+                    snippets=snips,
+                )
+            )
+        return SearchResult(query=text, total=len(results), hits=tuple(hits))
+
+
+def _snippets(hit, fields: dict, load_article) -> tuple[str, ...]:  # noqa: ANN001
+    article = None
+    if load_article is not None:
+        try:
+            article = load_article(fields["id"], fields.get("path", ""))
+        except Exception:  # noqa: BLE001 - a file that vanished still gets a hit, just no snippet
+            article = None
+    if article is None:
+        return ()
+    body = "\n".join(p.text for p in article.paragraphs if p.role is not Role.CHROME)
+    out: list[str] = []
+    try:
+        text = hit.highlights("body", text=body, top=3)
+    except Exception:  # noqa: BLE001
+        text = ""
+    if text:
+        out.extend(" ".join(part.split()) for part in text.split(" … ") if part.strip())
+    if not out:
+        lead = next((p.text for p in article.body), body)[:220]
+        out.append(html.escape(lead, quote=False) + ("…" if len(lead) == 220 else ""))
+    return tuple(out)
+
+
+_TERM_TOKEN = re.compile(r"(?:(?P<field>[A-Za-z_]\w*):)?(?P<term>\"[^\"]*\"|[^\s()\"]+)")
+
+
+def term_matcher(text: str) -> Callable[[str], bool]:
+    """A predicate telling whether a word of displayed text matches a term of the query.
+
+    Used by views to highlight query terms: words are compared after the same stemming the
+    index uses, ``pre*`` wildcards match by prefix, and NOT-ed terms are not highlighted.
+    Works on any string, even one the parser would reject.
+    """
+    from app.core.analysis import body_analyzer
+
+    analyzer = body_analyzer()
+    stems: set[str] = set()
+    prefixes: list[str] = []
+    negate = False
+    for m in _TERM_TOKEN.finditer(text):
+        term = m.group("term")
+        field = (m.group("field") or "").lower()
+        if term in ("AND", "OR", "ANDMAYBE"):
+            continue
+        if term in ("NOT", "ANDNOT") or term.startswith("-"):
+            negate = True
+            if term.startswith("-") and len(term) > 1:
+                continue
+            continue
+        if negate:
+            negate = False
+            continue
+        if field and field not in ("title", "body", "chrome"):
+            continue
+        term = term.strip('"').rstrip("~0123456789").rstrip("~")
+        if "*" in term or "?" in term:
+            head = re.split(r"[*?]", term, maxsplit=1)[0].lower()
+            if len(head) >= 2:
+                prefixes.append(head)
+            continue
+        stems.update(t.text for t in analyzer(term))
+
+    def matches(word: str) -> bool:
+        low = word.lower()
+        if any(low.startswith(p) for p in prefixes):
+            return True
+        if not stems:
+            return False
+        return any(t.text in stems for t in analyzer(word))
+
+    return matches
