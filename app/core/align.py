@@ -1,0 +1,352 @@
+"""Paragraph alignment of two articles: links, moves, splits and merges, boilerplate and word edits."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import asdict, dataclass, fields
+
+from rapidfuzz import fuzz
+
+from app.core.model import Alignment, Article, Paragraph, Role, Row, RowKind
+from app.core.text import words
+from app.core.wordops import Vocabulary, word_ops
+
+Boilerplate = Callable[[Paragraph], bool] | Collection[str] | None
+
+_META_ROLES = (Role.CHROME, Role.BYLINE)
+
+
+@dataclass(frozen=True, slots=True)
+class AlignOptions:
+    """Thresholds of :func:`align`; the defaults were chosen with ``bench/align_quality.py``.
+
+    Similarities are rapidfuzz ``ratio`` values over word sequences (each word one symbol), so
+    sharing vocabulary is not enough: the words must come in the same order.
+
+    Attributes:
+        min_score: Word-sequence similarity (0-100) a pair of paragraphs needs to be linked 1:1.
+        min_containment: Share (0-1) of a shorter paragraph's words found in order in a longer
+            one for it to count as a piece of it (split or merge).
+        excerpt_containment: Containment that links a piece to a longer paragraph even when no
+            other piece completes it (an excerpt); needs ``excerpt_words`` words.
+        excerpt_words: Fewest words of such an excerpt.
+        weak_words: Links whose shorter side has fewer words are kept only when in order.
+        boilerplate_score: Similarity two chrome/byline paragraphs need to form a boilerplate row.
+        max_group: Most paragraphs on one side of a split or merge.
+        common_share: Words found in more than this share of a side's paragraphs are not used to
+            find candidate pairs (they are still scored).
+        ops: Compute word-level operations for ``changed`` rows.
+    """
+
+    min_score: float = 50.0
+    min_containment: float = 0.6
+    excerpt_containment: float = 0.85
+    excerpt_words: int = 12
+    weak_words: int = 5
+    boilerplate_score: float = 85.0
+    max_group: int = 3
+    common_share: float = 0.25
+    ops: bool = True
+
+
+@dataclass(slots=True)
+class _Group:
+    """Linked paragraphs: ``sides[0]`` left indexes, ``sides[1]`` right indexes."""
+
+    sides: tuple[list[int], list[int]]
+    meta: bool
+    score: float
+    moved: bool = False
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return min(self.sides[0]), min(self.sides[1])
+
+
+class _Side:
+    """One article prepared for matching."""
+
+    def __init__(self, article: Article, vocab: Vocabulary, is_boilerplate: Callable[[Paragraph], bool]):
+        self.paragraphs = article.paragraphs
+        self.enc = [vocab.encode(words(p.norm)) for p in self.paragraphs]
+        self.meta = [p.role in _META_ROLES or is_boilerplate(p) for p in self.paragraphs]
+        self.content = [i for i, m in enumerate(self.meta) if not m]
+        self.metas = [i for i, m in enumerate(self.meta) if m]
+        # Position among content paragraphs: pieces are adjacent when these differ by one,
+        # even if an advert or a caption sits between them.
+        self.cpos = {i: n for n, i in enumerate(self.content)}
+
+    def joined(self, idx: Sequence[int]) -> str:
+        return "".join(self.enc[i] for i in sorted(idx))
+
+
+def _boilerplate_test(boilerplate: Boilerplate) -> Callable[[Paragraph], bool]:
+    if boilerplate is None:
+        return lambda p: False
+    if callable(boilerplate):
+        return boilerplate
+    known = frozenset(boilerplate)
+    return lambda p: p.norm in known
+
+
+def _candidates(left: _Side, lidx: list[int], right: _Side, ridx: list[int],
+                common_share: float) -> dict[tuple[int, int], float]:
+    """Score the pairs that share enough uncommon words (an inverted index avoids the full matrix).
+
+    Returns:
+        ``{(i, j): ratio}`` for every candidate pair, plus every pair of equal word strings.
+    """
+    lsets = {i: set(left.enc[i]) for i in lidx}
+    rsets = {j: set(right.enc[j]) for j in ridx}
+    ldf: Counter[str] = Counter()
+    for s in lsets.values():
+        ldf.update(s)
+    post: defaultdict[str, list[int]] = defaultdict(list)
+    for j, s in rsets.items():
+        for w in s:
+            post[w].append(j)
+    llimit = max(4, common_share * len(lidx))
+    rlimit = max(4, common_share * len(ridx))
+    rare = {w for w, js in post.items() if len(js) <= rlimit and ldf[w] <= llimit}
+    rinf = {j: len(s & rare) for j, s in rsets.items()}
+    out: dict[tuple[int, int], float] = {}
+    for i in lidx:
+        mine = lsets[i] & rare
+        if not mine:
+            continue
+        shared: Counter[int] = Counter()
+        for w in mine:
+            shared.update(post[w])
+        a = left.enc[i]
+        for j, k in shared.items():
+            if k * 10 >= 3 * min(len(mine), rinf[j]):
+                out[(i, j)] = fuzz.ratio(a, right.enc[j])
+    by_text: defaultdict[str, list[int]] = defaultdict(list)
+    for j in ridx:
+        if right.enc[j]:
+            by_text[right.enc[j]].append(j)
+    for i in lidx:
+        for j in by_text.get(left.enc[i], ()):
+            out[(i, j)] = 100.0
+    return out
+
+
+def _containment(ratio: float, la: int, lb: int) -> float:
+    """Share of the shorter string found in order in the longer, from their Indel ratio."""
+    if not la or not lb:
+        return 0.0
+    return ratio * (la + lb) / 200.0 / min(la, lb)
+
+
+def _pair_greedily(pairs: list[tuple[tuple[int, int], float]], left: _Side, right: _Side,
+                   meta: bool, owner: tuple[dict[int, _Group], dict[int, _Group]]) -> None:
+    """Link pairs 1:1, best first; ties go to the pair nearest the diagonal."""
+    nl, nr = max(1, len(left.paragraphs)), max(1, len(right.paragraphs))
+    pairs.sort(key=lambda p: (-p[1], abs(p[0][0] / nl - p[0][1] / nr)))
+    for (i, j), score in pairs:
+        if i in owner[0] or j in owner[1]:
+            continue
+        g = _Group(([i], [j]), meta, score)
+        owner[0][i] = owner[1][j] = g
+
+
+def _attach_pieces(cands: dict[tuple[int, int], float], sides: tuple[_Side, _Side],
+                   owner: tuple[dict[int, _Group], dict[int, _Group]], opts: AlignOptions) -> None:
+    """Grow links into 1:n and n:1 groups with the pieces of split or merged paragraphs."""
+    pieces = []
+    for (i, j), r in cands.items():
+        la, lb = len(sides[0].enc[i]), len(sides[1].enc[j])
+        c = _containment(r, la, lb)
+        if c >= opts.min_containment and min(la, lb) >= opts.weak_words:
+            # (containment, piece side, piece, whole)
+            pieces.append((c, 0, i, j) if la <= lb else (c, 1, j, i))
+    pieces.sort(reverse=True)
+    for _ in range(opts.max_group):
+        changed = False
+        for _c, ps, piece, whole in pieces:
+            if piece in owner[ps]:
+                continue
+            ws = 1 - ps
+            g = owner[ws].get(whole)
+            if g is None:
+                g = _Group(([], []), False, 0.0)
+                g.sides[ws].append(whole)
+                g.sides[ps].append(piece)
+                g.score = fuzz.ratio(sides[0].joined(g.sides[0]), sides[1].joined(g.sides[1]))
+                owner[ws][whole] = owner[ps][piece] = g
+                changed = True
+                continue
+            members = g.sides[ps]
+            if len(members) >= opts.max_group or len(g.sides[ws]) > 1:
+                continue
+            cpos = sides[ps].cpos
+            near = {cpos[m] for m in members}
+            if cpos[piece] - 1 not in near and cpos[piece] + 1 not in near:
+                continue
+            grown = [*members, piece]
+            trial = [g.sides[0], g.sides[1]]
+            trial[ps] = grown
+            score = fuzz.ratio(sides[0].joined(trial[0]), sides[1].joined(trial[1]))
+            if score > g.score:
+                members.append(piece)
+                members.sort()
+                g.score = score
+                owner[ps][piece] = g
+                changed = True
+        if not changed:
+            break
+
+
+def _accept(g: _Group, sides: tuple[_Side, _Side], opts: AlignOptions) -> bool:
+    """Whether a content group is evidence of shared text rather than chance."""
+    if g.score >= opts.min_score:
+        return True
+    if len(g.sides[0]) == 1 and len(g.sides[1]) == 1:
+        a, b = sides[0].enc[g.sides[0][0]], sides[1].enc[g.sides[1][0]]
+        short = min(len(a), len(b))
+        return short >= opts.excerpt_words and _containment(g.score, len(a), len(b)) >= opts.excerpt_containment
+    return False
+
+
+def _mark_moves(groups: list[_Group], sides: tuple[_Side, _Side]) -> None:
+    """Flag groups outside the heaviest in-order chain (weighted LIS by words, O(n log n))."""
+    groups.sort(key=lambda g: g.key)
+    ranks = {r: n + 1 for n, r in enumerate(sorted({g.key[1] for g in groups}))}
+    size = len(ranks)
+    tree = [(0.0, -1)] * (size + 1)  # Fenwick tree of (best chain weight, group) over right ranks
+    prev = [-1] * len(groups)
+    best: tuple[float, int] = (0.0, -1)
+    for n, g in enumerate(groups):
+        weight = 1.0 if g.meta else 1.0 + sum(len(sides[0].enc[i]) for i in g.sides[0])
+        r = ranks[g.key[1]]
+        top, k = (0.0, -1), r - 1
+        while k > 0:
+            top = max(top, tree[k])
+            k -= k & -k
+        prev[n] = top[1]
+        cur = (top[0] + weight, n)
+        best = max(best, cur)
+        k = r
+        while k <= size:
+            tree[k] = max(tree[k], cur)
+            k += k & -k
+    for g in groups:
+        g.moved = True
+    n = best[1]
+    while n >= 0:
+        groups[n].moved = False
+        n = prev[n]
+
+
+def _row(g: _Group, sides: tuple[_Side, _Side], opts: AlignOptions) -> Row:
+    left, right = tuple(g.sides[0]), tuple(g.sides[1])
+    if g.meta:
+        return Row(left, right, RowKind.BOILERPLATE, g.moved, g.score)
+    a, b = sides[0].joined(left), sides[1].joined(right)
+    same = a == b if a or b else all(
+        sides[0].paragraphs[i].norm == sides[1].paragraphs[j].norm for i in left for j in right)
+    if same:
+        return Row(left, right, RowKind.IDENTICAL, g.moved, 100.0)
+    ops = ()
+    if opts.ops:
+        ops = word_ops([sides[0].paragraphs[i] for i in left], [sides[1].paragraphs[j] for j in right])
+    return Row(left, right, RowKind.CHANGED, g.moved, min(g.score, 99.99), ops)
+
+
+def _rows(groups: list[_Group], sides: tuple[_Side, _Side], opts: AlignOptions) -> list[Row]:
+    """Rows in reading order: in-order links as sync points, everything else between them.
+
+    Unlinked paragraphs and moved groups take their left-side position; right-only paragraphs
+    follow the left-only ones of the same gap.
+    """
+    nl, nr = len(sides[0].paragraphs), len(sides[1].paragraphs)
+    owner: tuple[dict[int, _Group], dict[int, _Group]] = ({}, {})
+    for g in groups:
+        for s in (0, 1):
+            for i in g.sides[s]:
+                owner[s][i] = g
+    rows: list[Row] = []
+    done: set[int] = set()
+    li = rj = 0
+
+    def emit(g: _Group) -> None:
+        if id(g) not in done:
+            done.add(id(g))
+            rows.append(_row(g, sides, opts))
+
+    chain = [g for g in groups if not g.moved]
+    for target in [*chain, None]:
+        lstop, rstop = (nl, nr) if target is None else target.key
+        while li < lstop:
+            g = owner[0].get(li)
+            if g is None:
+                rows.append(Row((li,), (), RowKind.LEFT_ONLY))
+            elif g.moved:
+                emit(g)
+            li += 1
+        while rj < rstop:
+            if rj not in owner[1]:
+                rows.append(Row((), (rj,), RowKind.RIGHT_ONLY))
+            rj += 1
+        if target is not None:
+            emit(target)
+    for g in groups:  # a moved group's left side can only come after the last sync point
+        emit(g)
+    return rows
+
+
+def align(left: Article, right: Article, *, boilerplate: Boilerplate = None, **options: object) -> Alignment:
+    """Align two articles paragraph by paragraph.
+
+    Body and title paragraphs are linked to each other (1:1, or 1:n / n:1 for splits and merges);
+    chrome and byline paragraphs, and paragraphs known to be boilerplate, only to each other, as
+    ``boilerplate`` rows. Every paragraph of both sides appears in exactly one row.
+
+    Args:
+        left: The left article.
+        right: The right article.
+        boilerplate: Paragraphs known to recur across the corpus: a predicate, or a collection
+            of normalised texts (``Paragraph.norm``). They are treated like page chrome.
+        **options: Any field of :class:`AlignOptions`, overriding its default.
+
+    Returns:
+        The rows in reading order, with the options used.
+
+    Raises:
+        TypeError: an unknown option name.
+    """
+    names = {f.name for f in fields(AlignOptions)}
+    unknown = set(options) - names
+    if unknown:
+        raise TypeError(f"unknown alignment option(s): {', '.join(sorted(unknown))}")
+    opts = AlignOptions(**options)  # type: ignore[arg-type]
+    vocab = Vocabulary()
+    test = _boilerplate_test(boilerplate)
+    sides = (_Side(left, vocab, test), _Side(right, vocab, test))
+    owner: tuple[dict[int, _Group], dict[int, _Group]] = ({}, {})
+
+    cands = _candidates(sides[0], sides[0].content, sides[1], sides[1].content, opts.common_share)
+    one_to_one = [
+        (ij, r) for ij, r in cands.items()
+        if r >= opts.min_score or (r == 100.0 and sides[0].enc[ij[0]])
+    ]
+    _pair_greedily(one_to_one, sides[0], sides[1], False, owner)
+    _attach_pieces(cands, sides, owner, opts)
+    groups = list({id(g): g for g in owner[0].values()}.values())
+    groups = [g for g in groups if _accept(g, sides, opts)]
+
+    meta = _candidates(sides[0], sides[0].metas, sides[1], sides[1].metas, 1.0)
+    meta_pairs = [(ij, r) for ij, r in meta.items() if r >= opts.boilerplate_score]
+    meta_owner: tuple[dict[int, _Group], dict[int, _Group]] = ({}, {})
+    _pair_greedily(meta_pairs, sides[0], sides[1], True, meta_owner)
+    groups += list(meta_owner[0].values())
+
+    _mark_moves(groups, sides)
+    groups = [g for g in groups if not (g.moved and _weak(g, sides, opts))]
+    return Alignment(left, right, _rows(groups, sides, opts), options=asdict(opts))
+
+
+def _weak(g: _Group, sides: tuple[_Side, _Side], opts: AlignOptions) -> bool:
+    """A link too short to trust unless it sits in order among the others."""
+    return min(sum(len(sides[s].enc[i]) for i in g.sides[s]) for s in (0, 1)) < opts.weak_words
