@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import shutil
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -184,9 +186,23 @@ class CorpusIndex:
         """
         if self._ix is not None:
             return self._ix, ""
+        # Whoosh leaves files open when it fails on a damaged index; keep those leaks quiet.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            ix, reason = self._open_or_rebuild()
+            if reason and reason != "new index":
+                gc.collect()
+        self._ix = ix
+        return ix, reason
+
+    def _open_or_rebuild(self) -> tuple[windex.Index, str]:
         reason = ""
         manifest = self._read_manifest()
-        if not self.index_dir.exists() or not windex.exists_in(str(self.index_dir), indexname=INDEX_NAME):
+        try:
+            present = self.index_dir.exists() and windex.exists_in(str(self.index_dir), indexname=INDEX_NAME)
+        except Exception:  # noqa: BLE001 - an unreadable table of contents is a corrupt index
+            present, manifest = True, None
+        if not present:
             ix = self._create("")
             reason = "new index"
         elif manifest is None:
@@ -203,7 +219,6 @@ class CorpusIndex:
                     raise ValueError("schema differs")
             except Exception as exc:  # noqa: BLE001 - any failure to read means rebuild
                 ix = self._create(reason := f"index could not be read ({type(exc).__name__})")
-        self._ix = ix
         return ix, reason
 
     def close(self) -> None:

@@ -112,7 +112,10 @@ def is_chrome(text: str) -> bool:
         return True
     if n <= 40 and (_PROMPT.search(stripped) or _CREDIT.match(stripped)):
         return True
-    if n <= 150 and _DISCLAIMER.search(stripped):
+    m = _DISCLAIMER.search(stripped) if n <= 300 else None
+    # Long paragraphs count only when they open as a notice, so body text that merely
+    # mentions copyright or "fair use" stays body.
+    if m and (n <= 60 or m.start() < 100):
         return True
     # A lone word is a label, not content (subheadings of several words stay body).
     return n == 1 and not stripped.endswith((".", "!", "?"))

@@ -1,0 +1,208 @@
+"""The corpus reader on the seeds, on odd files, and its span invariant."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.core.model import Role
+from app.core.reader import ReadError, parse_bytes, read_article, read_corpus
+from app.core.text import normalize
+
+
+@pytest.fixture(scope="module")
+def seeds() -> dict:
+    corpus = read_corpus(Path(__file__).resolve().parents[2] / "seeds")
+    assert not corpus.skipped
+    return {a.id[:3]: a for a in corpus.articles}
+
+
+@pytest.mark.parametrize(
+    ("key", "title", "author", "source", "when"),
+    [
+        ("000", "Russia and China: Challenging a Divided West", "Federico Pieraccini", "Global Research", date(2017, 7, 10)),
+        ("001", "Putin in China: The Russian-Chinese Alliance", "Alexander Mercouris", "", None),
+        ("002", "Russia-China Alliance at the Tipping Point", "M. K. Bhadrakumar", "Global Research", date(2021, 12, 15)),
+        ("003", None, "John Ruehl", "", date(2021, 6, 20)),
+        ("004", "Putin in China: The Russian-Chinese Alliance", "", "", None),
+    ],
+)
+def test_seed_metadata(seeds: dict, key: str, title: str | None, author: str, source: str, when: date | None) -> None:
+    a = seeds[key]
+    if title is not None:
+        assert a.title == title
+    else:  # no headline in the file: the first sentence stands in, without the date prefix
+        assert a.title.startswith("The US-Russia summit in Switzerland")
+    assert a.author == author
+    assert a.source == source
+    assert a.date == when
+
+
+def _roles(article, role: Role) -> list[str]:
+    return [p.text for p in article.paragraphs if p.role is role]
+
+
+def test_chrome_and_bylines(seeds: dict) -> None:
+    chrome_001 = _roles(seeds["001"], Role.CHROME)
+    for expected in ("Connect with us", "7,118 Views", "Continue Reading", "Advertisement", "JOIN OUR YOUTUBE CHANNEL"):
+        assert expected in chrome_001
+    chrome_004 = _roles(seeds["004"], Role.CHROME)
+    assert "View all comments" in chrome_004
+    assert any(t.startswith("The statements, views and opinions expressed") for t in chrome_004)
+    assert any(t.startswith("Disclaimer:") for t in _roles(seeds["000"], Role.CHROME))
+    assert "Become a Member of Global Research" in _roles(seeds["002"], Role.CHROME)
+    assert "Global Research, July 10, 2017" in _roles(seeds["000"], Role.BYLINE)
+    assert "By Federico Pieraccini" in _roles(seeds["000"], Role.BYLINE)
+
+
+def test_markdown_is_removed_from_display_text(seeds: dict) -> None:
+    by = next(p for p in seeds["000"].paragraphs if p.text.startswith("By "))
+    assert by.text == "By Federico Pieraccini"
+    assert "[" not in by.text and "](#)" not in by.text
+    disclaimer_000 = next(p for p in seeds["000"].paragraphs if "sole responsibility" in p.text)
+    disclaimer_002 = next(p for p in seeds["002"].paragraphs if "sole responsibility" in p.text)
+    assert not disclaimer_000.text.startswith("**")
+    assert disclaimer_000.norm.startswith("disclaimer: the contents")
+    assert disclaimer_002.norm.startswith("disclaimer: the contents")
+
+
+def test_broken_paragraphs_are_repaired(seeds: dict) -> None:
+    a = seeds["000"]
+    joined = next(p for p in a.paragraphs if "with a US administration that at least proposes" in p.text)
+    assert not joined.text.startswith("with a US")  # the lowercase half was joined to its start
+    assert a.text[joined.start:joined.end].count("\n\n") == 1  # the span covers both parts
+    b = seeds["002"]
+    joined = next(p for p in b.paragraphs if "developments in international affairs" in p.text)
+    assert "The recent developments in international affairs" in joined.text
+
+
+def test_body_counts(seeds: dict) -> None:
+    # The two copies of one article keep the same body, whatever the site furniture around it.
+    assert len(seeds["004"].body) == 30
+    texts_004 = {p.norm for p in seeds["004"].body}
+    assert texts_004 <= {p.norm for p in seeds["001"].body}
+
+
+def test_spans_slice_back_to_the_source(seeds: dict) -> None:
+    for article in seeds.values():
+        for p in article.paragraphs:
+            assert 0 <= p.start < p.end <= len(article.text)
+            assert normalize(article.text[p.start:p.end]) == p.norm
+
+
+paragraph = st.text(
+    alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Nd", "Zs", "Po", "Pd", "Pi", "Pf"),
+                           blacklist_characters="\u2028\u2029\x85"),
+    min_size=1, max_size=120,
+).filter(lambda s: s.strip())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(paras=st.lists(paragraph, min_size=1, max_size=8), crlf=st.booleans(), md=st.booleans())
+def test_spans_property(tmp_path_factory: pytest.TempPathFactory, paras: list[str], crlf: bool, md: bool) -> None:
+    chunks = [f"**{p}**" if md and i % 2 else p for i, p in enumerate(paras)]
+    raw = ("\r\n\r\n" if crlf else "\n\n").join(chunks)
+    try:
+        article = parse_bytes(raw.encode("utf-8"), path=Path("x.md"), root=Path("."))
+    except ReadError:
+        return  # only punctuation or spaces: refused with a reason, which is fine
+    assert "\r" not in article.text
+    for p in article.paragraphs:
+        assert normalize(article.text[p.start:p.end]) == p.norm
+        assert p.text and p.norm
+
+
+def test_html_article(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(
+        """<html><head><title>Summit ends | The Daily</title>
+        <meta name="author" content="Jane Roe">
+        <meta property="article:published_time" content="2020-03-04T09:00:00Z">
+        <style>p {color: red}</style><script>alert('x')</script></head>
+        <body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
+        <h1>Summit ends</h1><p>The leaders met on Tuesday &amp; agreed on a joint statement about trade.</p>
+        <ul><li>First point of the agreement, in full.</li></ul>
+        <footer>Copyright 2020</footer></body></html>""",
+        encoding="utf-8",
+    )
+    a = read_article(page, tmp_path)
+    assert a.title in ("Summit ends", "Summit ends | The Daily")
+    assert a.author == "Jane Roe"
+    assert a.date == date(2020, 3, 4)
+    texts = [p.text for p in a.paragraphs]
+    assert "The leaders met on Tuesday & agreed on a joint statement about trade." in texts
+    assert "First point of the agreement, in full." in texts
+    assert not any("Home" in t or "alert" in t or "color" in t or "Copyright" in t for t in texts)
+
+
+def test_front_matter(tmp_path: Path) -> None:
+    f = tmp_path / "a.md"
+    f.write_text("---\ntitle: A Stated Title\nauthor: Ann Writer\nsource: The Outlet\ndate: 2019-05-06\n---\n\n"
+                 "Body paragraph that says something. It has two sentences.\n", encoding="utf-8")
+    a = read_article(f, tmp_path)
+    assert (a.title, a.author, a.source, a.date) == ("A Stated Title", "Ann Writer", "The Outlet", date(2019, 5, 6))
+    assert [p.text for p in a.body] == ["Body paragraph that says something. It has two sentences."]
+
+
+def test_hard_wrapped_and_one_per_line_text(tmp_path: Path) -> None:
+    wrapped = tmp_path / "wrapped.txt"
+    wrapped.write_text(
+        "The first paragraph is hard wrapped at a width of about seventy\n"
+        "characters, the way plain-text mail and old archives are written,\n"
+        "and it must stay one paragraph.\n\nSecond paragraph here, short.\n",
+        encoding="utf-8",
+    )
+    a = read_article(wrapped, tmp_path)
+    assert len(a.paragraphs) == 2
+    assert a.paragraphs[0].text.endswith("and it must stay one paragraph.")
+    lines = tmp_path / "lines.txt"
+    long_a = "A long paragraph written on one line, as scrapers often save them. " * 3
+    long_b = "Another long paragraph on the next line, with no blank line between them. " * 3
+    lines.write_text(f"{long_a}\n{long_b}\n", encoding="utf-8")
+    assert len(read_article(lines, tmp_path).paragraphs) == 2
+
+
+def test_source_from_subfolder(tmp_path: Path) -> None:
+    (tmp_path / "site-a").mkdir()
+    f = tmp_path / "site-a" / "story.txt"
+    f.write_text("A Headline For The Story\n\nThe story text is here and it is long enough to be a sentence.\n", encoding="utf-8")
+    a = read_article(f, tmp_path)
+    assert a.id == "site-a/story.txt"
+    assert a.source == "site-a"
+
+
+def test_bad_files_are_skipped_with_reasons(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.txt").write_text("   \n\n\t\n", encoding="utf-8")
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02\x03PK\x03\x04" * 100)
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")  # ignored: not a corpus file type
+    (tmp_path / "good.txt").write_text("A good article with a sentence of several words.\n", encoding="utf-8")
+    (tmp_path / "loop").symlink_to(tmp_path, target_is_directory=True)
+    locked = tmp_path / "locked.txt"
+    locked.write_text("secret text\n", encoding="utf-8")
+    locked.chmod(0)
+    result = read_corpus(tmp_path)
+    reasons = {Path(s.path).name: s.reason for s in result.skipped}
+    assert [a.id for a in result.articles] == ["good.txt"] or os.geteuid() == 0
+    assert reasons["empty.txt"] == "empty file"
+    assert "whitespace" in reasons["blank.txt"]
+    assert "binary" in reasons["binary.txt"]
+    assert "image.png" not in reasons
+    assert any("loop" in r for r in reasons.values())
+    if os.geteuid() != 0:  # root reads anything
+        assert "cannot read" in reasons["locked.txt"]
+
+
+def test_huge_single_line(tmp_path: Path) -> None:
+    f = tmp_path / "line.txt"
+    f.write_text("word " * 40_000 + "end.", encoding="utf-8")  # 200k characters, no newline
+    a = read_article(f, tmp_path)
+    assert len(a.paragraphs) >= 10
+    assert all(len(p.text) <= 20_000 for p in a.paragraphs)
+    for p in a.paragraphs:
+        assert normalize(a.text[p.start:p.end]) == p.norm
