@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, fields
+from itertools import chain
 
 from rapidfuzz import fuzz
 
 from app.core.model import Alignment, Article, Paragraph, Role, Row, RowKind
-from app.core.text import words
-from app.core.wordops import Vocabulary, word_ops
+from app.core.wordops import Vocabulary, tokens, word_ops
 
 Boilerplate = Callable[[Paragraph], bool] | Collection[str] | None
 
@@ -46,7 +46,7 @@ class AlignOptions:
     weak_words: int = 5
     boilerplate_score: float = 85.0
     max_group: int = 3
-    common_share: float = 0.25
+    common_share: float = 0.05
     ops: bool = True
 
 
@@ -69,7 +69,10 @@ class _Side:
 
     def __init__(self, article: Article, vocab: Vocabulary, is_boilerplate: Callable[[Paragraph], bool]):
         self.paragraphs = article.paragraphs
-        self.enc = [vocab.encode(words(p.norm)) for p in self.paragraphs]
+        self.vocab = vocab
+        # Tokens of the display text serve both matching and word marks (one tokenising pass).
+        self.tokens = {p.index: tokens(p) for p in self.paragraphs}
+        self.enc = [vocab.encode(self.tokens[p.index][0]) for p in self.paragraphs]
         self.meta = [p.role in _META_ROLES or is_boilerplate(p) for p in self.paragraphs]
         self.content = [i for i, m in enumerate(self.meta) if not m]
         self.metas = [i for i, m in enumerate(self.meta) if m]
@@ -111,17 +114,16 @@ def _candidates(left: _Side, lidx: list[int], right: _Side, ridx: list[int],
     rare = {w for w, js in post.items() if len(js) <= rlimit and ldf[w] <= llimit}
     rinf = {j: len(s & rare) for j, s in rsets.items()}
     out: dict[tuple[int, int], float] = {}
+    renc = right.enc
     for i in lidx:
         mine = lsets[i] & rare
         if not mine:
             continue
-        shared: Counter[int] = Counter()
-        for w in mine:
-            shared.update(post[w])
-        a = left.enc[i]
+        shared = Counter(chain.from_iterable(map(post.__getitem__, mine)))
+        a, n = left.enc[i], len(mine)
         for j, k in shared.items():
-            if k * 10 >= 3 * min(len(mine), rinf[j]):
-                out[(i, j)] = fuzz.ratio(a, right.enc[j])
+            if k * 10 >= 3 * (n if n < rinf[j] else rinf[j]):
+                out[(i, j)] = fuzz.ratio(a, renc[j])
     by_text: defaultdict[str, list[int]] = defaultdict(list)
     for j in ridx:
         if right.enc[j]:
@@ -250,7 +252,8 @@ def _row(g: _Group, sides: tuple[_Side, _Side], opts: AlignOptions) -> Row:
         return Row(left, right, RowKind.IDENTICAL, g.moved, 100.0)
     ops = ()
     if opts.ops:
-        ops = word_ops([sides[0].paragraphs[i] for i in left], [sides[1].paragraphs[j] for j in right])
+        ops = word_ops([sides[0].paragraphs[i] for i in left], [sides[1].paragraphs[j] for j in right],
+                       sides[0].vocab, (sides[0].tokens, sides[1].tokens))
     return Row(left, right, RowKind.CHANGED, g.moved, min(g.score, 99.99), ops)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
+from itertools import accumulate
 
 from rapidfuzz.distance import Levenshtein
 
@@ -39,23 +41,52 @@ class Vocabulary:
         return "".join(map(codes.__getitem__, tokens))
 
 
-def _tokens(paragraph: Paragraph) -> list[tuple[str, int, int]]:
-    """Matching key and character span of each word of a paragraph's display text."""
-    return [(fold(m.group()).casefold(), m.start(), m.end()) for m in WORD_RE.finditer(paragraph.text)]
+_SAME_LENGTH_FOLD = (("\u2019", "'"), ("\u2018", "'"), ("\u02bc", "'"), ("\u2032", "'"),
+                     ("\u2010", "-"), ("\u2011", "-"))
+_SPLIT_RE = re.compile(f"({WORD_RE.pattern})", WORD_RE.flags)
 
 
-def _spans(tokens: list[tuple[int, int, int]], lo: int, hi: int) -> tuple[tuple[int, int, int], ...]:
+Tokens = tuple[list[str], list[int], list[int]]
+
+
+def tokens(paragraph: Paragraph) -> Tokens:
+    """Word tokens of a paragraph's display text.
+
+    Returns:
+        Matching keys (casefolded, apostrophes and hyphens folded), start offsets and end offsets.
+    """
+    text = paragraph.text
+    # Only apostrophes and hyphens change word tokens; full folding is slower and can move offsets.
+    folded = text.casefold()
+    for variant, plain in _SAME_LENGTH_FOLD:
+        if variant in folded:
+            folded = folded.replace(variant, plain)
+    if len(folded) != len(text):  # casefolding moved characters (ß, ligatures): word by word
+        keys, starts, ends = [], [], []
+        for m in WORD_RE.finditer(text):
+            keys.append(fold(m.group()).casefold())
+            starts.append(m.start())
+            ends.append(m.end())
+        return keys, starts, ends
+    # split() alternates separators and words, so running lengths give every word's span.
+    parts = _SPLIT_RE.split(folded)
+    offsets = list(accumulate(map(len, parts)))
+    return parts[1::2], offsets[0:-1:2], offsets[1::2]
+
+
+def _spans(pids: list[int], starts: list[int], ends: list[int], lo: int, hi: int) -> tuple[tuple[int, int, int], ...]:
     """Character ranges covering tokens ``lo:hi``, one range per paragraph they fall in."""
     out: list[tuple[int, int, int]] = []
-    for pidx, start, end in tokens[lo:hi]:
-        if out and out[-1][0] == pidx:
-            out[-1] = (pidx, out[-1][1], end)
+    for k in range(lo, hi):
+        if out and out[-1][0] == pids[k]:
+            out[-1] = (pids[k], out[-1][1], ends[k])
         else:
-            out.append((pidx, start, end))
+            out.append((pids[k], starts[k], ends[k]))
     return tuple(out)
 
 
-def word_ops(left: Sequence[Paragraph], right: Sequence[Paragraph]) -> tuple[WordOp, ...]:
+def word_ops(left: Sequence[Paragraph], right: Sequence[Paragraph], vocab: Vocabulary | None = None,
+             cache: tuple[Mapping[int, Tokens], Mapping[int, Tokens]] | None = None) -> tuple[WordOp, ...]:
     """Word-level operations turning the left paragraphs into the right ones.
 
     The paragraphs of each side are read as one word sequence (a split or merged paragraph is
@@ -64,25 +95,32 @@ def word_ops(left: Sequence[Paragraph], right: Sequence[Paragraph]) -> tuple[Wor
     Args:
         left: The left group, in reading order.
         right: The right group, in reading order.
+        vocab: A vocabulary to reuse between calls (saves re-encoding common words).
+        cache: :func:`tokens` of paragraphs already tokenised: a ``(left, right)`` pair of
+            mappings by paragraph index.
 
     Returns:
         ``replace``, ``delete`` and ``insert`` operations with character spans into each
         paragraph's display ``text``; equal stretches are omitted.
     """
-    vocab = Vocabulary()
-    lkeys: list[str] = []
-    rkeys: list[str] = []
-    lspans: list[tuple[int, int, int]] = []
-    rspans: list[tuple[int, int, int]] = []
-    for paragraphs, keys, spans in ((left, lkeys, lspans), (right, rkeys, rspans)):
+    vocab = vocab or Vocabulary()
+    cache_l, cache_r = cache or ({}, {})
+    seqs = []
+    for paragraphs, known in ((left, cache_l), (right, cache_r)):
+        keys: list[str] = []
+        pids: list[int] = []
+        starts: list[int] = []
+        ends: list[int] = []
         for p in paragraphs:
-            for key, start, end in _tokens(p):
-                keys.append(key)
-                spans.append((p.index, start, end))
-    a, b = vocab.encode(lkeys), vocab.encode(rkeys)
+            k, s, e = known[p.index] if p.index in known else tokens(p)
+            keys += k
+            starts += s
+            ends += e
+            pids += [p.index] * len(k)
+        seqs.append((vocab.encode(keys), pids, starts, ends))
+    (a, *lpos), (b, *rpos) = seqs
     ops: list[WordOp] = []
     for tag, i1, i2, j1, j2 in Levenshtein.opcodes(a, b):
-        if tag == "equal":
-            continue
-        ops.append(WordOp(tag, _spans(lspans, i1, i2), _spans(rspans, j1, j2)))
+        if tag != "equal":
+            ops.append(WordOp(tag, _spans(*lpos, i1, i2), _spans(*rpos, j1, j2)))
     return tuple(ops)
