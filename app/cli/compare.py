@@ -1,20 +1,119 @@
-"""``parallax compare`` (stub until the alignment engine lands)."""
+"""``parallax compare``: align two articles and print the rows as JSON or as two columns."""
 
 from __future__ import annotations
 
 import argparse
+import shutil
+import textwrap
+
+from app.core.align import align
+from app.core.model import Alignment, Article, Row, RowKind
+
+_MARKS = {
+    RowKind.IDENTICAL: "=",
+    RowKind.CHANGED: "~",
+    RowKind.LEFT_ONLY: "<",
+    RowKind.RIGHT_ONLY: ">",
+    RowKind.BOILERPLATE: "#",
+}
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``compare``."""
-    p = sub.add_parser("compare", help="align two articles paragraph by paragraph")
-    p.add_argument("left")
-    p.add_argument("right")
+    p = subparsers.add_parser(
+        "compare",
+        help="align two articles paragraph by paragraph",
+        description="Align two articles paragraph by paragraph. LEFT and RIGHT are article ids, "
+        "unique id prefixes (such as 001) or file paths.",
+    )
+    p.add_argument("left", metavar="LEFT")
+    p.add_argument("right", metavar="RIGHT")
+    p.add_argument("--corpus", metavar="DIR", help="corpus folder for ids (default: the bundled seeds/)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print the alignment as JSON")
+    fmt.add_argument("--text", action="store_true", help="print a two-column rendering (default)")
+    p.add_argument("--width", type=int, default=0, help="text width (default: the terminal's)")
     p.set_defaults(func=run)
 
 
+def _resolve(ref: str, corpus: str | None) -> Article:
+    from app.core.corpus import resolve_article
+
+    return resolve_article(ref, corpus)
+
+
 def run(args: argparse.Namespace) -> int:
-    """Not implemented yet."""
+    """Align LEFT with RIGHT and print the result; returns the exit status."""
+    from pathlib import Path
+
     from app.cli import UserError
 
-    raise UserError("compare is not available in this build yet")
+    if args.corpus and not Path(args.corpus).is_dir():
+        raise UserError(f"corpus folder not found: {args.corpus}")
+    left = _resolve(args.left, args.corpus)
+    right = _resolve(args.right, args.corpus)
+    result = align(left, right)
+    if args.json:
+        from app.cli.common import print_json
+
+        print_json(result.to_dict())
+    else:
+        width = args.width or shutil.get_terminal_size((120, 40)).columns
+        print(render_text(result, max(40, width)))
+    return 0
+
+
+def _marked(text: str, spans: list[tuple[int, int]], before: str, after: str) -> str:
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        out += [text[pos:start], before, text[start:end], after]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _side_text(result: Alignment, row: Row, side: int) -> str:
+    article = result.left if side == 0 else result.right
+    idx = row.left if side == 0 else row.right
+    before, after = ("[-", "-]") if side == 0 else ("{+", "+}")
+    parts = []
+    for i in idx:
+        text = article.paragraphs[i].text
+        spans = [(s, e) for op in row.ops for (p, s, e) in (op.left if side == 0 else op.right) if p == i]
+        parts.append(_marked(text, spans, before, after))
+    return "\n".join(parts)
+
+
+def render_text(result: Alignment, width: int = 120) -> str:
+    """A readable two-column rendering: one block per row, marked ``= ~ < > #`` by kind.
+
+    Changed rows show deleted or replaced words as ``[-word-]`` on the left and inserted or
+    replacing words as ``{+word+}`` on the right; ``M`` flags a moved row. Chrome-only rows are
+    cut to one line.
+    """
+    col = (width - 8) // 2
+    lines = [f"{result.left.id}  <->  {result.right.id}", f"{result.left.title}  |  {result.right.title}", ""]
+    for row in result.rows:
+        mark = _MARKS[row.kind] + ("M" if row.moved else " ")
+        cols = []
+        for side in (0, 1):
+            text = _side_text(result, row, side)
+            wrapped = [w for para in text.split("\n") for w in (textwrap.wrap(para, col) or [""])]
+            if row.kind is RowKind.BOILERPLATE or not row.is_match and _chrome(result, row, side):
+                wrapped = [textwrap.shorten(text, col, placeholder="…")] if text else []
+            cols.append(wrapped)
+        height = max(len(cols[0]), len(cols[1]), 1)
+        for n in range(height):
+            left = cols[0][n] if n < len(cols[0]) else ""
+            right = cols[1][n] if n < len(cols[1]) else ""
+            score = f"{row.score:3.0f}" if n == 0 and row.is_match else "   "
+            lines.append(f"{mark if n == 0 else '  '} {left:<{col}} {score} {right}".rstrip())
+    lines += ["", result.summary().describe(), "rows: " + ", ".join(
+        f"{k} {v}" for k, v in result.summary().by_kind.items() if v)]
+    return "\n".join(lines)
+
+
+def _chrome(result: Alignment, row: Row, side: int) -> bool:
+    article = result.left if side == 0 else result.right
+    idx = row.left if side == 0 else row.right
+    return bool(idx) and all(not article.paragraphs[i].is_body for i in idx)
