@@ -15,7 +15,7 @@ from app.core.decode import DecodeError, decode_bytes
 from app.core.htmlextract import extract_html
 from app.core.model import Article, Paragraph, Skipped
 from app.core.roles import Block, PageMeta, classify
-from app.core.text import display_text, normalize
+from app.core.text import display_and_norm, normalize
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -129,7 +129,7 @@ def parse_bytes(data: bytes, *, path: Path, root: Path, size: int = 0, mtime_ns:
     stem = path.stem
     classified = classify(blocks, meta, fallback_title=_fallback_title(blocks, stem))
     paragraphs = [
-        Paragraph(index=i, text=b.text, norm=normalize(b.raw if b.raw else b.text), start=b.start,
+        Paragraph(index=i, text=b.text, norm=b.norm or normalize(b.raw or b.text), start=b.start,
                   end=b.end, role=role)
         for i, (b, role) in enumerate(zip(blocks, classified.roles, strict=True))
     ]
@@ -211,14 +211,16 @@ def _text_blocks(text: str) -> tuple[list[Block], PageMeta]:
             start = part[0][0] + (len(part[0][1]) - len(part[0][1].lstrip()))
             end = part[-1][0] + len(part[-1][1].rstrip())
             pieces.append((start, end, text[start:end]))
-    blocks = [
-        Block(raw=chunk, text=display_text(chunk), start=s, end=e, heading=_heading_level(chunk))
-        for s, e, chunk in pieces
-    ]
+    blocks = []
+    for s, e, chunk in pieces:
+        shown, norm = display_and_norm(chunk)
+        blocks.append(Block(raw=chunk, text=shown, start=s, end=e, heading=_heading_level(chunk), norm=norm))
     return _repair(blocks, text), meta
 
 
 def _heading_level(chunk: str) -> int:
+    if "#" not in chunk[:8]:
+        return 0
     m = re.match(r"\s{0,3}(#{1,6})\s", chunk)
     return len(m.group(1)) if m else 0
 
@@ -258,7 +260,7 @@ def _repair(blocks: list[Block], text: str) -> list[Block]:
             prev = out[-1]
             chunk = text[prev.start:b.end]
             out[-1] = Block(raw=chunk, text=f"{prev.text} {b.text}", start=prev.start, end=b.end,
-                            heading=prev.heading)
+                            heading=prev.heading)  # norm recomputed from the joined source
         else:
             out.append(b)
     return out

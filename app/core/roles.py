@@ -65,6 +65,7 @@ class Block:
     start: int
     end: int
     heading: int = 0
+    norm: str = ""  # matching form, when the reader computed it already
 
 
 @dataclass(slots=True)
@@ -105,17 +106,16 @@ def _is_headline(text: str) -> bool:
 def is_chrome(text: str) -> bool:
     """True for navigation, prompts, counters, credits and disclaimers, judged on the text alone."""
     stripped = text.strip().strip("*_#>|[]() ")
-    if len(_LETTERS.findall(stripped)) < 3:
+    if len(_LETTERS.findall(stripped[:60])) < 3:
         return True
-    n = _nwords(stripped)
-    if _CHROME_EXACT.match(stripped) or _COUNTER.match(stripped):
+    n = _nwords(stripped) if len(stripped) < 4000 else 1000
+    if n <= 12 and (_CHROME_EXACT.match(stripped) or _COUNTER.match(stripped)):
         return True
     if n <= 40 and (_PROMPT.search(stripped) or _CREDIT.match(stripped)):
         return True
-    m = _DISCLAIMER.search(stripped) if n <= 300 else None
     # Long paragraphs count only when they open as a notice, so body text that merely
     # mentions copyright or "fair use" stays body.
-    if m and (n <= 60 or m.start() < 100):
+    if n <= 300 and _DISCLAIMER.search(stripped if n <= 60 else stripped[:160]):
         return True
     # A lone word is a label, not content (subheadings of several words stay body).
     return n == 1 and not stripped.endswith((".", "!", "?"))

@@ -33,8 +33,13 @@ _DASH_SPACING = re.compile(r"\s*-\s*-\s*|\s+-\s+")
 WORD_RE = re.compile(r"\w+(?:['\-]\w+)*", re.UNICODE)
 
 
+_MD_ANY = re.compile(r"[\[*_`#>]|^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s", re.MULTILINE)
+
+
 def strip_markdown(text: str) -> str:
     """Return ``text`` with inline markdown markup removed (links keep their label)."""
+    if not _MD_ANY.search(text):
+        return text  # plain prose: skip the costly patterns
     text = _MD_IMAGE.sub(r"\1", text)
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_REF_LINK.sub(r"\1", text)
@@ -49,7 +54,8 @@ def strip_markdown(text: str) -> str:
 
 def fold(text: str) -> str:
     """Fold typographic quotes, dashes and invisible characters to plain ASCII forms."""
-    return unicodedata.normalize("NFKC", text.translate(_FOLD))
+    text = text.translate(_FOLD)
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
 def collapse_ws(text: str) -> str:
@@ -64,9 +70,20 @@ def display_text(raw: str) -> str:
 
 def normalize(text: str) -> str:
     """Matching form of a paragraph: markup removed, typography folded, spaces collapsed, casefolded."""
-    folded = fold(strip_markdown(text))
-    folded = _DASH_SPACING.sub(" - ", folded)
+    return _norm_stripped(strip_markdown(text))
+
+
+def _norm_stripped(stripped: str) -> str:
+    folded = fold(stripped)
+    if "-" in folded:
+        folded = _DASH_SPACING.sub(" - ", folded)
     return collapse_ws(folded).casefold()
+
+
+def display_and_norm(raw: str) -> tuple[str, str]:
+    """Both :func:`display_text` and :func:`normalize` of ``raw``, stripping markdown once."""
+    stripped = strip_markdown(raw)
+    return collapse_ws(stripped), _norm_stripped(stripped)
 
 
 def words(text: str) -> list[str]:
