@@ -1,0 +1,164 @@
+"""The gutter between the panes: a band from each matched left group to its right group."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtWidgets import QWidget
+
+from app.core.model import Row, RowKind
+from app.ui.palette import ViewColours, colours
+
+Span = tuple[float, float]  # (top, bottom) in link-map coordinates
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """Where one matched row's band starts (left edge) and ends (right edge).
+
+    ``origin`` is set for moved rows: the y on the right edge where the right paragraphs stand in
+    the right article's own order, so the move shows as a line crossing the other bands.
+    """
+
+    row: int
+    left: Span
+    right: Span
+    kind: RowKind
+    moved: bool = False
+    origin: float | None = None
+
+
+def band_geometry(
+    rows: Sequence[Row],
+    indexes: Iterable[int],
+    left_span: Callable[[int], Span],
+    right_span: Callable[[int], Span],
+    right_order_origin: Callable[[int], float | None] | None = None,
+) -> list[Band]:
+    """One band per row of ``indexes`` that links paragraphs of both sides.
+
+    Args:
+        rows: The alignment's rows.
+        indexes: The rows to consider (usually those on screen).
+        left_span: Row index -> extent of its left text, in link-map coordinates.
+        right_span: Row index -> extent of its right text, in link-map coordinates.
+        right_order_origin: Row index -> y of the right side's original position (moved rows).
+    """
+    bands = []
+    for n in indexes:
+        row = rows[n]
+        if not row.is_match:
+            continue
+        origin = right_order_origin(n) if row.moved and right_order_origin else None
+        bands.append(Band(n, left_span(n), right_span(n), row.kind, row.moved, origin))
+    return bands
+
+
+def band_path(band: Band, width: float) -> QPainterPath:
+    """A band's outline: Meld-style cubic curves between the two edges."""
+    (lt, lb), (rt, rb) = band.left, band.right
+    mid = width / 2
+    path = QPainterPath(QPointF(0, lt))
+    path.cubicTo(QPointF(mid, lt), QPointF(mid, rt), QPointF(width, rt))
+    path.lineTo(QPointF(width, rb))
+    path.cubicTo(QPointF(mid, rb), QPointF(mid, lb), QPointF(0, lb))
+    path.closeSubpath()
+    return path
+
+
+class LinkMap(QWidget):
+    """Draws the bands for the rows visible in two :class:`ParagraphPane`\\ s."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("linkMap")
+        self.setFixedWidth(44)
+        self._colours: ViewColours = colours(self.palette())
+        self._rows: list[Row] = []
+        self._panes = None
+        self._right_row: dict[int, int] = {}
+        self._current = -1
+
+    def set_panes(self, left, right) -> None:  # noqa: ANN001 - ParagraphPane (import cycle)
+        """Follow ``left`` and ``right``: their row rectangles and scroll offsets."""
+        self._panes = (left, right)
+
+    def set_rows(self, rows: Sequence[Row]) -> None:
+        """Draw bands for ``rows``."""
+        self._rows = list(rows)
+        self._right_row = {j: n for n, r in enumerate(self._rows) for j in r.right}
+        self.update()
+
+    def set_current_row(self, row: int) -> None:
+        """Outline the band of ``row``."""
+        self._current = row
+        self.update()
+
+    def bands(self) -> list[Band]:
+        """The bands of the rows currently visible in either pane, in link-map coordinates."""
+        if self._panes is None or not self._rows:
+            return []
+        left, right = self._panes
+        dl = left.viewport().mapTo(self.window(), QPointF(0, 0)).y() - self.mapTo(self.window(), QPointF(0, 0)).y()
+        dr = right.viewport().mapTo(self.window(), QPointF(0, 0)).y() - self.mapTo(self.window(), QPointF(0, 0)).y()
+        layout = left.row_layout()
+        if len(layout) != len(self._rows):
+            return []
+        scroll = left.verticalScrollBar().value()
+        visible = layout.rows_between(scroll - dl, scroll - dl + self.height())
+
+        def lspan(n: int) -> Span:
+            a, b = left.text_span(n)
+            return a + dl, b + dl
+
+        def rspan(n: int) -> Span:
+            a, b = right.text_span(n)
+            return a + dr, b + dr
+
+        def origin(n: int) -> float | None:
+            first = min(self._rows[n].right)
+            prev = self._right_row.get(first - 1)
+            if prev is not None:
+                return right.row_rect(prev).bottom() + 1 + dr
+            after = self._right_row.get(max(self._rows[n].right) + 1)
+            return None if after is None else right.row_rect(after).top() + dr
+
+        return band_geometry(self._rows, visible, lspan, rspan, origin)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        """Fill the gutter and draw the visible bands, the current one outlined."""
+        p = QPainter(self)
+        c = self._colours
+        p.fillRect(self.rect(), c.header)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        w = float(self.width())
+        current = None
+        for band in self.bands():
+            path = band_path(band, w)
+            p.setPen(QPen(c.mark(band.kind, band.moved), 1))
+            p.setBrush(c.band(band.kind, band.moved))
+            p.drawPath(path)
+            if band.origin is not None:
+                self._draw_origin(p, band, w)
+            if band.row == self._current:
+                current = path
+        if current is not None:
+            p.setPen(QPen(c.current, 2))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawPath(current)
+        p.end()
+
+    def _draw_origin(self, p: QPainter, band: Band, w: float) -> None:
+        """A dashed line from the moved band to the right article's original position."""
+        start = QPointF(0, (band.left[0] + band.left[1]) / 2)
+        end = QPointF(w, band.origin)
+        path = QPainterPath(start)
+        path.cubicTo(QPointF(w / 2, start.y()), QPointF(w / 2, end.y()), end)
+        p.setPen(QPen(self._colours.moved_mark, 1.3, Qt.PenStyle.DashLine))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawPath(path)
+        p.setBrush(self._colours.moved_mark)
+        p.drawEllipse(end, 2.5, 2.5)

@@ -1,0 +1,113 @@
+"""The overview ruler: a mark per row for each side, coloured by kind; a click jumps there."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QWidget
+
+from app.core.model import Row, RowKind
+from app.ui.palette import ViewColours, colours
+from app.ui.rowlayout import RowLayout
+
+_MARGIN = 3.0
+
+
+class OverviewRuler(QWidget):
+    """Both articles at a glance: left marks in the first column, right marks in the second."""
+
+    rowRequested = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("overviewRuler")
+        self.setFixedWidth(22)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Overview: click to jump")
+        self._colours: ViewColours = colours(self.palette())
+        self._rows: list[Row] = []
+        self._layout = RowLayout()
+        self._view = (0, 0)
+        self._current = -1
+
+    def set_rows(self, rows: Sequence[Row], layout: RowLayout) -> None:
+        """Mark ``rows`` placed by ``layout``."""
+        self._rows = list(rows)
+        self._layout = layout
+        self.update()
+
+    def set_view(self, top: int, height: int) -> None:
+        """Show the visible part of the content, ``height`` pixels from ``top``."""
+        self._view = (top, height)
+        self.update()
+
+    def set_current_row(self, row: int) -> None:
+        """Mark ``row`` as current."""
+        self._current = row
+        self.update()
+
+    def _scale(self) -> float:
+        total = max(self._layout.total, self._view[1], 1)
+        return (self.height() - 2 * _MARGIN) / total
+
+    def row_at(self, y: float) -> int:
+        """The row drawn at widget ``y``, -1 when there are none."""
+        if not len(self._layout):
+            return -1
+        return self._layout.row_at((y - _MARGIN) / max(self._scale(), 1e-9))
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        """Draw the marks, then the visible region on top."""
+        p = QPainter(self)
+        c = self._colours
+        p.fillRect(self.rect(), c.header)
+        p.setPen(QPen(c.separator, 1))
+        p.drawLine(0, 0, 0, self.height())
+        if not len(self._layout) or len(self._layout) != len(self._rows):
+            p.end()
+            return
+        scale = self._scale()
+        col = (self.width() - 3 * _MARGIN) / 2
+        for n, row in enumerate(self._rows):
+            if row.kind is RowKind.IDENTICAL and not row.moved:
+                continue  # the unmarked background already says "same"
+            top, bottom = self._layout.span(n)
+            y = _MARGIN + top * scale
+            h = max(2.0, (bottom - top) * scale)
+            colour = QColor(c.mark(row.kind, row.moved))
+            if row.kind is RowKind.BOILERPLATE:
+                colour.setAlpha(120)
+            if row.left:
+                p.fillRect(QRectF(_MARGIN + 1, y, col, h), colour)
+            if row.right:
+                p.fillRect(QRectF(2 * _MARGIN + col, y, col, h), colour)
+        top, height = self._view
+        view = QRectF(1.5, _MARGIN + top * scale, self.width() - 3, max(6.0, height * scale))
+        shade = QColor(c.text)
+        shade.setAlpha(28)
+        p.setPen(QPen(c.dim_text, 1))
+        p.setBrush(shade)
+        p.drawRoundedRect(view, 2, 2)
+        if 0 <= self._current < len(self._layout):
+            t, b = self._layout.span(self._current)
+            p.setPen(QPen(c.current, 2))
+            y = _MARGIN + (t + b) / 2 * scale
+            p.drawLine(1, round(y), self.width() - 1, round(y))
+        p.end()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        """Jump to the row under the click."""
+        if event.button() == Qt.MouseButton.LeftButton:
+            row = self.row_at(event.position().y())
+            if row >= 0:
+                self.rowRequested.emit(row)
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        """Dragging keeps jumping, like a scroll bar."""
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            row = self.row_at(event.position().y())
+            if row >= 0:
+                self.rowRequested.emit(row)
