@@ -1,0 +1,101 @@
+"""``parallax gui``: open the desktop window (Qt is imported only when this command runs)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register ``gui``."""
+    p = sub.add_parser("gui", help="open the desktop window (the default command)")
+    p.add_argument("corpus", nargs="?", metavar="CORPUS",
+                   help="corpus folder (default: the last one opened, else the bundled seeds/)")
+    p.add_argument("--index", metavar="DIR", help="index folder (default: per-user data folder)")
+    p.add_argument("--compare", nargs=2, metavar=("LEFT", "RIGHT"),
+                   help="open straight into a comparison (ids, id prefixes or file paths)")
+    p.add_argument("--search", metavar="QUERY", help="start with this query in the search field")
+    p.add_argument("--screenshot", metavar="FILE.png",
+                   help="render the window once loaded, save it as FILE.png and exit")
+    p.add_argument("--timeout", type=float, default=60.0, help=argparse.SUPPRESS)
+    p.set_defaults(func=run)
+
+
+def _corpus_folder(args: argparse.Namespace) -> Path:
+    from app.core.paths import default_corpus
+    from app.ui import settings
+
+    if args.corpus:
+        return Path(args.corpus)
+    # A screenshot must not depend on whatever folder was open last.
+    if args.screenshot:
+        return default_corpus()
+    return settings.last_corpus() or default_corpus()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Show the window; in screenshot mode, save it once indexing and the comparison finish."""
+    from app.cli import UserError
+
+    if args.corpus and not Path(args.corpus).is_dir():
+        raise UserError(f"corpus folder not found: {args.corpus}")
+    from app.ui.app import create_application
+    from app.ui.mainwindow import MainWindow
+
+    qapp = create_application(sys.argv[:1])
+    window = MainWindow(index_dir=args.index, restore=not args.screenshot)
+    window.open_corpus(_corpus_folder(args))
+    if args.compare:
+        window.compare(*args.compare)
+    if args.search:
+        window.panel.search_edit.setText(args.search)
+        window.panel.search_now()
+    if args.screenshot:
+        return _screenshot(qapp, window, Path(args.screenshot), args, args.timeout)
+    window.show()
+    return qapp.exec()
+
+
+def _screenshot(qapp, window, target: Path, args: argparse.Namespace, timeout: float) -> int:  # noqa: ANN001
+    from PySide6.QtCore import QTimer
+
+    from app.cli import UserError
+
+    pending = {"index"} | ({"compare"} if args.compare else set()) | ({"search"} if args.search else set())
+    errors: list[str] = []
+
+    def settle(what: str) -> None:
+        pending.discard(what)
+        if not pending:
+            alignment = window.compare_view.alignment()
+            if args.search and alignment is not None:
+                window.panel.select_ids([alignment.left.id, alignment.right.id])
+            # Let layouts, the row geometry and the status bar catch up before the grab.
+            QTimer.singleShot(300, grab)
+
+    def grab() -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(target)):
+            errors.append(f"could not write {target}")
+        window.close()
+        qapp.quit()
+
+    def fail(message: str) -> None:
+        errors.append(message)
+        window.close()
+        qapp.quit()
+
+    window.indexFinished.connect(lambda _r: settle("index"))
+    window.indexFailed.connect(lambda m: fail(f"indexing failed: {m}"))
+    window.comparisonReady.connect(lambda _a: settle("compare"))
+    window.comparisonFailed.connect(lambda m: fail(f"comparison failed: {m}"))
+    window.panel.searchFinished.connect(lambda _r: settle("search"))
+    window.panel.searchFailed.connect(lambda _m: settle("search"))
+    QTimer.singleShot(int(timeout * 1000), lambda: fail(f"timed out after {timeout:.0f} s"))
+    window.show()
+    qapp.exec()
+    if errors:
+        raise UserError(errors[0])
+    print(target)
+    return 0

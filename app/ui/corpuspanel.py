@@ -1,0 +1,456 @@
+"""The corpus panel: a search field over the hit list and the filterable list of all articles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.corpus import ArticleInfo, Corpus
+from app.core.model import SearchResult
+from app.core.search import QueryError
+from app.ui.models import (
+    ArticleFilterProxy,
+    ArticleTableModel,
+    HitDelegate,
+    IdRole,
+    SearchResultModel,
+)
+from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
+
+SEARCH_DELAY_MS = 200
+SEARCH_LIMIT = 100
+SEARCH_HINT = (
+    "Type to search the full text.\n\n"
+    "Taiwan  ·  \"exact phrase\"  ·  china AND russia  ·  title:alliance  ·  sanction*"
+)
+
+
+class _ArticleViewMixin:
+    """What both lists share: double-click opens left (Ctrl: right), Enter compares two, a menu."""
+
+    panel: CorpusPanel
+
+    def _setup(self, panel: CorpusPanel) -> None:
+        view: QAbstractItemView = self  # type: ignore[assignment]
+        self.panel = panel
+        view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setDragEnabled(True)
+        view.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(self._menu)
+
+    def selected_ids(self) -> list[str]:
+        """Ids of the selected rows, top to bottom."""
+        view: QAbstractItemView = self  # type: ignore[assignment]
+        rows = sorted(view.selectionModel().selectedRows(), key=lambda i: i.row())
+        out: list[str] = []
+        for index in rows:
+            aid = index.data(IdRole)
+            if aid and aid not in out:
+                out.append(aid)
+        return out
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        view: QAbstractItemView = self  # type: ignore[assignment]
+        index = view.indexAt(event.position().toPoint())
+        if event.button() == Qt.MouseButton.LeftButton and index.isValid():
+            ctrl = event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier)
+            self.panel.openRequested.emit(index.data(IdRole), "right" if ctrl else "left")
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)  # type: ignore[misc]
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            ids = self.selected_ids()
+            if len(ids) >= 2:
+                self.panel.compareRequested.emit(ids[0], ids[1])
+            elif ids:
+                ctrl = event.modifiers() & Qt.KeyboardModifier.ControlModifier
+                self.panel.openRequested.emit(ids[0], "right" if ctrl else "left")
+            event.accept()
+            return
+        super().keyPressEvent(event)  # type: ignore[misc]
+
+    def _menu(self, pos: QPoint) -> None:
+        view: QAbstractItemView = self  # type: ignore[assignment]
+        index = view.indexAt(pos)
+        ids = self.selected_ids()
+        if index.isValid() and index.data(IdRole) not in ids:
+            ids = [index.data(IdRole)]
+        if not ids:
+            return
+        self.panel.build_menu(ids, view).exec(view.viewport().mapToGlobal(pos))
+
+
+class ResultListView(_ArticleViewMixin, QListView):
+    """The search hits; while there are none, a hint in the empty area."""
+
+    placeholder = "Type to search the full text"
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        super().paintEvent(event)
+        if self.model() is not None and self.model().rowCount() == 0 and self.placeholder:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            rect = self.viewport().rect().adjusted(16, 16, -16, -16)
+            flags = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+            painter.drawText(rect, int(flags), self.placeholder)
+            painter.end()
+
+    def set_placeholder(self, text: str) -> None:
+        """The hint shown while the list is empty."""
+        self.placeholder = text
+        self.viewport().update()
+
+    def __init__(self, panel: CorpusPanel) -> None:
+        super().__init__(panel)
+        self._setup(panel)
+        self.setObjectName("results")
+        self.setUniformItemSizes(False)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setWordWrap(True)
+
+
+class ArticleTableView(_ArticleViewMixin, QTableView):
+    """Every article of the corpus."""
+
+    def __init__(self, panel: CorpusPanel) -> None:
+        super().__init__(panel)
+        self._setup(panel)
+        self.setObjectName("articles")
+        self.setSortingEnabled(True)
+        self.setShowGrid(False)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(24)
+        self.horizontalHeader().setHighlightSections(False)
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:  # noqa: N802 - Qt API
+        super().setModel(model)
+        # Section modes only apply to sections that exist, i.e. once the model is set.
+        header = self.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(1, 130)
+        header.resizeSection(2, self.fontMetrics().horizontalAdvance("0000-00-00") + 24)
+
+
+class _SearchEdit(QLineEdit):
+    """The query field: Esc clears it, Down moves to the hits."""
+
+    def __init__(self, parent: QWidget, on_down: Callable[[], None]) -> None:
+        super().__init__(parent)
+        self._on_down = on_down
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Escape and self.text():
+            self.clear()
+            event.accept()
+            return
+        if event.key() == Qt.Key.Key_Down:
+            self._on_down()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class CorpusPanel(QWidget):
+    """Shows a :class:`Corpus`: full-text search with highlighted hits, and its article list.
+
+    Searches run on a worker thread, debounced while the user types; a result that arrives
+    after a newer query was typed is dropped.
+    """
+
+    openRequested = Signal(str, str)  # article id, "left" | "right"
+    compareRequested = Signal(str, str)  # left id, right id
+    bestMatchRequested = Signal(str)  # article id
+    queryChanged = Signal(str)  # the query whose hits are shown ("" when cleared)
+    searchFinished = Signal(object)  # SearchResult
+    searchFailed = Signal(str)  # user-facing message
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("corpusPanel")
+        self._corpus: Corpus | None = None
+        self._generation = 0
+        self._pool = WorkerPool(1, self)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DELAY_MS)
+        self._debounce.timeout.connect(self.search_now)
+
+        self.search_edit = _SearchEdit(self, self._focus_results)
+        self.search_edit.setObjectName("searchEdit")
+        self.search_edit.setPlaceholderText("Search the corpus  (Ctrl+F)")
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.textChanged.connect(self._text_changed)
+        self.search_edit.returnPressed.connect(self.search_now)
+
+        self.message = QLabel(self)
+        self.message.setObjectName("queryError")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
+
+        self.count_label = QLabel("Results", self)
+        self.count_label.setObjectName("sectionTitle")
+        self.result_model = SearchResultModel(self)
+        self.results = ResultListView(self)
+        self.delegate = HitDelegate(self.results)
+        self.results.setItemDelegate(self.delegate)
+        self.results.setModel(self.result_model)
+
+        self.articles_label = QLabel("Articles", self)
+        self.articles_label.setObjectName("sectionTitle")
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setObjectName("filterEdit")
+        self.filter_edit.setPlaceholderText("Filter by title, source or file name")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.article_model = ArticleTableModel(self)
+        self.proxy = ArticleFilterProxy(self)
+        self.proxy.setSourceModel(self.article_model)
+        self.filter_edit.textChanged.connect(self._filter_changed)
+        self.articles = ArticleTableView(self)
+        self.articles.setModel(self.proxy)
+        self.articles.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+
+        top = QWidget(self)
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.setSpacing(4)
+        top_layout.addWidget(self.count_label)
+        top_layout.addWidget(self.results)
+        bottom = QWidget(self)
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 6, 0, 0)
+        bottom_layout.setSpacing(4)
+        row = QHBoxLayout()
+        row.addWidget(self.articles_label)
+        row.addStretch(1)
+        bottom_layout.addLayout(row)
+        bottom_layout.addWidget(self.filter_edit)
+        bottom_layout.addWidget(self.articles)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.setObjectName("corpusSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(bottom)
+        self.splitter.setSizes([520, 340])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 4, 4)
+        layout.setSpacing(6)
+        layout.addWidget(self.search_edit)
+        layout.addWidget(self.message)
+        layout.addWidget(self.splitter, 1)
+
+    # ------------------------------------------------------------------ the corpus
+
+    def corpus(self) -> Corpus | None:
+        """The corpus shown."""
+        return self._corpus
+
+    def set_corpus(self, corpus: Corpus | None) -> None:
+        """Show ``corpus`` (its index must be open); re-runs the current query against it."""
+        self._corpus = corpus
+        self._generation += 1
+        self.result_model.set_result(None)
+        self.delegate.clear_cache()
+        if corpus is None:
+            self.set_articles([])
+        if self.search_edit.text().strip():
+            self.search_now()
+        else:
+            self._show_idle()
+
+    def set_articles(self, articles: list[ArticleInfo]) -> None:
+        """Replace the article list (keeping the sort order chosen by the user)."""
+        self.article_model.set_articles(articles)
+        self._update_articles_label()
+
+    def _update_articles_label(self) -> None:
+        shown, total = self.proxy.rowCount(), self.article_model.rowCount()
+        text = f"Articles · {total:,}" if shown == total else f"Articles · {shown:,} of {total:,}"
+        self.articles_label.setText(text)
+
+    def _filter_changed(self, text: str) -> None:
+        self.proxy.set_filter_text(text)
+        self._update_articles_label()
+
+    # ------------------------------------------------------------------ searching
+
+    def focus_search(self) -> None:
+        """Put the cursor in the search field with its text selected (Ctrl+F)."""
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_edit.selectAll()
+
+    def _focus_results(self) -> None:
+        if self.result_model.rowCount():
+            self.results.setFocus()
+            self.results.setCurrentIndex(self.result_model.index(0))
+
+    def _text_changed(self, text: str) -> None:
+        if not text.strip():
+            self._debounce.stop()
+            self._generation += 1
+            self.result_model.set_result(None)
+            self.delegate.clear_cache()
+            self._show_idle()
+            self.queryChanged.emit("")
+            return
+        self._debounce.start()
+
+    def _show_idle(self) -> None:
+        self.message.hide()
+        self.count_label.setText("Results")
+        self.results.set_placeholder(SEARCH_HINT)
+
+    def refresh(self) -> None:
+        """Run the current query again (the index changed)."""
+        if self.search_edit.text().strip():
+            self.search_now()
+
+    def search_now(self) -> None:
+        """Run the query in the field now, on the search thread."""
+        self._debounce.stop()
+        query = self.search_edit.text().strip()
+        if not query:
+            return
+        self._generation += 1
+        generation = self._generation
+        corpus = self._corpus
+        if corpus is None:
+            self.count_label.setText("Results")
+            self.results.set_placeholder("Waiting for the index…")
+            return
+        self.count_label.setText("Searching…")
+
+        def finished(result: object) -> None:
+            if generation == self._generation and isinstance(result, SearchResult):
+                self._show_result(result)
+
+        def failed(exc: object) -> None:
+            if generation == self._generation and isinstance(exc, BaseException):
+                self._show_error(exc)
+
+        worker = GeneratorWorker.call(lambda: corpus.search(query, limit=SEARCH_LIMIT), name="search")
+        worker.signals.finished.connect(finished)
+        worker.signals.failed.connect(failed)
+        self._pool.submit(worker)
+
+    def _show_result(self, result: SearchResult) -> None:
+        self.message.hide()
+        self.delegate.clear_cache()
+        self.result_model.set_result(result)
+        n = result.total
+        shown = len(result.hits)
+        self.results.set_placeholder(f"Nothing matches “{result.query}”.")
+        if n == 0:
+            text = "No hits"
+        elif shown < n:
+            text = f"{n:,} hits · showing the best {shown:,}"
+        else:
+            text = f"{n:,} hit{'s' if n != 1 else ''}"
+        self.count_label.setText(text)
+        self.queryChanged.emit(result.query)
+        self.searchFinished.emit(result)
+
+    def _show_error(self, exc: BaseException) -> None:
+        message = str(exc) if isinstance(exc, QueryError) else f"Search failed: {describe_error(exc)}"
+        self.message.setText(message)
+        self.message.show()
+        self.result_model.set_result(None)
+        self.results.set_placeholder("")
+        self.count_label.setText("Results")
+        self.searchFailed.emit(message)
+
+    def wait_idle(self, msecs: int = 5000) -> bool:
+        """Block until no search is running (used on close and by tests)."""
+        return self._pool.wait(msecs)
+
+    # ------------------------------------------------------------------ choosing articles
+
+    def selected_ids(self) -> list[str]:
+        """Ids selected in the list that has the focus (else the hits, else the articles)."""
+        for view in (self.results, self.articles):
+            if view.hasFocus() and view.selected_ids():
+                return view.selected_ids()
+        return self.results.selected_ids() or self.articles.selected_ids()
+
+    def select_ids(self, ids: list[str]) -> int:
+        """Select ``ids`` in the hit list (or, failing that, the article list); returns how many."""
+        for view in (self.results, self.articles):
+            model = view.model()
+            sel = view.selectionModel()
+            sel.clearSelection()
+            found = 0
+            for row in range(model.rowCount()):
+                index = model.index(row, 0)
+                if index.data(IdRole) in ids:
+                    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+                    sel.select(index, flags)
+                    if not found:
+                        sel.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
+                    found += 1
+            if found:
+                view.setFocus()
+                return found
+        return 0
+
+    def build_menu(self, ids: list[str], parent: QWidget) -> QMenu:
+        """The context menu for ``ids`` in one of the lists."""
+        menu = QMenu(parent)
+        first = ids[0]
+        menu.addAction("Open on Left", lambda: self.openRequested.emit(first, "left"))
+        menu.addAction("Open on Right", lambda: self.openRequested.emit(first, "right"))
+        compare = menu.addAction("Compare Selected", lambda: self.compareRequested.emit(ids[0], ids[1]))
+        compare.setEnabled(len(ids) >= 2)
+        menu.addAction("Compare with Best Match", lambda: self.bestMatchRequested.emit(first))
+        menu.addSeparator()
+        menu.addAction("Copy Id", lambda: QGuiApplication.clipboard().setText("\n".join(ids)))
+        return menu
+
+    def event(self, event: QEvent) -> bool:
+        # Re-wrap hit snippets when the panel is restyled.
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
+            self.delegate.clear_cache()
+        return super().event(event)
+
+    def index_of(self, aid: str) -> QModelIndex:
+        """The hit-list index of ``aid`` (invalid when not listed)."""
+        for row in range(self.result_model.rowCount()):
+            if self.result_model.hit(row).id == aid:
+                return self.result_model.index(row)
+        return QModelIndex()

@@ -1,0 +1,665 @@
+"""The main window: corpus panel on the left, the comparison view in the centre, menus and status bar."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QTextBrowser,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
+
+from app.core.corpus import ArticleInfo, Corpus
+from app.core.index import IndexReport, Progress
+from app.core.model import Alignment, Article, RowKind
+from app.core.paths import default_corpus
+from app.core.search import term_matcher
+from app.ui import settings
+from app.ui.corpuspanel import CorpusPanel
+from app.ui.workers import GeneratorWorker, IndexWriter, WorkerPool, describe_error
+
+DEFAULT_SIZE = (1400, 900)
+SETTINGS_KEY = "mainWindow"
+
+
+class _FallbackCompareView(QWidget):
+    """A plain stand-in with the comparison view's API, used only while ``compareview`` is absent."""
+
+    currentRowChanged = Signal(int)
+    dropRequested = Signal(str, list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._alignment: Alignment | None = None
+        self._row = -1
+        self._hide = False
+        self._browser = QTextBrowser(self)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._browser)
+        self._actions: list[QAction] = []
+        for text, key, slot in (
+            ("Next Match", "Alt+Down", self.next_match),
+            ("Previous Match", "Alt+Up", self.previous_match),
+            ("Next Difference", "Alt+Right", self.next_difference),
+            ("Previous Difference", "Alt+Left", self.previous_difference),
+        ):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(slot)
+            self._actions.append(action)
+        hide = QAction("Hide Boilerplate", self, checkable=True)
+        hide.toggled.connect(self.set_hide_boilerplate)
+        self._actions.append(hide)
+
+    def actions(self) -> list[QAction]:  # type: ignore[override]
+        """Navigation and hide-boilerplate actions."""
+        return list(self._actions)
+
+    def set_alignment(self, alignment: Alignment | None) -> None:
+        """Show ``alignment``."""
+        self._alignment = alignment
+        self._row = 0 if alignment and alignment.rows else -1
+        self._render()
+
+    def alignment(self) -> Alignment | None:
+        """The alignment shown."""
+        return self._alignment
+
+    def set_highlighter(self, matcher: Callable[[str], bool] | None) -> None:
+        """Unused by the stand-in."""
+
+    def set_hide_boilerplate(self, hide: bool) -> None:
+        """Hide boilerplate rows."""
+        self._hide = hide
+        self._render()
+
+    def hide_boilerplate(self) -> bool:
+        """Whether boilerplate rows are hidden."""
+        return self._hide
+
+    def current_row(self) -> int:
+        """The current row."""
+        return self._row
+
+    def set_current_row(self, row: int, *, scroll: bool = True) -> None:
+        """Make ``row`` current."""
+        self._row = row
+        self.currentRowChanged.emit(row)
+
+    def _step(self, forward: bool, want: Callable[[Any], bool]) -> bool:
+        rows = self._alignment.rows if self._alignment else []
+        order = range(self._row + 1, len(rows)) if forward else range(self._row - 1, -1, -1)
+        for i in order:
+            if want(rows[i]):
+                self.set_current_row(i)
+                return True
+        return False
+
+    def next_match(self) -> bool:
+        """Go to the next linked row."""
+        return self._step(True, lambda r: r.is_match)
+
+    def previous_match(self) -> bool:
+        """Go to the previous linked row."""
+        return self._step(False, lambda r: r.is_match)
+
+    def next_difference(self) -> bool:
+        """Go to the next row that differs."""
+        return self._step(True, lambda r: r.kind is not RowKind.IDENTICAL)
+
+    def previous_difference(self) -> bool:
+        """Go to the previous row that differs."""
+        return self._step(False, lambda r: r.kind is not RowKind.IDENTICAL)
+
+    def scroll_value(self) -> int:
+        """The scroll position."""
+        return self._browser.verticalScrollBar().value()
+
+    def set_scroll_value(self, value: int) -> None:
+        """Scroll to ``value``."""
+        self._browser.verticalScrollBar().setValue(value)
+
+    def _render(self) -> None:
+        al = self._alignment
+        if al is None:
+            self._browser.setHtml("")
+            return
+        out = ["<table width='100%' cellspacing='0' cellpadding='6'>"]
+        for row in al.rows:
+            if self._hide and row.kind is RowKind.BOILERPLATE:
+                continue
+            left = "<br><br>".join(html.escape(al.left.paragraphs[i].text) for i in row.left)
+            right = "<br><br>".join(html.escape(al.right.paragraphs[i].text) for i in row.right)
+            out.append(f"<tr><td width='50%' valign='top'>{left}</td><td valign='top'>{right}</td></tr>")
+        self._browser.setHtml("".join(out) + "</table>")
+
+
+def _compare_view_class() -> type[QWidget]:
+    try:
+        from app.ui.compareview import CompareView
+    except ModuleNotFoundError as exc:
+        if exc.name != "app.ui.compareview":
+            raise
+        return _FallbackCompareView
+    return CompareView
+
+
+def _placeholder(side: str) -> Article:
+    # An empty side lets one article be shown alone, every row "left only" / "right only".
+    return Article(id="", path="", title=f"(open an article on the {side})")
+
+
+def _best_match_function() -> Callable[[Corpus, str], str | None]:
+    try:
+        from app.core import reuse
+    except ImportError:
+        reuse = None
+    found = getattr(reuse, "best_match", None)
+    if callable(found):
+        return found
+    from app.core.bestmatch import best_match
+
+    return best_match
+
+
+class MainWindow(QMainWindow):
+    """Parallax's window around one corpus and one comparison.
+
+    Args:
+        index_dir: Index folder for the corpora opened (default: per corpus, in the data folder).
+        restore: Restore the saved geometry and splitter sizes.
+    """
+
+    corpusLoaded = Signal(object)  # Corpus, once its listing is shown
+    indexFinished = Signal(object)  # IndexReport
+    indexFailed = Signal(str)
+    comparisonReady = Signal(object)  # Alignment
+    comparisonFailed = Signal(str)
+
+    def __init__(self, *, index_dir: Path | str | None = None, restore: bool = True) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Parallax")
+        self._index_dir = index_dir
+        self._corpus: Corpus | None = None
+        self._index_worker: GeneratorWorker | None = None
+        self._refs: list[str | None] = [None, None]
+        self._generation = 0
+        self._writer = IndexWriter(self)
+        self._jobs = WorkerPool(2, self)
+
+        self.panel = CorpusPanel(self)
+        self.compare_view = _compare_view_class()(self)
+        self.compare_view.setObjectName("compareView")
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.panel)
+        self.splitter.addWidget(self.compare_view)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([420, DEFAULT_SIZE[0] - 420])
+        self.setCentralWidget(self.splitter)
+
+        self._build_status_bar()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._connect()
+
+        self.resize(*DEFAULT_SIZE)
+        if restore:
+            settings.restore_geometry(self, SETTINGS_KEY)
+            settings.restore_splitter(self.splitter, SETTINGS_KEY)
+            settings.restore_splitter(self.panel.splitter, "corpusPanel")
+        self._update_compare_actions()
+
+    # ------------------------------------------------------------------ building
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(True)
+        self.summary_label = QLabel("Choose two articles to compare", self)
+        self.summary_label.setObjectName("summaryLabel")
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("indexProgress")
+        self.progress.setFixedWidth(160)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.cancel_button = QToolButton(self)
+        self.cancel_button.setObjectName("cancelIndex")
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setToolTip("Stop indexing (what is indexed so far stays searchable)")
+        self.cancel_button.hide()
+        self.index_label = QLabel("", self)
+        self.index_label.setObjectName("indexLabel")
+        self.corpus_label = QLabel("No corpus", self)
+        self.corpus_label.setObjectName("corpusLabel")
+        bar.addWidget(self.summary_label, 1)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.cancel_button)
+        bar.addPermanentWidget(self.index_label)
+        bar.addPermanentWidget(self.corpus_label)
+
+    def _action(self, text: str, slot: Callable[[], Any], shortcut: str | QKeySequence | None = None,
+                tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(f"{tip or text} ({key})" if key else tip or text)
+        action.setStatusTip(tip or text)
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work even when the menu bar is hidden
+        return action
+
+    def _build_actions(self) -> None:
+        self.open_action = self._action("&Open Corpus Folder…", self.choose_corpus, "Ctrl+O",
+                                        "Open a folder of articles")
+        self.reindex_action = self._action("&Re-index", self.reindex, "F5",
+                                           "Bring the index up to date with the folder")
+        self.cancel_index_action = self._action("&Cancel Indexing", self.cancel_indexing, None,
+                                                "Stop indexing")
+        self.quit_action = self._action("&Quit", self.close, "Ctrl+Q", "Quit Parallax")
+        self.find_action = self._action("&Find", self.panel.focus_search, "Ctrl+F",
+                                        "Search the corpus")
+        self.compare_selected_action = self._action(
+            "&Compare Selected", self.compare_selected, None,
+            "Compare the two selected articles (select two and press Enter)")
+        self.best_match_action = self._action(
+            "Compare with &Best Match", self.compare_with_best_match, "Ctrl+B",
+            "Open on the right the article sharing the most text with the left one")
+        self.swap_action = self._action("&Swap Sides", self.swap_sides, "Ctrl+Shift+X",
+                                        "Exchange the left and right articles")
+        self.cancel_button.clicked.connect(self.cancel_indexing)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.reindex_action)
+        file_menu.addAction(self.cancel_index_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addAction(self.find_action)
+
+        compare_menu = bar.addMenu("&Compare")
+        compare_menu.addAction(self.compare_selected_action)
+        compare_menu.addAction(self.best_match_action)
+        compare_menu.addAction(self.swap_action)
+
+        self.navigate_menu = bar.addMenu("&Navigate")
+        for action in self.compare_view.actions():
+            self.navigate_menu.addAction(action)
+            self.addAction(action)
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction("&About Parallax", self._about)
+
+    def _build_toolbar(self) -> None:
+        tb = QToolBar("Main", self)
+        tb.setObjectName("mainToolbar")
+        tb.setMovable(False)
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        tb.addAction(self.open_action)
+        tb.addAction(self.reindex_action)
+        tb.addSeparator()
+        for action in self.compare_view.actions():
+            tb.addAction(action)
+            if action.toolTip() == action.text().replace("&", ""):
+                key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                tip = action.statusTip() or action.toolTip()
+                action.setToolTip(f"{tip} ({key})" if key else tip)
+        tb.addSeparator()
+        tb.addAction(self.swap_action)
+        tb.addAction(self.best_match_action)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
+        self.toolbar = tb
+
+    def _connect(self) -> None:
+        self.panel.openRequested.connect(self.open_article)
+        self.panel.compareRequested.connect(self.compare)
+        self.panel.bestMatchRequested.connect(self.compare_with_best_match)
+        self.panel.queryChanged.connect(self._query_changed)
+        self.panel.searchFailed.connect(lambda _m: None)
+        self.compare_view.dropRequested.connect(self._dropped)
+
+    # ------------------------------------------------------------------ corpus and index
+
+    def corpus(self) -> Corpus | None:
+        """The open corpus."""
+        return self._corpus
+
+    def choose_corpus(self) -> None:
+        """Ask for a folder and open it."""
+        start = str(self._corpus.root) if self._corpus else str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Open Corpus Folder", start)
+        if folder:
+            self.open_corpus(folder)
+
+    def open_corpus(self, folder: Path | str) -> bool:
+        """Open ``folder`` as the corpus: show its indexed articles at once, then update the index.
+
+        Returns:
+            False (with a message in the status bar) when the folder does not exist.
+        """
+        path = Path(folder).expanduser()
+        if not path.is_dir():
+            self.show_error(f"Corpus folder not found: {path}")
+            return False
+        if self._index_worker is not None:
+            self._index_worker.cancel()
+        corpus = Corpus(path, self._index_dir)
+        self._corpus = corpus
+        self.panel.set_corpus(None)
+        self.setWindowTitle(f"Parallax — {corpus.name}")
+        self.corpus_label.setText(corpus.name)
+        self.corpus_label.setToolTip(str(corpus.root))
+        settings.add_recent_corpus(corpus.root)
+        self.start_indexing()
+        return True
+
+    def _index_job(self, corpus: Corpus) -> Callable[[Callable[[], bool]], Generator[Any, None, Any]]:
+        def job(should_cancel: Callable[[], bool]) -> Generator[Any, None, Any]:
+            # The stored listing opens (or creates) the index: searching can start right away.
+            yield corpus.listing()
+            report = yield from corpus.index.update_steps(should_cancel)
+            if report.changed:
+                yield corpus.listing()
+            return report
+
+        return job
+
+    def start_indexing(self) -> GeneratorWorker | None:
+        """Update the open corpus's index on the index-writer thread."""
+        corpus = self._corpus
+        if corpus is None:
+            return None
+        worker = GeneratorWorker(self._index_job(corpus), "index")
+        self._index_worker = worker
+        worker.signals.yielded.connect(lambda item: self._index_step(worker, corpus, item))
+        worker.signals.finished.connect(lambda report: self._index_done(worker, report))
+        worker.signals.failed.connect(lambda exc: self._index_error(worker, exc))
+        self._set_indexing(True)
+        self.index_label.setText("Opening index…")
+        self._writer.submit(worker)
+        return worker
+
+    def reindex(self) -> None:
+        """Re-index the open corpus (F5); ignored while an update runs."""
+        if self.is_indexing():
+            self.statusBar().showMessage("Already indexing", 3000)
+            return
+        self.start_indexing()
+
+    def cancel_indexing(self) -> None:
+        """Stop the running index update; what it committed stays searchable."""
+        if self._index_worker is not None:
+            self._index_worker.cancel()
+            self.index_label.setText("Cancelling…")
+
+    def is_indexing(self) -> bool:
+        """True while an index update of the open corpus runs."""
+        return self._index_worker is not None
+
+    def _set_indexing(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        self.cancel_index_action.setEnabled(busy)
+        self.reindex_action.setEnabled(not busy)
+        if busy:
+            self.progress.setRange(0, 0)
+
+    def _index_step(self, worker: GeneratorWorker, corpus: Corpus, item: object) -> None:
+        if worker is not self._index_worker:
+            return
+        if isinstance(item, list):
+            self._show_listing(corpus, item)
+        elif isinstance(item, Progress):
+            if item.phase == "indexing" and item.total:
+                self.progress.setRange(0, item.total)
+                self.progress.setValue(item.done)
+                self.index_label.setText(f"Indexing {item.done:,} / {item.total:,}")
+            elif item.phase == "scanning":
+                self.index_label.setText("Scanning folder…")
+            elif item.phase == "committing":
+                self.progress.setRange(0, 0)
+                self.index_label.setText("Saving index…")
+
+    def _show_listing(self, corpus: Corpus, listing: list[ArticleInfo]) -> None:
+        first = self.panel.corpus() is not corpus
+        self.panel.set_articles(listing)
+        if first:
+            self.panel.set_corpus(corpus)
+        else:
+            self.panel.refresh()
+        self._update_corpus_label(len(listing))
+        if first:
+            self.corpusLoaded.emit(corpus)
+
+    def _update_corpus_label(self, count: int) -> None:
+        if self._corpus is not None:
+            self.corpus_label.setText(f"{self._corpus.name} · {count:,} article{'s' if count != 1 else ''}")
+
+    def _index_done(self, worker: GeneratorWorker, report: object) -> None:
+        if worker is not self._index_worker:
+            return
+        self._index_worker = None
+        self._set_indexing(False)
+        if not isinstance(report, IndexReport):
+            return
+        if report.cancelled:
+            self.index_label.setText("Indexing cancelled")
+            self.index_label.setToolTip("Press F5 to finish indexing")
+        else:
+            changed = len(report.added) + len(report.updated) + len(report.removed)
+            self.index_label.setText("Index up to date")
+            tip = f"{changed:,} change(s) indexed in {report.seconds:.1f} s" if changed else "No changes"
+            if report.skipped:
+                tip += f"; {len(report.skipped):,} file(s) skipped"
+            self.index_label.setToolTip(tip)
+        if report.skipped and not report.cancelled:
+            self.statusBar().showMessage(
+                f"{len(report.skipped):,} file(s) could not be read, e.g. {report.skipped[0].path}: "
+                f"{report.skipped[0].reason}", 8000)
+        self.indexFinished.emit(report)
+
+    def _index_error(self, worker: GeneratorWorker, exc: object) -> None:
+        if worker is not self._index_worker:
+            return
+        self._index_worker = None
+        self._set_indexing(False)
+        message = describe_error(exc) if isinstance(exc, BaseException) else str(exc)
+        self.index_label.setText("Index not available")
+        self.index_label.setToolTip(message)
+        self.show_error(f"Indexing failed: {message}")
+        self.indexFailed.emit(message)
+
+    def _fill_recent_menu(self) -> None:
+        menu: QMenu = self.recent_menu
+        menu.clear()
+        recent = settings.recent_corpora()
+        for folder in recent:
+            menu.addAction(folder, lambda f=folder: self.open_corpus(f))
+        if not recent:
+            menu.addAction("No recent folders").setEnabled(False)
+        else:
+            menu.addSeparator()
+            menu.addAction("Clear List", settings.clear_recent_corpora)
+
+    # ------------------------------------------------------------------ comparing
+
+    def refs(self) -> tuple[str | None, str | None]:
+        """What is open on the left and right (ids or file paths)."""
+        return self._refs[0], self._refs[1]
+
+    def open_article(self, ref: str, side: str = "left") -> None:
+        """Open an article (id, id prefix or file path) on one side, keeping the other."""
+        self._refs[0 if side == "left" else 1] = ref
+        self._start_compare()
+
+    def compare(self, left: str, right: str) -> None:
+        """Compare two articles (ids, id prefixes or file paths)."""
+        self._refs = [left, right]
+        self._start_compare()
+
+    def compare_selected(self) -> None:
+        """Compare the two articles selected in the corpus panel."""
+        ids = self.panel.selected_ids()
+        if len(ids) >= 2:
+            self.compare(ids[0], ids[1])
+        else:
+            self.statusBar().showMessage("Select two articles (Ctrl+click), then press Enter", 4000)
+
+    def swap_sides(self) -> None:
+        """Exchange left and right (the alignment is computed again from the other side)."""
+        if any(self._refs):
+            self._refs.reverse()
+            self._start_compare()
+
+    def _start_compare(self) -> None:
+        corpus = self._corpus or Corpus(default_corpus(), self._index_dir)
+        left_ref, right_ref = self._refs
+        self._generation += 1
+        generation = self._generation
+        self.summary_label.setText("Aligning…")
+
+        def run() -> Alignment:
+            from app.core.align import align
+
+            left = corpus.resolve(left_ref) if left_ref else _placeholder("left")
+            right = corpus.resolve(right_ref) if right_ref else _placeholder("right")
+            return align(left, right)
+
+        worker = GeneratorWorker.call(run, name="align")
+        worker.signals.finished.connect(lambda al: self._compare_done(generation, al))
+        worker.signals.failed.connect(lambda exc: self._compare_failed(generation, exc))
+        self._jobs.submit(worker)
+
+    def _compare_done(self, generation: int, alignment: object) -> None:
+        if generation != self._generation or not isinstance(alignment, Alignment):
+            return
+        self.compare_view.set_alignment(alignment)
+        self._update_summary()
+        self._update_compare_actions()
+        left, right = alignment.left, alignment.right
+        names = " ⟷ ".join(a.title or a.id for a in (left, right) if a.id)
+        corpus = self._corpus.name if self._corpus else "Parallax"
+        self.setWindowTitle(f"{names} — Parallax — {corpus}" if names else f"Parallax — {corpus}")
+        self.comparisonReady.emit(alignment)
+
+    def _compare_failed(self, generation: int, exc: object) -> None:
+        if generation != self._generation:
+            return
+        message = describe_error(exc) if isinstance(exc, BaseException) else str(exc)
+        self._update_summary()
+        self.show_error(f"Could not open the article: {message}")
+        self.comparisonFailed.emit(message)
+
+    def _update_summary(self) -> None:
+        al = self.compare_view.alignment()
+        if al is None:
+            self.summary_label.setText("Choose two articles to compare")
+        elif not al.left.id or not al.right.id:
+            self.summary_label.setText("Open a second article to compare (Ctrl+double-click opens on the right)")
+        else:
+            self.summary_label.setText(al.summary().describe())
+
+    def _update_compare_actions(self) -> None:
+        al = self.compare_view.alignment()
+        self.swap_action.setEnabled(al is not None)
+        self.best_match_action.setEnabled(self._refs[0] is not None or self._corpus is not None)
+
+    def compare_with_best_match(self, ref: str | None = None) -> None:
+        """Open on the right the article sharing the most text with ``ref`` (default: the left one)."""
+        ref = ref or self._refs[0] or next(iter(self.panel.selected_ids()), None)
+        corpus = self._corpus
+        if not ref or corpus is None:
+            self.statusBar().showMessage("Open an article on the left first", 4000)
+            return
+        self.summary_label.setText("Looking for the best match…")
+
+        def run() -> str | None:
+            article = corpus.resolve(ref)
+            if article.id and (corpus.root / article.id).is_file():
+                return _best_match_function()(corpus, article.id)
+            from app.core.bestmatch import best_match_article
+
+            return best_match_article(corpus, article)
+
+        def found(match: object) -> None:
+            if isinstance(match, str):
+                self.compare(ref, match)
+            else:
+                self._update_summary()
+                self.statusBar().showMessage(f"No other article shares text with {ref}", 6000)
+
+        worker = GeneratorWorker.call(run, name="best match")
+        worker.signals.finished.connect(found)
+        worker.signals.failed.connect(lambda exc: self.show_error(f"Best match failed: {describe_error(exc)}"))
+        self._jobs.submit(worker)
+
+    def _dropped(self, side: str, items: list) -> None:
+        refs = [str(i) for i in items if str(i).strip()]
+        if not refs:
+            return
+        if len(refs) >= 2:
+            self.compare(refs[0], refs[1])
+        else:
+            self.open_article(refs[0], side)
+
+    def _query_changed(self, query: str) -> None:
+        self.compare_view.set_highlighter(term_matcher(query) if query else None)
+
+    # ------------------------------------------------------------------ messages and lifetime
+
+    def show_error(self, message: str) -> None:
+        """Show an error in the status bar (never a dialog, never a traceback)."""
+        self.statusBar().showMessage(message, 12000)
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About Parallax",
+                          "<b>Parallax</b><br>Search a folder of articles and compare republished "
+                          "texts side by side. Works offline.")
+
+    def save_state(self) -> None:
+        """Save geometry, splitter sizes and the open corpus."""
+        settings.save_geometry(self, SETTINGS_KEY)
+        settings.save_splitter(self.splitter, SETTINGS_KEY)
+        settings.save_splitter(self.panel.splitter, "corpusPanel")
+        if self._corpus is not None:
+            settings.add_recent_corpus(self._corpus.root)
+
+    def shutdown(self, msecs: int = 10000) -> None:
+        """Cancel background work and wait for it (an index update commits what it did)."""
+        self._writer.cancel_all()
+        self._jobs.cancel_all()
+        self._writer.wait(msecs)
+        self._jobs.wait(msecs)
+        self.panel.wait_idle(msecs)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        self.save_state()
+        self.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,297 @@
+"""Item models over article ids (the corpus listing, search hits) and the delegate drawing hits."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QAbstractTextDocumentLayout, QPalette, QTextDocument
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from app.core.corpus import ArticleInfo
+from app.core.model import Hit, SearchResult
+
+ARTICLE_MIME = "application/x-parallax-article-id"
+IdRole = Qt.ItemDataRole.UserRole + 1
+SortRole = Qt.ItemDataRole.UserRole + 2
+HitRole = Qt.ItemDataRole.UserRole + 3
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def article_mime(ids: Iterable[str]) -> QMimeData:
+    """Drag data for articles: their ids, newline-separated, as Parallax ids and as plain text."""
+    text = "\n".join(ids)
+    data = QMimeData()
+    data.setData(ARTICLE_MIME, text.encode("utf-8"))
+    data.setText(text)
+    return data
+
+
+def _ids_of(indexes: Sequence[QModelIndex]) -> list[str]:
+    seen: list[str] = []
+    for index in indexes:
+        aid = index.data(IdRole)
+        if aid and aid not in seen:
+            seen.append(aid)
+    return seen
+
+
+class ArticleTableModel(QAbstractTableModel):
+    """Every article of a corpus: title, source, date. Rows are ids; metadata comes from the index."""
+
+    COLUMNS = ("Title", "Source", "Date")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ids: list[str] = []
+        self._info: dict[str, ArticleInfo] = {}
+
+    def set_articles(self, articles: Sequence[ArticleInfo]) -> None:
+        """Replace the rows."""
+        self.beginResetModel()
+        self._ids = [a.id for a in articles]
+        self._info = {a.id: a for a in articles}
+        self.endResetModel()
+
+    def article_id(self, row: int) -> str:
+        """The id shown in ``row``."""
+        return self._ids[row]
+
+    def info(self, aid: str) -> ArticleInfo | None:
+        """The metadata of article ``aid``, if listed."""
+        return self._info.get(aid)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        aid = self._ids[index.row()]
+        if role == IdRole:
+            return aid
+        info = self._info[aid]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return info.title or aid
+            if col == 1:
+                return info.source
+            return info.date.isoformat() if info.date else ""
+        if role == SortRole:
+            if col == 0:
+                return (info.title or aid).casefold()
+            if col == 1:
+                return info.source.casefold()
+            return info.date.isoformat() if info.date else ""
+        if role == Qt.ItemDataRole.ToolTipRole:
+            by = f" · {info.author}" if info.author else ""
+            return f"{info.title or aid}\n{info.source}{by}\n{aid} · {info.paragraphs} paragraphs"
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802
+        return [ARTICLE_MIME, "text/plain"]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # noqa: N802
+        return article_mime(_ids_of(indexes))
+
+
+class ArticleFilterProxy(QSortFilterProxyModel):
+    """Sorts by the model's sort keys and keeps rows whose title, source or id hold every typed word."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._words: list[str] = []
+        self.setSortRole(SortRole)
+        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+    def set_filter_text(self, text: str) -> None:
+        """Filter as the user types."""
+        words = text.casefold().split()
+        if words != self._words:
+            self._words = words
+            self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:  # noqa: N802
+        if not self._words:
+            return True
+        model = self.sourceModel()
+        if not isinstance(model, ArticleTableModel):
+            return True
+        aid = model.article_id(source_row)
+        info = model.info(aid)
+        hay = f"{info.title if info else ''} {info.source if info else ''} {aid}".casefold()
+        return all(w in hay for w in self._words)
+
+    def lessThan(self, left: _Index, right: _Index) -> bool:  # noqa: N802
+        a, b = left.data(SortRole) or "", right.data(SortRole) or ""
+        if a == b:  # ties fall back to the id so the order is stable
+            return str(left.data(IdRole)) < str(right.data(IdRole))
+        # Undated articles sort after dated ones in either direction of the date column.
+        if left.column() == 2 and (not a or not b):
+            return bool(a) == (self.sortOrder() == Qt.SortOrder.AscendingOrder)
+        return a < b
+
+
+class SearchResultModel(QAbstractListModel):
+    """The hits of the latest query, best first."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hits: tuple[Hit, ...] = ()
+        self.total = 0
+        self.query = ""
+
+    def set_result(self, result: SearchResult | None) -> None:
+        """Show ``result`` (``None`` clears the list)."""
+        self.beginResetModel()
+        self._hits = result.hits if result else ()
+        self.total = result.total if result else 0
+        self.query = result.query if result else ""
+        self.endResetModel()
+
+    def hit(self, row: int) -> Hit:
+        """The hit in ``row``."""
+        return self._hits[row]
+
+    def ids(self) -> list[str]:
+        """Ids of every listed hit, in order."""
+        return [h.id for h in self._hits]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._hits)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        hit = self._hits[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return hit.title or hit.id
+        if role == IdRole:
+            return hit.id
+        if role == HitRole:
+            return hit
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{hit.title}\n{hit.id}"
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802
+        return [ARTICLE_MIME, "text/plain"]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # noqa: N802
+        return article_mime(_ids_of(indexes))
+
+
+HIGHLIGHT_BG = "#ffe27a"
+_PAD = 8
+
+
+def hit_html(hit: Hit, muted: str, text: str) -> str:
+    """The rich text of one hit: title in bold, source · date · score muted, snippet with highlights."""
+    meta = [m for m in (hit.source, hit.date.isoformat() if hit.date else "") if m]
+    if not hit.source:  # untitled sources look alike; the file name tells them apart
+        meta.insert(0, hit.id.rsplit("/", 1)[-1])
+    meta.append(f"score {hit.score:.1f}")
+    snippet = hit.snippets[0] if hit.snippets else ""
+    # Snippets arrive HTML-escaped with matched terms in <b>; restyle those as highlights.
+    snippet = snippet.replace("<b>", f'<span style="background-color:{HIGHLIGHT_BG}; color:#1f1f1f;">')
+    snippet = snippet.replace("</b>", "</span>")
+    return (
+        f'<div style="color:{text}; font-weight:600;">{html.escape(hit.title or hit.id)}</div>'
+        f'<div style="color:{muted}; font-size:small;">{html.escape(" · ".join(meta))}</div>'
+        f'<div style="color:{text};">{snippet}</div>'
+    )
+
+
+class HitDelegate(QStyledItemDelegate):
+    """Paints a search hit as three blocks of rich text, wrapped to the view's width."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._docs: dict[tuple[str, int, bool], QTextDocument] = {}
+
+    def clear_cache(self) -> None:
+        """Forget laid-out documents (call when the hits change)."""
+        self._docs.clear()
+
+    def _document(self, option: QStyleOptionViewItem, hit: Hit, width: int, selected: bool) -> QTextDocument:
+        key = (hit.id, width, selected)
+        doc = self._docs.get(key)
+        if doc is None:
+            if len(self._docs) > 400:
+                self._docs.clear()
+            pal = option.palette
+            role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+            text = pal.color(role).name()
+            muted = text if selected else pal.color(QPalette.ColorRole.PlaceholderText).name()
+            doc = QTextDocument()
+            doc.setDocumentMargin(0)
+            doc.setDefaultFont(option.font)
+            doc.setHtml(hit_html(hit, muted, text))
+            doc.setTextWidth(max(60, width))
+            self._docs[key] = doc
+        return doc
+
+    def _width(self, option: QStyleOptionViewItem) -> int:
+        view = self.parent()
+        full = view.viewport().width() if isinstance(view, QWidget) and hasattr(view, "viewport") else 0
+        return (option.rect.width() or full) - 2 * _PAD
+
+    def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:  # noqa: ANN001
+        hit = index.data(HitRole)
+        if not isinstance(hit, Hit):
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        doc = self._document(option, hit, option.rect.width() - 2 * _PAD, selected)
+        painter.save()
+        painter.translate(option.rect.left() + _PAD, option.rect.top() + _PAD)
+        ctx = QAbstractTextDocumentLayout.PaintContext()
+        doc.documentLayout().draw(painter, ctx)
+        painter.restore()
+        painter.save()
+        painter.setPen(option.palette.color(QPalette.ColorRole.Midlight))
+        painter.drawLine(option.rect.bottomLeft(), option.rect.bottomRight())
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+        hit = index.data(HitRole)
+        if not isinstance(hit, Hit):
+            return super().sizeHint(option, index)
+        width = self._width(option)
+        doc = self._document(option, hit, width, False)
+        return QSize(width + 2 * _PAD, int(doc.size().height()) + 2 * _PAD)
