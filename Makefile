@@ -24,7 +24,7 @@ run: $(VENV)/.installed
 	$(PY) -m app gui $(CORPUS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check app tests bench packaging
+	$(BIN)/ruff check $(wildcard app tests bench packaging)
 	$(BIN)/lint-imports
 
 test: $(VENV)/.installed-test lint

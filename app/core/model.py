@@ -205,8 +205,6 @@ class AlignmentSummary:
         """JSON-ready form used by ``parallax compare --json``."""
         return {
             "shared_rows": self.shared_rows,
-            "shared_paragraphs_left": self.shared_paragraphs_left,
-            "shared_paragraphs_right": self.shared_paragraphs_right,
             "left_shared_chars_pct": round(self.left_shared_chars_pct, 1),
             "right_shared_chars_pct": round(self.right_shared_chars_pct, 1),
             "by_kind": dict(self.by_kind),
