@@ -13,6 +13,8 @@ from app.core.index import CorpusIndex, IndexReport, Progress
 from app.core.model import Article, SearchResult
 from app.core.paths import default_corpus
 from app.core.reader import ReadError, read_article
+from app.core.reuse import ReuseMap
+from app.core.reuseindex import ReuseIndex
 from app.core.search import search
 
 __all__ = ["ArticleInfo", "Corpus", "ReadError", "default_corpus", "resolve_article"]
@@ -46,6 +48,8 @@ class Corpus:
                  cache_size: int = 64) -> None:
         self.root = Path(root).resolve() if root else default_corpus().resolve()
         self.index = CorpusIndex(self.root, index_dir)
+        self.reuse = ReuseIndex(self.index)
+        self.index.listeners.append(self.reuse)
         self._cache: OrderedDict[str, Article] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -62,6 +66,10 @@ class Corpus:
         with self._lock:
             self._cache.clear()
         return report
+
+    def reuse_map(self) -> ReuseMap:
+        """The corpus reuse map (pairs, clusters, learned boilerplate), up to date with the files."""
+        return self.reuse.map()
 
     def article(self, aid: str) -> Article:
         """The parsed article with id ``aid`` (cached while the file is unchanged).
