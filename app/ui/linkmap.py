@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
@@ -102,8 +102,7 @@ class LinkMap(QWidget):
         if self._panes is None or not self._rows:
             return []
         left, right = self._panes
-        dl = left.viewport().mapTo(self.window(), QPointF(0, 0)).y() - self.mapTo(self.window(), QPointF(0, 0)).y()
-        dr = right.viewport().mapTo(self.window(), QPointF(0, 0)).y() - self.mapTo(self.window(), QPointF(0, 0)).y()
+        dl, dr = self._offsets()
         layout = left.row_layout()
         if len(layout) != len(self._rows):
             return []
@@ -128,11 +127,23 @@ class LinkMap(QWidget):
 
         return band_geometry(self._rows, visible, lspan, rspan, origin)
 
+    def _offsets(self) -> tuple[float, float]:
+        """Where each pane's viewport starts, in link-map y (the headers sit above)."""
+        me = self.mapTo(self.window(), QPointF(0, 0)).y()
+        left, right = self._panes
+        return (left.viewport().mapTo(self.window(), QPointF(0, 0)).y() - me,
+                right.viewport().mapTo(self.window(), QPointF(0, 0)).y() - me)
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         """Fill the gutter and draw the visible bands, the current one outlined."""
         p = QPainter(self)
         c = self._colours
         p.fillRect(self.rect(), c.header)
+        if self._panes is not None:
+            top = max(self._offsets())
+            p.setPen(QPen(c.separator, 1))
+            p.drawLine(0, round(top) - 1, self.width(), round(top) - 1)
+            p.setClipRect(QRectF(0, top, self.width(), self.height() - top))
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         w = float(self.width())
         current = None

@@ -72,7 +72,7 @@ class ViewColours:
     def band(self, kind: RowKind, moved: bool = False) -> QColor:
         """Translucent fill of a link-map band."""
         c = QColor(self.mark(kind, moved))
-        c.setAlpha(70 if kind is RowKind.IDENTICAL and not moved else 95)
+        c.setAlpha(45 if kind is RowKind.IDENTICAL and not moved else 90)
         return c
 
 

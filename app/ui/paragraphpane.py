@@ -131,8 +131,17 @@ class PaneHeader(QFrame):
         self.path.setText(article.path or article.id)
         self.path.setToolTip(article.path)
 
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        """Background, then a rule along the bottom edge."""
+        super().paintEvent(event)
+        p = QPainter(self)
+        p.setPen(QPen(self._rule, 1))
+        p.drawLine(0, self.height() - 1, self.width(), self.height() - 1)
+        p.end()
+
     def apply_colours(self, c: ViewColours) -> None:
         """Paint the header with the view colours."""
+        self._rule = c.separator
         pal = self.palette()
         pal.setColor(self.backgroundRole(), c.header)
         self.setPalette(pal)
@@ -170,7 +179,7 @@ class ParagraphPane(QAbstractScrollArea):
         self._title_font.setPointSizeF(13.0)
         self._title_font.setBold(True)
         self._small = QFont(self.font())
-        self._small.setPointSizeF(8.0)
+        self._small.setPointSizeF(7.0)
         self._article: Article | None = None
         self._rows: list[Row] = []
         self._marks: dict[int, list[tuple[int, int, str]]] = {}
@@ -299,7 +308,10 @@ class ParagraphPane(QAbstractScrollArea):
             return 0
         return sum(self._block(p, width).height for p in paras) + PARA_GAP * (len(paras) - 1)
 
-    def _query_hits(self, para: int) -> list[tuple[int, int]]:
+    def query_spans(self, para: int) -> list[tuple[int, int]]:
+        """Character spans of the words of paragraph ``para`` the highlighter accepts."""
+        if self._matcher is None or self._article is None:
+            return []
         hits = self._hits.get(para)
         if hits is None:
             text = self._article.paragraphs[para].text
@@ -396,7 +408,7 @@ class ParagraphPane(QAbstractScrollArea):
                         strikes.append(span.translated(origin))
             if self._matcher is not None:
                 p.setBrush(c.query)
-                for start, end in self._query_hits(para):
+                for start, end in self.query_spans(para):
                     for span in block.span_rects(start, end):
                         p.drawRoundedRect(span.translated(origin).adjusted(-1, 1, 1, -1), 2.5, 2.5)
             role = self._article.paragraphs[para].role
@@ -421,8 +433,8 @@ class ParagraphPane(QAbstractScrollArea):
         fm = QFontMetricsF(self._small)
         x = rect.right() - 4
         for text, colour in labels:
-            w = fm.horizontalAdvance(text) + 10
-            box = QRectF(x - w, rect.top() + 3, w, fm.height() + 2)
+            w = fm.horizontalAdvance(text) + 8
+            box = QRectF(x - w, rect.top() + 1.5, w, fm.height())
             fill = QColor(self._colours.base)
             fill.setAlpha(225)
             p.setBrush(fill)

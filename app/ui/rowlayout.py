@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 
-ROW_PADDING = 10  # vertical padding above and below a row's text
+ROW_PADDING = 13  # vertical padding above and below a row's text
 COLLAPSED_HEIGHT = 7  # a hidden boilerplate row stays visible as a thin strip
 MIN_ROW_HEIGHT = 28
 
