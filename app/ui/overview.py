@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from app.core.model import Row, RowKind
@@ -31,11 +31,13 @@ class OverviewRuler(QWidget):
         self._layout = RowLayout()
         self._view = (0, 0)
         self._current = -1
+        self._cache: tuple[tuple, QPixmap] | None = None
 
     def set_rows(self, rows: Sequence[Row], layout: RowLayout) -> None:
         """Mark ``rows`` placed by ``layout``."""
         self._rows = list(rows)
         self._layout = layout
+        self._cache = None
         self.update()
 
     def set_view(self, top: int, height: int) -> None:
@@ -58,31 +60,48 @@ class OverviewRuler(QWidget):
             return -1
         return self._layout.row_at((y - _MARGIN) / max(self._scale(), 1e-9))
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
-        """Draw the marks, then the visible region on top."""
-        p = QPainter(self)
+    def _marks(self) -> QPixmap:
+        """The row marks, drawn once per content and size (there can be thousands of rows)."""
+        key = (self.width(), self.height(), id(self._layout), len(self._rows))
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
+        ratio = self.devicePixelRatioF()
+        pix = QPixmap(self.size() * ratio)
+        pix.setDevicePixelRatio(ratio)
         c = self._colours
-        p.fillRect(self.rect(), c.header)
+        pix.fill(c.header)
+        p = QPainter(pix)
         p.setPen(QPen(c.separator, 1))
         p.drawLine(0, 0, 0, self.height())
+        if len(self._layout) and len(self._layout) == len(self._rows):
+            scale = self._scale()
+            col = (self.width() - 3 * _MARGIN) / 2
+            for n, row in enumerate(self._rows):
+                if row.kind is RowKind.IDENTICAL and not row.moved:
+                    continue  # the unmarked background already says "same"
+                top, bottom = self._layout.span(n)
+                y = _MARGIN + top * scale
+                h = max(2.0, (bottom - top) * scale)
+                colour = QColor(c.mark(row.kind, row.moved))
+                if row.kind is RowKind.BOILERPLATE:
+                    colour.setAlpha(120)
+                if row.left:
+                    p.fillRect(QRectF(_MARGIN + 1, y, col, h), colour)
+                if row.right:
+                    p.fillRect(QRectF(2 * _MARGIN + col, y, col, h), colour)
+        p.end()
+        self._cache = (key, pix)
+        return pix
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        """Draw the marks, then the visible region and the current row on top."""
+        p = QPainter(self)
+        c = self._colours
+        p.drawPixmap(0, 0, self._marks())
         if not len(self._layout) or len(self._layout) != len(self._rows):
             p.end()
             return
         scale = self._scale()
-        col = (self.width() - 3 * _MARGIN) / 2
-        for n, row in enumerate(self._rows):
-            if row.kind is RowKind.IDENTICAL and not row.moved:
-                continue  # the unmarked background already says "same"
-            top, bottom = self._layout.span(n)
-            y = _MARGIN + top * scale
-            h = max(2.0, (bottom - top) * scale)
-            colour = QColor(c.mark(row.kind, row.moved))
-            if row.kind is RowKind.BOILERPLATE:
-                colour.setAlpha(120)
-            if row.left:
-                p.fillRect(QRectF(_MARGIN + 1, y, col, h), colour)
-            if row.right:
-                p.fillRect(QRectF(2 * _MARGIN + col, y, col, h), colour)
         top, height = self._view
         view = QRectF(1.5, _MARGIN + top * scale, self.width() - 3, max(6.0, height * scale))
         shade = QColor(c.text)

@@ -21,10 +21,11 @@ from app.ui.rowlayout import COLLAPSED_HEIGHT, ROW_PADDING, RowLayout, sync_poin
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-LOREM = (
+PROSE = (
     "The delegation met in the capital on Tuesday to discuss trade, energy supplies and the "
     "long-delayed pipeline project, officials said after the talks had ended."
-).split()
+)
+LOREM = PROSE.split()
 
 
 def make_article(ident: str, texts: list[str], roles: list[Role] | None = None) -> Article:

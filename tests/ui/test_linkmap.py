@@ -68,7 +68,7 @@ def article(ident: str, texts: list[str]) -> Article:
 
 
 def test_live_bands_follow_the_panes_and_point_moves_back(qtbot) -> None:  # noqa: ANN001
-    words = "a moved paragraph crosses the other bands in the link map".split()
+    words = ["a", "moved", "paragraph", "crosses", "the", "other", "bands", "in", "the", "link", "map"]
     texts = [" ".join(words[: 3 + n % 8] * (1 + n % 4)) for n in range(40)]
     left, right = article("l", texts), article("r", texts[:5] + texts[6:30] + [texts[5]] + texts[30:])
     rows = [Row((n,), (n,), RowKind.IDENTICAL) for n in range(5)]

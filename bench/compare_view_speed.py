@@ -1,0 +1,114 @@
+"""Comparison view speed: opening a 200-paragraph comparison, and paint time while scrolling 500.
+
+Run: ``QT_QPA_PLATFORM=offscreen .venv/bin/python bench/compare_view_speed.py``. The alignments are
+computed beforehand (the aligner has its own bench); only the view is timed.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app.core.align import align  # noqa: E402
+from app.core.model import Alignment, Article, Paragraph  # noqa: E402
+from app.core.search import term_matcher  # noqa: E402
+from app.core.text import normalize  # noqa: E402
+from app.ui.compareview import CompareView  # noqa: E402
+
+_WORDS = (
+    "government minister talks energy pipeline border trade sanctions alliance summit officials "
+    "agreement defence economy council treaty report capital region delegation statement press "
+    "president analysts market growth security cooperation project investment parliament vote"
+)
+VOCAB = _WORDS.split()
+
+
+def article(ident: str, texts: list[str]) -> Article:
+    paras, pos = [], 0
+    for n, text in enumerate(texts):
+        paras.append(Paragraph(n, text, normalize(text), pos, pos + len(text)))
+        pos += len(text) + 2
+    return Article(id=ident, path=f"/bench/{ident}", title=f"Synthetic {ident}", source="Bench",
+                   paragraphs=paras, text="\n\n".join(texts))
+
+
+def pair(n: int, seed: int = 7) -> Alignment:
+    """Two ``n``-paragraph articles: word edits, deletions, insertions and a few moves."""
+    rnd = random.Random(seed)
+    left = [" ".join(rnd.choice(VOCAB) for _ in range(rnd.randint(15, 120))).capitalize() + "."
+            for _ in range(n)]
+    right = []
+    for k, text in enumerate(left):
+        if k % 11 == 5:
+            continue
+        if k % 4 == 1:
+            words = text.split()
+            for _ in range(3):
+                words[rnd.randrange(len(words))] = rnd.choice(VOCAB)
+            text = " ".join(words)
+        right.append(text)
+        if k % 13 == 7:
+            right.append(" ".join(rnd.choice(VOCAB) for _ in range(30)).capitalize() + ".")
+    for _ in range(n // 50):
+        right.insert(rnd.randrange(len(right)), right.pop(rnd.randrange(len(right))))
+    return align(article(f"left-{n}", left), article(f"right-{n}", right))
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
+
+
+def main() -> None:
+    app = QApplication.instance() or QApplication(sys.argv)
+    view = CompareView()
+    view.resize(1400, 900)
+    view.show()
+    app.processEvents()
+    view.set_highlighter(term_matcher("pipeline summit"))
+
+    small = pair(200)
+    opens = []
+    for _ in range(5):
+        view.set_alignment(None)
+        app.processEvents()
+        t0 = time.perf_counter()
+        view.set_alignment(small)
+        view.repaint()  # synchronous: returns once the first frame is painted
+        opens.append((time.perf_counter() - t0) * 1000)
+    print(f"open 200+200 paragraphs ({len(small.rows)} rows): first {opens[0]:.1f} ms, "
+          f"median {statistics.median(opens):.1f} ms, max {max(opens):.1f} ms")
+
+    big = pair(500)
+    view.set_alignment(big)
+    view.repaint()
+    bar = view.right_pane.verticalScrollBar()
+    steps = 200
+    step = max(1, bar.maximum() // steps)
+    frames = []
+    for k in range(steps):
+        t0 = time.perf_counter()
+        view.set_scroll_value(min(bar.maximum(), (k + 1) * step))
+        view.repaint()
+        frames.append((time.perf_counter() - t0) * 1000)
+    print(f"scroll 500+500 paragraphs ({len(big.rows)} rows, {bar.maximum()} px, {steps} steps of {step} px): "
+          f"p50 {pct(frames, 50):.2f} ms, p95 {pct(frames, 95):.2f} ms, max {max(frames):.2f} ms")
+
+    t0 = time.perf_counter()
+    view.resize(1000, 900)
+    app.processEvents()
+    view.repaint()
+    print(f"relayout 500+500 paragraphs after a width change: {(time.perf_counter() - t0) * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
