@@ -4,8 +4,8 @@ Every paragraph gets a 64-bit hash of its normalised word sequence (verbatim cop
 recurring boilerplate lines are found by equality). Body paragraphs also get a small set of
 *fingerprints*: shingles of ``SHINGLE`` consecutive content words (stop words dropped, so that
 "one of the most" style phrases every article shares never link two articles), hashed, of which
-only those whose hash falls in one residue class modulo ``SAMPLE`` are kept, plus the smallest
-hash so that short paragraphs always have one (Broder's mod-sampling). Two paragraphs that share
+only those whose hash falls in one residue class modulo ``SAMPLE`` are kept, plus the two smallest
+so that short paragraphs always have two (Broder's mod-sampling and bottom-k sketches). Two paragraphs that share
 a passage share the same sampled shingles whatever else surrounds them, and a word-level edit
 only removes the few shingles that cover the edited word, so lightly edited copies keep most of
 their fingerprints. The share of fingerprints two paragraphs have in common estimates the
@@ -35,6 +35,7 @@ from app.core.text import words
 FORMAT_VERSION = 1
 SHINGLE = 4  # content words per shingle
 SAMPLE = 4  # keep shingles whose hash is 0 modulo SAMPLE (about one in four)
+BOTTOM = 2  # and the smallest hashes of each paragraph
 MIN_WORDS = 8  # fewer words: never a substantive paragraph (still counted for boilerplate)
 
 ROLE_CODES = {Role.BODY: 0, Role.TITLE: 1, Role.BYLINE: 2, Role.CHROME: 3}
@@ -127,13 +128,13 @@ class Prints:
     row_chars: np.ndarray  # int32 length of the display text
     row_exact: np.ndarray  # uint64, see exact_hash
     row_nfp: np.ndarray  # int32
-    fp: np.ndarray  # uint32
+    fp: np.ndarray  # uint64
 
     @classmethod
     def empty(cls) -> Prints:
         """No articles."""
         return cls([], *(np.zeros(0, dt) for dt in (np.int32, np.int32, np.uint8, np.int32,
-                                                     np.int32, np.uint64, np.int32, np.uint32)))
+                                                     np.int32, np.uint64, np.int32, np.uint64)))
 
     def __len__(self) -> int:
         return len(self.meta)
@@ -204,7 +205,7 @@ class Prints:
 def params() -> dict:
     """The parameters fingerprints depend on: stored files with other values are rebuilt."""
     stop = hashlib.sha1(" ".join(sorted(STOPWORDS)).encode()).hexdigest()[:12]
-    return {"shingle": SHINGLE, "sample": SAMPLE, "stopwords": stop}
+    return {"shingle": SHINGLE, "sample": SAMPLE, "bottom": BOTTOM, "stopwords": stop}
 
 
 def meta_of(article: Article) -> ArticleMeta:
@@ -263,7 +264,7 @@ def _sample_shingles(content: np.ndarray, ncontent: np.ndarray) -> tuple[np.ndar
     nrows = len(ncontent)
     nsh = np.maximum(ncontent - (SHINGLE - 1), 0)
     if not nsh.sum():
-        return np.zeros(nrows, np.int32), np.zeros(0, np.uint32)
+        return np.zeros(nrows, np.int32), np.zeros(0, np.uint64)
     total = len(content)
     h = np.zeros(total - SHINGLE + 1, dtype=np.uint64)
     for j in range(SHINGLE):
@@ -274,15 +275,11 @@ def _sample_shingles(content: np.ndarray, ncontent: np.ndarray) -> tuple[np.ndar
     sh_row = np.repeat(np.arange(nrows, dtype=np.int64), nsh)
     sh_pos = starts[sh_row] + (np.arange(len(sh_row)) - np.repeat(np.cumsum(nsh) - nsh, nsh))
     h = h[sh_pos]
-    keep = (h >> np.uint64(32)) % np.uint64(SAMPLE) == 0
-    has = nsh > 0
-    first = (np.cumsum(nsh) - nsh)[has]
-    row_min = np.minimum.reduceat(h, first)
-    # The smallest hash of each row is always kept, so that every row has at least one.
-    is_min = h == np.repeat(row_min, nsh[has])
-    keep |= is_min
-    key = (sh_row[keep].astype(np.uint64) << np.uint64(32)) | (h[keep] & np.uint64(0xFFFFFFFF))
-    key = np.unique(key)
-    rows = (key >> np.uint64(32)).astype(np.int64)
-    nfp = np.bincount(rows, minlength=nrows).astype(np.int32)
-    return nfp, (key & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    # Sort by (row, hash): the first BOTTOM of each row are kept whatever their residue.
+    order = np.lexsort((h, sh_row))
+    h, sh_row = h[order], sh_row[order]
+    rank = np.arange(len(h)) - np.repeat(np.cumsum(nsh) - nsh, nsh)
+    keep = (rank < BOTTOM) | ((h >> np.uint64(32)) % np.uint64(SAMPLE) == 0)
+    keep[1:] &= (h[1:] != h[:-1]) | (sh_row[1:] != sh_row[:-1])  # a shingle repeated in a row
+    nfp = np.bincount(sh_row[keep], minlength=nrows).astype(np.int32)
+    return nfp, h[keep]

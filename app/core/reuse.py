@@ -18,8 +18,8 @@ vectorised passes, never by comparing all pairs of articles:
    boilerplate-many articles (rules 1 and 2) is boilerplate too (footers with a varying date).
 2. **Substantive paragraphs** are body paragraphs of ``MIN_WORDS`` words or more that are not
    boilerplate. Two of them, in different articles, *match* when they have the same text, or when
-   they share fingerprints: at least 2 covering ``min_containment`` of the shorter one's, or one
-   of at most two when that is half of them. Fingerprints found in more than ``max_postings``
+   they share at least 2 fingerprints covering ``min_containment`` of the shorter one's (a single
+   shared shingle is too weak: boilerplate variants across sources share one). Fingerprints found in more than ``max_postings``
    paragraphs are not used to find candidates (so a passage syndicated to more articles than
    that is only found when copied verbatim).
 3. **Pairs** are articles with at least one matching paragraph; each side reports how many of its
@@ -254,7 +254,7 @@ class ReuseMap:
         lo, hi, shared = _distinct(lo, hi)
         small = np.minimum(p.row_nfp[lo], p.row_nfp[hi]).astype(np.float64)
         contain = shared / np.maximum(small, 1)
-        ok = ((shared >= 2) & (contain >= th.min_containment)) | ((small <= 2) & (contain >= 0.5))
+        ok = (shared >= 2) & (contain >= th.min_containment)
         a = np.concatenate([np.minimum(ea, eb), lo[ok]])
         b = np.concatenate([np.maximum(ea, eb), hi[ok]])
         a, b, _ = _distinct(a, b)
