@@ -179,7 +179,7 @@ class ParagraphPane(QAbstractScrollArea):
         self._title_font.setPointSizeF(13.0)
         self._title_font.setBold(True)
         self._small = QFont(self.font())
-        self._small.setPointSizeF(7.0)
+        self._small.setPointSizeF(7.5)
         self._article: Article | None = None
         self._rows: list[Row] = []
         self._marks: dict[int, list[tuple[int, int, str]]] = {}
