@@ -1,0 +1,155 @@
+"""``parallax session show`` and ``session export``, and the report writers ``compare`` shares."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from app.cli.common import print_json
+from app.core.model import Alignment
+
+if TYPE_CHECKING:
+    from app.core.session import LoadedSession
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register ``session`` with its ``show`` and ``export`` subcommands."""
+    p = sub.add_parser("session", help="inspect or export a saved session (.parallax file)")
+    actions = p.add_subparsers(dest="session_command", metavar="ACTION")
+
+    show = actions.add_parser("show", help="print a session's tabs and notes")
+    show.add_argument("file", metavar="FILE", help="a .parallax session file")
+    show.add_argument("--json", action="store_true", help="print the session as JSON")
+    show.set_defaults(func=run_show)
+
+    export = actions.add_parser("export", help="write the whole session as one report")
+    export.add_argument("file", metavar="FILE", help="a .parallax session file")
+    export.add_argument("--html", metavar="OUT", help="write a self-contained HTML report")
+    export.add_argument("--pdf", metavar="OUT", help="write a PDF report")
+    export.add_argument("--corpus", metavar="DIR", help="the corpus folder, if it moved since the session was saved")
+    export.set_defaults(func=run_export)
+    p.set_defaults(func=lambda _args: p.print_help() or 2)
+
+
+def _load(file: str, corpus: str | None = None) -> LoadedSession:
+    from app.cli import UserError
+    from app.core.session import SessionError, load_session
+
+    try:
+        loaded = load_session(file)
+    except SessionError as exc:
+        raise UserError(str(exc)) from exc
+    if corpus:
+        if not Path(corpus).is_dir():
+            raise UserError(f"corpus folder not found: {corpus}")
+        loaded = loaded.repoint_corpus(corpus)
+    return loaded
+
+
+def run_show(args: argparse.Namespace) -> int:
+    """Print the tabs and notes of a session; problems go to stderr (or the JSON)."""
+    loaded = _load(args.file)
+    s = loaded.session
+    if args.json:
+        print_json({
+            "file": str(Path(args.file).resolve()),
+            "format_version": s.format_version,
+            "corpus": s.corpus,
+            "active_tab": s.active_tab,
+            "query": s.query,
+            "tabs": [t.to_dict() for t in s.tabs],
+            "problems": loaded.to_dict(),
+        })
+        return 0
+    print(f"Session {args.file}")
+    print(f"Corpus  {s.corpus}")
+    if s.query:
+        print(f"Query   {s.query}")
+    print(f"{len(s.tabs)} tab{'s' if len(s.tabs) != 1 else ''}")
+    for i, tab in enumerate(s.tabs):
+        active = "*" if i == s.active_tab else " "
+        print(f"\n{active}{i + 1}. {tab.title or tab.left.id}")
+        print(f"   {tab.left.path or tab.left.id}  <->  {tab.right.path or tab.right.id}")
+        state = [f"scroll {tab.scroll}", f"row {tab.current_row + 1 if tab.current_row is not None else '-'}"]
+        if tab.hide_boilerplate:
+            state.append("boilerplate hidden")
+        if tab.query:
+            state.append(f"query {tab.query!r}")
+        print("   " + " · ".join(state))
+        if tab.comparison_note:
+            print(f"   note: {tab.comparison_note}")
+        for note in tab.notes:
+            print(f"   ¶{','.join(map(str, note.left)) or '-'} | ¶{','.join(map(str, note.right)) or '-'}: {note.text}")
+    for message in loaded.messages():
+        print(f"warning: {message}", file=sys.stderr)
+    return 0
+
+
+def write_reports(html_for: Callable[[bool], str], html: str | None, pdf: str | None, title: str) -> list[Path]:
+    """Write the HTML and/or PDF report; ``html_for(for_qt)`` renders the report text.
+
+    Raises:
+        UserError: PDF asked for but Qt is not available.
+    """
+    from app.core.atomic import atomic_write_text
+
+    written = []
+    if html:
+        atomic_write_text(html, html_for(False))
+        written.append(Path(html))
+    if pdf:
+        written.append(_write_pdf(html_for(True), pdf, title))
+    return written
+
+
+def _write_pdf(text: str, out: str, title: str) -> Path:
+    from app.cli import UserError
+
+    try:
+        from app.ui.pdfexport import write_pdf
+    except ImportError as exc:
+        raise UserError(f"PDF export needs Qt (PySide6), which cannot be loaded: {exc}") from exc
+    return write_pdf(text, out, title=title)
+
+
+def export_alignment(alignment: Alignment, html: str | None, pdf: str | None) -> list[Path]:
+    """``parallax compare LEFT RIGHT --html FILE --pdf FILE``: one comparison's report."""
+    from app.core.report import alignment_report_html
+
+    def render(for_qt: bool) -> str:
+        return alignment_report_html(alignment, for_qt=for_qt)
+
+    title = f"{alignment.left.id} ↔ {alignment.right.id}"
+    written = write_reports(render, html, pdf, title)
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
+    return written
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write one report with a section per tab of the session."""
+    from app.cli import UserError
+    from app.core.report import session_report_html
+    from app.core.sessionalign import session_sections
+
+    if not (args.html or args.pdf):
+        raise UserError("session export: give --html OUT and/or --pdf OUT")
+    loaded = _load(args.file, args.corpus)
+    if loaded.corpus_missing and any(ref.path is None for _, _, ref in loaded.session.article_refs()):
+        raise UserError(f"the session's corpus folder {loaded.session.corpus} no longer exists; "
+                        "pass --corpus DIR with its new place")
+    sections, messages = session_sections(loaded)
+    for message in messages:
+        print(f"warning: {message}", file=sys.stderr)
+    title = f"Session {Path(args.file).stem}"
+    subtitle = f"Corpus: {loaded.session.corpus} · {len(sections)} of {len(loaded.session.tabs)} tabs"
+
+    def render(for_qt: bool) -> str:
+        return session_report_html(sections, title, subtitle=subtitle, for_qt=for_qt)
+
+    for path in write_reports(render, args.html, args.pdf, title):
+        print(f"wrote {path}", file=sys.stderr)
+    return 0

@@ -1,0 +1,62 @@
+"""A session's tabs turned back into alignments: articles re-read from disk and aligned."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.core.align import align
+from app.core.corpus import Corpus
+from app.core.model import Alignment, Article
+from app.core.reader import ReadError, read_article
+from app.core.report import ReportSection
+from app.core.session import ArticleRef, LoadedSession, Session, TabState
+
+
+def tab_article(ref: ArticleRef, corpus: Corpus) -> Article:
+    """The article a tab refers to: from the corpus, or from its own path if outside it.
+
+    Raises:
+        ReadError: the file is gone or unreadable.
+    """
+    if ref.path:
+        path = Path(ref.path)
+        return read_article(path, path.parent)
+    return corpus.article(ref.id)
+
+
+def tab_alignment(tab: TabState, corpus: Corpus) -> Alignment:
+    """Read and align a tab's two articles.
+
+    Raises:
+        ReadError: an article is gone or unreadable.
+    """
+    return align(tab_article(tab.left, corpus), tab_article(tab.right, corpus))
+
+
+def session_sections(loaded: LoadedSession, corpus: Corpus | None = None) -> tuple[list[ReportSection], list[str]]:
+    """Report sections for every tab that can open, and a message per tab left out.
+
+    Args:
+        loaded: The session and its problems (see :func:`app.core.session.load_session`).
+        corpus: The session's corpus, if already open (else opened from ``session.corpus``).
+
+    Returns:
+        The sections in tab order, and the messages (problems included).
+    """
+    session: Session = loaded.session
+    messages = loaded.messages()
+    skip = loaded.unavailable_tabs()
+    if corpus is None and not loaded.corpus_missing:
+        corpus = Corpus(session.corpus)
+    sections = []
+    for i, tab in enumerate(session.tabs):
+        if i in skip or corpus is None and not (tab.left.path and tab.right.path):
+            messages.append(f"Tab {i + 1} ({tab.title or tab.left.id}) left out of the report.")
+            continue
+        try:
+            alignment = tab_alignment(tab, corpus)  # type: ignore[arg-type]
+        except ReadError as exc:
+            messages.append(f"Tab {i + 1} left out of the report: {exc}")
+            continue
+        sections.append(ReportSection(alignment, list(tab.notes), tab.comparison_note, tab.title))
+    return sections, messages
