@@ -1,0 +1,83 @@
+"""``parallax related``, ``clusters`` and ``pairs``: the corpus reuse map."""
+
+from __future__ import annotations
+
+import argparse
+
+from app.cli.common import add_corpus_options, ensure_indexed, open_corpus, print_json
+from app.core.corpus import Corpus
+from app.core.reuse import ReuseMap
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register the reuse subcommands."""
+    p = sub.add_parser("related", help="articles sharing text with one article, best first")
+    p.add_argument("article", metavar="ID", help="article id, unique id prefix, or file path")
+    add_corpus_options(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run_related)
+
+    p = sub.add_parser("clusters", help="groups of articles copying one another, with the likely origin")
+    add_corpus_options(p)
+    p.add_argument("--min-shared", type=int, default=1, metavar="N",
+                   help="link articles sharing at least N paragraphs (default 1)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run_clusters)
+
+    p = sub.add_parser("pairs", help="pairs of articles sharing text (boilerplate excluded)")
+    add_corpus_options(p)
+    p.add_argument("--min-shared", type=int, default=1, metavar="N",
+                   help="only pairs sharing at least N paragraphs (default 1)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run_pairs)
+
+
+def _map(args: argparse.Namespace) -> tuple[Corpus, ReuseMap]:
+    corpus = open_corpus(args)
+    ensure_indexed(corpus, quiet=args.json)
+    return corpus, corpus.reuse_map()
+
+
+def run_related(args: argparse.Namespace) -> int:
+    """Print the articles sharing text with one article."""
+    corpus, rmap = _map(args)
+    aid = corpus.resolve(args.article).id
+    related = rmap.related(aid)
+    if args.json:
+        print_json({"id": aid, "related": [r.to_dict() for r in related]})
+        return 0
+    print(f"{len(related)} article{'s' if len(related) != 1 else ''} share text with {aid}")
+    for r in related:
+        print(f"{r.shared_paragraphs:4} ¶  {r.pct_here:5.1f} % here  {r.pct_there:5.1f} % there  "
+              f"{r.id}  {r.date or 'undated'}  {r.title[:60]}")
+    return 0
+
+
+def run_clusters(args: argparse.Namespace) -> int:
+    """Print the reuse clusters."""
+    _corpus, rmap = _map(args)
+    clusters = rmap.clusters(args.min_shared)
+    if args.json:
+        print_json({"clusters": [c.to_dict() for c in clusters]})
+        return 0
+    for n, c in enumerate(clusters, 1):
+        origin = c.origin or "unknown"
+        print(f"cluster {n}: {len(c.members)} articles, {c.pairs} pairs; origin {origin} ({c.reason})")
+        for m in c.members:
+            mark = "*" if m.id == c.origin else " "
+            print(f"  {mark} {m.date or 'undated':10}  {m.source[:20]:20}  {m.id}  {m.title[:50]}")
+    print(f"{len(clusters)} cluster{'s' if len(clusters) != 1 else ''}")
+    return 0
+
+
+def run_pairs(args: argparse.Namespace) -> int:
+    """Print the article pairs sharing text."""
+    _corpus, rmap = _map(args)
+    pairs = rmap.pairs(args.min_shared)
+    if args.json:
+        print_json({"pairs": [p.to_dict() for p in pairs]})
+        return 0
+    for p in pairs:
+        print(f"{p.shared:4} ¶  {p.pct_a:5.1f} % / {p.pct_b:5.1f} %  {p.a}  {p.b}")
+    print(f"{len(pairs)} pair{'s' if len(pairs) != 1 else ''}")
+    return 0
