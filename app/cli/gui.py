@@ -52,18 +52,23 @@ def run(args: argparse.Namespace) -> int:
         window.panel.search_edit.setText(args.search)
         window.panel.search_now()
     if args.screenshot:
-        return _screenshot(qapp, window, Path(args.screenshot), args, args.timeout)
+        return _screenshot(window, Path(args.screenshot), args, args.timeout)
     window.show()
     return qapp.exec()
 
 
-def _screenshot(qapp, window, target: Path, args: argparse.Namespace, timeout: float) -> int:  # noqa: ANN001
-    from PySide6.QtCore import QTimer
+def _screenshot(window, target: Path, args: argparse.Namespace, timeout: float) -> int:  # noqa: ANN001
+    from PySide6.QtCore import QEventLoop, QTimer
 
     from app.cli import UserError
 
     pending = {"index"} | ({"compare"} if args.compare else set()) | ({"search"} if args.search else set())
     errors: list[str] = []
+    # A local loop rather than QApplication.exec(): quitting it leaves the application usable
+    # (the tests call this in-process).
+    loop = QEventLoop()
+    deadline = QTimer(window)
+    deadline.setSingleShot(True)
 
     def settle(what: str) -> None:
         pending.discard(what)
@@ -72,19 +77,21 @@ def _screenshot(qapp, window, target: Path, args: argparse.Namespace, timeout: f
             if args.search and alignment is not None:
                 window.panel.select_ids([alignment.left.id, alignment.right.id])
             # Let layouts, the row geometry and the status bar catch up before the grab.
-            QTimer.singleShot(300, grab)
+            QTimer.singleShot(300, window, grab)
 
     def grab() -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         if not window.grab().save(str(target)):
             errors.append(f"could not write {target}")
-        window.close()
-        qapp.quit()
+        finish()
 
     def fail(message: str) -> None:
         errors.append(message)
-        window.close()
-        qapp.quit()
+        finish()
+
+    def finish() -> None:
+        deadline.stop()
+        loop.quit()
 
     window.indexFinished.connect(lambda _r: settle("index"))
     window.indexFailed.connect(lambda m: fail(f"indexing failed: {m}"))
@@ -92,9 +99,11 @@ def _screenshot(qapp, window, target: Path, args: argparse.Namespace, timeout: f
     window.comparisonFailed.connect(lambda m: fail(f"comparison failed: {m}"))
     window.panel.searchFinished.connect(lambda _r: settle("search"))
     window.panel.searchFailed.connect(lambda _m: settle("search"))
-    QTimer.singleShot(int(timeout * 1000), lambda: fail(f"timed out after {timeout:.0f} s"))
+    deadline.timeout.connect(lambda: fail(f"timed out after {timeout:.0f} s"))
+    deadline.start(int(timeout * 1000))
     window.show()
-    qapp.exec()
+    loop.exec()
+    window.close()
     if errors:
         raise UserError(errors[0])
     print(target)

@@ -66,9 +66,9 @@ class _ArticleViewMixin:
         view.customContextMenuRequested.connect(self._menu)
 
     def selected_ids(self) -> list[str]:
-        """Ids of the selected rows, top to bottom."""
+        """Ids of the selected rows in the order they were selected (the first goes left)."""
         view: QAbstractItemView = self  # type: ignore[assignment]
-        rows = sorted(view.selectionModel().selectedRows(), key=lambda i: i.row())
+        rows = view.selectionModel().selectedRows()
         out: list[str] = []
         for index in rows:
             aid = index.data(IdRole)
@@ -415,15 +415,17 @@ class CorpusPanel(QWidget):
             model = view.model()
             sel = view.selectionModel()
             sel.clearSelection()
+            rows = {model.index(r, 0).data(IdRole): r for r in range(model.rowCount())}
             found = 0
-            for row in range(model.rowCount()):
-                index = model.index(row, 0)
-                if index.data(IdRole) in ids:
-                    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
-                    sel.select(index, flags)
-                    if not found:
-                        sel.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
-                    found += 1
+            for aid in ids:  # in the given order, which is the order of selected_ids()
+                if aid not in rows:
+                    continue
+                index = model.index(rows[aid], 0)
+                flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+                sel.select(index, flags)
+                if not found:
+                    sel.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
+                found += 1
             if found:
                 view.setFocus()
                 return found

@@ -88,7 +88,7 @@ class GeneratorWorker(QRunnable):
                 self.signals.yielded.emit(item)
         except Exception as exc:  # noqa: BLE001 - every failure goes to the GUI as a message
             self.error = exc
-            if not isinstance(exc, _USER_ERRORS | OSError):
+            if not isinstance(exc, (*_USER_ERRORS, OSError)):
                 traceback.print_exc()
             self.signals.failed.emit(exc)
         else:

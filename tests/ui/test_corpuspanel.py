@@ -1,0 +1,161 @@
+"""The corpus panel: search as you type, inline query errors, article list, choosing articles."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from app.core.corpus import Corpus
+from app.core.model import SearchResult
+from app.ui.corpuspanel import CorpusPanel
+from app.ui.models import ARTICLE_MIME, IdRole
+
+
+@pytest.fixture
+def panel(qtbot, seeds_corpus: Corpus) -> CorpusPanel:  # noqa: ANN001
+    widget = CorpusPanel()
+    qtbot.addWidget(widget)
+    widget.resize(420, 800)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.set_articles(seeds_corpus.listing())
+    widget.set_corpus(seeds_corpus)
+    return widget
+
+
+def _search(qtbot, panel: CorpusPanel, text: str) -> SearchResult:  # noqa: ANN001
+    with qtbot.waitSignal(panel.searchFinished, timeout=10000) as blocker:
+        qtbot.keyClicks(panel.search_edit, text)
+    return blocker.args[0]
+
+
+def _prefixes(ids: list[str]) -> list[str]:
+    return sorted(i[:3] for i in ids)
+
+
+def test_typing_taiwan_lists_001_002_004(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+    result = _search(qtbot, panel, "Taiwan")
+    assert result.query == "Taiwan"
+    assert _prefixes(panel.result_model.ids()) == ["001", "002", "004"]
+    assert panel.count_label.text() == "3 hits"
+    hit = panel.result_model.hit(0)
+    assert any("<b>Taiwan</b>" in s for s in hit.snippets)
+    assert not panel.message.isVisible()
+
+
+def test_results_are_debounced_and_stale_ones_dropped(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+    shown: list[str] = []
+    panel.searchFinished.connect(lambda r: shown.append(r.query))
+    qtbot.keyClicks(panel.search_edit, "Putin")
+    panel.search_edit.clear()
+    qtbot.keyClicks(panel.search_edit, "Taiwan")
+    qtbot.waitUntil(lambda: "Taiwan" in shown, timeout=10000)
+    assert shown == ["Taiwan"]
+    assert _prefixes(panel.result_model.ids()) == ["001", "002", "004"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [('"Putin in China', "quotes"), ("(china AND", "parenthes"), ("bogus:term", "Unknown field")],
+)
+def test_malformed_query_shows_its_message_inline(qtbot, panel: CorpusPanel, query: str,  # noqa: ANN001
+                                                   expected: str) -> None:
+    with qtbot.waitSignal(panel.searchFailed, timeout=10000) as blocker:
+        qtbot.keyClicks(panel.search_edit, query)
+    assert expected in blocker.args[0]
+    assert panel.message.isVisible()
+    assert expected in panel.message.text()
+    assert panel.result_model.rowCount() == 0
+    # Fixing the query clears the message.
+    panel.search_edit.clear()
+    _search(qtbot, panel, "Taiwan")
+    assert not panel.message.isVisible()
+
+
+def test_escape_clears_the_search(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+    _search(qtbot, panel, "Taiwan")
+    with qtbot.waitSignal(panel.queryChanged, timeout=2000) as blocker:
+        qtbot.keyClick(panel.search_edit, Qt.Key.Key_Escape)
+    assert blocker.args == [""]
+    assert panel.search_edit.text() == ""
+    assert panel.result_model.rowCount() == 0
+
+
+def test_article_list_sorts_and_filters_as_you_type(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+    assert panel.proxy.rowCount() == 5
+    assert panel.articles_label.text() == "Articles · 5"
+    panel.articles.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    titles = [panel.proxy.index(r, 0).data() for r in range(panel.proxy.rowCount())]
+    assert titles == sorted(titles, key=str.casefold)
+    panel.articles.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+    dates = [panel.proxy.index(r, 2).data() for r in range(3)]
+    assert dates == ["2021-12-15", "2021-06-20", "2017-07-10"]
+    qtbot.keyClicks(panel.filter_edit, "putin china")
+    ids = [panel.proxy.index(r, 0).data(IdRole) for r in range(panel.proxy.rowCount())]
+    assert _prefixes(ids) == ["001", "004"]
+    assert panel.articles_label.text() == "Articles · 2 of 5"
+
+
+def test_double_click_opens_left_and_ctrl_double_click_right(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+    _search(qtbot, panel, "Taiwan")
+    view = panel.results
+    first = view.visualRect(panel.result_model.index(0)).center()
+    second = view.visualRect(panel.result_model.index(1)).center()
+    with qtbot.waitSignal(panel.openRequested, timeout=2000) as blocker:
+        qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=first)
+    assert blocker.args == [panel.result_model.hit(0).id, "left"]
+    with qtbot.waitSignal(panel.openRequested, timeout=2000) as blocker:
+        qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton,
+                          Qt.KeyboardModifier.ControlModifier, second)
+    assert blocker.args == [panel.result_model.hit(1).id, "right"]
+
+
+def test_two_selected_and_enter_requests_a_comparison(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+    _search(qtbot, panel, "Taiwan")
+    ids = {i[:3]: i for i in panel.result_model.ids()}
+    assert panel.select_ids([ids["001"], ids["004"]]) == 2
+    with qtbot.waitSignal(panel.compareRequested, timeout=2000) as blocker:
+        qtbot.keyClick(panel.results, Qt.Key.Key_Return)
+    assert sorted(blocker.args) == sorted([ids["001"], ids["004"]])
+
+
+def test_enter_in_the_article_list_too(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+    ids = [panel.proxy.index(r, 0).data(IdRole) for r in range(2)]
+    panel.select_ids(ids)
+    assert panel.selected_ids() == ids
+    with qtbot.waitSignal(panel.compareRequested, timeout=2000) as blocker:
+        qtbot.keyClick(panel.articles, Qt.Key.Key_Enter)
+    assert blocker.args == ids
+
+
+def test_lists_drag_article_ids(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+    _search(qtbot, panel, "Taiwan")
+    rows = [panel.result_model.index(0), panel.result_model.index(1)]
+    data = panel.result_model.mimeData(rows)
+    expected = "\n".join(panel.result_model.ids()[:2])
+    assert bytes(data.data(ARTICLE_MIME)).decode("utf-8") == expected
+    assert data.text() == expected
+    source_rows = [panel.article_model.index(0, 0)]
+    data = panel.article_model.mimeData(source_rows)
+    assert bytes(data.data(ARTICLE_MIME)).decode() == panel.article_model.article_id(0)
+
+
+def test_context_menu_offers_both_sides_and_best_match(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+    menu = panel.build_menu(["a.txt", "b.txt"], panel)
+    texts = [a.text() for a in menu.actions() if a.text()]
+    assert texts[:4] == ["Open on Left", "Open on Right", "Compare Selected", "Compare with Best Match"]
+    with qtbot.waitSignal(panel.openRequested, timeout=1000) as blocker:
+        menu.actions()[1].trigger()
+    assert blocker.args == ["a.txt", "right"]
+    single = panel.build_menu(["a.txt"], panel)
+    assert not single.actions()[2].isEnabled()
+
+
+def test_hits_paint_with_a_height_for_their_snippet(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+    _search(qtbot, panel, "Taiwan")
+    view = panel.results
+    rect = view.visualRect(panel.result_model.index(0))
+    assert rect.height() > 3 * view.fontMetrics().height()
+    pixmap = view.viewport().grab()
+    assert not pixmap.isNull()
+    assert view.indexAt(QPoint(rect.center())).row() == 0
