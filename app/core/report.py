@@ -193,8 +193,8 @@ def _meta_table(left: Article, right: Article) -> str:
         f"<tr><th>{escape(label)}</th><td>{escape(a)}</td><td>{escape(b)}</td></tr>" for label, a, b in rows
     )
     return (
-        '<table class="meta"><thead><tr><th width="16%"></th><th width="42%">Left</th>'
-        f'<th width="42%">Right</th></tr></thead><tbody>{body}</tbody></table>'
+        '<table class="meta"><tbody><tr><th width="16%"></th><th width="42%">Left</th>'
+        f'<th width="42%">Right</th></tr>{body}</tbody></table>'
     )
 
 
