@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import os
 import shutil
 import time
 import warnings
@@ -19,31 +20,31 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 
-from app.core.analysis import body_analyzer, name_analyzer
+from app.core import bulkindex
+from app.core.analysis import FastText, name_analyzer
 from app.core.atomic import atomic_write_json
 from app.core.model import Article, Role, Skipped
 from app.core.paths import index_dir_for
 from app.core.reader import ReadError, article_id, iter_corpus_files, read_article
 
 # Bump when the schema or the analyzers change: an index of another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MANIFEST = "parallax-manifest.json"
 INDEX_NAME = "parallax"
 
 
 def make_schema() -> Schema:
     """The Whoosh schema: metadata stored, text analysed (body text is read back from the file)."""
-    body = body_analyzer()
     names = name_analyzer()
     return Schema(
         id=ID(unique=True, stored=True),
         path=STORED(),
-        title=TEXT(analyzer=body, stored=True, field_boost=2.0, multitoken_query="phrase"),
+        title=FastText(stored=True, field_boost=2.0, multitoken_query="phrase"),
         source=TEXT(analyzer=names, stored=True, multitoken_query="phrase"),
         author=TEXT(analyzer=names, stored=True, multitoken_query="phrase"),
         date=DATETIME(stored=True, sortable=True),
-        body=TEXT(analyzer=body, multitoken_query="phrase"),
-        chrome=TEXT(analyzer=body, multitoken_query="phrase"),
+        body=FastText(multitoken_query="phrase"),
+        chrome=FastText(multitoken_query="phrase"),
         npara=STORED(),
     )
 
@@ -107,6 +108,10 @@ class IndexError_(Exception):
     """The index cannot be opened or written (message is user-facing)."""
 
 
+def _old_hash(entry: list | None) -> str | None:
+    return entry[2] if entry and len(entry) > 2 else None
+
+
 def document_for(article: Article) -> dict:
     """The Whoosh document of an article."""
     body = "\n".join(p.text for p in article.paragraphs if p.role is not Role.CHROME)
@@ -132,6 +137,10 @@ class CorpusIndex:
     A manifest (versioned JSON) records each file's size, mtime and hash so that an unchanged
     corpus is checked with one ``stat`` per file and no index write at all.
     """
+
+    # Batches of at least this many files are parsed and indexed by worker processes.
+    bulk_threshold = 1500
+    max_workers = 2
 
     def __init__(self, corpus_root: Path | str, index_dir: Path | str | None = None) -> None:
         self.corpus_root = Path(corpus_root).resolve()
@@ -291,36 +300,15 @@ class CorpusIndex:
                 report.removed.append(aid)
                 for listener in self.listeners:
                     listener.article_removed(aid)
-            for n, (aid, path, _size, _mtime) in enumerate(todo, 1):
-                if should_cancel is not None and should_cancel():
-                    report.cancelled = True
-                    break
-                entry = known.get(aid)
-                try:
-                    article = read_article(path, self.corpus_root)
-                except ReadError as exc:
-                    report.skipped.append(Skipped(aid, str(exc)))
-                    if entry is not None:
-                        writer.delete_by_term("id", aid)
-                        known.pop(aid, None)
-                        report.removed.append(aid)
-                        for listener in self.listeners:
-                            listener.article_removed(aid)
-                    continue
-                if entry and len(entry) > 2 and entry[2] == article.content_hash:
-                    known[aid] = [article.size, article.mtime_ns, article.content_hash]
-                    report.unchanged += 1  # touched but not changed: no rewrite
-                else:
-                    writer.update_document(**document_for(article))
-                    for listener in self.listeners:
-                        listener.article_indexed(article)
-                    (report.updated if entry else report.added).append(aid)
-                    known[aid] = [article.size, article.mtime_ns, article.content_hash]
-                if n % 25 == 0 or n == total:
-                    yield Progress(n, total, aid)
+            workers = self._bulk_workers(len(todo))
+            if workers:
+                segments = yield from self._bulk(ix, writer, todo, known, report, workers, should_cancel)
+            else:
+                segments = []
+                yield from self._serial(writer, todo, known, report, should_cancel)
             if report.changed:
                 yield Progress(total, total, "", "committing")
-                writer.commit()
+                bulkindex.commit(writer, segments)
                 for listener in self.listeners:
                     listener.committed()
             else:
@@ -335,6 +323,91 @@ class CorpusIndex:
         report.seconds = time.perf_counter() - t0
         yield Progress(total, total, "", "done")
         return report
+
+    def _bulk_workers(self, n: int) -> int:
+        """Worker processes for ``n`` files: 0 (index in this process) unless the batch is large."""
+        if n < self.bulk_threshold:
+            return 0
+        return max(0, min(self.max_workers, os.cpu_count() or 1))
+
+    def _forget(self, writer, aid: str, known: dict, report: IndexReport) -> None:  # noqa: ANN001
+        writer.delete_by_term("id", aid)
+        known.pop(aid, None)
+        report.removed.append(aid)
+        for listener in self.listeners:
+            listener.article_removed(aid)
+
+    def _serial(self, writer, todo: list, known: dict, report: IndexReport,  # noqa: ANN001
+                should_cancel: Callable[[], bool] | None) -> Iterator[Progress]:
+        total = len(todo)
+        for n, (aid, path, _size, _mtime) in enumerate(todo, 1):
+            if should_cancel is not None and should_cancel():
+                report.cancelled = True
+                break
+            entry = known.get(aid)
+            try:
+                article = read_article(path, self.corpus_root)
+            except ReadError as exc:
+                report.skipped.append(Skipped(aid, str(exc)))
+                if entry is not None:
+                    self._forget(writer, aid, known, report)
+                continue
+            if entry and len(entry) > 2 and entry[2] == article.content_hash:
+                known[aid] = [article.size, article.mtime_ns, article.content_hash]
+                report.unchanged += 1  # touched but not changed: no rewrite
+            else:
+                writer.update_document(**document_for(article))
+                for listener in self.listeners:
+                    listener.article_indexed(article)
+                (report.updated if entry else report.added).append(aid)
+                known[aid] = [article.size, article.mtime_ns, article.content_hash]
+            if n % 25 == 0 or n == total:
+                yield Progress(n, total, aid)
+
+    def _bulk(self, ix: windex.Index, writer, todo: list, known: dict,  # noqa: ANN001
+              report: IndexReport, workers: int,
+              should_cancel: Callable[[], bool] | None) -> Iterator[Progress]:
+        """Index ``todo`` in worker processes; returns the segments they wrote."""
+        total = len(todo)
+        # Documents may be in the index without a manifest entry (a crash between the index
+        # commit and the manifest write), so added ids are deleted first unless it is empty.
+        index_empty = ix.doc_count_all() == 0
+        jobs = [(aid, str(path), _old_hash(known.get(aid))) for aid, path, _size, _mtime in todo]
+        load = bulkindex.BulkLoad(self.index_dir, INDEX_NAME, self.corpus_root, jobs,
+                                  workers=workers, send_articles=bool(self.listeners))
+        done = 0
+        try:
+            for item in load:
+                if item.kind == "tick":
+                    pass
+                elif item.kind == "skip":
+                    done += 1
+                    report.skipped.append(Skipped(item.aid, item.reason))
+                    if item.aid in known:
+                        self._forget(writer, item.aid, known, report)
+                elif item.kind == "same":
+                    done += 1
+                    known[item.aid] = item.entry
+                    report.unchanged += 1
+                else:
+                    done += 1
+                    entry = known.get(item.aid)
+                    if entry is not None or not index_empty:
+                        writer.delete_by_term("id", item.aid)
+                    for listener in self.listeners:
+                        listener.article_indexed(item.article)
+                    (report.updated if entry else report.added).append(item.aid)
+                    known[item.aid] = item.entry
+                if not report.cancelled and should_cancel is not None and should_cancel():
+                    report.cancelled = True
+                    load.stop()
+                if item.kind == "tick" or done % 25 == 0:
+                    yield Progress(done, total, item.aid)
+        except bulkindex.WorkerFailed as exc:
+            raise IndexError_(f"Indexing failed: {exc}") from None
+        finally:
+            load.close()
+        return load.segments
 
     def update(
         self,

@@ -1,0 +1,184 @@
+"""Parallel bulk loading for :class:`~app.core.index.CorpusIndex`: worker processes write segments.
+
+Each worker process reads and parses its share of the files and adds them to its own Whoosh
+segment (no index lock: the parent's writer holds it); the parent applies deletions, keeps the
+manifest, calls the listeners with the parsed articles, and commits every worker segment in
+one table-of-contents write, so an interrupted load leaves the previous generation intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import queue
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.core.model import Article
+
+# Documents per result message: fewer, larger messages keep the parent's share of a core small.
+_BATCH = 32
+_JOB_CHUNK = 64
+# Test hook: seconds to sleep after the segments are written and before the table of contents
+# is, so a test can kill the process mid-commit. Unset in normal use.
+PAUSE_ENV = "PARALLAX_TEST_PAUSE_IN_COMMIT"
+
+
+@dataclass(slots=True)
+class Done:
+    """One file handled by a worker."""
+
+    kind: str  # "added", "same" (content unchanged) or "skip"
+    aid: str
+    entry: list | None = None  # manifest entry [size, mtime_ns, hash]
+    reason: str = ""
+    article: Article | None = None
+
+
+class WorkerFailed(Exception):
+    """A worker process failed; the message is user-facing."""
+
+
+def commit(writer, extra_segments: list, merge: bool = True) -> None:  # noqa: ANN001
+    """Commit ``writer`` (a Whoosh SegmentWriter) plus segments written by other processes.
+
+    The same steps as ``SegmentWriter.commit``, with the worker segments added to the new table
+    of contents: segments first, the TOC last (Whoosh writes it to a temp file and renames it).
+    """
+    final = writer._merge_segments(None, None, merge)
+    if writer._added:
+        final.append(writer._finalize_segment())
+    else:
+        writer._close_segment()
+    final.extend(extra_segments)
+    pause = os.environ.get(PAUSE_ENV)
+    if pause:
+        time.sleep(float(pause))
+    writer._commit_toc(final)
+    writer._finish()
+
+
+def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, stop,  # noqa: ANN001
+            send_articles: bool, limitmb: int) -> None:
+    """Worker process: parse files from ``jobs`` into a new segment; report on ``results``."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.writing import SegmentWriter
+
+    from app.core.index import document_for
+    from app.core.reader import ReadError, read_article
+
+    try:
+        ix = FileStorage(index_dir).open_index(indexname)
+        writer = SegmentWriter(ix, _lk=False, limitmb=limitmb, compound=False)
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as one line
+        results.put(("error", f"cannot open the index: {exc}"))
+        return
+    root = Path(corpus_root)
+    batch: list[Done] = []
+    try:
+        while not stop.is_set():
+            chunk = jobs.get()
+            if chunk is None:
+                break
+            for aid, path, old_hash in chunk:
+                if stop.is_set():
+                    break
+                try:
+                    article = read_article(path, root)
+                except ReadError as exc:
+                    batch.append(Done("skip", aid, reason=str(exc)))
+                    continue
+                except Exception as exc:  # noqa: BLE001 - one bad file must not stop the load
+                    batch.append(Done("skip", aid, reason=f"could not be read ({type(exc).__name__})"))
+                    continue
+                entry = [article.size, article.mtime_ns, article.content_hash]
+                if old_hash == article.content_hash:
+                    batch.append(Done("same", aid, entry))
+                    continue
+                writer.add_document(**document_for(article))
+                batch.append(Done("added", aid, entry, article=article if send_articles else None))
+                if len(batch) >= _BATCH:
+                    results.put(("batch", batch))
+                    batch = []
+        if batch:
+            results.put(("batch", batch))
+        segment = writer._finalize_segment() if writer._added else None
+        if segment is None:
+            writer._close_segment()
+        results.put(("done", segment))
+    except Exception as exc:  # noqa: BLE001
+        with contextlib.suppress(Exception):
+            writer.cancel()
+        results.put(("error", f"indexing failed: {type(exc).__name__}: {exc}"))
+
+
+class BulkLoad:
+    """Run worker processes over ``todo`` and stream what they did; then hand over their segments.
+
+    Iterate to receive :class:`Done` items; :attr:`segments` is complete when iteration ends.
+    """
+
+    def __init__(self, index_dir: Path, indexname: str, corpus_root: Path,
+                 todo: list[tuple[str, str, str | None]], *, workers: int, send_articles: bool,
+                 limitmb: int = 160) -> None:
+        ctx = multiprocessing.get_context("spawn")  # fork is unsafe with GUI threads
+        self._jobs = ctx.Queue()
+        self._results = ctx.Queue()
+        self._stop = ctx.Event()
+        for i in range(0, len(todo), _JOB_CHUNK):
+            self._jobs.put(todo[i:i + _JOB_CHUNK])
+        for _ in range(workers):
+            self._jobs.put(None)
+        self.segments: list = []
+        self._procs = [
+            ctx.Process(target=_worker, daemon=True,
+                        args=(str(index_dir), indexname, str(corpus_root), self._jobs,
+                              self._results, self._stop, send_articles, limitmb))
+            for _ in range(workers)
+        ]
+        for p in self._procs:
+            p.start()
+
+    def stop(self) -> None:
+        """Ask the workers to finish the file in hand and close their segments."""
+        self._stop.set()
+
+    def __iter__(self) -> Iterator[Done]:
+        running = len(self._procs)
+        while running:
+            try:
+                msg = self._results.get(timeout=0.5)
+            except queue.Empty:
+                if not any(p.is_alive() for p in self._procs):
+                    # Every worker exited; a last message may still be in the pipe.
+                    try:
+                        msg = self._results.get(timeout=2)
+                    except queue.Empty:
+                        raise WorkerFailed("an indexing process stopped unexpectedly") from None
+                else:
+                    yield Done("tick", "")
+                    continue
+            kind = msg[0]
+            if kind == "batch":
+                yield from msg[1]
+            elif kind == "done":
+                running -= 1
+                if msg[1] is not None:
+                    self.segments.append(msg[1])
+            else:
+                raise WorkerFailed(msg[1])
+
+    def close(self) -> None:
+        """Stop and reap the worker processes (after success or failure)."""
+        self._stop.set()
+        self._jobs.cancel_join_thread()
+        for p in self._procs:
+            p.join(timeout=5)
+            if p.is_alive():
+                p.terminate()
+                p.join(timeout=5)
+        self._jobs.close()
+        self._results.close()
