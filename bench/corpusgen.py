@@ -24,17 +24,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 # Real English function words, most frequent first: together about 45 % of running text.
-FUNCTION_WORDS = (
-    "the of and to a in that is was he for it with as his on be at by i this had not are but from "
-    "or have an they which you were her all she there would their we him been has when who will "
-    "more no if out so said what up its about into than them can only other new some could these "
-    "two may then do any my now such like our over me even most made after also did many before "
-    "must through where much your should because each just those how too very while since under "
-    "upon until though whether however yet against between both few own same again once further"
-).split()
+FUNCTION_WORDS = ["the", "of", "and", "to", "a", "in", "that", "is", "was", "he", "for", "it", "with", "as", "his", "on", "be", "at", "by", "i", "this", "had", "not", "are", "but", "from", "or", "have", "an", "they", "which", "you", "were", "her", "all", "she", "there", "would", "their", "we", "him", "been", "has", "when", "who", "will", "more", "no", "if", "out", "so", "said", "what", "up", "its", "about", "into", "than", "them", "can", "only", "other", "new", "some", "could", "these", "two", "may", "then", "do", "any", "my", "now", "such", "like", "our", "over", "me", "even", "most", "made", "after", "also", "did", "many", "before", "must", "through", "where", "much", "your", "should", "because", "each", "just", "those", "how", "too", "very", "while", "since", "under", "upon", "until", "though", "whether", "however", "yet", "against", "between", "both", "few", "own", "same", "again", "once", "further"]
 
-_ONSETS = "b c d f g h j k l m n p r s t v w z br cr dr fr gr pr tr bl cl fl gl pl sl st sp sk ch sh th".split()
-_VOWELS = "a e i o u ai ea ou io ia".split()
+_ONSETS = ["b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z", "br", "cr", "dr", "fr", "gr", "pr", "tr", "bl", "cl", "fl", "gl", "pl", "sl", "st", "sp", "sk", "ch", "sh", "th"]
+_VOWELS = ["a", "e", "i", "o", "u", "ai", "ea", "ou", "io", "ia"]
 _CODAS = ["", "", "n", "r", "l", "s", "t", "m", "nd", "st", "rk", "ng", "x"]
 _SUFFIXES = ["", "", "", "ion", "ity", "ment", "ing", "ed", "er", "al", "ous", "ive", "ism", "ist"]
 

@@ -46,7 +46,7 @@ def run_related(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"id": aid, "related": [r.to_dict() for r in related]})
         return 0
-    print(f"{len(related)} article{'s' if len(related) != 1 else ''} share text with {aid}")
+    print(f"{len(related)} related article{'s' if len(related) != 1 else ''} for {aid}")
     for r in related:
         print(f"{r.shared_paragraphs:4} ¶  {r.pct_here:5.1f} % here  {r.pct_there:5.1f} % there  "
               f"{r.id}  {r.date or 'undated'}  {r.title[:60]}")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import zipfile
 import zlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -193,7 +194,7 @@ class Prints:
                     raise ValueError("reuse fingerprints are from another version")
                 prints = cls([ArticleMeta(*m) for m in header["meta"]],
                              *(z[f] for f in _ROW_FIELDS), z["fp"])
-        except (OSError, KeyError, TypeError, zlib.error, EOFError) as exc:
+        except (OSError, KeyError, TypeError, zlib.error, EOFError, zipfile.BadZipFile) as exc:
             raise ValueError(f"reuse fingerprints cannot be read ({type(exc).__name__})") from exc
         if len(prints.row_art) and int(prints.row_art.max()) >= len(prints.meta):
             raise ValueError("reuse fingerprints are inconsistent")

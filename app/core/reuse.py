@@ -7,7 +7,9 @@ vectorised passes, never by comparing all pairs of articles:
    are grouped by exact normalised text; a group is boilerplate when its paragraphs occur in
 
    - at least ``source_articles`` (3) articles of one source, or
-   - at least ``max(corpus_min, corpus_share × articles)`` articles (3, or 1 % of the corpus), or
+   - at least ``max(corpus_min, corpus_share × articles)`` articles (3, or 1 % of the corpus)
+     when the text is chrome-like (below), or at least ``corpus_body_min`` (10) of them whatever
+     it is: in a small corpus a story republished by three sites is reuse, not boilerplate, or
    - at least 2 articles of one source when the text is chrome-like in one of them (the reader
      did not call it body, or it has fewer than ``MIN_WORDS`` words). This is the small-corpus
      rule: in the five seeds the Global Research footer occurs in the only two articles of that
@@ -15,7 +17,7 @@ vectorised passes, never by comparing all pairs of articles:
 
    Articles without a known source never count as "one source". Near-duplicate recurrence is
    caught the same way on fingerprints: a paragraph at least half of whose fingerprints occur in
-   boilerplate-many articles (rules 1 and 2) is boilerplate too (footers with a varying date).
+   boilerplate-many articles (rule 1, or rule 2 without the chrome test) is boilerplate too (footers with a varying date).
 2. **Substantive paragraphs** are body paragraphs of ``MIN_WORDS`` words or more that are not
    boilerplate. Two of them, in different articles, *match* when they have the same text, or when
    they share at least 2 fingerprints covering ``min_containment`` of the shorter one's (a single
@@ -53,6 +55,7 @@ class Thresholds:
     source_articles: int = 3
     corpus_share: float = 0.01
     corpus_min: int = 3
+    corpus_body_min: int = 10
     near_boilerplate_share: float = 0.5
     min_containment: float = 0.3
     max_postings: int = 64
@@ -217,13 +220,15 @@ class ReuseMap:
         chrome_like = np.zeros(len(n_art), dtype=bool)
         cl_rows = (p.row_role[rows] != 0) | (p.row_words[rows] < MIN_WORDS)
         chrome_like[inv[cl_rows]] = True
-        group_bp = ((n_art >= self.boilerplate_threshold) | (max_src >= th.source_articles)
-                    | ((max_src >= 2) & chrome_like))
+        many = n_art >= self.boilerplate_threshold
+        group_bp = ((many & (chrome_like | (n_art >= th.corpus_body_min)))
+                    | (max_src >= th.source_articles) | ((max_src >= 2) & chrome_like))
         bp[rows] = group_bp[inv]
         if len(p.fp):
             fp_rows = p.fp_rows()
             n_art, max_src, inv = self._recurring(p.fp, p.row_art[fp_rows])
-            common = ((n_art >= self.boilerplate_threshold) | (max_src >= th.source_articles))[inv]
+            many = n_art >= max(self.boilerplate_threshold, th.corpus_body_min)
+            common = (many | (max_src >= th.source_articles))[inv]
             share = np.bincount(fp_rows, weights=common, minlength=len(bp)) / np.maximum(p.row_nfp, 1)
             bp |= (p.row_nfp > 0) & (share >= th.near_boilerplate_share)
         return bp
@@ -284,9 +289,10 @@ class ReuseMap:
         self.pct_b = 100.0 * chars_b / np.maximum(self.body_chars[self.pair_b], 1)
 
     def _pair(self, k: int) -> Pair:
-        return Pair(self.meta[self.pair_a[k]].id, self.meta[self.pair_b[k]].id,
-                    int(self.shared_a[k]), int(self.shared_b[k]),
-                    min(100.0, float(self.pct_a[k])), min(100.0, float(self.pct_b[k])))
+        a, b = self.meta[self.pair_a[k]].id, self.meta[self.pair_b[k]].id
+        sa, sb = int(self.shared_a[k]), int(self.shared_b[k])
+        pa, pb = min(100.0, float(self.pct_a[k])), min(100.0, float(self.pct_b[k]))
+        return Pair(a, b, sa, sb, pa, pb) if a < b else Pair(b, a, sb, sa, pb, pa)
 
     # ------------------------------------------------------------------ queries
 
@@ -324,7 +330,7 @@ class ReuseMap:
         for k in self._by_article.get(i, []):
             q = self._pair(k)
             here_is_a = q.a == aid
-            other = self.meta[int(self.pair_b[k] if here_is_a else self.pair_a[k])]
+            other = self.meta[self._pos[q.b if here_is_a else q.a]]
             out.append(RelatedArticle(
                 other.id, other.title, other.source, other.date, q.shared,
                 q.shared_a if here_is_a else q.shared_b, q.shared_b if here_is_a else q.shared_a,

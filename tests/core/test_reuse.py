@@ -1,0 +1,230 @@
+"""Reuse map: seeds, learned boilerplate, edited copies, clusters, persistence, incremental updates."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.cli import main
+from app.core import reuseindex
+from app.core.corpus import Corpus
+from app.core.fingerprint import Prints, fingerprint
+from app.core.model import Article, Paragraph, Role
+from app.core.reader import read_corpus
+from app.core.reuse import ReuseMap, best_match
+from app.core.reuseindex import build_map
+from app.core.text import normalize
+
+S000, S001, S002, S003, S004 = (
+    "000_121b9dbdb0afe2a7.txt", "001_65ba17bf70f94427.txt", "002_eea9ff17f26105a2.txt",
+    "003_bf261fb6437c4be2.txt", "004_a59c947b104b591b.txt",
+)
+
+_VOCAB = [f"{a}{b}{c}" for a in "bdgklmnprst" for b in ("a", "e", "io", "ou", "ai") for c in ("n", "r", "st", "l", "x")]
+
+
+def _prose(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(_VOCAB) for _ in range(words)).capitalize() + "."
+
+
+def _article(aid: str, paras: list[str], *, source: str = "", when: date | None = None,
+             roles: list[Role] | None = None) -> Article:
+    roles = roles or [Role.BODY] * len(paras)
+    ps = [Paragraph(i, t, normalize(t), 0, 0, r) for i, (t, r) in enumerate(zip(paras, roles, strict=True))]
+    return Article(id=aid, path=aid, title=aid, source=source, date=when, paragraphs=ps)
+
+
+def _edit(rng: random.Random, text: str, rate: float) -> str:
+    return " ".join(rng.choice(_VOCAB) if rng.random() < rate else w for w in text.split())
+
+
+@pytest.fixture(scope="module")
+def seed_map() -> ReuseMap:
+    return build_map(read_corpus(Path(__file__).resolve().parents[2] / "seeds").articles)
+
+
+def test_seeds_only_content_pair_is_001_004(seed_map: ReuseMap) -> None:
+    pairs = seed_map.pairs()
+    assert [(p.a, p.b) for p in pairs] == [(S001, S004)]
+    pair = pairs[0]
+    assert 25 <= pair.shared <= 35
+    assert pair.pct_a > 50 and pair.pct_b > 90
+
+
+def test_seeds_000_002_share_only_boilerplate(seed_map: ReuseMap) -> None:
+    assert seed_map.related(S000) == [] and seed_map.related(S002) == []
+    for text in ("Become a Member of Global Research",
+                 "Comment on Global Research Articles on our Facebook page"):
+        assert seed_map.is_boilerplate(normalize(text))
+    assert not seed_map.is_boilerplate(normalize("Russia and China: Challenging a Divided West"))
+
+
+def test_seed_cluster_states_missing_dates(seed_map: ReuseMap) -> None:
+    (cluster,) = seed_map.clusters()
+    assert {m.id for m in cluster.members} == {S001, S004}
+    assert cluster.origin is None and cluster.reason == "no dates"
+
+
+def test_related_is_symmetric_with_percentages(seed_map: ReuseMap) -> None:
+    (r004,) = seed_map.related(S001)
+    (r001,) = seed_map.related(S004)
+    assert r004.id == S004 and r001.id == S001
+    assert r004.pct_here == pytest.approx(r001.pct_there)
+    links = seed_map.links(S001, S004)
+    assert len(links) == r004.shared_here and all(isinstance(i, int) for pair in links for i in pair)
+
+
+def test_learned_footer_repeated_across_one_source() -> None:
+    rng = random.Random(3)
+    footer = "Support the Alpha Gazette and its independent reporting by joining our readers club today"
+    arts = [_article(f"alpha{i}", [_prose(rng, 40), _prose(rng, 50), footer], source="Alpha Gazette")
+            for i in range(4)]
+    shared = _prose(rng, 60)
+    arts.append(_article("beta", [shared, _prose(rng, 40)], source="Beta"))
+    arts.append(_article("gamma", [_prose(rng, 30), shared], source="Gamma"))
+    rmap = build_map(arts)
+    assert rmap.is_boilerplate(normalize(footer))
+    assert not rmap.is_boilerplate(normalize(shared))
+    assert [(p.a, p.b, p.shared) for p in rmap.pairs()] == [("beta", "gamma", 1)]
+    # Boilerplate is excluded from the body share: alpha's body is its two prose paragraphs.
+    assert rmap.body_chars[0] == len(arts[0].paragraphs[0].text) + len(arts[0].paragraphs[1].text)
+
+
+def test_shared_body_paragraph_across_two_sources_is_reuse_not_boilerplate() -> None:
+    rng = random.Random(4)
+    shared = [_prose(rng, 45) for _ in range(3)]
+    a = _article("a", [*shared, _prose(rng, 30)], source="One")
+    b = _article("b", [_prose(rng, 30), *shared], source="Two")
+    rmap = build_map([a, b, _article("c", [_prose(rng, 50)], source="Three")])
+    (pair,) = rmap.pairs()
+    assert (pair.a, pair.b, pair.shared) == ("a", "b", 3)
+    assert rmap.boilerplate_count() == 0
+
+
+def test_lightly_edited_and_partial_copies_are_found() -> None:
+    rng = random.Random(5)
+    origin = [_prose(rng, rng.randint(30, 80)) for _ in range(8)]
+    edited = [_edit(rng, p, 0.08) for p in origin]
+    partial = [_prose(rng, 40), *origin[2:5], _prose(rng, 40)]
+    unrelated = [_prose(rng, 60) for _ in range(8)]
+    rmap = build_map([
+        _article("origin", origin, when=date(2020, 1, 1)),
+        _article("edited", edited, when=date(2020, 1, 3)),
+        _article("partial", partial),
+        _article("unrelated", unrelated, when=date(2019, 1, 1)),
+    ])
+    found = {(p.a, p.b): p for p in rmap.pairs()}
+    assert found[("edited", "origin")].shared >= 7
+    assert found[("origin", "partial")].shared == 3
+    assert not any("unrelated" in k for k in found)
+    assert [p.shared >= 3 for p in rmap.pairs(min_shared=3)] == [True] * len(rmap.pairs(min_shared=3))
+    (cluster,) = rmap.clusters()
+    assert cluster.origin == "origin" and cluster.reason == "earliest dated; 1 undated"
+    assert [r.id for r in rmap.related("origin")][0] == "edited"
+
+
+def test_cluster_tie_is_stated() -> None:
+    rng = random.Random(6)
+    text = [_prose(rng, 40) for _ in range(3)]
+    day = date(2021, 5, 1)
+    rmap = build_map([_article("x", text, when=day), _article("y", text, when=day)])
+    (cluster,) = rmap.clusters()
+    assert cluster.origin is None and cluster.reason.startswith("tie between x, y")
+
+
+def test_prints_round_trip_and_reject_other_versions() -> None:
+    rng = random.Random(7)
+    prints = fingerprint([_article("a", [_prose(rng, 40), "short line"])])
+    back = Prints.from_bytes(prints.to_bytes())
+    assert back.meta == prints.meta and np.array_equal(back.fp, prints.fp)
+    assert np.array_equal(back.row_exact, prints.row_exact)
+    with pytest.raises(ValueError):
+        Prints.from_bytes(b"not a file")
+    damaged = prints.to_bytes().replace(b'"shingle": 4', b'"shingle": 5')
+    with pytest.raises(ValueError):
+        Prints.from_bytes(damaged)
+
+
+def _write(path: Path, title: str, paras: list[str]) -> None:
+    path.write_text(f"# {title}\n\n" + "\n\n".join(paras) + "\n", encoding="utf-8")
+
+
+def test_index_keeps_map_in_step_when_articles_are_added_edited_removed(tmp_path: Path) -> None:
+    rng = random.Random(8)
+    root = tmp_path / "corpus"
+    root.mkdir()
+    base = [_prose(rng, 50) for _ in range(5)]
+    _write(root / "a.txt", "Alpha", base)
+    _write(root / "b.txt", "Beta", [_prose(rng, 50) for _ in range(5)])
+    corpus = Corpus(root, tmp_path / "index")
+    corpus.update_index()
+    assert corpus.reuse_map().pairs() == []
+    assert corpus.reuse.path.is_file()
+
+    _write(root / "c.txt", "Copy", [_prose(rng, 30), *base[:4]])  # added
+    corpus.update_index()
+    assert [(r.id, r.shared_paragraphs) for r in corpus.reuse_map().related("a.txt")] == [("c.txt", 4)]
+
+    _write(root / "c.txt", "Copy", [_prose(rng, 30), *base[:2]])  # edited
+    st = (root / "c.txt").stat()
+    os.utime(root / "c.txt", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    corpus.update_index()
+    assert [(r.id, r.shared_paragraphs) for r in corpus.reuse_map().related("a.txt")] == [("c.txt", 2)]
+
+    (root / "c.txt").unlink()  # removed
+    corpus.update_index()
+    assert corpus.reuse_map().related("a.txt") == []
+    assert "c.txt" not in corpus.reuse_map()
+
+
+def test_map_loads_from_disk_without_reading_articles(tmp_path: Path, seeds_dir: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "seeds"
+    shutil.copytree(seeds_dir, root)
+    Corpus(root, tmp_path / "index").update_index()
+
+    def fail(*_args: object, **_kw: object) -> None:
+        raise AssertionError("fingerprints should have been loaded, not rebuilt")
+
+    monkeypatch.setattr(reuseindex, "read_article", fail)
+    again = Corpus(root, tmp_path / "index")
+    assert [(p.a, p.b) for p in again.reuse_map().pairs()] == [(S001, S004)]
+
+
+def test_map_catches_up_when_fingerprints_are_missing(tmp_path: Path, seeds_dir: Path) -> None:
+    root = tmp_path / "seeds"
+    shutil.copytree(seeds_dir, root)
+    corpus = Corpus(root, tmp_path / "index")
+    corpus.update_index()
+    corpus.reuse.path.unlink()
+    fresh = Corpus(root, tmp_path / "index")
+    fresh.update_index()  # nothing changed: the index tells no listener
+    assert len(fresh.reuse_map().meta) == 5 and fresh.reuse.path.is_file()
+
+
+def test_best_match_on_seeds(seeds_copy: Path, tmp_path: Path) -> None:
+    corpus = Corpus(seeds_copy, tmp_path / "index")
+    corpus.update_index()
+    assert best_match(corpus, S004) == S001
+    assert best_match(corpus, S000) is None
+
+
+def test_cli_pairs_related_clusters_json(seeds_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pairs", "--corpus", str(seeds_copy), "--min-shared", "3", "--json"]) == 0
+    pairs = json.loads(capsys.readouterr().out)["pairs"]
+    assert [(p["a"], p["b"]) for p in pairs] == [(S001, S004)] and pairs[0]["shared_paragraphs"] >= 25
+    assert main(["related", "004", "--corpus", str(seeds_copy), "--json"]) == 0
+    related = json.loads(capsys.readouterr().out)
+    assert related["id"] == S004 and [r["id"] for r in related["related"]] == [S001]
+    assert main(["clusters", "--corpus", str(seeds_copy), "--json"]) == 0
+    (cluster,) = json.loads(capsys.readouterr().out)["clusters"]
+    assert cluster["origin"] is None and cluster["reason"] == "no dates"
+    assert main(["related", "003", "--corpus", str(seeds_copy)]) == 0
+    assert "0 related articles" in capsys.readouterr().out
