@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, fields
-from itertools import chain
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 from app.core.model import Alignment, Article, Paragraph, Role, Row, RowKind
-from app.core.wordops import Vocabulary, tokens, word_ops
+from app.core.wordops import (
+    Vocabulary,
+    VocabularyFull,
+    encoded_ops,
+    shared_vocabulary,
+    sorted_unique,
+)
 
 Boilerplate = Callable[[Paragraph], bool] | Collection[str] | None
 
@@ -69,10 +74,10 @@ class _Side:
 
     def __init__(self, article: Article, vocab: Vocabulary, is_boilerplate: Callable[[Paragraph], bool]):
         self.paragraphs = article.paragraphs
-        self.vocab = vocab
-        # Tokens of the display text serve both matching and word marks (one tokenising pass).
-        self.tokens = {p.index: tokens(p) for p in self.paragraphs}
-        self.enc = [vocab.encode(self.tokens[p.index][0]) for p in self.paragraphs]
+        # Tokens of the display text serve both matching and word marks (one tokenising pass,
+        # remembered by the vocabulary across alignments).
+        self.words = vocab.words(self.paragraphs)
+        self.enc = [w.codes for w in self.words]
         self.meta = [p.role in _META_ROLES or is_boilerplate(p) for p in self.paragraphs]
         self.content = [i for i, m in enumerate(self.meta) if not m]
         self.metas = [i for i, m in enumerate(self.meta) if m]
@@ -93,41 +98,63 @@ def _boilerplate_test(boilerplate: Boilerplate) -> Callable[[Paragraph], bool]:
     return lambda p: p.norm in known
 
 
+def _postings(side: _Side, idx: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Every (paragraph position in ``idx``, distinct word code) of these paragraphs, as two arrays."""
+    uniq = [side.words[i].unique for i in idx]
+    pos = np.repeat(np.arange(len(idx)), [len(u) for u in uniq])
+    return pos, np.concatenate(uniq)
+
+
 def _candidates(left: _Side, lidx: list[int], right: _Side, ridx: list[int],
                 common_share: float) -> dict[tuple[int, int], float]:
     """Score the pairs that share enough uncommon words (an inverted index avoids the full matrix).
 
+    A word is uncommon when it is in at most ``common_share`` of either side's paragraphs (at
+    least 4). A pair is a candidate when the uncommon words it shares are at least 30 % of the
+    uncommon words of its poorer paragraph. The index is built with numpy over word codes and the
+    candidates are scored in one rapidfuzz call.
+
     Returns:
         ``{(i, j): ratio}`` for every candidate pair, plus every pair of equal word strings.
     """
-    lsets = {i: set(left.enc[i]) for i in lidx}
-    rsets = {j: set(right.enc[j]) for j in ridx}
-    ldf: Counter[str] = Counter()
-    for s in lsets.values():
-        ldf.update(s)
-    post: defaultdict[str, list[int]] = defaultdict(list)
-    for j, s in rsets.items():
-        for w in s:
-            post[w].append(j)
-    llimit = max(4, common_share * len(lidx))
-    rlimit = max(4, common_share * len(ridx))
-    rare = {w for w, js in post.items() if len(js) <= rlimit and ldf[w] <= llimit}
-    rinf = {j: len(s & rare) for j, s in rsets.items()}
     out: dict[tuple[int, int], float] = {}
-    renc = right.enc
-    for i in lidx:
-        mine = lsets[i] & rare
-        if not mine:
-            continue
-        shared = Counter(chain.from_iterable(map(post.__getitem__, mine)))
-        a, n = left.enc[i], len(mine)
-        for j, k in shared.items():
-            if k * 10 >= 3 * (n if n < rinf[j] else rinf[j]):
-                out[(i, j)] = fuzz.ratio(a, renc[j])
-    by_text: defaultdict[str, list[int]] = defaultdict(list)
+    if lidx and ridx:
+        lp, lw = _postings(left, lidx)
+        rp, rw = _postings(right, ridx)
+        size = int(max(lw.max(initial=0), rw.max(initial=0))) + 1
+        ldf = np.bincount(lw, minlength=size)
+        rdf = np.bincount(rw, minlength=size)
+        llimit = max(4, common_share * len(lidx))
+        rlimit = max(4, common_share * len(ridx))
+        rare = (rdf > 0) & (rdf <= rlimit) & (ldf <= llimit)
+        keep = rare[rw]
+        rp, rw = rp[keep], rw[keep]
+        rinf = np.bincount(rp, minlength=len(ridx))  # uncommon words of each right paragraph
+        keep = rare[lw]
+        lp, lw = lp[keep], lw[keep]
+        linf = np.bincount(lp, minlength=len(lidx))
+        # Join the two posting lists on the word: each left posting meets the right postings of
+        # its word, found by binary search in the right postings sorted by word.
+        order = np.argsort(rw, kind="stable")
+        rw, rp = rw[order], rp[order]
+        lo = np.searchsorted(rw, lw, "left")
+        count = np.searchsorted(rw, lw, "right") - lo
+        total = int(count.sum())
+        if total:
+            first = np.repeat(lo - (np.cumsum(count) - count), count)
+            pairs = np.repeat(lp, count) * len(ridx) + rp[first + np.arange(total)]
+            pairs, shared = sorted_unique(pairs)
+            li, rj = np.divmod(pairs, len(ridx))
+            ok = shared * 10 >= 3 * np.minimum(linf[li], rinf[rj])
+            li, rj = li[ok].tolist(), rj[ok].tolist()
+            lsel, rsel = [lidx[i] for i in li], [ridx[j] for j in rj]
+            scores = process.cpdist([left.enc[i] for i in lsel], [right.enc[j] for j in rsel],
+                                    scorer=fuzz.ratio, dtype=np.float64)
+            out = dict(zip(zip(lsel, rsel, strict=True), scores.tolist(), strict=True))
+    by_text: dict[str, list[int]] = {}
     for j in ridx:
         if right.enc[j]:
-            by_text[right.enc[j]].append(j)
+            by_text.setdefault(right.enc[j], []).append(j)
     for i in lidx:
         for j in by_text.get(left.enc[i], ()):
             out[(i, j)] = 100.0
@@ -252,8 +279,7 @@ def _row(g: _Group, sides: tuple[_Side, _Side], opts: AlignOptions) -> Row:
         return Row(left, right, RowKind.IDENTICAL, g.moved, 100.0)
     ops = ()
     if opts.ops:
-        ops = word_ops([sides[0].paragraphs[i] for i in left], [sides[1].paragraphs[j] for j in right],
-                       sides[0].vocab, (sides[0].tokens, sides[1].tokens))
+        ops = encoded_ops([(i, sides[0].words[i]) for i in left], [(j, sides[1].words[j]) for j in right])
     return Row(left, right, RowKind.CHANGED, g.moved, min(g.score, 99.99), ops)
 
 
@@ -324,9 +350,13 @@ def align(left: Article, right: Article, *, boilerplate: Boilerplate = None, **o
     if unknown:
         raise TypeError(f"unknown alignment option(s): {', '.join(sorted(unknown))}")
     opts = AlignOptions(**options)  # type: ignore[arg-type]
-    vocab = Vocabulary()
     test = _boilerplate_test(boilerplate)
-    sides = (_Side(left, vocab, test), _Side(right, vocab, test))
+    try:
+        vocab = shared_vocabulary()
+        sides = (_Side(left, vocab, test), _Side(right, vocab, test))
+    except VocabularyFull:  # the shared one filled up under us: these two articles on their own
+        vocab = Vocabulary()
+        sides = (_Side(left, vocab, test), _Side(right, vocab, test))
     owner: tuple[dict[int, _Group], dict[int, _Group]] = ({}, {})
 
     cands = _candidates(sides[0], sides[0].content, sides[1], sides[1].content, opts.common_share)

@@ -1,11 +1,15 @@
-"""Word-level edit operations between two groups of paragraphs, for marking changed words."""
+"""Word tokens of paragraphs as one character per word, and word-level edit operations."""
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
 from collections.abc import Mapping, Sequence
-from itertools import accumulate
+from dataclasses import dataclass
+from itertools import accumulate, islice
 
+import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from app.core.model import Paragraph, WordOp
@@ -15,52 +19,230 @@ from app.core.text import WORD_RE, fold
 # string kernels; starting above Latin-1 keeps the codes clear of anything special.
 _CODE_BASE = 0x100
 _SURROGATES = range(0xD800, 0xE000)
+_CODE_END = 0x110000
+
+
+class VocabularyFull(RuntimeError):
+    """Every character that can encode a word is taken."""
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """A paragraph's word tokens, encoded with one :class:`Vocabulary`.
+
+    Attributes:
+        codes: One character per token (equal tokens, equal characters).
+        starts: Offset of each token in the paragraph's display ``text``, plus ``base``.
+        ends: End offset of each token, plus ``base``.
+        base: Subtracted from ``starts`` and ``ends`` (they may be views of a whole article's).
+        unique: The distinct code points of ``codes``, sorted (for the candidate index).
+    """
+
+    codes: str
+    starts: np.ndarray
+    ends: np.ndarray
+    base: int
+    unique: np.ndarray
+
+    def span(self, lo: int, hi: int) -> tuple[int, int]:
+        """Character range from the start of token ``lo`` to the end of token ``hi - 1``."""
+        return int(self.starts[lo]) - self.base, int(self.ends[hi - 1]) - self.base
 
 
 class Vocabulary:
-    """Maps word tokens to single characters, so a paragraph becomes a string of words."""
+    """Maps word tokens to single characters, so a paragraph becomes a string of words.
 
-    __slots__ = ("_codes",)
+    A vocabulary may also remember the :class:`Words` of the paragraph texts it has seen
+    (``cache_size`` of them, oldest dropped first), so aligning the same article again does not
+    tokenise it again. It is safe to share between threads.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("_codes", "_lock", "_words", "_cache_size")
+
+    def __init__(self, cache_size: int = 0) -> None:
         self._codes: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._words: dict[str, Words] = {}
+        self._cache_size = cache_size
+
+    def __len__(self) -> int:
+        return len(self._codes)
 
     def _code(self, word: str) -> str:
         n = len(self._codes) + _CODE_BASE
         if n >= _SURROGATES.start:
             n += len(_SURROGATES)
+        if n >= _CODE_END:
+            raise VocabularyFull(f"no character left for word {len(self._codes) + 1}")
         code = chr(n)
         self._codes[word] = code
         return code
 
     def encode(self, tokens: Sequence[str]) -> str:
-        """The word string of ``tokens``: one character per token, equal tokens equal characters."""
+        """The word string of ``tokens``: one character per token, equal tokens equal characters.
+
+        Raises:
+            VocabularyFull: no character is left for a new word.
+        """
         codes = self._codes
-        for t in set(tokens).difference(codes):
-            self._code(t)
+        try:
+            return "".join(map(codes.__getitem__, tokens))
+        except KeyError:
+            pass
+        with self._lock:  # two threads must not hand out the same code
+            for t in set(tokens).difference(codes):
+                self._code(t)
         return "".join(map(codes.__getitem__, tokens))
+
+    def words(self, paragraphs: Sequence[Paragraph]) -> list[Words]:
+        """The encoded tokens of each paragraph (remembered by text when the cache is on).
+
+        Raises:
+            VocabularyFull: no character is left for a new word.
+        """
+        cache = self._words
+        out = [cache.get(p.text) for p in paragraphs]
+        missing = list(dict.fromkeys(p.text for p, w in zip(paragraphs, out, strict=True) if w is None))
+        if not missing:
+            return out  # type: ignore[return-value]
+        made = dict(zip(missing, self._make(missing), strict=True))
+        if self._cache_size > 0:
+            with self._lock:
+                if len(cache) + len(made) > self._cache_size:  # drop the oldest quarter or more
+                    drop = len(cache) + len(made) - self._cache_size + self._cache_size // 4
+                    for old in list(islice(cache, drop)):
+                        del cache[old]
+                cache.update(made)
+        return [made[p.text] if w is None else w for p, w in zip(paragraphs, out, strict=True)]
+
+    def _make(self, texts: list[str]) -> list[Words]:
+        """Tokenise and encode ``texts`` together: one numpy pass over all of them."""
+        folded = [_fold_same_length(t) for t in texts]
+        batch = [n for n, (t, f) in enumerate(zip(texts, folded, strict=True))
+                 if len(f) == len(t) and (f.isascii() or max(f) <= "\uffff")]
+        out: list[Words | None] = [None] * len(texts)
+        joined = "\n".join(folded[n] for n in batch)  # a separator no token can cross
+        try:
+            keys, starts, ends = _tokenise(joined)
+        except UnicodeEncodeError:  # a lone surrogate: every text goes the slow way
+            batch = []
+        if batch:
+            codes = self.encode(keys)
+            bases = np.cumsum([0] + [len(folded[n]) + 1 for n in batch])
+            cuts = np.searchsorted(starts, bases).tolist()
+            uniques = _unique_per_part(codes, cuts)
+            for k, n in enumerate(batch):
+                lo, hi = cuts[k], cuts[k + 1]
+                out[n] = Words(codes[lo:hi], starts[lo:hi], ends[lo:hi], int(bases[k]), uniques[k])
+        for n, w in enumerate(out):
+            if w is None:  # casefolding moved characters (ß, ligatures), or characters past the BMP
+                keys, s, e = _tokens_of(texts[n], folded[n])
+                code = self.encode(keys)
+                ids = np.frombuffer(code.encode("utf-32-le"), np.uint32)
+                out[n] = Words(code, np.array(s, np.int64), np.array(e, np.int64), 0, sorted_unique(ids)[0])
+        return out  # type: ignore[return-value]
+
+
+def sorted_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values, sorted, and how often each occurs.
+
+    Like ``np.unique(values, return_counts=True)``, which is many times slower on the small
+    integer arrays used here.
+    """
+    values = np.sort(values)
+    first = np.empty(len(values), dtype=bool)
+    first[:1] = True
+    np.not_equal(values[1:], values[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    return values[starts], np.diff(starts, append=len(values))
+
+
+def _unique_per_part(codes: str, cuts: list[int]) -> list[np.ndarray]:
+    """Sorted distinct code points of each ``codes[cuts[k]:cuts[k + 1]]``."""
+    ids = np.frombuffer(codes.encode("utf-32-le"), np.uint32).astype(np.int64)
+    parts = len(cuts) - 1
+    stride = _CODE_END
+    owner = np.repeat(np.arange(parts, dtype=np.int64), np.diff(cuts))
+    keys = sorted_unique(owner * stride + ids)[0]
+    bounds = np.searchsorted(keys, np.arange(parts + 1, dtype=np.int64) * stride).tolist()
+    return [(keys[bounds[k]:bounds[k + 1]] - k * stride).astype(np.uint32) for k in range(parts)]
+
+
+@functools.cache
+def _word_table() -> np.ndarray:
+    """Which characters of the Basic Multilingual Plane ``\\w`` matches (taken from ``re`` itself)."""
+    bmp = "".join(map(chr, range(0x10000)))
+    table = np.zeros(0x10000, dtype=bool)
+    table[[ord(c) for c in _WORD_CHAR_RE.findall(bmp)]] = True
+    return table
+
+
+def _tokenise(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The ``WORD_RE`` tokens of ``text`` (only BMP characters) with their start and end offsets.
+
+    A token is a maximal run of word characters and of apostrophes or hyphens standing between
+    two word characters, which is what ``WORD_RE`` matches, found here with array operations.
+
+    Raises:
+        UnicodeEncodeError: ``text`` holds a lone surrogate.
+    """
+    points = np.frombuffer(text.encode("utf-32-le"), np.uint32)
+    word = _word_table()[points]
+    inside = word.copy()
+    joiner = (points[1:-1] == ord("'")) | (points[1:-1] == ord("-"))
+    inside[1:-1] |= joiner & word[:-2] & word[2:]
+    edges = np.diff(inside.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    # Blank out everything between tokens and let str.split() cut the words out in C.
+    spaced = np.where(inside, points, np.uint32(ord(" "))).tobytes().decode("utf-32-le")
+    return spaced.split(), np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+# Shared by every alignment: an article aligned again (the GUI re-aligns on swap, the reuse
+# finder aligns one article with many) is not tokenised again. About 1 kB per paragraph.
+_CACHE_SIZE = 8192
+# A fresh vocabulary replaces the shared one well before the code points run out.
+_RENEW_AT = 1_000_000
+_shared = Vocabulary(_CACHE_SIZE)
+_shared_lock = threading.Lock()
+
+
+def shared_vocabulary() -> Vocabulary:
+    """The process-wide vocabulary with its paragraph cache (renewed when nearly full)."""
+    global _shared
+    if len(_shared) >= _RENEW_AT:
+        with _shared_lock:
+            if len(_shared) >= _RENEW_AT:
+                _shared = Vocabulary(_CACHE_SIZE)
+    return _shared
+
+
+def clear_cache() -> None:
+    """Forget every remembered paragraph and word (for timing cold runs, or to free memory)."""
+    global _shared
+    with _shared_lock:
+        _shared = Vocabulary(_CACHE_SIZE)
 
 
 _SAME_LENGTH_FOLD = (("\u2019", "'"), ("\u2018", "'"), ("\u02bc", "'"), ("\u2032", "'"),
                      ("\u2010", "-"), ("\u2011", "-"))
 _SPLIT_RE = re.compile(f"({WORD_RE.pattern})", WORD_RE.flags)
+_WORD_CHAR_RE = re.compile(r"\w", WORD_RE.flags)
 
 
 Tokens = tuple[list[str], list[int], list[int]]
 
 
-def tokens(paragraph: Paragraph) -> Tokens:
-    """Word tokens of a paragraph's display text.
-
-    Returns:
-        Matching keys (casefolded, apostrophes and hyphens folded), start offsets and end offsets.
-    """
-    text = paragraph.text
-    # Only apostrophes and hyphens change word tokens; full folding is slower and can move offsets.
+def _fold_same_length(text: str) -> str:
+    """Casefold ``text`` and fold apostrophe and hyphen variants (which change word tokens)."""
+    # Full folding is slower and can move offsets.
     folded = text.casefold()
     for variant, plain in _SAME_LENGTH_FOLD:
         if variant in folded:
             folded = folded.replace(variant, plain)
+    return folded
+
+
+def _tokens_of(text: str, folded: str) -> Tokens:
     if len(folded) != len(text):  # casefolding moved characters (ß, ligatures): word by word
         keys, starts, ends = [], [], []
         for m in WORD_RE.finditer(text):
@@ -74,15 +256,50 @@ def tokens(paragraph: Paragraph) -> Tokens:
     return parts[1::2], offsets[0:-1:2], offsets[1::2]
 
 
-def _spans(pids: list[int], starts: list[int], ends: list[int], lo: int, hi: int) -> tuple[tuple[int, int, int], ...]:
-    """Character ranges covering tokens ``lo:hi``, one range per paragraph they fall in."""
-    out: list[tuple[int, int, int]] = []
-    for k in range(lo, hi):
-        if out and out[-1][0] == pids[k]:
-            out[-1] = (pids[k], out[-1][1], ends[k])
-        else:
-            out.append((pids[k], starts[k], ends[k]))
+def tokens(paragraph: Paragraph) -> Tokens:
+    """Word tokens of a paragraph's display text.
+
+    Returns:
+        Matching keys (casefolded, apostrophes and hyphens folded), start offsets and end offsets.
+    """
+    return _tokens_of(paragraph.text, _fold_same_length(paragraph.text))
+
+
+Part = tuple[int, Words]
+
+
+def _spans(parts: Sequence[Part], lo: int, hi: int) -> tuple[tuple[int, int, int], ...]:
+    """Character ranges covering tokens ``lo:hi`` of ``parts`` read as one sequence, one per paragraph."""
+    if len(parts) == 1:  # the usual 1:1 row
+        return ((parts[0][0], *parts[0][1].span(lo, hi)),) if lo < hi else ()
+    out = []
+    first = 0
+    for pid, w in parts:
+        n = len(w.codes)
+        s, e = max(lo, first), min(hi, first + n)
+        if s < e:
+            out.append((pid, *w.span(s - first, e - first)))
+        first += n
     return tuple(out)
+
+
+def encoded_ops(left: Sequence[Part], right: Sequence[Part]) -> tuple[WordOp, ...]:
+    """Word-level operations between two groups of encoded paragraphs.
+
+    Args:
+        left: ``(paragraph index, words)`` of the left group, in reading order.
+        right: The same for the right group; both encoded with one vocabulary.
+
+    Returns:
+        As :func:`word_ops`.
+    """
+    a = left[0][1].codes if len(left) == 1 else "".join(w.codes for _, w in left)
+    b = right[0][1].codes if len(right) == 1 else "".join(w.codes for _, w in right)
+    ops: list[WordOp] = []
+    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(a, b):
+        if tag != "equal":
+            ops.append(WordOp(tag, _spans(left, i1, i2), _spans(right, j1, j2)))
+    return tuple(ops)
 
 
 def word_ops(left: Sequence[Paragraph], right: Sequence[Paragraph], vocab: Vocabulary | None = None,
@@ -105,22 +322,16 @@ def word_ops(left: Sequence[Paragraph], right: Sequence[Paragraph], vocab: Vocab
     """
     vocab = vocab or Vocabulary()
     cache_l, cache_r = cache or ({}, {})
-    seqs = []
+    sides: list[list[Part]] = []
+    empty = np.empty(0, np.uint32)
     for paragraphs, known in ((left, cache_l), (right, cache_r)):
-        keys: list[str] = []
-        pids: list[int] = []
-        starts: list[int] = []
-        ends: list[int] = []
+        fresh = iter(vocab.words([p for p in paragraphs if p.index not in known]))
+        parts: list[Part] = []
         for p in paragraphs:
-            k, s, e = known[p.index] if p.index in known else tokens(p)
-            keys += k
-            starts += s
-            ends += e
-            pids += [p.index] * len(k)
-        seqs.append((vocab.encode(keys), pids, starts, ends))
-    (a, *lpos), (b, *rpos) = seqs
-    ops: list[WordOp] = []
-    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(a, b):
-        if tag != "equal":
-            ops.append(WordOp(tag, _spans(*lpos, i1, i2), _spans(*rpos, j1, j2)))
-    return tuple(ops)
+            if p.index in known:
+                k, s, e = known[p.index]
+                parts.append((p.index, Words(vocab.encode(k), np.array(s, np.int64), np.array(e, np.int64), 0, empty)))
+            else:
+                parts.append((p.index, next(fresh)))
+        sides.append(parts)
+    return encoded_ops(sides[0], sides[1])
