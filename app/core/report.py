@@ -235,7 +235,9 @@ def _section(section: ReportSection, number: int, for_qt: bool, heading: bool = 
     sid = f"s{number}"
     out = [f'<section class="comparison" id="{sid}" data-section="{number}">']
     if heading:
-        out.append(f"<h2>{escape(f'{number}. {title}')}</h2>")
+        # Inline because Qt's rich text honours page breaks only as an element's own style.
+        brk = ' style="page-break-before: always"' if number > 1 else ""
+        out.append(f"<h2{brk}>{escape(f'{number}. {title}')}</h2>")
     out.append(_meta_table(a.left, a.right))
     out.append(_figures(a))
     if section.comparison_note.strip():

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.atomic import atomic_write_json
-from app.core.model import Row
+from app.core.model import Alignment, Article, Row
 
 FORMAT_VERSION = 1
 SUFFIX = ".parallax"
@@ -83,7 +83,7 @@ class ArticleRef:
     path: str | None = None
 
     @classmethod
-    def from_article(cls, article: Any, corpus_root: Path | str | None) -> ArticleRef:
+    def from_article(cls, article: Article, corpus_root: Path | str | None) -> ArticleRef:
         """A reference to a parsed :class:`~app.core.model.Article` (path kept if outside the corpus)."""
         path = Path(article.path).resolve()
         if corpus_root is not None:
@@ -115,6 +115,12 @@ class TabState:
     query: str = ""
     notes: list[Note] = field(default_factory=list)
     comparison_note: str = ""
+
+    @classmethod
+    def for_alignment(cls, alignment: Alignment, corpus_root: Path | str | None, title: str = "") -> TabState:
+        """A new tab showing ``alignment``'s two articles (view state at its defaults)."""
+        return cls(ArticleRef.from_article(alignment.left, corpus_root),
+                   ArticleRef.from_article(alignment.right, corpus_root), title=title)
 
     def note_for(self, row: Row) -> Note | None:
         """The note keyed to exactly ``row``'s paragraphs, if any."""

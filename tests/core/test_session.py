@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _tab(corpus: Corpus, left: str, right: str, title: str) -> TabState:
     a = align(corpus.resolve(left), corpus.resolve(right))
-    tab = TabState(ArticleRef.from_article(a.left, corpus.root), ArticleRef.from_article(a.right, corpus.root),
-                   title=title, scroll=120, current_row=3, hide_boilerplate=True, query="Taiwan")
+    tab = TabState.for_alignment(a, corpus.root, title)
+    tab.scroll, tab.current_row, tab.hide_boilerplate, tab.query = 120, 3, True, "Taiwan"
     matches = [r for r in a.rows if r.is_match]
     tab.set_note(matches[0], "First <note> & \"quotes\" — ünïcode")
     tab.set_note(matches[-1], "second\nline two")
