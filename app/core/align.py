@@ -86,6 +86,8 @@ class _Side:
         self.cpos = {i: n for n, i in enumerate(self.content)}
 
     def joined(self, idx: Sequence[int]) -> str:
+        if len(idx) == 1:
+            return self.enc[idx[0]]
         return "".join(self.enc[i] for i in sorted(idx))
 
 
@@ -241,14 +243,15 @@ def _accept(g: _Group, sides: tuple[_Side, _Side], opts: AlignOptions) -> bool:
 def _mark_moves(groups: list[_Group], sides: tuple[_Side, _Side]) -> None:
     """Flag groups outside the heaviest in-order chain (weighted LIS by words, O(n log n))."""
     groups.sort(key=lambda g: g.key)
-    ranks = {r: n + 1 for n, r in enumerate(sorted({g.key[1] for g in groups}))}
+    rights = [g.key[1] for g in groups]
+    ranks = {r: n + 1 for n, r in enumerate(sorted(set(rights)))}
     size = len(ranks)
     tree = [(0.0, -1)] * (size + 1)  # Fenwick tree of (best chain weight, group) over right ranks
     prev = [-1] * len(groups)
     best: tuple[float, int] = (0.0, -1)
     for n, g in enumerate(groups):
         weight = 1.0 if g.meta else 1.0 + sum(len(sides[0].enc[i]) for i in g.sides[0])
-        r = ranks[g.key[1]]
+        r = ranks[rights[n]]
         top, k = (0.0, -1), r - 1
         while k > 0:
             top = max(top, tree[k])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, islice
@@ -32,21 +33,15 @@ class Words:
 
     Attributes:
         codes: One character per token (equal tokens, equal characters).
-        starts: Offset of each token in the paragraph's display ``text``, plus ``base``.
-        ends: End offset of each token, plus ``base``.
-        base: Subtracted from ``starts`` and ``ends`` (they may be views of a whole article's).
+        starts: Offset of each token in the paragraph's display ``text``.
+        ends: End offset of each token.
         unique: The distinct code points of ``codes``, sorted (for the candidate index).
     """
 
     codes: str
-    starts: np.ndarray
-    ends: np.ndarray
-    base: int
+    starts: array[int]
+    ends: array[int]
     unique: np.ndarray
-
-    def span(self, lo: int, hi: int) -> tuple[int, int]:
-        """Character range from the start of token ``lo`` to the end of token ``hi - 1``."""
-        return int(self.starts[lo]) - self.base, int(self.ends[hi - 1]) - self.base
 
 
 class Vocabulary:
@@ -129,17 +124,23 @@ class Vocabulary:
         if batch:
             codes = self.encode(keys)
             bases = np.cumsum([0] + [len(folded[n]) + 1 for n in batch])
-            cuts = np.searchsorted(starts, bases).tolist()
-            uniques = _unique_per_part(codes, cuts)
+            cuts = np.searchsorted(starts, bases)
+            owner = np.repeat(np.arange(len(batch)), np.diff(cuts))
+            uniques = _unique_per_part(codes, owner, len(batch))
+            # Offsets into each paragraph, as arrays that index fast from Python.
+            base = bases[owner]
+            starts = array("i", (starts - base).astype(np.int32).tobytes())
+            ends = array("i", (ends - base).astype(np.int32).tobytes())
+            cuts = cuts.tolist()
             for k, n in enumerate(batch):
                 lo, hi = cuts[k], cuts[k + 1]
-                out[n] = Words(codes[lo:hi], starts[lo:hi], ends[lo:hi], int(bases[k]), uniques[k])
+                out[n] = Words(codes[lo:hi], starts[lo:hi], ends[lo:hi], uniques[k])
         for n, w in enumerate(out):
             if w is None:  # casefolding moved characters (ß, ligatures), or characters past the BMP
                 keys, s, e = _tokens_of(texts[n], folded[n])
                 code = self.encode(keys)
                 ids = np.frombuffer(code.encode("utf-32-le"), np.uint32)
-                out[n] = Words(code, np.array(s, np.int64), np.array(e, np.int64), 0, sorted_unique(ids)[0])
+                out[n] = Words(code, array("i", s), array("i", e), sorted_unique(ids)[0])
         return out  # type: ignore[return-value]
 
 
@@ -157,12 +158,10 @@ def sorted_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return values[starts], np.diff(starts, append=len(values))
 
 
-def _unique_per_part(codes: str, cuts: list[int]) -> list[np.ndarray]:
-    """Sorted distinct code points of each ``codes[cuts[k]:cuts[k + 1]]``."""
+def _unique_per_part(codes: str, owner: np.ndarray, parts: int) -> list[np.ndarray]:
+    """Sorted distinct code points of each part of ``codes`` (``owner`` numbers each code's part)."""
     ids = np.frombuffer(codes.encode("utf-32-le"), np.uint32).astype(np.int64)
-    parts = len(cuts) - 1
     stride = _CODE_END
-    owner = np.repeat(np.arange(parts, dtype=np.int64), np.diff(cuts))
     keys = sorted_unique(owner * stride + ids)[0]
     bounds = np.searchsorted(keys, np.arange(parts + 1, dtype=np.int64) * stride).tolist()
     return [(keys[bounds[k]:bounds[k + 1]] - k * stride).astype(np.uint32) for k in range(parts)]
@@ -268,18 +267,19 @@ def tokens(paragraph: Paragraph) -> Tokens:
 Part = tuple[int, Words]
 
 
-def _spans(parts: Sequence[Part], lo: int, hi: int) -> tuple[tuple[int, int, int], ...]:
-    """Character ranges covering tokens ``lo:hi`` of ``parts`` read as one sequence, one per paragraph."""
+def _spans(parts: list[tuple[int, int, array[int], array[int]]], lo: int, hi: int) -> tuple[tuple[int, int, int], ...]:
+    """Character ranges covering tokens ``lo:hi`` of ``parts`` read as one sequence, one per paragraph.
+
+    ``parts`` holds ``(paragraph index, first token, starts, ends)`` with offsets into the text.
+    """
     if len(parts) == 1:  # the usual 1:1 row
-        return ((parts[0][0], *parts[0][1].span(lo, hi)),) if lo < hi else ()
+        pid, _, starts, ends = parts[0]
+        return ((pid, starts[lo], ends[hi - 1]),) if lo < hi else ()
     out = []
-    first = 0
-    for pid, w in parts:
-        n = len(w.codes)
-        s, e = max(lo, first), min(hi, first + n)
+    for pid, first, starts, ends in parts:
+        s, e = max(lo, first), min(hi, first + len(starts))
         if s < e:
-            out.append((pid, *w.span(s - first, e - first)))
-        first += n
+            out.append((pid, starts[s - first], ends[e - 1 - first]))
     return tuple(out)
 
 
@@ -295,11 +295,18 @@ def encoded_ops(left: Sequence[Part], right: Sequence[Part]) -> tuple[WordOp, ..
     """
     a = left[0][1].codes if len(left) == 1 else "".join(w.codes for _, w in left)
     b = right[0][1].codes if len(right) == 1 else "".join(w.codes for _, w in right)
-    ops: list[WordOp] = []
-    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(a, b):
-        if tag != "equal":
-            ops.append(WordOp(tag, _spans(left, i1, i2), _spans(right, j1, j2)))
-    return tuple(ops)
+    changes = [op for op in Levenshtein.opcodes(a, b).as_list() if op[0] != "equal"]
+    if not changes:
+        return ()
+    sides = []
+    for parts in (left, right):
+        offsets, first = [], 0
+        for pid, w in parts:
+            offsets.append((pid, first, w.starts, w.ends))
+            first += len(w.codes)
+        sides.append(offsets)
+    lpos, rpos = sides
+    return tuple(WordOp(tag, _spans(lpos, i1, i2), _spans(rpos, j1, j2)) for tag, i1, i2, j1, j2 in changes)
 
 
 def word_ops(left: Sequence[Paragraph], right: Sequence[Paragraph], vocab: Vocabulary | None = None,
@@ -330,7 +337,7 @@ def word_ops(left: Sequence[Paragraph], right: Sequence[Paragraph], vocab: Vocab
         for p in paragraphs:
             if p.index in known:
                 k, s, e = known[p.index]
-                parts.append((p.index, Words(vocab.encode(k), np.array(s, np.int64), np.array(e, np.int64), 0, empty)))
+                parts.append((p.index, Words(vocab.encode(k), array("i", s), array("i", e), empty)))
             else:
                 parts.append((p.index, next(fresh)))
         sides.append(parts)
