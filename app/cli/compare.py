@@ -33,6 +33,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     fmt.add_argument("--json", action="store_true", help="print the alignment as JSON")
     fmt.add_argument("--text", action="store_true", help="print a two-column rendering (default)")
     p.add_argument("--width", type=int, default=0, help="text width (default: the terminal's)")
+    p.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
+    p.add_argument("--pdf", metavar="FILE", help="write a PDF report")
     p.set_defaults(func=run)
 
 
@@ -53,6 +55,12 @@ def run(args: argparse.Namespace) -> int:
     left = _resolve(args.left, args.corpus)
     right = _resolve(args.right, args.corpus)
     result = align(left, right)
+    if args.html or args.pdf:
+        from app.cli.session import export_alignment
+
+        export_alignment(result, args.html, args.pdf)
+        if not (args.json or args.text):
+            return 0
     if args.json:
         from app.cli.common import print_json
 

@@ -240,3 +240,28 @@ def test_pdf_export(alignment: Alignment, tmp_path: Path, request: pytest.Fixtur
     assert "Though it got almost no attention in the West &" in flat
     assert re.search(r"004 vs 005 1 ?/ ?\d+", flat) and "moved" in flat  # numbered pages
     assert f"note {next(iter(notes))}: <script>" in flat
+
+
+def test_cli_compare_html(tmp_path: Path) -> None:
+    from app.cli import main
+    from app.core.corpus import resolve_article
+
+    out = tmp_path / "report.html"
+    assert main(["compare", "001", "004", "--html", str(out)]) == 0
+    expected = align(resolve_article("001"), resolve_article("004"))
+    report = parse(out.read_text("utf-8"))
+    assert sorted(report.sections[0]) == list(range(len(expected.rows)))
+    assert [report.sections[0][i]["kind"] for i in range(len(expected.rows))] == [
+        r.kind.value for r in expected.rows]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="headless fallback is for Linux")
+def test_cli_compare_pdf_without_display(tmp_path: Path) -> None:
+    pytest.importorskip("PySide6")
+    out = tmp_path / "report.pdf"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run([sys.executable, "-m", "app", "compare", "001", "004", "--pdf", str(out)],
+                          cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes().startswith(b"%PDF-") and done.stdout == ""
