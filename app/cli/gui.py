@@ -69,6 +69,10 @@ def _screenshot(window, target: Path, args: argparse.Namespace, timeout: float) 
     loop = QEventLoop()
     deadline = QTimer(window)
     deadline.setSingleShot(True)
+    # Restarted by every late event (a search re-run after indexing), so the grab happens once.
+    settle_timer = QTimer(window)
+    settle_timer.setSingleShot(True)
+    settle_timer.setInterval(300)
 
     def settle(what: str) -> None:
         pending.discard(what)
@@ -77,7 +81,7 @@ def _screenshot(window, target: Path, args: argparse.Namespace, timeout: float) 
             if args.search and alignment is not None:
                 window.panel.select_ids([alignment.left.id, alignment.right.id])
             # Let layouts, the row geometry and the status bar catch up before the grab.
-            QTimer.singleShot(300, window, grab)
+            settle_timer.start()
 
     def grab() -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -91,7 +95,10 @@ def _screenshot(window, target: Path, args: argparse.Namespace, timeout: float) 
 
     def finish() -> None:
         deadline.stop()
+        settle_timer.stop()
         loop.quit()
+
+    settle_timer.timeout.connect(grab)
 
     window.indexFinished.connect(lambda _r: settle("index"))
     window.indexFailed.connect(lambda m: fail(f"indexing failed: {m}"))

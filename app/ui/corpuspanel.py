@@ -412,9 +412,10 @@ class CorpusPanel(QWidget):
     def select_ids(self, ids: list[str]) -> int:
         """Select ``ids`` in the hit list (or, failing that, the article list); returns how many."""
         for view in (self.results, self.articles):
+            view.selectionModel().clearSelection()
+        for view in (self.results, self.articles):
             model = view.model()
             sel = view.selectionModel()
-            sel.clearSelection()
             rows = {model.index(r, 0).data(IdRole): r for r in range(model.rowCount())}
             found = 0
             for aid in ids:  # in the given order, which is the order of selected_ids()
