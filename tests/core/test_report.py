@@ -224,7 +224,14 @@ def test_pdf_export(alignment: Alignment, tmp_path: Path, request: pytest.Fixtur
     pytest.importorskip("PySide6")
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    request.getfixturevalue("qapp")  # a QApplication, shared with the UI tests
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QGuiApplication
+
+    existing = QCoreApplication.instance()
+    if existing is None:
+        request.getfixturevalue("qapp")  # a QApplication, shared with the UI tests
+    elif not isinstance(existing, QGuiApplication):
+        pytest.skip("a non-GUI Qt application already runs in this process")
     from app.ui.pdfexport import write_pdf
 
     notes = _notes(alignment)
