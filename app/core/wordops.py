@@ -6,9 +6,9 @@ import functools
 import re
 import threading
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, islice
+from itertools import accumulate, chain, islice
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
@@ -63,15 +63,19 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self._codes)
 
-    def _code(self, word: str) -> str:
-        n = len(self._codes) + _CODE_BASE
-        if n >= _SURROGATES.start:
-            n += len(_SURROGATES)
-        if n >= _CODE_END:
-            raise VocabularyFull(f"no character left for word {len(self._codes) + 1}")
-        code = chr(n)
-        self._codes[word] = code
-        return code
+    def _add(self, words: Collection[str]) -> None:
+        """Give each of ``words`` (not yet known) the next free character; call under the lock."""
+        first = len(self._codes) + _CODE_BASE
+        if first >= _SURROGATES.start:
+            first += len(_SURROGATES)
+        stop = first + len(words)
+        points: Iterable[int] = range(first, stop)
+        if first < _SURROGATES.start < stop:  # step over the surrogates
+            stop += len(_SURROGATES)
+            points = chain(range(first, _SURROGATES.start), range(_SURROGATES.stop, stop))
+        if stop > _CODE_END:
+            raise VocabularyFull(f"no character left for {len(words)} more words")
+        self._codes.update(zip(words, map(chr, points), strict=True))
 
     def encode(self, tokens: Sequence[str]) -> str:
         """The word string of ``tokens``: one character per token, equal tokens equal characters.
@@ -85,8 +89,7 @@ class Vocabulary:
         except KeyError:
             pass
         with self._lock:  # two threads must not hand out the same code
-            for t in set(tokens).difference(codes):
-                self._code(t)
+            self._add(set(tokens).difference(codes))
         return "".join(map(codes.__getitem__, tokens))
 
     def words(self, paragraphs: Sequence[Paragraph]) -> list[Words]:
@@ -113,10 +116,12 @@ class Vocabulary:
     def _make(self, texts: list[str]) -> list[Words]:
         """Tokenise and encode ``texts`` together: one numpy pass over all of them."""
         folded = [_fold_same_length(t) for t in texts]
-        batch = [n for n, (t, f) in enumerate(zip(texts, folded, strict=True))
-                 if len(f) == len(t) and (f.isascii() or max(f) <= "\uffff")]
+        batch = [n for n, (t, f) in enumerate(zip(texts, folded, strict=True)) if len(f) == len(t)]
         out: list[Words | None] = [None] * len(texts)
         joined = "\n".join(folded[n] for n in batch)  # a separator no token can cross
+        if not joined.isascii() and max(joined) > "\uffff":  # keep texts past the BMP apart
+            batch = [n for n in batch if max(folded[n], default="") <= "\uffff"]
+            joined = "\n".join(folded[n] for n in batch)
         try:
             keys, starts, ends = _tokenise(joined)
         except UnicodeEncodeError:  # a lone surrogate: every text goes the slow way

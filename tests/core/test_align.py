@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import random
 import sys
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz import fuzz
 
-from app.core.align import AlignOptions, align
+from app.core.align import AlignOptions, _candidates, _Side, align
 from app.core.model import Article, Paragraph, Role, RowKind
 from app.core.reader import read_article
 from app.core.text import display_text, normalize
-from app.core.wordops import word_ops
+from app.core.wordops import (
+    Vocabulary,
+    VocabularyFull,
+    Words,
+    clear_cache,
+    shared_vocabulary,
+    tokens,
+    word_ops,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
@@ -223,3 +234,103 @@ def test_every_paragraph_in_exactly_one_row(lpick: list[int], rpick: list[int], 
         kinds = {left.paragraphs[i].is_body for i in r.left} | {right.paragraphs[j].is_body for j in r.right}
         if r.is_match and r.kind is not RowKind.BOILERPLATE:
             assert kinds == {True}
+
+
+# --- the fast paths: numpy tokeniser, paragraph cache, vectorised candidate index ---
+
+TRICKY = ["", "word", "don't stop", "'quoted' -dash- a--b a-'b x'y-z", "well-known co-op's", "__init__ 3-4",
+          "Straße ﬁne İstanbul", "ΣΊΣΥΦΟΣ σς", "emoji 😀 here", "e\u0301te caf\u00e9", "中文 ＡＢＣ",
+          "soft\u00adhyphen zero\u200bwidth", "curly ’ ‘ʼ′ ‐‑ quotes", "tab\tand\nnewline", "lone \ud800 surrogate"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab Z9_'-’‐.,\nßﬁİσ😀é\u0301中\u00ad")), max_size=30),
+                min_size=1, max_size=8))
+def test_batched_tokeniser_matches_the_regex(texts: list[str]) -> None:
+    check_words(texts)
+
+
+def test_batched_tokeniser_edge_cases() -> None:
+    check_words(TRICKY)
+    check_words(TRICKY[:-1])  # without the surrogate the batch goes through numpy
+    for text in TRICKY[:-1]:
+        check_words([text])
+
+
+def check_words(texts: list[str]) -> None:
+    vocab = Vocabulary()
+    paragraphs = [Paragraph(n, t, t, 0, len(t)) for n, t in enumerate(texts)]
+    for p, w in zip(paragraphs, vocab.words(paragraphs), strict=True):
+        keys, starts, ends = tokens(p)
+        assert (w.codes, list(w.starts), list(w.ends)) == (vocab.encode(keys), starts, ends), p.text
+        assert list(w.unique) == sorted({ord(c) for c in w.codes})
+
+
+def test_vocabulary_codes_skip_surrogates() -> None:
+    vocab = Vocabulary()
+    words = [f"w{n}" for n in range(0xD800 - 0x100 - 3)]
+    vocab.encode(words)
+    codes = vocab.encode([f"x{n}" for n in range(10)])
+    assert len(set(codes)) == 10 and all(not 0xD800 <= ord(c) < 0xE000 for c in codes)
+    codes.encode("utf-32-le")  # no surrogate slipped in
+
+
+def test_repeated_alignment_uses_the_cache() -> None:
+    case = make_case("mixed", random.Random(5), POOL, 20)
+    clear_cache()
+    first = align(case.left, case.right)
+    again = align(case.left, case.right)
+    assert again.rows == first.rows
+    vocab = shared_vocabulary()
+    assert vocab.words(case.left.paragraphs) == vocab.words(case.left.paragraphs)
+    assert all(a is b for a, b in zip(vocab.words(case.left.paragraphs), vocab.words(case.left.paragraphs),
+                                      strict=True))
+    swapped = align(case.right, case.left)
+    assert sorted((r.right, r.left) for r in swapped.rows if r.is_match) == sorted(
+        (r.left, r.right) for r in first.rows if r.is_match)
+
+
+def test_full_shared_vocabulary_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Full(Vocabulary):
+        def words(self, paragraphs: Sequence[Paragraph]) -> list[Words]:
+            raise VocabularyFull("full")
+
+    expected = align(article("l", P1, P2), article("r", P1, P2_EDITED)).rows
+    monkeypatch.setattr("app.core.align.shared_vocabulary", lambda: Full())
+    assert align(article("l", P1, P2), article("r", P1, P2_EDITED)).rows == expected
+
+
+def test_word_ops_with_known_tokens() -> None:
+    a, b = article("l", P2), article("r", P2_EDITED)
+    known = ({0: tokens(a.paragraphs[0])}, {0: tokens(b.paragraphs[0])})
+    assert word_ops(a.paragraphs, b.paragraphs, Vocabulary(), known) == word_ops(a.paragraphs, b.paragraphs)
+
+
+def reference_candidates(left: list[str], right: list[str], share: float) -> dict[tuple[int, int], float]:
+    """The candidate rule spelled out with Python sets (the numpy index must agree)."""
+    lsets, rsets = [set(s) for s in left], [set(s) for s in right]
+    ldf = Counter(w for s in lsets for w in s)
+    rdf = Counter(w for s in rsets for w in s)
+    llimit, rlimit = max(4, share * len(left)), max(4, share * len(right))
+    rare = {w for w, n in rdf.items() if n <= rlimit and ldf[w] <= llimit}
+    out = {}
+    for i, a in enumerate(lsets):
+        for j, b in enumerate(rsets):
+            shared = len(a & b & rare)
+            if shared and shared * 10 >= 3 * min(len(a & rare), len(b & rare)):
+                out[(i, j)] = fuzz.ratio(left[i], right[j])
+        for j, b in enumerate(right):
+            if b and b == left[i]:
+                out[(i, j)] = 100.0
+    return out
+
+
+@pytest.mark.parametrize("transform", ["edit_30", "split", "mixed", "unrelated"])
+def test_candidate_index_matches_the_rule(transform: str) -> None:
+    case = make_case(transform, random.Random(11), POOL, 40)
+    vocab = Vocabulary()
+    sides = [_Side(a, vocab, lambda p: False) for a in (case.left, case.right)]
+    got = _candidates(sides[0], sides[0].content, sides[1], sides[1].content, 0.05)
+    enc = [[s.enc[i] for i in s.content] for s in sides]
+    want = reference_candidates(enc[0], enc[1], 0.05)
+    assert {(sides[0].content.index(i), sides[1].content.index(j)): r for (i, j), r in got.items()} == want
