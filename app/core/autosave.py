@@ -157,18 +157,19 @@ class SessionAutosaver:
         for autosave, marker in self._dead_runs():
             self._remove(autosave, marker)
 
-    def clean_exit(self, session: Session | None = None) -> Path | None:
+    def clean_exit(self, session: Session | None = None) -> Path:
         """On quit: keep the final state as ``last.parallax`` and remove this run's files.
 
         Returns:
-            The ``last.parallax`` path, or None when there was nothing to keep.
+            The ``last.parallax`` path.
+
+        Raises:
+            OSError: the final state could not be written; this run's autosave is then kept,
+                so the next launch offers it.
         """
-        if session is None and (self._dirty or self.path.exists()):
-            session = self._snapshot()
-        kept = None
-        if session is not None:
-            kept = self.directory / LAST_SESSION
-            atomic_write_json(kept, session_to_json(session, autosave_of=session.path))
+        session = session if session is not None else self._snapshot()
+        kept = self.directory / LAST_SESSION
+        atomic_write_json(kept, session_to_json(session, autosave_of=session.path))
         self._remove(self.path, self.marker)
         self._dirty = False
         return kept

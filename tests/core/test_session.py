@@ -288,8 +288,11 @@ def test_clean_exit_leaves_nothing_to_recover(session: Session, tmp_path: Path) 
     saver = SessionAutosaver(lambda: session, auto)
     saver.mark_dirty()
     saver.maybe_save()
+    session.query = "typed just before quitting"
+    saver.mark_dirty()
     kept = saver.clean_exit()
     assert kept == auto / "last.parallax" and load_session(kept).session == session
+    assert load_session(kept).session.query == "typed just before quitting"
     assert not saver.path.exists() and not saver.marker.exists()
     assert SessionAutosaver(lambda: session, auto).recoverable() is None
     assert SessionAutosaver(lambda: session, auto).last_session() == kept
