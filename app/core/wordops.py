@@ -176,9 +176,9 @@ def _unique_per_part(codes: str, owner: np.ndarray, parts: int) -> list[np.ndarr
 def _word_table() -> np.ndarray:
     """Which characters of the Basic Multilingual Plane ``\\w`` matches (taken from ``re`` itself)."""
     bmp = "".join(map(chr, range(0x10000)))
-    table = np.zeros(0x10000, dtype=bool)
-    table[[ord(c) for c in _WORD_CHAR_RE.findall(bmp)]] = True
-    return table
+    # Every non-word character (NUL and the surrogates among them) becomes NUL.
+    plain = _NON_WORD_CHAR_RE.sub("\0", bmp)
+    return np.frombuffer(plain.encode("utf-32-le"), np.uint32) != 0
 
 
 def _tokenise(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -230,7 +230,7 @@ def clear_cache() -> None:
 _SAME_LENGTH_FOLD = (("\u2019", "'"), ("\u2018", "'"), ("\u02bc", "'"), ("\u2032", "'"),
                      ("\u2010", "-"), ("\u2011", "-"))
 _SPLIT_RE = re.compile(f"({WORD_RE.pattern})", WORD_RE.flags)
-_WORD_CHAR_RE = re.compile(r"\w", WORD_RE.flags)
+_NON_WORD_CHAR_RE = re.compile(r"\W", WORD_RE.flags)
 
 
 Tokens = tuple[list[str], list[int], list[int]]
