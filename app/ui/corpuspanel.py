@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -29,9 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.corpus import ArticleInfo, Corpus
 from app.core.model import SearchResult
-from app.core.search import QueryError
 from app.ui.models import (
     ArticleFilterProxy,
     ArticleTableModel,
@@ -40,6 +39,9 @@ from app.ui.models import (
     SearchResultModel,
 )
 from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
+
+if TYPE_CHECKING:
+    from app.core.corpus import ArticleInfo, Corpus
 
 SEARCH_DELAY_MS = 200
 SEARCH_LIMIT = 100
@@ -388,6 +390,8 @@ class CorpusPanel(QWidget):
         self.searchFinished.emit(result)
 
     def _show_error(self, exc: BaseException) -> None:
+        from app.core.search import QueryError  # loaded: the search that failed imported it
+
         message = str(exc) if isinstance(exc, QueryError) else f"Search failed: {describe_error(exc)}"
         self.message.setText(message)
         self.message.show()

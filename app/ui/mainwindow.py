@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -24,14 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.corpus import ArticleInfo, Corpus
-from app.core.index import IndexReport, Progress
 from app.core.model import Alignment, Article, RowKind
 from app.core.paths import default_corpus
-from app.core.search import term_matcher
 from app.ui import settings
 from app.ui.corpuspanel import CorpusPanel
 from app.ui.workers import GeneratorWorker, IndexWriter, WorkerPool, describe_error
+
+if TYPE_CHECKING:
+    from app.core.corpus import ArticleInfo, Corpus
 
 DEFAULT_SIZE = (1400, 900)
 SETTINGS_KEY = "mainWindow"
@@ -197,7 +197,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle("Parallax")
         self._index_dir = index_dir
-        self._corpus: Corpus | None = None
+        self._root: Path | None = None
+        self._corpus: Corpus | None = None  # set by the index worker, which imports the core
         self._index_worker: GeneratorWorker | None = None
         self._refs: list[str | None] = [None, None]
         self._generation = 0
@@ -353,7 +354,7 @@ class MainWindow(QMainWindow):
 
     def choose_corpus(self) -> None:
         """Ask for a folder and open it."""
-        start = str(self._corpus.root) if self._corpus else str(Path.home())
+        start = str(self._root) if self._root else str(Path.home())
         folder = QFileDialog.getExistingDirectory(self, "Open Corpus Folder", start)
         if folder:
             self.open_corpus(folder)
@@ -370,35 +371,51 @@ class MainWindow(QMainWindow):
             return False
         if self._index_worker is not None:
             self._index_worker.cancel()
-        corpus = Corpus(path, self._index_dir)
-        self._corpus = corpus
+        self._root = path.resolve()
+        self._corpus = None
         self.panel.set_corpus(None)
-        self.setWindowTitle(f"Parallax — {corpus.name}")
-        self.corpus_label.setText(corpus.name)
-        self.corpus_label.setToolTip(str(corpus.root))
-        settings.add_recent_corpus(corpus.root)
+        self.setWindowTitle(f"Parallax — {self._root.name}")
+        self.corpus_label.setText(self._root.name)
+        self.corpus_label.setToolTip(str(self._root))
+        settings.add_recent_corpus(self._root)
         self.start_indexing()
         return True
 
-    def _index_job(self, corpus: Corpus) -> Callable[[Callable[[], bool]], Generator[Any, None, Any]]:
+    def _index_job(self, root: Path, corpus: Corpus | None) -> Callable[[Callable[[], bool]], Generator[Any, None, Any]]:
+        index_dir = self._index_dir
+
         def job(should_cancel: Callable[[], bool]) -> Generator[Any, None, Any]:
+            nonlocal corpus
+            if corpus is None:
+                # Built here so the core (Whoosh, numpy) is imported off the GUI thread at launch.
+                from app.core.corpus import Corpus
+
+                corpus = Corpus(root, index_dir)
+                yield ("corpus", corpus)
             # The stored listing opens (or creates) the index: searching can start right away.
-            yield corpus.listing()
-            report = yield from corpus.index.update_steps(should_cancel)
+            yield ("listing", corpus.listing())
+            steps = corpus.index.update_steps(should_cancel)
+            while True:
+                try:
+                    step = next(steps)
+                except StopIteration as stop:
+                    report = stop.value
+                    break
+                yield ("progress", step)
             if report.changed:
-                yield corpus.listing()
+                yield ("listing", corpus.listing())
             return report
 
         return job
 
     def start_indexing(self) -> GeneratorWorker | None:
         """Update the open corpus's index on the index-writer thread."""
-        corpus = self._corpus
-        if corpus is None:
+        root = self._root
+        if root is None:
             return None
-        worker = GeneratorWorker(self._index_job(corpus), "index")
+        worker = GeneratorWorker(self._index_job(root, self._corpus), "index")
         self._index_worker = worker
-        worker.signals.yielded.connect(lambda item: self._index_step(worker, corpus, item))
+        worker.signals.yielded.connect(lambda item: self._index_step(worker, item))
         worker.signals.finished.connect(lambda report: self._index_done(worker, report))
         worker.signals.failed.connect(lambda exc: self._index_error(worker, exc))
         self._set_indexing(True)
@@ -431,12 +448,15 @@ class MainWindow(QMainWindow):
         if busy:
             self.progress.setRange(0, 0)
 
-    def _index_step(self, worker: GeneratorWorker, corpus: Corpus, item: object) -> None:
+    def _index_step(self, worker: GeneratorWorker, tagged: tuple[str, Any]) -> None:
         if worker is not self._index_worker:
             return
-        if isinstance(item, list):
-            self._show_listing(corpus, item)
-        elif isinstance(item, Progress):
+        kind, item = tagged
+        if kind == "corpus":
+            self._corpus = item
+        elif kind == "listing" and self._corpus is not None:
+            self._show_listing(self._corpus, item)
+        elif kind == "progress":
             if item.phase == "indexing" and item.total:
                 self.progress.setRange(0, item.total)
                 self.progress.setValue(item.done)
@@ -459,12 +479,14 @@ class MainWindow(QMainWindow):
             self.corpusLoaded.emit(corpus)
 
     def _update_corpus_label(self, count: int) -> None:
-        if self._corpus is not None:
-            self.corpus_label.setText(f"{self._corpus.name} · {count:,} article{'s' if count != 1 else ''}")
+        if self._root is not None:
+            self.corpus_label.setText(f"{self._root.name} · {count:,} article{'s' if count != 1 else ''}")
 
     def _index_done(self, worker: GeneratorWorker, report: object) -> None:
         if worker is not self._index_worker:
             return
+        from app.core.index import IndexReport  # loaded by the worker that sent the report
+
         self._index_worker = None
         self._set_indexing(False)
         if not isinstance(report, IndexReport):
@@ -539,7 +561,7 @@ class MainWindow(QMainWindow):
             self._start_compare()
 
     def _start_compare(self) -> None:
-        corpus = self._corpus or Corpus(default_corpus(), self._index_dir)
+        corpus, root, index_dir = self._corpus, self._root or default_corpus(), self._index_dir
         left_ref, right_ref = self._refs
         self._generation += 1
         generation = self._generation
@@ -547,7 +569,11 @@ class MainWindow(QMainWindow):
 
         def run() -> Alignment:
             from app.core.align import align
+            from app.core.corpus import Corpus
 
+            # Files resolve without the index, so a comparison can open while it loads.
+            nonlocal corpus
+            corpus = corpus or Corpus(root, index_dir)
             left = corpus.resolve(left_ref) if left_ref else _placeholder("left")
             right = corpus.resolve(right_ref) if right_ref else _placeholder("right")
             return align(left, right)
@@ -565,7 +591,7 @@ class MainWindow(QMainWindow):
         self._update_compare_actions()
         left, right = alignment.left, alignment.right
         names = " ⟷ ".join(a.title or a.id for a in (left, right) if a.id)
-        corpus = self._corpus.name if self._corpus else "Parallax"
+        corpus = self._root.name if self._root else "Parallax"
         self.setWindowTitle(f"{names} — Parallax — {corpus}" if names else f"Parallax — {corpus}")
         self.comparisonReady.emit(alignment)
 
@@ -589,14 +615,17 @@ class MainWindow(QMainWindow):
     def _update_compare_actions(self) -> None:
         al = self.compare_view.alignment()
         self.swap_action.setEnabled(al is not None)
-        self.best_match_action.setEnabled(self._refs[0] is not None or self._corpus is not None)
+        self.best_match_action.setEnabled(self._refs[0] is not None or self._root is not None)
 
     def compare_with_best_match(self, ref: str | None = None) -> None:
         """Open on the right the article sharing the most text with ``ref`` (default: the left one)."""
         ref = ref or self._refs[0] or next(iter(self.panel.selected_ids()), None)
         corpus = self._corpus
-        if not ref or corpus is None:
+        if not ref:
             self.statusBar().showMessage("Open an article on the left first", 4000)
+            return
+        if corpus is None:
+            self.statusBar().showMessage("The index is still opening; try again in a moment", 4000)
             return
         self.summary_label.setText("Looking for the best match…")
 
@@ -630,6 +659,8 @@ class MainWindow(QMainWindow):
             self.open_article(refs[0], side)
 
     def _query_changed(self, query: str) -> None:
+        from app.core.search import term_matcher  # loaded: a search just ran
+
         self.compare_view.set_highlighter(term_matcher(query) if query else None)
 
     # ------------------------------------------------------------------ messages and lifetime
@@ -648,8 +679,8 @@ class MainWindow(QMainWindow):
         settings.save_geometry(self, SETTINGS_KEY)
         settings.save_splitter(self.splitter, SETTINGS_KEY)
         settings.save_splitter(self.panel.splitter, "corpusPanel")
-        if self._corpus is not None:
-            settings.add_recent_corpus(self._corpus.root)
+        if self._root is not None:
+            settings.add_recent_corpus(self._root)
 
     def shutdown(self, msecs: int = 10000) -> None:
         """Cancel background work and wait for it (an index update commits what it did)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -18,8 +19,10 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAbstractTextDocumentLayout, QPalette, QTextDocument
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from app.core.corpus import ArticleInfo
 from app.core.model import Hit, SearchResult
+
+if TYPE_CHECKING:
+    from app.core.corpus import ArticleInfo
 
 ARTICLE_MIME = "application/x-parallax-article-id"
 IdRole = Qt.ItemDataRole.UserRole + 1

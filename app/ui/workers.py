@@ -15,18 +15,22 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from app.core.index import IndexError_
-from app.core.reader import ReadError
-from app.core.search import QueryError
-
 Job = Callable[[Callable[[], bool]], Generator[Any, None, Any]]
 
-_USER_ERRORS = (ReadError, QueryError, IndexError_)
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    # Imported on first use: the core (Whoosh, numpy) loads on a worker thread at launch, and
+    # any exception of these types means their modules are loaded already.
+    from app.core.index import IndexError_
+    from app.core.reader import ReadError
+    from app.core.search import QueryError
+
+    return ReadError, QueryError, IndexError_
 
 
 def describe_error(exc: BaseException) -> str:
     """A one-line message for the user (no traceback) for an exception raised by a job."""
-    if isinstance(exc, _USER_ERRORS):
+    if isinstance(exc, _user_errors()):
         return str(exc)
     if isinstance(exc, OSError):
         where = f": {exc.filename}" if exc.filename else ""
@@ -88,7 +92,7 @@ class GeneratorWorker(QRunnable):
                 self.signals.yielded.emit(item)
         except Exception as exc:  # noqa: BLE001 - every failure goes to the GUI as a message
             self.error = exc
-            if not isinstance(exc, (*_USER_ERRORS, OSError)):
+            if not isinstance(exc, (*_user_errors(), OSError)):
                 traceback.print_exc()
             self.signals.failed.emit(exc)
         else:
