@@ -52,7 +52,8 @@ _META_LINE = re.compile(
 )
 _NAME = re.compile(r"^(?:[A-Z][\w'’\-]+\.?|[A-Z]\.)(?:\s+(?:[A-Z][\w'’\-]+\.?|[A-Z]\.|(?:de|van|von|der|da|di|le|la|bin|al)\b)){1,4}$")
 _BIO = re.compile(r"^(?P<name>(?:[A-Z][\w'’\-]+\.?\s+){1,3}[A-Z][\w'’\-]+) is (an?|the) [^.]{0,60}\b(editor|writer|journalist|author|correspondent|analyst|columnist|professor|fellow|researcher|reporter|director|contributor)\b", re.UNICODE)
-_TERMINAL = tuple(".!?…:;\"'”’»)]")
+_TERMINAL = tuple(".!?…:;\"'”’»)]。！？」』")
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
@@ -90,7 +91,12 @@ class Classified:
 
 
 def _nwords(text: str) -> int:
-    return len(text.split())
+    n = len(text.split())
+    if not text.isascii():
+        # Chinese and Japanese write no spaces: count about one word per two characters, so a
+        # paragraph of CJK prose is not mistaken for a one-word label.
+        n += len(_CJK_CHAR.findall(text)) // 2
+    return n
 
 
 def is_sentence(text: str) -> bool:

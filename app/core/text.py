@@ -32,12 +32,14 @@ _DASH_SPACING = re.compile(r"\s*-\s*-\s*|\s+-\s+")
 WORD_RE = re.compile(r"\w+(?:['\-]\w+)*", re.UNICODE)
 
 
-_MD_ANY = re.compile(r"[\[*_`#>]|^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s", re.MULTILINE)
+# Any markdown at all: two searches are about twice as fast as one alternation.
+_MD_CHAR = re.compile(r"[\[*_`#>]")
+_MD_LINE_START = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s", re.MULTILINE)
 
 
 def strip_markdown(text: str) -> str:
     """Return ``text`` with inline markdown markup removed (links keep their label)."""
-    if not _MD_ANY.search(text):
+    if not _MD_CHAR.search(text) and not _MD_LINE_START.search(text):
         return text  # plain prose: skip the costly patterns
     text = _MD_IMAGE.sub(r"\1", text)
     text = _MD_LINK.sub(r"\1", text)

@@ -1,0 +1,133 @@
+"""Index generated corpora (10k and 100k articles): Parallax's indexer against a naive Whoosh loop.
+
+For each size: documents per second, total time, index size and peak memory (this process and
+its workers) for ``CorpusIndex.update()`` and for a single-process ``writer.add_document`` loop
+with Whoosh's default analyzer; then a no-op re-index and a re-index after 100 changed files.
+
+Usage: python bench/index_speed.py [--articles N ...] [--seed S] [--naive-max N] [--no-naive]
+Corpora are generated under /tmp/parallax-bench (kept between runs). Exits 1 when a target is
+missed: 100k in under 180 s, 2x the naive loop, under 1 GB, no-op < 3 s, 100 changed < 10 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT))
+
+from _common import PeakMemory, folder_mb, machine  # noqa: E402
+from gen_articles import ensure_corpus  # noqa: E402
+from whoosh import index as windex  # noqa: E402
+from whoosh.fields import ID, TEXT, Schema  # noqa: E402
+
+from app.core.index import CorpusIndex  # noqa: E402
+from app.core.reader import iter_corpus_files  # noqa: E402
+
+BASE = Path("/tmp/parallax-bench")
+
+
+def naive(corpus: Path, ix_dir: Path, limit: int | None) -> tuple[int, float, float, float]:
+    """One process, one writer, ``add_document`` per file with the default analyzer."""
+    shutil.rmtree(ix_dir, ignore_errors=True)
+    ix_dir.mkdir(parents=True)
+    schema = Schema(path=ID(stored=True, unique=True), title=TEXT(stored=True), body=TEXT)
+    ix = windex.create_in(str(ix_dir), schema)
+    files = list(iter_corpus_files(corpus))[:limit]
+    with PeakMemory() as mem:
+        t0 = time.perf_counter()
+        writer = ix.writer()
+        for path in files:
+            text = path.read_text("utf-8", errors="replace")
+            title = next((ln for ln in text.splitlines() if len(ln.split()) > 3), "")
+            writer.add_document(path=str(path), title=title, body=text)
+        writer.commit()
+        seconds = time.perf_counter() - t0
+    ix.close()
+    return len(files), seconds, folder_mb(ix_dir), mem.peak_mb
+
+
+def reindex_figures(corpus: Path, ix_dir: Path) -> tuple[float, float]:
+    """Seconds for a no-op re-index and for one after 100 files changed."""
+    t0 = time.perf_counter()
+    report = CorpusIndex(corpus, ix_dir).update()
+    noop = time.perf_counter() - t0
+    assert not report.changed, "no-op re-index changed the index"
+    files = list(iter_corpus_files(corpus))
+    step = max(1, len(files) // 100)
+    changed = files[::step][:100]
+    originals = {p: p.read_bytes() for p in changed}
+    try:
+        for n, p in enumerate(changed):
+            p.write_bytes(originals[p] + f"\nA late correction number {n} about zeppelins.\n".encode())
+        t0 = time.perf_counter()
+        report = CorpusIndex(corpus, ix_dir).update()
+        hundred = time.perf_counter() - t0
+        assert len(report.updated) == len(changed), report.to_dict()
+    finally:
+        for p, data in originals.items():
+            p.write_bytes(data)
+    CorpusIndex(corpus, ix_dir).update()  # back in step with the restored files
+    return noop, hundred
+
+
+def run(n: int, seed: int, naive_max: int | None, do_naive: bool) -> list[str]:
+    """Measure one corpus size; returns the targets it missed."""
+    t0 = time.perf_counter()
+    corpus = ensure_corpus(n, seed, BASE)
+    print(f"\n== {n:,} articles ({corpus}, ready in {time.perf_counter() - t0:.0f} s)")
+    ix_dir = BASE / f"ix-{n}"
+    shutil.rmtree(ix_dir, ignore_errors=True)
+    with PeakMemory() as mem:
+        t0 = time.perf_counter()
+        report = CorpusIndex(corpus, ix_dir).update()
+        seconds = time.perf_counter() - t0
+    docs = len(report.added)
+    rate = docs / seconds
+    print(f"parallax: {docs:,} docs in {seconds:.1f} s = {rate:,.0f} docs/s, index {folder_mb(ix_dir):,.0f} MB, "
+          f"peak memory {mem.peak_mb:,.0f} MB, skipped {len(report.skipped)}")
+    missed = []
+    if do_naive:
+        k, nsec, nsize, npeak = naive(corpus, BASE / f"ix-naive-{n}", naive_max)
+        nrate = k / nsec
+        print(f"naive   : {k:,} docs in {nsec:.1f} s = {nrate:,.0f} docs/s, index {nsize:,.0f} MB, "
+              f"peak memory {npeak:,.0f} MB")
+        print(f"ratio   : {rate / nrate:.2f}x the naive loop's docs/s")
+        if rate / nrate < 2:
+            missed.append(f"{n}: {rate / nrate:.2f}x naive (target 2x)")
+    noop, hundred = reindex_figures(corpus, ix_dir)
+    print(f"re-index: no-op {noop:.2f} s, after 100 changed files {hundred:.2f} s")
+    if n >= 100_000 and seconds > 180:
+        missed.append(f"{n}: {seconds:.0f} s (target 180 s)")
+    if mem.peak_mb > 1024:
+        missed.append(f"{n}: peak {mem.peak_mb:.0f} MB (target 1 GB)")
+    if noop > 3:
+        missed.append(f"{n}: no-op re-index {noop:.1f} s (target 3 s)")
+    if hundred > 10:
+        missed.append(f"{n}: 100-changed re-index {hundred:.1f} s (target 10 s)")
+    return missed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the figures for each corpus size; exit 1 when a target is missed."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--articles", type=int, action="append", help="corpus size (repeatable)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--naive-max", type=int, default=None, help="index at most N files in the naive loop")
+    ap.add_argument("--no-naive", action="store_true", help="skip the naive loop")
+    args = ap.parse_args(argv)
+    print(f"machine: {machine()}")
+    missed: list[str] = []
+    for n in args.articles or [10_000, 100_000]:
+        missed += run(n, args.seed, args.naive_max, not args.no_naive)
+    print("\ntargets: " + ("all met" if not missed else "MISSED " + "; ".join(missed)))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
