@@ -379,6 +379,7 @@ class MainWindow(QMainWindow):
         self.corpus_label.setToolTip(str(self._root))
         settings.add_recent_corpus(self._root)
         self.start_indexing()
+        self._update_compare_actions()
         return True
 
     def _index_job(self, root: Path, corpus: Corpus | None) -> Callable[[Callable[[], bool]], Generator[Any, None, Any]]:
