@@ -7,13 +7,16 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 
-from whoosh import highlight, qparser
+from whoosh import collectors, highlight, qparser
 from whoosh import query as wquery
 
 from app.core.index import CorpusIndex
 from app.core.model import Article, Hit, Role, SearchResult
 
 MAX_QUERY_CHARS = 1000
+MAX_FUZZY_EDITS = 2
+# A query that runs longer than this is stopped (e.g. many wildcards over a huge corpus).
+SEARCH_SECONDS = 10.0
 DEFAULT_FIELDS = ("title", "body")
 KNOWN_FIELDS = ("title", "body", "source", "author", "date", "id", "chrome")
 _FIELD_RE = re.compile(r"(?<![\w\"])([A-Za-z_]\w*):(?=\S)")
@@ -75,7 +78,12 @@ def validate(text: str) -> str:
             )
     if re.search(r"(?<![\w\"])[A-Za-z_]\w*:\s*$", outside) or re.search(r"\b\w+:\s+(AND|OR|\))", outside):
         raise QueryError("A field name needs a term after the colon, as in title:alliance.")
-    return text
+    for m in re.finditer(r"\S~(\d+)", outside):
+        if int(m.group(1)) > MAX_FUZZY_EDITS:
+            raise QueryError(f"Fuzzy matching allows at most {MAX_FUZZY_EDITS} edits (as in Navalni~2).")
+    # Field names are case-sensitive to Whoosh; "Title:" would silently match nothing.
+    return _FIELD_RE.sub(lambda m: m.group(1).lower() + ":" if m.group(1).lower() in KNOWN_FIELDS
+                         else m.group(0), text)
 
 
 def parse(index: CorpusIndex, text: str) -> wquery.Query:
@@ -121,9 +129,16 @@ def search(
         try:
             # Date order keeps real relevance scores: rank every hit, then order by date with
             # undated articles last (Whoosh's sortedby would replace scores by sort keys).
-            results = searcher.search(q, limit=None if sort == "date" else limit, terms=True)
+            collector = searcher.collector(limit=None if sort == "date" else limit, terms=True)
+            timed = collectors.TimeLimitCollector(collector, timelimit=SEARCH_SECONDS, use_alarm=False)
+            searcher.search_with_collector(q, timed)
+            results = timed.results()
+        except collectors.TimeLimit:
+            raise QueryError(
+                f"The query took longer than {SEARCH_SECONDS:.0f} s; make it more specific (fewer wildcards)."
+            ) from None
         except Exception as exc:  # noqa: BLE001
-            raise QueryError(f"The query could not be run: {exc}") from exc
+            raise QueryError(f"The query could not be run: {' '.join(str(exc).split())}") from exc
         results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60, charlimit=None)
         results.formatter = _BoldFormatter()
         ordered = list(results)
