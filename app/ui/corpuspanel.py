@@ -47,7 +47,8 @@ SEARCH_DELAY_MS = 200
 SEARCH_LIMIT = 100
 SEARCH_HINT = (
     "Type to search the full text.\n\n"
-    "Taiwan  ·  \"exact phrase\"  ·  china AND russia  ·  title:alliance  ·  sanction*"
+    "Taiwan   ·   \"exact phrase\"   ·   china AND russia\n"
+    "title:alliance   ·   sanction*   ·   NOT trade"
 )
 
 

@@ -88,8 +88,14 @@ def test_article_list_sorts_and_filters_as_you_type(qtbot, panel: CorpusPanel) -
     titles = [panel.proxy.index(r, 0).data() for r in range(panel.proxy.rowCount())]
     assert titles == sorted(titles, key=str.casefold)
     panel.articles.sortByColumn(2, Qt.SortOrder.DescendingOrder)
-    dates = [panel.proxy.index(r, 2).data() for r in range(3)]
-    assert dates == ["2021-12-15", "2021-06-20", "2017-07-10"]
+    dates = [panel.proxy.index(r, 2).data() for r in range(5)]
+    assert dates == ["2021-12-15", "2021-06-20", "2017-07-10", "", ""]
+    panel.articles.selectRow(0)
+    selected = panel.articles.selected_ids()
+    panel.articles.sortByColumn(2, Qt.SortOrder.AscendingOrder)
+    dates = [panel.proxy.index(r, 2).data() for r in range(5)]
+    assert dates == ["2017-07-10", "2021-06-20", "2021-12-15", "", ""]  # undated last either way
+    assert panel.articles.selected_ids() == selected  # the selection follows its rows
     qtbot.keyClicks(panel.filter_edit, "putin china")
     ids = [panel.proxy.index(r, 0).data(IdRole) for r in range(panel.proxy.rowCount())]
     assert _prefixes(ids) == ["001", "004"]
