@@ -119,14 +119,12 @@ class Vocabulary:
         batch = [n for n, (t, f) in enumerate(zip(texts, folded, strict=True)) if len(f) == len(t)]
         out: list[Words | None] = [None] * len(texts)
         joined = "\n".join(folded[n] for n in batch)  # a separator no token can cross
-        if not joined.isascii() and max(joined) > "\uffff":  # keep texts past the BMP apart
-            batch = [n for n in batch if max(folded[n], default="") <= "\uffff"]
+        if not _plain_bmp(joined):  # keep texts past the BMP or with lone surrogates apart
+            batch = [n for n in batch if _plain_bmp(folded[n])]
             joined = "\n".join(folded[n] for n in batch)
-        try:
-            keys, starts, ends = _tokenise(joined)
-        except UnicodeEncodeError:  # a lone surrogate: every text goes the slow way
-            batch = []
         if batch:
+            points = np.frombuffer(joined.encode("utf-32-le"), np.uint32)
+            keys, starts, ends = _tokenise(joined, points)
             codes = self.encode(keys)
             bases = np.cumsum([0] + [len(folded[n]) + 1 for n in batch])
             cuts = np.searchsorted(starts, bases)
@@ -141,12 +139,20 @@ class Vocabulary:
                 lo, hi = cuts[k], cuts[k + 1]
                 out[n] = Words(codes[lo:hi], starts[lo:hi], ends[lo:hi], uniques[k])
         for n, w in enumerate(out):
-            if w is None:  # casefolding moved characters (ß, ligatures), or characters past the BMP
+            if w is None:  # casefolding moved characters (ß, ligatures), or not plain BMP text
                 keys, s, e = _tokens_of(texts[n], folded[n])
                 code = self.encode(keys)
                 ids = np.frombuffer(code.encode("utf-32-le"), np.uint32)
                 out[n] = Words(code, array("i", s), array("i", e), sorted_unique(ids)[0])
         return out  # type: ignore[return-value]
+
+
+def _plain_bmp(text: str) -> bool:
+    """Whether ``text`` holds only Basic Multilingual Plane characters and no lone surrogate."""
+    try:
+        return len(text.encode("utf-16-le")) == 2 * len(text)
+    except UnicodeEncodeError:
+        return False
 
 
 def sorted_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -181,16 +187,16 @@ def _word_table() -> np.ndarray:
     return np.frombuffer(plain.encode("utf-32-le"), np.uint32) != 0
 
 
-def _tokenise(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """The ``WORD_RE`` tokens of ``text`` (only BMP characters) with their start and end offsets.
+def _tokenise(text: str, points: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The ``WORD_RE`` tokens of ``text`` with their start and end offsets.
 
     A token is a maximal run of word characters and of apostrophes or hyphens standing between
     two word characters, which is what ``WORD_RE`` matches, found here with array operations.
 
-    Raises:
-        UnicodeEncodeError: ``text`` holds a lone surrogate.
+    Args:
+        text: Text of Basic Multilingual Plane characters only.
+        points: Its code points.
     """
-    points = np.frombuffer(text.encode("utf-32-le"), np.uint32)
     word = _word_table()[points]
     inside = word.copy()
     joiner = (points[1:-1] == ord("'")) | (points[1:-1] == ord("-"))
