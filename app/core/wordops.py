@@ -115,18 +115,19 @@ class Vocabulary:
 
     def _make(self, texts: list[str]) -> list[Words]:
         """Tokenise and encode ``texts`` together: one numpy pass over all of them."""
-        folded = [_fold_same_length(t) for t in texts]
-        batch = [n for n, (t, f) in enumerate(zip(texts, folded, strict=True)) if len(f) == len(t)]
-        out: list[Words | None] = [None] * len(texts)
-        joined = "\n".join(folded[n] for n in batch)  # a separator no token can cross
-        if not _plain_bmp(joined):  # keep texts past the BMP or with lone surrogates apart
-            batch = [n for n in batch if _plain_bmp(folded[n])]
+        # Folding is character by character, so the joined texts fold as each text would.
+        joined = _fold_same_length("\n".join(texts))  # a separator no token can cross
+        batch = list(range(len(texts)))
+        if len(joined) != sum(map(len, texts)) + len(texts) - 1 or not _plain_bmp(joined):
+            folded = [_fold_same_length(t) for t in texts]
+            batch = [n for n in batch if len(folded[n]) == len(texts[n]) and _plain_bmp(folded[n])]
             joined = "\n".join(folded[n] for n in batch)
+        out: list[Words | None] = [None] * len(texts)
         if batch:
             points = np.frombuffer(joined.encode("utf-32-le"), np.uint32)
             keys, starts, ends = _tokenise(joined, points)
             codes = self.encode(keys)
-            bases = np.cumsum([0] + [len(folded[n]) + 1 for n in batch])
+            bases = np.cumsum([0] + [len(texts[n]) + 1 for n in batch])
             cuts = np.searchsorted(starts, bases)
             owner = np.repeat(np.arange(len(batch)), np.diff(cuts))
             uniques = _unique_per_part(codes, owner, len(batch))
@@ -140,7 +141,7 @@ class Vocabulary:
                 out[n] = Words(codes[lo:hi], starts[lo:hi], ends[lo:hi], uniques[k])
         for n, w in enumerate(out):
             if w is None:  # casefolding moved characters (ß, ligatures), or not plain BMP text
-                keys, s, e = _tokens_of(texts[n], folded[n])
+                keys, s, e = _tokens_of(texts[n], _fold_same_length(texts[n]))
                 code = self.encode(keys)
                 ids = np.frombuffer(code.encode("utf-32-le"), np.uint32)
                 out[n] = Words(code, array("i", s), array("i", e), sorted_unique(ids)[0])
