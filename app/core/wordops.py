@@ -176,7 +176,8 @@ def _unique_per_part(codes: str, owner: np.ndarray, parts: int) -> list[np.ndarr
     stride = _CODE_END
     keys = sorted_unique(owner * stride + ids)[0]
     bounds = np.searchsorted(keys, np.arange(parts + 1, dtype=np.int64) * stride).tolist()
-    return [(keys[bounds[k]:bounds[k + 1]] - k * stride).astype(np.uint32) for k in range(parts)]
+    values = (keys % stride).astype(np.uint32)
+    return [values[bounds[k]:bounds[k + 1]] for k in range(parts)]
 
 
 @functools.cache
