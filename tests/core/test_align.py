@@ -6,6 +6,7 @@ import random
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -334,3 +335,12 @@ def test_candidate_index_matches_the_rule(transform: str) -> None:
     enc = [[s.enc[i] for i in s.content] for s in sides]
     want = reference_candidates(enc[0], enc[1], 0.05)
     assert {(sides[0].content.index(i), sides[1].content.index(j)): r for (i, j), r in got.items()} == want
+
+
+def test_threads_share_the_vocabulary_safely() -> None:
+    cases = [make_case(t, random.Random(n), POOL, 25) for n, t in enumerate(["edit_15", "split", "mixed", "noise"] * 3)]
+    expected = [align(c.left, c.right).rows for c in cases]
+    clear_cache()
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda c: align(c.left, c.right).rows, cases))
+    assert got == expected
