@@ -255,6 +255,7 @@ def _fold_same_length(text: str) -> str:
 
 
 def _tokens_of(text: str, folded: str) -> Tokens:
+    """:func:`tokens` of one text with the regular expression (``folded`` as made by ``_fold_same_length``)."""
     if len(folded) != len(text):  # casefolding moved characters (ß, ligatures): word by word
         keys, starts, ends = [], [], []
         for m in WORD_RE.finditer(text):
