@@ -192,8 +192,10 @@ def test_hide_boilerplate_collapses_rows_and_keeps_them_aligned(view: CompareVie
 
 def drop(pane, mime: QMimeData) -> None:  # noqa: ANN001
     target = pane.viewport()
-    pos = QPointF(target.rect().center())
-    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime,
+    center = target.rect().center()
+    pos = QPointF(center)
+    # QDragEnterEvent takes an integer QPoint on every PySide6 version; QDropEvent a QPointF.
+    enter = QDragEnterEvent(center, Qt.DropAction.CopyAction, mime,
                             Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(target, enter)
     assert enter.isAccepted()
@@ -220,7 +222,7 @@ def test_dropping_files_and_article_ids_requests_them_for_that_side(view: Compar
 def test_a_drag_of_plain_text_is_refused(view: CompareView) -> None:
     mime = QMimeData()
     mime.setText("hello")
-    enter = QDragEnterEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime,
+    enter = QDragEnterEvent(QPoint(5, 5), Qt.DropAction.CopyAction, mime,
                             Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(view.left_pane.viewport(), enter)
     assert not enter.isAccepted()
