@@ -21,6 +21,7 @@ _TOKEN = re.compile(TOKEN_PATTERN)
 # Per-process cache of raw token -> analysed terms; cleared when it grows past this size.
 _TERM_CACHE_LIMIT = 400_000
 _term_cache: dict[str, tuple[tuple[str, ...], int, int]] = {}
+_SINGLE_POSITION: dict[int, bytes] = {}
 
 
 @lru_cache(maxsize=1)
@@ -189,6 +190,13 @@ class FastText(TEXT):
             return
         boost = fmt.field_boost
         encode = fmt.encode
+        single = _SINGLE_POSITION
         for term, poses in index_terms(value).items():
             n = len(poses)
-            yield term.encode("utf-8"), n, n * boost, encode(poses)
+            if n == 1 and poses[0] < 65_536:  # most terms occur once: reuse their encoded value
+                vbytes = single.get(poses[0])
+                if vbytes is None:
+                    vbytes = single[poses[0]] = encode(poses)
+            else:
+                vbytes = encode(poses)
+            yield term.encode("utf-8"), n, n * boost, vbytes

@@ -17,6 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.writing import PostingPool, SegmentWriter
+
 from app.core.model import Article
 
 # Documents per result message: fewer, larger messages keep the parent's share of a core small.
@@ -36,6 +39,69 @@ class Done:
     entry: list | None = None  # manifest entry [size, mtime_ns, hash]
     reason: str = ""
     article: Article | None = None
+
+
+class _LeanPool(PostingPool):
+    """Whoosh's posting pool without per-posting type asserts (the postings come from our fields)."""
+
+    def add(self, item: tuple) -> None:  # noqa: D102
+        self.fieldnames.add(item[0])
+        # Whoosh's own size estimate, so memory use and spilling behave as before.
+        self.currentsize += 174 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
+        if self.currentsize > self.limit:
+            self.save()
+        self.current.append(item)
+
+
+class _Lengths:
+    """Field lengths of the new segment's documents, as the posting writer asks for them.
+
+    Whoosh reads each posting's field length back from the length column file (a few
+    microseconds per posting); remembering the quantised lengths while adding is much cheaper.
+    """
+
+    def __init__(self) -> None:
+        self.known: dict[str, dict[int, int]] = {}
+        self.fallback = None
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:  # noqa: D102
+        found = self.known.get(fieldname, {}).get(docnum)
+        if found is not None:
+            return found
+        if self.fallback is None:
+            return default
+        return self.fallback.doc_field_length(docnum, fieldname, default)
+
+
+class LeanSegmentWriter(SegmentWriter):
+    """A Whoosh SegmentWriter with cheaper per-posting bookkeeping; the files it writes are identical."""
+
+    def __init__(self, ix, **kwargs) -> None:  # noqa: ANN001, ANN003 - SegmentWriter's arguments
+        super().__init__(ix, **kwargs)
+        self.pool = _LeanPool(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
+        self._lengths = _Lengths()
+        add_field = self.perdocwriter.add_field
+        known = self._lengths.known
+
+        def record(fieldname: str, fieldobj, value, length) -> None:  # noqa: ANN001
+            if length:
+                lengths = known.get(fieldname)
+                if lengths is None:
+                    lengths = known[fieldname] = {}
+                lengths[self.docnum] = byte_to_length(length_to_byte(length))
+            add_field(fieldname, fieldobj, value, length)
+
+        self.perdocwriter.add_field = record
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        pdr = self.per_document_reader() if self.codec.length_stats else None
+        self._lengths.fallback = pdr
+        self.fieldwriter.add_postings(self.schema, self._lengths if pdr else None,
+                                      self.pool.iter_postings())
+        self.fieldwriter.close()
+        if pdr:
+            pdr.close()
 
 
 class WorkerFailed(Exception):
@@ -65,14 +131,13 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
             send_articles: bool, limitmb: int) -> None:
     """Worker process: parse files from ``jobs`` into a new segment; report on ``results``."""
     from whoosh.filedb.filestore import FileStorage
-    from whoosh.writing import SegmentWriter
 
     from app.core.index import document_for
     from app.core.reader import ReadError, read_article
 
     try:
         ix = FileStorage(index_dir).open_index(indexname)
-        writer = SegmentWriter(ix, _lk=False, limitmb=limitmb, compound=False)
+        writer = LeanSegmentWriter(ix, _lk=False, limitmb=limitmb, compound=False)
     except Exception as exc:  # noqa: BLE001 - reported to the parent as one line
         results.put(("error", f"cannot open the index: {exc}"))
         return

@@ -242,7 +242,7 @@ class CorpusIndex:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                return ix.writer()
+                return bulkindex.LeanSegmentWriter(ix)
             except LockError:
                 if time.monotonic() > deadline:
                     raise IndexError_(

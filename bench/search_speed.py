@@ -1,0 +1,107 @@
+"""Latency of 30 queries on a generated corpus index, with highlighted snippets for 20 hits.
+
+Queries: common and rare single terms, phrases, boolean, field, fuzzy and wildcard queries,
+picked deterministically from the index's own vocabulary. Each query runs ``--repeat`` times
+through ``Corpus.search`` (first page of 20 hits, snippets read from the files).
+
+Usage: python bench/search_speed.py [--articles N] [--seed S] [--repeat R]
+Builds the corpus and index under /tmp/parallax-bench when missing. Exits 1 when p95 >= 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT))
+
+from _common import machine  # noqa: E402
+from gen_articles import ensure_corpus  # noqa: E402
+
+from app.core.corpus import Corpus  # noqa: E402
+
+BASE = Path("/tmp/parallax-bench")
+
+
+def pick_queries(corpus: Corpus, seed: int) -> list[tuple[str, str]]:
+    """(kind, query) pairs drawn from the index vocabulary and from article text."""
+    rng = random.Random(seed)
+    ix, _ = corpus.index.open()
+    with ix.searcher() as s:
+        r = s.reader()
+        common = [t.decode() for _, t in r.most_frequent_terms("body", number=60)]
+        common = [t for t in common if t.isalpha() and len(t) > 3][:20]
+        rare = []
+        for term, info in r.iter_field("body"):
+            if info.doc_frequency() <= 3 and term.isalpha() and len(term) > 5:
+                rare.append(term.decode() if isinstance(term, bytes) else term)
+            if len(rare) >= 2000:
+                break
+        titles = [f["title"] for f in s.all_stored_fields() if f.get("title")][:5000]
+        authors = sorted({f.get("author", "") for f in s.all_stored_fields() if f.get("author")})
+    rng.shuffle(rare)
+    words = [w for t in titles for w in t.split() if w.isalpha() and len(w) > 4]
+    listing = corpus.listing()
+    phrases = []
+    for info in rng.sample(listing, 40):
+        body = [p.text for p in corpus.article(info.id).body if len(p.text.split()) > 12]
+        if body:
+            ws = rng.choice(body).split()
+            i = rng.randrange(len(ws) - 3)
+            phrase = " ".join(w.strip(".,?!") for w in ws[i:i + 3])
+            phrases.append(f'"{phrase}"')
+    q = [("common", t) for t in common[:5]]
+    q += [("rare", t) for t in rare[:5]]
+    q += [("phrase", p) for p in phrases[:5]]
+    q += [("boolean", f"{common[5]} AND {common[6]}"), ("boolean", f"{common[7]} OR {rare[5]}"),
+          ("boolean", f"{common[8]} AND NOT {common[9]}"),
+          ("boolean", f"({common[10]} OR {common[11]}) AND {rare[6]}")]
+    q += [("field", f"title:{words[0].lower()}"), ("field", f'author:"{authors[0]}"'),
+          ("field", f"source:{listing[0].source.split()[-1] if listing[0].source else 'source00'}")]
+    q += [("fuzzy", f"{rare[7]}~1"), ("fuzzy", f"{rare[8]}~2"), ("fuzzy", f"{common[12]}~1")]
+    q += [("wildcard", f"{common[13][:4]}*"), ("wildcard", f"{rare[9][:5]}*"),
+          ("wildcard", f"{rare[10][:3]}?{rare[10][4:6]}*"), ("wildcard", "*")]
+    return q[:30]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print each query's median latency, then p50 and p95 over every run."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--articles", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args(argv)
+    print(f"machine: {machine()}")
+    root = ensure_corpus(args.articles, args.seed, BASE)
+    corpus = Corpus(root, BASE / f"ix-{args.articles}")
+    t0 = time.perf_counter()
+    report = corpus.update_index()
+    print(f"index of {args.articles:,} articles ready in {time.perf_counter() - t0:.1f} s "
+          f"({len(report.added):,} added)")
+    queries = pick_queries(corpus, args.seed)
+    corpus.search(queries[0][1])  # open the index and warm the caches once
+    times: list[float] = []
+    for kind, q in queries:
+        runs = []
+        for _ in range(args.repeat):
+            t = time.perf_counter()
+            result = corpus.search(q, limit=20)
+            runs.append((time.perf_counter() - t) * 1000)
+        times += runs
+        print(f"{kind:9s} {statistics.median(runs):8.1f} ms  {result.total:7,} hits  {q}")
+    times.sort()
+    p50 = statistics.median(times)
+    p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
+    print(f"\n{len(queries)} queries x {args.repeat}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {times[-1]:.1f} ms "
+          f"(first page of 20 hits with snippets)")
+    return 0 if p95 < 100 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
