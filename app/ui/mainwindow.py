@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import html
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,22 +11,20 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
     QProgressBar,
     QSplitter,
-    QTextBrowser,
     QToolBar,
     QToolButton,
-    QWidget,
 )
 
-from app.core.model import Alignment, Article, RowKind
+from app.core.model import Alignment, Article
 from app.core.paths import default_corpus
 from app.ui import settings
+from app.ui.compareview import CompareView
 from app.ui.corpuspanel import CorpusPanel
 from app.ui.workers import GeneratorWorker, IndexWriter, WorkerPool, describe_error
 
@@ -36,129 +33,6 @@ if TYPE_CHECKING:
 
 DEFAULT_SIZE = (1400, 900)
 SETTINGS_KEY = "mainWindow"
-
-
-class _FallbackCompareView(QWidget):
-    """A plain stand-in with the comparison view's API, used only while ``compareview`` is absent."""
-
-    currentRowChanged = Signal(int)
-    dropRequested = Signal(str, list)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._alignment: Alignment | None = None
-        self._row = -1
-        self._hide = False
-        self._browser = QTextBrowser(self)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self._browser)
-        self._actions: list[QAction] = []
-        for text, key, slot in (
-            ("Next Match", "Alt+Down", self.next_match),
-            ("Previous Match", "Alt+Up", self.previous_match),
-            ("Next Difference", "Alt+Right", self.next_difference),
-            ("Previous Difference", "Alt+Left", self.previous_difference),
-        ):
-            action = QAction(text, self)
-            action.setShortcut(QKeySequence(key))
-            action.triggered.connect(slot)
-            self._actions.append(action)
-        hide = QAction("Hide Boilerplate", self, checkable=True)
-        hide.toggled.connect(self.set_hide_boilerplate)
-        self._actions.append(hide)
-
-    def actions(self) -> list[QAction]:  # type: ignore[override]
-        """Navigation and hide-boilerplate actions."""
-        return list(self._actions)
-
-    def set_alignment(self, alignment: Alignment | None) -> None:
-        """Show ``alignment``."""
-        self._alignment = alignment
-        self._row = 0 if alignment and alignment.rows else -1
-        self._render()
-
-    def alignment(self) -> Alignment | None:
-        """The alignment shown."""
-        return self._alignment
-
-    def set_highlighter(self, matcher: Callable[[str], bool] | None) -> None:
-        """Unused by the stand-in."""
-
-    def set_hide_boilerplate(self, hide: bool) -> None:
-        """Hide boilerplate rows."""
-        self._hide = hide
-        self._render()
-
-    def hide_boilerplate(self) -> bool:
-        """Whether boilerplate rows are hidden."""
-        return self._hide
-
-    def current_row(self) -> int:
-        """The current row."""
-        return self._row
-
-    def set_current_row(self, row: int, *, scroll: bool = True) -> None:
-        """Make ``row`` current."""
-        self._row = row
-        self.currentRowChanged.emit(row)
-
-    def _step(self, forward: bool, want: Callable[[Any], bool]) -> bool:
-        rows = self._alignment.rows if self._alignment else []
-        order = range(self._row + 1, len(rows)) if forward else range(self._row - 1, -1, -1)
-        for i in order:
-            if want(rows[i]):
-                self.set_current_row(i)
-                return True
-        return False
-
-    def next_match(self) -> bool:
-        """Go to the next linked row."""
-        return self._step(True, lambda r: r.is_match)
-
-    def previous_match(self) -> bool:
-        """Go to the previous linked row."""
-        return self._step(False, lambda r: r.is_match)
-
-    def next_difference(self) -> bool:
-        """Go to the next row that differs."""
-        return self._step(True, lambda r: r.kind is not RowKind.IDENTICAL)
-
-    def previous_difference(self) -> bool:
-        """Go to the previous row that differs."""
-        return self._step(False, lambda r: r.kind is not RowKind.IDENTICAL)
-
-    def scroll_value(self) -> int:
-        """The scroll position."""
-        return self._browser.verticalScrollBar().value()
-
-    def set_scroll_value(self, value: int) -> None:
-        """Scroll to ``value``."""
-        self._browser.verticalScrollBar().setValue(value)
-
-    def _render(self) -> None:
-        al = self._alignment
-        if al is None:
-            self._browser.setHtml("")
-            return
-        out = ["<table width='100%' cellspacing='0' cellpadding='6'>"]
-        for row in al.rows:
-            if self._hide and row.kind is RowKind.BOILERPLATE:
-                continue
-            left = "<br><br>".join(html.escape(al.left.paragraphs[i].text) for i in row.left)
-            right = "<br><br>".join(html.escape(al.right.paragraphs[i].text) for i in row.right)
-            out.append(f"<tr><td width='50%' valign='top'>{left}</td><td valign='top'>{right}</td></tr>")
-        self._browser.setHtml("".join(out) + "</table>")
-
-
-def _compare_view_class() -> type[QWidget]:
-    try:
-        from app.ui.compareview import CompareView
-    except ModuleNotFoundError as exc:
-        if exc.name != "app.ui.compareview":
-            raise
-        return _FallbackCompareView
-    return CompareView
 
 
 def _placeholder(side: str) -> Article:
@@ -207,7 +81,7 @@ class MainWindow(QMainWindow):
         self._jobs = WorkerPool(2, self)
 
         self.panel = CorpusPanel(self)
-        self.compare_view = _compare_view_class()(self)
+        self.compare_view = CompareView(self)
         self.compare_view.setObjectName("compareView")
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
