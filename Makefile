@@ -35,3 +35,24 @@ bench: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+
+# Standalone build (packaging/README.md): dist/parallax/parallax, or dist/parallax-onefile
+# with ONEFILE=1. Prints the build time and the bundle size.
+$(VENV)/.installed-package: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[package]'
+	touch $(VENV)/.installed $@
+
+package: $(VENV)/.installed-package
+	$(PY) packaging/build.py $(if $(ONEFILE),--onefile)
+	@du -sh dist/parallax$(if $(ONEFILE),-onefile)
+
+# Builds when dist/parallax is missing or older than the sources, then runs only the bundle test.
+test-package: $(VENV)/.installed-package $(VENV)/.installed-test
+	@if [ ! -x dist/parallax/parallax ] || [ -n "$$(find app resources seeds packaging pyproject.toml -newer dist/parallax/parallax -type f ! -path '*/__pycache__/*' -print -quit)" ]; then \
+		$(MAKE) --no-print-directory package; fi
+	PARALLAX_REQUIRE_PACKAGE=1 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider -m package tests/package
+
+# Desktop entry, icons and .parallax MIME type for the current user (Exec: the built bundle
+# when present, else `parallax` on PATH). packaging/install-desktop.sh --uninstall removes them.
+install-desktop:
+	sh packaging/install-desktop.sh
