@@ -44,6 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_names(parser: argparse.ArgumentParser) -> set[str]:
+    for action in parser._actions:  # argparse offers no public accessor for subcommands
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
+
+
 def _log_crash() -> str:
     from app.core.paths import data_dir
 
@@ -64,13 +71,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.core.search import QueryError
 
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = _command_names(parser)
+    # "parallax FOLDER" and "parallax file.parallax" open the window, like "parallax gui ...".
+    if "gui" in commands and (not argv or (argv[0] not in commands and not argv[0].startswith("-"))):
+        argv = ["gui", *argv]
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        if args.command is None and "app.cli.gui" in sys.modules:
-            args = parser.parse_args(["gui", *(argv or [])])
-        else:
-            parser.print_help()
-            return 2
+        parser.print_help()
+        return 2
     try:
         return int(args.func(args) or 0)
     except (UserError, ReadError, QueryError, IndexError_) as exc:
