@@ -146,3 +146,21 @@ def test_search_matches_the_source_tree(bundle: Path, bare_env: dict[str, str],
     # The bundle searched its own copy of the seeds, not the source tree's.
     for hit in json.loads(frozen.stdout)["hits"]:
         assert Path(hit["path"]).resolve().is_relative_to(bundle.parent.resolve())
+
+
+def test_bulk_index_worker_processes(bundle: Path, bare_env: dict[str, str],
+                                     tmp_path: Path) -> None:
+    """A corpus big enough for the parallel indexer: its ``spawn`` workers are the frozen
+    program re-run, which only works through ``multiprocessing.freeze_support()``."""
+    corpus = tmp_path / "big"
+    corpus.mkdir()
+    count = 1600  # above Indexer.bulk_threshold (1500)
+    for i in range(count):
+        (corpus / f"note_{i:04d}.txt").write_text(
+            f"Note {i}\n\nA short article about the alliance, number {i}.\n\n"
+            f"Its second paragraph mentions topic{i % 37} and nothing else.\n", encoding="utf-8")
+    done = _run([bundle, "index", corpus], bare_env, tmp_path)
+    assert f"{count} added" in done.stdout.splitlines()[-1]
+    found = _run([bundle, "search", "topic5", "--corpus", corpus, "--json"], bare_env, tmp_path)
+    hits = json.loads(found.stdout)
+    assert hits["total"] == len([i for i in range(count) if i % 37 == 5])
