@@ -154,7 +154,7 @@ def test_bulk_index_worker_processes(bundle: Path, bare_env: dict[str, str],
     program re-run, which only works through ``multiprocessing.freeze_support()``."""
     corpus = tmp_path / "big"
     corpus.mkdir()
-    count = 1600  # above Indexer.bulk_threshold (1500)
+    count = 1600  # above CorpusIndex.bulk_threshold (1500)
     for i in range(count):
         (corpus / f"note_{i:04d}.txt").write_text(
             f"Note {i}\n\nA short article about the alliance, number {i}.\n\n"
