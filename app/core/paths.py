@@ -21,7 +21,15 @@ def data_dir() -> Path:
 def index_dir_for(corpus_root: Path | str) -> Path:
     """The index folder for one corpus: one per corpus folder, keyed by its absolute path."""
     root = Path(corpus_root).resolve()
-    digest = hashlib.sha1(str(root).encode("utf-8")).hexdigest()[:16]
+    key = str(root)
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen and root.is_relative_to(Path(frozen).resolve()):
+        # A one-file build unpacks to a new temp folder on every run: key its bundled corpus
+        # by its place inside the bundle so the index is reused, not rebuilt and leaked.
+        from app import __version__
+
+        key = f"bundle:{__version__}:{root.relative_to(Path(frozen).resolve()).as_posix()}"
+    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in root.name)[:40] or "root"
     return data_dir() / "indexes" / f"{safe}-{digest}"
 
