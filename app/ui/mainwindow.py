@@ -26,6 +26,7 @@ from app.core.paths import default_corpus
 from app.ui import settings
 from app.ui.compareview import CompareView
 from app.ui.corpuspanel import CorpusPanel
+from app.ui.reusedocks import ReuseDocks
 from app.ui.workers import GeneratorWorker, IndexWriter, WorkerPool, describe_error
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._connect()
+        self.reuse_docks = ReuseDocks(self, self._writer)  # before the saved dock state is restored
 
         self.resize(*DEFAULT_SIZE)
         if restore:
@@ -189,6 +191,8 @@ class MainWindow(QMainWindow):
         for action in self.compare_view.actions():
             self.navigate_menu.addAction(action)
             self.addAction(action)
+
+        self.view_menu = bar.addMenu("&View")
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction("&About Parallax", self._about)
@@ -446,6 +450,7 @@ class MainWindow(QMainWindow):
     def _start_compare(self) -> None:
         corpus, root, index_dir = self._corpus, self._root or default_corpus(), self._index_dir
         left_ref, right_ref = self._refs
+        boilerplate = self.reuse_docks.boilerplate()
         self._generation += 1
         generation = self._generation
         self.summary_label.setText("Aligning…")
@@ -459,7 +464,7 @@ class MainWindow(QMainWindow):
             corpus = corpus or Corpus(root, index_dir)
             left = corpus.resolve(left_ref) if left_ref else _placeholder("left")
             right = corpus.resolve(right_ref) if right_ref else _placeholder("right")
-            return align(left, right)
+            return align(left, right, boilerplate=boilerplate)
 
         worker = GeneratorWorker.call(run, name="align")
         worker.signals.finished.connect(lambda al: self._compare_done(generation, al))

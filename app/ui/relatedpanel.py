@@ -1,0 +1,213 @@
+"""The "Related" dock: the articles sharing text with the left one, best first; a click compares."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+from app.ui.palette import blend
+
+if TYPE_CHECKING:
+    from app.core.reuse import RelatedArticle
+
+ArticleRole = Qt.ItemDataRole.UserRole + 1  # the RelatedArticle of a row
+IdRole = Qt.ItemDataRole.UserRole + 2
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def figures(rel: RelatedArticle) -> str:
+    """``30 shared paragraphs · 64 % of this · 100 % of that``."""
+    s = "s" if rel.shared_paragraphs != 1 else ""
+    return (f"{rel.shared_paragraphs} shared paragraph{s} · {rel.pct_here:.0f} % of this · "
+            f"{rel.pct_there:.0f} % of that")
+
+
+def where(rel: RelatedArticle) -> str:
+    """``source · date`` with placeholders for what is unknown."""
+    return f"{rel.source or 'unknown source'} · {rel.date or 'undated'}"
+
+
+class RelatedModel(QAbstractListModel):
+    """The articles related to one article (``RelatedArticle`` rows from the reuse map)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[RelatedArticle] = []
+
+    def set_related(self, rows: list[RelatedArticle]) -> None:
+        """Show ``rows`` (best first)."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def ids(self) -> list[str]:
+        """Article ids in row order."""
+        return [r.id for r in self._rows]
+
+    def related(self, row: int) -> RelatedArticle:
+        """The related article of a row."""
+        return self._rows[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        rel = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return rel.title or rel.id
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{rel.id}\n{where(rel)}\n{figures(rel)}\nClick to compare it on the right"
+        if role == ArticleRole:
+            return rel
+        if role == IdRole:
+            return rel.id
+        return None
+
+
+class RelatedDelegate(QStyledItemDelegate):
+    """Title, source · date, the figures, and a bar of how much of this article is shared."""
+
+    PAD = 6
+    BAR = 4
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:  # noqa: N802 - Qt API
+        h = QFontMetricsF(option.font).height()
+        return QSize(200, int(3 * h + self.BAR + 3 * self.PAD))
+
+    def paint(self, p: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        rel: RelatedArticle | None = index.data(ArticleRole)
+        if rel is None:
+            return
+        style = option.widget.style() if option.widget else None
+        if style is not None:
+            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, p, option.widget)
+        pal = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        text = pal.highlightedText().color() if selected else pal.text().color()
+        dim = blend(text, pal.base().color(), 0.0 if selected else 0.4)
+        r = QRectF(option.rect).adjusted(self.PAD + 2, self.PAD / 2, -self.PAD - 2, -self.PAD / 2)
+        fm = QFontMetricsF(option.font)
+        line = fm.height()
+        bold = QFont(option.font)
+        bold.setBold(True)
+        p.save()
+        p.setFont(bold)
+        p.setPen(text)
+        p.drawText(QRectF(r.left(), r.top(), r.width(), line), Qt.AlignmentFlag.AlignVCenter,
+                   QFontMetricsF(bold).elidedText(rel.title or rel.id, Qt.TextElideMode.ElideRight, r.width()))
+        p.setFont(option.font)
+        p.setPen(dim)
+        p.drawText(QRectF(r.left(), r.top() + line, r.width(), line), Qt.AlignmentFlag.AlignVCenter,
+                   fm.elidedText(where(rel), Qt.TextElideMode.ElideRight, r.width()))
+        p.setPen(text)
+        p.drawText(QRectF(r.left(), r.top() + 2 * line, r.width(), line), Qt.AlignmentFlag.AlignVCenter,
+                   fm.elidedText(figures(rel), Qt.TextElideMode.ElideRight, r.width()))
+        bar = QRectF(r.left(), r.top() + 3 * line + self.PAD / 2, r.width(), self.BAR)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(blend(pal.base().color(), pal.text().color(), 0.12))
+        p.drawRoundedRect(bar, 2, 2)
+        p.setBrush(pal.highlight().color() if not selected else pal.highlightedText().color())
+        p.drawRoundedRect(QRectF(bar.left(), bar.top(), bar.width() * min(rel.pct_here, 100.0) / 100, self.BAR), 2, 2)
+        p.restore()
+
+
+class _RelatedList(QListView):
+    """The list, with its empty-state text drawn in the viewport."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.placeholder = ""
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+        super().paintEvent(event)
+        model = self.model()
+        if model is not None and model.rowCount() == 0 and self.placeholder:
+            p = QPainter(self.viewport())
+            pal = self.palette()
+            p.setPen(blend(pal.text().color(), pal.base().color(), 0.45))
+            p.drawText(self.viewport().rect().adjusted(12, 12, -12, -12),
+                       Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+                       self.placeholder)
+
+
+class RelatedPanel(QDockWidget):
+    """Shows a :class:`RelatedModel` for the article open on the left.
+
+    A click (or Enter) on a row emits :attr:`compareRequested` with the left article and that row.
+    """
+
+    compareRequested = Signal(str, str)  # left id, right id
+
+    NO_ARTICLE = "Open an article on the left to see the others sharing its text."
+    LOADING = "Finding shared text…"
+    NONE = "No other article shares text with this one."
+    OUTSIDE = "This article is not in the open corpus."
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Related", parent)
+        self.setObjectName("relatedDock")
+        self._article: str | None = None
+        self.model = RelatedModel(self)
+        self.view = _RelatedList(self)
+        self.view.setObjectName("relatedList")
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(RelatedDelegate(self.view))
+        self.view.setUniformItemSizes(True)
+        self.view.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
+        self.view.setMouseTracking(True)
+        self.view.placeholder = self.NO_ARTICLE
+        # Where the style already activates on a single click, ``clicked`` would compare twice.
+        if not self.view.style().styleHint(QStyle.StyleHint.SH_ItemView_ActivateItemOnSingleClick):
+            self.view.clicked.connect(self._open)
+        self.view.activated.connect(self._open)
+        self.setWidget(self.view)
+
+    def article(self) -> str | None:
+        """The article whose related ones are listed."""
+        return self._article
+
+    def placeholder(self) -> str:
+        """The empty-state text (shown when the list is empty)."""
+        return self.view.placeholder
+
+    def show_related(self, aid: str | None, rows: list[RelatedArticle] | None) -> None:
+        """List ``rows`` for ``aid``; ``rows`` None means the reuse map is not ready yet."""
+        self._article = aid
+        self.model.set_related(rows or [])
+        if not aid:
+            self.view.placeholder = self.NO_ARTICLE
+        elif rows is None:
+            self.view.placeholder = self.LOADING
+        else:
+            self.view.placeholder = self.NONE
+        self.view.viewport().update()
+
+    def show_outside(self, aid: str) -> None:
+        """Say that the left article is not part of the corpus (a dropped file)."""
+        self.show_related(aid, [])
+        self.view.placeholder = self.OUTSIDE
+
+    def _open(self, index: QModelIndex) -> None:
+        rid = index.data(IdRole)
+        if self._article and isinstance(rid, str):
+            self.compareRequested.emit(self._article, rid)

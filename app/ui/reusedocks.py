@@ -1,0 +1,192 @@
+"""The reuse docks of the main window: the reuse map fetched off the GUI thread, fed to the views.
+
+:class:`ReuseDocks` owns the "Related" and "Corpus Overview" docks. After every index update it
+asks the index-writer thread for the corpus reuse map (the map is kept in step with the index by
+a listener that thread drives, so reading it there never races an update), then lays out the
+graph on the same job. The map also gives the window the corpus-learned boilerplate to align with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence
+
+from app.ui.relatedpanel import RelatedPanel
+from app.ui.reuseoverview import ReuseOverview
+from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
+
+if TYPE_CHECKING:
+    from app.core.model import Paragraph
+    from app.core.reuse import ReuseMap
+    from app.ui.mainwindow import MainWindow
+    from app.ui.reuselayout import ReuseGraph
+
+
+class ReuseDocks(QObject):
+    """The reuse views of ``window``, refreshed after each index update.
+
+    Args:
+        window: The main window (its corpus, comparison and signals are used).
+        writer: The pool that runs index updates one at a time.
+    """
+
+    mapReady = Signal(object)  # ReuseMap
+    graphReady = Signal(object)  # ReuseGraph
+    failed = Signal(str)
+
+    def __init__(self, window: MainWindow, writer: WorkerPool) -> None:
+        super().__init__(window)
+        self._window = window
+        self._writer = writer
+        self._map: ReuseMap | None = None
+        self._graph: ReuseGraph | None = None
+        self._generation = 0
+        self._worker: GeneratorWorker | None = None
+        self._stale_comparison = False
+
+        self.related = RelatedPanel(window)
+        self.overview = ReuseOverview(window)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.related)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.overview)
+        window.resizeDocks([self.related], [320], Qt.Orientation.Horizontal)
+        window.resizeDocks([self.overview], [420], Qt.Orientation.Vertical)
+        self.overview.hide()
+        self.related_action = self._toggle(self.related, "Ctrl+Shift+R",
+                                           "Show the articles sharing text with the left one")
+        self.overview_action = self._toggle(self.overview, "Ctrl+Shift+G",
+                                            "Show the clusters and the graph of who shares text with whom")
+        self.overview.visibilityChanged.connect(self._overview_shown)
+
+        window.corpusLoaded.connect(self._corpus_loaded)
+        window.indexFinished.connect(lambda _report: self.refresh())
+        window.comparisonReady.connect(lambda _alignment: self._show_left())
+        tabs = getattr(window, "tabs", None)  # comparison tabs: the left article is the current tab's
+        if tabs is not None and hasattr(tabs, "currentTabChanged"):
+            tabs.currentTabChanged.connect(self._show_left)
+        self.related.compareRequested.connect(window.compare)
+        self.overview.compareRequested.connect(window.compare)
+        self.overview.openRequested.connect(lambda aid: window.open_article(aid, "left"))
+        self.overview.set_message("Open a corpus to see which articles share text.")
+
+    def _toggle(self, dock: Any, shortcut: str, tip: str) -> Any:
+        action = dock.toggleViewAction()
+        action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        self._window.addAction(action)
+        menu = getattr(self._window, "view_menu", None)
+        if menu is not None:
+            menu.addAction(action)
+        return action
+
+    # ------------------------------------------------------------------ state
+
+    def reuse_map(self) -> ReuseMap | None:
+        """The open corpus's reuse map, once fetched."""
+        return self._map
+
+    def reuse_graph(self) -> ReuseGraph | None:
+        """The laid-out graph of the open corpus, once built."""
+        return self._graph
+
+    def boilerplate(self) -> Callable[[Paragraph], bool] | None:
+        """The corpus-learned boilerplate test for ``align``, or None while the map is not ready.
+
+        A comparison started without it is aligned again when the map arrives.
+        """
+        if self._map is None:
+            self._stale_comparison = True
+            return None
+        return self._map.is_boilerplate_paragraph
+
+    def busy(self) -> bool:
+        """True while the reuse map or the graph is being computed."""
+        return self._worker is not None
+
+    # ------------------------------------------------------------------ fetching
+
+    def _corpus_loaded(self, _corpus: object) -> None:
+        self._generation += 1
+        self._map = None
+        self._graph = None
+        self._show_left()
+        self.overview.set_message("Finding shared text…")
+
+    def refresh(self) -> GeneratorWorker | None:
+        """Fetch the reuse map and lay out the graph on the index-writer thread."""
+        corpus = self._window.corpus()
+        if corpus is None:
+            return None
+        if self._worker is not None:
+            self._worker.cancel()
+        self._generation += 1
+        generation = self._generation
+
+        def job(should_cancel: Callable[[], bool]) -> Generator[Any, None, Any]:
+            from app.ui.reuselayout import build_graph
+
+            rmap = corpus.reuse_map()
+            yield rmap
+            return None if should_cancel() else build_graph(rmap, should_cancel=should_cancel)
+
+        worker = GeneratorWorker(job, "reuse map")
+        self._worker = worker
+        worker.signals.yielded.connect(lambda rmap: self._map_ready(generation, rmap))
+        worker.signals.finished.connect(lambda graph: self._graph_ready(generation, worker, graph))
+        worker.signals.failed.connect(lambda exc: self._failed(generation, worker, exc))
+        if self._map is None:
+            self.overview.set_message("Finding shared text…")
+        self._writer.submit(worker)
+        return worker
+
+    def _map_ready(self, generation: int, rmap: ReuseMap) -> None:
+        if generation != self._generation:
+            return
+        self._map = rmap
+        self._show_left()
+        self.mapReady.emit(rmap)
+        al = self._window.compare_view.alignment()
+        if self._stale_comparison and al is not None and al.left.id and al.right.id:
+            self._window.compare(*self._window.refs())
+        self._stale_comparison = False
+
+    def _graph_ready(self, generation: int, worker: GeneratorWorker, graph: object) -> None:
+        if worker is self._worker:
+            self._worker = None
+        if generation != self._generation or graph is None:
+            return
+        self._graph = graph  # type: ignore[assignment]
+        self.overview.set_graph(graph)  # type: ignore[arg-type]
+        self._show_left()
+        self.graphReady.emit(graph)
+
+    def _failed(self, generation: int, worker: GeneratorWorker, exc: object) -> None:
+        if worker is self._worker:
+            self._worker = None
+        if generation != self._generation:
+            return
+        message = describe_error(exc) if isinstance(exc, BaseException) else str(exc)
+        self.overview.set_message(f"Could not compute shared text: {message}")
+        self._window.show_error(f"Reuse map failed: {message}")
+        self.failed.emit(message)
+
+    # ------------------------------------------------------------------ views
+
+    def _show_left(self) -> None:
+        al = self._window.compare_view.alignment()
+        aid = al.left.id if al is not None and al.left.id else None
+        self.overview.set_current(aid)
+        if aid is None:
+            self.related.show_related(None, None)
+        elif self._map is None:
+            self.related.show_related(aid, None)
+        elif aid not in self._map:
+            self.related.show_outside(aid)
+        else:
+            self.related.show_related(aid, self._map.related(aid))
+
+    def _overview_shown(self, visible: bool) -> None:
+        if visible and self._graph is not None:
+            self.overview.graph.fit()

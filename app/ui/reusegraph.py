@@ -1,0 +1,439 @@
+"""The reuse graph view: who shares text with whom, drawn as nodes and edges with zoom and pan."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QHelpEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from app.ui.palette import blend
+from app.ui.reuselayout import SPACING, GraphEdge, GraphNode, ReuseGraph, layout_bounds
+
+# Tableau 10: distinct at a glance and readable on white.
+SOURCE_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+                  "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#86bcb6")
+UNKNOWN_SOURCE = "#9aa0a6"
+MIN_SCALE, MAX_SCALE = 0.05, 12.0
+CLICK_SLOP = 4  # pixels the mouse may move and still click
+EDGE_SLOP = 4.0  # pixels either side of an edge that still hit it
+LABEL_PX = 48.0  # on-screen room between linked nodes from which they get labels
+
+
+def short_id(aid: str) -> str:
+    """A compact label for an article id: the file stem, before any ``_hash`` suffix."""
+    stem = aid.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return stem.split("_", 1)[0] or stem
+
+
+def node_radius(node: GraphNode, longest: float) -> float:
+    """Radius in layout units: longer bodies draw bigger (by area)."""
+    return 5.0 + 8.0 * math.sqrt(node.body_chars / longest) if longest > 0 else 6.0
+
+
+def _segment_distance(p: QPointF, a: QPointF, b: QPointF) -> float:
+    dx, dy = b.x() - a.x(), b.y() - a.y()
+    length2 = dx * dx + dy * dy
+    t = 0.0 if length2 == 0 else max(0.0, min(1.0, ((p.x() - a.x()) * dx + (p.y() - a.y()) * dy) / length2))
+    return math.hypot(p.x() - (a.x() + t * dx), p.y() - (a.y() + t * dy))
+
+
+class ReuseGraphView(QWidget):
+    """Shows a :class:`ReuseGraph`: clusters apart, edge thickness by shared paragraphs.
+
+    A click on an edge emits :attr:`edgeClicked`; on a node, :attr:`nodeClicked`. The wheel
+    zooms around the pointer, dragging pans, double-click fits the graph.
+    """
+
+    edgeClicked = Signal(str, str)  # left id, right id
+    nodeClicked = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reuseGraph")
+        self.setMouseTracking(True)
+        self.setMinimumSize(240, 180)
+        self.setAutoFillBackground(True)
+        self._graph = ReuseGraph()
+        self._by_id: dict[str, GraphNode] = {}
+        self._colour: dict[str, QColor] = {}
+        self._longest = 0.0
+        self._show_loners = False
+        self._scale = 1.0
+        self._offset = QPointF(0, 0)  # view position of layout (0, 0)
+        self._press: QPointF | None = None
+        self._dragged = False
+        self._hover: GraphNode | GraphEdge | None = None
+        self._current: str | None = None
+        self._message = "No corpus"
+
+    # ------------------------------------------------------------------ content
+
+    def graph(self) -> ReuseGraph:
+        """The graph shown."""
+        return self._graph
+
+    def set_graph(self, graph: ReuseGraph) -> None:
+        """Show ``graph`` fitted to the view."""
+        self._graph = graph
+        self._by_id = {n.id: n for n in graph.nodes}
+        self._colour = {s: self._source_colour(i) for i, s in enumerate(graph.sources)}
+        self._longest = max((n.body_chars for n in graph.nodes), default=0.0)
+        self._hover = None
+        self.fit()
+
+    def set_message(self, text: str) -> None:
+        """Text shown while there is nothing to draw (loading, no corpus)."""
+        self._message = text
+        self.update()
+
+    def set_current(self, aid: str | None) -> None:
+        """Ring the article open on the left."""
+        self._current = aid
+        self.update()
+
+    def set_show_loners(self, show: bool) -> None:
+        """Show or hide the articles that share no text with any other."""
+        self._show_loners = show
+        self.fit()
+
+    def visible_nodes(self) -> list[GraphNode]:
+        """Nodes drawn with the current toggle."""
+        return [n for n in self._graph.nodes if self._show_loners or n.cluster >= 0]
+
+    def colour_of(self, source: str) -> QColor:
+        """The fill of a source's nodes."""
+        return self._colour.get(source, QColor(UNKNOWN_SOURCE))
+
+    @staticmethod
+    def _source_colour(n: int) -> QColor:
+        base = QColor(SOURCE_COLOURS[n % len(SOURCE_COLOURS)])
+        # Past ten sources the hues repeat, darker each round.
+        return base.darker(100 + 35 * (n // len(SOURCE_COLOURS)))
+
+    # ------------------------------------------------------------------ geometry
+
+    def to_view(self, x: float, y: float) -> QPointF:
+        """View position of a layout position."""
+        return QPointF(self._offset.x() + x * self._scale, self._offset.y() + y * self._scale)
+
+    def node_point(self, aid: str) -> QPointF:
+        """View position of an article's node."""
+        x, y = self._graph.pos[aid]
+        return self.to_view(x, y)
+
+    def edge_point(self, edge: GraphEdge) -> QPointF:
+        """View position of an edge's midpoint (a point that hits it)."""
+        a, b = self.node_point(edge.a), self.node_point(edge.b)
+        return (a + b) / 2
+
+    def zoom(self) -> float:
+        """View pixels per layout unit."""
+        return self._scale
+
+    def fit(self) -> None:
+        """Zoom and pan so that every visible node fits the view."""
+        ids = [n.id for n in self.visible_nodes()]
+        left, top, right, bottom = layout_bounds(self._graph, iter(ids))
+        margin = 28.0
+        w, h = max(right - left, 1.0), max(bottom - top, 1.0)
+        avail_w, avail_h = max(self.width() - 2 * margin, 40.0), max(self.height() - 2 * margin - 24, 40.0)
+        self._scale = max(MIN_SCALE, min(avail_w / w, avail_h / h, 2.0))
+        cx, cy = (left + right) / 2, (top + bottom) / 2
+        self._offset = QPointF(self.width() / 2 - cx * self._scale, (self.height() + 24) / 2 - cy * self._scale)
+        self.update()
+
+    def focus_cluster(self, n: int) -> None:
+        """Centre cluster ``n`` (zooming in when it is small on screen, never out)."""
+        if not 0 <= n < len(self._graph.halos):
+            return
+        x, y, r = self._graph.halos[n]
+        fits = min(self.width(), self.height()) / (2.6 * max(r, 1.0))
+        self._scale = max(self._scale, min(fits, 2.0))
+        self._offset = QPointF(self.width() / 2 - x * self._scale, self.height() / 2 - y * self._scale)
+        self.update()
+
+    def zoom_by(self, factor: float, around: QPointF | None = None) -> None:
+        """Zoom by ``factor`` keeping the layout point under ``around`` (default: the centre) still."""
+        around = around if around is not None else QPointF(self.width() / 2, self.height() / 2)
+        new = max(MIN_SCALE, min(MAX_SCALE, self._scale * factor))
+        real = new / self._scale
+        self._offset = around + (self._offset - around) * real
+        self._scale = new
+        self.update()
+
+    def _radius_px(self, node: GraphNode) -> float:
+        # Zoomed in, nodes grow more slowly than distances so that edges stay visible.
+        scale = self._scale if self._scale <= 1 else self._scale ** 0.5
+        return max(3.0, node_radius(node, self._longest) * scale)
+
+    def _edge_width(self, edge: GraphEdge) -> float:
+        return min(14.0, (1.0 + 1.3 * math.sqrt(edge.shared)) * min(1.0, max(self._scale, 0.35)))
+
+    # ------------------------------------------------------------------ hit testing
+
+    def node_at(self, point: QPointF) -> GraphNode | None:
+        """The node under a view position, if any (the nearest when several overlap)."""
+        best, best_d = None, math.inf
+        for node in self.visible_nodes():
+            d = math.hypot(*(point - self.node_point(node.id)).toTuple())
+            if d <= self._radius_px(node) + 2 and d < best_d:
+                best, best_d = node, d
+        return best
+
+    def edge_at(self, point: QPointF) -> GraphEdge | None:
+        """The edge under a view position, if any (nodes are not edges: test them first)."""
+        best, best_d = None, math.inf
+        for edge in self._graph.edges:
+            d = _segment_distance(point, self.node_point(edge.a), self.node_point(edge.b))
+            if d <= self._edge_width(edge) / 2 + EDGE_SLOP and d < best_d:
+                best, best_d = edge, d
+        return best
+
+    def item_at(self, point: QPointF) -> GraphNode | GraphEdge | None:
+        """The node, else the edge, under a view position."""
+        return self.node_at(point) or self.edge_at(point)
+
+    def click(self, point: QPointF) -> GraphNode | GraphEdge | None:
+        """Act as a click at ``point`` would; returns what was hit."""
+        item = self.item_at(point)
+        if isinstance(item, GraphNode):
+            self.nodeClicked.emit(item.id)
+        elif isinstance(item, GraphEdge):
+            self.edgeClicked.emit(item.a, item.b)
+        return item
+
+    # ------------------------------------------------------------------ events
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(720, 480)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self.fit()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt API
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom_by(1.2 ** steps, event.position())
+        event.accept()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press = event.position()
+            self._dragged = False
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        pos = event.position()
+        if self._press is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            delta = pos - self._press
+            if self._dragged or abs(delta.x()) + abs(delta.y()) > CLICK_SLOP:
+                self._dragged = True
+                self._offset += delta
+                self._press = pos
+                self.setCursor(Qt.CursorShape.ClosedHandCursor)
+                self.update()
+            return
+        hover = self.item_at(pos)
+        if hover != self._hover:
+            self._hover = hover
+            self.setCursor(Qt.CursorShape.PointingHandCursor if hover else Qt.CursorShape.ArrowCursor)
+            self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        if event.button() == Qt.MouseButton.LeftButton and self._press is not None:
+            if not self._dragged:
+                self.click(event.position())
+            self._press = None
+            self._dragged = False
+            self.unsetCursor()
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        if self.item_at(event.position()) is None:
+            self.fit()
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        self._hover = None
+        self.update()
+        super().leaveEvent(event)
+
+    def event(self, event: QEvent) -> bool:  # noqa: D102 - Qt API
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self.tooltip_at(QPointF(event.pos()))
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)
+
+    def tooltip_at(self, point: QPointF) -> str:
+        """The tooltip for a view position (empty over the background)."""
+        item = self.item_at(point)
+        if isinstance(item, GraphNode):
+            where = " · ".join(x for x in (item.source or "unknown source", item.date or "undated"))
+            shares = (f"shares text with {item.degree} article{'s' if item.degree != 1 else ''}"
+                      if item.degree else "shares no text with another article")
+            origin = "<br>★ likely origin of its cluster" if item.origin else ""
+            return (f"<b>{_html(item.title or item.id)}</b><br>{_html(where)}<br>{_html(item.id)}<br>"
+                    f"{shares}{origin}<br><i>Click to open on the left</i>")
+        if isinstance(item, GraphEdge):
+            a, b = self._by_id.get(item.a), self._by_id.get(item.b)
+            name_a = _html(a.title if a and a.title else item.a)
+            name_b = _html(b.title if b and b.title else item.b)
+            return (f"<b>{short_id(item.a)}</b> {name_a}<br>⟷ <b>{short_id(item.b)}</b> {name_b}<br>"
+                    f"{item.shared} shared paragraph{'s' if item.shared != 1 else ''} · "
+                    f"{item.pct_a:.0f} % of {short_id(item.a)} · {item.pct_b:.0f} % of {short_id(item.b)}"
+                    "<br><i>Click to compare</i>")
+        return ""
+
+    # ------------------------------------------------------------------ painting
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pal = self.palette()
+        base, text = pal.base().color(), pal.text().color()
+        p.fillRect(self.rect(), base)
+        nodes = self.visible_nodes()
+        if not nodes:
+            p.setPen(blend(text, base, 0.45))
+            p.drawText(self.rect().adjusted(16, 16, -16, -16),
+                       Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._message)
+            return
+        view = QRectF(self.rect()).adjusted(-40, -40, 40, 40)
+        self._paint_halos(p, base, text)
+        self._paint_edges(p, base, text, view)
+        self._paint_nodes(p, nodes, base, text, view)
+        self._paint_legend(p, base, text)
+
+    def _paint_halos(self, p: QPainter, base: QColor, text: QColor) -> None:
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(blend(base, text, 0.045))
+        for x, y, r in self._graph.halos:
+            c = self.to_view(x, y)
+            p.drawEllipse(c, r * self._scale, r * self._scale)
+
+    def _paint_edges(self, p: QPainter, base: QColor, text: QColor, view: QRectF) -> None:
+        strong = QColor("#34495e")
+        for edge in reversed(self._graph.edges):  # the strongest on top
+            a, b = self.node_point(edge.a), self.node_point(edge.b)
+            if not view.intersects(QRectF(a, b).normalized().adjusted(-1, -1, 1, 1)):
+                continue
+            hovered = edge == self._hover
+            share = max(edge.pct_a, edge.pct_b) / 100.0
+            colour = QColor("#d35400") if hovered else blend(base, strong, 0.35 + 0.6 * share)
+            pen = QPen(colour, self._edge_width(edge) + (2 if hovered else 0))
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+            p.setPen(pen)
+            p.drawLine(a, b)
+            if self._scale >= 1.2 and math.hypot(*(b - a).toTuple()) > 90:
+                self._paint_edge_label(p, edge, (a + b) / 2, base, text)
+
+    def _paint_edge_label(self, p: QPainter, edge: GraphEdge, at: QPointF, base: QColor, text: QColor) -> None:
+        label = f"{edge.shared} ¶"
+        fm = QFontMetricsF(self.font())
+        box = QRectF(0, 0, fm.horizontalAdvance(label) + 8, fm.height() + 2)
+        box.moveCenter(at)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(base)
+        p.drawRoundedRect(box, 4, 4)
+        p.setPen(text)
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
+
+    def _paint_nodes(self, p: QPainter, nodes: list[GraphNode], base: QColor, text: QColor,
+                     view: QRectF) -> None:
+        # Labels get the room between linked nodes; without enough of it they would overlap.
+        room = SPACING * self._scale - 6
+        labels = room >= LABEL_PX
+        font = QFont(self.font())
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.9))
+        p.setFont(font)
+        fm = QFontMetricsF(font)
+        for node in nodes:
+            c = self.node_point(node.id)
+            if not view.contains(c):
+                continue
+            r = self._radius_px(node)
+            outline = QPen(text if node.origin else base, 2.0 if node.origin else 1.2)
+            if node == self._hover or node.id == self._current:
+                outline = QPen(QColor("#d35400"), 3.0)
+            p.setPen(outline)
+            p.setBrush(self.colour_of(node.source))
+            p.drawEllipse(c, r, r)
+            if node.origin:
+                self._paint_star(p, QPointF(c.x() + r * 0.75, c.y() - r * 0.75), max(4.0, r * 0.45), text)
+            if labels and node.cluster >= 0:
+                label = fm.elidedText(f"{short_id(node.id)} {node.title}", Qt.TextElideMode.ElideRight,
+                                      min(room, 220.0))
+                box = QRectF(c.x() - room / 2, c.y() + r + 1, room, fm.height())
+                p.setPen(text)
+                p.drawText(box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, label)
+
+    @staticmethod
+    def _paint_star(p: QPainter, at: QPointF, size: float, outline: QColor) -> None:
+        points = []
+        for k in range(10):
+            radius = size if k % 2 == 0 else size * 0.45
+            angle = -math.pi / 2 + k * math.pi / 5
+            points.append(QPointF(at.x() + radius * math.cos(angle), at.y() + radius * math.sin(angle)))
+        p.setPen(QPen(outline, 0.8))
+        p.setBrush(QColor("#f1c40f"))
+        p.drawPolygon(QPolygonF(points))
+
+    def _paint_legend(self, p: QPainter, base: QColor, text: QColor) -> None:
+        p.setFont(self.font())
+        fm = QFontMetricsF(self.font())
+        visible = self.visible_nodes()
+        shown = {n.source for n in visible}
+        sources = [s for s in self._graph.sources if s in shown]
+        entries = [(self.colour_of(s), s) for s in sources[:12]]
+        if len(sources) > 12:
+            entries.append((QColor(UNKNOWN_SOURCE), f"+ {len(sources) - 12} more sources"))
+        if "" in shown:
+            entries.append((QColor(UNKNOWN_SOURCE), "unknown source"))
+        line = fm.height() + 2
+        width = max((fm.horizontalAdvance(t) for _c, t in entries), default=0) + 28
+        height = line * len(entries) + 8
+        if entries:
+            box = QRectF(8, 8, width, height)
+            bg = QColor(base)
+            bg.setAlpha(225)
+            p.setPen(QPen(blend(base, text, 0.15), 1))
+            p.setBrush(bg)
+            p.drawRoundedRect(box, 5, 5)
+            for n, (colour, label) in enumerate(entries):
+                y = 12 + n * line
+                p.setPen(Qt.PenStyle.NoPen)
+                p.setBrush(colour)
+                p.drawEllipse(QPointF(20, y + line / 2 - 1), 5, 5)
+                p.setPen(text)
+                p.drawText(QRectF(30, y, width, line), Qt.AlignmentFlag.AlignVCenter, label)
+        hint = "Line thickness: shared paragraphs · ★ likely origin · click a line to compare, a dot to open it"
+        if self._graph.hidden_pairs > 0:
+            hint = (f"Showing the {len(self._graph.edges):,} strongest of {self._graph.total_pairs:,} "
+                    f"pairs · " + hint)
+        p.setPen(blend(text, base, 0.35))
+        p.drawText(QRectF(8, self.height() - fm.height() - 6, self.width() - 16, fm.height() + 2),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                   fm.elidedText(hint, Qt.TextElideMode.ElideRight, self.width() - 16))
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,219 @@
+"""The "Corpus Overview" dock: reuse clusters as a tree beside the graph of who shares text with whom."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDockWidget,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.reusegraph import ReuseGraphView, short_id
+from app.ui.reuselayout import ReuseGraph
+
+if TYPE_CHECKING:
+    from app.core.reuse import Cluster
+
+IdRole = Qt.ItemDataRole.UserRole + 1  # article id of a member row; None on a cluster row
+ClusterRole = Qt.ItemDataRole.UserRole + 2  # cluster number of any row
+_Index = QModelIndex | QPersistentModelIndex
+_HEADERS = ("Cluster / article", "Date", "Source")
+
+
+class ClusterModel(QAbstractItemModel):
+    """Clusters (top level, largest first) and their members (oldest first), over the reuse map's data.
+
+    A member row's internal id is its cluster number + 1; a cluster row's is 0.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._clusters: list[Cluster] = []
+
+    def set_clusters(self, clusters: list[Cluster]) -> None:
+        """Show ``clusters``."""
+        self.beginResetModel()
+        self._clusters = list(clusters)
+        self.endResetModel()
+
+    def clusters(self) -> list[Cluster]:
+        """The clusters shown."""
+        return list(self._clusters)
+
+    def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        if not parent.isValid():
+            return self.createIndex(row, column, 0)
+        return self.createIndex(row, column, parent.row() + 1)
+
+    def parent(self, index: _Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        if not index.isValid() or index.internalId() == 0:
+            return QModelIndex()
+        return self.createIndex(index.internalId() - 1, 0, 0)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
+        if not parent.isValid():
+            return len(self._clusters)
+        if parent.internalId() == 0 and parent.column() == 0:
+            return len(self._clusters[parent.row()].members)
+        return 0
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
+        return len(_HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt API
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return _HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        if index.internalId() == 0:
+            return self._cluster_data(index.row(), index.column(), role)
+        n = index.internalId() - 1
+        cluster = self._clusters[n]
+        member = cluster.members[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                star = "★ " if member.id == cluster.origin else "    "
+                return f"{star}{short_id(member.id)}  {member.title}"
+            return (member.date or "undated") if col == 1 else (member.source or "—")
+        if role == Qt.ItemDataRole.ToolTipRole:
+            origin = f"\n★ likely origin ({cluster.reason})" if member.id == cluster.origin else ""
+            return f"{member.title}\n{member.id}{origin}\nDouble-click to open it on the left"
+        if role == IdRole:
+            return member.id
+        if role == ClusterRole:
+            return n
+        return None
+
+    def _cluster_data(self, n: int, col: int, role: int) -> object:
+        cluster = self._clusters[n]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                origin = f"★ {short_id(cluster.origin)}, {cluster.reason}" if cluster.origin else cluster.reason
+                return f"Cluster {n + 1} · {len(cluster.members)} articles · origin: {origin}"
+            return (cluster.members[0].date or "undated") if col == 1 else ""
+        if role == Qt.ItemDataRole.ToolTipRole:
+            pairs = f"{cluster.pairs} pair{'s' if cluster.pairs != 1 else ''} sharing text"
+            return f"{pairs}\nLikely origin: {cluster.origin or 'unknown'} ({cluster.reason})\n" \
+                "Double-click to compare its first two articles"
+        if role == ClusterRole:
+            return n
+        return None
+
+
+class ReuseOverview(QDockWidget):
+    """Shows the corpus's :class:`ReuseGraph`: its clusters as a tree and as a graph.
+
+    Selecting a cluster zooms the graph onto it; double-clicking a member opens it on the left,
+    a cluster compares its first two members.
+    """
+
+    openRequested = Signal(str)  # article id for the left side
+    compareRequested = Signal(str, str)  # left id, right id
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Corpus Overview", parent)
+        self.setObjectName("reuseOverviewDock")
+        body = QWidget(self)
+        self.summary = QLabel("No corpus", body)
+        self.summary.setObjectName("reuseSummary")
+        self.loners = QCheckBox("Show articles with no reuse", body)
+        self.loners.setObjectName("showLoners")
+        self.fit_button = QToolButton(body)
+        self.fit_button.setText("Fit")
+        self.fit_button.setToolTip("Show the whole graph (or double-click its background)")
+        bar = QHBoxLayout()
+        bar.setContentsMargins(6, 4, 6, 0)
+        bar.addWidget(self.summary, 1)
+        bar.addWidget(self.loners)
+        bar.addWidget(self.fit_button)
+
+        self.model = ClusterModel(self)
+        self.tree = QTreeView(body)
+        self.tree.setObjectName("clusterTree")
+        self.tree.setModel(self.model)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setStretchLastSection(False)
+        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.header().setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        self.graph = ReuseGraphView(body)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, body)
+        self.splitter.setObjectName("reuseOverviewSplitter")
+        self.splitter.addWidget(self.tree)
+        self.splitter.addWidget(self.graph)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([460, 760])
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(bar)
+        layout.addWidget(self.splitter, 1)
+        self.setWidget(body)
+
+        self.loners.toggled.connect(self.graph.set_show_loners)
+        self.fit_button.clicked.connect(self.graph.fit)
+        self.tree.selectionModel().currentChanged.connect(self._current_changed)
+        self.tree.activated.connect(self._activated)
+        self.graph.nodeClicked.connect(self.openRequested)
+        self.graph.edgeClicked.connect(self.compareRequested)
+
+    def set_graph(self, graph: ReuseGraph) -> None:
+        """Show ``graph`` and its clusters."""
+        self.model.set_clusters(graph.clusters)
+        self.tree.expandAll()
+        self.graph.set_graph(graph)
+        loners = sum(1 for n in graph.nodes if n.cluster < 0)
+        c = len(graph.clusters)
+        self.summary.setText(
+            f"{c:,} cluster{'s' if c != 1 else ''} · {graph.total_pairs:,} pair{'s' if graph.total_pairs != 1 else ''}"
+            f" sharing text · {loners:,} of {len(graph.nodes):,} articles share none")
+        if not graph.nodes:
+            self.graph.set_message("The corpus has no articles yet.")
+        elif not graph.clusters and not self.loners.isChecked():
+            self.graph.set_message("No two articles share text (boilerplate aside).")
+
+    def set_message(self, text: str) -> None:
+        """Clear the overview and show ``text`` (loading, no corpus)."""
+        self.model.set_clusters([])
+        self.graph.set_graph(ReuseGraph())
+        self.graph.set_message(text)
+        self.summary.setText(text)
+
+    def set_current(self, aid: str | None) -> None:
+        """Mark the article open on the left."""
+        self.graph.set_current(aid)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        n = current.data(ClusterRole)
+        if isinstance(n, int):
+            self.graph.focus_cluster(n)
+
+    def _activated(self, index: QModelIndex) -> None:
+        aid = index.siblingAtColumn(0).data(IdRole)
+        if isinstance(aid, str):
+            self.openRequested.emit(aid)
+            return
+        n = index.data(ClusterRole)
+        if isinstance(n, int):
+            members = self.model.clusters()[n].members
+            if len(members) >= 2:
+                self.compareRequested.emit(members[0].id, members[1].id)
