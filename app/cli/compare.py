@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 import shutil
 import textwrap
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from app.core.align import align
-from app.core.model import Alignment, Article, Row, RowKind
+from app.core.model import Alignment, Article, Paragraph, Row, RowKind
+
+if TYPE_CHECKING:
+    from app.core.corpus import Corpus
 
 _MARKS = {
     RowKind.IDENTICAL: "=",
@@ -38,10 +43,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _resolve(ref: str, corpus: str | None) -> Article:
-    from app.core.corpus import resolve_article
-
-    return resolve_article(ref, corpus)
+def _learned_boilerplate(corpus: Corpus, *articles: Article) -> Callable[[Paragraph], bool] | None:
+    # Only a corpus article makes the corpus's recurring paragraphs relevant (and worth a sync).
+    if not any(a.id and (corpus.root / a.id).is_file() for a in articles):
+        return None
+    return corpus.reuse_map().is_boilerplate_paragraph
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,9 +58,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.corpus and not Path(args.corpus).is_dir():
         raise UserError(f"corpus folder not found: {args.corpus}")
-    left = _resolve(args.left, args.corpus)
-    right = _resolve(args.right, args.corpus)
-    result = align(left, right)
+    from app.core.corpus import Corpus
+
+    corpus = Corpus(args.corpus)
+    left = corpus.resolve(args.left)
+    right = corpus.resolve(args.right)
+    result = align(left, right, boilerplate=_learned_boilerplate(corpus, left, right))
     if args.html or args.pdf:
         from app.cli.session import export_alignment
 
