@@ -26,7 +26,7 @@ from gen_articles import ensure_corpus  # noqa: E402
 from whoosh import index as windex  # noqa: E402
 from whoosh.fields import ID, TEXT, Schema  # noqa: E402
 
-from app.core.index import CorpusIndex  # noqa: E402
+from app.core.index import CorpusIndex, Progress  # noqa: E402
 from app.core.reader import iter_corpus_files  # noqa: E402
 
 BASE = Path("/tmp/parallax-bench")
@@ -83,9 +83,18 @@ def run(n: int, seed: int, naive_max: int | None, do_naive: bool) -> list[str]:
     print(f"\n== {n:,} articles ({corpus}, ready in {time.perf_counter() - t0:.0f} s)")
     ix_dir = BASE / f"ix-{n}"
     shutil.rmtree(ix_dir, ignore_errors=True)
+    t0 = time.perf_counter()
+    shown = [0]
+
+    def progress(step: Progress) -> None:
+        if step.done >= shown[0] + 10_000:
+            shown[0] = step.done
+            el = time.perf_counter() - t0
+            print(f"  ... {step.done:,}/{step.total:,} in {el:.0f} s ({step.done / el:.0f} docs/s)", flush=True)
+
     with PeakMemory() as mem:
         t0 = time.perf_counter()
-        report = CorpusIndex(corpus, ix_dir).update()
+        report = CorpusIndex(corpus, ix_dir).update(progress)
         seconds = time.perf_counter() - t0
     docs = len(report.added)
     rate = docs / seconds

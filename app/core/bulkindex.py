@@ -9,6 +9,7 @@ one table-of-contents write, so an interrupted load leaves the previous generati
 from __future__ import annotations
 
 import contextlib
+import marshal
 import multiprocessing
 import os
 import queue
@@ -22,6 +23,8 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 from app.core.model import Article
 
+# Postings per marshalled chunk when the pool spills sorted runs to disk.
+_RUN_CHUNK = 4096
 # Documents per result message: fewer, larger messages keep the parent's share of a core small.
 _BATCH = 32
 _JOB_CHUNK = 64
@@ -51,6 +54,31 @@ class _LeanPool(PostingPool):
         if self.currentsize > self.limit:
             self.save()
         self.current.append(item)
+
+    # Whoosh pickles spilled postings one by one; whole chunks through marshal are ~10x cheaper.
+    def _write_run(self, f, items) -> None:  # noqa: ANN001
+        chunk: list = []
+        for item in items:
+            chunk.append(item)
+            if len(chunk) >= _RUN_CHUNK:
+                marshal.dump(chunk, f)
+                chunk = []
+        if chunk:
+            marshal.dump(chunk, f)
+        f.close()
+
+    def _read_run(self, path: str) -> Iterator[tuple]:
+        f = self._open_run(path)
+        try:
+            while True:
+                try:
+                    chunk = marshal.load(f)
+                except EOFError:
+                    return
+                yield from chunk
+        finally:
+            f.close()
+            self._remove_run(path)
 
 
 class _Lengths:
