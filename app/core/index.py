@@ -326,9 +326,10 @@ class CorpusIndex:
 
     def _bulk_workers(self, n: int) -> int:
         """Worker processes for ``n`` files: 0 (index in this process) unless the batch is large."""
-        if n < self.bulk_threshold:
+        cores = os.cpu_count() or 1
+        if n < self.bulk_threshold or cores < 2:
             return 0
-        return max(0, min(self.max_workers, os.cpu_count() or 1))
+        return min(self.max_workers, cores)
 
     def _forget(self, writer, aid: str, known: dict, report: IndexReport) -> None:  # noqa: ANN001
         writer.delete_by_term("id", aid)

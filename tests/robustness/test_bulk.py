@@ -1,0 +1,96 @@
+"""The parallel bulk load keeps the incremental contract: listeners, manifest, cancel, same results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.core.corpus import Corpus
+from app.core.index import CorpusIndex
+from app.core.model import Article
+
+
+class Recorder:
+    """An IndexListener that remembers what it was told."""
+
+    def __init__(self) -> None:
+        self.indexed: list[Article] = []
+        self.removed: list[str] = []
+        self.commits = 0
+
+    def article_indexed(self, article: Article) -> None:
+        self.indexed.append(article)
+
+    def article_removed(self, aid: str) -> None:
+        self.removed.append(aid)
+
+    def committed(self) -> None:
+        self.commits += 1
+
+
+def _corpus(root: Path, n: int) -> Path:
+    root.mkdir()
+    for i in range(n):
+        (root / f"b{i:03d}.txt").write_text(
+            f"Bulletin {i}\n\nThe ferry number {i} crossed the strait with cormorants aboard.\n", "utf-8")
+    return root
+
+
+def _bulk(idx: CorpusIndex) -> CorpusIndex:
+    idx.bulk_threshold = 10  # force the worker processes on a small corpus
+    return idx
+
+
+def test_bulk_load_matches_serial_and_tells_listeners(tmp_path: Path) -> None:
+    root = _corpus(tmp_path / "corpus", 80)
+    (root / "empty.txt").write_bytes(b"")
+    rec = Recorder()
+    idx = _bulk(CorpusIndex(root, tmp_path / "bulk"))
+    idx.listeners.append(rec)
+    report = idx.update()
+    assert len(report.added) == 80 and [s.path for s in report.skipped] == ["empty.txt"]
+    assert sorted(a.id for a in rec.indexed) == sorted(report.added) and rec.commits == 1
+    assert all(a.paragraphs and a.content_hash for a in rec.indexed)
+    serial = CorpusIndex(root, tmp_path / "serial")
+    serial.update()
+    for q in ("cormorants", '"ferry number 7 crossed"', "title:bulletin", "ferr*"):
+        bulk_hits = [(h.id, round(h.score, 5)) for h in Corpus(root, tmp_path / "bulk").search(q, limit=None).hits]
+        serial_hits = [(h.id, round(h.score, 5)) for h in Corpus(root, tmp_path / "serial").search(q, limit=None).hits]
+        assert sorted(bulk_hits) == sorted(serial_hits) and bulk_hits  # ties may come in another order
+    assert not CorpusIndex(root, tmp_path / "bulk").update().changed
+
+
+def test_bulk_update_replaces_without_duplicates(tmp_path: Path) -> None:
+    root = _corpus(tmp_path / "corpus", 40)
+    _bulk(CorpusIndex(root, tmp_path / "ix")).update()
+    for i in range(0, 40, 2):
+        (root / f"b{i:03d}.txt").write_text(f"Bulletin {i}\n\nThe ferry {i} now carries puffins.\n", "utf-8")
+    (root / "b001.txt").unlink()
+    rec = Recorder()
+    idx = _bulk(CorpusIndex(root, tmp_path / "ix"))
+    idx.listeners.append(rec)
+    report = idx.update()
+    assert len(report.updated) == 20 and report.removed == ["b001.txt"] and rec.removed == ["b001.txt"]
+    c = Corpus(root, tmp_path / "ix")
+    assert c.search("puffins", limit=None).total == 20
+    assert c.search("cormorants", limit=None).total == 19
+    assert c.index.doc_count() == 39
+
+
+@pytest.mark.parametrize("stop_after", [1, 30])
+def test_bulk_cancel_commits_what_was_done(tmp_path: Path, stop_after: int) -> None:
+    root = _corpus(tmp_path / "corpus", 120)
+    calls = {"n": 0}
+
+    def cancel() -> bool:
+        calls["n"] += 1
+        return calls["n"] > stop_after
+
+    first = _bulk(CorpusIndex(root, tmp_path / "ix")).update(should_cancel=cancel)
+    assert first.cancelled and len(first.added) < 120
+    c = Corpus(root, tmp_path / "ix")
+    assert c.search("cormorants", limit=None).total == len(first.added)
+    rest = _bulk(CorpusIndex(root, tmp_path / "ix")).update()
+    assert len(first.added) + len(rest.added) == 120 and not rest.cancelled
+    assert Corpus(root, tmp_path / "ix").search("cormorants", limit=None).total == 120
