@@ -1,0 +1,142 @@
+"""The Related dock and the window's alignment with the corpus-learned boilerplate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.core.align import align
+from app.core.model import Alignment, RowKind
+from app.core.reuse import RelatedArticle
+from app.ui.mainwindow import MainWindow
+from app.ui.relatedpanel import RelatedModel, RelatedPanel, figures
+from tests.ui.conftest import SEEDS
+
+
+def _prefix(aid: str) -> str:
+    return Path(aid).name[:3]
+
+
+def _open_corpus(qtbot, folder: Path) -> MainWindow:  # noqa: ANN001
+    win = MainWindow(restore=False)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    with qtbot.waitSignal(win.reuse_docks.graphReady, timeout=30000):
+        win.open_corpus(folder)
+    return win
+
+
+@pytest.fixture
+def window(qtbot) -> MainWindow:  # noqa: ANN001
+    win = _open_corpus(qtbot, SEEDS)
+    yield win
+    win.shutdown()
+
+
+def _open_left(qtbot, win: MainWindow, ref: str) -> Alignment:  # noqa: ANN001
+    with qtbot.waitSignal(win.comparisonReady, timeout=10000) as blocker:
+        win.open_article(ref, "left")
+    return blocker.args[0]
+
+
+def test_model_rows_and_figures(qtbot) -> None:  # noqa: ANN001
+    panel = RelatedPanel()
+    qtbot.addWidget(panel)
+    rel = RelatedArticle("b.txt", "Bee", "Herald", "2024-01-02", 3, 3, 4, 25.0, 80.0)
+    panel.show_related("a.txt", [rel])
+    model: RelatedModel = panel.model
+    assert model.rowCount() == 1 and model.ids() == ["b.txt"]
+    assert model.index(0, 0).data() == "Bee"
+    assert figures(rel) == "3 shared paragraphs · 25 % of this · 80 % of that"
+    with qtbot.waitSignal(panel.compareRequested) as blocker:
+        panel.view.activated.emit(model.index(0, 0))
+    assert blocker.args == ["a.txt", "b.txt"]
+
+
+def test_related_for_001_lists_004_and_a_click_compares(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    panel = window.reuse_docks.related
+    assert panel.isVisible()
+    _open_left(qtbot, window, "001")
+    qtbot.waitUntil(lambda: panel.model.rowCount() > 0, timeout=5000)
+    assert [_prefix(i) for i in panel.model.ids()] == ["004"]
+    rel = panel.model.related(0)
+    assert 28 <= rel.shared_paragraphs <= 32
+    assert rel.pct_there > rel.pct_here > 50
+    rect = panel.view.visualRect(panel.model.index(0, 0))
+    with qtbot.waitSignal(window.comparisonReady, timeout=10000) as blocker:
+        qtbot.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    alignment = blocker.args[0]
+    assert (_prefix(alignment.left.id), _prefix(alignment.right.id)) == ("001", "004")
+    # Still 001 on the left: the list stays.
+    assert [_prefix(i) for i in panel.model.ids()] == ["004"]
+
+
+def test_article_sharing_nothing_shows_the_empty_state(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    panel = window.reuse_docks.related
+    assert panel.placeholder() == RelatedPanel.NO_ARTICLE
+    _open_left(qtbot, window, "003")
+    assert panel.model.rowCount() == 0
+    assert panel.placeholder() == RelatedPanel.NONE
+    # 000 and 002 share only boilerplate: no content pair.
+    _open_left(qtbot, window, "000")
+    assert panel.model.rowCount() == 0
+
+
+def test_related_dock_toggles_with_its_shortcut(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    docks = window.reuse_docks
+    assert docks.related_action.shortcut().toString() == "Ctrl+Shift+R"
+    assert docks.related_action in window.view_menu.actions()
+    docks.related_action.trigger()
+    assert not docks.related.isVisible()
+    docks.related_action.trigger()
+    assert docks.related.isVisible()
+
+
+def test_window_aligns_000_and_002_with_the_learned_footer(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    with qtbot.waitSignal(window.comparisonReady, timeout=10000) as blocker:
+        window.compare("000", "002")
+    al: Alignment = blocker.args[0]
+    footer = [r for r in al.rows if any("Global Research" in al.left.paragraphs[i].text for i in r.left)
+              and r.right]
+    assert footer and all(r.kind is RowKind.BOILERPLATE for r in footer)
+    summary = al.summary()
+    assert summary.shared_rows == 0
+    assert summary.left_shared_chars_pct == 0 and summary.right_shared_chars_pct == 0
+
+
+def _herald(folder: Path, n: int, motto: str) -> None:
+    words = [["harbour", "ferry", "tide", "crane", "dock"], ["senate", "budget", "vote", "clerk", "motion"],
+             ["orchard", "frost", "apple", "cider", "blossom"]][n]
+    body = " ".join(f"{words[k % 5]}{k}" for k in range(40))
+    (folder / f"h{n}.md").write_text(
+        f"---\ntitle: Story {n}\nsource: Daily Herald\ndate: 2024-01-0{n + 1}\n---\n\n"
+        f"# Story {n}\n\n{body}.\n\n{body[::-1]}.\n\n{motto}\n", encoding="utf-8")
+
+
+def test_paragraph_recurring_in_a_source_is_boilerplate_in_the_window(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    """A long body paragraph in every Daily Herald article: reuse for the aligner, boilerplate for the corpus."""
+    folder = tmp_path / "herald"
+    folder.mkdir()
+    motto = ("The Daily Herald is an independent newspaper funded by its readers, and every story we "
+             "publish is checked by two editors before it goes to print in the morning edition.")
+    for n in range(3):
+        _herald(folder, n, motto)
+    win = _open_corpus(qtbot, folder)
+    try:
+        assert win.reuse_docks.reuse_map() is not None
+        with qtbot.waitSignal(win.comparisonReady, timeout=10000) as blocker:
+            win.compare("h0.md", "h1.md")
+        al: Alignment = blocker.args[0]
+        motto_rows = [r for r in al.rows if any(al.left.paragraphs[i].text == motto for i in r.left)]
+        assert len(motto_rows) == 1 and motto_rows[0].kind is RowKind.BOILERPLATE
+        plain = align(al.left, al.right)  # without the corpus's knowledge it is shared text
+        plain_rows = [r for r in plain.rows if any(plain.left.paragraphs[i].text == motto for i in r.left)]
+        assert plain_rows[0].kind is RowKind.IDENTICAL
+        assert al.summary().shared_rows == plain.summary().shared_rows - 1
+        assert al.summary().left_shared_chars_pct < plain.summary().left_shared_chars_pct
+        assert win.reuse_docks.related.placeholder() == RelatedPanel.NONE
+    finally:
+        win.shutdown()
