@@ -11,7 +11,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register ``gui``."""
     p = sub.add_parser("gui", help="open the desktop window (the default command)")
     p.add_argument("corpus", nargs="?", metavar="CORPUS",
-                   help="corpus folder (default: the last one opened, else the bundled seeds/)")
+                   help="corpus folder or .parallax session file (default: the last session, "
+                        "else the last folder opened, else the bundled seeds/)")
+    p.add_argument("--session", metavar="FILE.parallax", help="open a saved session")
     p.add_argument("--index", metavar="DIR", help="index folder (default: per-user data folder)")
     p.add_argument("--compare", nargs=2, metavar=("LEFT", "RIGHT"),
                    help="open straight into a comparison (ids, id prefixes or file paths)")
@@ -38,6 +40,11 @@ def run(args: argparse.Namespace) -> int:
     """Show the window; in screenshot mode, save it once indexing and the comparison finish."""
     from app.cli import UserError
 
+    session = getattr(args, "session", None)
+    if args.corpus and Path(args.corpus).suffix.lower() == ".parallax":
+        session, args.corpus = args.corpus, None
+    if session and not Path(session).is_file():
+        raise UserError(f"session file not found: {session}")
     if args.corpus and not Path(args.corpus).is_dir():
         raise UserError(f"corpus folder not found: {args.corpus}")
     from app.ui.app import create_application
@@ -45,7 +52,18 @@ def run(args: argparse.Namespace) -> int:
 
     qapp = create_application(sys.argv[:1])
     window = MainWindow(index_dir=args.index, restore=not args.screenshot)
-    window.open_corpus(_corpus_folder(args))
+    opened = False
+    if session:
+        opened = window.sessions.open_session(session)
+    elif not args.screenshot:
+        # A crashed run's work is offered every time; the last session reopens only when no
+        # folder or comparison was asked for.
+        opened = window.sessions.startup(restore_last=not (args.corpus or args.compare))
+    if not opened:
+        window.open_corpus(_corpus_folder(args))
+    if args.compare and opened:
+        window.tabs.new_tab()
+    args.session_opened = bool(session and opened)
     if args.compare:
         window.compare(*args.compare)
     if args.search:
@@ -63,6 +81,8 @@ def _screenshot(window, target: Path, args: argparse.Namespace, timeout: float) 
     from app.cli import UserError
 
     pending = {"index"} | ({"compare"} if args.compare else set()) | ({"search"} if args.search else set())
+    if getattr(args, "session_opened", False):
+        pending.add("session")
     errors: list[str] = []
     # A local loop rather than QApplication.exec(): quitting it leaves the application usable
     # (the tests call this in-process).
@@ -103,6 +123,8 @@ def _screenshot(window, target: Path, args: argparse.Namespace, timeout: float) 
     window.indexFinished.connect(lambda _r: settle("index"))
     window.indexFailed.connect(lambda m: fail(f"indexing failed: {m}"))
     window.comparisonReady.connect(lambda _a: settle("compare"))
+    window.comparisonReady.connect(
+        lambda _a: all(e.view.alignment() is not None for e in window.tabs.entries()) and settle("session"))
     window.comparisonFailed.connect(lambda m: fail(f"comparison failed: {m}"))
     window.panel.searchFinished.connect(lambda _r: settle("search"))
     window.panel.searchFailed.connect(lambda _m: settle("search"))

@@ -23,6 +23,7 @@ class CompareView(QWidget):
 
     currentRowChanged = Signal(int)
     dropRequested = Signal(str, list)
+    noteRequested = Signal(int)  # row whose context menu asked for a note
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +51,7 @@ class CompareView(QWidget):
             pane.textWidthChanged.connect(self._relayout)
             pane.rowClicked.connect(self.set_current_row_no_scroll)
             pane.dropped.connect(lambda items, s=side: self.dropRequested.emit(s, items))
+            pane.noteRequested.connect(self.noteRequested)
         self.overview.rowRequested.connect(self.set_current_row)
         self._actions = self._make_actions()
         self.addActions(self._actions)
@@ -79,6 +81,11 @@ class CompareView(QWidget):
             matcher = functools.lru_cache(maxsize=50_000)(matcher)
         self.left_pane.set_highlighter(matcher)
         self.right_pane.set_highlighter(matcher)
+
+    def set_note_rows(self, rows: set[int]) -> None:
+        """Mark the rows carrying a note in both panes and the overview."""
+        for target in (self.left_pane, self.right_pane, self.overview):
+            target.set_note_rows(rows)
 
     def set_hide_boilerplate(self, hide: bool) -> None:
         """Collapse boilerplate rows to thin strips (rows stay aligned)."""

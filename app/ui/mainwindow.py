@@ -24,9 +24,12 @@ from PySide6.QtWidgets import (
 from app.core.model import Alignment, Article
 from app.core.paths import default_corpus
 from app.ui import settings
+from app.ui.comparetabs import CompareTabs, TabEntry
 from app.ui.compareview import CompareView
 from app.ui.corpuspanel import CorpusPanel
+from app.ui.notes import NotesPanel
 from app.ui.reusedocks import ReuseDocks
+from app.ui.sessioncontroller import SessionController
 from app.ui.workers import GeneratorWorker, IndexWriter, WorkerPool, describe_error
 
 if TYPE_CHECKING:
@@ -71,23 +74,22 @@ class MainWindow(QMainWindow):
     def __init__(self, *, index_dir: Path | str | None = None, restore: bool = True) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
-        self.setWindowTitle("Parallax")
+        self.setWindowTitle("Parallax[*]")
         self._index_dir = index_dir
         self._root: Path | None = None
         self._corpus: Corpus | None = None  # set by the index worker, which imports the core
         self._index_worker: GeneratorWorker | None = None
-        self._refs: list[str | None] = [None, None]
-        self._generation = 0
         self._writer = IndexWriter(self)
         self._jobs = WorkerPool(2, self)
 
         self.panel = CorpusPanel(self)
-        self.compare_view = CompareView(self)
-        self.compare_view.setObjectName("compareView")
+        self.tabs = CompareTabs(self.corpus_root, self)
+        self.notes_panel = NotesPanel(self.tabs, self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.notes_panel)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.panel)
-        self.splitter.addWidget(self.compare_view)
+        self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
@@ -99,6 +101,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._connect()
+        self.sessions = SessionController(self)
         self.reuse_docks = ReuseDocks(self, self._writer)  # before the saved dock state is restored
 
         self.resize(*DEFAULT_SIZE)
@@ -166,6 +169,31 @@ class MainWindow(QMainWindow):
         self.swap_action = self._action("&Swap Sides", self.swap_sides, "Ctrl+Shift+X",
                                         "Exchange the left and right articles")
         self.cancel_button.clicked.connect(self.cancel_indexing)
+        self._build_session_actions()
+
+    def _build_session_actions(self) -> None:
+        def run(name: str) -> Callable[[], None]:
+            return lambda: getattr(self.sessions, name)()
+
+        self.new_session_action = self._action("&New Session", run("new_session"), None,
+                                               "Close every comparison and start a new session")
+        self.open_session_action = self._action("Open &Session…", run("open_session"), "Ctrl+Shift+O",
+                                                "Open a saved .parallax session")
+        self.save_session_action = self._action("&Save Session", run("save"), "Ctrl+S",
+                                                "Save the open comparisons and notes")
+        self.save_session_as_action = self._action("Save Session &As…", run("save_as"), "Ctrl+Shift+S",
+                                                   "Save the session to a new file")
+        self.export_action = self._action("&Export Report…", run("export_report"), "Ctrl+E",
+                                          "Export the current comparison and its notes (HTML or PDF)")
+        self.export_session_action = self._action("Export Session Re&port…", run("export_session_report"),
+                                                  None, "Export every open comparison as one report")
+        for action in self.tabs.tab_actions():
+            key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            action.setToolTip(f"{action.statusTip()} ({key})" if key else action.statusTip())
+            self.addAction(action)
+        for action in (self.notes_panel.edit_note_action, self.notes_panel.undo_action,
+                       self.notes_panel.redo_action):
+            self.addAction(action)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -174,6 +202,19 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
+        file_menu.addAction(self.new_session_action)
+        file_menu.addAction(self.open_session_action)
+        self.recent_sessions_menu = file_menu.addMenu("Open Recent Sessio&n")
+        self.recent_sessions_menu.aboutToShow.connect(self._fill_recent_sessions_menu)
+        file_menu.addAction(self.save_session_action)
+        file_menu.addAction(self.save_session_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
+        file_menu.addAction(self.export_session_action)
+        file_menu.addSeparator()
+        for action in self.tabs.tab_actions()[:3]:
+            file_menu.addAction(action)
+        file_menu.addSeparator()
         file_menu.addAction(self.reindex_action)
         file_menu.addAction(self.cancel_index_action)
         file_menu.addSeparator()
@@ -181,6 +222,11 @@ class MainWindow(QMainWindow):
 
         edit_menu = bar.addMenu("&Edit")
         edit_menu.addAction(self.find_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.notes_panel.undo_action)
+        edit_menu.addAction(self.notes_panel.redo_action)
+        edit_menu.addAction(self.notes_panel.edit_note_action)
+        edit_menu.addAction(self.notes_panel.toggleViewAction())
 
         compare_menu = bar.addMenu("&Compare")
         compare_menu.addAction(self.compare_selected_action)
@@ -188,9 +234,12 @@ class MainWindow(QMainWindow):
         compare_menu.addAction(self.swap_action)
 
         self.navigate_menu = bar.addMenu("&Navigate")
-        for action in self.compare_view.actions():
+        for action in self.tabs.view_actions():
             self.navigate_menu.addAction(action)
             self.addAction(action)
+        self.navigate_menu.addSeparator()
+        for action in self.tabs.tab_actions()[3:]:
+            self.navigate_menu.addAction(action)
 
         self.view_menu = bar.addMenu("&View")
 
@@ -205,7 +254,7 @@ class MainWindow(QMainWindow):
         tb.addAction(self.open_action)
         tb.addAction(self.reindex_action)
         tb.addSeparator()
-        for action in self.compare_view.actions():
+        for action in self.tabs.view_actions():
             tb.addAction(action)
             if action.toolTip() == action.text().replace("&", ""):
                 key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
@@ -223,7 +272,9 @@ class MainWindow(QMainWindow):
         self.panel.bestMatchRequested.connect(self.compare_with_best_match)
         self.panel.queryChanged.connect(self._query_changed)
         self.panel.searchFailed.connect(lambda _m: None)
-        self.compare_view.dropRequested.connect(self._dropped)
+        self.tabs.dropRequested.connect(self._dropped)
+        self.tabs.currentTabChanged.connect(self._current_tab_changed)
+        self.tabs.reopenRequested.connect(self.request_alignment)
 
     # ------------------------------------------------------------------ corpus and index
 
@@ -253,7 +304,7 @@ class MainWindow(QMainWindow):
         self._root = path.resolve()
         self._corpus = None
         self.panel.set_corpus(None)
-        self.setWindowTitle(f"Parallax — {self._root.name}")
+        self.sessions.update_title()
         self.corpus_label.setText(self._root.name)
         self.corpus_label.setToolTip(str(self._root))
         settings.add_recent_corpus(self._root)
@@ -447,13 +498,50 @@ class MainWindow(QMainWindow):
             self._refs.reverse()
             self._start_compare()
 
-    def _start_compare(self) -> None:
+    @property
+    def compare_view(self) -> CompareView:
+        """The comparison in the current tab."""
+        return self.tabs.current_view()
+
+    @property
+    def _refs(self) -> list[str | None]:
+        return self.tabs.current_entry().refs
+
+    @_refs.setter
+    def _refs(self, refs: list[str | None]) -> None:
+        self.tabs.current_entry().refs = list(refs)
+
+    def corpus_root(self) -> Path | None:
+        """The open corpus folder."""
+        return self._root
+
+    def request_alignment(self, entry: TabEntry) -> None:
+        """Align a tab's articles in the background and show them in that tab."""
+        self._start_compare(entry)
+
+    def _current_tab_changed(self) -> None:
+        self._update_summary()
+        self._update_compare_actions()
+        self.sessions.update_title()
+
+    def _fill_recent_sessions_menu(self) -> None:
+        menu: QMenu = self.recent_sessions_menu
+        menu.clear()
+        recent = self.sessions.open_recent_paths()
+        for path in recent:
+            menu.addAction(str(path), lambda p=path: self.sessions.open_session(p))
+        if not recent:
+            menu.addAction("No recent sessions").setEnabled(False)
+
+    def _start_compare(self, entry: TabEntry | None = None) -> None:
         corpus, root, index_dir = self._corpus, self._root or default_corpus(), self._index_dir
-        left_ref, right_ref = self._refs
+        entry = entry or self.tabs.current_entry()
+        left_ref, right_ref = entry.refs
         boilerplate = self.reuse_docks.boilerplate()
-        self._generation += 1
-        generation = self._generation
-        self.summary_label.setText("Aligning…")
+        entry.generation += 1
+        generation = entry.generation
+        if entry is self.tabs.current_entry():
+            self.summary_label.setText("Aligning…")
 
         def run() -> Alignment:
             from app.core.align import align
@@ -467,24 +555,24 @@ class MainWindow(QMainWindow):
             return align(left, right, boilerplate=boilerplate)
 
         worker = GeneratorWorker.call(run, name="align")
-        worker.signals.finished.connect(lambda al: self._compare_done(generation, al))
-        worker.signals.failed.connect(lambda exc: self._compare_failed(generation, exc))
+        worker.signals.finished.connect(lambda al: self._compare_done(entry, generation, al))
+        worker.signals.failed.connect(lambda exc: self._compare_failed(entry, generation, exc))
         self._jobs.submit(worker)
 
-    def _compare_done(self, generation: int, alignment: object) -> None:
-        if generation != self._generation or not isinstance(alignment, Alignment):
+    def _compare_done(self, entry: TabEntry, generation: int, alignment: object) -> None:
+        if generation != entry.generation or not isinstance(alignment, Alignment):
             return
-        self.compare_view.set_alignment(alignment)
-        self._update_summary()
-        self._update_compare_actions()
-        left, right = alignment.left, alignment.right
-        names = " ⟷ ".join(a.title or a.id for a in (left, right) if a.id)
-        corpus = self._root.name if self._root else "Parallax"
-        self.setWindowTitle(f"{names} — Parallax — {corpus}" if names else f"Parallax — {corpus}")
+        shown = self.tabs.show_alignment(entry, alignment)
+        if shown is None:
+            return
+        if shown is self.tabs.current_entry():
+            self._update_summary()
+            self._update_compare_actions()
+            self.sessions.update_title()
         self.comparisonReady.emit(alignment)
 
-    def _compare_failed(self, generation: int, exc: object) -> None:
-        if generation != self._generation:
+    def _compare_failed(self, entry: TabEntry, generation: int, exc: object) -> None:
+        if generation != entry.generation or entry.closed:
             return
         message = describe_error(exc) if isinstance(exc, BaseException) else str(exc)
         self._update_summary()
@@ -547,9 +635,7 @@ class MainWindow(QMainWindow):
             self.open_article(refs[0], side)
 
     def _query_changed(self, query: str) -> None:
-        from app.core.search import term_matcher  # loaded: a search just ran
-
-        self.compare_view.set_highlighter(term_matcher(query) if query else None)
+        self.tabs.set_query(query)
 
     # ------------------------------------------------------------------ messages and lifetime
 
@@ -580,5 +666,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         self.save_state()
+        self.sessions.shutdown()
         self.shutdown()
         super().closeEvent(event)

@@ -13,6 +13,9 @@ from app.ui.palette import ViewColours, colours
 from app.ui.rowlayout import RowLayout
 
 _MARGIN = 3.0
+# Notes are marked in the same yellow in the panes and here, whatever the theme: a sticky note.
+NOTE_FILL = QColor("#f5c518")
+NOTE_EDGE = QColor("#8a6d00")
 
 
 class OverviewRuler(QWidget):
@@ -31,6 +34,7 @@ class OverviewRuler(QWidget):
         self._layout = RowLayout()
         self._view = (0, 0)
         self._current = -1
+        self._notes: set[int] = set()
         self._cache: tuple[tuple, QPixmap] | None = None
 
     def set_rows(self, rows: Sequence[Row], layout: RowLayout) -> None:
@@ -48,6 +52,11 @@ class OverviewRuler(QWidget):
     def set_current_row(self, row: int) -> None:
         """Mark ``row`` as current."""
         self._current = row
+        self.update()
+
+    def set_note_rows(self, rows: set[int]) -> None:
+        """Tick the rows carrying a note."""
+        self._notes = set(rows)
         self.update()
 
     def _scale(self) -> float:
@@ -109,6 +118,12 @@ class OverviewRuler(QWidget):
         p.setPen(QPen(c.dim_text, 1))
         p.setBrush(shade)
         p.drawRoundedRect(view, 2, 2)
+        p.setPen(QPen(NOTE_EDGE, 1))
+        p.setBrush(NOTE_FILL)
+        for row in sorted(r for r in self._notes if 0 <= r < len(self._layout)):
+            t, b = self._layout.span(row)
+            y = _MARGIN + (t + b) / 2 * scale
+            p.drawRect(QRectF(0.5, y - 2, self.width() - 1.5, 4))
         if 0 <= self._current < len(self._layout):
             t, b = self._layout.span(self._current)
             p.setPen(QPen(c.current, 2))

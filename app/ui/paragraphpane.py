@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
+    QPolygonF,
     QResizeEvent,
     QTextLayout,
     QTextOption,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QFrame, QLabel, QMenu, QVBoxL
 
 from app.core.model import Article, Role, Row, RowKind
 from app.core.text import WORD_RE
+from app.ui.overview import NOTE_EDGE, NOTE_FILL
 from app.ui.palette import ViewColours, colours
 from app.ui.rowlayout import ROW_PADDING, RowLayout
 
@@ -155,6 +157,7 @@ class ParagraphPane(QAbstractScrollArea):
 
     rowClicked = Signal(int)
     dropped = Signal(list)  # article ids or local paths
+    noteRequested = Signal(int)  # row whose context menu asked to add or edit its note
     textWidthChanged = Signal()
 
     def __init__(self, side: str, parent: QWidget | None = None) -> None:
@@ -189,6 +192,7 @@ class ParagraphPane(QAbstractScrollArea):
         self._layout = RowLayout()
         self._collapsed: list[bool] = []
         self._current = -1
+        self._notes: set[int] = set()
         self._header_height = 0
         self._drag_over = False
         self._last_width = -1
@@ -221,6 +225,15 @@ class ParagraphPane(QAbstractScrollArea):
         """Outline ``row`` (-1 for none)."""
         self._current = row
         self.viewport().update()
+
+    def set_note_rows(self, rows: set[int]) -> None:
+        """Mark the rows carrying a note (a yellow corner)."""
+        self._notes = set(rows)
+        self.viewport().update()
+
+    def has_note(self, row: int) -> bool:
+        """True when ``row`` is marked as carrying a note."""
+        return row in self._notes
 
     def text_width(self) -> int:
         """Width available to paragraph text at the current viewport size."""
@@ -384,6 +397,8 @@ class ParagraphPane(QAbstractScrollArea):
             self._paint_badge(p, r, rect)
         p.setPen(QPen(c.separator, 1))
         p.drawLine(rect.left(), rect.bottom(), rect.right(), rect.bottom())
+        if row in self._notes:
+            self._paint_note_corner(p, rect)
         if row == self._current:
             p.setPen(QPen(c.current, 2))
             p.setBrush(Qt.BrushStyle.NoBrush)
@@ -420,6 +435,15 @@ class ParagraphPane(QAbstractScrollArea):
                     mid = s.top() + s.height() * 0.55
                     p.drawLine(QPointF(s.left(), mid), QPointF(s.right(), mid))
             y += block.height + PARA_GAP
+
+    @staticmethod
+    def _paint_note_corner(p: QPainter, rect: QRect) -> None:
+        size = min(14, rect.height())
+        corner = QPolygonF([QPointF(rect.left(), rect.top()), QPointF(rect.left() + size, rect.top()),
+                            QPointF(rect.left(), rect.top() + size)])
+        p.setPen(QPen(NOTE_EDGE, 1))
+        p.setBrush(NOTE_FILL)
+        p.drawPolygon(corner)
 
     def _paint_badge(self, p: QPainter, r: Row, rect: QRect) -> None:
         labels = []
@@ -493,6 +517,10 @@ class ParagraphPane(QAbstractScrollArea):
         row_text = self.row_text(row)
         if row_text:
             menu.addAction("Copy row", lambda: clipboard.setText(row_text))
+        if row >= 0:
+            menu.addSeparator()
+            label = "Edit Note…" if row in self._notes else "Add Note…"
+            menu.addAction(label, lambda: self.noteRequested.emit(row))
         menu.exec(event.globalPos())
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override

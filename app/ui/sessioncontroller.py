@@ -1,0 +1,434 @@
+"""Sessions in the window: snapshot the tabs into a Session, open one back, autosave, export."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from app.core.atomic import atomic_write_text
+from app.core.autosave import AUTOSAVE_INTERVAL_S, SessionAutosaver
+from app.core.paths import default_corpus
+from app.core.recent import add_recent_session, recent_sessions, remove_recent_session
+from app.core.report import ReportSection, alignment_report_html, session_report_html
+from app.core.session import (
+    SUFFIX,
+    LoadedSession,
+    Session,
+    SessionError,
+    load_session,
+    save_session,
+)
+
+if TYPE_CHECKING:
+    from app.ui.mainwindow import MainWindow
+
+HTML_FILTER = "HTML report (*.html)"
+PDF_FILTER = "PDF report (*.pdf)"
+SESSION_FILTER = f"Parallax session (*{SUFFIX})"
+
+
+def content_key(session: Session) -> tuple:
+    """What makes a session "modified": articles, notes, queries, hidden boilerplate, tab order.
+
+    Scroll positions and current rows are left out so that reading does not count as editing.
+    """
+    return (
+        session.corpus,
+        session.query,
+        tuple(
+            ((t.left.id, t.left.path), (t.right.id, t.right.path), t.query, t.hide_boilerplate,
+             t.comparison_note, tuple((tuple(n.left), tuple(n.right), n.text) for n in t.notes))
+            for t in session.tabs
+        ),
+    )
+
+
+class SessionController(QObject):
+    """Wires a :class:`MainWindow`'s tabs and notes to session files and the autosave.
+
+    Args:
+        window: The main window (its ``tabs``, ``notes_panel``, ``panel`` and corpus).
+        autosave_dir: Autosave folder (default: the user data folder's).
+    """
+
+    def __init__(self, window: MainWindow, autosave_dir: Path | str | None = None) -> None:
+        super().__init__(window)
+        self._window = window
+        self.path: Path | None = None
+        self._baseline = content_key(Session(corpus=""))
+        self._modified = False
+        self.autosaver = SessionAutosaver(self.snapshot, autosave_dir)
+        self.timer = QTimer(self)
+        self.timer.setInterval(AUTOSAVE_INTERVAL_S * 1000)
+        self.timer.timeout.connect(self.autosave)
+        self.timer.start()
+        window.tabs.contentChanged.connect(self.changed)
+        window.tabs.viewChanged.connect(self.autosaver.mark_dirty)
+        window.tabs.currentTabChanged.connect(self.autosaver.mark_dirty)
+        window.notes_panel.notesChanged.connect(self.changed)
+
+    # --- state ---------------------------------------------------------------------------
+
+    def snapshot(self) -> Session:
+        """The window's session as it is now: every tab showing two articles, notes, query."""
+        window = self._window
+        root = window.corpus_root()
+        tabs, active = [], 0
+        current = window.tabs.current_entry()
+        for entry in window.tabs.entries():
+            state = entry.tab_state()
+            if state is None:
+                continue
+            if entry is current:
+                active = len(tabs)
+            tabs.append(state)
+        return Session(corpus=str(root or default_corpus()), tabs=tabs, active_tab=active,
+                       query=window.panel.search_edit.text().strip(), path=self.path,
+                       modified=self._modified)
+
+    def is_modified(self) -> bool:
+        """True when the session differs from its file (or, never saved, holds anything)."""
+        return self._modified
+
+    def changed(self) -> None:
+        """Something the session holds changed: autosave it and update the window's ``*``."""
+        self.autosaver.mark_dirty()
+        self._set_modified(content_key(self.snapshot()) != self._baseline)
+
+    def _set_modified(self, modified: bool) -> None:
+        self._modified = modified
+        self._window.setWindowModified(modified)
+
+    def _mark_saved(self, session: Session) -> None:
+        self._baseline = content_key(session)
+        self._set_modified(False)
+        self.update_title()
+
+    def display_name(self) -> str:
+        """The session file's name, or "" for a session never saved."""
+        return self.path.name if self.path else ""
+
+    def update_title(self) -> None:
+        """``session.parallax* — left ⟷ right — Parallax — corpus``."""
+        window = self._window
+        alignment = window.compare_view.alignment()
+        names = " ⟷ ".join(a.title or a.id for a in (alignment.left, alignment.right) if a.id) \
+            if alignment is not None else ""
+        root = window.corpus_root()
+        parts = [p for p in (self.display_name(), names, "Parallax", root.name if root else "") if p]
+        # Qt shows "*" in place of "[*]" when the window is modified; it must appear once.
+        parts[0] += "[*]"
+        window.setWindowTitle(" — ".join(parts))
+
+    # --- dialogs (tests replace them) ----------------------------------------------------
+
+    def _ask_open_path(self) -> str:
+        start = str(self.path.parent) if self.path else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self._window, "Open Session", start,
+                                              f"{SESSION_FILTER};;All files (*)")
+        return path
+
+    def _ask_save_path(self) -> str:
+        start = str(self.path) if self.path else str(Path.home() / f"Untitled{SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self._window, "Save Session As", start, SESSION_FILTER)
+        return path
+
+    def _ask_export_path(self, title: str, suggested: str) -> tuple[str, str]:
+        return QFileDialog.getSaveFileName(self._window, title, str(Path.home() / suggested),
+                                           f"{HTML_FILTER};;{PDF_FILTER}")
+
+    def _ask_corpus_folder(self, old: str) -> str:
+        QMessageBox.information(self._window, "Corpus folder moved",
+                                f"The session's corpus folder {old} no longer exists.\n"
+                                "Choose the folder where it is now.")
+        return QFileDialog.getExistingDirectory(self._window, "Where is the corpus now?", str(Path.home()))
+
+    def _ask_restore(self, path: Path) -> bool:
+        try:
+            when = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        except OSError:
+            when = "an earlier run"
+        answer = QMessageBox.question(
+            self._window, "Restore unsaved session",
+            f"Parallax did not close normally. Restore the unsaved session from {when}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _ask_save_changes(self) -> str:
+        """``"save"``, ``"discard"`` or ``"cancel"`` before replacing a modified session."""
+        name = self.display_name() or "the current session"
+        answer = QMessageBox.question(
+            self._window, "Unsaved changes", f"Save changes to {name}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        return {QMessageBox.StandardButton.Save: "save",
+                QMessageBox.StandardButton.Discard: "discard"}.get(answer, "cancel")
+
+    def _inform(self, title: str, lines: list[str]) -> None:
+        # Not modal: the session is already open behind it and the user may read it later.
+        box = QMessageBox(QMessageBox.Icon.Information, title, "\n".join(lines), QMessageBox.StandardButton.Ok,
+                          self._window)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setModal(False)
+        box.show()
+
+    def _error(self, title: str, message: str) -> None:
+        self._window.show_error(message)
+        self._inform(title, [message])
+
+    # --- commands ------------------------------------------------------------------------
+
+    def _may_replace(self) -> bool:
+        if not self._modified or not self.snapshot().tabs:
+            return True
+        answer = self._ask_save_changes()
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def new_session(self) -> bool:
+        """Close every tab and start an unsaved session on the same corpus."""
+        if not self._may_replace():
+            return False
+        self._window.tabs.close_all()
+        self._window.notes_panel.undo_stack.clear()
+        self.path = None
+        self._mark_saved(Session(corpus=""))
+        self.changed()
+        return True
+
+    def save(self) -> bool:
+        """Save to the session's file, asking for one the first time."""
+        if self.path is None:
+            return self.save_as()
+        return self._save_to(self.path)
+
+    def save_as(self) -> bool:
+        """Ask for a file and save the session there."""
+        chosen = self._ask_save_path()
+        if not chosen:
+            return False
+        path = Path(chosen)
+        if path.suffix.lower() != SUFFIX:
+            path = path.with_name(path.name + SUFFIX)
+        return self._save_to(path)
+
+    def _save_to(self, path: Path) -> bool:
+        session = self.snapshot()
+        try:
+            save_session(session, path)
+        except OSError as exc:
+            self._error("Session not saved", f"Could not save {path.name}: {exc.strerror or exc}")
+            return False
+        self.path = path
+        with contextlib.suppress(OSError):
+            add_recent_session(path)
+        self._mark_saved(session)
+        self.autosaver.mark_dirty()  # the autosave now belongs to this file
+        self._window.statusBar().showMessage(f"Session saved to {path}", 5000)
+        return True
+
+    def open_session(self, path: Path | str | None = None) -> bool:
+        """Open a session file (asking for one when ``path`` is None) in place of the current one."""
+        if path is None:
+            chosen = self._ask_open_path()
+            if not chosen:
+                return False
+            path = chosen
+        if not self._may_replace():
+            return False
+        path = Path(path)
+        try:
+            loaded = load_session(path)
+        except SessionError as exc:
+            if not path.exists():
+                with contextlib.suppress(OSError):
+                    remove_recent_session(path)
+            self._error("Cannot open session", str(exc))
+            return False
+        if not self.apply(loaded):
+            return False
+        with contextlib.suppress(OSError):
+            add_recent_session(path)
+        return True
+
+    def apply(self, loaded: LoadedSession) -> bool:
+        """Show a loaded session: its corpus, every tab that can open, its notes and query.
+
+        A moved corpus is asked for; tabs whose articles are gone are left out and the
+        problems are listed to the user.
+
+        Returns:
+            False when the corpus moved and no new folder was given (nothing changed).
+        """
+        if loaded.corpus_missing:
+            folder = self._ask_corpus_folder(loaded.session.corpus)
+            if not folder:
+                self._window.show_error("Session not opened: its corpus folder is missing")
+                return False
+            loaded = loaded.repoint_corpus(folder)
+        session = loaded.session
+        window = self._window
+        root = window.corpus_root()
+        if root is None or root != Path(session.corpus).resolve():
+            window.open_corpus(session.corpus)
+        window.tabs.close_all()
+        window.notes_panel.undo_stack.clear()
+        skip = loaded.unavailable_tabs()
+        first = window.tabs.current_entry()
+        active = None
+        for i, tab in enumerate(session.tabs):
+            if i in skip:
+                continue
+            entry = window.tabs.new_tab([tab.left.path or tab.left.id, tab.right.path or tab.right.id],
+                                        state=tab, query=tab.query, activate=False)
+            window.request_alignment(entry)
+            if i == session.active_tab or active is None:
+                active = entry
+        if active is not None:
+            window.tabs.setCurrentWidget(active.view)
+            window.tabs.close_tab(window.tabs.indexOf(first.view))
+            window.tabs.reopen_tab_action.setEnabled(True)
+            window.tabs._closed.clear()
+        window.panel.search_edit.setText(session.query)
+        self.path = session.path
+        file_state = session if not session.modified else self._saved_state(session.path)
+        self._mark_saved(file_state or Session(corpus=""))
+        self.changed()
+        self.update_title()
+        messages = loaded.messages()
+        if messages:
+            self._inform("Session opened with problems", messages)
+            window.show_error(messages[0] if len(messages) == 1 else f"{len(messages)} problems: {messages[0]}")
+        return True
+
+    @staticmethod
+    def _saved_state(path: Path | None) -> Session | None:
+        if path is None:
+            return None
+        try:
+            return load_session(path, check=False).session
+        except SessionError:
+            return None
+
+    def open_recent_paths(self) -> list[Path]:
+        """The recent session files, newest first."""
+        return recent_sessions()
+
+    # --- autosave ------------------------------------------------------------------------
+
+    def autosave(self) -> bool:
+        """The timer's slot: write the autosave if anything changed; errors go to the status bar."""
+        saved = self.autosaver.maybe_save()
+        if self.autosaver.last_error is not None:
+            self._window.show_error(f"Autosave failed: {self.autosaver.last_error}")
+        return saved
+
+    def startup(self, *, restore_last: bool = True) -> bool:
+        """At launch: offer to restore a crashed run's session, else reopen the last one.
+
+        Returns:
+            True when a session was opened.
+        """
+        found = self.autosaver.recoverable()
+        if found is not None:
+            if self._ask_restore(found):
+                try:
+                    loaded = self.autosaver.recover(found)
+                except (SessionError, OSError) as exc:
+                    self._error("Cannot restore session", str(exc))
+                    return False
+                return self.apply(loaded)
+            self.autosaver.discard()
+        last = self.autosaver.last_session() if restore_last else None
+        if last is None:
+            return False
+        try:
+            loaded = load_session(last)
+        except SessionError:
+            return False
+        original = self._saved_state(loaded.autosave_of)
+        loaded.session.path = loaded.autosave_of if original is not None else None
+        loaded.session.modified = original is None or content_key(original) != content_key(loaded.session)
+        if not loaded.session.tabs and loaded.session.path is None:
+            return False
+        return self.apply(loaded)
+
+    def shutdown(self) -> None:
+        """On quit: keep the final state for the next launch (the autosave stays if that fails)."""
+        self.timer.stop()
+        with contextlib.suppress(OSError):
+            self.autosaver.clean_exit()
+
+    # --- export --------------------------------------------------------------------------
+
+    def export_report(self) -> Path | None:
+        """Export the current comparison with its notes, as HTML or PDF by the chosen filter."""
+        entry = self._window.tabs.current_entry()
+        alignment = entry.view.alignment() if entry.view is not None else None
+        if entry.state is None or alignment is None:
+            self._window.show_error("Open two articles to export their comparison")
+            return None
+        stem = "-".join(Path(a.id).stem[:24] for a in (alignment.left, alignment.right))
+        target = self._export_target("Export Report", f"parallax-{stem}.html")
+        if target is None:
+            return None
+        title = f"Comparison: {alignment.left.title or alignment.left.id} ↔ " \
+                f"{alignment.right.title or alignment.right.id}"
+        pdf = target.suffix.lower() == ".pdf"
+        html = alignment_report_html(alignment, entry.state.notes, title,
+                                     comparison_note=entry.state.comparison_note, for_qt=pdf)
+        return self._write_report(target, html, title, pdf)
+
+    def export_session_report(self) -> Path | None:
+        """Export every open comparison as one report, a section per tab."""
+        sections = []
+        for entry in self._window.tabs.entries():
+            alignment = entry.view.alignment() if entry.view is not None else None
+            if entry.state is not None and alignment is not None:
+                sections.append((alignment, entry.state))
+        if not sections:
+            self._window.show_error("No comparison to export: open two articles first")
+            return None
+        name = self.path.stem if self.path else "session"
+        target = self._export_target("Export Session Report", f"{name}-report.html")
+        if target is None:
+            return None
+        pdf = target.suffix.lower() == ".pdf"
+        title = f"Parallax session: {name}" if self.path else "Parallax session report"
+        root = self._window.corpus_root()
+        html = session_report_html(
+            [ReportSection(al, list(state.notes), state.comparison_note, state.title) for al, state in sections],
+            title, subtitle=f"Corpus: {root}" if root else "", for_qt=pdf)
+        return self._write_report(target, html, title, pdf)
+
+    def _export_target(self, caption: str, suggested: str) -> Path | None:
+        chosen, selected = self._ask_export_path(caption, suggested)
+        if not chosen:
+            return None
+        path = Path(chosen)
+        if path.suffix.lower() not in (".html", ".htm", ".pdf"):
+            path = path.with_name(path.name + (".pdf" if selected == PDF_FILTER else ".html"))
+        return path
+
+    def _write_report(self, target: Path, html: str, title: str, pdf: bool) -> Path | None:
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            if pdf:
+                from app.ui.pdfexport import write_pdf
+
+                write_pdf(html, target, title=title)
+            else:
+                atomic_write_text(target, html)
+        except OSError as exc:
+            self._error("Report not exported", f"Could not write {target.name}: {exc.strerror or exc}")
+            return None
+        finally:
+            QApplication.restoreOverrideCursor()
+        self._window.statusBar().showMessage(f"Report written to {target}", 8000)
+        return target
