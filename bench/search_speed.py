@@ -37,15 +37,14 @@ def pick_queries(corpus: Corpus, seed: int) -> list[tuple[str, str]]:
         r = s.reader()
         common = [t.decode() for _, t in r.most_frequent_terms("body", number=60)]
         common = [t for t in common if t.isalpha() and len(t) > 3][:20]
-        rare = []
-        for term, info in r.iter_field("body"):
-            if info.doc_frequency() <= 3 and term.isalpha() and len(term) > 5:
-                rare.append(term.decode() if isinstance(term, bytes) else term)
-            if len(rare) >= 2000:
-                break
+        # Rare: the alphabetic terms found in the fewest documents.
+        by_df = sorted((info.doc_frequency(), term) for term, info in r.iter_field("body")
+                       if term.isalpha() and len(term) > 5)
+        rare = [t.decode() if isinstance(t, bytes) else t for _, t in by_df[:200]]
         titles = [f["title"] for f in s.all_stored_fields() if f.get("title")][:5000]
         authors = sorted({f.get("author", "") for f in s.all_stored_fields() if f.get("author")})
     rng.shuffle(rare)
+    print(f"rare terms are in {by_df[0][0]}–{by_df[199][0]} documents")
     words = [w for t in titles for w in t.split() if w.isalpha() and len(w) > 4]
     listing = corpus.listing()
     phrases = []

@@ -139,6 +139,21 @@ def _raw_tokens(raw: str) -> Iterator[Token]:
     yield t
 
 
+def token_terms(raw: str) -> tuple[str, ...]:
+    """The terms :func:`body_analyzer` makes of one raw token (``TOKEN_PATTERN`` match), cached."""
+    entry = _term_cache.get(raw)
+    if entry is None:
+        if len(_term_cache) > _TERM_CACHE_LIMIT:
+            _term_cache.clear()
+        entry = _term_cache[raw] = _analyse_token(raw)
+    return entry[0]
+
+
+def token_spans(text: str) -> Iterator[re.Match]:
+    """The raw tokens of ``text`` as regex matches (the body analyzer's tokenizer)."""
+    return _TOKEN.finditer(text)
+
+
 def index_terms(text: str) -> dict[str, list[int]]:
     """Terms of ``text`` with their positions, exactly as :func:`body_analyzer` produces them.
 

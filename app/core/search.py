@@ -7,9 +7,10 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 
-from whoosh import collectors, highlight, qparser
+from whoosh import collectors, qparser
 from whoosh import query as wquery
 
+from app.core.analysis import token_spans, token_terms
 from app.core.index import CorpusIndex
 from app.core.model import Article, Hit, Role, SearchResult
 
@@ -25,18 +26,6 @@ _OPERATOR = re.compile(r"^(AND|OR|NOT|ANDNOT|ANDMAYBE)$")
 
 class QueryError(ValueError):
     """A query that cannot be run; the message is one line meant for the user."""
-
-
-class _BoldFormatter(highlight.Formatter):
-    """Snippets as HTML-escaped text with matched terms in ``<b>``."""
-
-    between = " … "
-
-    def _text(self, text: str) -> str:
-        return html.escape(text, quote=False)
-
-    def format_token(self, text: str, token, replace: bool = False) -> str:  # noqa: ANN001
-        return "<b>" + html.escape(highlight.get_text(text, token, replace), quote=False) + "</b>"
 
 
 def validate(text: str) -> str:
@@ -90,6 +79,9 @@ def parse(index: CorpusIndex, text: str) -> wquery.Query:
     """Parse ``text`` in the Whoosh query language (AND/OR/NOT, phrases, wildcards, fields, ``term~``)."""
     text = validate(text)
     ix, _ = index.open()
+    if not text.strip("*? "):
+        # Only wildcards: every document. Expanding "*" over every term would take minutes.
+        return wquery.Every()
     parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), ix.schema, fieldboosts={"title": 2.0})
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(qparser.GtLtPlugin())
@@ -129,7 +121,9 @@ def search(
         try:
             # Date order keeps real relevance scores: rank every hit, then order by date with
             # undated articles last (Whoosh's sortedby would replace scores by sort keys).
-            collector = searcher.collector(limit=None if sort == "date" else limit, terms=True)
+            # No terms=True: recording matched terms per document defeats Whoosh's top-k skipping;
+            # snippets get the query's (expanded) terms instead.
+            collector = searcher.collector(limit=None if sort == "date" else limit)
             timed = collectors.TimeLimitCollector(collector, timelimit=SEARCH_SECONDS, use_alarm=False)
             searcher.search_with_collector(q, timed)
             results = timed.results()
@@ -139,8 +133,7 @@ def search(
             ) from None
         except Exception as exc:  # noqa: BLE001
             raise QueryError(f"The query could not be run: {' '.join(str(exc).split())}") from exc
-        results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60, charlimit=None)
-        results.formatter = _BoldFormatter()
+        terms = _query_terms(searcher, q) if snippets else frozenset()
         ordered = list(results)
         if sort == "date":
             ordered.sort(key=lambda h: (h.get("date") or datetime.min, h.score or 0.0), reverse=True)
@@ -150,7 +143,7 @@ def search(
             fields = hit.fields()
             snips: tuple[str, ...] = ()
             if snippets:
-                snips = _snippets(hit, fields, load_article)
+                snips = _snippets(fields, terms, load_article)
             d = fields.get("date")
             hits.append(
                 Hit(
@@ -167,7 +160,62 @@ def search(
         return SearchResult(query=text, total=len(results), hits=tuple(hits))
 
 
-def _snippets(hit, fields: dict, load_article) -> tuple[str, ...]:  # noqa: ANN001
+def _query_terms(searcher, q: wquery.Query) -> frozenset[str]:  # noqa: ANN001
+    """The body-field terms a query can match (wildcards and fuzzy terms expanded)."""
+    try:
+        # existing_terms expands wildcards and fuzzy terms but can miss plain ones: take both.
+        found = set(q.iter_all_terms(phrases=True))
+        found |= q.existing_terms(searcher.reader(), phrases=True, expand=True)
+    except Exception:  # noqa: BLE001 - no snippet marks is better than no result
+        return frozenset()
+    return frozenset(t.decode("utf-8") if isinstance(t, bytes) else str(t)
+                     for field, t in found if field == "body")
+
+
+def highlight_text(text: str, terms: frozenset[str], *, top: int = 3, surround: int = 60,
+                   maxchars: int = 220) -> list[str]:
+    """Up to ``top`` HTML snippets of ``text`` around words whose terms are in ``terms``.
+
+    Words are matched through the index analyzer (so stems match) with one regex pass and
+    cached token analysis: far cheaper than re-running Whoosh's highlighter on a long body.
+    Matched words are wrapped in ``<b>``; everything else is HTML-escaped.
+    """
+    if not terms:
+        return []
+    spans = [m.span() for m in token_spans(text)
+             if not terms.isdisjoint(token_terms(m.group()))]
+    if not spans:
+        return []
+    frags: list[tuple[int, int, int, list[tuple[int, int]]]] = []
+    i = 0
+    while i < len(spans):
+        start = max(0, spans[i][0] - surround)
+        j = i + 1
+        while j < len(spans) and spans[j][1] + surround - start <= maxchars:
+            j += 1
+        end = min(len(text), spans[j - 1][1] + surround)
+        frags.append((j - i, start, end, spans[i:j]))
+        i = j
+    best = sorted(sorted(frags, key=lambda f: -f[0])[:top], key=lambda f: f[1])
+    out = []
+    for _, start, end, marks in best:
+        if start > 0:  # do not cut a word in half at either end
+            space = text.find(" ", start, marks[0][0])
+            start = space + 1 if space >= 0 else start
+        if end < len(text):
+            space = text.rfind(" ", marks[-1][1], end)
+            end = space if space >= 0 else end
+        pieces, pos = [], start
+        for s, e in marks:
+            pieces.append(html.escape(text[pos:s], quote=False))
+            pieces.append("<b>" + html.escape(text[s:e], quote=False) + "</b>")
+            pos = e
+        pieces.append(html.escape(text[pos:end], quote=False))
+        out.append(" ".join("".join(pieces).split()))
+    return out
+
+
+def _snippets(fields: dict, terms: frozenset[str], load_article) -> tuple[str, ...]:  # noqa: ANN001
     article = None
     if load_article is not None:
         try:
@@ -177,13 +225,7 @@ def _snippets(hit, fields: dict, load_article) -> tuple[str, ...]:  # noqa: ANN0
     if article is None:
         return ()
     body = "\n".join(p.text for p in article.paragraphs if p.role is not Role.CHROME)
-    out: list[str] = []
-    try:
-        text = hit.highlights("body", text=body, top=3)
-    except Exception:  # noqa: BLE001
-        text = ""
-    if text:
-        out.extend(" ".join(part.split()) for part in text.split(" … ") if part.strip())
+    out = highlight_text(body, terms)
     if not out:
         lead = next((p.text for p in article.body), body)[:220]
         out.append(html.escape(lead, quote=False) + ("…" if len(lead) == 220 else ""))
