@@ -378,7 +378,7 @@ class ReuseGraphView(QWidget):
             p.setBrush(self.colour_of(node.source))
             p.drawEllipse(c, r, r)
             if node.origin:
-                self._paint_star(p, QPointF(c.x() + r * 0.75, c.y() - r * 0.75), max(4.0, r * 0.45), text)
+                self._paint_star(p, QPointF(c.x() + r * 0.75, c.y() - r * 0.75), max(2.5, r * 0.5), text)
             if labels and node.cluster >= 0:
                 label = fm.elidedText(f"{short_id(node.id)} {node.title}", Qt.TextElideMode.ElideRight,
                                       min(room, 220.0))
