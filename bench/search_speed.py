@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import statistics
 import sys
 import time
@@ -24,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from _common import machine  # noqa: E402
 from gen_articles import ensure_corpus  # noqa: E402
 
+from app.core.analysis import stem_word  # noqa: E402
 from app.core.corpus import Corpus  # noqa: E402
 
 BASE = Path("/tmp/parallax-bench")
@@ -32,29 +34,35 @@ BASE = Path("/tmp/parallax-bench")
 def pick_queries(corpus: Corpus, seed: int) -> list[tuple[str, str]]:
     """(kind, query) pairs drawn from the index vocabulary and from article text."""
     rng = random.Random(seed)
+    listing = corpus.listing()
+    # Index terms are stems: map them back to words as a user would type them.
+    word_of: dict[str, str] = {}
+    bodies = []
+    for info in rng.sample(listing, min(400, len(listing))):
+        body = [p.text for p in corpus.article(info.id).body if len(p.text.split()) > 12]
+        bodies.append(body)
+        for para in body:
+            for w in re.findall(r"[A-Za-z]{3,}", para):
+                word_of.setdefault(stem_word(w.lower()), w.lower())
     ix, _ = corpus.index.open()
     with ix.searcher() as s:
         r = s.reader()
-        common = [t.decode() for _, t in r.most_frequent_terms("body", number=60)]
-        common = [t for t in common if t.isalpha() and len(t) > 3][:20]
-        # Rare: the alphabetic terms found in the fewest documents.
-        by_df = sorted((info.doc_frequency(), term) for term, info in r.iter_field("body")
-                       if term.isalpha() and len(term) > 5)
-        rare = [t.decode() if isinstance(t, bytes) else t for _, t in by_df[:200]]
+        common = [t.decode() for _, t in r.most_frequent_terms("body", number=80)]
+        common = [word_of[t] for t in common if t in word_of and len(t) > 3][:20]
+        by_df = sorted((info.doc_frequency(), t.decode()) for t, info in r.iter_field("body")
+                       if t.isalpha() and len(t) > 5 and t.decode() in word_of)
+        rare = [word_of[t] for _, t in by_df[:200]]
+        print(f"rare terms are in {by_df[0][0]}–{by_df[min(199, len(by_df) - 1)][0]} documents")
         titles = [f["title"] for f in s.all_stored_fields() if f.get("title")][:5000]
         authors = sorted({f.get("author", "") for f in s.all_stored_fields() if f.get("author")})
     rng.shuffle(rare)
-    print(f"rare terms are in {by_df[0][0]}–{by_df[199][0]} documents")
     words = [w for t in titles for w in t.split() if w.isalpha() and len(w) > 4]
-    listing = corpus.listing()
     phrases = []
-    for info in rng.sample(listing, 40):
-        body = [p.text for p in corpus.article(info.id).body if len(p.text.split()) > 12]
+    for body in bodies[:40]:
         if body:
             ws = rng.choice(body).split()
             i = rng.randrange(len(ws) - 3)
-            phrase = " ".join(w.strip(".,?!") for w in ws[i:i + 3])
-            phrases.append(f'"{phrase}"')
+            phrases.append('"' + " ".join(w.strip(".,?!") for w in ws[i:i + 3]) + '"')
     q = [("common", t) for t in common[:5]]
     q += [("rare", t) for t in rare[:5]]
     q += [("phrase", p) for p in phrases[:5]]

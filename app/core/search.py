@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections.abc import Callable
 from datetime import date, datetime
 
+from rapidfuzz.distance import DamerauLevenshtein
 from whoosh import collectors, qparser
 from whoosh import query as wquery
 
@@ -118,6 +120,7 @@ def search(
     q = parse(index, text)
     ix, _ = index.open()
     with ix.searcher() as searcher:
+        q = _expand_fuzzy(q, searcher.reader())
         try:
             # Date order keeps real relevance scores: rank every hit, then order by date with
             # undated articles last (Whoosh's sortedby would replace scores by sort keys).
@@ -158,6 +161,46 @@ def search(
                 )
             )
         return SearchResult(query=text, total=len(results), hits=tuple(hits))
+
+
+_VOCAB: dict[tuple, list[str]] = {}
+
+
+def _vocabulary(reader, field: str) -> list[str]:  # noqa: ANN001
+    """The sorted terms of ``field``, cached per index generation (reading them is slow)."""
+    key = (tuple(sorted(str(getattr(r, "_segment", id(r))) for r, _ in reader.leaf_readers())), field)
+    vocab = _VOCAB.get(key)
+    if vocab is None:
+        if len(_VOCAB) > 8:
+            _VOCAB.clear()
+        vocab = _VOCAB[key] = sorted(b.decode("utf-8") for b in reader.lexicon(field))
+    return vocab
+
+
+def _expand_fuzzy(q: wquery.Query, reader) -> wquery.Query:  # noqa: ANN001
+    """Replace fuzzy terms by the index terms within their edit distance.
+
+    Whoosh computes each candidate's distance in Python (seconds on a large vocabulary);
+    rapidfuzz does the same comparison in C.
+    """
+    if isinstance(q, wquery.FuzzyTerm):
+        field, text, maxdist = q.fieldname, q.text, q.maxdist
+        try:
+            vocab = _vocabulary(reader, field)
+        except Exception:  # noqa: BLE001 - unknown field etc.: let Whoosh handle it
+            return q
+        prefix = text[: q.prefixlength]
+        lo = bisect.bisect_left(vocab, prefix)
+        hi = bisect.bisect_left(vocab, prefix + "\U0010ffff") if prefix else len(vocab)
+        words = vocab[lo:hi]
+        near = [w for w in words
+                if DamerauLevenshtein.distance(w, text, score_cutoff=maxdist) <= maxdist]
+        if not near:
+            return wquery.NullQuery
+        return wquery.Or([wquery.Term(field, w, boost=q.boost) for w in near])
+    if q.is_leaf():
+        return q
+    return q.apply(lambda sub: _expand_fuzzy(sub, reader))
 
 
 def _query_terms(searcher, q: wquery.Query) -> frozenset[str]:  # noqa: ANN001
