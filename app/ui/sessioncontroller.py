@@ -35,8 +35,11 @@ SESSION_FILTER = f"Parallax session (*{SUFFIX})"
 def content_key(session: Session) -> tuple:
     """What makes a session "modified": articles, notes, queries, hidden boilerplate, tab order.
 
-    Scroll positions and current rows are left out so that reading does not count as editing.
+    Scroll positions and current rows are left out so that reading does not count as editing,
+    and a session without tabs holds nothing worth saving whatever its corpus or query.
     """
+    if not session.tabs:
+        return ()
     return (
         session.corpus,
         session.query,
@@ -240,8 +243,6 @@ class SessionController(QObject):
             if not chosen:
                 return False
             path = chosen
-        if not self._may_replace():
-            return False
         path = Path(path)
         try:
             loaded = load_session(path)
@@ -251,7 +252,7 @@ class SessionController(QObject):
                     remove_recent_session(path)
             self._error("Cannot open session", str(exc))
             return False
-        if not self.apply(loaded):
+        if not self._may_replace() or not self.apply(loaded):
             return False
         with contextlib.suppress(OSError):
             add_recent_session(path)
