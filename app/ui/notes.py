@@ -99,7 +99,7 @@ class NotesPanel(QDockWidget):
         self.list = QTreeWidget(body)
         self.list.setObjectName("notesList")
         self.list.setColumnCount(4)
-        self.list.setHeaderLabels(["Row", "Kind", "Paragraph", "Note"])
+        self.list.setHeaderLabels(["Row", "Note", "Kind", "Paragraph"])
         self.list.setRootIsDecorated(False)
         self.list.setAlternatingRowColors(True)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -107,8 +107,8 @@ class NotesPanel(QDockWidget):
         header = self.list.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        self.list.setColumnWidth(2, 180)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.list.setColumnWidth(1, 170)
         box.addWidget(self.list, 1)
         buttons = QHBoxLayout()
         self.edit_button = QPushButton("Add / Edit…", body)
@@ -130,9 +130,9 @@ class NotesPanel(QDockWidget):
         self.delete_note_action.triggered.connect(self.delete_selected)
         self.list.addAction(self.delete_note_action)
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+        self.undo_action.setShortcuts(QKeySequence.StandardKey.Undo)
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Redo))
+        self.redo_action.setShortcuts(QKeySequence.StandardKey.Redo)
 
         self.edit_button.clicked.connect(lambda: self.edit_note(self._selected_row()))
         self.delete_button.clicked.connect(self.delete_selected)
@@ -255,15 +255,17 @@ class NotesPanel(QDockWidget):
         for row_index in sorted(placed):
             row = alignment.rows[row_index]
             for note in placed[row_index]:
-                item = QTreeWidgetItem([str(row_index + 1), row_kind_label(row),
-                                        row_excerpt(alignment, row), " ".join(note.text.split())])
+                excerpt = row_excerpt(alignment, row)
+                item = QTreeWidgetItem([str(row_index + 1), " ".join(note.text.split()),
+                                        row_kind_label(row), excerpt])
                 item.setData(0, ROW_ROLE, row_index)
-                item.setToolTip(3, note.text)
+                item.setToolTip(1, note.text)
+                item.setToolTip(3, excerpt)
                 items.append(item)
         for note in orphans:
-            item = QTreeWidgetItem(["—", "no longer aligned", "", " ".join(note.text.split())])
+            item = QTreeWidgetItem(["—", " ".join(note.text.split()), "no longer aligned", ""])
             item.setData(0, ROW_ROLE, -1)
-            item.setToolTip(3, note.text)
+            item.setToolTip(1, note.text)
             items.append(item)
         self.list.addTopLevelItems(items)
         count = len(entry.state.notes)

@@ -438,7 +438,7 @@ class ParagraphPane(QAbstractScrollArea):
 
     @staticmethod
     def _paint_note_corner(p: QPainter, rect: QRect) -> None:
-        size = min(14, rect.height())
+        size = min(16, rect.height())
         corner = QPolygonF([QPointF(rect.left(), rect.top()), QPointF(rect.left() + size, rect.top()),
                             QPointF(rect.left(), rect.top() + size)])
         p.setPen(QPen(NOTE_EDGE, 1))

@@ -69,7 +69,7 @@ def test_ctrl_m_adds_a_note_on_the_current_row(qtbot, window: MainWindow, tmp_pa
     assert window.compare_view.overview._notes == {row}
     assert window.notes_panel.rows_listed() == [row]
     assert window.notes_panel.list.topLevelItem(0).text(0) == str(row + 1)
-    assert window.notes_panel.list.topLevelItem(0).text(3) == "Same quote, trimmed"
+    assert window.notes_panel.list.topLevelItem(0).text(1) == "Same quote, trimmed"
     assert window.isWindowModified()
 
 

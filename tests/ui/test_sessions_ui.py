@@ -103,6 +103,8 @@ def test_save_then_reopen_gives_the_same_session(qtbot, make_window: WindowFacto
     assert not first.isWindowModified()
     assert first.windowTitle().startswith("work.parallax[*]")
     assert recent_sessions()[0] == saved.resolve()
+    first._fill_recent_sessions_menu()
+    assert [a.text() for a in first.recent_sessions_menu.actions()] == [str(saved.resolve())]
     on_disk = load_session(saved).session
     assert on_disk == first.sessions.snapshot()
     assert len(on_disk.tabs) == 3 and on_disk.active_tab == 1
@@ -160,6 +162,11 @@ def test_autosave_is_offered_after_a_crash(qtbot, make_window: WindowFactory, se
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     crashed = make_window()
     _build_session(qtbot, crashed, seeds_copy)
+    assert crashed.sessions.timer.isActive() and crashed.sessions.timer.interval() == 30_000
+    assert not crashed.sessions.autosaver.path.exists()
+    crashed.sessions.timer.timeout.emit()
+    assert crashed.sessions.autosaver.path.is_file()
+    crashed.notes_panel.comparison_note.setPlainText("Edited after the last autosave")
     assert crashed.sessions.autosave()
     assert crashed.sessions.autosaver.path.parent == autosave_dir()
     expected = crashed.sessions.snapshot()
