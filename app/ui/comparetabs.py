@@ -51,14 +51,17 @@ class TabEntry:
             return None
         state = copy.copy(self.state)
         state.query = self.query
-        if self.pending is not None or self.view is None or self.view.alignment() is None:
-            scroll, row, hide = self.pending or (state.scroll, state.current_row, state.hide_boilerplate)
-        else:
-            current = self.view.current_row()
-            scroll, row, hide = self.view.scroll_value(), current if current >= 0 else None, \
-                self.view.hide_boilerplate()
-        state.scroll, state.current_row, state.hide_boilerplate = scroll, row, hide
+        view_state = self.view_state()
+        if view_state is not None:
+            state.scroll, state.current_row, state.hide_boilerplate = view_state
         return state
+
+    def view_state(self) -> tuple[int, int | None, bool] | None:
+        """Scroll, current row and hide-boilerplate: as shown, or as still waiting to be applied."""
+        if self.pending is not None or self.view is None or self.view.alignment() is None:
+            return self.pending
+        row = self.view.current_row()
+        return self.view.scroll_value(), row if row >= 0 else None, self.view.hide_boilerplate()
 
     def note_rows(self) -> tuple[dict[int, list[Note]], list[Note]]:
         """This tab's notes placed on the rows shown, and those that found no row."""
@@ -178,8 +181,7 @@ class CompareTabs(QTabWidget):
         if entry is None:
             return
         if entry.refs != [None, None] or entry.state is not None:
-            kept = TabEntry(None, list(entry.refs), entry.state, entry.query,
-                            pending=self._view_state(entry))
+            kept = TabEntry(None, list(entry.refs), entry.state, entry.query, pending=entry.view_state())
             self._closed.append(kept)
         entry.closed = True
         if self.count() == 1:
@@ -218,13 +220,6 @@ class CompareTabs(QTabWidget):
         if self.count() > 1:
             self.setCurrentIndex((self.currentIndex() + step) % self.count())
 
-    @staticmethod
-    def _view_state(entry: TabEntry) -> tuple[int, int | None, bool] | None:
-        if entry.pending is not None or entry.view is None or entry.view.alignment() is None:
-            return entry.pending
-        row = entry.view.current_row()
-        return entry.view.scroll_value(), row if row >= 0 else None, entry.view.hide_boilerplate()
-
     # --- content -------------------------------------------------------------------------
 
     def show_alignment(self, entry: TabEntry, alignment: Alignment) -> TabEntry | None:
@@ -241,21 +236,16 @@ class CompareTabs(QTabWidget):
         both = bool(alignment.left.id and alignment.right.id)
         new_state = TabState.for_alignment(alignment, self._root(), self._title(alignment)) if both else None
         old = entry.state
-        if old is not None and (old.notes or old.comparison_note.strip()):
-            same = new_state is not None and (_ref_key(new_state.left), _ref_key(new_state.right)) == (
-                _ref_key(old.left), _ref_key(old.right))
-            swapped = new_state is not None and (_ref_key(new_state.left), _ref_key(new_state.right)) == (
-                _ref_key(old.right), _ref_key(old.left))
-            if not (same or swapped):
-                entry.refs = [old.left.path or old.left.id, old.right.path or old.right.id]
-                target = self.new_tab(self._refs_of(alignment), query=entry.query)
-                return self.show_alignment(target, alignment)
-        if new_state is not None and old is not None:
-            pair = (_ref_key(new_state.left), _ref_key(new_state.right))
-            if pair in ((_ref_key(old.left), _ref_key(old.right)), (_ref_key(old.right), _ref_key(old.left))):
-                swapped = pair[0] != _ref_key(old.left)
-                new_state.notes = _swapped_notes(old.notes) if swapped else old.notes
-                new_state.comparison_note = old.comparison_note
+        pair = (_ref_key(new_state.left), _ref_key(new_state.right)) if new_state is not None else None
+        same = old is not None and pair == (_ref_key(old.left), _ref_key(old.right))
+        swapped = old is not None and pair == (_ref_key(old.right), _ref_key(old.left))
+        if old is not None and (old.notes or old.comparison_note.strip()) and not (same or swapped):
+            entry.refs = [old.left.path or old.left.id, old.right.path or old.right.id]
+            target = self.new_tab(self._refs_of(alignment), query=entry.query)
+            return self.show_alignment(target, alignment)
+        if old is not None and new_state is not None and (same or swapped):
+            new_state.notes = _swapped_notes(old.notes) if swapped and not same else old.notes
+            new_state.comparison_note = old.comparison_note
         entry.state = new_state
         view = entry.view
         view.set_alignment(alignment)

@@ -293,9 +293,7 @@ class SessionController(QObject):
                 active = entry
         if active is not None:
             window.tabs.setCurrentWidget(active.view)
-            window.tabs.close_tab(window.tabs.indexOf(first.view))
-            window.tabs.reopen_tab_action.setEnabled(True)
-            window.tabs._closed.clear()
+            window.tabs.close_tab(window.tabs.indexOf(first.view))  # empty: not kept for reopening
         window.panel.search_edit.setText(session.query)
         self.path = session.path
         file_state = session if not session.modified else self._saved_state(session.path)

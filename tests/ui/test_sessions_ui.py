@@ -337,3 +337,12 @@ def test_gui_opens_a_session_file_given_as_corpus(qtbot, make_window: WindowFact
     assert gui.run(args) == 0
     assert shot.stat().st_size > 10_000
     assert os.fspath(saved) in [os.fspath(p) for p in recent_sessions()]
+
+
+def test_gui_command_takes_a_session_option(tmp_path: Path) -> None:
+    from app.cli import UserError, build_parser, gui
+
+    args = build_parser().parse_args(["gui", "--session", str(tmp_path / "gone.parallax")])
+    assert args.session == str(tmp_path / "gone.parallax")
+    with pytest.raises(UserError, match="session file not found"):
+        gui.run(args)
