@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QMessageBox,
+    QSizePolicy,
+    QToolBar,
+    QWidget,
+)
 
 from app.core.atomic import atomic_write_text
 from app.core.autosave import AUTOSAVE_INTERVAL_S, SessionAutosaver
@@ -51,6 +59,27 @@ def content_key(session: Session) -> tuple:
     )
 
 
+class RestoreBar(QToolBar):
+    """A bar across the window offering to restore a crashed run's session; it never blocks."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__("Restore Session", parent)
+        self.setObjectName("restoreBar")
+        self.setMovable(False)
+        self.setFloatable(False)
+        self.setStyleSheet("QToolBar#restoreBar { background: #fff4c2; border-bottom: 1px solid #d8c26a; }"
+                           "QToolBar#restoreBar QLabel { color: #3a3000; padding: 0 8px; }")
+        self.label = QLabel(text, self)
+        self.addWidget(self.label)
+        spacer = QWidget(self)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.addWidget(spacer)
+        self.restore_action = self.addAction("Restore")
+        self.restore_action.setToolTip("Reopen the comparisons and notes of the run that did not close")
+        self.discard_action = self.addAction("Discard")
+        self.discard_action.setToolTip("Delete the unsaved state of that run")
+
+
 class SessionController(QObject):
     """Wires a :class:`MainWindow`'s tabs and notes to session files and the autosave.
 
@@ -65,6 +94,7 @@ class SessionController(QObject):
         self.path: Path | None = None
         self._baseline = content_key(Session(corpus=""))
         self._modified = False
+        self.restore_bar: RestoreBar | None = None
         self.autosaver = SessionAutosaver(self.snapshot, autosave_dir)
         self.timer = QTimer(self)
         self.timer.setInterval(AUTOSAVE_INTERVAL_S * 1000)
@@ -151,16 +181,29 @@ class SessionController(QObject):
                                 "Choose the folder where it is now.")
         return QFileDialog.getExistingDirectory(self._window, "Where is the corpus now?", str(Path.home()))
 
-    def _ask_restore(self, path: Path) -> bool:
+    def _ask_restore(self, path: Path) -> bool | None:
+        """Offer to restore a crashed run's session in a bar; None: the answer comes from the bar."""
         try:
             when = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
         except OSError:
             when = "an earlier run"
-        answer = QMessageBox.question(
-            self._window, "Restore unsaved session",
-            f"Parallax did not close normally. Restore the unsaved session from {when}?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
-        return answer == QMessageBox.StandardButton.Yes
+        self.hide_restore_bar()
+        bar = RestoreBar(f"Parallax did not close normally. Restore the unsaved session from {when}?",
+                         self._window)
+        bar.restore_action.triggered.connect(lambda: self.restore_crashed(path))
+        bar.discard_action.triggered.connect(self.discard_crashed)
+        self._window.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
+        self._window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        bar.show()
+        self.restore_bar = bar
+        return None
+
+    def hide_restore_bar(self) -> None:
+        """Remove the restore offer, if shown."""
+        bar, self.restore_bar = self.restore_bar, None
+        if bar is not None:
+            self._window.removeToolBar(bar)
+            bar.deleteLater()
 
     def _ask_save_changes(self) -> str:
         """``"save"``, ``"discard"`` or ``"cancel"`` before replacing a modified session."""
@@ -336,14 +379,12 @@ class SessionController(QObject):
         """
         found = self.autosaver.recoverable()
         if found is not None:
-            if self._ask_restore(found):
-                try:
-                    loaded = self.autosaver.recover(found)
-                except (SessionError, OSError) as exc:
-                    self._error("Cannot restore session", str(exc))
-                    return False
-                return self.apply(loaded)
-            self.autosaver.discard()
+            answer = self._ask_restore(found)
+            if answer is None:
+                return False  # the bar waits for the user; the crashed state is newer than the last
+            if answer:
+                return self.restore_crashed(found)
+            self.discard_crashed()
         last = self.autosaver.last_session() if restore_last else None
         if last is None:
             return False
@@ -357,6 +398,23 @@ class SessionController(QObject):
         if not loaded.session.tabs and loaded.session.path is None:
             return False
         return self.apply(loaded)
+
+    def restore_crashed(self, path: Path) -> bool:
+        """Open a crashed run's autosave in place of the current session."""
+        self.hide_restore_bar()
+        if not self._may_replace():
+            return False
+        try:
+            loaded = self.autosaver.recover(path)
+        except (SessionError, OSError) as exc:
+            self._error("Cannot restore session", str(exc))
+            return False
+        return self.apply(loaded)
+
+    def discard_crashed(self) -> None:
+        """Delete what crashed runs left (the user declined to restore it)."""
+        self.hide_restore_bar()
+        self.autosaver.discard()
 
     def shutdown(self) -> None:
         """On quit: keep the final state for the next launch (the autosave stays if that fails)."""

@@ -197,6 +197,28 @@ def test_declining_the_restore_discards_the_autosave(qtbot, make_window: WindowF
     assert other.tabs.count() == 1 and other.compare_view.alignment() is None
 
 
+def test_restore_bar_offers_the_crashed_session_without_blocking(qtbot, make_window: WindowFactory,  # noqa: ANN001
+                                                                 seeds_copy: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    crashed = make_window()
+    _build_session(qtbot, crashed, seeds_copy)
+    crashed.sessions.autosave()
+    expected = crashed.sessions.snapshot()
+    autosave = _crash(crashed)
+    win = make_window()
+    monkeypatch.delattr(win.sessions, "_ask_restore")  # the real offer: a bar, not a dialog
+    assert not win.sessions.startup()
+    bar = win.sessions.restore_bar
+    assert bar is not None and bar.isVisible()
+    assert "did not close normally" in bar.label.text()
+    assert autosave.exists() and win.tabs.count() == 1
+    bar.restore_action.trigger()
+    assert win.sessions.restore_bar is None
+    _wait_settled(qtbot, win)
+    assert win.sessions.snapshot().tabs == expected.tabs
+    assert not autosave.exists()
+
+
 def test_clean_quit_reopens_the_last_session_without_asking(qtbot, make_window: WindowFactory,  # noqa: ANN001
                                                            seeds_copy: Path) -> None:
     first = make_window()
