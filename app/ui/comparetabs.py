@@ -243,8 +243,12 @@ class CompareTabs(QTabWidget):
             entry.refs = [old.left.path or old.left.id, old.right.path or old.right.id]
             target = self.new_tab(self._refs_of(alignment), query=entry.query)
             return self.show_alignment(target, alignment)
-        if old is not None and new_state is not None and (same or swapped):
-            new_state.notes = _swapped_notes(old.notes) if swapped and not same else old.notes
+        if old is not None and new_state is not None and same:
+            # Kept, not replaced: the notes' undo history refers to this object.
+            old.left, old.right = new_state.left, new_state.right  # the hashes of the files as read now
+            new_state = old
+        elif old is not None and new_state is not None and swapped:
+            new_state.notes = _swapped_notes(old.notes)
             new_state.comparison_note = old.comparison_note
         entry.state = new_state
         view = entry.view

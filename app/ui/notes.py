@@ -48,23 +48,30 @@ def row_kind_label(row: Row) -> str:
 
 
 class NotesEdit(QUndoCommand):
-    """One change to a tab's row notes, kept as the notes before and after it."""
+    """One change to a tab's row notes, kept as the notes before and after it.
+
+    It acts only while the tab still shows the same comparison: once the sides were swapped
+    (the notes then key the other sides) undoing it changes nothing.
+    """
 
     def __init__(self, panel: NotesPanel, entry: TabEntry, before: list[Note], after: list[Note],
                  text: str) -> None:
         super().__init__(text)
         self._panel = panel
         self._entry = entry
+        self._state = entry.state
         self._before = before
         self._after = after
 
     def redo(self) -> None:
         """Apply the change."""
-        self._panel._replace_notes(self._entry, self._after)
+        if self._entry.state is self._state:
+            self._panel._replace_notes(self._entry, self._after)
 
     def undo(self) -> None:
         """Put the notes back as they were."""
-        self._panel._replace_notes(self._entry, self._before)
+        if self._entry.state is self._state:
+            self._panel._replace_notes(self._entry, self._before)
 
 
 class NotesPanel(QDockWidget):

@@ -150,8 +150,8 @@ class SessionController(QObject):
         """``session.parallax* — left ⟷ right — Parallax — corpus``."""
         window = self._window
         alignment = window.compare_view.alignment()
-        names = " ⟷ ".join(a.title or a.id for a in (alignment.left, alignment.right) if a.id) \
-            if alignment is not None else ""
+        shown = (alignment.left, alignment.right) if alignment is not None else ()
+        names = " ⟷ ".join(a.title or a.id for a in shown if a.id)
         root = window.corpus_root()
         parts = [p for p in (self.display_name(), names, "Parallax", root.name if root else "") if p]
         # Qt shows "*" in place of "[*]" when the window is modified; it must appear once.
@@ -435,8 +435,8 @@ class SessionController(QObject):
         target = self._export_target("Export Report", f"parallax-{stem}.html")
         if target is None:
             return None
-        title = f"Comparison: {alignment.left.title or alignment.left.id} ↔ " \
-                f"{alignment.right.title or alignment.right.id}"
+        left, right = (a.title or a.id for a in (alignment.left, alignment.right))
+        title = f"Comparison: {left} ↔ {right}"
         pdf = target.suffix.lower() == ".pdf"
         html = alignment_report_html(alignment, entry.state.notes, title,
                                      comparison_note=entry.state.comparison_note, for_qt=pdf)

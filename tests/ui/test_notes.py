@@ -176,3 +176,15 @@ def test_note_marks_are_painted_in_the_pane_and_the_overview(qtbot) -> None:  # 
     assert _has_colour(corner, NOTE_FILL)
     assert not _has_colour(pane.copy(view.left_pane.row_rect(0)), NOTE_FILL)
     assert _has_colour(view.overview.grab().toImage(), NOTE_FILL)
+
+
+def test_aligning_the_same_pair_again_keeps_notes_and_their_undo(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    row = _matches(window)[0]
+    window.notes_panel.set_note(row, "survives a re-alignment")
+    state = window.tabs.current_entry().state
+    with qtbot.waitSignal(window.comparisonReady, timeout=20000):
+        window.compare(*window.refs())
+    assert window.tabs.count() == 1 and window.tabs.current_entry().state is state
+    assert window.compare_view.left_pane.has_note(row)
+    window.notes_panel.undo_action.trigger()
+    assert state.notes == [] and not window.compare_view.left_pane.has_note(row)
