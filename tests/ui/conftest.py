@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
 
 from app.core.corpus import Corpus
 from app.core.paths import default_corpus
@@ -26,6 +27,32 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qapp) -> 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
     yield data
     QSettings().clear()
+
+
+class DialogOpened(AssertionError):
+    """A test reached a modal dialog that nobody will answer."""
+
+
+@pytest.fixture(autouse=True)
+def no_modal_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail at once instead of hanging when code under test opens a modal dialog.
+
+    Tests answer dialogs by patching the window's small asking methods; reaching Qt's own
+    blocking calls means a question slipped through.
+    """
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise DialogOpened("a modal dialog was opened during a test")
+
+    for cls, names in (
+        (QMessageBox, ("exec", "question", "warning", "information", "critical", "about")),
+        (QFileDialog, ("exec", "getOpenFileName", "getOpenFileNames", "getSaveFileName",
+                       "getExistingDirectory")),
+        (QInputDialog, ("exec", "getText", "getMultiLineText", "getItem", "getInt")),
+        (QDialog, ("exec",)),
+    ):
+        for name in names:
+            monkeypatch.setattr(cls, name, refuse)
 
 
 @pytest.fixture
