@@ -4,18 +4,39 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
-from app.core.model import Alignment, Row, RowKind
+from app.core.model import Alignment, Role, Row, RowKind
 from app.ui.linkmap import LinkMap
 from app.ui.overview import OverviewRuler
 from app.ui.paragraphpane import ParagraphPane
 from app.ui.rowlayout import RowLayout, sync_point
 
 _DIFFERENT = (RowKind.CHANGED, RowKind.LEFT_ONLY, RowKind.RIGHT_ONLY)
+_FURNITURE = (Role.CHROME, Role.BYLINE)
+
+
+def display_rows(alignment: Alignment) -> list[Row]:
+    """The rows as drawn: one-sided rows made only of page furniture count as boilerplate.
+
+    Navigation bars, bylines and share prompts that one site has and the other lacks are not
+    a difference in content; showing them as boilerplate keeps them dimmed, lets "Hide
+    Boilerplate" collapse them and keeps "next difference" on real edits. The alignment
+    itself (and so sessions and reports) keeps the aligner's kinds.
+    """
+    out = []
+    for row in alignment.rows:
+        side = alignment.left if row.kind is RowKind.LEFT_ONLY else alignment.right
+        paras = row.left if row.kind is RowKind.LEFT_ONLY else row.right
+        if (row.kind in (RowKind.LEFT_ONLY, RowKind.RIGHT_ONLY) and paras
+                and all(side.paragraphs[i].role in _FURNITURE for i in paras)):
+            row = replace(row, kind=RowKind.BOILERPLATE)
+        out.append(row)
+    return out
 
 
 class CompareView(QWidget):
@@ -61,7 +82,7 @@ class CompareView(QWidget):
     def set_alignment(self, alignment: Alignment | None) -> None:
         """Show ``alignment`` (None clears the view) from its top, with no current row."""
         self._alignment = alignment
-        self._rows = list(alignment.rows) if alignment is not None else []
+        self._rows = display_rows(alignment) if alignment is not None else []
         self.left_pane.set_content(alignment.left if alignment else None, self._rows)
         self.right_pane.set_content(alignment.right if alignment else None, self._rows)
         self.linkmap.set_rows(self._rows)

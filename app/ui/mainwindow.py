@@ -643,10 +643,22 @@ class MainWindow(QMainWindow):
         """Show an error in the status bar (never a dialog, never a traceback)."""
         self.statusBar().showMessage(message, 12000)
 
+    def about_text(self) -> str:
+        """The Help > About text: what Parallax is and the versions it runs on."""
+        import html
+
+        from PySide6 import __version__ as pyside_version
+        from PySide6.QtCore import qVersion
+
+        from app.core.versions import component_versions
+
+        versions = component_versions(qt_version=qVersion(), pyside_version=pyside_version)
+        details = "<br>".join(f"{html.escape(k)} {html.escape(v)}" for k, v in versions.items())
+        return (f"<b>Parallax {html.escape(versions['Parallax'])}</b><br>Search a folder of articles "
+                f"and compare republished texts side by side. Works offline.<br><br><small>{details}</small>")
+
     def _about(self) -> None:
-        QMessageBox.about(self, "About Parallax",
-                          "<b>Parallax</b><br>Search a folder of articles and compare republished "
-                          "texts side by side. Works offline.")
+        QMessageBox.about(self, "About Parallax", self.about_text())
 
     def save_state(self) -> None:
         """Save geometry, splitter sizes and the open corpus."""
