@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -36,6 +37,13 @@ def _corpus_folder(args: argparse.Namespace) -> Path:
     return settings.last_corpus() or default_corpus()
 
 
+def _has_display() -> bool:
+    """Whether Qt can open windows here (an explicit QT_QPA_PLATFORM is trusted)."""
+    if os.environ.get("QT_QPA_PLATFORM") or sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run(args: argparse.Namespace) -> int:
     """Show the window; in screenshot mode, save it once indexing and the comparison finish."""
     from app.cli import UserError
@@ -47,6 +55,11 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"session file not found: {session}")
     if args.corpus and not Path(args.corpus).is_dir():
         raise UserError(f"corpus folder not found: {args.corpus}")
+    if not _has_display():
+        if not args.screenshot:
+            raise UserError("no display found: set DISPLAY (or WAYLAND_DISPLAY), or use --screenshot "
+                            "FILE.png to render the window without one")
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no screen
     from app.ui.app import create_application
     from app.ui.mainwindow import MainWindow
 
