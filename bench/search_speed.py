@@ -69,12 +69,14 @@ def pick_queries(corpus: Corpus, seed: int) -> list[tuple[str, str]]:
     q += [("boolean", f"{common[5]} AND {common[6]}"), ("boolean", f"{common[7]} OR {rare[5]}"),
           ("boolean", f"{common[8]} AND NOT {common[9]}"),
           ("boolean", f"({common[10]} OR {common[11]}) AND {rare[6]}")]
+    source = listing[0].source.split()[-1] if listing[0].source else "source00"
     q += [("field", f"title:{words[0].lower()}"), ("field", f'author:"{authors[0]}"'),
-          ("field", f"source:{listing[0].source.split()[-1] if listing[0].source else 'source00'}")]
+          ("field", f"source:{source}"), ("field", f"source:{source} AND title:{words[1].lower()}")]
     q += [("fuzzy", f"{rare[7]}~1"), ("fuzzy", f"{rare[8]}~2"), ("fuzzy", f"{common[12]}~1")]
     q += [("wildcard", f"{common[13][:4]}*"), ("wildcard", f"{rare[9][:5]}*"),
           ("wildcard", f"{rare[10][:3]}?{rare[10][4:6]}*"), ("wildcard", "*")]
-    return q[:30]
+    assert len(q) == 30, len(q)
+    return q
 
 
 def main(argv: list[str] | None = None) -> int:

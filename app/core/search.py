@@ -16,7 +16,7 @@ from whoosh import query as wquery
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 
-from app.core.analysis import token_spans, token_terms
+from app.core.analysis import TOKEN_PATTERN, token_terms
 from app.core.index import CorpusIndex
 from app.core.model import Article, Hit, Role, SearchResult
 
@@ -24,6 +24,7 @@ MAX_QUERY_CHARS = 1000
 MAX_FUZZY_EDITS = 2
 # A query that runs longer than this is stopped (e.g. many wildcards over a huge corpus).
 SEARCH_SECONDS = 10.0
+_WORD = re.compile(TOKEN_PATTERN)
 DEFAULT_FIELDS = ("title", "body")
 KNOWN_FIELDS = ("title", "body", "source", "author", "date", "id", "chrome")
 _FIELD_RE = re.compile(r"(?<![\w\"])([A-Za-z_]\w*):(?=\S)")
@@ -246,8 +247,14 @@ def highlight_text(text: str, terms: frozenset[str], *, top: int = 3, surround: 
     """
     if not terms:
         return []
-    spans = [m.span() for m in token_spans(text)
-             if not terms.isdisjoint(token_terms(m.group()))]
+    # Analyse each distinct word once, then find only the matching words with one regex
+    # (its look-arounds reproduce the tokenizer's word boundaries).
+    forms = [w for w in set(_WORD.findall(text)) if not terms.isdisjoint(token_terms(w))]
+    if not forms:
+        return []
+    forms.sort(key=len, reverse=True)
+    marks = re.compile(r"(?<!\w)(?<!\w['’])(?:" + "|".join(map(re.escape, forms)) + r")(?!\w|['’]\w)")
+    spans = [m.span() for m in marks.finditer(text)]
     if not spans:
         return []
     frags: list[tuple[int, int, int, list[tuple[int, int]]]] = []
