@@ -14,27 +14,10 @@ from datetime import datetime
 from html import escape
 
 from app import __version__
+from app.core.kindcolours import MARK, MOVED_MARK, MOVED_TINT, ROW_TINT
 from app.core.model import Alignment, Article, Role, Row, RowKind
 from app.core.session import Note, note_rows
 
-# The comparison view's colours (app/ui/palette.py, light theme), repeated here because the
-# core cannot import the UI: row tint and edge mark per kind.
-ROW_TINT = {
-    RowKind.IDENTICAL: "#ffffff",
-    RowKind.CHANGED: "#e9f1fc",
-    RowKind.LEFT_ONLY: "#fcebea",
-    RowKind.RIGHT_ONLY: "#e7f5e9",
-    RowKind.BOILERPLATE: "#f1f1ee",
-}
-MARK = {
-    RowKind.IDENTICAL: "#9fb3c8",
-    RowKind.CHANGED: "#4a86d6",
-    RowKind.LEFT_ONLY: "#d9534f",
-    RowKind.RIGHT_ONLY: "#3f9c55",
-    RowKind.BOILERPLATE: "#b9b9b2",
-}
-MOVED_TINT = "#f1eafb"
-MOVED_MARK = "#8a5cc7"
 KIND_LABEL = {
     RowKind.IDENTICAL: "identical",
     RowKind.CHANGED: "changed",

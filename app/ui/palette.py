@@ -7,25 +7,11 @@ from dataclasses import dataclass
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+from app.core.kindcolours import MARK, MOVED_MARK, MOVED_TINT, ROW_TINT
 from app.core.model import RowKind
 
-# Muted tints (light theme); on a dark base they are blended more faintly.
-_ROW_TINT = {
-    RowKind.IDENTICAL: "#ffffff",
-    RowKind.CHANGED: "#e9f1fc",
-    RowKind.LEFT_ONLY: "#fcebea",
-    RowKind.RIGHT_ONLY: "#e7f5e9",
-    RowKind.BOILERPLATE: "#f1f1ee",
-}
-_MARK = {
-    RowKind.IDENTICAL: "#9fb3c8",
-    RowKind.CHANGED: "#4a86d6",
-    RowKind.LEFT_ONLY: "#d9534f",
-    RowKind.RIGHT_ONLY: "#3f9c55",
-    RowKind.BOILERPLATE: "#b9b9b2",
-}
-_MOVED_TINT = "#f1eafb"
-_MOVED_MARK = "#8a5cc7"
+# The kind colours come from the core so reports and the view agree; on a dark base the
+# tints are blended more faintly.
 
 
 def blend(base: QColor, tint: QColor, amount: float) -> QColor:
@@ -103,8 +89,8 @@ def colours(palette: QPalette | None = None) -> ViewColours:
         replaced_right=tint("#c9ebcf"),
         strike=QColor("#b03a36") if not dark else QColor("#ff8a84"),
         query=tint("#ffe27a"),
-        rows={k: tint(v) for k, v in _ROW_TINT.items()},
-        marks={k: QColor(v) for k, v in _MARK.items()},
-        moved_row=tint(_MOVED_TINT),
-        moved_mark=QColor(_MOVED_MARK),
+        rows={k: tint(v) for k, v in ROW_TINT.items()},
+        marks={k: QColor(v) for k, v in MARK.items()},
+        moved_row=tint(MOVED_TINT),
+        moved_mark=QColor(MOVED_MARK),
     )
