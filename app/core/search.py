@@ -447,8 +447,10 @@ class _Evaluator:
                 raise _Unsupported("minquality")
             return self.term(field, btext, q.boost, constant)
         if type(q) in (wquery.Prefix, wquery.Wildcard):
-            if q.text == "" or (type(q) is wquery.Wildcard and not any(c in q.text for c in "*?[")):
-                raise _Unsupported("degenerate pattern")
+            # Whoosh scores expanded patterns in ways the estimate does not model, so the
+            # vectorised attempt was always thrown away for them: go straight to Whoosh.
+            if type(q) is wquery.Wildcard or q.constantscore or q.text == "":
+                raise _Unsupported("pattern")
             words = [w for w in q._btexts(self.reader) if w]
             subs = [self.term(q.fieldname, w, 1.0, constant or q.constantscore) for w in words]
             if len(subs) == 1:
