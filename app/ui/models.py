@@ -50,7 +50,21 @@ def _ids_of(indexes: Sequence[QModelIndex]) -> list[str]:
     return seen
 
 
-class ArticleTableModel(QAbstractTableModel):
+class _DragsArticleIds:
+    """Model mix-in: rows drag as article ids (and plain text) onto panes and other lists."""
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802
+        return [ARTICLE_MIME, "text/plain"]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # noqa: N802
+        return article_mime(_ids_of(indexes))
+
+
+class ArticleTableModel(_DragsArticleIds, QAbstractTableModel):
     """Every article of a corpus: title, source, date. Rows are ids; metadata comes from the index."""
 
     COLUMNS = ("Title", "Source", "Date")
@@ -139,15 +153,6 @@ class ArticleTableModel(QAbstractTableModel):
             return self.COLUMNS[section]
         return None
 
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        base = super().flags(index)
-        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
-
-    def mimeTypes(self) -> list[str]:  # noqa: N802
-        return [ARTICLE_MIME, "text/plain"]
-
-    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # noqa: N802
-        return article_mime(_ids_of(indexes))
 
 
 class ArticleFilterProxy(QSortFilterProxyModel):
@@ -184,7 +189,7 @@ class ArticleFilterProxy(QSortFilterProxyModel):
         return all(w in hay for w in self._words)
 
 
-class SearchResultModel(QAbstractListModel):
+class SearchResultModel(_DragsArticleIds, QAbstractListModel):
     """The hits of the latest query, best first."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -225,16 +230,6 @@ class SearchResultModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{hit.title}\n{hit.id}"
         return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        base = super().flags(index)
-        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
-
-    def mimeTypes(self) -> list[str]:  # noqa: N802
-        return [ARTICLE_MIME, "text/plain"]
-
-    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # noqa: N802
-        return article_mime(_ids_of(indexes))
 
 
 HIGHLIGHT_BG = "#ffe27a"
