@@ -37,6 +37,7 @@ from app.ui.models import (
     HitDelegate,
     IdRole,
     SearchResultModel,
+    ids_of,
 )
 from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
 
@@ -71,13 +72,7 @@ class _ArticleViewMixin:
     def selected_ids(self) -> list[str]:
         """Ids of the selected rows in the order they were selected (the first goes left)."""
         view: QAbstractItemView = self  # type: ignore[assignment]
-        rows = view.selectionModel().selectedRows()
-        out: list[str] = []
-        for index in rows:
-            aid = index.data(IdRole)
-            if aid and aid not in out:
-                out.append(aid)
-        return out
+        return ids_of(view.selectionModel().selectedRows())
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
         view: QAbstractItemView = self  # type: ignore[assignment]

@@ -41,7 +41,8 @@ def article_mime(ids: Iterable[str]) -> QMimeData:
     return data
 
 
-def _ids_of(indexes: Sequence[QModelIndex]) -> list[str]:
+def ids_of(indexes: Sequence[QModelIndex]) -> list[str]:
+    """The distinct article ids of ``indexes``, in their order."""
     seen: list[str] = []
     for index in indexes:
         aid = index.data(IdRole)
@@ -61,7 +62,7 @@ class _DragsArticleIds:
         return [ARTICLE_MIME, "text/plain"]
 
     def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # noqa: N802
-        return article_mime(_ids_of(indexes))
+        return article_mime(ids_of(indexes))
 
 
 class ArticleTableModel(_DragsArticleIds, QAbstractTableModel):
