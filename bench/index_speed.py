@@ -76,12 +76,12 @@ def reindex_figures(corpus: Path, ix_dir: Path) -> tuple[float, float]:
     return noop, hundred
 
 
-def run(n: int, seed: int, naive_max: int | None, do_naive: bool) -> list[str]:
+def run(n: int, seed: int, naive_max: int | None, do_naive: bool, out: Path = BASE) -> list[str]:
     """Measure one corpus size; returns the targets it missed."""
     t0 = time.perf_counter()
     corpus = ensure_corpus(n, seed, BASE)
     print(f"\n== {n:,} articles ({corpus}, ready in {time.perf_counter() - t0:.0f} s)")
-    ix_dir = BASE / f"ix-{n}"
+    ix_dir = out / f"ix-{n}"
     shutil.rmtree(ix_dir, ignore_errors=True)
     t0 = time.perf_counter()
     shown = [0]
@@ -102,7 +102,7 @@ def run(n: int, seed: int, naive_max: int | None, do_naive: bool) -> list[str]:
           f"peak memory {mem.peak_mb:,.0f} MB, skipped {len(report.skipped)}")
     missed = []
     if do_naive:
-        k, nsec, nsize, npeak = naive(corpus, BASE / f"ix-naive-{n}", naive_max)
+        k, nsec, nsize, npeak = naive(corpus, out / f"ix-naive-{n}", naive_max)
         nrate = k / nsec
         print(f"naive   : {k:,} docs in {nsec:.1f} s = {nrate:,.0f} docs/s, index {nsize:,.0f} MB, "
               f"peak memory {npeak:,.0f} MB")
@@ -129,11 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--naive-max", type=int, default=None, help="index at most N files in the naive loop")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive loop")
+    ap.add_argument("--out", type=Path, default=BASE, help=f"folder for the indexes (default {BASE})")
     args = ap.parse_args(argv)
     print(f"machine: {machine()}")
     missed: list[str] = []
     for n in args.articles or [10_000, 100_000]:
-        missed += run(n, args.seed, args.naive_max, not args.no_naive)
+        missed += run(n, args.seed, args.naive_max, not args.no_naive, args.out)
     print("\ntargets: " + ("all met" if not missed else "MISSED " + "; ".join(missed)))
     return 1 if missed else 0
 

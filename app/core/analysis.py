@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+import numpy as np
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter, Token
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.fields import TEXT
@@ -215,3 +216,72 @@ class FastText(TEXT):
             else:
                 vbytes = encode(poses)
             yield term.encode("utf-8"), n, n * boost, vbytes
+
+
+class TermTable:
+    """Term ids for one segment being written, and the body analyzer's output as arrays.
+
+    Each distinct raw token is analysed once (:func:`_analyse_token`); a document then costs one
+    regex pass and one dictionary lookup per token. Positions are exactly those of
+    :func:`index_terms` (tests prove it).
+    """
+
+    _STOP = -1
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.terms: list[str] = []
+        # raw token -> term id (>= 0), _STOP (no term, one position piece), or None (other shapes)
+        self._codes: dict[str, int | None] = {}
+
+    def term_id(self, term: str) -> int:
+        """The id of ``term``, assigned on first sight."""
+        tid = self.ids.get(term)
+        if tid is None:
+            tid = self.ids[term] = len(self.terms)
+            self.terms.append(term)
+        return tid
+
+    def _code(self, raw: str) -> int | None:
+        code = self._codes.get(raw, 0)
+        if code != 0 or raw in self._codes:
+            return code
+        kept, lead, pieces = _analyse_token(raw)
+        if len(kept) == 1 and lead == 0 and pieces == 1:
+            code = self.term_id(kept[0])
+        elif not kept and pieces == 1:
+            code = self._STOP
+        else:
+            code = None  # CJK runs and other multi-term tokens: the general path
+        self._codes[raw] = code
+        return code
+
+    def encode(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(term ids, positions) of the terms of ``text``, in token order."""
+        raws = _TOKEN.findall(text)
+        get = self._codes.get
+        codes = list(map(get, raws))
+        if None in codes:
+            for raw in {raw for raw, code in zip(raws, codes, strict=True) if code is None}:
+                self._code(raw)
+            codes = list(map(get, raws))
+            if None in codes:
+                return self._general(text)
+        arr = np.array(codes, dtype=np.int32)
+        kept = np.flatnonzero(arr >= 0)
+        if not len(kept):
+            return _NO_IDS, _NO_IDS
+        # Stop words before the first term still count as positions (Whoosh's StopFilter).
+        positions = np.arange(kept[0], kept[0] + len(kept), dtype=np.int32)
+        return arr[kept], positions
+
+    def _general(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        terms = index_terms(text)
+        if not terms:
+            return _NO_IDS, _NO_IDS
+        ids = np.concatenate([np.full(len(p), self.term_id(t), dtype=np.int32) for t, p in terms.items()])
+        positions = np.concatenate([np.asarray(p, dtype=np.int32) for p in terms.values()])
+        return ids, positions
+
+
+_NO_IDS = np.zeros(0, dtype=np.int32)

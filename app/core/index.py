@@ -141,6 +141,8 @@ class CorpusIndex:
     # Batches of at least this many files are parsed and indexed by worker processes.
     bulk_threshold = 1500
     max_workers = 2
+    # Analysed tokens per segment a bulk worker writes (see bulkindex.SEGMENT_TOKENS).
+    segment_tokens = bulkindex.SEGMENT_TOKENS
 
     def __init__(self, corpus_root: Path | str, index_dir: Path | str | None = None) -> None:
         self.corpus_root = Path(corpus_root).resolve()
@@ -375,7 +377,8 @@ class CorpusIndex:
         index_empty = ix.doc_count_all() == 0
         jobs = [(aid, str(path), _old_hash(known.get(aid))) for aid, path, _size, _mtime in todo]
         load = bulkindex.BulkLoad(self.index_dir, INDEX_NAME, self.corpus_root, jobs,
-                                  workers=workers, send_articles=bool(self.listeners))
+                                  workers=workers, send_articles=bool(self.listeners),
+                                  segment_tokens=self.segment_tokens)
         done = 0
         try:
             for item in load:
