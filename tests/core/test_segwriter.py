@@ -18,9 +18,8 @@ from app.core.reader import iter_corpus_files, read_article
 from app.core.search import search
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-WORDS = ("alliance treaty summit ferry strait cormorant harbour minister pipeline sanction "
-         "grain corridor parliament envoy frigate tariff").split()
-STOP = ("the of and to in a is that").split()
+WORDS = ["alliance", "treaty", "summit", "ferry", "strait", "cormorant", "harbour", "minister", "pipeline", "sanction", "grain", "corridor", "parliament", "envoy", "frigate", "tariff"]
+STOP = ["the", "of", "and", "to", "in", "a", "is", "that"]
 
 
 def _docs() -> list[dict]:
