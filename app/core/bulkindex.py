@@ -31,6 +31,8 @@ _JOB_CHUNK = 64
 # A worker closes its segment and starts another after this many analysed tokens (about
 # 3,000 generated articles), which bounds its memory: the flush peaks at about 55 bytes a token.
 SEGMENT_TOKENS = 4_000_000
+# A worker's table of analysed raw tokens is kept from one segment to the next up to this size.
+TABLE_LIMIT = 2_000_000
 # Test hook: seconds to sleep after the segments are written and before the table of contents
 # is, so a test can kill the process mid-commit. Unset in normal use.
 PAUSE_ENV = "PARALLAX_TEST_PAUSE_IN_COMMIT"
@@ -190,10 +192,13 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
 
     from app.core.index import document_for
     from app.core.reader import ReadError, read_article
+    from app.core.analysis import TermTable
     from app.core.segwriter import ArraySegmentWriter
 
-    def new_writer() -> ArraySegmentWriter:
-        return ArraySegmentWriter(ix, _lk=False, limitmb=limitmb, compound=False)
+    def new_writer(table: TermTable | None = None) -> ArraySegmentWriter:
+        if table is not None and len(table) > TABLE_LIMIT:
+            table = None
+        return ArraySegmentWriter(ix, table, _lk=False, limitmb=limitmb, compound=False)
 
     try:
         ix = FileStorage(index_dir).open_index(indexname)
@@ -230,7 +235,7 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
                     batch = []
                 if writer.tokens >= segment_tokens:
                     results.put(("segment", writer._finalize_segment()))
-                    writer = new_writer()
+                    writer = new_writer(writer.table)
         if batch:
             results.put(("batch", batch))
         segment = writer._finalize_segment() if writer._added else None

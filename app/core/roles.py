@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from app.core.dates import find_date
 from app.core.model import Role
@@ -44,6 +45,28 @@ _DISCLAIMER = re.compile(
     r"does not give (financial|investment|medical) advice)",
     _I,
 )
+# Literal pieces, one of which every match of _PROMPT / _DISCLAIMER contains once casefolded:
+# testing them first skips the (slow, case-insensitive) regex search for nearly every paragraph.
+_PROMPT_KEYS = (
+    "subscribe", "newsletter", "donat", "paypal", "patreon", "follow us", "click here", "sign up",
+    "join ", "become a ", "share ", "facebook", "youtube", "telegram", "support ", "cookie",
+    "privacy", "terms of ", "rights reserved", "read more", "like us", "comment on ", "translate",
+    "drop down", "visit and",
+)
+_DISCLAIMER_KEYS = (
+    "disclaimer", "expressed", "not necessarily", "©", "rights reserved", "copyrighted material",
+    "fair use", "grants permission to ", "for media inquiries", "original source of this article",
+    "does not give ",
+)
+# re.IGNORECASE also lets "ı" match "i" and "İ" casefolds to "i" + a combining dot.
+_FOLD = str.maketrans({"ı": "i", "\u0307": None})
+
+
+def _may_match(text: str, keys: tuple[str, ...]) -> bool:
+    folded = text.casefold().translate(_FOLD)
+    return any(k in folded for k in keys)
+
+
 _CREDIT = re.compile(r"^\W*((featured |header |top )?(image|photo|picture|illustration)s?( credit)?s?\s*(is |are )?(:|from|by|source|courtesy)|via \S+(\s\S+)?\W*$)", _I)
 _BYLINE = re.compile(r"^\W*(by|written by|posted by|articles? by|author|authors|reporter|words by)\s*:?\s+(?P<name>.{2,80})$", _I)
 _META_LINE = re.compile(
@@ -90,6 +113,7 @@ class Classified:
     date: date | None
 
 
+@lru_cache(maxsize=4096)  # classify asks several times about the same paragraph
 def _nwords(text: str) -> int:
     n = len(text.split())
     if not text.isascii():
@@ -117,12 +141,15 @@ def is_chrome(text: str) -> bool:
     n = _nwords(stripped) if len(stripped) < 4000 else 1000
     if n <= 12 and (_CHROME_EXACT.match(stripped) or _COUNTER.match(stripped)):
         return True
-    if n <= 40 and (_PROMPT.search(stripped) or _CREDIT.match(stripped)):
+    if n <= 40 and ((_may_match(stripped, _PROMPT_KEYS) and _PROMPT.search(stripped))
+                    or _CREDIT.match(stripped)):
         return True
     # Long paragraphs count only when they open as a notice, so body text that merely
     # mentions copyright or "fair use" stays body.
-    if n <= 300 and _DISCLAIMER.search(stripped if n <= 60 else stripped[:160]):
-        return True
+    if n <= 300:
+        head = stripped if n <= 60 else stripped[:160]
+        if _may_match(head, _DISCLAIMER_KEYS) and _DISCLAIMER.search(head):
+            return True
     # A lone word is a label, not content (subheadings of several words stay body).
     return n == 1 and not stripped.endswith((".", "!", "?"))
 

@@ -136,9 +136,10 @@ class ArraySegmentWriter(LeanSegmentWriter):
     analysed tokens held for the segment, so a caller can bound its memory.
     """
 
-    def __init__(self, ix, **kwargs) -> None:  # noqa: ANN001, ANN003 - SegmentWriter's arguments
+    def __init__(self, ix, table: TermTable | None = None, **kwargs) -> None:  # noqa: ANN001, ANN003
         super().__init__(ix, **kwargs)
-        self.table = TermTable()
+        # A table handed on from the previous segment keeps its analysed tokens warm.
+        self.table = table if table is not None else TermTable()
         self.tokens = 0
         self._acc: dict[str, _Accumulator] = {}
         self._blocklimit = int(getattr(self.codec, "_blocklimit", 128))
