@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from itertools import chain
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter, Token

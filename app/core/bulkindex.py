@@ -190,9 +190,9 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
     """Worker process: parse files from ``jobs`` into a new segment; report on ``results``."""
     from whoosh.filedb.filestore import FileStorage
 
+    from app.core.analysis import TermTable
     from app.core.index import document_for
     from app.core.reader import ReadError, read_article
-    from app.core.analysis import TermTable
     from app.core.segwriter import ArraySegmentWriter
 
     def new_writer(table: TermTable | None = None) -> ArraySegmentWriter:
