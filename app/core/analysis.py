@@ -14,6 +14,8 @@ from whoosh.fields import TEXT
 from whoosh.formats import Positions
 from whoosh.lang import stemmer_for_language
 
+from app.core import tokenarrays
+
 # Words: runs of letters/digits; apostrophes inside words kept ("don't"), hyphens split words.
 TOKEN_PATTERN = r"\w+(?:['’]\w+)*"
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
@@ -222,16 +224,17 @@ class FastText(TEXT):
 class TermTable:
     """Term ids for one segment being written, and the body analyzer's output as arrays.
 
-    Each distinct raw token is analysed once (:func:`_analyse_token`); a document then costs one
-    regex pass and one dictionary lookup per token. Positions are exactly those of
-    :func:`index_terms` (tests prove it).
+    Each distinct raw token is analysed once (:func:`_analyse_token`); after that a document
+    is tokenised and looked up as arrays (:mod:`app.core.tokenarrays`). Terms and positions
+    are exactly those of :func:`index_terms` (tests prove it).
     """
 
     _STOP = -1
+    _MULTI = -2  # in the hash table: a token that makes several terms (CJK runs)
 
     def __len__(self) -> int:
         """Distinct raw tokens and chunks seen (a measure of the table's memory)."""
-        return len(self._codes) + len(self._chunks)
+        return len(self._codes) + len(self._chunks) + len(self._hashed)
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
@@ -240,6 +243,7 @@ class TermTable:
         self._codes: dict[str, int | None] = {}
         # whitespace-delimited chunk -> the codes of its raw tokens
         self._chunks: dict[str, tuple[int | None, ...]] = {}
+        self._hashed = tokenarrays.HashCodes()
 
     def term_id(self, term: str) -> int:
         """The id of ``term``, assigned on first sight."""
@@ -265,6 +269,36 @@ class TermTable:
 
     def encode(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(term ids, positions) of the terms of ``text``, in token order."""
+        toks = tokenarrays.tokens(text)
+        if toks is None:
+            return self._encode_chunks(text)
+        if not len(toks.hashes):
+            return _NO_IDS, _NO_IDS
+        hashed = self._hashed
+        codes = hashed.lookup(toks.hashes)
+        missing = np.flatnonzero(codes == tokenarrays.MISSING)
+        if len(missing):
+            new, first = np.unique(toks.hashes[missing], return_index=True)
+            starts, ends = toks.starts, toks.ends
+            for key, i in zip(new.tolist(), missing[first].tolist(), strict=True):
+                code = self._code(text[starts[i]:ends[i]])
+                hashed.insert(key, self._MULTI if code is None else code)
+            codes = hashed.lookup(toks.hashes)
+        if (codes == self._MULTI).any():
+            return self._general(text)
+        return self._positions(codes)
+
+    @staticmethod
+    def _positions(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        kept = np.flatnonzero(arr >= 0)
+        if not len(kept):
+            return _NO_IDS, _NO_IDS
+        # Stop words before the first term still count as positions (Whoosh's StopFilter).
+        positions = np.arange(kept[0], kept[0] + len(kept), dtype=np.int32)
+        return arr[kept], positions
+
+    def _encode_chunks(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`encode` through dictionaries of whitespace-delimited chunks (exact, slower)."""
         # No token spans whitespace (\w and the joining apostrophes never are whitespace), so
         # the text is cut with str.split() and each distinct chunk ("word," "U.S.") is
         # tokenised once: one dictionary lookup per chunk instead of a regex match per token.
@@ -279,13 +313,7 @@ class TermTable:
         codes = list(chain.from_iterable(entries))
         if None in codes:
             return self._general(text)
-        arr = np.array(codes, dtype=np.int32)
-        kept = np.flatnonzero(arr >= 0)
-        if not len(kept):
-            return _NO_IDS, _NO_IDS
-        # Stop words before the first term still count as positions (Whoosh's StopFilter).
-        positions = np.arange(kept[0], kept[0] + len(kept), dtype=np.int32)
-        return arr[kept], positions
+        return self._positions(np.array(codes, dtype=np.int32))
 
     def _general(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         terms = index_terms(text)

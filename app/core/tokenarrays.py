@@ -1,0 +1,157 @@
+"""The body analyzer's tokenizer (``\\w+(?:['’]\\w+)*``) as numpy array operations, for the indexing hot path.
+
+A document's text becomes an array of code points; the tokens of ``TOKEN_PATTERN`` (runs of
+word characters, joined by an apostrophe between two word characters) are found with array
+comparisons, and each token is identified by a 64-bit polynomial hash of its code points and
+length. :class:`HashCodes` maps those hashes to codes with an open-addressing table probed
+as whole arrays. Python then touches only tokens never seen before: per document that is a
+handful of dictionary operations instead of one regex match and one lookup per token.
+
+The hash is not checked against the token's text on a hit; two distinct tokens of at most
+``MAX_TOKEN`` characters share a hash with a probability near 2**-60, far below any other
+source of error. Longer tokens, characters beyond the Basic Multilingual Plane and very
+long texts are left to the exact dictionary path (:meth:`tokens` returns ``None``).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+
+MAX_TOKEN = 64
+MAX_CHARS = 1 << 22
+MISSING = np.int32(-(2**31))
+_EMPTY = np.int32(-(2**31) + 1)
+_BASE = np.uint64(0x9E3779B97F4A7C15 | 1)
+_LEN_MIX = np.uint64(0xC2B2AE3D27D4EB4F)
+_APOSTROPHES = (0x27, 0x2019)
+_MIX = 0xBF58476D1CE4E5B9
+_U64 = (1 << 64) - 1
+
+
+def _powers() -> np.ndarray:
+    out = np.ones(MAX_TOKEN, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for i in range(1, MAX_TOKEN):
+            out[i] = out[i - 1] * _BASE
+    return out
+
+
+_POW = _powers()
+
+
+@lru_cache(maxsize=1)
+def _word_chars() -> np.ndarray:
+    """``\\w`` of Python's re for every BMP code point (asked of the regex engine itself)."""
+    word = re.compile(r"\w")
+    return np.fromiter((word.match(chr(c)) is not None for c in range(0x10000)), dtype=bool, count=0x10000)
+
+
+class Tokens:
+    """The tokens of one text: start and end offsets and hashes."""
+
+    __slots__ = ("starts", "ends", "hashes")
+
+    def __init__(self, starts: np.ndarray, ends: np.ndarray, hashes: np.ndarray) -> None:
+        self.starts = starts
+        self.ends = ends
+        self.hashes = hashes
+
+
+def tokens(text: str) -> Tokens | None:
+    """The ``TOKEN_PATTERN`` tokens of ``text`` with their hashes; ``None`` when out of scope."""
+    if len(text) > MAX_CHARS:
+        return None
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    if not len(cps):
+        return Tokens(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint64))
+    if int(cps.max()) > 0xFFFF:
+        return None
+    tok = _word_chars()[cps]
+    if len(cps) > 2:
+        apos = (cps[1:-1] == _APOSTROPHES[0]) | (cps[1:-1] == _APOSTROPHES[1])
+        if apos.any():
+            tok[1:-1] |= apos & tok[:-2] & tok[2:]
+    edges = np.diff(tok.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    if not len(starts):
+        return Tokens(starts, ends, np.zeros(0, np.uint64))
+    lens = ends - starts
+    if int(lens.max()) > MAX_TOKEN:
+        return None
+    first = np.zeros(len(starts), dtype=np.int64)
+    np.cumsum(lens[:-1], out=first[1:])
+    inner = np.arange(int(first[-1] + lens[-1])) - np.repeat(first, lens)
+    chars = cps[tok].astype(np.uint64)
+    hashes = np.add.reduceat(chars * _POW[inner], first)  # uint64 arithmetic wraps silently
+    hashes ^= lens.astype(np.uint64) * _LEN_MIX
+    return Tokens(starts, ends, hashes)
+
+
+class HashCodes:
+    """An open-addressing table from token hashes to int32 codes, probed with arrays."""
+
+    def __init__(self, bits: int = 16) -> None:
+        self._keys = np.zeros(1 << bits, dtype=np.uint64)
+        self._vals = np.full(1 << bits, _EMPTY, dtype=np.int32)
+        self._mask = (1 << bits) - 1
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def _slots(self, hashes: np.ndarray) -> np.ndarray:
+        # Mix the bits first: a polynomial hash's low bits depend only on the low bits of
+        # the characters. (uint64 array arithmetic wraps silently.)
+        x = hashes ^ (hashes >> np.uint64(31))
+        x = x * np.uint64(_MIX)
+        x ^= x >> np.uint64(29)
+        return (x & np.uint64(self._mask)).astype(np.int64)
+
+    def _slot(self, key: int) -> int:
+        """:meth:`_slots` of one hash, in Python integers."""
+        x = key ^ (key >> 31)
+        x = (x * _MIX) & _U64
+        x ^= x >> 29
+        return x & self._mask
+
+    def lookup(self, hashes: np.ndarray) -> np.ndarray:
+        """The code of every hash (:data:`MISSING` where absent)."""
+        out = np.full(len(hashes), MISSING, dtype=np.int32)
+        slots = self._slots(hashes)
+        pending = np.arange(len(hashes))
+        keys, vals, mask = self._keys, self._vals, self._mask
+        while len(pending):
+            s = slots[pending]
+            v = vals[s]
+            filled = v != _EMPTY
+            hit = filled & (keys[s] == hashes[pending])
+            out[pending[hit]] = v[hit]
+            more = filled & ~hit
+            pending = pending[more]
+            slots[pending] = (s[more] + 1) & mask
+        return out
+
+    def insert(self, key: int, code: int) -> None:
+        """Add one hash (not present yet) with its code."""
+        if (self.count + 1) * 2 > len(self._keys):
+            self._grow()
+        mask = self._mask
+        slot = self._slot(key)
+        vals = self._vals
+        while vals[slot] != _EMPTY:
+            slot = (slot + 1) & mask
+        self._keys[slot] = key
+        self._vals[slot] = code
+        self.count += 1
+
+    def _grow(self) -> None:
+        filled = self._vals != _EMPTY
+        keys, vals = self._keys[filled], self._vals[filled]
+        bits = (len(self._keys) * 2).bit_length() - 1
+        self.__init__(bits)
+        for k, v in zip(keys.tolist(), vals.tolist(), strict=True):
+            self.insert(k, v)

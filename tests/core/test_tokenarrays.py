@@ -1,0 +1,85 @@
+"""The array tokenizer finds exactly the body analyzer's tokens; the hash table keeps every code."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import numpy as np
+import pytest
+
+from app.core import tokenarrays
+from app.core.analysis import _TOKEN, TermTable, index_terms
+
+ALPHABET = "ab’'_ -.,9Zéж中\u00a0\n\u0301ﬁ"
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _TOKEN.finditer(text)]
+
+
+def test_word_characters_agree_with_the_regex_for_every_bmp_code_point() -> None:
+    table = tokenarrays._word_chars()
+    text = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000)
+    marked = {m.start() for m in re.finditer(r"\w", text)}
+    codes = [c for c in range(0x10000) if not 0xD800 <= c < 0xE000]
+    assert [i for i, c in enumerate(codes) if table[c]] == sorted(marked)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_token_spans_match_the_regex(seed: int) -> None:
+    rng = random.Random(seed)
+    text = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 400)))
+    toks = tokenarrays.tokens(text)
+    assert toks is not None
+    assert list(zip(toks.starts.tolist(), toks.ends.tolist(), strict=True)) == _spans(text)
+
+
+def test_equal_tokens_hash_equal_and_different_ones_differ() -> None:
+    text = "don't stop, Don't stop; dont stop ab ba aab"
+    toks = tokenarrays.tokens(text)
+    assert toks is not None
+    by_text: dict[str, set[int]] = {}
+    for s, e, h in zip(toks.starts.tolist(), toks.ends.tolist(), toks.hashes.tolist(), strict=True):
+        by_text.setdefault(text[s:e], set()).add(h)
+    assert all(len(hs) == 1 for hs in by_text.values())
+    assert len({next(iter(hs)) for hs in by_text.values()}) == len(by_text)
+
+
+@pytest.mark.parametrize("text", ["x" * 65 + " tail", "emoji 😀 here", ""])
+def test_out_of_scope_texts_are_left_to_the_exact_path(text: str) -> None:
+    toks = tokenarrays.tokens(text)
+    assert (toks is None) == bool(text)
+    table = TermTable()
+    ids, positions = table.encode(text)
+    got: dict[str, list[int]] = {}
+    for tid, pos in zip(ids.tolist(), positions.tolist(), strict=True):
+        got.setdefault(table.terms[tid], []).append(pos)
+    assert got == index_terms(text)
+
+
+def test_hash_table_grows_and_keeps_every_code() -> None:
+    table = tokenarrays.HashCodes(bits=3)
+    rng = np.random.default_rng(3)
+    keys = np.unique(rng.integers(0, 2**62, 5000, dtype=np.int64).astype(np.uint64) * np.uint64(7))
+    for code, key in enumerate(keys.tolist()):
+        table.insert(key, code)
+    assert len(table) == len(keys)
+    assert table.lookup(keys).tolist() == list(range(len(keys)))
+    absent = keys + np.uint64(1)
+    assert (table.lookup(absent[~np.isin(absent, keys)]) == tokenarrays.MISSING).all()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_term_table_matches_the_analyzer_on_random_text(seed: int) -> None:
+    rng = random.Random(seed)
+    words = ["the", "of", "Alliance", "alliance's", "don’t", "Союзники", "договор", "中国和俄罗斯",
+             "x_1", "9", "naïve", "A", "an", "Taiwan", "—", "U.S.", "e-mail"]
+    table = TermTable()
+    for _ in range(3):  # the same table across documents, as a worker uses it
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 60)))
+        ids, positions = table.encode(text)
+        got: dict[str, list[int]] = {}
+        for tid, pos in zip(ids.tolist(), positions.tolist(), strict=True):
+            got.setdefault(table.terms[tid], []).append(pos)
+        assert got == index_terms(text), text
