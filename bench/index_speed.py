@@ -12,6 +12,7 @@ missed: 100k in under 180 s, 2x the naive loop, under 1 GB, no-op < 3 s, 100 cha
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import sys
 import time
@@ -26,10 +27,21 @@ from gen_articles import ensure_corpus  # noqa: E402
 from whoosh import index as windex  # noqa: E402
 from whoosh.fields import ID, TEXT, Schema  # noqa: E402
 
-from app.core.index import CorpusIndex, Progress  # noqa: E402
+from app.core.index import INDEX_NAME, CorpusIndex, Progress  # noqa: E402
 from app.core.reader import iter_corpus_files  # noqa: E402
 
 BASE = Path("/tmp/parallax-bench")
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds (user + system) of this process and of its finished children."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+
+
+def ix_segments(ix_dir: Path) -> list:
+    """The segments of the index in ``ix_dir``."""
+    return windex.open_dir(str(ix_dir), indexname=INDEX_NAME)._segments()
 
 
 def naive(corpus: Path, ix_dir: Path, limit: int | None) -> tuple[int, float, float, float]:
@@ -92,14 +104,18 @@ def run(n: int, seed: int, naive_max: int | None, do_naive: bool, out: Path = BA
             el = time.perf_counter() - t0
             print(f"  ... {step.done:,}/{step.total:,} in {el:.0f} s ({step.done / el:.0f} docs/s)", flush=True)
 
+    cpu0 = _cpu()
     with PeakMemory() as mem:
         t0 = time.perf_counter()
         report = CorpusIndex(corpus, ix_dir).update(progress)
         seconds = time.perf_counter() - t0
+    own, workers = (b - a for a, b in zip(cpu0, _cpu(), strict=True))
     docs = len(report.added)
     rate = docs / seconds
     print(f"parallax: {docs:,} docs in {seconds:.1f} s = {rate:,.0f} docs/s, index {folder_mb(ix_dir):,.0f} MB, "
           f"peak memory {mem.peak_mb:,.0f} MB, skipped {len(report.skipped)}")
+    print(f"cpu     : workers {workers:.0f} s ({workers / max(docs, 1) * 1000:.2f} ms/doc), "
+          f"main process {own:.0f} s, {len(ix_segments(ix_dir))} segments")
     missed = []
     if do_naive:
         k, nsec, nsize, npeak = naive(corpus, out / f"ix-naive-{n}", naive_max)

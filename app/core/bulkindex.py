@@ -96,13 +96,14 @@ class _Lengths:
     def __init__(self) -> None:
         self.known: dict[str, dict[int, int]] = {}
         self.fallback = None
+        self.unscored: set[str] = set()
 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:  # noqa: D102
         found = self.known.get(fieldname, {}).get(docnum)
         if found is not None:
             return found
-        if self.fallback is None:
-            return default
+        if self.fallback is None or fieldname in self.unscored:
+            return default  # no length column: the reader would stat a missing file per posting
         return self.fallback.doc_field_length(docnum, fieldname, default)
 
 
@@ -113,6 +114,7 @@ class LeanSegmentWriter(SegmentWriter):
         super().__init__(ix, **kwargs)
         self.pool = _LeanPool(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
         self._lengths = _Lengths()
+        self._lengths.unscored = {name for name, field in self.schema.items() if not field.scorable}
         add_field = self.perdocwriter.add_field
         known = self._lengths.known
 

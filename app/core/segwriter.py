@@ -34,6 +34,7 @@ from app.core.bulkindex import LeanSegmentWriter
 # Tokens encoded per step when the postings are written (bounds the flush's extra memory).
 _CHUNK_TOKENS = 1 << 18
 _TERMINFO = struct.Struct("!BfIBBfII")
+_KV_LENGTHS = struct.Struct("!ii")  # whoosh.filedb.filetables: key and value lengths
 _LENGTH_CACHE = np.asarray(_length_byte_cache, dtype=np.int64)
 _PICKLE_LIST = np.frombuffer(b"\x80\x02](", dtype=np.uint8)
 
@@ -126,6 +127,27 @@ def _values_stream(freq: np.ndarray, deltas: np.ndarray) -> tuple[bytes, list[in
     starts = offsets[first].tolist()
     starts.append(int(offsets[-1]))
     return _flatten(items, ilen).tobytes(), starts
+
+
+def _add_terms(tindex, keys: list[bytes], values: list[bytes]) -> None:  # noqa: ANN001
+    """``OrderedHashWriter.add`` for many keys in one write (the file's bytes are the same)."""
+    dbfile = tindex.dbfile
+    pos = dbfile.tell()
+    hashfn, buckets, index = tindex.hashfn, tindex.buckets, tindex.index
+    last = tindex.lastkey
+    pack = _KV_LENGTHS.pack
+    out: list[bytes] = []
+    for key, value in zip(keys, values, strict=True):
+        if key <= last:
+            raise ValueError(f"keys must increase: {last!r}..{key!r}")
+        index.append(pos)
+        h = hashfn(key)
+        buckets[h & 255].append((h, pos))
+        out += (pack(len(key), len(value)), key, value)
+        pos += _KV_LENGTHS.size + len(key) + len(value)
+        last = key
+    dbfile.write(b"".join(out))
+    tindex.lastkey = last
 
 
 class ArraySegmentWriter(LeanSegmentWriter):
@@ -372,9 +394,10 @@ class ArraySegmentWriter(LeanSegmentWriter):
                 b += 1
             postfile.write(b"".join(out))
             del out, vals, ids, wbytes
-            for k, i in enumerate(range(t, t_end)):
-                info = _TERMINFO.pack(0, t_weight[i], df_l[i], t_minl[i], t_maxl[i], t_maxw[i],
-                                      t_minid[i], t_maxid[i])
-                tindex.add(prefix + btexts[i], info + pack_long(base + term_off[k]) + pack_int(term_len[k]))
+            pack = _TERMINFO.pack
+            _add_terms(tindex, [prefix + btexts[i] for i in range(t, t_end)],
+                       [pack(0, t_weight[i], df_l[i], t_minl[i], t_maxl[i], t_maxw[i], t_minid[i], t_maxid[i])
+                        + pack_long(base + term_off[k]) + pack_int(term_len[k])
+                        for k, i in enumerate(range(t, t_end))])
             t = t_end
         fw.finish_field()
