@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from app.core.paths import default_corpus
 from app.core.reader import ReadError, read_article
 from app.core.reuse import ReuseMap
 from app.core.reuseindex import ReuseIndex
-from app.core.search import search
+from app.core.search import SearchSession, search
 
 __all__ = ["ArticleInfo", "Corpus", "ReadError", "default_corpus", "resolve_article"]
 
@@ -53,6 +54,8 @@ class Corpus:
         self._cache: OrderedDict[str, Article] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._search = SearchSession(self.index)
+        weakref.finalize(self, self._search.close)
 
     @property
     def name(self) -> str:
@@ -104,7 +107,7 @@ class Corpus:
                snippets: bool = True) -> SearchResult:
         """Search the index (see :func:`app.core.search.search`)."""
         return search(self.index, query, limit=limit, sort=sort, snippets=snippets,
-                      load_article=self._load_for_snippet)
+                      load_article=self._load_for_snippet, session=self._search)
 
     def listing(self) -> list[ArticleInfo]:
         """Every indexed article's metadata, read from the index (no file is parsed)."""

@@ -5,26 +5,30 @@ from __future__ import annotations
 import bisect
 import html
 import re
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
-from math import log
+from functools import lru_cache
 
-import numpy as np
 from rapidfuzz.distance import DamerauLevenshtein
-from whoosh import collectors, qparser, scoring
+from whoosh import collectors, qparser
 from whoosh import query as wquery
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.util.numeric import byte_to_length
 
 from app.core.analysis import TOKEN_PATTERN, token_terms
 from app.core.index import CorpusIndex
 from app.core.model import Article, Hit, Role, SearchResult
+from app.core.queryeval import Caches, ReaderState, Timeout
+from app.core.queryeval import fast_page as _fast_page
 
 MAX_QUERY_CHARS = 1000
 MAX_FUZZY_EDITS = 2
 # A query that runs longer than this is stopped (e.g. many wildcards over a huge corpus).
 SEARCH_SECONDS = 10.0
 _WORD = re.compile(TOKEN_PATTERN)
+# English words whose stem does not start with their first two letters (the stemmer's exceptions).
+_IRREGULAR_STEMS = frozenset({"dying", "lying", "tying"})
 DEFAULT_FIELDS = ("title", "body")
 KNOWN_FIELDS = ("title", "body", "source", "author", "date", "id", "chrome")
 _FIELD_RE = re.compile(r"(?<![\w\"])([A-Za-z_]\w*):(?=\S)")
@@ -101,6 +105,44 @@ def parse(index: CorpusIndex, text: str) -> wquery.Query:
     return q
 
 
+class SearchSession:
+    """One open Whoosh searcher kept between queries, and what the fast path caches.
+
+    Opening a searcher costs several milliseconds, and the fast path keeps per-segment data
+    (field lengths, decoded postings) that only stays valid with its segments. The searcher is
+    reopened when the index has a new generation. Queries take turns: a Whoosh searcher reads
+    its files through shared handles.
+    """
+
+    def __init__(self, index: CorpusIndex) -> None:
+        self.index = index
+        self.caches = Caches()
+        self._lock = threading.Lock()
+        self._ix = None
+        self._state: ReaderState | None = None
+
+    @contextmanager
+    def reading(self) -> Iterator[ReaderState]:
+        """The current searcher's state, held for the duration of the ``with`` block."""
+        with self._lock:
+            ix, _ = self.index.open()
+            state = self._state
+            if state is None or ix is not self._ix or not state.searcher.up_to_date():
+                if state is not None:
+                    self._state = None
+                    state.searcher.close()
+                state = ReaderState(ix.searcher(), self.caches)
+                self._state, self._ix = state, ix
+            yield state
+
+    def close(self) -> None:
+        """Close the searcher (the next query opens a new one)."""
+        with self._lock:
+            if self._state is not None:
+                self._state.searcher.close()
+            self._state = self._ix = None
+
+
 def search(
     index: CorpusIndex,
     text: str,
@@ -109,6 +151,7 @@ def search(
     sort: str = "score",
     snippets: bool = True,
     load_article: Callable[[str, str], Article | None] | None = None,
+    session: SearchSession | None = None,
 ) -> SearchResult:
     """Run a query and return hits with highlighted snippets.
 
@@ -119,21 +162,31 @@ def search(
         sort: ``"score"`` (best first) or ``"date"`` (newest first).
         snippets: whether to build highlighted snippets (reads the hit files).
         load_article: ``(id, path) -> Article`` used to get the text for snippets.
+        session: the open searcher to use (a temporary one when ``None``).
     """
     if sort not in ("score", "date"):
         raise QueryError(f"Unknown sort order '{sort}' (use score or date).")
     q = parse(index, text)
-    ix, _ = index.open()
-    with ix.searcher() as searcher:
-        q = _expand_fuzzy(q, searcher.reader())
+    if session is None:
+        session = SearchSession(index)
+        try:
+            return search(index, text, limit=limit, sort=sort, snippets=snippets,
+                          load_article=load_article, session=session)
+        finally:
+            session.close()
+    deadline = time.monotonic() + SEARCH_SECONDS
+    with session.reading() as state:
+        searcher = state.searcher
+        q = _expand_fuzzy(q, state.vocabulary)
         # No terms=True: recording matched terms per document defeats Whoosh's top-k skipping;
         # snippets get the query's (expanded) terms instead.
         collector = searcher.collector(limit=None if sort == "date" else limit)
         timed = collectors.TimeLimitCollector(collector, timelimit=SEARCH_SECONDS, use_alarm=False)
-        page: list[tuple[dict, float]] = []
         try:
             timed.prepare(searcher, q, searcher.context())
-            fast = _fast_page(searcher, q, limit, sort, collector.context)
+            fast = _fast_page(state, q, limit, sort, collector.context, deadline)
+        except Timeout:
+            raise QueryError(_too_long()) from None
         except Exception:  # noqa: BLE001 - the fast path is an optimisation only
             fast = None
         if fast is not None:
@@ -142,25 +195,29 @@ def search(
         else:
             total, page = _whoosh_page(searcher, q, limit, sort, timed)
         terms = _query_terms(searcher, q) if snippets else frozenset()
-        hits = []
-        for fields, score in page:
-            snips: tuple[str, ...] = ()
-            if snippets:
-                snips = _snippets(fields, terms, load_article)
-            d = fields.get("date")
-            hits.append(
-                Hit(
-                    id=fields["id"],
-                    path=fields.get("path", ""),
-                    title=fields.get("title", ""),
-                    source=fields.get("source", ""),
-                    author=fields.get("author", ""),
-                    date=d.date() if isinstance(d, datetime) else d if isinstance(d, date) else None,
-                    score=float(score or 0.0),
-                    snippets=snips,
-                )
+    hits = []
+    for fields, score in page:
+        snips: tuple[str, ...] = ()
+        if snippets:
+            snips = _snippets(fields, terms, load_article)
+        d = fields.get("date")
+        hits.append(
+            Hit(
+                id=fields["id"],
+                path=fields.get("path", ""),
+                title=fields.get("title", ""),
+                source=fields.get("source", ""),
+                author=fields.get("author", ""),
+                date=d.date() if isinstance(d, datetime) else d if isinstance(d, date) else None,
+                score=float(score or 0.0),
+                snippets=snips,
             )
-        return SearchResult(query=text, total=total, hits=tuple(hits))
+        )
+    return SearchResult(query=text, total=total, hits=tuple(hits))
+
+
+def _too_long() -> str:
+    return f"The query took longer than {SEARCH_SECONDS:.0f} s; make it more specific (fewer wildcards)."
 
 
 def _whoosh_page(searcher, q: wquery.Query, limit: int | None, sort: str,  # noqa: ANN001
@@ -173,9 +230,7 @@ def _whoosh_page(searcher, q: wquery.Query, limit: int | None, sort: str,  # noq
         results = timed.results()
         total = len(results)
     except collectors.TimeLimit:
-        raise QueryError(
-            f"The query took longer than {SEARCH_SECONDS:.0f} s; make it more specific (fewer wildcards)."
-        ) from None
+        raise QueryError(_too_long()) from None
     except Exception as exc:  # noqa: BLE001
         raise QueryError(f"The query could not be run: {' '.join(str(exc).split())}") from exc
     ordered = list(results)
@@ -185,21 +240,7 @@ def _whoosh_page(searcher, q: wquery.Query, limit: int | None, sort: str,  # noq
     return total, [(hit.fields(), float(hit.score or 0.0)) for hit in ordered]
 
 
-_VOCAB: dict[tuple, list[str]] = {}
-
-
-def _vocabulary(reader, field: str) -> list[str]:  # noqa: ANN001
-    """The sorted terms of ``field``, cached per index generation (reading them is slow)."""
-    key = (tuple(sorted(str(getattr(r, "_segment", id(r))) for r, _ in reader.leaf_readers())), field)
-    vocab = _VOCAB.get(key)
-    if vocab is None:
-        if len(_VOCAB) > 8:
-            _VOCAB.clear()
-        vocab = _VOCAB[key] = sorted(b.decode("utf-8") for b in reader.lexicon(field))
-    return vocab
-
-
-def _expand_fuzzy(q: wquery.Query, reader) -> wquery.Query:  # noqa: ANN001
+def _expand_fuzzy(q: wquery.Query, vocabulary: Callable[[str], list[str]]) -> wquery.Query:
     """Replace fuzzy terms by the index terms within their edit distance.
 
     Whoosh computes each candidate's distance in Python (seconds on a large vocabulary);
@@ -208,7 +249,7 @@ def _expand_fuzzy(q: wquery.Query, reader) -> wquery.Query:  # noqa: ANN001
     if isinstance(q, wquery.FuzzyTerm):
         field, text, maxdist = q.fieldname, q.text, q.maxdist
         try:
-            vocab = _vocabulary(reader, field)
+            vocab = vocabulary(field)
         except Exception:  # noqa: BLE001 - unknown field etc.: let Whoosh handle it
             return q
         prefix = text[: q.prefixlength]
@@ -222,7 +263,7 @@ def _expand_fuzzy(q: wquery.Query, reader) -> wquery.Query:  # noqa: ANN001
         return wquery.Or([wquery.Term(field, w, boost=q.boost) for w in near])
     if q.is_leaf():
         return q
-    return q.apply(lambda sub: _expand_fuzzy(sub, reader))
+    return q.apply(lambda sub: _expand_fuzzy(sub, vocabulary))
 
 
 def _query_terms(searcher, q: wquery.Query) -> frozenset[str]:  # noqa: ANN001
@@ -247,14 +288,7 @@ def highlight_text(text: str, terms: frozenset[str], *, top: int = 3, surround: 
     """
     if not terms:
         return []
-    # Analyse each distinct word once, then find only the matching words with one regex
-    # (its look-arounds reproduce the tokenizer's word boundaries).
-    forms = [w for w in set(_WORD.findall(text)) if not terms.isdisjoint(token_terms(w))]
-    if not forms:
-        return []
-    forms.sort(key=len, reverse=True)
-    marks = re.compile(r"(?<!\w)(?<!\w['’])(?:" + "|".join(map(re.escape, forms)) + r")(?!\w|['’]\w)")
-    spans = [m.span() for m in marks.finditer(text)]
+    spans = _marked_spans(text, terms)
     if not spans:
         return []
     frags: list[tuple[int, int, int, list[tuple[int, int]]]] = []
@@ -286,6 +320,41 @@ def highlight_text(text: str, terms: frozenset[str], *, top: int = 3, surround: 
     return out
 
 
+@lru_cache(maxsize=64)
+def _initial_tokens(initials: str) -> re.Pattern:
+    """A regex for the tokens of ``TOKEN_PATTERN`` that start with one of ``initials``."""
+    first = "[" + re.escape(initials) + "]"
+    # The look-behinds put the match at a token start, as the tokenizer's left-to-right scan would.
+    return re.compile(first + r"(?<!\w" + first + r")(?<!\w['’]" + first + r")\w*(?:['’]\w+)*")
+
+
+def _marked_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
+    """Spans of the tokens of ``text`` that the body analyzer turns into one of ``terms``."""
+    # Stemming is most of the cost, and the English stem of an ASCII word starts with the word's
+    # first two letters (but for the stemmer's irregular words): other ASCII words are skipped.
+    heads = {t[:2] for t in terms}
+    heads |= {t[:1] for t in terms if len(t) == 1}
+
+    def may_match(word: str) -> bool:
+        if word.isascii():
+            low = word[:2].lower()
+            if low not in heads and low[:1] not in heads and word.lower() not in _IRREGULAR_STEMS:
+                return False
+        return not terms.isdisjoint(token_terms(word))
+
+    if text.isascii():
+        initials = "".join(sorted({c for h in heads if h.isascii() for c in (h[0], h[0].upper())}))
+        if not initials:
+            return []
+        return [m.span() for m in _initial_tokens(initials).finditer(text) if may_match(m.group())]
+    forms = [w for w in set(_WORD.findall(text)) if may_match(w)]
+    if not forms:
+        return []
+    # One regex over the matching forms; its look-arounds reproduce the tokenizer's word boundaries.
+    forms.sort(key=len, reverse=True)
+    marks = re.compile(r"(?<!\w)(?<!\w['’])(?:" + "|".join(map(re.escape, forms)) + r")(?!\w|['’]\w)")
+    return [m.span() for m in marks.finditer(text)]
+
 def _snippets(fields: dict, terms: frozenset[str], load_article) -> tuple[str, ...]:  # noqa: ANN001
     article = None
     if load_article is not None:
@@ -301,288 +370,6 @@ def _snippets(fields: dict, terms: frozenset[str], load_article) -> tuple[str, .
         lead = next((p.text for p in article.body), body)[:220]
         out.append(html.escape(lead, quote=False) + ("…" if len(lead) == 220 else ""))
     return tuple(out)
-
-
-# ---------------------------------------------------------------- vectorised fast path
-#
-# Whoosh scores and counts every matching document in Python, a few microseconds each: a
-# word found in 98 % of 100k articles costs about a second, and its date order five. The
-# fast path reads the posting blocks of each term into numpy arrays, evaluates the query's
-# boolean structure with sorted-array set operations (an exact hit count for free) and
-# estimates every BM25F score with the same formula. Only the few documents that can reach
-# the requested page are then scored by Whoosh's own matchers, so the page, its order and
-# its scores are exactly what Whoosh's collector returns. Query types it does not cover
-# (phrases, ranges, NOT alone, ...) and any estimate that disagrees with Whoosh go the
-# ordinary way.
-
-_MAX_RESCORE = 3000  # more candidates than this (massive ties) use Whoosh's own collector
-_REL_TOL = 1e-9
-
-
-class _Unsupported(Exception):
-    """The fast path does not cover this query; use Whoosh's collector."""
-
-
-_BYTE_LENGTHS: np.ndarray | None = None
-_LEAF_CACHE: dict[tuple, np.ndarray] = {}
-
-
-def _leaf_key(leaf) -> str:  # noqa: ANN001
-    return str(getattr(leaf, "_segment", id(leaf)))
-
-
-def _lengths(leaf, field: str) -> np.ndarray:  # noqa: ANN001
-    """Field lengths of every document of a segment, as Whoosh's scorer reads them."""
-    global _BYTE_LENGTHS
-    key = (_leaf_key(leaf), "len", field)
-    arr = _LEAF_CACHE.get(key)
-    if arr is None:
-        if _BYTE_LENGTHS is None:
-            _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
-        n = leaf.doc_count_all()
-        col = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-        if col is None:
-            raise _Unsupported(field)
-        raw = np.fromiter((col[i] for i in range(n)), dtype=np.uint8, count=n)
-        arr = _BYTE_LENGTHS[raw]
-        if len(_LEAF_CACHE) > 256:
-            _LEAF_CACHE.clear()
-        _LEAF_CACHE[key] = arr
-    return arr
-
-
-def _live(leaf) -> np.ndarray | None:  # noqa: ANN001
-    """Sorted deleted docnums of a segment (``None`` when it has none)."""
-    if not leaf.has_deletions():
-        return None
-    dead = leaf.deleted_docs_set
-    dead = dead() if callable(dead) else dead
-    key = (_leaf_key(leaf), "deleted", len(dead))
-    arr = _LEAF_CACHE.get(key)
-    if arr is None:
-        arr = _LEAF_CACHE[key] = np.array(sorted(dead), dtype=np.int64)
-    return arr
-
-
-class _Evaluator:
-    """Numpy evaluation of a query: sorted global docnums and estimated scores."""
-
-    def __init__(self, searcher) -> None:  # noqa: ANN001
-        self.searcher = searcher
-        self.reader = searcher.reader()
-        self.leaves = list(self.reader.leaf_readers())
-        w = searcher.weighting
-        if type(w) is not scoring.BM25F or w.use_final or w._field_B:
-            raise _Unsupported("weighting")
-        self.K1, self.B = w.K1, w.B
-        self.doc_count = searcher.doc_count_all()
-
-    def term(self, field: str, btext: bytes, boost: float, constant: bool) -> tuple:
-        """Docnums and scores of one term (BM25F, or its weight when ``constant``)."""
-        schema = self.searcher.schema
-        if field not in schema or (field, btext) not in self.reader:
-            return _EMPTY
-        if not constant and not schema[field].scorable:
-            raise _Unsupported(field)
-        ids_parts, w_parts, len_parts = [], [], []
-        for leaf, offset in self.leaves:
-            if (field, btext) not in leaf:
-                continue
-            m = leaf.postings(field, btext)
-            inner = getattr(m, "child", m)
-            if not hasattr(inner, "_read_ids"):
-                raise _Unsupported("postings")
-            while inner.is_active():
-                inner._read_ids()
-                inner._read_weights()
-                ids = np.asarray(inner._ids, dtype=np.int64)
-                ws = np.asarray(inner._weights, dtype=np.float64)
-                if not constant:
-                    len_parts.append(_lengths(leaf, field)[ids])
-                ids_parts.append(ids + offset)
-                w_parts.append(ws)
-                inner._next_block()
-        if not ids_parts:
-            return _EMPTY
-        ids = np.concatenate(ids_parts)
-        tf = np.concatenate(w_parts)
-        if constant:
-            score = tf
-        else:
-            fl = np.concatenate(len_parts)
-            idf = log(self.doc_count / (self.searcher.doc_frequency(field, btext) + 1)) + 1
-            avgfl = self.searcher.avg_field_length(field) or 1
-            K1, B = self.K1, self.B
-            score = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
-        keep = self._alive(ids)
-        if keep is not None:
-            ids, score = ids[keep], score[keep]
-        if boost != 1.0:
-            score = score * boost
-        return ids, score
-
-    def _alive(self, ids: np.ndarray) -> np.ndarray | None:
-        dead_parts = []
-        for leaf, offset in self.leaves:
-            dead = _live(leaf)
-            if dead is not None:
-                dead_parts.append(dead + offset)
-        if not dead_parts:
-            return None
-        return ~np.isin(ids, np.concatenate(dead_parts))
-
-    def eval(self, q: wquery.Query, constant: bool = False) -> tuple:
-        """(sorted unique global docnums, estimated scores) of ``q``."""
-        if q is wquery.NullQuery or isinstance(q, type(wquery.NullQuery)):
-            return _EMPTY
-        if type(q) is wquery.Term:
-            field = q.fieldname
-            if field not in self.searcher.schema:
-                return _EMPTY
-            try:
-                btext = self.searcher.schema[field].to_bytes(q.text)
-            except ValueError:
-                return _EMPTY
-            if getattr(q, "minquality", None):
-                raise _Unsupported("minquality")
-            return self.term(field, btext, q.boost, constant)
-        if type(q) in (wquery.Prefix, wquery.Wildcard):
-            # Whoosh scores expanded patterns in ways the estimate does not model, so the
-            # vectorised attempt was always thrown away for them: go straight to Whoosh.
-            if type(q) is wquery.Wildcard or q.constantscore or q.text == "":
-                raise _Unsupported("pattern")
-            words = [w for w in q._btexts(self.reader) if w]
-            subs = [self.term(q.fieldname, w, 1.0, constant or q.constantscore) for w in words]
-            if len(subs) == 1:
-                ids, sc = subs[0]
-                return (ids, sc * q.boost) if q.boost != 1.0 else (ids, sc)
-            return self._union(subs, q.boost)
-        if type(q) is wquery.Or:
-            if q.minmatch or q.scale:
-                raise _Unsupported("or options")
-            subs = [s for s in q.subqueries]
-            if any(isinstance(s, wquery.Not) for s in subs):
-                raise _Unsupported("not inside or")
-            if len(subs) == 1:
-                return self._boosted(self.eval(subs[0], constant), q.boost)
-            return self._union([self.eval(s, constant) for s in subs], q.boost)
-        if type(q) is wquery.And:
-            pos = [s for s in q.subqueries if not isinstance(s, wquery.Not)]
-            neg = [s.query for s in q.subqueries if isinstance(s, wquery.Not)]
-            if not pos:
-                raise _Unsupported("only negative")
-            if len(pos) == 1:
-                ids, sc = self._boosted(self.eval(pos[0], constant), q.boost)
-            else:
-                ids, sc = self._intersect([self.eval(s, constant) for s in pos], q.boost)
-            for s in neg:
-                nid, _ = self.eval(s, True)
-                keep = ~np.isin(ids, nid, assume_unique=True)
-                ids, sc = ids[keep], sc[keep]
-            return ids, sc
-        if type(q) is wquery.AndNot:
-            ids, sc = self._boosted(self.eval(q.a, constant), q.boost)
-            nid, _ = self.eval(q.b, True)
-            keep = ~np.isin(ids, nid, assume_unique=True)
-            return ids[keep], sc[keep]
-        raise _Unsupported(type(q).__name__)
-
-    @staticmethod
-    def _boosted(res: tuple, boost: float) -> tuple:
-        return res if boost == 1.0 else (res[0], res[1] * boost)
-
-    @staticmethod
-    def _union(subs: list[tuple], boost: float) -> tuple:
-        subs = [s for s in subs if len(s[0])]
-        if not subs:
-            return _EMPTY
-        ids = np.concatenate([s[0] for s in subs])
-        sc = np.concatenate([s[1] for s in subs])
-        uniq, inv = np.unique(ids, return_inverse=True)
-        total = np.zeros(len(uniq), dtype=np.float64)
-        np.add.at(total, inv, sc)
-        return uniq, (total * boost if boost != 1.0 else total)
-
-    @staticmethod
-    def _intersect(subs: list[tuple], boost: float) -> tuple:
-        ids, sc = subs[0]
-        for oid, osc in subs[1:]:
-            common, ia, ib = np.intersect1d(ids, oid, assume_unique=True, return_indices=True)
-            ids, sc = common, sc[ia] + osc[ib]
-        return ids, (sc * boost if boost != 1.0 else sc)
-
-
-_EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
-
-
-def _date_keys(leaf) -> np.ndarray:  # noqa: ANN001
-    """Per-document date sort keys of a segment (undated documents get the lowest key)."""
-    key = (_leaf_key(leaf), "date")
-    arr = _LEAF_CACHE.get(key)
-    if arr is None:
-        n = leaf.doc_count_all()
-        lowest = -(2**40)  # below every ordinal, and safe to negate
-        vals = np.full(n, lowest, dtype=np.int64)
-        for i in range(n):
-            d = leaf.stored_fields(i).get("date") if not leaf.is_deleted(i) else None
-            if isinstance(d, date):  # datetime included
-                vals[i] = d.toordinal()
-        arr = _LEAF_CACHE[key] = vals
-    return arr
-
-
-def _exact_scores(searcher, q: wquery.Query, docnums: np.ndarray, context) -> dict[int, float]:  # noqa: ANN001
-    """Whoosh's own scores of ``docnums`` (sorted global numbers), via each segment's matcher."""
-    out: dict[int, float] = {}
-    for sub, offset in searcher.leaf_searchers():
-        n = sub.doc_count_all()
-        local = docnums[(docnums >= offset) & (docnums < offset + n)] - offset
-        if not len(local):
-            continue
-        m = q.matcher(sub, context)
-        for d in local.tolist():
-            if not m.is_active():
-                break
-            m.skip_to(d)
-            if m.is_active() and m.id() == d:
-                out[offset + d] = float(m.score())
-    return out
-
-
-def _fast_page(searcher, q: wquery.Query, limit: int | None, sort: str,  # noqa: ANN001
-               context) -> tuple[int, list[tuple[int, float]]] | None:
-    """(exact total, [(docnum, score)] of the page) by the vectorised path, or ``None``."""
-    try:
-        ids, est = _Evaluator(searcher).eval(q)
-    except _Unsupported:
-        return None
-    total = len(ids)
-    if not total:
-        return 0, []
-    if sort == "date":
-        dates = np.concatenate([_date_keys(leaf) for leaf, _ in searcher.reader().leaf_readers()])
-        dk = dates[ids]
-        if limit is not None and total > limit:
-            order = np.lexsort((ids, -est, -dk))
-            keep = dk >= dk[order[limit - 1]]
-            ids, est, dk = ids[keep], est[keep], dk[keep]
-    elif limit is not None and total > limit:
-        order = np.lexsort((ids, -est))
-        kth = est[order[limit - 1]]
-        keep = est >= kth - _REL_TOL * max(1.0, abs(kth))
-        ids, est = ids[keep], est[keep]
-    if len(ids) > _MAX_RESCORE:
-        return None
-    exact = _exact_scores(searcher, q, ids, context)
-    if len(exact) != len(ids):
-        return None
-    scores = np.array([exact[d] for d in ids.tolist()], dtype=np.float64)
-    if np.any(np.abs(scores - est) > _REL_TOL * np.maximum(1.0, np.abs(est))):
-        return None  # the estimate does not model this query: let Whoosh rank it
-    order = np.lexsort((ids, -scores, -dk)) if sort == "date" else np.lexsort((ids, -scores))
-    if limit is not None:
-        order = order[:limit]
-    return total, [(int(ids[i]), float(scores[i])) for i in order]
 
 
 _TERM_TOKEN = re.compile(r"(?:(?P<field>[A-Za-z_]\w*):)?(?P<term>\"[^\"]*\"|[^\s()\"]+)")

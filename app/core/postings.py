@@ -1,0 +1,334 @@
+"""Whoosh W3 posting lists read into numpy arrays: document numbers, weights and positions.
+
+Whoosh decodes a posting block by unpickling all of it, positions included, which costs about
+a microsecond per posting, most of it for the positions. Counting and ranking need only the
+document numbers and weights, which open each block: they are decompressed alone and read
+with numpy. Positions are decoded only for the blocks a phrase needs. A block laid out in a
+way this module does not expect is decoded by unpickling it whole, as Whoosh does.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import struct
+import zlib
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from itertools import chain
+
+import numpy as np
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermsReader
+from whoosh.formats import Positions
+from whoosh.system import _INT_SIZE
+
+__all__ = ["LRU", "TermPostings", "Unsupported", "read_positions", "read_term"]
+
+# Pickle opcodes of the block layout written by Whoosh's W3PostingsWriter (protocol 2).
+_PROTO, _MARK, _TUPLE, _TUPLE1, _TUPLE3 = 0x80, 0x28, 0x74, 0x85, 0x87
+_BININT1, _BININT2, _BININT, _BINFLOAT, _NONE = 0x4B, 0x4D, 0x4A, 0x47, 0x4E
+_BINPUT, _LONG_BINPUT, _STOP = 0x71, 0x72, 0x2E
+_INT = struct.Struct("!i")
+_DOUBLE = struct.Struct(">d")
+# Runs of opcodes to compare a whole block's ids or weights against at once.
+_OPS1, _OPS2, _FLOATS = bytes([_BININT1]) * 4096, bytes([_BININT2]) * 4096, bytes([_BINFLOAT]) * 4096
+
+
+class Unsupported(Exception):
+    """The postings are not in a form this module reads (e.g. another codec)."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TermPostings:
+    """One term's postings in one segment.
+
+    ``ids`` are segment document numbers (ascending, deleted documents included) and
+    ``weights`` the weights Whoosh reads for them (float32 on disk, so stored exactly).
+    The block table gives, for block ``k``, its first posting ``starts[k]``, the file offset of
+    its header ``heads[k]`` and of its data ``data[k]`` (``ends[k]`` is where the data ends)
+    and its compression level.
+    """
+
+    ids: np.ndarray
+    weights: np.ndarray
+    starts: np.ndarray
+    heads: np.ndarray
+    data: np.ndarray
+    ends: np.ndarray
+    comps: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the arrays (for cache budgets)."""
+        return int(self.ids.nbytes + self.weights.nbytes + 5 * 8 * len(self.starts))
+
+    @property
+    def maxids(self) -> np.ndarray:
+        """The last document number of each block."""
+        return self.ids[np.append(self.starts[1:], len(self.ids)) - 1]
+
+
+class LRU:
+    """A least-recently-used cache bounded by a total cost (bytes, postings, ...)."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._items: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
+        self._cost = 0
+
+    def get(self, key: Hashable) -> object | None:
+        """The cached value for ``key``, or ``None``."""
+        item = self._items.get(key)
+        if item is None:
+            return None
+        self._items.move_to_end(key)
+        return item[0]
+
+    def put(self, key: Hashable, value: object, cost: int) -> None:
+        """Cache ``value``; the least recently used entries go once the budget is exceeded."""
+        old = self._items.pop(key, None)
+        if old is not None:
+            self._cost -= old[1]
+        if cost > self.budget:
+            return
+        self._items[key] = (value, cost)
+        self._cost += cost
+        while self._cost > self.budget:
+            _, (_, c) = self._items.popitem(last=False)
+            self._cost -= c
+
+    def clear(self) -> None:
+        """Drop everything."""
+        self._items.clear()
+        self._cost = 0
+
+
+def _terms_reader(leaf) -> W3TermsReader:  # noqa: ANN001
+    terms = getattr(leaf, "_terms", None)
+    if type(terms) is not W3TermsReader:
+        raise Unsupported("not a W3 segment")
+    return terms
+
+
+def read_term(leaf, field: str, btext: bytes) -> TermPostings | None:  # noqa: ANN001
+    """The postings of ``field:btext`` in segment reader ``leaf`` (``None`` when absent)."""
+    terms = _terms_reader(leaf)
+    if (field, btext) not in terms:
+        return None
+    info = terms.term_info(field, btext)
+    if info.is_inlined():  # Whoosh cannot write these any more (W3TermInfo lacks set_inline)
+        raise Unsupported("inlined postings")
+    offset, length = info.extent()
+    if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves the length in a 1-tuple
+        (length,) = length
+    buf = terms._postfile.get(offset, length)
+    if buf[:4] != WHOOSH3_HEADER_MAGIC:
+        raise Unsupported("posting header")
+    stream = io.BytesIO(buf)
+    ids_parts, w_parts = [], []
+    starts, heads, data, ends, comps = [], [], [], [], []
+    p, count = 4, 0
+    while True:
+        (blen,) = _INT.unpack_from(buf, p)
+        last = blen < 0
+        stream.seek(p + 4)
+        # The block info (count, last id, max weight, compression, lengths) is a small pickle.
+        n, _maxid, _maxw, comp, _minlen, _maxlen = pickle.load(stream)  # noqa: S301 - our own index
+        dstart, dend = stream.tell(), p + 4 + abs(blen)
+        ids, weights = _ids_weights(buf, dstart, dend, n, comp)
+        starts.append(count)
+        heads.append(offset + p)
+        data.append(offset + dstart)
+        ends.append(offset + dend)
+        comps.append(comp)
+        ids_parts.append(ids)
+        w_parts.append(weights)
+        count += n
+        p = dend
+        if last or p >= len(buf):
+            break
+    return TermPostings(
+        np.concatenate(ids_parts).astype(np.int32, copy=False),
+        np.concatenate(w_parts).astype(np.float32, copy=False),
+        np.asarray(starts, dtype=np.int64), np.asarray(heads, dtype=np.int64),
+        np.asarray(data, dtype=np.int64), np.asarray(ends, dtype=np.int64), np.asarray(comps, dtype=np.int64),
+    )
+
+
+def _ids_weights(buf: bytes, start: int, end: int, n: int, comp: int) -> tuple[np.ndarray, np.ndarray]:
+    """Document numbers and weights of one block (its data is ``buf[start:end]``)."""
+    # ids (at most 5 bytes each) then weights (9 bytes each) open the pickle: decompress only those.
+    need = 14 * n + 40
+    head = zlib.decompressobj().decompress(memoryview(buf)[start:end], need) if comp else buf[start:start + need]
+    found = _parse_head(head, n)
+    if found is None:
+        whole = zlib.decompress(buf[start:end]) if comp else buf[start:end]
+        found = _unpickled_head(pickle.loads(whole), n)  # noqa: S301 - our own index
+    return found
+
+
+def _unpickled_head(data: tuple, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ids and weights from an unpickled block tuple, exactly as Whoosh's matcher reads them."""
+    ids = np.cumsum(np.asarray(data[0], dtype=np.int64))
+    w = data[1]
+    if w is None:
+        weights = np.ones(n, dtype=np.float64)
+    elif isinstance(w, float):
+        weights = np.full(n, w, dtype=np.float64)
+    else:
+        weights = np.asarray(w, dtype=np.float64)
+    return ids, weights
+
+
+def _parse_head(raw: bytes, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Ids and weights read from the start of a block pickle, or ``None`` if laid out otherwise.
+
+    The layout is ``(ids, weights, values)`` pickled with protocol 2: the ids tuple holds the
+    first document number then deltas, the weights are ``None``, one float, or a tuple of floats.
+    """
+    size = len(raw)
+    if size < 4 or raw[0] != _PROTO or raw[1] != 2:
+        return None
+    close = _TUPLE if n > 3 else _TUPLE1 + n - 1
+    p = 2
+    if n > 3:
+        if raw[p] != _MARK:
+            return None
+        p += 1
+    # The first id may be any width; the deltas after it usually all take one or two bytes.
+    first, p = _int_at(raw, p)
+    if first is None:
+        return None
+    rest = n - 1
+    ids = np.empty(n, dtype=np.int64)
+    ids[0] = first
+    if rest:
+        if raw[p:p + 2 * rest:2] == _OPS1[:rest] and p + 2 * rest <= size:
+            ids[1:] = np.frombuffer(raw, np.uint8, rest * 2, p).reshape(rest, 2)[:, 1]
+            p += 2 * rest
+        elif raw[p:p + 3 * rest:3] == _OPS2[:rest] and p + 3 * rest <= size:
+            ids[1:] = np.frombuffer(raw, np.uint8, rest * 3, p).reshape(rest, 3)[:, 1:].copy().view("<u2").ravel()
+            p += 3 * rest
+        else:
+            return None
+    if p >= size or raw[p] != close:
+        return None
+    p = _skip_put(raw, p + 1)
+    if p >= size:
+        return None
+    op = raw[p]
+    if op == _NONE:
+        return np.cumsum(ids), np.ones(n, dtype=np.float64)
+    if not (n > 3 and op == _MARK or 1 < n <= 3 and raw[p:p + 10:9] == b"GG"):
+        if op != _BINFLOAT or p + 9 > size:
+            return None
+        (value,) = _DOUBLE.unpack_from(raw, p + 1)
+        return np.cumsum(ids), np.full(n, value, dtype=np.float64)
+    if n > 3:
+        p += 1
+    end = p + 9 * n
+    if end >= size or raw[end] != close or raw[p:end:9] != _FLOATS[:n]:
+        return None
+    weights = np.ndarray((n,), dtype=">f8", buffer=raw, offset=p + 1, strides=(9,))
+    return np.cumsum(ids), weights.astype(np.float64)
+
+
+def _int_at(raw: bytes, p: int) -> tuple[int | None, int]:
+    """One pickled int at ``p`` and the offset after it (``None`` if it is not one)."""
+    size = len(raw)
+    op = raw[p] if p < size else 0
+    if op == _BININT1 and p + 2 <= size:
+        return raw[p + 1], p + 2
+    if op == _BININT2 and p + 3 <= size:
+        return raw[p + 1] | raw[p + 2] << 8, p + 3
+    if op == _BININT and p + 5 <= size:
+        return int.from_bytes(raw[p + 1:p + 5], "little", signed=True), p + 5
+    return None, p
+
+
+def _skip_put(raw: bytes, p: int) -> int:
+    """Offset after an optional memo put at ``p``."""
+    if p < len(raw):
+        if raw[p] == _BINPUT:
+            return p + 2
+        if raw[p] == _LONG_BINPUT:
+            return p + 5
+    return p
+
+
+def _block_positions(postfile, tp: TermPostings, k: int) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+    """Positions of every posting of block ``k``: (count per posting, all positions in order)."""
+    start, end = int(tp.data[k]), int(tp.ends[k])
+    raw = postfile.get(start, end - start)
+    if tp.comps[k]:
+        raw = zlib.decompress(raw)
+    values = pickle.loads(raw)[2]  # noqa: S301 - our own index
+    if not isinstance(values, tuple) or not values:
+        raise Unsupported("values")
+    lists = _position_deltas(values)
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
+    # Positions are delta-coded within each posting: a cumulative sum restarted per posting.
+    total = np.cumsum(deltas)
+    first = np.cumsum(counts) - counts
+    base = np.zeros(len(counts), dtype=np.int64)
+    some = counts > 0
+    base[some] = total[first[some]] - deltas[first[some]]
+    return counts, total - np.repeat(base, counts)
+
+
+def _position_deltas(values: tuple) -> list[list[int]]:
+    """The position deltas of each encoded value (Positions format: a count, then a pickled list)."""
+    sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    joined = b"".join(values)
+    a = np.frombuffer(joined, dtype=np.uint8)
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    # Every value is "count, PROTO 2, <list>, STOP": cut each down to its list opcodes and
+    # unpickle them all at once as one list of lists.
+    if np.all(sizes > _INT_SIZE + 3) and np.all(a[starts + _INT_SIZE] == _PROTO) \
+            and np.all(a[starts + _INT_SIZE + 1] == 2) and np.all(a[ends - 1] == _STOP):
+        keep = np.ones(len(a), dtype=bool)
+        cut = np.repeat(starts, _INT_SIZE + 2) + np.tile(np.arange(_INT_SIZE + 2), len(starts))
+        keep[cut] = False
+        keep[ends - 1] = False
+        lists = pickle.loads(b"\x80\x02(" + a[keep].tobytes() + b"l.")  # noqa: S301
+        if len(lists) == len(values):
+            return lists
+    loads = pickle.loads
+    return [loads(v[_INT_SIZE:] if v.endswith(b".") else v[_INT_SIZE:] + b".") for v in values]  # noqa: S301
+
+
+def read_positions(leaf, field: str, tp: TermPostings, docs: np.ndarray,  # noqa: ANN001
+                   cache: LRU | None = None, key: Hashable = None) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the term in ``docs`` (sorted segment docnums, all in ``tp.ids``).
+
+    Returns ``(doc, position)`` as two parallel int64 arrays, ordered by document then position.
+    ``cache`` keeps decoded blocks between calls under ``key`` (which names the term).
+    """
+    if type(leaf.schema[field].format) is not Positions:
+        raise Unsupported("positions format")
+    if not len(docs):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    idx = np.searchsorted(tp.ids, docs)
+    blocks = np.searchsorted(tp.starts, idx, side="right") - 1
+    postfile = _terms_reader(leaf)._postfile
+    doc_parts, pos_parts = [], []
+    bounds = np.flatnonzero(np.diff(blocks)) + 1
+    for lo, hi in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(idx)].tolist(), strict=True):
+        k = int(blocks[lo])
+        found = cache.get((key, k)) if cache is not None else None
+        if found is None:
+            found = _block_positions(postfile, tp, k)
+            if cache is not None:
+                cache.put((key, k), found, found[0].nbytes + found[1].nbytes)
+        counts, positions = found
+        local = idx[lo:hi] - int(tp.starts[k])
+        offsets = np.cumsum(counts) - counts
+        n = counts[local]
+        # Gather each selected posting's run of positions.
+        run = np.repeat(offsets[local] - np.cumsum(n) + n, n) + np.arange(int(n.sum()))
+        doc_parts.append(np.repeat(docs[lo:hi].astype(np.int64), n))
+        pos_parts.append(positions[run])
+    return np.concatenate(doc_parts), np.concatenate(pos_parts)

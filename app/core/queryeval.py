@@ -1,0 +1,668 @@
+"""Vectorised evaluation of Whoosh queries: exact hit sets, estimated scores, phrase checks.
+
+Whoosh scores and counts every matching document in Python, a few microseconds each: a word
+found in 98 % of 100k articles costs about a second, and a phrase of two such words several.
+This module reads the postings with numpy (:mod:`app.core.postings`), evaluates the query's
+boolean structure with sorted-array set operations (which gives the exact hit count) and
+computes every document's BM25F score with Whoosh's formula. Phrases are checked on the
+positions of the documents that hold all their words, rarest word first.
+
+Scores are Whoosh's own where the arithmetic is the same (one term, or the sum of two), and
+within rounding of them otherwise; :func:`app.core.search.search` lets Whoosh score the few
+documents that can reach the page, so the page and its scores are exactly Whoosh's.
+Query types not covered raise :class:`Unsupported` and go through Whoosh's collector.
+"""
+
+from __future__ import annotations
+
+import time
+from bisect import bisect_left
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from whoosh import query as wquery
+from whoosh import scoring
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.matching.binary import IntersectionMatcher
+from whoosh.matching.mcore import NullMatcher, ReadTooFar
+from whoosh.matching.wrappers import WrappingMatcher
+from whoosh.util import make_binary_tree
+from whoosh.util.numeric import byte_to_length
+
+from app.core.postings import LRU, TermPostings, Unsupported, read_positions, read_term
+
+__all__ = ["Caches", "Evaluation", "Evaluator", "ReaderState", "Timeout", "Unsupported"]
+
+# An Or of this many clauses is evaluated by Whoosh with an array matcher (Or.TOO_MANY_CLAUSES).
+_TOO_MANY_CLAUSES = wquery.Or.TOO_MANY_CLAUSES
+# Below this many documents in a segment, Whoosh evaluates a wide Or with an array matcher.
+_SMALL_SEGMENT = 5000
+_LOWEST_DATE = -(2**40)  # below every ordinal, and safe to negate
+_BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+# Microseconds per day in Whoosh's datetime columns (counted from datetime.min).
+_DAY_US = 86_400_000_000
+
+
+class Timeout(Exception):
+    """The evaluation ran past its deadline."""
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """Matching documents (sorted global docnums) with their scores.
+
+    ``exact`` tells that the scores are computed with Whoosh's own arithmetic, so they are
+    bit-identical to what its matchers return; otherwise they agree to rounding only.
+    """
+
+    ids: np.ndarray
+    scores: np.ndarray
+    exact: bool = True
+
+
+_EMPTY = Evaluation(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+
+
+class Caches:
+    """What evaluations of one index keep between queries, keyed by segment (segments never change)."""
+
+    def __init__(self, postings_bytes: int = 96 << 20, blocks_bytes: int = 32 << 20) -> None:
+        self.postings = LRU(postings_bytes)
+        self.blocks = LRU(blocks_bytes)
+        self.per_segment: dict[Hashable, np.ndarray] = {}
+
+    def segment_array(self, key: Hashable) -> np.ndarray | None:
+        """A cached per-segment array (lengths, date keys)."""
+        return self.per_segment.get(key)
+
+    def keep_segment_array(self, key: Hashable, arr: np.ndarray) -> None:
+        """Cache a per-segment array; merged-away segments are forgotten once too many pile up."""
+        if len(self.per_segment) > 512:
+            self.per_segment.clear()
+        self.per_segment[key] = arr
+
+
+def segment_key(leaf) -> str:  # noqa: ANN001
+    """A name for a segment reader's segment, stable across searchers."""
+    try:
+        return str(leaf.segment().segment_id())
+    except AttributeError:
+        raise Unsupported("not a segment reader") from None
+
+
+class ReaderState:
+    """One open searcher and the per-segment data the evaluator reads from it."""
+
+    def __init__(self, searcher, caches: Caches) -> None:  # noqa: ANN001
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.leaves = list(self.reader.leaf_readers())
+        self.caches = caches
+        self.doc_count = searcher.doc_count_all()
+        self._alive: np.ndarray | None = None
+        self._dates: np.ndarray | None = None
+        self._vocab: dict[str, list[str]] = {}
+
+    def postings(self, leaf, field: str, btext: bytes) -> TermPostings | None:  # noqa: ANN001
+        """The postings of a term in one segment (cached)."""
+        key = (segment_key(leaf), field, btext)
+        found = self.caches.postings.get(key)
+        if found is None:
+            found = read_term(leaf, field, btext)
+            if found is None:
+                return None
+            self.caches.postings.put(key, found, found.nbytes)
+        return found
+
+    def lengths(self, leaf, field: str) -> np.ndarray:  # noqa: ANN001
+        """Field lengths of every document of a segment, as Whoosh's scorer reads them."""
+        key = (segment_key(leaf), "len", field)
+        arr = self.caches.segment_array(key)
+        if arr is None:
+            n = leaf.doc_count_all()
+            col = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+            if col is None:
+                raise Unsupported(field)
+            raw = np.zeros(n, dtype=np.uint8)
+            count = min(n, col._count)
+            if getattr(col, "_fixedlen", None) == 1:
+                raw[:count] = np.frombuffer(col._dbfile.get(col._basepos, count), dtype=np.uint8)
+            else:
+                raw[:count] = [col[i] for i in range(count)]
+            arr = _BYTE_LENGTHS[raw]
+            self.caches.keep_segment_array(key, arr)
+        return arr
+
+    def alive(self) -> np.ndarray | None:
+        """A mask over global docnums, False for deleted documents (``None`` without deletions)."""
+        if self._alive is None:
+            mask = np.ones(self.doc_count, dtype=bool)
+            dead = False
+            for leaf, offset in self.leaves:
+                if leaf.has_deletions():
+                    gone = np.fromiter(leaf.deleted_docs_set, dtype=np.int64)
+                    mask[gone + offset] = False
+                    dead = dead or bool(len(gone))
+            self._alive = mask if dead else np.zeros(0, dtype=bool)
+        return self._alive if len(self._alive) else None
+
+    def live_ids(self) -> np.ndarray:
+        """Every live global docnum."""
+        mask = self.alive()
+        return np.arange(self.doc_count, dtype=np.int64) if mask is None else np.flatnonzero(mask)
+
+    def date_keys(self) -> np.ndarray:
+        """Per-document date sort keys (day ordinals; undated documents get the lowest key)."""
+        if self._dates is None:
+            self._dates = np.concatenate([self._leaf_dates(leaf) for leaf, _ in self.leaves]) \
+                if self.leaves else np.zeros(0, dtype=np.int64)
+        return self._dates
+
+    def _leaf_dates(self, leaf) -> np.ndarray:  # noqa: ANN001
+        key = (segment_key(leaf), "date")
+        arr = self.caches.segment_array(key)
+        if arr is not None:
+            return arr
+        n = leaf.doc_count_all()
+        arr = np.full(n, _LOWEST_DATE, dtype=np.int64)
+        col = None
+        if "date" in leaf.schema and leaf.has_column("date"):
+            col = leaf.column_reader("date", translate=False)
+        if getattr(col, "_typecode", None) == "Q" and getattr(col, "_fixedlen", None) == 8:
+            # The sortable date column holds microseconds since datetime.min; a missing date
+            # is the column default.
+            count = min(n, col._count)
+            raw = np.frombuffer(col._dbfile.get(col._basepos, 8 * count), dtype=">u8")
+            dated = raw != np.uint64(col._default)
+            arr[:count][dated] = (raw[dated] // _DAY_US).astype(np.int64) + 1
+        else:
+            for i in range(n):
+                d = leaf.stored_fields(i).get("date") if not leaf.is_deleted(i) else None
+                if isinstance(d, date):  # datetime included
+                    arr[i] = d.toordinal()
+        self.caches.keep_segment_array(key, arr)
+        return arr
+
+    def vocabulary(self, field: str) -> list[str]:
+        """The sorted terms of ``field`` in the whole index."""
+        vocab = self._vocab.get(field)
+        if vocab is None:
+            words: set[bytes] = set()
+            for leaf, _ in self.leaves:
+                words.update(leaf.lexicon(field))
+            vocab = self._vocab[field] = sorted(b.decode("utf-8") for b in words)
+        return vocab
+
+
+class Evaluator:
+    """Evaluates a query over every segment of a :class:`ReaderState`."""
+
+    def __init__(self, state: ReaderState, context=None, deadline: float | None = None) -> None:  # noqa: ANN001
+        self.state = state
+        self.searcher = state.searcher
+        self.schema = state.searcher.schema
+        w = self.searcher.weighting
+        if type(w) is not scoring.BM25F or w.use_final or w._field_B:
+            raise Unsupported("weighting")
+        self.K1, self.B = w.K1, w.B
+        self.needs_current = bool(getattr(context, "needs_current", False))
+        self.deadline = deadline
+        # Segment docnums that hold each evaluated phrase, by id of its query object.
+        self.phrases: dict[int, dict[str, np.ndarray]] = {}
+
+    def scoring_query(self, q: wquery.Query) -> wquery.Query:
+        """``q`` with its evaluated phrases replaced by :class:`VerifiedPhrase` (for rescoring)."""
+        def swap(node: wquery.Query) -> wquery.Query:
+            docs = self.phrases.get(id(node)) if type(node) is wquery.Phrase else None
+            return node if docs is None else VerifiedPhrase(node, docs, self.state)
+
+        return q.accept(swap) if self.phrases else q
+
+    # ------------------------------------------------------------------ queries
+
+    def eval(self, q: wquery.Query) -> Evaluation:
+        """The documents matching ``q`` with their scores."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise Timeout
+        if q is wquery.NullQuery or isinstance(q, type(wquery.NullQuery)):
+            return _EMPTY
+        kind = type(q)
+        if kind is wquery.Term:
+            return self._term_query(q)
+        if kind is wquery.Every:
+            if q.fieldname not in (None, "", "*"):
+                raise Unsupported("fielded every")
+            ids = self.state.live_ids()
+            return Evaluation(ids, np.full(len(ids), float(q.boost)))
+        if kind is wquery.Not:
+            return self._not(q)
+        if kind in (wquery.Prefix, wquery.Wildcard):
+            return self._pattern(q)
+        if kind is wquery.Phrase:
+            return self._phrase(q)
+        if kind is wquery.Or:
+            if q.minmatch or q.scale:
+                raise Unsupported("or options")
+            if len(q.subqueries) == 1:
+                return self.eval(q.subqueries[0])
+            return self._boost(self._union([self.eval(s) for s in q.subqueries]), q.boost)
+        if kind is wquery.And:
+            if len(q.subqueries) == 1:
+                return self.eval(q.subqueries[0])
+            return self._boost(self._intersect([self.eval(s) for s in q.subqueries]), q.boost)
+        if kind is wquery.AndNot:
+            a, b = self.eval(q.a), self.eval(q.b)
+            keep = ~np.isin(a.ids, b.ids, assume_unique=True)
+            return self._boost(Evaluation(a.ids[keep], a.scores[keep], a.exact), q.boost)
+        if kind is wquery.AndMaybe:
+            a, b = self.eval(q.a), self.eval(q.b)
+            _, ia, ib = np.intersect1d(a.ids, b.ids, assume_unique=True, return_indices=True)
+            scores = a.scores.copy()
+            scores[ia] += b.scores[ib]
+            return self._boost(Evaluation(a.ids, scores, a.exact and b.exact), q.boost)
+        raise Unsupported(kind.__name__)
+
+    @staticmethod
+    def _boost(res: Evaluation, boost: float) -> Evaluation:
+        # Whoosh multiplies the combined score by the boost: the same single rounding here.
+        return res if boost == 1.0 else Evaluation(res.ids, res.scores * boost, res.exact)
+
+    def _not(self, q: wquery.Not) -> Evaluation:
+        # Whoosh's InverseMatcher gives every document it matches a score of 1.
+        inner = self.eval(q.query)
+        ids = self.state.live_ids()
+        ids = ids[~np.isin(ids, inner.ids, assume_unique=True)]
+        return Evaluation(ids, np.ones(len(ids)))
+
+    @staticmethod
+    def _union(parts: list[Evaluation]) -> Evaluation:
+        exact = len(parts) <= 2 and all(p.exact for p in parts)
+        parts = [p for p in parts if len(p.ids)]
+        if not parts:
+            return _EMPTY
+        if len(parts) == 1:
+            return Evaluation(parts[0].ids, parts[0].scores, exact)
+        ids = np.concatenate([p.ids for p in parts])
+        scores = np.concatenate([p.scores for p in parts])
+        uniq, inv = np.unique(ids, return_inverse=True)
+        total = np.zeros(len(uniq), dtype=np.float64)
+        np.add.at(total, inv, scores)
+        return Evaluation(uniq, total, exact)
+
+    @staticmethod
+    def _intersect(parts: list[Evaluation]) -> Evaluation:
+        exact = len(parts) <= 2 and all(p.exact for p in parts)
+        parts = sorted(parts, key=lambda p: len(p.ids))
+        ids, scores = parts[0].ids, parts[0].scores
+        for p in parts[1:]:
+            ids, ia, ib = np.intersect1d(ids, p.ids, assume_unique=True, return_indices=True)
+            scores = scores[ia] + p.scores[ib]
+        return Evaluation(ids, scores, exact)
+
+    # ------------------------------------------------------------------ terms
+
+    def _btext(self, field: str, text) -> bytes | None:  # noqa: ANN001
+        if field not in self.schema:
+            return None
+        try:
+            return self.schema[field].to_bytes(text)
+        except ValueError:
+            return None
+
+    def _term_query(self, q: wquery.Term) -> Evaluation:
+        if getattr(q, "minquality", None):
+            raise Unsupported("minquality")
+        btext = self._btext(q.fieldname, q.text)
+        if btext is None or (q.fieldname, btext) not in self.state.reader:
+            return _EMPTY
+        return self._boost(self._term(q.fieldname, btext), q.boost)
+
+    def _term(self, field: str, btext: bytes, leaves: list | None = None) -> Evaluation:
+        """BM25F scores of one term over ``leaves`` (default: every segment)."""
+        if not self.schema[field].scorable:
+            raise Unsupported(field)
+        ids_parts, score_parts = [], []
+        for leaf, offset in leaves if leaves is not None else self.state.leaves:
+            tp = self.state.postings(leaf, field, btext)
+            if tp is None:
+                continue
+            ids_parts.append(tp.ids.astype(np.int64) + offset)
+            score_parts.append(self._bm25(field, btext, tp.weights.astype(np.float64),
+                                          self.state.lengths(leaf, field)[tp.ids]))
+        if not ids_parts:
+            return _EMPTY
+        return self._live(np.concatenate(ids_parts), np.concatenate(score_parts), True)
+
+    def _bm25(self, field: str, btext: bytes, tf: np.ndarray, fl: np.ndarray) -> np.ndarray:
+        # Whoosh's scoring.bm25 with the searcher's idf and average length, operation for operation.
+        idf = self.searcher.idf(field, btext)
+        avgfl = self.searcher.avg_field_length(field) or 1
+        K1, B = self.K1, self.B
+        return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+
+    def _live(self, ids: np.ndarray, scores: np.ndarray, exact: bool) -> Evaluation:
+        mask = self.state.alive()
+        if mask is not None:
+            keep = mask[ids]
+            ids, scores = ids[keep], scores[keep]
+        return Evaluation(ids, scores, exact)
+
+    def _pattern(self, q: wquery.PatternQuery) -> Evaluation:
+        """A prefix or wildcard, scored segment by segment as Whoosh's MultiTerm.matcher does."""
+        field = q.fieldname
+        if q.text in ("", "*") or field not in self.schema:
+            raise Unsupported("pattern")
+        ids_parts, score_parts = [], []
+        exact = True
+        for leaf, offset in self.state.leaves:
+            words = [w for w in q._btexts(leaf) if w]
+            if not words:
+                continue
+            subs = [self._term(field, w, [(leaf, offset)]) for w in words]
+            if len(words) == 1:
+                res = subs[0]  # a single expansion is matched as a plain term, without the boost
+            elif len(words) >= _TOO_MANY_CLAUSES or not self.needs_current and len(words) > 2 \
+                    and leaf.doc_count_all() <= _SMALL_SEGMENT:
+                # Whoosh's array matcher: constant-score patterns count 1 per document.
+                if not q.constantscore:
+                    raise Unsupported("scored array union")
+                res = self._union(subs)
+                res = Evaluation(res.ids, np.ones(len(res.ids)), True)
+            else:
+                res = self._boost(self._union(subs), q.boost)
+            ids_parts.append(res.ids)
+            score_parts.append(res.scores)
+            exact = exact and res.exact
+        if not ids_parts:
+            return _EMPTY
+        return Evaluation(np.concatenate(ids_parts), np.concatenate(score_parts), exact)
+
+    # ------------------------------------------------------------------ phrases
+
+    def _phrase(self, q: wquery.Phrase) -> Evaluation:
+        """Documents holding the words at consecutive positions, scored as the sum of the words."""
+        field = q.fieldname
+        if q.slop != 1 or field not in self.schema:
+            raise Unsupported("phrase")
+        btexts = [self._btext(field, w) for w in q.words]
+        if any(b is None or (field, b) not in self.state.reader for b in btexts):
+            return _EMPTY
+        ids_parts, score_parts = [], []
+        verified = self.phrases[id(q)] = {}
+        for leaf, offset in self.state.leaves:
+            found = self._phrase_docs(leaf, offset, field, btexts)
+            if found is None or not len(found):
+                continue
+            verified[segment_key(leaf)] = found
+            glob = found + offset
+            # Whoosh scores a phrase as the intersection of its words (repeated words count twice).
+            score = np.zeros(len(glob))
+            for b in btexts:
+                tp = self.state.postings(leaf, field, b)
+                idx = np.searchsorted(tp.ids, found)
+                score = score + self._bm25(field, b, tp.weights[idx].astype(np.float64),
+                                           self.state.lengths(leaf, field)[found])
+            ids_parts.append(glob)
+            score_parts.append(score)
+        if not ids_parts:
+            return _EMPTY
+        res = Evaluation(np.concatenate(ids_parts), np.concatenate(score_parts), len(btexts) <= 2)
+        return self._boost(res, q.boost)
+
+    def _phrase_docs(self, leaf, offset: int, field: str, btexts: list[bytes]) -> np.ndarray | None:  # noqa: ANN001
+        """Segment docnums where ``btexts`` stand at consecutive positions."""
+        tps = {}
+        for b in btexts:
+            tp = self.state.postings(leaf, field, b)
+            if tp is None:
+                return None
+            tps[b] = tp
+        # Candidates hold every word; positions are read for the rarest word first, then only
+        # for the documents still in the running.
+        order = sorted(tps, key=lambda b: len(tps[b].ids))
+        docs = tps[order[0]].ids
+        for b in order[1:]:
+            docs = np.intersect1d(docs, tps[b].ids, assume_unique=True)
+        mask = self.state.alive()
+        if mask is not None and len(docs):
+            docs = docs[mask[docs.astype(np.int64) + offset]]
+        starts: np.ndarray | None = None
+        seg = segment_key(leaf)
+        for b in order:
+            if not len(docs):
+                break
+            if self.deadline is not None and time.monotonic() > self.deadline:
+                raise Timeout
+            d, pos = read_positions(leaf, field, tps[b], docs, self.state.caches.blocks, (seg, field, b))
+            for i, word in enumerate(btexts):
+                if word != b:
+                    continue
+                # The phrase starts at p when this word stands at p + i.
+                keep = pos >= i
+                keys = (d[keep] << 32) | (pos[keep] - i)  # sorted: by document, then position
+                starts = keys if starts is None else np.intersect1d(starts, keys, assume_unique=True)
+            docs = _distinct_sorted(starts >> 32) if starts is not None else docs[:0]
+        return docs.astype(np.int64)
+
+
+def _distinct_sorted(a: np.ndarray) -> np.ndarray:
+    """The distinct values of a sorted array."""
+    if not len(a):
+        return a
+    return a[np.r_[True, a[1:] != a[:-1]]]
+
+
+class VerifiedPhrase(wquery.Phrase):
+    """A phrase whose documents the evaluator found: matched as the intersection of its words,
+    stopping only at those documents.
+
+    Whoosh's phrase matcher scores a document as that same intersection of its words, but
+    finds the documents by walking the positions of every document holding all the words,
+    from the first: scoring a page with it would repeat the whole phrase search.
+    """
+
+    def __init__(self, phrase: wquery.Phrase, docs: dict[str, np.ndarray], state: ReaderState) -> None:
+        super().__init__(phrase.fieldname, phrase.words, slop=phrase.slop, boost=phrase.boost,
+                         char_ranges=phrase.char_ranges)
+        self.docs = docs
+        self.state = state
+
+    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh's Query API
+        """The words' intersection as Phrase.matcher builds it, without the span check."""
+        leaf = searcher.reader()
+        found = self.docs.get(segment_key(leaf))
+        if found is None or not len(found):
+            return NullMatcher()
+        field = searcher.schema[self.fieldname]
+        ms = [wquery.Term(self.fieldname, field.to_bytes(w)).matcher(searcher, context) for w in self.words]
+        for m in ms:
+            _jump_blocks(m, self.state, leaf)
+        m = _Listed(make_binary_tree(IntersectionMatcher, ms), found.tolist())
+        return WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
+
+
+class _Listed(WrappingMatcher):
+    """Matches the documents of a sorted list that its child matches, skipping straight to each."""
+
+    def __init__(self, child, docs: list[int]) -> None:  # noqa: ANN001
+        super().__init__(child)
+        self._docs = docs
+        self._i = 0
+        self._find()
+
+    def _find(self) -> None:
+        child, docs = self.child, self._docs
+        while self._i < len(docs) and child.is_active():
+            d = docs[self._i]
+            if child.id() < d:
+                child.skip_to(d)
+                if not child.is_active():
+                    break
+            if child.id() == d:
+                return
+            self._i = bisect_left(docs, child.id(), self._i)
+        self._i = len(docs)
+
+    def is_active(self) -> bool:  # noqa: D102 - Whoosh's Matcher API
+        return self._i < len(self._docs)
+
+    def next(self) -> None:  # noqa: D102
+        self._i += 1
+        self._find()
+
+    def skip_to(self, id: int) -> None:  # noqa: A002, D102
+        if self.is_active() and id > self._docs[self._i]:
+            self._i = bisect_left(self._docs, id, self._i)
+            self._find()
+
+    def supports_block_quality(self) -> bool:  # noqa: D102
+        return False
+
+    def replace(self, minquality: float = 0) -> _Listed:  # noqa: D102
+        return self
+
+
+# ---------------------------------------------------------------------- the page
+
+# More candidates than this (massive near-ties) are left to Whoosh's own collector.
+MAX_RESCORE = 3000
+_REL_TOL = 1e-9
+
+
+def fast_page(state: ReaderState, q: wquery.Query, limit: int | None, sort: str, context,  # noqa: ANN001
+              deadline: float | None = None) -> tuple[int, list[tuple[int, float]]] | None:
+    """(exact total, [(global docnum, score)] of the page) by the vectorised path, or ``None``.
+
+    The page is what Whoosh's collector returns: ordered by score (ties by docnum), or by date
+    then score for ``sort="date"``, with Whoosh's own scores. ``None`` means the query is not
+    covered (or its estimates disagree with Whoosh) and should go through Whoosh's collector.
+    Raises :class:`Timeout` past ``deadline``.
+    """
+    evaluator = Evaluator(state, context, deadline)
+    try:
+        res = evaluator.eval(q)
+    except Unsupported:
+        return None
+    ids, est = res.ids, res.scores
+    total = len(ids)
+    if not total:
+        return 0, []
+    dk = state.date_keys()[ids] if sort == "date" else None
+    if limit is not None and total > limit:
+        keep = _candidates(ids, est, dk, limit, res.exact)
+        ids, est = ids[keep], est[keep]
+        dk = dk[keep] if dk is not None else None
+    if len(ids) > MAX_RESCORE:
+        return None
+    exact = _exact_scores(state, evaluator.scoring_query(q), ids, context)
+    if len(exact) != len(ids):
+        return None
+    scores = np.array([exact[d] for d in ids.tolist()], dtype=np.float64)
+    if res.exact and not np.array_equal(scores, est):
+        # Claimed bit-identical but is not: the candidate choice may be off, let Whoosh rank.
+        return None
+    if np.any(np.abs(scores - est) > _REL_TOL * np.maximum(1.0, np.abs(est))):
+        return None  # the estimate does not model this query: let Whoosh rank it
+    order = np.lexsort((ids, -scores, -dk)) if dk is not None else np.lexsort((ids, -scores))
+    if limit is not None:
+        order = order[:limit]
+    return total, [(int(ids[i]), float(scores[i])) for i in order]
+
+
+def _candidates(ids: np.ndarray, est: np.ndarray, dk: np.ndarray | None, limit: int,
+                exact: bool) -> np.ndarray:
+    """A mask of the documents that can reach the first ``limit`` places."""
+    if dk is None:
+        order = np.lexsort((ids, -est))
+        if exact:
+            keep = np.zeros(len(ids), dtype=bool)
+            keep[order[:limit]] = True
+            return keep
+        kth = est[order[limit - 1]]
+        return est >= kth - _REL_TOL * max(1.0, abs(kth))
+    order = np.lexsort((ids, -est, -dk))
+    last = order[limit - 1]
+    # Newer than the last place's date: certainly in. On its date: only by score.
+    keep = dk > dk[last]
+    same = dk == dk[last]
+    if exact:
+        keep[order[:limit]] = True
+        return keep
+    kth = est[last]
+    return keep | same & (est >= kth - _REL_TOL * max(1.0, abs(kth)))
+
+
+def _exact_scores(state: ReaderState, q: wquery.Query, docnums: np.ndarray, context) -> dict[int, float]:  # noqa: ANN001
+    """Whoosh's own scores of ``docnums`` (sorted global numbers), via each segment's matcher."""
+    out: dict[int, float] = {}
+    for sub, offset in state.searcher.leaf_searchers():
+        n = sub.doc_count_all()
+        local = docnums[(docnums >= offset) & (docnums < offset + n)] - offset
+        if not len(local):
+            continue
+        m = q.matcher(sub, context)
+        _jump_blocks(m, state, sub.reader())
+        for d in local.tolist():
+            if not m.is_active():
+                break
+            m.skip_to(d)
+            if m.is_active() and m.id() == d:
+                out[offset + d] = float(m.score())
+    return out
+
+
+def _jump_blocks(m, state: ReaderState, leaf) -> None:  # noqa: ANN001
+    """Let the term matchers in ``m`` skip straight to a block instead of reading every header.
+
+    Whoosh's matcher walks the block headers one by one to skip ahead, which for a word in
+    every document is most of the cost of scoring a page. The block table read by the
+    vectorised path tells which block holds a document.
+    """
+    seen: set[int] = set()
+    stack = [m]
+    while stack:
+        cur = stack.pop()
+        if id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        if type(cur) is W3LeafMatcher:
+            _patch_leaf(cur, state, leaf)
+            continue
+        for name in ("child", "a", "b"):
+            sub = getattr(cur, name, None)
+            if sub is not None:
+                stack.append(sub)
+        for name in ("_submatchers", "ms", "_matchers"):
+            stack.extend(getattr(cur, name, None) or ())
+
+
+def _patch_leaf(m, state: ReaderState, leaf) -> None:  # noqa: ANN001
+    term = getattr(m, "_term", None)
+    if not term:
+        return
+    try:
+        tp = state.postings(leaf, term[0], term[1])
+    except Unsupported:
+        return
+    if tp is None or not len(tp.heads) or int(tp.heads[0]) != getattr(m, "_baseoffset", None):
+        return
+    maxids = tp.maxids.tolist()
+    heads = tp.heads.tolist()
+
+    def skip_to(targetid: int) -> None:
+        if not m.is_active():
+            raise ReadTooFar
+        if targetid <= m.id():
+            return
+        if targetid > m._maxid:
+            k = bisect_left(maxids, targetid)
+            if k >= len(heads):
+                m._atend = True
+                return
+            m._goto(heads[k])
+        while m.is_active() and m.id() < targetid:
+            m.next()
+
+    m.skip_to = skip_to
