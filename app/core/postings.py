@@ -184,18 +184,21 @@ def _unpickled_head(data: tuple, n: int) -> tuple[np.ndarray, np.ndarray]:
 def _parse_head(raw: bytes, n: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Ids and weights read from the start of a block pickle, or ``None`` if laid out otherwise.
 
-    The layout is ``(ids, weights, values)`` pickled with protocol 2: the ids tuple holds the
-    first document number then deltas, the weights are ``None``, one float, or a tuple of floats.
+    The block is ``(ids, weights, values)`` pickled with protocol 2 opcodes: the ids tuple holds
+    the first document number then deltas; the weights are ``None``, one float, or a tuple of
+    floats. Whoosh writes tuples of up to three items with TUPLE1-3, Parallax's segment writer
+    with MARK ... TUPLE; both are read.
     """
     size = len(raw)
     if size < 4 or raw[0] != _PROTO or raw[1] != 2:
         return None
-    close = _TUPLE if n > 3 else _TUPLE1 + n - 1
     p = 2
-    if n > 3:
-        if raw[p] != _MARK:
-            return None
+    close = _TUPLE1 + n - 1 if n <= 3 else _TUPLE
+    if raw[p] == _MARK:
+        close = _TUPLE
         p += 1
+    elif n > 3:
+        return None
     # The first id may be any width; the deltas after it usually all take one or two bytes.
     first, p = _int_at(raw, p)
     if first is None:
@@ -217,21 +220,24 @@ def _parse_head(raw: bytes, n: int) -> tuple[np.ndarray, np.ndarray] | None:
     p = _skip_put(raw, p + 1)
     if p >= size:
         return None
+    ids = np.cumsum(ids)
     op = raw[p]
     if op == _NONE:
-        return np.cumsum(ids), np.ones(n, dtype=np.float64)
-    if not (n > 3 and op == _MARK or 1 < n <= 3 and raw[p:p + 10:9] == b"GG"):
-        if op != _BINFLOAT or p + 9 > size:
-            return None
+        return ids, np.ones(n, dtype=np.float64)
+    if op == _MARK:
+        close, p = _TUPLE, p + 1
+    elif op == _BINFLOAT and n > 1 and raw[p + 9:p + 10] == b"G":
+        close = _TUPLE1 + n - 1 if n <= 3 else -1
+    elif op == _BINFLOAT and p + 9 <= size:
         (value,) = _DOUBLE.unpack_from(raw, p + 1)
-        return np.cumsum(ids), np.full(n, value, dtype=np.float64)
-    if n > 3:
-        p += 1
+        return ids, np.full(n, value, dtype=np.float64)
+    else:
+        return None
     end = p + 9 * n
     if end >= size or raw[end] != close or raw[p:end:9] != _FLOATS[:n]:
         return None
     weights = np.ndarray((n,), dtype=">f8", buffer=raw, offset=p + 1, strides=(9,))
-    return np.cumsum(ids), weights.astype(np.float64)
+    return ids, weights.astype(np.float64)
 
 
 def _int_at(raw: bytes, p: int) -> tuple[int | None, int]:
