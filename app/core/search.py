@@ -16,7 +16,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from whoosh import collectors, qparser
 from whoosh import query as wquery
 
-from app.core.analysis import TOKEN_PATTERN, token_terms
+from app.core.analysis import _CJK, TOKEN_PATTERN, token_terms
 from app.core.index import CorpusIndex
 from app.core.model import Article, Hit, Role, SearchResult
 from app.core.queryeval import Caches, ReaderState, Timeout
@@ -29,6 +29,9 @@ SEARCH_SECONDS = 10.0
 _WORD = re.compile(TOKEN_PATTERN)
 # English words whose stem does not start with their first two letters (the stemmer's exceptions).
 _IRREGULAR_STEMS = frozenset({"dying", "lying", "tying"})
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Where the tokenizer's left-to-right scan starts a word.
+_TOKEN_START = re.compile(r"(?<!\w)(?<!\w['’])\w")
 DEFAULT_FIELDS = ("title", "body")
 KNOWN_FIELDS = ("title", "body", "source", "author", "date", "id", "chrome")
 _FIELD_RE = re.compile(r"(?<![\w\"])([A-Za-z_]\w*):(?=\S)")
@@ -330,30 +333,29 @@ def _initial_tokens(initials: str) -> re.Pattern:
 
 def _marked_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
     """Spans of the tokens of ``text`` that the body analyzer turns into one of ``terms``."""
-    # Stemming is most of the cost, and the English stem of an ASCII word starts with the word's
-    # first two letters (but for the stemmer's irregular words): other ASCII words are skipped.
+    if _CJK.search(text):  # CJK words become bigrams: their terms need not start like them
+        return [m.span() for m in _WORD.finditer(text) if not terms.isdisjoint(token_terms(m.group()))]
+    # Stemming is most of the cost, and a word whose first two characters are ASCII keeps them
+    # in its term (but for the English stemmer's irregular words): other such words are skipped.
     heads = {t[:2] for t in terms}
-    heads |= {t[:1] for t in terms if len(t) == 1}
+    heads |= {t for t in terms if len(t) == 1}
 
     def may_match(word: str) -> bool:
-        if word.isascii():
+        if word[:2].isascii():
             low = word[:2].lower()
             if low not in heads and low[:1] not in heads and word.lower() not in _IRREGULAR_STEMS:
                 return False
         return not terms.isdisjoint(token_terms(word))
 
-    if text.isascii():
-        initials = "".join(sorted({c for h in heads if h.isascii() for c in (h[0], h[0].upper())}))
-        if not initials:
-            return []
-        return [m.span() for m in _initial_tokens(initials).finditer(text) if may_match(m.group())]
-    forms = [w for w in set(_WORD.findall(text)) if may_match(w)]
-    if not forms:
-        return []
-    # One regex over the matching forms; its look-arounds reproduce the tokenizer's word boundaries.
-    forms.sort(key=len, reverse=True)
-    marks = re.compile(r"(?<!\w)(?<!\w['’])(?:" + "|".join(map(re.escape, forms)) + r")(?!\w|['’]\w)")
-    return [m.span() for m in marks.finditer(text)]
+    initials = "".join(sorted({c for h in heads if h[:1].isascii() for c in (h[0], h[0].upper())}))
+    found = list(_initial_tokens(initials).finditer(text)) if initials else []
+    if not text.isascii():
+        # Words with a non-ASCII character among their first two are always analysed.
+        starts = {s for m in _NON_ASCII.finditer(text) for s in (m.start(), m.start() - 1)
+                  if s >= 0 and _TOKEN_START.match(text, s)}
+        found += [_WORD.match(text, s) for s in starts]
+    return sorted({m.span() for m in found if may_match(m.group())})
+
 
 def _snippets(fields: dict, terms: frozenset[str], load_article) -> tuple[str, ...]:  # noqa: ANN001
     article = None

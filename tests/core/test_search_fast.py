@@ -283,6 +283,20 @@ def test_highlight_finds_what_the_analyzer_finds(word: str) -> None:
     assert search_mod._marked_spans(text + " ✓", terms) == expected  # the non-ASCII route
 
 
+def test_highlight_matches_brute_force_on_mixed_text() -> None:
+    pieces = ["Russia", "russia's", "Russia’s", "RUSSIAN", "rush", "ru", "dying", "die", "o'neil", "O’Neil",
+              "naïve", "naive", "Москва", "москвы", "ёлка", "елка", "İstanbul", "istanbul", "Kelvin", "x''russia",
+              "rock'n'roll", "’russia", "—", "ÉTÉ", "été", "a", "the", "yes", "ye", "4th", "中华人民", "t’s", "Ürün"]
+    rng = random.Random(11)
+    for _ in range(400):
+        words = [rng.choice(pieces) for _ in range(rng.randint(1, 12))]
+        text = "".join(w + rng.choice([" ", "-", "’", "'", ", ", "", "  "]) for w in words)
+        terms = frozenset(t for w in rng.sample(pieces, 3) for t in token_terms(w))
+        expected = [m.span() for m in search_mod._WORD.finditer(text)
+                    if not terms.isdisjoint(token_terms(m.group()))]
+        assert search_mod._marked_spans(text, terms) == expected, (text, terms)
+
+
 def test_english_stems_keep_the_first_two_letters() -> None:
     # The highlighter skips ASCII words whose first two letters no stem in the query starts with.
     from whoosh.lang.snowball.english import EnglishStemmer
