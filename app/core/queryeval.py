@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+from rapidfuzz.distance import DamerauLevenshtein
 from whoosh import query as wquery
 from whoosh import scoring
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
@@ -31,7 +32,7 @@ from whoosh.matching.wrappers import WrappingMatcher
 from whoosh.util import make_binary_tree
 from whoosh.util.numeric import byte_to_length
 
-from app.core.postings import LRU, TermPostings, Unsupported, read_positions, read_term
+from app.core.postings import LRU, TermPostings, Unsupported, field_terms, read_positions, read_term
 
 __all__ = ["Caches", "Evaluation", "Evaluator", "ReaderState", "Timeout", "Unsupported"]
 
@@ -104,6 +105,8 @@ class ReaderState:
         self._alive: np.ndarray | None = None
         self._dates: np.ndarray | None = None
         self._vocab: dict[str, list[str]] = {}
+        self._sizes: dict[str, np.ndarray] = {}
+        self._near: dict[tuple, list[str]] = {}
 
     def postings(self, leaf, field: str, btext: bytes) -> TermPostings | None:  # noqa: ANN001
         """The postings of a term in one segment (cached)."""
@@ -191,9 +194,36 @@ class ReaderState:
         if vocab is None:
             words: set[bytes] = set()
             for leaf, _ in self.leaves:
-                words.update(leaf.lexicon(field))
+                try:
+                    words.update(field_terms(leaf, field))
+                except Unsupported:
+                    words.update(leaf.lexicon(field))
             vocab = self._vocab[field] = sorted(b.decode("utf-8") for b in words)
         return vocab
+
+    def near_terms(self, field: str, text: str, maxdist: int, prefixlength: int = 0) -> list[str]:
+        """The terms of ``field`` within ``maxdist`` Damerau-Levenshtein edits of ``text``, sorted.
+
+        Only terms starting with the first ``prefixlength`` characters of ``text`` count.
+        """
+        key = (field, text, maxdist, prefixlength)
+        near = self._near.get(key)
+        if near is None:
+            vocab = self.vocabulary(field)
+            sizes = self._sizes.get(field)
+            if sizes is None:
+                sizes = self._sizes[field] = np.fromiter(map(len, vocab), dtype=np.int64, count=len(vocab))
+            prefix = text[:prefixlength]
+            lo = bisect_left(vocab, prefix)
+            hi = bisect_left(vocab, prefix + "\U0010ffff") if prefix else len(vocab)
+            # An edit changes the length by one at most: only terms close in length can match.
+            close = np.flatnonzero(np.abs(sizes[lo:hi] - len(text)) <= maxdist) + lo
+            distance = DamerauLevenshtein.distance
+            near = [vocab[i] for i in close.tolist() if distance(vocab[i], text, score_cutoff=maxdist) <= maxdist]
+            if len(self._near) > 256:
+                self._near.clear()
+            self._near[key] = near
+        return near
 
 
 class Evaluator:

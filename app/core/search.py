@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import html
 import re
 import threading
@@ -12,7 +11,6 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from functools import lru_cache
 
-from rapidfuzz.distance import DamerauLevenshtein
 from whoosh import collectors, qparser
 from whoosh import query as wquery
 
@@ -180,7 +178,7 @@ def search(
     deadline = time.monotonic() + SEARCH_SECONDS
     with session.reading() as state:
         searcher = state.searcher
-        q = _expand_fuzzy(q, state.vocabulary)
+        q = _expand_fuzzy(q, state)
         # No terms=True: recording matched terms per document defeats Whoosh's top-k skipping;
         # snippets get the query's (expanded) terms instead.
         collector = searcher.collector(limit=None if sort == "date" else limit)
@@ -243,30 +241,23 @@ def _whoosh_page(searcher, q: wquery.Query, limit: int | None, sort: str,  # noq
     return total, [(hit.fields(), float(hit.score or 0.0)) for hit in ordered]
 
 
-def _expand_fuzzy(q: wquery.Query, vocabulary: Callable[[str], list[str]]) -> wquery.Query:
+def _expand_fuzzy(q: wquery.Query, state: ReaderState) -> wquery.Query:
     """Replace fuzzy terms by the index terms within their edit distance.
 
     Whoosh computes each candidate's distance in Python (seconds on a large vocabulary);
     rapidfuzz does the same comparison in C.
     """
     if isinstance(q, wquery.FuzzyTerm):
-        field, text, maxdist = q.fieldname, q.text, q.maxdist
         try:
-            vocab = vocabulary(field)
+            near = state.near_terms(q.fieldname, q.text, q.maxdist, q.prefixlength)
         except Exception:  # noqa: BLE001 - unknown field etc.: let Whoosh handle it
             return q
-        prefix = text[: q.prefixlength]
-        lo = bisect.bisect_left(vocab, prefix)
-        hi = bisect.bisect_left(vocab, prefix + "\U0010ffff") if prefix else len(vocab)
-        words = vocab[lo:hi]
-        near = [w for w in words
-                if DamerauLevenshtein.distance(w, text, score_cutoff=maxdist) <= maxdist]
         if not near:
             return wquery.NullQuery
-        return wquery.Or([wquery.Term(field, w, boost=q.boost) for w in near])
+        return wquery.Or([wquery.Term(q.fieldname, w, boost=q.boost) for w in near])
     if q.is_leaf():
         return q
-    return q.apply(lambda sub: _expand_fuzzy(sub, vocabulary))
+    return q.apply(lambda sub: _expand_fuzzy(sub, state))
 
 
 def _query_terms(searcher, q: wquery.Query) -> frozenset[str]:  # noqa: ANN001
