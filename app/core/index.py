@@ -26,6 +26,7 @@ from app.core.atomic import atomic_write_json
 from app.core.model import Article, Role, Skipped
 from app.core.paths import index_dir_for
 from app.core.reader import ReadError, article_id, iter_corpus_files, read_article
+from app.core.segwriter import ArraySegmentWriter
 
 # Bump when the schema or the analyzers change: an index of another version is rebuilt.
 SCHEMA_VERSION = 2
@@ -244,7 +245,7 @@ class CorpusIndex:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                return bulkindex.LeanSegmentWriter(ix)
+                return ArraySegmentWriter(ix)
             except LockError:
                 if time.monotonic() > deadline:
                     raise IndexError_(

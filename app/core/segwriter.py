@@ -228,14 +228,45 @@ class ArraySegmentWriter(LeanSegmentWriter):
         for name, items in groupby(self.pool.iter_postings(), key=itemgetter(0)):
             while pending and pending[0] < name:
                 self._write_arrays(pending.pop(0))
-            if name in self._acc:
-                raise RuntimeError(f"field {name!r} was indexed both ways")
+            if name in self._arrays:
+                # Postings of merged segments (add_reader) join the arrays.
+                self._absorb(name, items)
+                if pending and pending[0] == name:
+                    pending.pop(0)
+                if name in self._acc:
+                    self._write_arrays(name)
+                continue
             fw.add_postings(self.schema, lengths, items)
         for name in pending:
             self._write_arrays(name)
         fw.close()
         if pdr:
             pdr.close()
+
+    def _absorb(self, name: str, items) -> None:  # noqa: ANN001 - pool postings
+        """Add pool postings of an array field (from merged segments) to its arrays.
+
+        ``add_reader`` numbers merged documents after every added one, and the pool yields
+        them by term, then document; regrouped by document they extend the arrays in order.
+        """
+        fmt = self.schema[name].format
+        term_id = self.table.term_id
+        by_doc: dict[int, tuple[list[int], list[int]]] = {}
+        for _, btext, docnum, _weight, vbytes in items:
+            poses = fmt.decode_positions(vbytes)
+            ids, positions = by_doc.setdefault(docnum, ([], []))
+            ids.extend([term_id(btext.decode("utf-8"))] * len(poses))
+            positions.extend(poses)
+        if not by_doc:
+            return
+        acc = self._acc.get(name)
+        if acc is None:
+            acc = self._acc[name] = _Accumulator()
+        if acc.docs and min(by_doc) <= acc.docs[-1]:
+            raise RuntimeError("merged documents must follow the added ones")
+        for docnum in sorted(by_doc):
+            ids, positions = by_doc[docnum]
+            acc.add(docnum, np.asarray(ids, dtype=np.int32), np.asarray(positions, dtype=np.int32))
 
     # ------------------------------------------------------------------ postings
 

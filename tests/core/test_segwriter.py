@@ -59,17 +59,35 @@ def _stats(info) -> tuple:  # noqa: ANN001
             info.max_weight(), info.min_id(), info.max_id())
 
 
-@pytest.fixture(scope="module")
-def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple:
+def _build_merged(tmp: Path, cls: type, docs: list[dict]):  # noqa: ANN202
+    """Three segments, then merged into one (Whoosh stores merged lengths quantised)."""
+    tmp.mkdir()
+    ix = FileStorage(str(tmp)).create_index(make_schema(), indexname=INDEX_NAME)
+    third = len(docs) // 3
+    for part in (docs[:third], docs[third:2 * third], docs[2 * third:]):
+        writer = cls(ix)
+        for doc in part:
+            writer.add_document(**doc)
+        writer.commit(merge=False)
+    assert len(ix._segments()) == 3
+    cls(ix).commit(optimize=True)  # postings come back through the pool
+    ix = FileStorage(str(tmp)).open_index(INDEX_NAME)
+    assert len(ix._segments()) == 1
+    return ix
+
+
+@pytest.fixture(scope="module", params=["one segment", "merged segments"])
+def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple:
     docs = _docs()
     base = tmp_path_factory.mktemp("segwriter")
     old_chunk = segwriter._CHUNK_TOKENS
     segwriter._CHUNK_TOKENS = 500  # many encoding chunks, each ending on a term boundary
     try:
-        ours = _build(base / "array", segwriter.ArraySegmentWriter, docs)
+        build = _build if request.param == "one segment" else _build_merged
+        ours = build(base / "array", segwriter.ArraySegmentWriter, docs)
     finally:
         segwriter._CHUNK_TOKENS = old_chunk
-    return _build(base / "whoosh", LeanSegmentWriter, docs), ours
+    return build(base / "whoosh", LeanSegmentWriter, docs), ours
 
 
 def test_same_terms_statistics_and_postings(pair: tuple) -> None:
