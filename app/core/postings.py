@@ -157,9 +157,9 @@ def read_term(leaf, field: str, btext: bytes) -> TermPostings | None:  # noqa: A
     if buf[:4] != WHOOSH3_HEADER_MAGIC:
         raise Unsupported("posting header")
     stream = io.BytesIO(buf)
-    ids_parts, w_parts = [], []
-    starts, heads, data, ends, comps = [], [], [], [], []
-    p, count = 4, 0
+    sizes, heads, data, ends, comps = [], [], [], [], []
+    texts, layouts = [], []
+    p = 4
     while True:
         (blen,) = _INT.unpack_from(buf, p)
         last = blen < 0
@@ -167,36 +167,30 @@ def read_term(leaf, field: str, btext: bytes) -> TermPostings | None:  # noqa: A
         # The block info (count, last id, max weight, compression, lengths) is a small pickle.
         n, _maxid, _maxw, comp, _minlen, _maxlen = pickle.load(stream)  # noqa: S301 - our own index
         dstart, dend = stream.tell(), p + 4 + abs(blen)
-        ids, weights = _ids_weights(buf, dstart, dend, n, comp)
-        starts.append(count)
+        # ids (at most 5 bytes each) then weights (9 bytes each) open the block: only those are read.
+        need = 14 * n + 40
+        head = zlib.decompressobj().decompress(memoryview(buf)[dstart:dend], need) if comp \
+            else buf[dstart:dstart + need]
+        layout = _scan_head(head, n)
+        if layout is None:
+            whole = zlib.decompress(buf[dstart:dend]) if comp else buf[dstart:dend]
+            layout = _unpickled_head(pickle.loads(whole), n)  # noqa: S301 - our own index
+        texts.append(head)
+        layouts.append(layout)
+        sizes.append(n)
         heads.append(offset + p)
         data.append(offset + dstart)
         ends.append(offset + dend)
         comps.append(comp)
-        ids_parts.append(ids)
-        w_parts.append(weights)
-        count += n
         p = dend
         if last or p >= len(buf):
             break
+    ids, weights = _assemble(texts, layouts, sizes)
     return TermPostings(
-        np.concatenate(ids_parts).astype(np.int32, copy=False),
-        np.concatenate(w_parts).astype(np.float32, copy=False),
-        np.asarray(starts, dtype=np.int64), np.asarray(heads, dtype=np.int64),
+        ids.astype(np.int32), weights.astype(np.float32),
+        np.cumsum(sizes) - np.asarray(sizes, dtype=np.int64), np.asarray(heads, dtype=np.int64),
         np.asarray(data, dtype=np.int64), np.asarray(ends, dtype=np.int64), np.asarray(comps, dtype=np.int64),
     )
-
-
-def _ids_weights(buf: bytes, start: int, end: int, n: int, comp: int) -> tuple[np.ndarray, np.ndarray]:
-    """Document numbers and weights of one block (its data is ``buf[start:end]``)."""
-    # ids (at most 5 bytes each) then weights (9 bytes each) open the pickle: decompress only those.
-    need = 14 * n + 40
-    head = zlib.decompressobj().decompress(memoryview(buf)[start:end], need) if comp else buf[start:start + need]
-    found = _parse_head(head, n)
-    if found is None:
-        whole = zlib.decompress(buf[start:end]) if comp else buf[start:end]
-        found = _unpickled_head(pickle.loads(whole), n)  # noqa: S301 - our own index
-    return found
 
 
 def _unpickled_head(data: tuple, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -212,13 +206,15 @@ def _unpickled_head(data: tuple, n: int) -> tuple[np.ndarray, np.ndarray]:
     return ids, weights
 
 
-def _parse_head(raw: bytes, n: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Ids and weights read from the start of a block pickle, or ``None`` if laid out otherwise.
+def _scan_head(raw: bytes, n: int) -> tuple | None:
+    """Where the ids and weights lie at the start of a block pickle (``None`` if laid out otherwise).
 
     The block is ``(ids, weights, values)`` pickled with protocol 2 opcodes: the ids tuple holds
     the first document number then deltas; the weights are ``None``, one float, or a tuple of
     floats. Whoosh writes tuples of up to three items with TUPLE1-3, Parallax's segment writer
-    with MARK ... TUPLE; both are read.
+    with MARK ... TUPLE; both are read. Returns ``(first id, delta width, offset of the first
+    delta, weight kind, weight value or offset of the first weight)`` with weight kind 0 for
+    ``None``, 1 for one float, 2 for a tuple.
     """
     size = len(raw)
     if size < 4 or raw[0] != _PROTO or raw[1] != 2:
@@ -234,16 +230,12 @@ def _parse_head(raw: bytes, n: int) -> tuple[np.ndarray, np.ndarray] | None:
     first, p = _int_at(raw, p)
     if first is None:
         return None
-    rest = n - 1
-    ids = np.empty(n, dtype=np.int64)
-    ids[0] = first
+    rest, at, width = n - 1, p, 0
     if rest:
-        if raw[p:p + 2 * rest:2] == _OPS1[:rest] and p + 2 * rest <= size:
-            ids[1:] = np.frombuffer(raw, np.uint8, rest * 2, p).reshape(rest, 2)[:, 1]
-            p += 2 * rest
-        elif raw[p:p + 3 * rest:3] == _OPS2[:rest] and p + 3 * rest <= size:
-            ids[1:] = np.frombuffer(raw, np.uint8, rest * 3, p).reshape(rest, 3)[:, 1:].copy().view("<u2").ravel()
-            p += 3 * rest
+        if p + 2 * rest <= size and raw[p:p + 2 * rest:2] == _OPS1[:rest]:
+            width, p = 1, p + 2 * rest
+        elif p + 3 * rest <= size and raw[p:p + 3 * rest:3] == _OPS2[:rest]:
+            width, p = 2, p + 3 * rest
         else:
             return None
     if p >= size or raw[p] != close:
@@ -251,24 +243,71 @@ def _parse_head(raw: bytes, n: int) -> tuple[np.ndarray, np.ndarray] | None:
     p = _skip_put(raw, p + 1)
     if p >= size:
         return None
-    ids = np.cumsum(ids)
     op = raw[p]
     if op == _NONE:
-        return ids, np.ones(n, dtype=np.float64)
+        return first, width, at, 0, 1.0
     if op == _MARK:
         close, p = _TUPLE, p + 1
     elif op == _BINFLOAT and n > 1 and raw[p + 9:p + 10] == b"G":
         close = _TUPLE1 + n - 1 if n <= 3 else -1
     elif op == _BINFLOAT and p + 9 <= size:
-        (value,) = _DOUBLE.unpack_from(raw, p + 1)
-        return ids, np.full(n, value, dtype=np.float64)
+        return first, width, at, 1, _DOUBLE.unpack_from(raw, p + 1)[0]
     else:
         return None
     end = p + 9 * n
     if end >= size or raw[end] != close or raw[p:end:9] != _FLOATS[:n]:
         return None
-    weights = np.ndarray((n,), dtype=">f8", buffer=raw, offset=p + 1, strides=(9,))
-    return ids, weights.astype(np.float64)
+    return first, width, at, 2, p
+
+
+def _assemble(texts: list[bytes], layouts: list[tuple], sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The ids and weights of every block, gathered from the block heads with a few numpy calls."""
+    nblocks = len(sizes)
+    n = np.asarray(sizes, dtype=np.int64)
+    total = int(n.sum())
+    out_start = np.cumsum(n) - n
+    ids = np.zeros(total, dtype=np.int64)
+    weights = np.ones(total, dtype=np.float64)
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=nblocks)
+    base = np.cumsum(lens) - lens
+    blob = np.frombuffer(b"".join(texts), dtype=np.uint8)
+    scanned = [k for k in range(nblocks) if len(layouts[k]) == 5]
+    for k in range(nblocks):
+        if len(layouts[k]) == 2:  # unpickled whole: already arrays (ids are absolute)
+            lo = int(out_start[k])
+            ids[lo:lo + sizes[k]] = np.diff(layouts[k][0], prepend=0)
+            weights[lo:lo + sizes[k]] = layouts[k][1]
+    if scanned:
+        sk = np.asarray(scanned, dtype=np.int64)
+        first, width, at, wkind, wval = (np.asarray(col) for col in zip(*(layouts[k] for k in scanned), strict=True))
+        ids[out_start[sk]] = first
+        rest = n[sk] - 1
+        # Deltas: the byte (or little-endian pair) after each opcode, ``width + 1`` bytes apart.
+        j = np.arange(int(rest.sum())) - np.repeat(np.cumsum(rest) - rest, rest)
+        step = np.repeat(width.astype(np.int64) + 1, rest)
+        src = np.repeat(base[sk] + at.astype(np.int64) + 1, rest) + step * j
+        delta = blob[src].astype(np.int64)
+        wide = step == 3
+        delta[wide] |= blob[src[wide] + 1].astype(np.int64) << 8
+        ids[np.repeat(out_start[sk] + 1, rest) + j] = delta
+        # Weights: one value for the block, or the 8 big-endian bytes after each BINFLOAT.
+        one = wkind == 1
+        weights[np.repeat(out_start[sk[one]], n[sk[one]]) + _ranges(n[sk[one]])] = np.repeat(wval[one], n[sk[one]])
+        many = wkind == 2
+        if many.any():
+            cnt = n[sk[many]]
+            src = np.repeat(base[sk[many]] + wval[many].astype(np.int64) + 1, cnt) + 9 * _ranges(cnt)
+            raw = blob[src[:, None] + np.arange(8)]
+            weights[np.repeat(out_start[sk[many]], cnt) + _ranges(cnt)] = raw.view(">f8").ravel()
+    # Each block's first id is absolute, the others deltas: a cumulative sum restarted per block.
+    csum = np.cumsum(ids)
+    return csum - np.repeat(csum[out_start] - ids[out_start], n), weights
+
+
+def _ranges(counts: np.ndarray) -> np.ndarray:
+    """``0 .. c-1`` for each count ``c``, concatenated."""
+    counts = np.asarray(counts, dtype=np.int64)
+    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def _int_at(raw: bytes, p: int) -> tuple[int | None, int]:

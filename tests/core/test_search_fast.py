@@ -203,6 +203,7 @@ def test_postings_read_as_whoosh_reads_them(corpus: Corpus) -> None:
         for leaf, _ in s.reader().leaf_readers():
             for field in ("title", "body", "author", "source"):
                 fmt = leaf.schema[field].format
+                assert postings.field_terms(leaf, field) == list(leaf.lexicon(field))
                 for btext in leaf.lexicon(field):
                     m = leaf._terms.matcher(field, btext, fmt)
                     ids, weights, positions = [], [], []
@@ -223,19 +224,42 @@ def test_postings_read_as_whoosh_reads_them(corpus: Corpus) -> None:
     assert seen_plain and seen_compressed  # uncompressed and compressed blocks were both read
 
 
-def test_block_reader_falls_back_on_unexpected_layout() -> None:
-    # ids whose deltas mix widths, and weights of every kind, go through the plain unpickling.
+def _pickled_int(i: int) -> bytes:
+    if i < 256:
+        return b"K" + bytes([i])
+    return b"M" + i.to_bytes(2, "little") if i < 65536 else b"J" + i.to_bytes(4, "little")
+
+
+def test_block_heads_of_every_layout() -> None:
+    # Whoosh's own layout (TUPLE1-3, memo puts) and the bulk writer's (MARK ... TUPLE), with ids
+    # of mixed widths and weights of every kind; what the scan does not read is unpickled whole.
     import pickle
 
-    for ids, weights in [((5, 1, 300, 2, 70000), None), ((0, 1, 1, 1), 2.0), ((3, 4), (1.0, 3.0)),
-                         ((7,), None), ((1, 2, 3, 4, 5), (1.0, 2.0, 3.0, 4.0, 5.0)), ((9, 300, 300, 300), 1.5)]:
-        raw = pickle.dumps((ids, weights, ()), 2)
-        got = postings._parse_head(raw, len(ids))
-        got = got if got is not None else postings._unpickled_head(pickle.loads(raw), len(ids))
-        assert got[0].tolist() == np.cumsum(ids).tolist()
-        w = [1.0] * len(ids) if weights is None else [weights] * len(ids) if isinstance(weights, float) \
-            else list(weights)
-        assert got[1].tolist() == w
+    cases = [((5, 1, 300, 2, 70000), None), ((0, 1, 1, 1), 2.0), ((3, 4), (1.0, 3.0)), ((7,), None),
+             ((1, 2, 3, 4, 5), (1.0, 2.0, 3.0, 4.0, 5.0)), ((9, 300, 300, 300), 1.5), ((70000, 3), 4.0),
+             ((2, 1, 1), (1.0, 2.0, 2.0)), ((40000,), 3.0)]
+    raws = []
+    for ids, weights in cases:
+        raws.append(pickle.dumps((ids, weights, ()), 2))
+        mark = b"\x80\x02(" + b"".join(_pickled_int(i) for i in ids) + b"t"
+        if weights is None:
+            w = b"N"
+        elif isinstance(weights, float):
+            w = pickle.dumps(weights, 2)[2:-1]
+        else:
+            w = b"(" + b"".join(pickle.dumps(x, 2)[2:-1] for x in weights) + b"t"
+        raws.append(mark + w + b"(t\x87.")
+    scanned = 0
+    for (ids, weights), raw in zip([c for c in cases for _ in (0, 1)], raws, strict=True):
+        n = len(ids)
+        layout = postings._scan_head(raw, n)
+        scanned += layout is not None
+        layout = layout if layout is not None else postings._unpickled_head(pickle.loads(raw), n)
+        got_ids, got_w = postings._assemble([raw], [layout], [n])
+        assert got_ids.tolist() == np.cumsum(ids).tolist()
+        w = [1.0] * n if weights is None else [weights] * n if isinstance(weights, float) else list(weights)
+        assert got_w.tolist() == w
+    assert scanned >= len(raws) - 4  # only the ids of mixed widths need the unpickling
 
 
 def test_searcher_is_reused_and_refreshed(tmp_path: Path) -> None:
