@@ -29,6 +29,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching.binary import IntersectionMatcher
 from whoosh.matching.mcore import NullMatcher, ReadTooFar
 from whoosh.matching.wrappers import WrappingMatcher
+from whoosh.searching import SearchContext
 from whoosh.util import make_binary_tree
 from whoosh.util.numeric import byte_to_length
 
@@ -239,16 +240,28 @@ class Evaluator:
         self.K1, self.B = w.K1, w.B
         self.needs_current = bool(getattr(context, "needs_current", False))
         self.deadline = deadline
-        # Segment docnums that hold each evaluated phrase, by id of its query object.
+        # By id of the query object: the segment docnums holding each evaluated phrase, and each
+        # pattern's expansions with their (global) documents in every segment.
         self.phrases: dict[int, dict[str, np.ndarray]] = {}
+        self.patterns: dict[int, dict[str, list[tuple[bytes, np.ndarray]]]] = {}
 
-    def scoring_query(self, q: wquery.Query) -> wquery.Query:
-        """``q`` with its evaluated phrases replaced by :class:`VerifiedPhrase` (for rescoring)."""
+    def scoring_query(self, q: wquery.Query, docs: np.ndarray) -> wquery.Query:
+        """``q`` rewritten to score the sorted global docnums ``docs`` exactly as ``q`` does, faster.
+
+        Evaluated phrases become :class:`VerifiedPhrase`; patterns match only through the
+        expansions that hold one of ``docs`` (see :class:`_NarrowedPattern`).
+        """
         def swap(node: wquery.Query) -> wquery.Query:
-            docs = self.phrases.get(id(node)) if type(node) is wquery.Phrase else None
-            return node if docs is None else VerifiedPhrase(node, docs, self.state)
+            found = self.phrases.get(id(node)) if type(node) is wquery.Phrase else None
+            if found is not None:
+                return VerifiedPhrase(node, found, self.state)
+            expansions = self.patterns.get(id(node)) if type(node) in _NARROWED else None
+            if expansions is not None:
+                relevant = {seg: {w for w, ids in pairs if _meets(ids, docs)} for seg, pairs in expansions.items()}
+                return _NARROWED[type(node)](node, relevant)
+            return node
 
-        return q.accept(swap) if self.phrases else q
+        return q.accept(swap) if self.phrases or self.patterns else q
 
     # ------------------------------------------------------------------ queries
 
@@ -386,15 +399,16 @@ class Evaluator:
             raise Unsupported("pattern")
         ids_parts, score_parts = [], []
         exact = True
+        expansions = self.patterns[id(q)] = {}
         for leaf, offset in self.state.leaves:
             words = [w for w in q._btexts(leaf) if w]
             if not words:
                 continue
             subs = [self._term(field, w, [(leaf, offset)]) for w in words]
+            expansions[segment_key(leaf)] = [(w, sub.ids) for w, sub in zip(words, subs, strict=True)]
             if len(words) == 1:
                 res = subs[0]  # a single expansion is matched as a plain term, without the boost
-            elif len(words) >= _TOO_MANY_CLAUSES or not self.needs_current and len(words) > 2 \
-                    and leaf.doc_count_all() <= _SMALL_SEGMENT:
+            elif self._array_union(len(words), leaf.doc_count_all()):
                 # Whoosh's array matcher: constant-score patterns count 1 per document.
                 if not q.constantscore:
                     raise Unsupported("scored array union")
@@ -408,6 +422,15 @@ class Evaluator:
         if not ids_parts:
             return _EMPTY
         return Evaluation(np.concatenate(ids_parts), np.concatenate(score_parts), exact)
+
+    def _array_union(self, clauses: int, docs: int) -> bool:
+        """Whether Whoosh's Or picks its array matcher (Or._matcher) over a segment of ``docs``."""
+        kind = wquery.Or.matcher_type
+        if kind == wquery.Or.AUTO_MATCHER:
+            return clauses >= _TOO_MANY_CLAUSES or not self.needs_current and clauses > 2 and docs <= _SMALL_SEGMENT
+        if kind not in (wquery.Or.DEFAULT_MATCHER, wquery.Or.ARRAY_MATCHER):
+            raise Unsupported("or matcher type")
+        return kind == wquery.Or.ARRAY_MATCHER
 
     # ------------------------------------------------------------------ phrases
 
@@ -554,6 +577,66 @@ class _Listed(WrappingMatcher):
         return self
 
 
+def _meets(ids: np.ndarray, docs: np.ndarray) -> bool:
+    """Whether two sorted arrays share a value."""
+    if not len(ids) or not len(docs):
+        return False
+    at = np.searchsorted(docs, ids)
+    return bool(np.any(docs[np.minimum(at, len(docs) - 1)] == ids))
+
+
+class _NarrowedPattern:
+    """A prefix or wildcard that scores some documents as Whoosh does, without opening every
+    expansion: the expansions holding none of them get an empty matcher.
+
+    Whoosh sums the expansions' scores along a tree it builds from their document frequencies,
+    so the tree, and the order of the additions, stays the same; an empty matcher adds nothing
+    to the documents of the others.
+    """
+
+    def __init__(self, pattern: wquery.PatternQuery, relevant: dict[str, set[bytes]]) -> None:
+        super().__init__(pattern.fieldname, pattern.text, boost=pattern.boost,
+                         constantscore=pattern.constantscore)
+        self.relevant = relevant
+
+    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh's Query API
+        """MultiTerm.matcher with stand-ins for the expansions that do not matter."""
+        reader = searcher.reader()
+        relevant = self.relevant.get(segment_key(reader), ())
+        qs = [wquery.Term(self.fieldname, w) if w in relevant else _Absent(self.fieldname, w)
+              for w in self._btexts(reader) if w]
+        if not qs:
+            return NullMatcher()
+        if len(qs) == 1:
+            return qs[0].matcher(searcher, context)
+        if self.constantscore:
+            context = context.set(weighting=None) if context else SearchContext(weighting=None)
+        return wquery.Or(qs, boost=self.boost).matcher(searcher, context)
+
+
+class _NarrowedPrefix(_NarrowedPattern, wquery.Prefix):
+    pass
+
+
+class _NarrowedWildcard(_NarrowedPattern, wquery.Wildcard):
+    pass
+
+
+_NARROWED: dict[type, type] = {wquery.Prefix: _NarrowedPrefix, wquery.Wildcard: _NarrowedWildcard}
+
+
+class _Absent(wquery.Term):
+    """A term that keeps its place (its document frequency) in a tree of matchers, matching nothing.
+
+    Whoosh orders the tree by document frequency alone: equal frequencies keep their order
+    whatever the matchers' classes, as its matchers compare equal or unordered.
+    """
+
+    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh's Query API
+        """An empty matcher."""
+        return NullMatcher()
+
+
 # ---------------------------------------------------------------------- the page
 
 # More candidates than this (massive near-ties) are left to Whoosh's own collector.
@@ -586,7 +669,7 @@ def fast_page(state: ReaderState, q: wquery.Query, limit: int | None, sort: str,
         dk = dk[keep] if dk is not None else None
     if len(ids) > MAX_RESCORE:
         return None
-    exact = _exact_scores(state, evaluator.scoring_query(q), ids, context)
+    exact = _exact_scores(state, evaluator.scoring_query(q, ids), ids, context)
     if len(exact) != len(ids):
         return None
     scores = np.array([exact[d] for d in ids.tolist()], dtype=np.float64)
