@@ -333,15 +333,20 @@ def _skip_put(raw: bytes, p: int) -> int:
     return p
 
 
-def _block_positions(postfile, tp: TermPostings, k: int) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
-    """Positions of every posting of block ``k``: (count per posting, all positions in order)."""
-    start, end = int(tp.data[k]), int(tp.ends[k])
-    raw = postfile.get(start, end - start)
-    if tp.comps[k]:
-        raw = zlib.decompress(raw)
-    values = pickle.loads(raw)[2]  # noqa: S301 - our own index
-    if not isinstance(values, tuple) or not values:
-        raise Unsupported("values")
+def _blocks_positions(postfile, tp: TermPostings, blocks: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:  # noqa: ANN001
+    """Positions of every posting of the given blocks: per block, (count per posting, positions)."""
+    values: list[bytes] = []
+    sizes = []
+    for k in blocks:
+        start, end = int(tp.data[k]), int(tp.ends[k])
+        raw = postfile.get(start, end - start)
+        if tp.comps[k]:
+            raw = zlib.decompress(raw)
+        vals = pickle.loads(raw)[2]  # noqa: S301 - our own index
+        if not isinstance(vals, tuple) or not vals:
+            raise Unsupported("values")
+        values.extend(vals)
+        sizes.append(len(vals))
     lists = _position_deltas(values)
     counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
     deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
@@ -351,10 +356,14 @@ def _block_positions(postfile, tp: TermPostings, k: int) -> tuple[np.ndarray, np
     base = np.zeros(len(counts), dtype=np.int64)
     some = counts > 0
     base[some] = total[first[some]] - deltas[first[some]]
-    return counts, total - np.repeat(base, counts)
+    positions = total - np.repeat(base, counts)
+    cuts = np.cumsum(sizes)[:-1]
+    per_block = np.split(counts, cuts)
+    pos_cuts = np.cumsum([int(c.sum()) for c in per_block])[:-1]
+    return list(zip(per_block, np.split(positions, pos_cuts), strict=True))
 
 
-def _position_deltas(values: tuple) -> list[list[int]]:
+def _position_deltas(values: list[bytes]) -> list[list[int]]:
     """The position deltas of each encoded value (Positions format: a count, then a pickled list)."""
     sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
     joined = b"".join(values)
@@ -366,8 +375,7 @@ def _position_deltas(values: tuple) -> list[list[int]]:
     if np.all(sizes > _INT_SIZE + 3) and np.all(a[starts + _INT_SIZE] == _PROTO) \
             and np.all(a[starts + _INT_SIZE + 1] == 2) and np.all(a[ends - 1] == _STOP):
         keep = np.ones(len(a), dtype=bool)
-        cut = np.repeat(starts, _INT_SIZE + 2) + np.tile(np.arange(_INT_SIZE + 2), len(starts))
-        keep[cut] = False
+        keep[(starts[:, None] + np.arange(_INT_SIZE + 2)).ravel()] = False
         keep[ends - 1] = False
         lists = pickle.loads(b"\x80\x02(" + a[keep].tobytes() + b"l.")  # noqa: S301
         if len(lists) == len(values):
@@ -390,21 +398,25 @@ def read_positions(leaf, field: str, tp: TermPostings, docs: np.ndarray,  # noqa
     idx = np.searchsorted(tp.ids, docs)
     blocks = np.searchsorted(tp.starts, idx, side="right") - 1
     postfile = _terms_reader(leaf)._postfile
-    doc_parts, pos_parts = [], []
-    bounds = np.flatnonzero(np.diff(blocks)) + 1
-    for lo, hi in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(idx)].tolist(), strict=True):
-        k = int(blocks[lo])
-        found = cache.get((key, k)) if cache is not None else None
-        if found is None:
-            found = _block_positions(postfile, tp, k)
+    wanted = np.flatnonzero(np.r_[True, blocks[1:] != blocks[:-1]])
+    wanted_blocks = blocks[wanted].tolist()
+    parts = [cache.get((key, k)) if cache is not None else None for k in wanted_blocks]
+    missing = [i for i, found in enumerate(parts) if found is None]
+    if missing:
+        decoded = _blocks_positions(postfile, tp, [wanted_blocks[i] for i in missing])
+        for i, found in zip(missing, decoded, strict=True):
+            parts[i] = found
             if cache is not None:
-                cache.put((key, k), found, found[0].nbytes + found[1].nbytes)
-        counts, positions = found
-        local = idx[lo:hi] - int(tp.starts[k])
-        offsets = np.cumsum(counts) - counts
-        n = counts[local]
-        # Gather each selected posting's run of positions.
-        run = np.repeat(offsets[local] - np.cumsum(n) + n, n) + np.arange(int(n.sum()))
-        doc_parts.append(np.repeat(docs[lo:hi].astype(np.int64), n))
-        pos_parts.append(positions[run])
-    return np.concatenate(doc_parts), np.concatenate(pos_parts)
+                cache.put((key, wanted_blocks[i]), found, found[0].nbytes + found[1].nbytes)
+    counts = np.concatenate([c for c, _ in parts])
+    positions = np.concatenate([p for _, p in parts])
+    # Where each wanted block's postings start in ``counts``, and each posting's place there.
+    sizes = np.fromiter((len(c) for c, _ in parts), dtype=np.int64, count=len(parts))
+    block_base = np.cumsum(sizes) - sizes
+    rank = np.cumsum(np.r_[True, blocks[1:] != blocks[:-1]]) - 1
+    sel = block_base[rank] + idx - tp.starts[blocks]
+    offsets = np.cumsum(counts) - counts
+    n = counts[sel]
+    # Gather each selected posting's run of positions.
+    run = np.repeat(offsets[sel] - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
+    return np.repeat(docs.astype(np.int64), n), positions[run]
