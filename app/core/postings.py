@@ -167,8 +167,9 @@ def read_term(leaf, field: str, btext: bytes) -> TermPostings | None:  # noqa: A
         # The block info (count, last id, max weight, compression, lengths) is a small pickle.
         n, _maxid, _maxw, comp, _minlen, _maxlen = pickle.load(stream)  # noqa: S301 - our own index
         dstart, dend = stream.tell(), p + 4 + abs(blen)
-        # ids (at most 5 bytes each) then weights (9 bytes each) open the block: only those are read.
-        need = 14 * n + 40
+        # ids then weights (9 bytes each) open the block: only those are read. Deltas of one or
+        # two bytes (3 with their opcode) fit; anything wider is unpickled whole below.
+        need = 12 * n + 32
         head = zlib.decompressobj().decompress(memoryview(buf)[dstart:dend], need) if comp \
             else buf[dstart:dstart + need]
         layout = _scan_head(head, n)
@@ -297,8 +298,13 @@ def _assemble(texts: list[bytes], layouts: list[tuple], sizes: list[int]) -> tup
         if many.any():
             cnt = n[sk[many]]
             src = np.repeat(base[sk[many]] + wval[many].astype(np.int64) + 1, cnt) + 9 * _ranges(cnt)
-            raw = blob[src[:, None] + np.arange(8)]
-            weights[np.repeat(out_start[sk[many]], cnt) + _ranges(cnt)] = raw.view(">f8").ravel()
+            dest = np.repeat(out_start[sk[many]], cnt) + _ranges(cnt)
+            # Doubles 9 bytes apart: read through strided views, one per starting offset mod 9.
+            phase = src % 9
+            for r in np.unique(phase).tolist():
+                at_r = phase == r
+                view = np.ndarray(((len(blob) - r - 8) // 9 + 1,), dtype=">f8", buffer=blob, offset=r, strides=(9,))
+                weights[dest[at_r]] = view[(src[at_r] - r) // 9]
     # Each block's first id is absolute, the others deltas: a cumulative sum restarted per block.
     csum = np.cumsum(ids)
     return csum - np.repeat(csum[out_start] - ids[out_start], n), weights

@@ -688,13 +688,14 @@ def _candidates(ids: np.ndarray, est: np.ndarray, dk: np.ndarray | None, limit: 
                 exact: bool) -> np.ndarray:
     """A mask of the documents that can reach the first ``limit`` places."""
     if dk is None:
-        order = np.lexsort((ids, -est))
-        if exact:
-            keep = np.zeros(len(ids), dtype=bool)
-            keep[order[:limit]] = True
-            return keep
-        kth = est[order[limit - 1]]
-        return est >= kth - _REL_TOL * max(1.0, abs(kth))
+        # The limit-th best estimate (ties by docnum), without sorting every hit.
+        kth = np.partition(est, len(est) - limit)[len(est) - limit]
+        if not exact:
+            return est >= kth - _REL_TOL * max(1.0, abs(kth))
+        keep = est > kth
+        tied = np.flatnonzero(est == kth)[:limit - int(keep.sum())]  # ids ascending
+        keep[tied] = True
+        return keep
     order = np.lexsort((ids, -est, -dk))
     last = order[limit - 1]
     # Newer than the last place's date: certainly in. On its date: only by score.
@@ -763,6 +764,8 @@ def _patch_leaf(m, state: ReaderState, leaf) -> None:  # noqa: ANN001
         return
     maxids = tp.maxids.tolist()
     heads = tp.heads.tolist()
+    block_at = {d: k for k, d in enumerate(tp.data.tolist())}
+    bounds = np.append(tp.starts, len(tp.ids)).tolist()
 
     def skip_to(targetid: int) -> None:
         if not m.is_active():
@@ -778,4 +781,22 @@ def _patch_leaf(m, state: ReaderState, leaf) -> None:  # noqa: ANN001
         while m.is_active() and m.id() < targetid:
             m.next()
 
+    # The block's ids and weights are already decoded: the values Whoosh would unpickle
+    # (Python ints, and the float32 weights as floats).
+    def read_ids() -> None:
+        k = block_at.get(m._dataoffset)
+        if k is None:
+            W3LeafMatcher._read_ids(m)
+        else:
+            m._ids = tp.ids[bounds[k]:bounds[k + 1]].tolist()
+
+    def read_weights() -> None:
+        k = block_at.get(m._dataoffset)
+        if k is None:
+            W3LeafMatcher._read_weights(m)
+        else:
+            m._weights = tp.weights[bounds[k]:bounds[k + 1]].astype(np.float64).tolist()
+
+    m._read_ids = read_ids
+    m._read_weights = read_weights
     m.skip_to = skip_to
