@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
 LAUNCH_S = 1.5
 COMPARE_MS = 200.0
 FRAME_MS = 16.0
-STALL_MS = 150.0
+STALL_MS = 100.0
 
 _TEXT = (
     "the of and to in that is was for with as on by at from this which but have are not were "

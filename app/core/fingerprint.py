@@ -176,7 +176,10 @@ class Prints:
         header = {"format_version": FORMAT_VERSION, "params": params(),
                   "meta": [list(asdict(m).values()) for m in self.meta]}
         buf = io.BytesIO()
-        np.savez(buf, header=np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8),
+        # The pure-Python encoder (iterencode) lets other threads run: json.dumps's C encoder
+        # holds the GIL for the whole 100,000-article header and freezes the window.
+        text = "".join(json.JSONEncoder().iterencode(header))
+        np.savez(buf, header=np.frombuffer(text.encode("utf-8"), dtype=np.uint8),
                  fp=self.fp, **{f: getattr(self, f) for f in _ROW_FIELDS})
         return buf.getvalue()
 

@@ -37,6 +37,7 @@ from app.ui.models import (
     HitDelegate,
     IdRole,
     SearchResultModel,
+    SortedIds,
     ids_of,
 )
 from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
@@ -293,9 +294,9 @@ class CorpusPanel(QWidget):
         else:
             self._show_idle()
 
-    def set_articles(self, articles: list[ArticleInfo]) -> None:
+    def set_articles(self, articles: list[ArticleInfo], ordered: SortedIds | None = None) -> None:
         """Replace the article list (keeping the sort order chosen by the user)."""
-        self.article_model.set_articles(articles)
+        self.article_model.set_articles(articles, ordered)
         self._update_articles_label()
 
     def _update_articles_label(self) -> None:

@@ -27,6 +27,7 @@ from app.ui import settings
 from app.ui.comparetabs import CompareTabs, TabEntry
 from app.ui.compareview import CompareView
 from app.ui.corpuspanel import CorpusPanel
+from app.ui.models import SortedIds, sorted_ids
 from app.ui.notes import NotesPanel
 from app.ui.reusedocks import ReuseDocks
 from app.ui.sessioncontroller import SessionController
@@ -314,6 +315,11 @@ class MainWindow(QMainWindow):
 
     def _index_job(self, root: Path, corpus: Corpus | None) -> Callable[[Callable[[], bool]], Generator[Any, None, Any]]:
         index_dir = self._index_dir
+        order = self.panel.article_model.order
+
+        def listing(corpus: Corpus) -> tuple[list[ArticleInfo], SortedIds]:
+            articles = corpus.listing()
+            return articles, sorted_ids(articles, order)  # sorted here, off the GUI thread
 
         def job(should_cancel: Callable[[], bool]) -> Generator[Any, None, Any]:
             nonlocal corpus
@@ -324,7 +330,7 @@ class MainWindow(QMainWindow):
                 corpus = Corpus(root, index_dir)
                 yield ("corpus", corpus)
             # The stored listing opens (or creates) the index: searching can start right away.
-            yield ("listing", corpus.listing())
+            yield ("listing", listing(corpus))
             steps = corpus.index.update_steps(should_cancel)
             try:
                 while True:
@@ -341,7 +347,7 @@ class MainWindow(QMainWindow):
             finally:
                 gc.unfreeze()
             if report.changed:
-                yield ("listing", corpus.listing())
+                yield ("listing", listing(corpus))
             return report
 
         return job
@@ -393,7 +399,7 @@ class MainWindow(QMainWindow):
         if kind == "corpus":
             self._corpus = item
         elif kind == "listing" and self._corpus is not None:
-            self._show_listing(self._corpus, item)
+            self._show_listing(self._corpus, *item)
         elif kind == "progress":
             if item.phase == "indexing" and item.total:
                 self.progress.setRange(0, item.total)
@@ -405,9 +411,9 @@ class MainWindow(QMainWindow):
                 self.progress.setRange(0, 0)
                 self.index_label.setText("Saving index…")
 
-    def _show_listing(self, corpus: Corpus, listing: list[ArticleInfo]) -> None:
+    def _show_listing(self, corpus: Corpus, listing: list[ArticleInfo], ordered: SortedIds | None = None) -> None:
         first = self.panel.corpus() is not corpus
-        self.panel.set_articles(listing)
+        self.panel.set_articles(listing, ordered)
         if first:
             self.panel.set_corpus(corpus)
         else:

@@ -12,6 +12,7 @@ from PySide6.QtCore import (
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
+    QRegularExpression,
     QSize,
     QSortFilterProxyModel,
     Qt,
@@ -28,6 +29,7 @@ ARTICLE_MIME = "application/x-parallax-article-id"
 IdRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
 HitRole = Qt.ItemDataRole.UserRole + 3
+FilterRole = Qt.ItemDataRole.UserRole + 4
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -65,6 +67,39 @@ class _DragsArticleIds:
         return article_mime(ids_of(indexes))
 
 
+def _sort_key(info: ArticleInfo, column: int) -> str:
+    if column == 0:
+        return (info.title or info.id).casefold()
+    if column == 1:
+        return info.source.casefold()
+    return info.date.isoformat() if info.date else ""
+
+
+def _sorted_ids(articles: Sequence[ArticleInfo], column: int, descending: bool) -> list[str]:
+    # Sorted here in Python, once: a sorting proxy would call data() for every comparison,
+    # about a second for ten thousand rows.
+    keyed = sorted((_sort_key(a, column), a.id) for a in articles)
+    keyed.sort(key=lambda k: k[0], reverse=descending)  # stable: ties stay in id order
+    filled = [aid for key, aid in keyed if key]
+    return filled + [aid for key, aid in keyed if not key]  # blanks last
+
+
+class SortedIds:
+    """Article ids in one sort order, computed away from the GUI thread (see :func:`sorted_ids`)."""
+
+    __slots__ = ("ids", "order")
+
+    def __init__(self, ids: list[str], order: tuple[int, Qt.SortOrder]) -> None:
+        self.ids = ids
+        self.order = order
+
+
+def sorted_ids(articles: Sequence[ArticleInfo], order: tuple[int, Qt.SortOrder]) -> SortedIds:
+    """The ids of ``articles`` in ``order`` as :class:`ArticleTableModel` shows them (thread-safe)."""
+    column, direction = order
+    return SortedIds(_sorted_ids(articles, column, direction == Qt.SortOrder.DescendingOrder), order)
+
+
 class ArticleTableModel(_DragsArticleIds, QAbstractTableModel):
     """Every article of a corpus: title, source, date. Rows are ids; metadata comes from the index."""
 
@@ -76,28 +111,30 @@ class ArticleTableModel(_DragsArticleIds, QAbstractTableModel):
         self._info: dict[str, ArticleInfo] = {}
         self._order: tuple[int, Qt.SortOrder] = (2, Qt.SortOrder.DescendingOrder)
 
-    def set_articles(self, articles: Sequence[ArticleInfo]) -> None:
-        """Replace the rows (kept in the current sort order)."""
+    def set_articles(self, articles: Sequence[ArticleInfo], ordered: SortedIds | None = None) -> None:
+        """Replace the rows (kept in the current sort order).
+
+        ``ordered`` is :func:`sorted_ids` of ``articles`` computed off the GUI thread; it is used
+        when made for the current order (sorting 100,000 rows here takes a third of a second).
+        """
         self.beginResetModel()
         self._info = {a.id: a for a in articles}
-        self._ids = self._sorted(list(self._info), *self._order)
+        if ordered is not None and ordered.order == self._order and len(ordered.ids) == len(self._info):
+            self._ids = ordered.ids
+        else:
+            self._ids = self._sorted(list(self._info), *self._order)
         self.endResetModel()
 
+    @property
+    def order(self) -> tuple[int, Qt.SortOrder]:
+        """The current sort (column, order)."""
+        return self._order
+
     def _sort_key(self, column: int, aid: str) -> str:
-        info = self._info[aid]
-        if column == 0:
-            return (info.title or aid).casefold()
-        if column == 1:
-            return info.source.casefold()
-        return info.date.isoformat() if info.date else ""
+        return _sort_key(self._info[aid], column)
 
     def _sorted(self, ids: list[str], column: int, order: Qt.SortOrder) -> list[str]:
-        # Sorted here in Python, once: a sorting proxy would call data() for every comparison,
-        # about a second for ten thousand rows.
-        reverse = order == Qt.SortOrder.DescendingOrder
-        keyed = [(self._sort_key(column, aid), aid) for aid in sorted(ids)]
-        filled = sorted((k for k in keyed if k[0]), key=lambda k: k[0], reverse=reverse)
-        return [aid for _, aid in filled] + [aid for key, aid in keyed if not key]  # blanks last
+        return _sorted_ids([self._info[aid] for aid in ids], column, order == Qt.SortOrder.DescendingOrder)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by a column; blank values (no date, no source) go last either way."""
@@ -143,6 +180,8 @@ class ArticleTableModel(_DragsArticleIds, QAbstractTableModel):
             return info.date.isoformat() if info.date else ""
         if role == SortRole:
             return self._sort_key(col, aid)
+        if role == FilterRole:
+            return f"{info.title} {info.source} {aid}".casefold()
         if role == Qt.ItemDataRole.ToolTipRole:
             by = f" · {info.author}" if info.author else ""
             return f"{info.title or aid}\n{info.source}{by}\n{aid} · {info.paragraphs} paragraphs"
@@ -163,6 +202,8 @@ class ArticleFilterProxy(QSortFilterProxyModel):
         super().__init__(parent)
         self._words: list[str] = []
         self.setSortRole(SortRole)
+        self.setFilterRole(FilterRole)
+        self.setFilterKeyColumn(0)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort the source model (the proxy keeps its order)."""
@@ -171,23 +212,16 @@ class ArticleFilterProxy(QSortFilterProxyModel):
             model.sort(column, order)
 
     def set_filter_text(self, text: str) -> None:
-        """Filter as the user types."""
+        """Filter as the user types: rows whose title, source or id hold every word."""
         words = text.casefold().split()
         if words != self._words:
-            self.beginFilterChange()
             self._words = words
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:  # noqa: N802
-        if not self._words:
-            return True
-        model = self.sourceModel()
-        if not isinstance(model, ArticleTableModel):
-            return True
-        aid = model.article_id(source_row)
-        info = model.info(aid)
-        hay = f"{info.title if info else ''} {info.source if info else ''} {aid}".casefold()
-        return all(w in hay for w in self._words)
+            # Qt's own filter on a haystack role: no Python call per row when unfiltered
+            # (a Python filterAcceptsRow runs for all 100,000 rows on every model reset).
+            pattern = "".join(f"(?=.*{QRegularExpression.escape(w)})" for w in words)
+            self.setFilterRegularExpression(QRegularExpression(
+                f"^{pattern}" if words else "", QRegularExpression.PatternOption.CaseInsensitiveOption
+                | QRegularExpression.PatternOption.DotMatchesEverythingOption))
 
 
 class SearchResultModel(_DragsArticleIds, QAbstractListModel):

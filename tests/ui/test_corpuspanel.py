@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 from app.core.corpus import Corpus
 from app.core.model import SearchResult
 from app.ui.corpuspanel import CorpusPanel
-from app.ui.models import ARTICLE_MIME, IdRole
+from app.ui.models import ARTICLE_MIME, IdRole, SortedIds, sorted_ids
 
 
 @pytest.fixture
@@ -165,3 +165,39 @@ def test_hits_paint_with_a_height_for_their_snippet(qtbot, panel: CorpusPanel) -
     pixmap = view.viewport().grab()
     assert not pixmap.isNull()
     assert view.indexAt(QPoint(rect.center())).row() == 0
+
+
+def test_filter_keeps_rows_holding_every_word(qtbot, seeds_corpus) -> None:  # noqa: ANN001
+    widget = CorpusPanel()
+    qtbot.addWidget(widget)
+    widget.set_articles(seeds_corpus.listing())
+    proxy, total = widget.proxy, widget.article_model.rowCount()
+    first = widget.article_model.info(widget.article_model.article_id(0))
+    word = first.title.split()[0]
+    proxy.set_filter_text(word.upper())
+    shown = {proxy.data(proxy.index(r, 0), IdRole) for r in range(proxy.rowCount())}
+    assert first.id in shown and 0 < len(shown) <= total
+    assert all(word.casefold() in f"{widget.article_model.info(a).title} {a}".casefold()
+               or word.casefold() in widget.article_model.info(a).source.casefold() for a in shown)
+    proxy.set_filter_text(f"{word} 000")  # both words: the title word and the file name
+    both = {proxy.data(proxy.index(r, 0), IdRole) for r in range(proxy.rowCount())}
+    assert both <= shown and all("000" in a or "000" in widget.article_model.info(a).title for a in both)
+    proxy.set_filter_text("(c++")  # regex characters are plain text
+    assert proxy.rowCount() == 0
+    proxy.set_filter_text("")
+    assert proxy.rowCount() == total
+
+
+def test_presorted_ids_are_used_only_for_the_current_order(qtbot, seeds_corpus) -> None:  # noqa: ANN001
+    panel = CorpusPanel()
+    qtbot.addWidget(panel)
+    model = panel.article_model
+    listing = seeds_corpus.listing()
+    backwards = [a.id for a in reversed(sorted(listing, key=lambda a: a.id))]
+    model.set_articles(listing, SortedIds(backwards, model.order))
+    assert [model.article_id(r) for r in range(model.rowCount())] == backwards
+    other = (0, Qt.SortOrder.AscendingOrder if model.order[1] != Qt.SortOrder.AscendingOrder
+             else Qt.SortOrder.DescendingOrder)
+    model.set_articles(listing, SortedIds(backwards, other))
+    model_ids = [model.article_id(r) for r in range(model.rowCount())]
+    assert model_ids == sorted_ids(listing, model.order).ids and sorted(model_ids) == sorted(backwards)
