@@ -22,6 +22,7 @@ import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermsReader
 from whoosh.filedb.filetables import OrderedHashReader
 from whoosh.formats import Positions
+from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE
 
 __all__ = ["LRU", "TermPostings", "Unsupported", "field_terms", "read_positions", "read_term"]
@@ -145,9 +146,10 @@ def field_terms(leaf, field: str) -> list[bytes]:  # noqa: ANN001
 def read_term(leaf, field: str, btext: bytes) -> TermPostings | None:  # noqa: ANN001
     """The postings of ``field:btext`` in segment reader ``leaf`` (``None`` when absent)."""
     terms = _terms_reader(leaf)
-    if (field, btext) not in terms:
+    try:
+        info = terms.term_info(field, btext)
+    except TermNotFound:
         return None
-    info = terms.term_info(field, btext)
     if info.is_inlined():  # Whoosh cannot write these any more (W3TermInfo lacks set_inline)
         raise Unsupported("inlined postings")
     offset, length = info.extent()

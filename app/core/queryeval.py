@@ -20,6 +20,7 @@ from bisect import bisect_left
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
+from math import log
 
 import numpy as np
 from rapidfuzz.distance import DamerauLevenshtein
@@ -240,10 +241,11 @@ class Evaluator:
         self.K1, self.B = w.K1, w.B
         self.needs_current = bool(getattr(context, "needs_current", False))
         self.deadline = deadline
+        self._avgfl: dict[str, float] = {}
         # By id of the query object: the segment docnums holding each evaluated phrase, and each
         # pattern's expansions with their (global) documents in every segment.
         self.phrases: dict[int, dict[str, np.ndarray]] = {}
-        self.patterns: dict[int, dict[str, list[tuple[bytes, np.ndarray]]]] = {}
+        self.patterns: dict[int, dict[str, list[tuple[bytes, np.ndarray, int]]]] = {}
 
     def scoring_query(self, q: wquery.Query, docs: np.ndarray) -> wquery.Query:
         """``q`` rewritten to score the sorted global docnums ``docs`` exactly as ``q`` does, faster.
@@ -257,8 +259,9 @@ class Evaluator:
                 return VerifiedPhrase(node, found, self.state)
             expansions = self.patterns.get(id(node)) if type(node) in _NARROWED else None
             if expansions is not None:
-                relevant = {seg: {w for w, ids in pairs if _meets(ids, docs)} for seg, pairs in expansions.items()}
-                return _NARROWED[type(node)](node, relevant)
+                return _NARROWED[type(node)](node, {seg: ({w for w, ids, _ in ex if _meets(ids, docs)},
+                                                           {w: n for w, _, n in ex})
+                                                     for seg, ex in expansions.items()})
             return node
 
         return q.accept(swap) if self.phrases or self.patterns else q
@@ -378,10 +381,14 @@ class Evaluator:
             return _EMPTY
         return self._live(np.concatenate(ids_parts), np.concatenate(score_parts), True)
 
-    def _bm25(self, field: str, btext: bytes, tf: np.ndarray, fl: np.ndarray) -> np.ndarray:
+    def _bm25(self, field: str, btext: bytes | None, tf: np.ndarray, fl: np.ndarray,
+              idf: float | np.ndarray | None = None) -> np.ndarray:
         # Whoosh's scoring.bm25 with the searcher's idf and average length, operation for operation.
-        idf = self.searcher.idf(field, btext)
-        avgfl = self.searcher.avg_field_length(field) or 1
+        if idf is None:
+            idf = self.searcher.idf(field, btext)
+        avgfl = self._avgfl.get(field)
+        if avgfl is None:
+            avgfl = self._avgfl[field] = self.searcher.avg_field_length(field) or 1
         K1, B = self.K1, self.B
         return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
 
@@ -395,27 +402,45 @@ class Evaluator:
     def _pattern(self, q: wquery.PatternQuery) -> Evaluation:
         """A prefix or wildcard, scored segment by segment as Whoosh's MultiTerm.matcher does."""
         field = q.fieldname
-        if q.text in ("", "*") or field not in self.schema:
+        if q.text in ("", "*") or field not in self.schema or not self.schema[field].scorable:
             raise Unsupported("pattern")
+        found = []
+        df: dict[bytes, int] = {}
+        for leaf, offset in self.state.leaves:
+            words = [w for w in q._btexts(leaf) if w]
+            if words:
+                tps = [self.state.postings(leaf, field, w) for w in words]
+                found.append((leaf, offset, words, tps))
+                for w, tp in zip(words, tps, strict=True):
+                    df[w] = df.get(w, 0) + len(tp.ids)
+        # Whoosh's idf (WeightingModel.idf) from the index-wide document frequency.
+        idf = {w: log(self.state.doc_count / (n + 1)) + 1 for w, n in df.items()}
         ids_parts, score_parts = [], []
         exact = True
         expansions = self.patterns[id(q)] = {}
-        for leaf, offset in self.state.leaves:
-            words = [w for w in q._btexts(leaf) if w]
-            if not words:
-                continue
-            subs = [self._term(field, w, [(leaf, offset)]) for w in words]
-            expansions[segment_key(leaf)] = [(w, sub.ids) for w, sub in zip(words, subs, strict=True)]
+        for leaf, offset, words, tps in found:
+            sizes = [len(tp.ids) for tp in tps]
+            local = np.concatenate([tp.ids for tp in tps]).astype(np.int64)
+            scores = self._bm25(field, None, np.concatenate([tp.weights for tp in tps]).astype(np.float64),
+                                self.state.lengths(leaf, field)[local],
+                                np.repeat([idf[w] for w in words], sizes))
+            glob = local + offset
+            expansions[segment_key(leaf)] = list(zip(words, np.split(glob, np.cumsum(sizes)[:-1]), sizes,
+                                                     strict=True))
             if len(words) == 1:
-                res = subs[0]  # a single expansion is matched as a plain term, without the boost
+                res = Evaluation(glob, scores)  # a single expansion is matched as a plain term, without the boost
             elif self._array_union(len(words), leaf.doc_count_all()):
                 # Whoosh's array matcher: constant-score patterns count 1 per document.
                 if not q.constantscore:
                     raise Unsupported("scored array union")
-                res = self._union(subs)
-                res = Evaluation(res.ids, np.ones(len(res.ids)), True)
+                uniq = np.unique(glob)
+                res = Evaluation(uniq, np.ones(len(uniq)))
             else:
-                res = self._boost(self._union(subs), q.boost)
+                uniq, inv = np.unique(glob, return_inverse=True)
+                total = np.zeros(len(uniq))
+                np.add.at(total, inv, scores)
+                res = self._boost(Evaluation(uniq, total, len(words) <= 2), q.boost)
+            res = self._live(res.ids, res.scores, res.exact)
             ids_parts.append(res.ids)
             score_parts.append(res.scores)
             exact = exact and res.exact
@@ -594,16 +619,22 @@ class _NarrowedPattern:
     to the documents of the others.
     """
 
-    def __init__(self, pattern: wquery.PatternQuery, relevant: dict[str, set[bytes]]) -> None:
+    def __init__(self, pattern: wquery.PatternQuery, segments: dict[str, tuple[set[bytes], dict[bytes, int]]]) -> None:
         super().__init__(pattern.fieldname, pattern.text, boost=pattern.boost,
                          constantscore=pattern.constantscore)
-        self.relevant = relevant
+        # By segment: the expansions to match, and every expansion's document frequency.
+        self.segments = segments
+
+    def estimate_size(self, ixreader) -> int:  # noqa: ANN001 - Whoosh's Query API
+        """MultiTerm.estimate_size, from the document frequencies already read."""
+        found = self.segments.get(segment_key(ixreader))
+        return sum(found[1].values()) if found is not None else super().estimate_size(ixreader)
 
     def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh's Query API
         """MultiTerm.matcher with stand-ins for the expansions that do not matter."""
         reader = searcher.reader()
-        relevant = self.relevant.get(segment_key(reader), ())
-        qs = [wquery.Term(self.fieldname, w) if w in relevant else _Absent(self.fieldname, w)
+        relevant, df = self.segments.get(segment_key(reader), ((), {}))
+        qs = [wquery.Term(self.fieldname, w) if w in relevant else _Absent(self.fieldname, w, df.get(w))
               for w in self._btexts(reader) if w]
         if not qs:
             return NullMatcher()
@@ -631,6 +662,14 @@ class _Absent(wquery.Term):
     Whoosh orders the tree by document frequency alone: equal frequencies keep their order
     whatever the matchers' classes, as its matchers compare equal or unordered.
     """
+
+    def __init__(self, fieldname: str, text: bytes, df: int | None) -> None:
+        super().__init__(fieldname, text)
+        self.df = df
+
+    def estimate_size(self, ixreader) -> int:  # noqa: ANN001 - Whoosh's Query API
+        """Term.estimate_size (the document frequency), already known."""
+        return self.df if self.df is not None else super().estimate_size(ixreader)
 
     def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh's Query API
         """An empty matcher."""

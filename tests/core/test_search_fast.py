@@ -206,7 +206,9 @@ def test_narrowed_pattern_keeps_whoosh_tree(corpus: Corpus, monkeypatch: pytest.
             if len(words) < 4:
                 continue
             keep = set(words[::3])
-            narrowed = queryeval._NARROWED[type(q)](q, {queryeval.segment_key(sub.reader()): keep})
+            df = {w: sub.reader().doc_frequency(q.fieldname, w) for w in words}
+            narrowed = queryeval._NARROWED[type(q)](q, {queryeval.segment_key(sub.reader()): (keep, df)})
+            assert narrowed.estimate_size(sub.reader()) == q.estimate_size(sub.reader())
             context = state.searcher.context()
             real, mine = _shape(q.matcher(sub, context)), _shape(narrowed.matcher(sub, context))
 
