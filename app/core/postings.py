@@ -217,7 +217,8 @@ def _scan_head(raw: bytes, n: int) -> tuple | None:
     floats. Whoosh writes tuples of up to three items with TUPLE1-3, Parallax's segment writer
     with MARK ... TUPLE; both are read. Returns ``(first id, delta width, offset of the first
     delta, weight kind, weight value or offset of the first weight)`` with weight kind 0 for
-    ``None``, 1 for one float, 2 for a tuple.
+    ``None``, 1 for one float, 2 for a tuple; deltas of mixed widths come as a list in place of
+    their offset (width 0).
     """
     size = len(raw)
     if size < 4 or raw[0] != _PROTO or raw[1] != 2:
@@ -233,14 +234,20 @@ def _scan_head(raw: bytes, n: int) -> tuple | None:
     first, p = _int_at(raw, p)
     if first is None:
         return None
-    rest, at, width = n - 1, p, 0
+    rest, at, width = n - 1, p, 1
     if rest:
         if p + 2 * rest <= size and raw[p:p + 2 * rest:2] == _OPS1[:rest]:
             width, p = 1, p + 2 * rest
         elif p + 3 * rest <= size and raw[p:p + 3 * rest:3] == _OPS2[:rest]:
             width, p = 2, p + 3 * rest
-        else:
-            return None
+        else:  # deltas of mixed widths: read one by one
+            deltas = []
+            for _ in range(rest):
+                value, p = _int_at(raw, p)
+                if value is None:
+                    return None
+                deltas.append(value)
+            at, width = deltas, 0
     if p >= size or raw[p] != close:
         return None
     p = _skip_put(raw, p + 1)
@@ -274,17 +281,25 @@ def _assemble(texts: list[bytes], layouts: list[tuple], sizes: list[int]) -> tup
     lens = np.fromiter(map(len, texts), dtype=np.int64, count=nblocks)
     base = np.cumsum(lens) - lens
     blob = np.frombuffer(b"".join(texts), dtype=np.uint8)
-    scanned = [k for k in range(nblocks) if len(layouts[k]) == 5]
+    scanned = []
     for k in range(nblocks):
-        if len(layouts[k]) == 2:  # unpickled whole: already arrays (ids are absolute)
-            lo = int(out_start[k])
-            ids[lo:lo + sizes[k]] = np.diff(layouts[k][0], prepend=0)
-            weights[lo:lo + sizes[k]] = layouts[k][1]
+        layout = layouts[k]
+        lo = int(out_start[k])
+        if len(layout) == 2:  # unpickled whole: already arrays (ids are absolute)
+            ids[lo:lo + sizes[k]] = np.diff(layout[0], prepend=0)
+            weights[lo:lo + sizes[k]] = layout[1]
+            continue
+        if not layout[1]:  # deltas of mixed widths, already read
+            ids[lo + 1:lo + sizes[k]] = layout[2]
+            layout = (layout[0], 1, 0, layout[3], layout[4])
+        scanned.append((k, layout))
     if scanned:
-        sk = np.asarray(scanned, dtype=np.int64)
-        first, width, at, wkind, wval = (np.asarray(col) for col in zip(*(layouts[k] for k in scanned), strict=True))
+        sk = np.asarray([k for k, _ in scanned], dtype=np.int64)
+        first, width, at, wkind, wval = (np.asarray(col) for col in zip(*(lay for _, lay in scanned), strict=True))
         ids[out_start[sk]] = first
         rest = n[sk] - 1
+        # Blocks whose deltas were read one by one have nothing left to gather.
+        rest[np.asarray([not layouts[k][1] for k, _ in scanned])] = 0
         # Deltas: the byte (or little-endian pair) after each opcode, ``width + 1`` bytes apart.
         j = np.arange(int(rest.sum())) - np.repeat(np.cumsum(rest) - rest, rest)
         step = np.repeat(width.astype(np.int64) + 1, rest)
