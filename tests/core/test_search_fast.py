@@ -325,6 +325,10 @@ def test_block_heads_of_every_layout() -> None:
         w = [1.0] * n if weights is None else [weights] * n if isinstance(weights, float) else list(weights)
         assert got_w.tolist() == w
     assert scanned == len(raws)  # no layout of either writer needs the unpickling
+    odd = pickle.dumps(([4, 1, 2, 3], None, ()), 2)  # a list, not a tuple: unpickled whole
+    assert postings._scan_head(odd, 4) is None
+    got_ids, got_w = postings._assemble([odd], [postings._unpickled_head(pickle.loads(odd), 4)], [4])
+    assert got_ids.tolist() == [4, 5, 7, 10] and got_w.tolist() == [1.0] * 4
 
 
 def test_searcher_is_reused_and_refreshed(tmp_path: Path) -> None:
