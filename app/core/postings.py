@@ -126,20 +126,18 @@ def field_terms(leaf, field: str) -> list[bytes]:  # noqa: ANN001
     kind = tindex.extras.get("indextype") if type(tindex) is OrderedHashReader else None
     if kind not in ("B", "H", "i", "I", "q"):
         raise Unsupported("terms file")
-    if fieldnum is None or not tindex.indexlen:
-        return []
-    dbfile = tindex.dbfile
-    start = tindex.closest_key_pos(struct.pack("!H", fieldnum))
-    end = tindex.closest_key_pos(struct.pack("!H", fieldnum + 1)) if fieldnum < 0xFFFF else None
+    start = tindex.closest_key_pos(struct.pack("!H", fieldnum)) if fieldnum is not None and tindex.indexlen \
+        else None
     if start is None:
         return []
+    end = tindex.closest_key_pos(struct.pack("!H", fieldnum + 1)) if fieldnum < 0xFFFF else None
     end = tindex.endofdata if end is None else end
+    dbfile = tindex.dbfile
     offsets = np.frombuffer(dbfile.get(tindex.indexbase, tindex.indexlen * tindex.indexsize),
                             dtype=">" + kind).astype(np.int64)
     offsets = offsets[(offsets >= start) & (offsets < end)] - start
     data = dbfile.get(start, end - start)
-    raw = np.frombuffer(data, dtype=np.uint8)
-    keylen = raw[offsets[:, None] + np.arange(4)].view(">i4").ravel().astype(np.int64)
+    keylen = np.frombuffer(data, dtype=np.uint8)[offsets[:, None] + np.arange(4)].view(">i4").ravel()
     return [data[s:e] for s, e in zip((offsets + 10).tolist(), (offsets + 8 + keylen).tolist(), strict=True)]
 
 

@@ -23,6 +23,7 @@ from datetime import date
 from math import log
 
 import numpy as np
+from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 from whoosh import query as wquery
 from whoosh import scoring
@@ -34,7 +35,14 @@ from whoosh.searching import SearchContext
 from whoosh.util import make_binary_tree
 from whoosh.util.numeric import byte_to_length
 
-from app.core.postings import LRU, TermPostings, Unsupported, field_terms, read_positions, read_term
+from app.core.postings import (
+    LRU,
+    TermPostings,
+    Unsupported,
+    field_terms,
+    read_positions,
+    read_term,
+)
 
 __all__ = ["Caches", "Evaluation", "Evaluator", "ReaderState", "Timeout", "Unsupported"]
 
@@ -74,14 +82,14 @@ class Caches:
     def __init__(self, postings_bytes: int = 96 << 20, blocks_bytes: int = 32 << 20) -> None:
         self.postings = LRU(postings_bytes)
         self.blocks = LRU(blocks_bytes)
-        self.per_segment: dict[Hashable, np.ndarray] = {}
+        self.per_segment: dict[Hashable, object] = {}
 
-    def segment_array(self, key: Hashable) -> np.ndarray | None:
-        """A cached per-segment array (lengths, date keys)."""
+    def segment_array(self, key: Hashable):  # noqa: ANN201 - what was kept under ``key``
+        """A cached per-segment array or table (lengths, date keys, terms)."""
         return self.per_segment.get(key)
 
-    def keep_segment_array(self, key: Hashable, arr: np.ndarray) -> None:
-        """Cache a per-segment array; merged-away segments are forgotten once too many pile up."""
+    def keep_segment_array(self, key: Hashable, arr: object) -> None:
+        """Cache per-segment data; merged-away segments are forgotten once too many pile up."""
         if len(self.per_segment) > 512:
             self.per_segment.clear()
         self.per_segment[key] = arr
@@ -106,8 +114,7 @@ class ReaderState:
         self.doc_count = searcher.doc_count_all()
         self._alive: np.ndarray | None = None
         self._dates: np.ndarray | None = None
-        self._vocab: dict[str, list[str]] = {}
-        self._sizes: dict[str, np.ndarray] = {}
+        self._vocab: dict[str, tuple[list[bytes], np.ndarray, np.ndarray]] = {}
         self._near: dict[tuple, list[str]] = {}
 
     def postings(self, leaf, field: str, btext: bytes) -> TermPostings | None:  # noqa: ANN001
@@ -190,18 +197,21 @@ class ReaderState:
         self.caches.keep_segment_array(key, arr)
         return arr
 
-    def vocabulary(self, field: str) -> list[str]:
-        """The sorted terms of ``field`` in the whole index."""
-        vocab = self._vocab.get(field)
-        if vocab is None:
+    def vocabulary(self, field: str) -> tuple[list[bytes], np.ndarray, np.ndarray]:
+        """The distinct terms of ``field`` in the whole index (unordered), their byte lengths, and
+        whether each is ASCII."""
+        found = self._vocab.get(field)
+        if found is None:
             words: set[bytes] = set()
             for leaf, _ in self.leaves:
                 try:
                     words.update(field_terms(leaf, field))
                 except Unsupported:
                     words.update(leaf.lexicon(field))
-            vocab = self._vocab[field] = sorted(b.decode("utf-8") for b in words)
-        return vocab
+            vocab = list(words)
+            found = self._vocab[field] = (vocab, np.fromiter(map(len, vocab), dtype=np.int64, count=len(vocab)),
+                                          np.fromiter(map(bytes.isascii, vocab), dtype=bool, count=len(vocab)))
+        return found
 
     def near_terms(self, field: str, text: str, maxdist: int, prefixlength: int = 0) -> list[str]:
         """The terms of ``field`` within ``maxdist`` Damerau-Levenshtein edits of ``text``, sorted.
@@ -211,21 +221,32 @@ class ReaderState:
         key = (field, text, maxdist, prefixlength)
         near = self._near.get(key)
         if near is None:
-            vocab = self.vocabulary(field)
-            sizes = self._sizes.get(field)
-            if sizes is None:
-                sizes = self._sizes[field] = np.fromiter(map(len, vocab), dtype=np.int64, count=len(vocab))
-            prefix = text[:prefixlength]
-            lo = bisect_left(vocab, prefix)
-            hi = bisect_left(vocab, prefix + "\U0010ffff") if prefix else len(vocab)
-            # An edit changes the length by one at most: only terms close in length can match.
-            close = np.flatnonzero(np.abs(sizes[lo:hi] - len(text)) <= maxdist) + lo
-            distance = DamerauLevenshtein.distance
-            near = [vocab[i] for i in close.tolist() if distance(vocab[i], text, score_cutoff=maxdist) <= maxdist]
+            near = self._near_terms(field, text, maxdist, text[:prefixlength].encode("utf-8"))
             if len(self._near) > 256:
                 self._near.clear()
             self._near[key] = near
         return near
+
+    def _near_terms(self, field: str, text: str, maxdist: int, prefix: bytes) -> list[str]:
+        vocab, sizes, ascii_ = self.vocabulary(field)
+        # An edit changes the length by one at most: only terms close in length can match. An
+        # ASCII term's byte length is its length, any other's between its length and 4 times it.
+        size = len(text)
+        close = np.where(ascii_, np.abs(sizes - size) <= maxdist, (sizes >= size - maxdist) & (sizes <= 4 * (size + maxdist)))
+        as_bytes = close & ascii_ if text.isascii() else np.zeros(len(vocab), dtype=bool)
+        plain = [vocab[i] for i in np.flatnonzero(as_bytes).tolist()]
+        other = [vocab[i] for i in np.flatnonzero(close & ~as_bytes).tolist()]
+        if prefix:
+            plain = [w for w in plain if w.startswith(prefix)]
+            other = [w for w in other if w.startswith(prefix)]
+        distance = DamerauLevenshtein.distance
+        # ASCII compared as bytes: the same edits as on the decoded text.
+        found = [w.decode("ascii") for w, _, _ in process.extract(text.encode("ascii") if text.isascii() else text,
+                                                                   plain, scorer=distance, score_cutoff=maxdist,
+                                                                   limit=None)] if plain else []
+        found += [w for w, _, _ in process.extract(text, [w.decode("utf-8") for w in other], scorer=distance,
+                                                   score_cutoff=maxdist, limit=None)]
+        return sorted(found)
 
 
 class Evaluator:

@@ -351,6 +351,26 @@ def test_searcher_is_reused_and_refreshed(tmp_path: Path) -> None:
     assert first.is_closed
 
 
+def test_fuzzy_expansion_is_every_term_within_the_distance(tmp_path: Path) -> None:
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    root = tmp_path / "c"
+    root.mkdir()
+    (root / "a.txt").write_text("Title a\n\nThe naïve café in Москва met the naive cafe owner and the cafés.\n", "utf-8")
+    (root / "b.txt").write_text("Title b\n\nA cage, a face, a safe place: Москве and москвы, nave and knave.\n", "utf-8")
+    c = Corpus(root, tmp_path / "ix")
+    c.update_index()
+    with c._search.reading() as state:
+        every = sorted({w.decode() for leaf, _ in state.leaves for w in leaf.lexicon("body")})
+        for text, dist in [("naive", 1), ("naïve", 1), ("cafe", 1), ("café", 2), ("москва", 1), ("москв", 2),
+                           ("nave", 2), ("zzz", 1)]:
+            expected = [w for w in every if DamerauLevenshtein.distance(w, text) <= dist]
+            assert state.near_terms("body", text, dist) == expected, text
+        assert state.near_terms("body", "cafe", 1, prefixlength=2) == [w for w in every if w.startswith("ca")
+                                                                        and DamerauLevenshtein.distance(w, "cafe") <= 1]
+    assert c.search("naive~1").total == 1 and c.search("москва~1").total == 2
+
+
 def test_phrase_with_repeated_words_needs_every_occurrence(corpus: Corpus) -> None:
     hits = corpus.search('"new york new york"', limit=None, snippets=False).total
     pairs = corpus.search('"new york"', limit=None, snippets=False).total
