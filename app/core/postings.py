@@ -43,32 +43,44 @@ class Unsupported(Exception):
 
 @dataclass(frozen=True, slots=True, eq=False)
 class TermPostings:
-    """One term's postings in one segment.
+    """One term's postings in one segment, all of them or those of some blocks.
 
-    ``ids`` are segment document numbers (ascending, deleted documents included) and
-    ``weights`` the weights Whoosh reads for them (float32 on disk, so stored exactly).
-    The block table gives, for block ``k``, its first posting ``starts[k]``, the file offset of
-    its header ``heads[k]`` and of its data ``data[k]`` (``ends[k]`` is where the data ends)
-    and its compression level.
+    The block table covers every block: its posting count ``sizes[k]``, last document number
+    ``maxids[k]``, the file offsets of its header ``heads[k]`` and data ``data[k]`` (which ends
+    at ``ends[k]``) and its compression level. ``ids`` (segment document numbers, ascending,
+    deleted documents included) and ``weights`` (as Whoosh reads them; float32 on disk, so
+    stored exactly) hold the postings of the decoded blocks, block ``k`` from ``starts[k]``
+    (-1 for a block not decoded).
     """
 
     ids: np.ndarray
     weights: np.ndarray
     starts: np.ndarray
+    sizes: np.ndarray
+    maxids: np.ndarray
     heads: np.ndarray
     data: np.ndarray
     ends: np.ndarray
     comps: np.ndarray
 
     @property
-    def nbytes(self) -> int:
-        """Memory held by the arrays (for cache budgets)."""
-        return int(self.ids.nbytes + self.weights.nbytes + 5 * 8 * len(self.starts))
+    def complete(self) -> bool:
+        """Whether every block is decoded."""
+        return len(self.ids) == int(self.sizes.sum())
 
     @property
-    def maxids(self) -> np.ndarray:
-        """The last document number of each block."""
-        return self.ids[np.append(self.starts[1:], len(self.ids)) - 1]
+    def nbytes(self) -> int:
+        """Memory held by the arrays (for cache budgets)."""
+        return int(self.ids.nbytes + self.weights.nbytes + 7 * 8 * len(self.starts))
+
+    def blocks_of(self, docs: np.ndarray) -> np.ndarray:
+        """The block that would hold each of the sorted document numbers ``docs``."""
+        return np.searchsorted(self.maxids, docs)
+
+    def covers(self, docs: np.ndarray) -> bool:
+        """Whether every block that can hold one of ``docs`` is decoded."""
+        blocks = self.blocks_of(docs)
+        return bool(np.all(self.starts[blocks[blocks < len(self.starts)]] >= 0))
 
 
 class LRU:
@@ -141,8 +153,12 @@ def field_terms(leaf, field: str) -> list[bytes]:  # noqa: ANN001
     return [data[s:e] for s, e in zip((offsets + 10).tolist(), (offsets + 8 + keylen).tolist(), strict=True)]
 
 
-def read_term(leaf, field: str, btext: bytes) -> TermPostings | None:  # noqa: ANN001
-    """The postings of ``field:btext`` in segment reader ``leaf`` (``None`` when absent)."""
+def read_term(leaf, field: str, btext: bytes, docs: np.ndarray | None = None) -> TermPostings | None:  # noqa: ANN001
+    """The postings of ``field:btext`` in segment reader ``leaf`` (``None`` when absent).
+
+    With ``docs`` (sorted segment docnums) much fewer than the term's postings, only the blocks
+    that can hold them are decoded; the block headers are read either way.
+    """
     terms = _terms_reader(leaf)
     try:
         info = terms.term_info(field, btext)
@@ -156,29 +172,38 @@ def read_term(leaf, field: str, btext: bytes) -> TermPostings | None:  # noqa: A
     buf = terms._postfile.get(offset, length)
     if buf[:4] != WHOOSH3_HEADER_MAGIC:
         raise Unsupported("posting header")
+    if docs is not None and 4 * len(docs) >= info.doc_frequency():
+        docs = None
+    wanted = docs.tolist() if docs is not None else None
     stream = io.BytesIO(buf)
-    sizes, heads, data, ends, comps = [], [], [], [], []
-    texts, layouts = [], []
-    p = 4
+    sizes, maxids, heads, data, ends, comps = [], [], [], [], [], []
+    texts, layouts, decoded = [], [], []
+    p, j = 4, 0
     while True:
         (blen,) = _INT.unpack_from(buf, p)
         last = blen < 0
         stream.seek(p + 4)
         # The block info (count, last id, max weight, compression, lengths) is a small pickle.
-        n, _maxid, _maxw, comp, _minlen, _maxlen = pickle.load(stream)  # noqa: S301 - our own index
+        n, maxid, _maxw, comp, _minlen, _maxlen = pickle.load(stream)  # noqa: S301 - our own index
         dstart, dend = stream.tell(), p + 4 + abs(blen)
-        # ids then weights (9 bytes each) open the block: only those are read. Deltas of one or
-        # two bytes (3 with their opcode) fit; anything wider is unpickled whole below.
-        need = 12 * n + 32
-        head = zlib.decompressobj().decompress(memoryview(buf)[dstart:dend], need) if comp \
-            else buf[dstart:dstart + need]
-        layout = _scan_head(head, n)
-        if layout is None:
-            whole = zlib.decompress(buf[dstart:dend]) if comp else buf[dstart:dend]
-            layout = _unpickled_head(pickle.loads(whole), n)  # noqa: S301 - our own index
-        texts.append(head)
-        layouts.append(layout)
+        if wanted is not None:
+            while j < len(wanted) and wanted[j] <= (maxids[-1] if maxids else -1):
+                j += 1
+        if wanted is None or j < len(wanted) and wanted[j] <= maxid:
+            # ids then weights (9 bytes each) open the block: only those are read. Deltas of one
+            # or two bytes (3 with their opcode) fit; anything wider is unpickled whole below.
+            need = 12 * n + 32
+            head = zlib.decompressobj().decompress(memoryview(buf)[dstart:dend], need) if comp \
+                else buf[dstart:dstart + need]
+            layout = _scan_head(head, n)
+            if layout is None:
+                whole = zlib.decompress(buf[dstart:dend]) if comp else buf[dstart:dend]
+                layout = _unpickled_head(pickle.loads(whole), n)  # noqa: S301 - our own index
+            texts.append(head)
+            layouts.append(layout)
+            decoded.append(len(sizes))
         sizes.append(n)
+        maxids.append(maxid)
         heads.append(offset + p)
         data.append(offset + dstart)
         ends.append(offset + dend)
@@ -186,11 +211,14 @@ def read_term(leaf, field: str, btext: bytes) -> TermPostings | None:  # noqa: A
         p = dend
         if last or p >= len(buf):
             break
-    ids, weights = _assemble(texts, layouts, sizes)
+    counts = [sizes[k] for k in decoded]
+    ids, weights = _assemble(texts, layouts, counts) if decoded else (np.zeros(0), np.zeros(0))
+    starts = np.full(len(sizes), -1, dtype=np.int64)
+    starts[decoded] = np.cumsum(counts) - np.asarray(counts, dtype=np.int64)
     return TermPostings(
-        ids.astype(np.int32), weights.astype(np.float32),
-        np.cumsum(sizes) - np.asarray(sizes, dtype=np.int64), np.asarray(heads, dtype=np.int64),
-        np.asarray(data, dtype=np.int64), np.asarray(ends, dtype=np.int64), np.asarray(comps, dtype=np.int64),
+        ids.astype(np.int32), weights.astype(np.float32), starts, np.asarray(sizes, dtype=np.int64),
+        np.asarray(maxids, dtype=np.int64), np.asarray(heads, dtype=np.int64), np.asarray(data, dtype=np.int64),
+        np.asarray(ends, dtype=np.int64), np.asarray(comps, dtype=np.int64),
     )
 
 
@@ -417,7 +445,7 @@ def read_positions(leaf, field: str, tp: TermPostings, docs: np.ndarray,  # noqa
     if not len(docs):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     idx = np.searchsorted(tp.ids, docs)
-    blocks = np.searchsorted(tp.starts, idx, side="right") - 1
+    blocks = tp.blocks_of(docs)
     postfile = _terms_reader(leaf)._postfile
     wanted = np.flatnonzero(np.r_[True, blocks[1:] != blocks[:-1]])
     wanted_blocks = blocks[wanted].tolist()

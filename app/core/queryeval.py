@@ -117,16 +117,18 @@ class ReaderState:
         self._vocab: dict[str, tuple[list[bytes], np.ndarray, np.ndarray]] = {}
         self._near: dict[tuple, list[str]] = {}
 
-    def postings(self, leaf, field: str, btext: bytes) -> TermPostings | None:  # noqa: ANN001
-        """The postings of a term in one segment (cached)."""
+    def postings(self, leaf, field: str, btext: bytes,  # noqa: ANN001
+                 docs: np.ndarray | None = None) -> TermPostings | None:
+        """The postings of a term in one segment (cached); with ``docs`` (sorted segment
+        docnums), at least those of the blocks that can hold them."""
         key = (segment_key(leaf), field, btext)
         found = self.caches.postings.get(key)
-        if found is None:
-            found = read_term(leaf, field, btext)
-            if found is None:
-                return None
-            self.caches.postings.put(key, found, found.nbytes)
-        return found
+        if found is not None and (found.complete or docs is not None and found.covers(docs)):
+            return found
+        fresh = read_term(leaf, field, btext, docs)
+        if fresh is not None:
+            self.caches.postings.put(key, fresh, fresh.nbytes)
+        return fresh
 
     def lengths(self, leaf, field: str) -> np.ndarray:  # noqa: ANN001
         """Field lengths of every document of a segment, as Whoosh's scorer reads them."""
@@ -289,59 +291,83 @@ class Evaluator:
 
     # ------------------------------------------------------------------ queries
 
-    def eval(self, q: wquery.Query) -> Evaluation:
-        """The documents matching ``q`` with their scores."""
+    def eval(self, q: wquery.Query, within: np.ndarray | None = None) -> Evaluation:
+        """The documents matching ``q`` with their scores.
+
+        With ``within`` (sorted global docnums), only documents among those are returned, and
+        postings are read only where they can hold them.
+        """
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise Timeout
         if q is wquery.NullQuery or isinstance(q, type(wquery.NullQuery)):
             return _EMPTY
         kind = type(q)
         if kind is wquery.Term:
-            return self._term_query(q)
+            return self._term_query(q, within)
         if kind is wquery.Every:
             if q.fieldname not in (None, "", "*"):
                 raise Unsupported("fielded every")
-            ids = self.state.live_ids()
+            ids = self.state.live_ids() if within is None else self._live_only(within)
             return Evaluation(ids, np.full(len(ids), float(q.boost)))
         if kind is wquery.Not:
-            return self._not(q)
+            return self._not(q, within)
         if kind in (wquery.Prefix, wquery.Wildcard):
-            return self._pattern(q)
+            return self._pattern(q, within)
         if kind is wquery.Phrase:
-            return self._phrase(q)
+            return self._phrase(q, within)
         if kind is wquery.Or:
             if q.minmatch or q.scale:
                 raise Unsupported("or options")
             if len(q.subqueries) == 1:
-                return self.eval(q.subqueries[0])
-            return self._boost(self._union([self.eval(s) for s in q.subqueries]), q.boost)
+                return self.eval(q.subqueries[0], within)
+            return self._boost(self._union([self.eval(s, within) for s in q.subqueries]), q.boost)
         if kind is wquery.And:
             if len(q.subqueries) == 1:
-                return self.eval(q.subqueries[0])
-            return self._boost(self._intersect([self.eval(s) for s in q.subqueries]), q.boost)
+                return self.eval(q.subqueries[0], within)
+            # The smallest part first; the others only where it matched.
+            parts = []
+            for sub in sorted(q.subqueries, key=self._size):
+                parts.append(self.eval(sub, within))
+                within = parts[-1].ids
+            return self._boost(self._intersect(parts), q.boost)
         if kind is wquery.AndNot:
-            a, b = self.eval(q.a), self.eval(q.b)
+            a = self.eval(q.a, within)
+            b = self.eval(q.b, a.ids)
             keep = ~np.isin(a.ids, b.ids, assume_unique=True)
             return self._boost(Evaluation(a.ids[keep], a.scores[keep], a.exact), q.boost)
         if kind is wquery.AndMaybe:
-            a, b = self.eval(q.a), self.eval(q.b)
+            a = self.eval(q.a, within)
+            b = self.eval(q.b, a.ids)
             _, ia, ib = np.intersect1d(a.ids, b.ids, assume_unique=True, return_indices=True)
             scores = a.scores.copy()
             scores[ia] += b.scores[ib]
             return self._boost(Evaluation(a.ids, scores, a.exact and b.exact), q.boost)
         raise Unsupported(kind.__name__)
 
+    def _size(self, q: wquery.Query) -> float:
+        """Whoosh's estimate of how many documents ``q`` matches (NOT and unknowns last)."""
+        if isinstance(q, wquery.Not):
+            return float("inf")
+        try:
+            return float(q.estimate_size(self.state.reader))
+        except Exception:  # noqa: BLE001 - an estimate only orders the work
+            return float(self.state.doc_count)
+
     @staticmethod
     def _boost(res: Evaluation, boost: float) -> Evaluation:
         # Whoosh multiplies the combined score by the boost: the same single rounding here.
         return res if boost == 1.0 else Evaluation(res.ids, res.scores * boost, res.exact)
 
-    def _not(self, q: wquery.Not) -> Evaluation:
+    def _not(self, q: wquery.Not, within: np.ndarray | None) -> Evaluation:
         # Whoosh's InverseMatcher gives every document it matches a score of 1.
-        inner = self.eval(q.query)
-        ids = self.state.live_ids()
+        ids = self.state.live_ids() if within is None else self._live_only(within)
+        inner = self.eval(q.query, ids)
         ids = ids[~np.isin(ids, inner.ids, assume_unique=True)]
         return Evaluation(ids, np.ones(len(ids)))
+
+    def _live_only(self, ids: np.ndarray) -> np.ndarray:
+        mask = self.state.alive()
+        return ids if mask is None else ids[mask[ids]]
 
     @staticmethod
     def _union(parts: list[Evaluation]) -> Evaluation:
@@ -378,26 +404,30 @@ class Evaluator:
         except ValueError:
             return None
 
-    def _term_query(self, q: wquery.Term) -> Evaluation:
+    def _term_query(self, q: wquery.Term, within: np.ndarray | None) -> Evaluation:
         if getattr(q, "minquality", None):
             raise Unsupported("minquality")
         btext = self._btext(q.fieldname, q.text)
         if btext is None or (q.fieldname, btext) not in self.state.reader:
             return _EMPTY
-        return self._boost(self._term(q.fieldname, btext), q.boost)
+        return self._boost(self._term(q.fieldname, btext, within), q.boost)
 
-    def _term(self, field: str, btext: bytes, leaves: list | None = None) -> Evaluation:
-        """BM25F scores of one term over ``leaves`` (default: every segment)."""
+    def _term(self, field: str, btext: bytes, within: np.ndarray | None) -> Evaluation:
+        """BM25F scores of one term over every segment (only for ``within`` if given)."""
         if not self.schema[field].scorable:
             raise Unsupported(field)
         ids_parts, score_parts = [], []
-        for leaf, offset in leaves if leaves is not None else self.state.leaves:
-            tp = self.state.postings(leaf, field, btext)
+        for leaf, offset in self.state.leaves:
+            local = _local(within, offset, leaf.doc_count_all())
+            if local is not None and not len(local):
+                continue
+            tp = self.state.postings(leaf, field, btext, local)
             if tp is None:
                 continue
-            ids_parts.append(tp.ids.astype(np.int64) + offset)
-            score_parts.append(self._bm25(field, btext, tp.weights.astype(np.float64),
-                                          self.state.lengths(leaf, field)[tp.ids]))
+            ids, weights = _restrict(tp, local)
+            ids_parts.append(ids.astype(np.int64) + offset)
+            score_parts.append(self._bm25(field, btext, weights.astype(np.float64),
+                                          self.state.lengths(leaf, field)[ids]))
         if not ids_parts:
             return _EMPTY
         return self._live(np.concatenate(ids_parts), np.concatenate(score_parts), True)
@@ -420,7 +450,7 @@ class Evaluator:
             ids, scores = ids[keep], scores[keep]
         return Evaluation(ids, scores, exact)
 
-    def _pattern(self, q: wquery.PatternQuery) -> Evaluation:
+    def _pattern(self, q: wquery.PatternQuery, within: np.ndarray | None) -> Evaluation:
         """A prefix or wildcard, scored segment by segment as Whoosh's MultiTerm.matcher does."""
         field = q.fieldname
         if q.text in ("", "*") or field not in self.schema or not self.schema[field].scorable:
@@ -430,24 +460,26 @@ class Evaluator:
         for leaf, offset in self.state.leaves:
             words = [w for w in q._btexts(leaf) if w]
             if words:
-                tps = [self.state.postings(leaf, field, w) for w in words]
-                found.append((leaf, offset, words, tps))
+                local = _local(within, offset, leaf.doc_count_all())
+                tps = [self.state.postings(leaf, field, w, local) for w in words]
+                found.append((leaf, offset, local, words, tps))
                 for w, tp in zip(words, tps, strict=True):
-                    df[w] = df.get(w, 0) + len(tp.ids)
+                    df[w] = df.get(w, 0) + int(tp.sizes.sum())
         # Whoosh's idf (WeightingModel.idf) from the index-wide document frequency.
         idf = {w: log(self.state.doc_count / (n + 1)) + 1 for w, n in df.items()}
         ids_parts, score_parts = [], []
         exact = True
         expansions = self.patterns[id(q)] = {}
-        for leaf, offset, words, tps in found:
-            sizes = [len(tp.ids) for tp in tps]
-            local = np.concatenate([tp.ids for tp in tps]).astype(np.int64)
-            scores = self._bm25(field, None, np.concatenate([tp.weights for tp in tps]).astype(np.float64),
-                                self.state.lengths(leaf, field)[local],
+        for leaf, offset, local, words, tps in found:
+            pairs = [_restrict(tp, local) for tp in tps]
+            sizes = [len(ids) for ids, _ in pairs]
+            ids = np.concatenate([ids for ids, _ in pairs]).astype(np.int64)
+            scores = self._bm25(field, None, np.concatenate([w for _, w in pairs]).astype(np.float64),
+                                self.state.lengths(leaf, field)[ids],
                                 np.repeat([idf[w] for w in words], sizes))
-            glob = local + offset
-            expansions[segment_key(leaf)] = list(zip(words, np.split(glob, np.cumsum(sizes)[:-1]), sizes,
-                                                     strict=True))
+            glob = ids + offset
+            expansions[segment_key(leaf)] = list(zip(words, np.split(glob, np.cumsum(sizes)[:-1]),
+                                                     [int(tp.sizes.sum()) for tp in tps], strict=True))
             if len(words) == 1:
                 res = Evaluation(glob, scores)  # a single expansion is matched as a plain term, without the boost
             elif self._array_union(len(words), leaf.doc_count_all()):
@@ -480,7 +512,7 @@ class Evaluator:
 
     # ------------------------------------------------------------------ phrases
 
-    def _phrase(self, q: wquery.Phrase) -> Evaluation:
+    def _phrase(self, q: wquery.Phrase, within: np.ndarray | None) -> Evaluation:
         """Documents holding the words at consecutive positions, scored as the sum of the words."""
         field = q.fieldname
         if q.slop != 1 or field not in self.schema:
@@ -491,42 +523,45 @@ class Evaluator:
         ids_parts, score_parts = [], []
         verified = self.phrases[id(q)] = {}
         for leaf, offset in self.state.leaves:
-            found = self._phrase_docs(leaf, offset, field, btexts)
+            local = _local(within, offset, leaf.doc_count_all())
+            found = self._phrase_docs(leaf, offset, field, btexts, local)
             if found is None or not len(found):
                 continue
             verified[segment_key(leaf)] = found
-            glob = found + offset
             # Whoosh scores a phrase as the intersection of its words (repeated words count twice).
-            score = np.zeros(len(glob))
+            score = np.zeros(len(found))
             for b in btexts:
-                tp = self.state.postings(leaf, field, b)
+                tp = self.state.postings(leaf, field, b, found)
                 idx = np.searchsorted(tp.ids, found)
                 score = score + self._bm25(field, b, tp.weights[idx].astype(np.float64),
                                            self.state.lengths(leaf, field)[found])
-            ids_parts.append(glob)
+            ids_parts.append(found + offset)
             score_parts.append(score)
         if not ids_parts:
             return _EMPTY
         res = Evaluation(np.concatenate(ids_parts), np.concatenate(score_parts), len(btexts) <= 2)
         return self._boost(res, q.boost)
 
-    def _phrase_docs(self, leaf, offset: int, field: str, btexts: list[bytes]) -> np.ndarray | None:  # noqa: ANN001
-        """Segment docnums where ``btexts`` stand at consecutive positions."""
+    def _phrase_docs(self, leaf, offset: int, field: str, btexts: list[bytes],  # noqa: ANN001
+                     within: np.ndarray | None) -> np.ndarray | None:
+        """Segment docnums (among ``within``, if given) where ``btexts`` stand at consecutive positions."""
+        df = {b: leaf.doc_frequency(field, b) for b in btexts}
+        if not all(df.values()):
+            return None
+        # The rarest word's documents are the candidates; the other words are read only there,
+        # and their positions only for the documents still in the running.
+        order = sorted(df, key=df.get)
+        docs = within
         tps = {}
-        for b in btexts:
-            tp = self.state.postings(leaf, field, b)
-            if tp is None:
-                return None
-            tps[b] = tp
-        # Candidates hold every word; positions are read for the rarest word first, then only
-        # for the documents still in the running.
-        order = sorted(tps, key=lambda b: len(tps[b].ids))
-        docs = tps[order[0]].ids
-        for b in order[1:]:
-            docs = np.intersect1d(docs, tps[b].ids, assume_unique=True)
+        for b in order:
+            tp = tps[b] = self.state.postings(leaf, field, b, docs)
+            ids, _ = _restrict(tp, docs)
+            docs = ids.astype(np.int64)
+            if not len(docs):
+                return docs
         mask = self.state.alive()
-        if mask is not None and len(docs):
-            docs = docs[mask[docs.astype(np.int64) + offset]]
+        if mask is not None:
+            docs = docs[mask[docs + offset]]
         starts: np.ndarray | None = None
         seg = segment_key(leaf)
         for b in order:
@@ -544,6 +579,26 @@ class Evaluator:
                 starts = keys if starts is None else np.intersect1d(starts, keys, assume_unique=True)
             docs = _distinct_sorted(starts >> 32) if starts is not None else docs[:0]
         return docs.astype(np.int64)
+
+
+def _local(within: np.ndarray | None, offset: int, count: int) -> np.ndarray | None:
+    """The part of the sorted global docnums ``within`` in a segment, as segment docnums."""
+    if within is None:
+        return None
+    lo, hi = np.searchsorted(within, [offset, offset + count])
+    return within[lo:hi] - offset
+
+
+def _restrict(tp: TermPostings, docs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The ids and weights of ``tp`` (for ``docs`` only, if given)."""
+    if docs is None:
+        if not tp.complete:
+            raise Unsupported("partial postings")
+        return tp.ids, tp.weights
+    at = np.searchsorted(tp.ids, docs)
+    hit = at < len(tp.ids)
+    hit[hit] = tp.ids[at[hit]] == docs[hit]
+    return tp.ids[at[hit]], tp.weights[at[hit]]
 
 
 def _distinct_sorted(a: np.ndarray) -> np.ndarray:
@@ -577,7 +632,7 @@ class VerifiedPhrase(wquery.Phrase):
         field = searcher.schema[self.fieldname]
         ms = [wquery.Term(self.fieldname, field.to_bytes(w)).matcher(searcher, context) for w in self.words]
         for m in ms:
-            _jump_blocks(m, self.state, leaf)
+            _jump_blocks(m, self.state, leaf, found)
         m = _Listed(make_binary_tree(IntersectionMatcher, ms), found.tolist())
         return WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
 
@@ -777,7 +832,7 @@ def _exact_scores(state: ReaderState, q: wquery.Query, docnums: np.ndarray, cont
         if not len(local):
             continue
         m = q.matcher(sub, context)
-        _jump_blocks(m, state, sub.reader())
+        _jump_blocks(m, state, sub.reader(), local)
         for d in local.tolist():
             if not m.is_active():
                 break
@@ -787,8 +842,10 @@ def _exact_scores(state: ReaderState, q: wquery.Query, docnums: np.ndarray, cont
     return out
 
 
-def _jump_blocks(m, state: ReaderState, leaf) -> None:  # noqa: ANN001
-    """Let the term matchers in ``m`` skip straight to a block instead of reading every header.
+def _jump_blocks(m, state: ReaderState, leaf, docs: np.ndarray) -> None:  # noqa: ANN001
+    """Let the term matchers in ``m`` skip straight to a block instead of reading every header,
+    and take the ids and weights of the blocks holding ``docs`` (sorted segment docnums) from
+    the postings already decoded.
 
     Whoosh's matcher walks the block headers one by one to skip ahead, which for a word in
     every document is most of the cost of scoring a page. The block table read by the
@@ -802,7 +859,7 @@ def _jump_blocks(m, state: ReaderState, leaf) -> None:  # noqa: ANN001
             continue
         seen.add(id(cur))
         if type(cur) is W3LeafMatcher:
-            _patch_leaf(cur, state, leaf)
+            _patch_leaf(cur, state, leaf, docs)
             continue
         for name in ("child", "a", "b"):
             sub = getattr(cur, name, None)
@@ -812,20 +869,20 @@ def _jump_blocks(m, state: ReaderState, leaf) -> None:  # noqa: ANN001
             stack.extend(getattr(cur, name, None) or ())
 
 
-def _patch_leaf(m, state: ReaderState, leaf) -> None:  # noqa: ANN001
+def _patch_leaf(m, state: ReaderState, leaf, docs: np.ndarray) -> None:  # noqa: ANN001
     term = getattr(m, "_term", None)
     if not term:
         return
     try:
-        tp = state.postings(leaf, term[0], term[1])
+        tp = state.postings(leaf, term[0], term[1], docs)
     except Unsupported:
         return
     if tp is None or not len(tp.heads) or int(tp.heads[0]) != getattr(m, "_baseoffset", None):
         return
     maxids = tp.maxids.tolist()
     heads = tp.heads.tolist()
-    block_at = {d: k for k, d in enumerate(tp.data.tolist())}
-    bounds = np.append(tp.starts, len(tp.ids)).tolist()
+    block_at = {d: k for k, d in enumerate(tp.data.tolist()) if tp.starts[k] >= 0}
+    starts, sizes = tp.starts.tolist(), tp.sizes.tolist()
 
     def skip_to(targetid: int) -> None:
         if not m.is_active():
@@ -848,14 +905,14 @@ def _patch_leaf(m, state: ReaderState, leaf) -> None:  # noqa: ANN001
         if k is None:
             W3LeafMatcher._read_ids(m)
         else:
-            m._ids = tp.ids[bounds[k]:bounds[k + 1]].tolist()
+            m._ids = tp.ids[starts[k]:starts[k] + sizes[k]].tolist()
 
     def read_weights() -> None:
         k = block_at.get(m._dataoffset)
         if k is None:
             W3LeafMatcher._read_weights(m)
         else:
-            m._weights = tp.weights[bounds[k]:bounds[k + 1]].astype(np.float64).tolist()
+            m._weights = tp.weights[starts[k]:starts[k] + sizes[k]].astype(np.float64).tolist()
 
     m._read_ids = read_ids
     m._read_weights = read_weights

@@ -289,6 +289,30 @@ def test_postings_read_as_whoosh_reads_them(corpus: Corpus) -> None:
     assert seen_plain and seen_compressed  # uncompressed and compressed blocks were both read
 
 
+def test_partial_postings_decode_only_the_blocks_asked_for(corpus: Corpus) -> None:
+    ix, _ = corpus.index.open()
+    partial = 0
+    with ix.searcher() as s:
+        for leaf, _ in s.reader().leaf_readers():
+            for btext in leaf.lexicon("body"):
+                full = postings.read_term(leaf, "body", btext)
+                docs = full.ids[::9][:3].astype(np.int64)
+                if 4 * len(docs) >= len(full.ids):
+                    continue
+                tp = postings.read_term(leaf, "body", btext, docs)
+                assert tp.covers(docs) and np.array_equal(tp.maxids, full.maxids)
+                decoded = np.flatnonzero(tp.starts >= 0)
+                partial += len(decoded) < len(tp.starts)
+                expected = np.concatenate([full.ids[full.starts[k]:full.starts[k] + full.sizes[k]] for k in decoded])
+                assert np.array_equal(tp.ids, expected)
+                ids, weights = queryeval._restrict(tp, docs)
+                assert np.array_equal(ids, docs) and np.array_equal(weights, full.weights[::9][:3])
+                absent = np.setdiff1d(np.arange(int(docs[-1]) + 1), full.ids).astype(np.int64)
+                absent = absent[tp.starts[tp.blocks_of(absent)] >= 0]  # in decoded blocks, not postings
+                assert len(queryeval._restrict(tp, absent)[0]) == 0
+    assert partial  # some terms were read in part
+
+
 def _pickled_int(i: int) -> bytes:
     if i < 256:
         return b"K" + bytes([i])
