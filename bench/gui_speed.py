@@ -181,6 +181,29 @@ def measure_scroll(qapp, window, folder: Path) -> tuple[list[float], int]:  # no
     return frames, end
 
 
+def _watch_stalls(last: list[int], clock, out: list[str], limit_ms: int = 80) -> None:  # noqa: ANN001
+    """Record every thread's stack whenever the GUI thread has not ticked for ``limit_ms``."""
+    import threading
+    import traceback
+
+    main = threading.main_thread().ident
+
+    def run() -> None:
+        seen = -1
+        while True:
+            time.sleep(0.02)
+            if clock.elapsed() - last[0] > limit_ms and last[0] != seen:
+                seen = last[0]
+                lines = [f"=== stall over {clock.elapsed() - last[0]} ms at {clock.elapsed() / 1000:.1f} s"]
+                for tid, frame in sys._current_frames().items():
+                    if tid != threading.get_ident():
+                        lines.append("--- " + ("GUI thread" if tid == main else f"thread {tid}"))
+                        lines.append("".join(traceback.format_stack(frame)[-5:]))
+                out.append("\n".join(lines))
+
+    threading.Thread(target=run, daemon=True).start()
+
+
 def measure_big_open(qapp, window, folder: Path, files: int) -> dict[str, float]:  # noqa: ANN001
     """Open an unindexed corpus of ``files`` files and record the longest GUI-thread stall."""
     from PySide6.QtCore import QElapsedTimer, QTimer
@@ -206,6 +229,9 @@ def measure_big_open(qapp, window, folder: Path, files: int) -> dict[str, float]
     timer = QTimer()
     timer.setInterval(5)
     timer.timeout.connect(tick)
+    stacks: list[str] = []
+    if os.environ.get("PARALLAX_BENCH_STACKS"):
+        _watch_stalls(last, clock, stacks)
     loaded: list[float] = []
     finished: list[float] = []
     window.corpusLoaded.connect(lambda _c: loaded.append(clock.elapsed()))
@@ -219,6 +245,8 @@ def measure_big_open(qapp, window, folder: Path, files: int) -> dict[str, float]
     # One more search while idle to include the listing refresh after the commit.
     timer.stop()
     gaps.sort()
+    for text in stacks:
+        print(text)
     return {
         "open_call_ms": call_ms,
         "listing_shown_ms": loaded[0] if loaded else float("nan"),

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from app.core.index import CorpusIndex
 
 PRINTS_FILE = "parallax-reuse.npz"
-BATCH = 256  # articles fingerprinted per vectorised pass
+BATCH = 128  # articles fingerprinted per vectorised pass (bounds each GIL-holding numpy call)
 
 
 def build_map(articles: Iterable[Article], thresholds: Thresholds | None = None) -> ReuseMap:
@@ -54,6 +54,10 @@ class ReuseIndex:
         self.thresholds = thresholds
         self._prints: Prints | None = None
         self._changed: dict[str, Article | None] = {}  # None: removed
+        self._held = 0
+        # Fingerprinted changes not yet merged into the stored prints, and their article ids.
+        self._parts: list[Prints] = []
+        self._pending_ids: set[str] = set()
         self._map: ReuseMap | None = None
         self._synced = False
 
@@ -67,8 +71,10 @@ class ReuseIndex:
     def article_indexed(self, article: Article) -> None:
         """Fingerprint ``article`` at the next commit."""
         self._changed[article.id] = article
-        if sum(a is not None for a in self._changed.values()) >= 4 * BATCH:
-            self._merge()  # bounds the articles held in memory during a large update
+        self._held += 1
+        if self._held >= 4 * BATCH:
+            self._held = 0
+            self._fingerprint_changed()  # bounds the articles held in memory during a large update
 
     def article_removed(self, aid: str) -> None:
         """Forget ``aid`` at the next commit."""
@@ -95,14 +101,31 @@ class ReuseIndex:
         """Write the fingerprints atomically."""
         atomic_write_bytes(self.path, self.prints().to_bytes())
 
-    def _merge(self) -> None:
+    def _fingerprint_changed(self) -> None:
+        """Fingerprint the changed articles into a pending part (the stored prints stay as they are).
+
+        Rebuilding the whole fingerprint table every thousand articles made a large update
+        quadratic, and each rebuild held the GIL long enough to freeze the window.
+        """
         if not self._changed:
             return
-        prints = self.prints()
-        keep = np.array([m.id not in self._changed for m in prints.meta], dtype=bool)
-        new = fingerprint_all(a for a in self._changed.values() if a is not None)
-        self._prints = Prints.concat([prints.select(keep), new])
+        ids = set(self._changed)
+        if ids & self._pending_ids:  # changed again: the newer prints win
+            self._parts = [p.select(np.array([m.id not in ids for m in p.meta], dtype=bool))
+                           for p in self._parts]
+        self._parts.append(fingerprint_all(a for a in self._changed.values() if a is not None))
+        self._pending_ids |= ids
         self._changed.clear()
+
+    def _merge(self) -> None:
+        self._fingerprint_changed()
+        if not self._pending_ids:
+            return
+        prints = self.prints()
+        keep = np.array([m.id not in self._pending_ids for m in prints.meta], dtype=bool)
+        self._prints = Prints.concat([prints if keep.all() else prints.select(keep), *self._parts])
+        self._parts = []
+        self._pending_ids = set()
         self._map = None
 
     def sync(self) -> bool:

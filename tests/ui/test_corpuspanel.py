@@ -201,3 +201,16 @@ def test_presorted_ids_are_used_only_for_the_current_order(qtbot, seeds_corpus) 
     model.set_articles(listing, SortedIds(backwards, other))
     model_ids = [model.article_id(r) for r in range(model.rowCount())]
     assert model_ids == sorted_ids(listing, model.order).ids and sorted(model_ids) == sorted(backwards)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_sorting_in_slices_equals_one_stable_sort(reverse: bool) -> None:
+    import random
+    from operator import itemgetter
+
+    from app.ui.models import _stable_sorted
+
+    rng = random.Random(5)
+    items = [(rng.randint(0, 40), i) for i in range(10_000)]  # many ties, several slices
+    assert _stable_sorted(items, key=itemgetter(0), reverse=reverse) == sorted(
+        items, key=itemgetter(0), reverse=reverse)
