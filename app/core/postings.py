@@ -25,7 +25,7 @@ from whoosh.formats import Positions
 from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE
 
-__all__ = ["LRU", "TermPostings", "Unsupported", "field_terms", "read_positions", "read_term"]
+__all__ = ["LRU", "TermPostings", "Unsupported", "field_terms", "read_positions", "read_term", "read_terms"]
 
 # Pickle opcodes of the block layout written by Whoosh's W3PostingsWriter (protocol 2).
 _PROTO, _MARK, _TUPLE, _TUPLE1, _TUPLE3 = 0x80, 0x28, 0x74, 0x85, 0x87
@@ -159,7 +159,38 @@ def read_term(leaf, field: str, btext: bytes, docs: np.ndarray | None = None) ->
     With ``docs`` (sorted segment docnums) much fewer than the term's postings, only the blocks
     that can hold them are decoded; the block headers are read either way.
     """
+    return read_terms(leaf, field, [btext], docs)[0]
+
+
+def read_terms(leaf, field: str, btexts: list[bytes],  # noqa: ANN001
+               docs: np.ndarray | None = None) -> list[TermPostings | None]:
+    """:func:`read_term` for several terms, their blocks gathered together."""
     terms = _terms_reader(leaf)
+    walks = [_walk(terms, field, btext, docs) for btext in btexts]
+    texts = [t for w in walks if w for t in w[0]]
+    layouts = [lay for w in walks if w for lay in w[1]]
+    counts = [c for w in walks if w for c in w[2]]
+    ids, weights = _assemble(texts, layouts, counts) if counts else (np.zeros(0), np.zeros(0))
+    ids, weights = ids.astype(np.int32), weights.astype(np.float32)
+    out: list[TermPostings | None] = []
+    at = 0
+    for w in walks:
+        if w is None:
+            out.append(None)
+            continue
+        _, _, decoded_counts, decoded, table = w
+        total = sum(decoded_counts)
+        sizes = table[0]
+        starts = np.full(len(sizes), -1, dtype=np.int64)
+        starts[decoded] = np.cumsum(decoded_counts) - np.asarray(decoded_counts, dtype=np.int64)
+        out.append(TermPostings(ids[at:at + total], weights[at:at + total], starts,
+                                *(np.asarray(col, dtype=np.int64) for col in table)))
+        at += total
+    return out
+
+
+def _walk(terms: W3TermsReader, field: str, btext: bytes, docs: np.ndarray | None) -> tuple | None:
+    """One term's block table, and the heads of the blocks to decode (``None`` if absent)."""
     try:
         info = terms.term_info(field, btext)
     except TermNotFound:
@@ -172,12 +203,10 @@ def read_term(leaf, field: str, btext: bytes, docs: np.ndarray | None = None) ->
     buf = terms._postfile.get(offset, length)
     if buf[:4] != WHOOSH3_HEADER_MAGIC:
         raise Unsupported("posting header")
-    if docs is not None and 4 * len(docs) >= info.doc_frequency():
-        docs = None
-    wanted = docs.tolist() if docs is not None else None
+    wanted = docs.tolist() if docs is not None and 4 * len(docs) < info.doc_frequency() else None
     stream = io.BytesIO(buf)
     sizes, maxids, heads, data, ends, comps = [], [], [], [], [], []
-    texts, layouts, decoded = [], [], []
+    texts, layouts, counts, decoded = [], [], [], []
     p, j = 4, 0
     while True:
         (blen,) = _INT.unpack_from(buf, p)
@@ -201,6 +230,7 @@ def read_term(leaf, field: str, btext: bytes, docs: np.ndarray | None = None) ->
                 layout = _unpickled_head(pickle.loads(whole), n)  # noqa: S301 - our own index
             texts.append(head)
             layouts.append(layout)
+            counts.append(n)
             decoded.append(len(sizes))
         sizes.append(n)
         maxids.append(maxid)
@@ -211,15 +241,7 @@ def read_term(leaf, field: str, btext: bytes, docs: np.ndarray | None = None) ->
         p = dend
         if last or p >= len(buf):
             break
-    counts = [sizes[k] for k in decoded]
-    ids, weights = _assemble(texts, layouts, counts) if decoded else (np.zeros(0), np.zeros(0))
-    starts = np.full(len(sizes), -1, dtype=np.int64)
-    starts[decoded] = np.cumsum(counts) - np.asarray(counts, dtype=np.int64)
-    return TermPostings(
-        ids.astype(np.int32), weights.astype(np.float32), starts, np.asarray(sizes, dtype=np.int64),
-        np.asarray(maxids, dtype=np.int64), np.asarray(heads, dtype=np.int64), np.asarray(data, dtype=np.int64),
-        np.asarray(ends, dtype=np.int64), np.asarray(comps, dtype=np.int64),
-    )
+    return texts, layouts, counts, decoded, (sizes, maxids, heads, data, ends, comps)
 
 
 def _unpickled_head(data: tuple, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -268,11 +290,22 @@ def _scan_head(raw: bytes, n: int) -> tuple | None:
             width, p = 2, p + 3 * rest
         else:  # deltas of mixed widths: read one by one
             deltas = []
+            append = deltas.append
             for _ in range(rest):
-                value, p = _int_at(raw, p)
-                if value is None:
+                if p + 3 >= size:  # the tuple's end must follow: a cut head is unpickled whole
                     return None
-                deltas.append(value)
+                op = raw[p]
+                if op == _BININT1:
+                    append(raw[p + 1])
+                    p += 2
+                elif op == _BININT2:
+                    append(raw[p + 1] | raw[p + 2] << 8)
+                    p += 3
+                else:
+                    value, p = _int_at(raw, p)
+                    if value is None:
+                        return None
+                    append(value)
             at, width = deltas, 0
     if p >= size or raw[p] != close:
         return None

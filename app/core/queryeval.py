@@ -41,7 +41,7 @@ from app.core.postings import (
     Unsupported,
     field_terms,
     read_positions,
-    read_term,
+    read_terms,
 )
 
 __all__ = ["Caches", "Evaluation", "Evaluator", "ReaderState", "Timeout", "Unsupported"]
@@ -121,14 +121,27 @@ class ReaderState:
                  docs: np.ndarray | None = None) -> TermPostings | None:
         """The postings of a term in one segment (cached); with ``docs`` (sorted segment
         docnums), at least those of the blocks that can hold them."""
-        key = (segment_key(leaf), field, btext)
-        found = self.caches.postings.get(key)
-        if found is not None and (found.complete or docs is not None and found.covers(docs)):
-            return found
-        fresh = read_term(leaf, field, btext, docs)
-        if fresh is not None:
-            self.caches.postings.put(key, fresh, fresh.nbytes)
-        return fresh
+        return self.postings_of(leaf, field, [btext], docs)[0]
+
+    def postings_of(self, leaf, field: str, btexts: list[bytes],  # noqa: ANN001
+                    docs: np.ndarray | None = None) -> list[TermPostings | None]:
+        """:meth:`postings` of several terms (those not cached are read together)."""
+        seg = segment_key(leaf)
+        out: list[TermPostings | None] = []
+        missing = []
+        for btext in btexts:
+            found = self.caches.postings.get((seg, field, btext))
+            if found is not None and not (found.complete or docs is not None and found.covers(docs)):
+                found = None
+            if found is None:
+                missing.append(len(out))
+            out.append(found)
+        if missing:
+            for i, fresh in zip(missing, read_terms(leaf, field, [btexts[i] for i in missing], docs), strict=True):
+                out[i] = fresh
+                if fresh is not None:
+                    self.caches.postings.put((seg, field, btexts[i]), fresh, fresh.nbytes)
+        return out
 
     def lengths(self, leaf, field: str) -> np.ndarray:  # noqa: ANN001
         """Field lengths of every document of a segment, as Whoosh's scorer reads them."""
@@ -461,7 +474,7 @@ class Evaluator:
             words = [w for w in q._btexts(leaf) if w]
             if words:
                 local = _local(within, offset, leaf.doc_count_all())
-                tps = [self.state.postings(leaf, field, w, local) for w in words]
+                tps = self.state.postings_of(leaf, field, words, local)
                 found.append((leaf, offset, local, words, tps))
                 for w, tp in zip(words, tps, strict=True):
                     df[w] = df.get(w, 0) + int(tp.sizes.sum())

@@ -289,6 +289,19 @@ def test_postings_read_as_whoosh_reads_them(corpus: Corpus) -> None:
     assert seen_plain and seen_compressed  # uncompressed and compressed blocks were both read
 
 
+def test_terms_read_together_as_one_by_one(corpus: Corpus) -> None:
+    ix, _ = corpus.index.open()
+    with ix.searcher() as s:
+        for leaf, _ in s.reader().leaf_readers():
+            words = list(leaf.lexicon("body"))[::7] + [b"zzzabsent"]
+            together = postings.read_terms(leaf, "body", words)
+            assert together[-1] is None
+            for word, tp in zip(words[:-1], together, strict=False):
+                alone = postings.read_term(leaf, "body", word)
+                assert np.array_equal(tp.ids, alone.ids) and np.array_equal(tp.weights, alone.weights)
+                assert np.array_equal(tp.starts, alone.starts) and np.array_equal(tp.heads, alone.heads)
+
+
 def test_partial_postings_decode_only_the_blocks_asked_for(corpus: Corpus) -> None:
     ix, _ = corpus.index.open()
     partial = 0
