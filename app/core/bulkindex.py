@@ -33,6 +33,8 @@ _JOB_CHUNK = 64
 SEGMENT_TOKENS = 4_000_000
 # A worker's table of analysed raw tokens is kept from one segment to the next up to this size.
 TABLE_LIMIT = 2_000_000
+# Scheduling priority the worker processes lower themselves by (POSIX nice).
+WORKER_NICE = 10
 # Test hook: seconds to sleep after the segments are written and before the table of contents
 # is, so a test can kill the process mid-commit. Unset in normal use.
 PAUSE_ENV = "PARALLAX_TEST_PAUSE_IN_COMMIT"
@@ -202,6 +204,10 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
             table = None
         return ArraySegmentWriter(ix, table, _lk=False, limitmb=limitmb, compound=False)
 
+    if hasattr(os, "nice"):
+        # Background priority: when the cores are busy the window's process runs first.
+        with contextlib.suppress(OSError):
+            os.nice(WORKER_NICE)
     try:
         ix = FileStorage(index_dir).open_index(indexname)
         writer = new_writer()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import json.scanner
 import os
 import shutil
 import time
@@ -109,6 +110,19 @@ class IndexError_(Exception):
     """The index cannot be opened or written (message is user-facing)."""
 
 
+def _loads_yielding(text: str) -> object:
+    """``json.loads``, with Python's own scanner for large texts.
+
+    The C scanner holds the GIL for the whole document (150 ms for a 100,000-file manifest),
+    freezing the window while a worker thread reads it; the Python scanner lets it run.
+    """
+    if len(text) < 1 << 20:
+        return json.loads(text)
+    decoder = json.JSONDecoder()
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)
+    return decoder.decode(text)
+
+
 def _old_hash(entry: list | None) -> str | None:
     return entry[2] if entry and len(entry) > 2 else None
 
@@ -149,6 +163,9 @@ class CorpusIndex:
         self.corpus_root = Path(corpus_root).resolve()
         self.index_dir = Path(index_dir) if index_dir else index_dir_for(self.corpus_root)
         self._ix: windex.Index | None = None
+        # The manifest last read or written, keyed by its file's (mtime, size): re-reading
+        # 100,000 entries after every update would hold the GIL for a tenth of a second.
+        self._manifest_cache: tuple[tuple[int, int], dict] | None = None
         self.messages: list[str] = []
         self.listeners: list[IndexListener] = []
 
@@ -161,25 +178,32 @@ class CorpusIndex:
 
     def _read_manifest(self) -> dict | None:
         try:
-            data = json.loads(self.manifest_path.read_text("utf-8"))
+            stamp = self.manifest_path.stat()
+            key = (stamp.st_mtime_ns, stamp.st_size)
+            cached = self._manifest_cache
+            if cached is not None and cached[0] == key:
+                return cached[1]  # callers copy "files" before changing it
+            data = _loads_yielding(self.manifest_path.read_text("utf-8"))
         except (OSError, ValueError):
             return None
         if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
             return None
         if not isinstance(data.get("files"), dict):
             return None
+        self._manifest_cache = (key, data)
         return data
 
     def _write_manifest(self, files: dict[str, list]) -> None:
-        atomic_write_json(
-            self.manifest_path,
-            {
-                "format_version": 1,
-                "schema_version": SCHEMA_VERSION,
-                "corpus_root": str(self.corpus_root),
-                "files": files,
-            },
-        )
+        data = {
+            "format_version": 1,
+            "schema_version": SCHEMA_VERSION,
+            "corpus_root": str(self.corpus_root),
+            "files": files,
+        }
+        atomic_write_json(self.manifest_path, data)
+        with contextlib.suppress(OSError):
+            stamp = self.manifest_path.stat()
+            self._manifest_cache = ((stamp.st_mtime_ns, stamp.st_size), data)
 
     def _create(self, reason: str) -> windex.Index:
         if reason:

@@ -42,6 +42,9 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
     if isinstance(existing, QApplication):
         return existing
     configure_settings()
+    # Worker threads (index updates, the reuse map) run Python next to the GUI thread; a
+    # shorter GIL switch interval bounds how long each GUI callback waits for its turn.
+    sys.setswitchinterval(0.002)
     QGuiApplication.setDesktopFileName("parallax")
     qapp = QApplication(list(argv) if argv is not None else sys.argv[:1])
     qapp.setStyle("Fusion")

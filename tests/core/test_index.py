@@ -117,3 +117,33 @@ def test_default_index_dir_is_under_user_data(seeds_copy: Path, _isolated_data_d
     idx = CorpusIndex(seeds_copy)
     idx.update()
     assert _isolated_data_dir in idx.index_dir.parents
+
+
+def test_manifest_is_not_reread_after_writing_but_is_after_an_outside_change(
+        seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    idx = CorpusIndex(seeds_copy, tmp_path / "ix")
+    idx.update()
+    reads: list[Path] = []
+    original = Path.read_text
+
+    def counting(self: Path, *args, **kwargs) -> str:  # noqa: ANN002, ANN003
+        if self.name == MANIFEST:
+            reads.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counting)
+    assert idx._read_manifest() is not None and not reads  # the one just written is known
+    data = json.loads(original(idx.manifest_path, "utf-8"))
+    data["files"].popitem()
+    idx.manifest_path.write_text(json.dumps(data), "utf-8")
+    os.utime(idx.manifest_path, ns=(1, 1))
+    assert len(idx._read_manifest()["files"]) == len(data["files"]) and len(reads) == 1
+
+
+def test_large_manifest_json_reads_the_same_through_the_python_scanner() -> None:
+    from app.core.index import _loads_yielding
+
+    data = {"files": {f"src/{i}.txt": [i, i * 7, f"{i:040x}"] for i in range(40_000)},
+            "extra": [1.5, None, True, "é\n\"q\""]}
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    assert len(text) > 1 << 20 and _loads_yielding(text) == data
