@@ -25,13 +25,16 @@ from whoosh.formats import Positions
 from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE
 
-__all__ = ["LRU", "TermPostings", "Unsupported", "field_terms", "read_positions", "read_term", "read_terms"]
+__all__ = ["LRU", "TermPostings", "Unsupported", "field_terms", "read_positions", "read_term", "read_terms",
+           "term_frequencies"]
 
 # Pickle opcodes of the block layout written by Whoosh's W3PostingsWriter (protocol 2).
 _PROTO, _MARK, _TUPLE, _TUPLE1, _TUPLE3 = 0x80, 0x28, 0x74, 0x85, 0x87
 _BININT1, _BININT2, _BININT, _BINFLOAT, _NONE = 0x4B, 0x4D, 0x4A, 0x47, 0x4E
 _BINPUT, _LONG_BINPUT, _STOP = 0x71, 0x72, 0x2E
 _INT = struct.Struct("!i")
+# Where W3TermInfo keeps the document frequency (struct "!BfIBBfII": flags, weight, then it).
+_DF_AT = 5
 _DOUBLE = struct.Struct(">d")
 # Runs of opcodes to compare a whole block's ids or weights against at once.
 _OPS1, _OPS2, _FLOATS = bytes([_BININT1]) * 4096, bytes([_BININT2]) * 4096, bytes([_BINFLOAT]) * 4096
@@ -126,11 +129,17 @@ def _terms_reader(leaf) -> W3TermsReader:  # noqa: ANN001
 
 
 def field_terms(leaf, field: str) -> list[bytes]:  # noqa: ANN001
-    """The terms of ``field`` in a segment, sorted, read from the terms file in one go.
+    """The terms of ``field`` in a segment, sorted, read from the terms file in one go."""
+    return term_frequencies(leaf, field)[0]
 
-    Whoosh's lexicon iterator reads the file a record at a time (about 10 µs a term). The file
-    holds sorted ``(key length, value length, key, value)`` records, keys being the field number
-    (2 bytes, big-endian) and the term, and an array of their offsets.
+
+def term_frequencies(leaf, field: str) -> tuple[list[bytes], np.ndarray]:  # noqa: ANN001
+    """The terms of ``field`` in a segment, sorted, and their document frequencies.
+
+    Whoosh's lexicon iterator reads the terms file a record at a time (about 10 µs a term).
+    The file holds sorted ``(key length, value length, key, value)`` records, keys being the
+    field number (2 bytes, big-endian) and the term, values the term info (its document
+    frequency a big-endian uint32 at byte 5), and an array of the records' offsets.
     """
     terms = _terms_reader(leaf)
     tindex = terms._tindex
@@ -141,7 +150,7 @@ def field_terms(leaf, field: str) -> list[bytes]:  # noqa: ANN001
     start = tindex.closest_key_pos(struct.pack("!H", fieldnum)) if fieldnum is not None and tindex.indexlen \
         else None
     if start is None:
-        return []
+        return [], np.zeros(0, dtype=np.int64)
     end = tindex.closest_key_pos(struct.pack("!H", fieldnum + 1)) if fieldnum < 0xFFFF else None
     end = tindex.endofdata if end is None else end
     dbfile = tindex.dbfile
@@ -149,8 +158,11 @@ def field_terms(leaf, field: str) -> list[bytes]:  # noqa: ANN001
                             dtype=">" + kind).astype(np.int64)
     offsets = offsets[(offsets >= start) & (offsets < end)] - start
     data = dbfile.get(start, end - start)
-    keylen = np.frombuffer(data, dtype=np.uint8)[offsets[:, None] + np.arange(4)].view(">i4").ravel()
-    return [data[s:e] for s, e in zip((offsets + 10).tolist(), (offsets + 8 + keylen).tolist(), strict=True)]
+    raw = np.frombuffer(data, dtype=np.uint8)
+    keylen = raw[offsets[:, None] + np.arange(4)].view(">i4").ravel().astype(np.int64)
+    values = offsets + 8 + keylen
+    df = raw[values[:, None] + _DF_AT + np.arange(4)].view(">u4").ravel().astype(np.int64)
+    return [data[s:e] for s, e in zip((offsets + 10).tolist(), values.tolist(), strict=True)], df
 
 
 def read_term(leaf, field: str, btext: bytes, docs: np.ndarray | None = None) -> TermPostings | None:  # noqa: ANN001

@@ -15,6 +15,7 @@ Query types not covered raise :class:`Unsupported` and go through Whoosh's colle
 
 from __future__ import annotations
 
+import re
 import time
 from bisect import bisect_left
 from collections.abc import Hashable
@@ -29,7 +30,7 @@ from whoosh import query as wquery
 from whoosh import scoring
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching.binary import IntersectionMatcher
-from whoosh.matching.mcore import NullMatcher, ReadTooFar
+from whoosh.matching.mcore import ListMatcher, NullMatcher, ReadTooFar
 from whoosh.matching.wrappers import WrappingMatcher
 from whoosh.searching import SearchContext
 from whoosh.util import make_binary_tree
@@ -42,9 +43,10 @@ from app.core.postings import (
     field_terms,
     read_positions,
     read_terms,
+    term_frequencies,
 )
 
-__all__ = ["Caches", "Evaluation", "Evaluator", "ReaderState", "Timeout", "Unsupported"]
+__all__ = ["Caches", "Evaluation", "Evaluator", "ReaderState", "Timeout", "TooWide", "Unsupported"]
 
 # An Or of this many clauses is evaluated by Whoosh with an array matcher (Or.TOO_MANY_CLAUSES).
 _TOO_MANY_CLAUSES = wquery.Or.TOO_MANY_CLAUSES
@@ -52,12 +54,21 @@ _TOO_MANY_CLAUSES = wquery.Or.TOO_MANY_CLAUSES
 _SMALL_SEGMENT = 5000
 _LOWEST_DATE = -(2**40)  # below every ordinal, and safe to negate
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+# Terms of a pattern read at a time, between checks of the deadline.
+_READ_CHUNK = 256
+# A pattern is refused when reading its expansions would take longer than this: about 100 µs
+# per term and segment, and 0.3 µs per posting.
+_PATTERN_SECONDS = 1.5
 # Microseconds per day in Whoosh's datetime columns (counted from datetime.min).
 _DAY_US = 86_400_000_000
 
 
 class Timeout(Exception):
     """The evaluation ran past its deadline."""
+
+
+class TooWide(Exception):
+    """A wildcard or prefix matches too many words to search in time (the message is user-facing)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +153,15 @@ class ReaderState:
                 if fresh is not None:
                     self.caches.postings.put((seg, field, btexts[i]), fresh, fresh.nbytes)
         return out
+
+    def terms(self, leaf, field: str) -> tuple[list[bytes], np.ndarray]:  # noqa: ANN001
+        """The sorted terms of ``field`` in one segment and their document frequencies (cached)."""
+        key = (segment_key(leaf), "terms", field)
+        found = self.caches.segment_array(key)
+        if found is None:
+            found = term_frequencies(leaf, field)
+            self.caches.keep_segment_array(key, found)
+        return found
 
     def lengths(self, leaf, field: str) -> np.ndarray:  # noqa: ANN001
         """Field lengths of every document of a segment, as Whoosh's scorer reads them."""
@@ -278,6 +298,7 @@ class Evaluator:
         self.needs_current = bool(getattr(context, "needs_current", False))
         self.deadline = deadline
         self._avgfl: dict[str, float] = {}
+        self._expanded: dict[int, list[list[bytes]]] = {}
         # By id of the query object: the segment docnums holding each evaluated phrase, and each
         # pattern's expansions with their (global) documents in every segment.
         self.phrases: dict[int, dict[str, np.ndarray]] = {}
@@ -290,6 +311,9 @@ class Evaluator:
         expansions that hold one of ``docs`` (see :class:`_NarrowedPattern`).
         """
         def swap(node: wquery.Query) -> wquery.Query:
+            field = _every_field(node)
+            if field is not None:
+                return _FieldEvery(field, boost=node.boost, mask=self._has_field(field), state=self.state)
             found = self.phrases.get(id(node)) if type(node) is wquery.Phrase else None
             if found is not None:
                 return VerifiedPhrase(node, found, self.state)
@@ -300,7 +324,7 @@ class Evaluator:
                                                      for seg, ex in expansions.items()})
             return node
 
-        return q.accept(swap) if self.phrases or self.patterns else q
+        return q.accept(swap)
 
     # ------------------------------------------------------------------ queries
 
@@ -310,21 +334,22 @@ class Evaluator:
         With ``within`` (sorted global docnums), only documents among those are returned, and
         postings are read only where they can hold them.
         """
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            raise Timeout
+        self._check()
         if q is wquery.NullQuery or isinstance(q, type(wquery.NullQuery)):
             return _EMPTY
         kind = type(q)
         if kind is wquery.Term:
             return self._term_query(q, within)
         if kind is wquery.Every:
-            if q.fieldname not in (None, "", "*"):
-                raise Unsupported("fielded every")
             ids = self.state.live_ids() if within is None else self._live_only(within)
+            if q.fieldname not in (None, "", "*"):
+                ids = ids[self._has_field(q.fieldname)[ids]]
             return Evaluation(ids, np.full(len(ids), float(q.boost)))
         if kind is wquery.Not:
             return self._not(q, within)
         if kind in (wquery.Prefix, wquery.Wildcard):
+            if _every_field(q) is not None:  # Whoosh matches these as Every(field)
+                return self.eval(wquery.Every(q.fieldname, boost=q.boost), within)
             return self._pattern(q, within)
         if kind is wquery.Phrase:
             return self._phrase(q, within)
@@ -357,10 +382,18 @@ class Evaluator:
             return self._boost(Evaluation(a.ids, scores, a.exact and b.exact), q.boost)
         raise Unsupported(kind.__name__)
 
+    def _check(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise Timeout
+
     def _size(self, q: wquery.Query) -> float:
         """Whoosh's estimate of how many documents ``q`` matches (NOT and unknowns last)."""
         if isinstance(q, wquery.Not):
             return float("inf")
+        if type(q) in (wquery.Prefix, wquery.Wildcard) and _every_field(q) is None and q.fieldname in self.schema:
+            return float(sum(leaf.doc_frequency(q.fieldname, w)
+                             for (leaf, _), words in zip(self.state.leaves, self._expansions(q), strict=True)
+                             for w in words))
         try:
             return float(q.estimate_size(self.state.reader))
         except Exception:  # noqa: BLE001 - an estimate only orders the work
@@ -377,6 +410,16 @@ class Evaluator:
         inner = self.eval(q.query, ids)
         ids = ids[~np.isin(ids, inner.ids, assume_unique=True)]
         return Evaluation(ids, np.ones(len(ids)))
+
+    def _has_field(self, field: str) -> np.ndarray:
+        """A mask over global docnums of the documents with a term in ``field``.
+
+        Whoosh's Every(field) gathers the postings of every term of the field: the documents
+        whose length in the field is not zero.
+        """
+        if field not in self.schema or not self.schema[field].scorable:
+            raise Unsupported("every in an unscored field")
+        return np.concatenate([self.state.lengths(leaf, field) > 0 for leaf, _ in self.state.leaves])
 
     def _live_only(self, ids: np.ndarray) -> np.ndarray:
         mask = self.state.alive()
@@ -434,6 +477,7 @@ class Evaluator:
             local = _local(within, offset, leaf.doc_count_all())
             if local is not None and not len(local):
                 continue
+            self._check()
             tp = self.state.postings(leaf, field, btext, local)
             if tp is None:
                 continue
@@ -470,11 +514,14 @@ class Evaluator:
             raise Unsupported("pattern")
         found = []
         df: dict[bytes, int] = {}
-        for leaf, offset in self.state.leaves:
-            words = [w for w in q._btexts(leaf) if w]
+        expansions = self._expansions(q)
+        for (leaf, offset), words in zip(self.state.leaves, expansions, strict=True):
             if words:
                 local = _local(within, offset, leaf.doc_count_all())
-                tps = self.state.postings_of(leaf, field, words, local)
+                tps = []
+                for at in range(0, len(words), _READ_CHUNK):  # a wide pattern reads a lot: check the time
+                    self._check()
+                    tps += self.state.postings_of(leaf, field, words[at:at + _READ_CHUNK], local)
                 found.append((leaf, offset, local, words, tps))
                 for w, tp in zip(words, tps, strict=True):
                     df[w] = df.get(w, 0) + int(tp.sizes.sum())
@@ -513,6 +560,47 @@ class Evaluator:
         if not ids_parts:
             return _EMPTY
         return Evaluation(np.concatenate(ids_parts), np.concatenate(score_parts), exact)
+
+    def _expansions(self, q: wquery.PatternQuery) -> list[list[bytes]]:
+        """The words a pattern expands to in each segment; refused if reading them would be slow."""
+        key = id(q)
+        found = self._expanded.get(key)
+        if found is None:
+            pairs = [self._expand(leaf, q) for leaf, _ in self.state.leaves]
+            found = self._expanded[key] = [words for words, _ in pairs]
+            cost = sum(map(len, found)) * 100e-6
+            if cost <= _PATTERN_SECONDS:
+                postings = sum(n if n is not None else sum(leaf.doc_frequency(q.fieldname, w) for w in words)
+                               for (leaf, _), (words, n) in zip(self.state.leaves, pairs, strict=True))
+                cost += postings * 0.3e-6
+            if cost > _PATTERN_SECONDS:
+                shown = q.text + "*" if type(q) is wquery.Prefix else q.text
+                count = len({w for words in found for w in words})
+                raise TooWide(f"'{shown}' matches too many words ({count:,}) to search quickly; "
+                              "make it longer or more specific.")
+        return found
+
+    def _expand(self, leaf, q: wquery.PatternQuery) -> tuple[list[bytes], int | None]:  # noqa: ANN001
+        """PatternQuery._btexts in one segment, and the expansions' postings when known.
+
+        Whoosh reads the terms one at a time from the pattern's literal prefix on: for a short
+        prefix (most of the field), the segment's term list is read in one go instead.
+        """
+        kind = type(q)
+        prefix = q.text if kind is wquery.Prefix else q._find_prefix(q.text)
+        if len(prefix) >= 3:
+            return [w for w in q._btexts(leaf) if w], None
+        field = self.schema[q.fieldname]
+        words, df = self.state.terms(leaf, q.fieldname)
+        start = field.to_bytes(prefix) if prefix else b""
+        lo = bisect_left(words, start)
+        hi = bisect_left(words, start + b"\xff", lo) if start else len(words)  # no UTF-8 byte is 0xff
+        if kind is wquery.Prefix:
+            keep = [i for i in range(lo, hi) if words[i]]
+        else:
+            match = re.compile(q._get_pattern()).match
+            keep = [i for i in range(lo, hi) if words[i] and match(field.from_bytes(words[i]))]
+        return [words[i] for i in keep], int(df[keep].sum())
 
     def _array_union(self, clauses: int, docs: int) -> bool:
         """Whether Whoosh's Or picks its array matcher (Or._matcher) over a segment of ``docs``."""
@@ -580,8 +668,7 @@ class Evaluator:
         for b in order:
             if not len(docs):
                 break
-            if self.deadline is not None and time.monotonic() > self.deadline:
-                raise Timeout
+            self._check()
             d, pos = read_positions(leaf, field, tps[b], docs, self.state.caches.blocks, (seg, field, b))
             for i, word in enumerate(btexts):
                 if word != b:
@@ -743,6 +830,34 @@ class _NarrowedWildcard(_NarrowedPattern, wquery.Wildcard):
 
 
 _NARROWED: dict[type, type] = {wquery.Prefix: _NarrowedPrefix, wquery.Wildcard: _NarrowedWildcard}
+
+
+def _every_field(q: wquery.Query) -> str | None:
+    """The field of a query Whoosh matches as Every(field): ``field:*`` or an empty prefix."""
+    kind = type(q)
+    if kind is wquery.Every:
+        return q.fieldname if q.fieldname not in (None, "", "*") else None
+    if kind is wquery.Prefix and q.text == "" or kind is wquery.Wildcard and q.text == "*":
+        return q.fieldname
+    return None
+
+
+class _FieldEvery(wquery.Every):
+    """Every(field) with the documents the evaluator found: Whoosh's matcher gathers the postings
+    of every term of the field first, here a length column tells them."""
+
+    def __init__(self, fieldname: str, boost: float, mask: np.ndarray, state: ReaderState) -> None:
+        super().__init__(fieldname, boost=boost)
+        self.mask, self.state = mask, state
+
+    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh's Query API
+        """The ListMatcher Every.matcher builds, from the same documents."""
+        reader = searcher.reader()
+        offset = next(off for leaf, off in self.state.leaves if leaf is reader)
+        span = slice(offset, offset + reader.doc_count_all())
+        alive = self.state.alive()
+        docs = self.mask[span] if alive is None else self.mask[span] & alive[span]
+        return ListMatcher(np.flatnonzero(docs).tolist(), all_weights=self.boost)
 
 
 class _Absent(wquery.Term):

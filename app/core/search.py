@@ -17,7 +17,7 @@ from whoosh import query as wquery
 from app.core.analysis import _CJK, TOKEN_PATTERN, token_terms
 from app.core.index import CorpusIndex
 from app.core.model import Article, Hit, Role, SearchResult
-from app.core.queryeval import Caches, ReaderState, Timeout
+from app.core.queryeval import Caches, ReaderState, Timeout, TooWide
 from app.core.queryeval import fast_page as _fast_page
 
 MAX_QUERY_CHARS = 1000
@@ -188,6 +188,8 @@ def search(
             fast = _fast_page(state, q, limit, sort, collector.context, deadline)
         except Timeout:
             raise QueryError(_too_long()) from None
+        except TooWide as exc:
+            raise QueryError(str(exc)) from None
         except Exception:  # noqa: BLE001 - the fast path is an optimisation only
             fast = None
         if fast is not None:

@@ -117,7 +117,7 @@ QUERIES = [
     # fields
     "title:china", 'author:"Anna Dubois"', "source:wire", "source:wire AND title:energy", "title:ener*",
     # fuzzy and everything
-    "allaince~1", "enrgy~2", "*",
+    "allaince~1", "enrgy~2", "*", "title:*", "author:*", "alliance AND author:*", "NOT author:*",
 ]
 
 
@@ -213,6 +213,28 @@ def test_narrowed_pattern_keeps_whoosh_tree(corpus: Corpus, monkeypatch: pytest.
             real, mine = _shape(q.matcher(sub, context)), _shape(narrowed.matcher(sub, context))
 
             assert _same_tree(real, mine, keep)
+
+
+@pytest.mark.parametrize("pattern", ["a*", "*e*", "*ance", "tr?de", "s?mmit", "pipelin*", "*", "z*", "al*", "minister*"])
+def test_pattern_expansions_as_whoosh(corpus: Corpus, pattern: str) -> None:
+    with corpus._search.reading() as state:
+        ev = queryeval.Evaluator(state)
+        for field in ("title", "body"):
+            q = wquery.Wildcard(field, pattern).normalize()
+            if not isinstance(q, wquery.PatternQuery):
+                continue
+            for leaf, _ in state.leaves:
+                words, postings_count = ev._expand(leaf, q)
+                assert words == [w for w in q._btexts(leaf) if w]
+                if postings_count is not None:
+                    assert postings_count == sum(leaf.doc_frequency(field, w) for w in words)
+
+
+def test_too_wide_pattern_is_refused_quickly(corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(queryeval, "_PATTERN_SECONDS", 0.003)
+    with pytest.raises(search_mod.QueryError, match="'\\*e\\*' matches too many words"):
+        corpus.search("*e*")
+    assert corpus.search("pipelin*").total  # a narrow one still runs
 
 
 def test_whoosh_not_can_return_a_deleted_document(corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
