@@ -17,8 +17,9 @@ from whoosh import query as wquery
 from app.core.analysis import _CJK, TOKEN_PATTERN, token_terms
 from app.core.index import CorpusIndex
 from app.core.model import Article, Hit, Role, SearchResult
-from app.core.queryeval import Caches, ReaderState, Timeout, TooWide
-from app.core.queryeval import fast_page as _fast_page
+from app.core.queryeval import Timeout, TooWide
+from app.core.searchpage import fast_page as _fast_page
+from app.core.searchstate import Caches, ReaderState
 
 MAX_QUERY_CHARS = 1000
 MAX_FUZZY_EDITS = 2

@@ -18,7 +18,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.matching import wrappers
 from whoosh.writing import SegmentWriter
 
-from app.core import postings, queryeval
+from app.core import postings, queryeval, searchpage, searchstate
 from app.core import search as search_mod
 from app.core.analysis import token_terms
 from app.core.corpus import Corpus
@@ -207,7 +207,7 @@ def test_narrowed_pattern_keeps_whoosh_tree(corpus: Corpus, monkeypatch: pytest.
                 continue
             keep = set(words[::3])
             df = {w: sub.reader().doc_frequency(q.fieldname, w) for w in words}
-            narrowed = queryeval._NARROWED[type(q)](q, {queryeval.segment_key(sub.reader()): (keep, df)})
+            narrowed = searchpage._NARROWED[type(q)](q, {searchstate.segment_key(sub.reader()): (keep, df)})
             assert narrowed.estimate_size(sub.reader()) == q.estimate_size(sub.reader())
             context = state.searcher.context()
             real, mine = _shape(q.matcher(sub, context)), _shape(narrowed.matcher(sub, context))

@@ -1,0 +1,378 @@
+"""The first page of a query: candidates from the vectorised evaluation, scored by Whoosh.
+
+:mod:`app.core.queryeval` gives every hit and an estimate of its score. The documents that
+can reach the page are then scored by Whoosh's own matchers, so the page, its order and its
+scores are exactly what Whoosh's collector returns (when it scores every hit: its top-k
+shortcut can miss the best documents, see the tests). The query is first rewritten so that
+those matchers go straight to the candidates: phrases the evaluator checked, patterns through
+the expansions that hold a candidate, ``field:*`` from the length columns.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+import numpy as np
+from whoosh import query as wquery
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.binary import IntersectionMatcher
+from whoosh.matching.mcore import ListMatcher, NullMatcher, ReadTooFar
+from whoosh.matching.wrappers import WrappingMatcher
+from whoosh.searching import SearchContext
+from whoosh.util import make_binary_tree
+
+from app.core.postings import Unsupported
+from app.core.queryeval import Evaluator, every_field
+from app.core.searchstate import ReaderState, segment_key
+
+__all__ = ["MAX_RESCORE", "fast_page", "scoring_query"]
+
+
+def scoring_query(evaluator: Evaluator, q: wquery.Query, docs: np.ndarray) -> wquery.Query:
+    """``q`` rewritten to score the sorted global docnums ``docs`` exactly as ``q`` does, faster.
+
+    Evaluated phrases become :class:`VerifiedPhrase`; patterns match only through the
+    expansions that hold one of ``docs`` (see :class:`_NarrowedPattern`).
+    """
+    def swap(node: wquery.Query) -> wquery.Query:
+        field = every_field(node)
+        if field is not None:
+            return _FieldEvery(field, boost=node.boost, mask=evaluator.has_field(field), state=evaluator.state)
+        found = evaluator.phrases.get(id(node)) if type(node) is wquery.Phrase else None
+        if found is not None:
+            return VerifiedPhrase(node, found, evaluator.state)
+        expansions = evaluator.patterns.get(id(node)) if type(node) in _NARROWED else None
+        if expansions is not None:
+            return _NARROWED[type(node)](node, {seg: ({w for w, ids, _ in ex if _meets(ids, docs)},
+                                                       {w: n for w, _, n in ex})
+                                                 for seg, ex in expansions.items()})
+        return node
+
+    return q.accept(swap)
+
+
+class VerifiedPhrase(wquery.Phrase):
+    """A phrase whose documents the evaluator found: matched as the intersection of its words,
+    stopping only at those documents.
+
+    Whoosh's phrase matcher scores a document as that same intersection of its words, but
+    finds the documents by walking the positions of every document holding all the words,
+    from the first: scoring a page with it would repeat the whole phrase search.
+    """
+
+    def __init__(self, phrase: wquery.Phrase, docs: dict[str, np.ndarray], state: ReaderState) -> None:
+        super().__init__(phrase.fieldname, phrase.words, slop=phrase.slop, boost=phrase.boost,
+                         char_ranges=phrase.char_ranges)
+        self.docs = docs
+        self.state = state
+
+    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh's Query API
+        """The words' intersection as Phrase.matcher builds it, without the span check."""
+        leaf = searcher.reader()
+        found = self.docs.get(segment_key(leaf))
+        if found is None or not len(found):
+            return NullMatcher()
+        field = searcher.schema[self.fieldname]
+        ms = [wquery.Term(self.fieldname, field.to_bytes(w)).matcher(searcher, context) for w in self.words]
+        for m in ms:
+            _jump_blocks(m, self.state, leaf, found)
+        m = _Listed(make_binary_tree(IntersectionMatcher, ms), found.tolist())
+        return WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
+
+
+class _Listed(WrappingMatcher):
+    """Matches the documents of a sorted list that its child matches, skipping straight to each."""
+
+    def __init__(self, child, docs: list[int]) -> None:  # noqa: ANN001
+        super().__init__(child)
+        self._docs = docs
+        self._i = 0
+        self._find()
+
+    def _find(self) -> None:
+        child, docs = self.child, self._docs
+        while self._i < len(docs) and child.is_active():
+            d = docs[self._i]
+            if child.id() < d:
+                child.skip_to(d)
+                if not child.is_active():
+                    break
+            if child.id() == d:
+                return
+            self._i = bisect_left(docs, child.id(), self._i)
+        self._i = len(docs)
+
+    def is_active(self) -> bool:  # noqa: D102 - Whoosh's Matcher API
+        return self._i < len(self._docs)
+
+    def next(self) -> None:  # noqa: D102
+        self._i += 1
+        self._find()
+
+    def skip_to(self, id: int) -> None:  # noqa: A002, D102
+        if self.is_active() and id > self._docs[self._i]:
+            self._i = bisect_left(self._docs, id, self._i)
+            self._find()
+
+    def supports_block_quality(self) -> bool:  # noqa: D102
+        return False
+
+    def replace(self, minquality: float = 0) -> _Listed:  # noqa: D102
+        return self
+
+
+def _meets(ids: np.ndarray, docs: np.ndarray) -> bool:
+    """Whether two sorted arrays share a value."""
+    if not len(ids) or not len(docs):
+        return False
+    at = np.searchsorted(docs, ids)
+    return bool(np.any(docs[np.minimum(at, len(docs) - 1)] == ids))
+
+
+class _NarrowedPattern:
+    """A prefix or wildcard that scores some documents as Whoosh does, without opening every
+    expansion: the expansions holding none of them get an empty matcher.
+
+    Whoosh sums the expansions' scores along a tree it builds from their document frequencies,
+    so the tree, and the order of the additions, stays the same; an empty matcher adds nothing
+    to the documents of the others.
+    """
+
+    def __init__(self, pattern: wquery.PatternQuery, segments: dict[str, tuple[set[bytes], dict[bytes, int]]]) -> None:
+        super().__init__(pattern.fieldname, pattern.text, boost=pattern.boost,
+                         constantscore=pattern.constantscore)
+        # By segment: the expansions to match, and every expansion's document frequency.
+        self.segments = segments
+
+    def estimate_size(self, ixreader) -> int:  # noqa: ANN001 - Whoosh's Query API
+        """MultiTerm.estimate_size, from the document frequencies already read."""
+        found = self.segments.get(segment_key(ixreader))
+        return sum(found[1].values()) if found is not None else super().estimate_size(ixreader)
+
+    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh's Query API
+        """MultiTerm.matcher with stand-ins for the expansions that do not matter."""
+        reader = searcher.reader()
+        relevant, df = self.segments.get(segment_key(reader), ((), {}))
+        qs = [wquery.Term(self.fieldname, w) if w in relevant else _Absent(self.fieldname, w, df.get(w))
+              for w in self._btexts(reader) if w]
+        if not qs:
+            return NullMatcher()
+        if len(qs) == 1:
+            return qs[0].matcher(searcher, context)
+        if self.constantscore:
+            context = context.set(weighting=None) if context else SearchContext(weighting=None)
+        return wquery.Or(qs, boost=self.boost).matcher(searcher, context)
+
+
+class _NarrowedPrefix(_NarrowedPattern, wquery.Prefix):
+    pass
+
+
+class _NarrowedWildcard(_NarrowedPattern, wquery.Wildcard):
+    pass
+
+
+_NARROWED: dict[type, type] = {wquery.Prefix: _NarrowedPrefix, wquery.Wildcard: _NarrowedWildcard}
+
+
+class _FieldEvery(wquery.Every):
+    """Every(field) with the documents the evaluator found: Whoosh's matcher gathers the postings
+    of every term of the field first, here a length column tells them."""
+
+    def __init__(self, fieldname: str, boost: float, mask: np.ndarray, state: ReaderState) -> None:
+        super().__init__(fieldname, boost=boost)
+        self.mask, self.state = mask, state
+
+    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh's Query API
+        """The ListMatcher Every.matcher builds, from the same documents."""
+        reader = searcher.reader()
+        offset = next(off for leaf, off in self.state.leaves if leaf is reader)
+        span = slice(offset, offset + reader.doc_count_all())
+        alive = self.state.alive()
+        docs = self.mask[span] if alive is None else self.mask[span] & alive[span]
+        return ListMatcher(np.flatnonzero(docs).tolist(), all_weights=self.boost)
+
+
+class _Absent(wquery.Term):
+    """A term that keeps its place (its document frequency) in a tree of matchers, matching nothing.
+
+    Whoosh orders the tree by document frequency alone: equal frequencies keep their order
+    whatever the matchers' classes, as its matchers compare equal or unordered.
+    """
+
+    def __init__(self, fieldname: str, text: bytes, df: int | None) -> None:
+        super().__init__(fieldname, text)
+        self.df = df
+
+    def estimate_size(self, ixreader) -> int:  # noqa: ANN001 - Whoosh's Query API
+        """Term.estimate_size (the document frequency), already known."""
+        return self.df if self.df is not None else super().estimate_size(ixreader)
+
+    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh's Query API
+        """An empty matcher."""
+        return NullMatcher()
+
+
+# More candidates than this (massive near-ties) are left to Whoosh's own collector.
+MAX_RESCORE = 3000
+_REL_TOL = 1e-9
+
+
+def fast_page(state: ReaderState, q: wquery.Query, limit: int | None, sort: str, context,  # noqa: ANN001
+              deadline: float | None = None) -> tuple[int, list[tuple[int, float]]] | None:
+    """(exact total, [(global docnum, score)] of the page) by the vectorised path, or ``None``.
+
+    The page is what Whoosh's collector returns: ordered by score (ties by docnum), or by date
+    then score for ``sort="date"``, with Whoosh's own scores. ``None`` means the query is not
+    covered (or its estimates disagree with Whoosh) and should go through Whoosh's collector.
+    Raises :class:`Timeout` past ``deadline``.
+    """
+    evaluator = Evaluator(state, context, deadline)
+    try:
+        res = evaluator.eval(q)
+    except Unsupported:
+        return None
+    ids, est = res.ids, res.scores
+    total = len(ids)
+    if not total:
+        return 0, []
+    dk = state.date_keys()[ids] if sort == "date" else None
+    if limit is not None and total > limit:
+        keep = _candidates(ids, est, dk, limit, res.exact)
+        ids, est = ids[keep], est[keep]
+        dk = dk[keep] if dk is not None else None
+    if len(ids) > MAX_RESCORE:
+        return None
+    exact = _exact_scores(state, scoring_query(evaluator, q, ids), ids, context)
+    if len(exact) != len(ids):
+        return None
+    scores = np.array([exact[d] for d in ids.tolist()], dtype=np.float64)
+    if res.exact and not np.array_equal(scores, est):
+        # Claimed bit-identical but is not: the candidate choice may be off, let Whoosh rank.
+        return None
+    if np.any(np.abs(scores - est) > _REL_TOL * np.maximum(1.0, np.abs(est))):
+        return None  # the estimate does not model this query: let Whoosh rank it
+    order = np.lexsort((ids, -scores, -dk)) if dk is not None else np.lexsort((ids, -scores))
+    if limit is not None:
+        order = order[:limit]
+    return total, [(int(ids[i]), float(scores[i])) for i in order]
+
+
+def _candidates(ids: np.ndarray, est: np.ndarray, dk: np.ndarray | None, limit: int,
+                exact: bool) -> np.ndarray:
+    """A mask of the documents that can reach the first ``limit`` places."""
+    if dk is None:
+        # The limit-th best estimate (ties by docnum), without sorting every hit.
+        kth = np.partition(est, len(est) - limit)[len(est) - limit]
+        if not exact:
+            return est >= kth - _REL_TOL * max(1.0, abs(kth))
+        keep = est > kth
+        tied = np.flatnonzero(est == kth)[:limit - int(keep.sum())]  # ids ascending
+        keep[tied] = True
+        return keep
+    order = np.lexsort((ids, -est, -dk))
+    last = order[limit - 1]
+    # Newer than the last place's date: certainly in. On its date: only by score.
+    keep = dk > dk[last]
+    same = dk == dk[last]
+    if exact:
+        keep[order[:limit]] = True
+        return keep
+    kth = est[last]
+    return keep | same & (est >= kth - _REL_TOL * max(1.0, abs(kth)))
+
+
+def _exact_scores(state: ReaderState, q: wquery.Query, docnums: np.ndarray, context) -> dict[int, float]:  # noqa: ANN001
+    """Whoosh's own scores of ``docnums`` (sorted global numbers), via each segment's matcher."""
+    out: dict[int, float] = {}
+    for sub, offset in state.searcher.leaf_searchers():
+        n = sub.doc_count_all()
+        local = docnums[(docnums >= offset) & (docnums < offset + n)] - offset
+        if not len(local):
+            continue
+        m = q.matcher(sub, context)
+        _jump_blocks(m, state, sub.reader(), local)
+        for d in local.tolist():
+            if not m.is_active():
+                break
+            m.skip_to(d)
+            if m.is_active() and m.id() == d:
+                out[offset + d] = float(m.score())
+    return out
+
+
+def _jump_blocks(m, state: ReaderState, leaf, docs: np.ndarray) -> None:  # noqa: ANN001
+    """Let the term matchers in ``m`` skip straight to a block instead of reading every header,
+    and take the ids and weights of the blocks holding ``docs`` (sorted segment docnums) from
+    the postings already decoded.
+
+    Whoosh's matcher walks the block headers one by one to skip ahead, which for a word in
+    every document is most of the cost of scoring a page. The block table read by the
+    vectorised path tells which block holds a document.
+    """
+    seen: set[int] = set()
+    stack = [m]
+    while stack:
+        cur = stack.pop()
+        if id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        if type(cur) is W3LeafMatcher:
+            _patch_leaf(cur, state, leaf, docs)
+            continue
+        for name in ("child", "a", "b"):
+            sub = getattr(cur, name, None)
+            if sub is not None:
+                stack.append(sub)
+        for name in ("_submatchers", "ms", "_matchers"):
+            stack.extend(getattr(cur, name, None) or ())
+
+
+def _patch_leaf(m, state: ReaderState, leaf, docs: np.ndarray) -> None:  # noqa: ANN001
+    term = getattr(m, "_term", None)
+    if not term:
+        return
+    try:
+        tp = state.postings(leaf, term[0], term[1], docs)
+    except Unsupported:
+        return
+    if tp is None or not len(tp.heads) or int(tp.heads[0]) != getattr(m, "_baseoffset", None):
+        return
+    maxids = tp.maxids.tolist()
+    heads = tp.heads.tolist()
+    block_at = {d: k for k, d in enumerate(tp.data.tolist()) if tp.starts[k] >= 0}
+    starts, sizes = tp.starts.tolist(), tp.sizes.tolist()
+
+    def skip_to(targetid: int) -> None:
+        if not m.is_active():
+            raise ReadTooFar
+        if targetid <= m.id():
+            return
+        if targetid > m._maxid:
+            k = bisect_left(maxids, targetid)
+            if k >= len(heads):
+                m._atend = True
+                return
+            m._goto(heads[k])
+        while m.is_active() and m.id() < targetid:
+            m.next()
+
+    # The block's ids and weights are already decoded: the values Whoosh would unpickle
+    # (Python ints, and the float32 weights as floats).
+    def read_ids() -> None:
+        k = block_at.get(m._dataoffset)
+        if k is None:
+            W3LeafMatcher._read_ids(m)
+        else:
+            m._ids = tp.ids[starts[k]:starts[k] + sizes[k]].tolist()
+
+    def read_weights() -> None:
+        k = block_at.get(m._dataoffset)
+        if k is None:
+            W3LeafMatcher._read_weights(m)
+        else:
+            m._weights = tp.weights[starts[k]:starts[k] + sizes[k]].astype(np.float64).tolist()
+
+    m._read_ids = read_ids
+    m._read_weights = read_weights
+    m.skip_to = skip_to
