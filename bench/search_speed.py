@@ -105,6 +105,11 @@ def _usable(ix_dir: Path) -> str:
     return "" if names == make_schema().names() else "its fields differ from this code's schema"
 
 
+def _p95(ordered: list[float]) -> float:
+    """The 95th percentile of sorted times (nearest rank)."""
+    return ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)]
+
+
 def _load() -> str:
     return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
@@ -149,15 +154,17 @@ def main(argv: list[str] | None = None) -> int:
             runs.append((time.perf_counter() - t) * 1000)
         times += runs
         firsts.append(runs[0])
-        by_kind.setdefault(kind, []).append(statistics.median(runs))
+        by_kind.setdefault(kind, []).extend(runs)
         print(f"{kind:9s} {runs[0]:8.1f} {statistics.median(runs):8.1f} {result.total:8,}  {q}", flush=True)
     times.sort()
     firsts.sort()
     p50 = statistics.median(times)
-    p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
+    p95 = _p95(times)
     print(f"\n{_load()}")
-    print("per kind (medians of each query): " + "; ".join(
-        f"{k} {min(v):.0f}-{max(v):.0f} ms" for k, v in by_kind.items()))
+    for kind, runs in by_kind.items():
+        runs.sort()
+        print(f"{kind:9s} p50 {statistics.median(runs):7.1f} ms, p95 {_p95(runs):7.1f} ms, max {runs[-1]:7.1f} ms "
+              f"({len(runs)} runs)")
     print(f"first runs: p50 {statistics.median(firsts):.1f} ms, max {firsts[-1]:.1f} ms")
     print(f"{len(queries)} queries x {args.repeat}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {times[-1]:.1f} ms "
           f"(first page of 20 hits with snippets)")

@@ -169,13 +169,38 @@ def search(
     if sort not in ("score", "date"):
         raise QueryError(f"Unknown sort order '{sort}' (use score or date).")
     q = parse(index, text)
-    if session is None:
+    own = session is None
+    if own:
         session = SearchSession(index)
-        try:
-            return search(index, text, limit=limit, sort=sort, snippets=snippets,
-                          load_article=load_article, session=session)
-        finally:
+    try:
+        total, page, terms = _run(session, q, limit, sort, snippets)
+    finally:
+        if own:
             session.close()
+    hits = []
+    for fields, score in page:
+        snips: tuple[str, ...] = ()
+        if snippets:
+            snips = _snippets(fields, terms, load_article)
+        d = fields.get("date")
+        hits.append(
+            Hit(
+                id=fields["id"],
+                path=fields.get("path", ""),
+                title=fields.get("title", ""),
+                source=fields.get("source", ""),
+                author=fields.get("author", ""),
+                date=d.date() if isinstance(d, datetime) else d if isinstance(d, date) else None,
+                score=float(score or 0.0),
+                snippets=snips,
+            )
+        )
+    return SearchResult(query=text, total=total, hits=tuple(hits))
+
+
+def _run(session: SearchSession, q: wquery.Query, limit: int | None, sort: str,
+         snippets: bool) -> tuple[int, list[tuple[dict, float]], frozenset[str]]:
+    """(total, [(stored fields, score)] of the page, body terms to mark in snippets)."""
     deadline = time.monotonic() + SEARCH_SECONDS
     with session.reading() as state:
         searcher = state.searcher
@@ -198,26 +223,7 @@ def search(
             page = [(searcher.stored_fields(d), s) for d, s in fast[1]]
         else:
             total, page = _whoosh_page(searcher, q, limit, sort, timed)
-        terms = _query_terms(searcher, q) if snippets else frozenset()
-    hits = []
-    for fields, score in page:
-        snips: tuple[str, ...] = ()
-        if snippets:
-            snips = _snippets(fields, terms, load_article)
-        d = fields.get("date")
-        hits.append(
-            Hit(
-                id=fields["id"],
-                path=fields.get("path", ""),
-                title=fields.get("title", ""),
-                source=fields.get("source", ""),
-                author=fields.get("author", ""),
-                date=d.date() if isinstance(d, datetime) else d if isinstance(d, date) else None,
-                score=float(score or 0.0),
-                snippets=snips,
-            )
-        )
-    return SearchResult(query=text, total=total, hits=tuple(hits))
+        return total, page, _query_terms(searcher, q) if snippets else frozenset()
 
 
 def _too_long() -> str:
