@@ -79,7 +79,8 @@ class Evaluator:
         self.needs_current = bool(getattr(context, "needs_current", False))
         self.deadline = deadline
         self._avgfl: dict[str, float] = {}
-        self._expanded: dict[int, list[list[bytes]]] = {}
+        # By id of a pattern query: its words in each segment, and their postings in all.
+        self._expanded: dict[int, tuple[list[list[bytes]], int]] = {}
         # By id of the query object: the segment docnums holding each evaluated phrase, and each
         # pattern's expansions with their (global) documents in every segment.
         self.phrases: dict[int, dict[str, np.ndarray]] = {}
@@ -150,9 +151,8 @@ class Evaluator:
         if isinstance(q, wquery.Not):
             return float("inf")
         if type(q) in (wquery.Prefix, wquery.Wildcard) and every_field(q) is None and q.fieldname in self.schema:
-            return float(sum(leaf.doc_frequency(q.fieldname, w)
-                             for (leaf, _), words in zip(self.state.leaves, self._expansions(q), strict=True)
-                             for w in words))
+            self._expansions(q)
+            return float(self._expanded[id(q)][1])
         try:
             return float(q.estimate_size(self.state.reader))
         except Exception:  # noqa: BLE001 - an estimate only orders the work
@@ -269,7 +269,7 @@ class Evaluator:
     def _pattern(self, q: wquery.PatternQuery, within: np.ndarray | None) -> Evaluation:
         """A prefix or wildcard, scored segment by segment as Whoosh's MultiTerm.matcher does."""
         field = q.fieldname
-        if q.text in ("", "*") or field not in self.schema or not self.schema[field].scorable:
+        if field not in self.schema or not self.schema[field].scorable:
             raise Unsupported("pattern")
         found = []
         df: dict[bytes, int] = {}
@@ -322,22 +322,23 @@ class Evaluator:
 
     def _expansions(self, q: wquery.PatternQuery) -> list[list[bytes]]:
         """The words a pattern expands to in each segment; refused if reading them would be slow."""
-        key = id(q)
-        found = self._expanded.get(key)
+        found = self._expanded.get(id(q))
         if found is None:
             pairs = [self._expand(leaf, q) for leaf, _ in self.state.leaves]
-            found = self._expanded[key] = [words for words, _ in pairs]
-            cost = sum(map(len, found)) * 100e-6
+            words = [w for w, _ in pairs]
+            cost = sum(map(len, words)) * 100e-6
+            postings = 0
             if cost <= _PATTERN_SECONDS:
-                postings = sum(n if n is not None else sum(leaf.doc_frequency(q.fieldname, w) for w in words)
-                               for (leaf, _), (words, n) in zip(self.state.leaves, pairs, strict=True))
+                postings = sum(n if n is not None else sum(leaf.doc_frequency(q.fieldname, w) for w in ws)
+                               for (leaf, _), (ws, n) in zip(self.state.leaves, pairs, strict=True))
                 cost += postings * 0.3e-6
             if cost > _PATTERN_SECONDS:
                 shown = q.text + "*" if type(q) is wquery.Prefix else q.text
-                count = len({w for words in found for w in words})
+                count = len({w for ws in words for w in ws})
                 raise TooWide(f"'{shown}' matches too many words ({count:,}) to search quickly; "
                               "make it longer or more specific.")
-        return found
+            found = self._expanded[id(q)] = (words, postings)
+        return found[0]
 
     def _expand(self, leaf, q: wquery.PatternQuery) -> tuple[list[bytes], int | None]:  # noqa: ANN001
         """PatternQuery._btexts in one segment, and the expansions' postings when known.
