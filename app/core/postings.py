@@ -25,8 +25,7 @@ from whoosh.formats import Positions
 from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE
 
-__all__ = ["LRU", "TermPostings", "Unsupported", "field_terms", "read_positions", "read_term", "read_terms",
-           "term_frequencies"]
+__all__ = ["LRU", "TermPostings", "Unsupported", "read_positions", "read_term", "read_terms", "term_frequencies"]
 
 # Pickle opcodes of the block layout written by Whoosh's W3PostingsWriter (protocol 2).
 _PROTO, _MARK, _TUPLE, _TUPLE1, _TUPLE3 = 0x80, 0x28, 0x74, 0x85, 0x87
@@ -126,11 +125,6 @@ def _terms_reader(leaf) -> W3TermsReader:  # noqa: ANN001
     if type(terms) is not W3TermsReader:
         raise Unsupported("not a W3 segment")
     return terms
-
-
-def field_terms(leaf, field: str) -> list[bytes]:  # noqa: ANN001
-    """The terms of ``field`` in a segment, sorted, read from the terms file in one go."""
-    return term_frequencies(leaf, field)[0]
 
 
 def term_frequencies(leaf, field: str) -> tuple[list[bytes], np.ndarray]:  # noqa: ANN001

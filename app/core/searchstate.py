@@ -20,7 +20,6 @@ from app.core.postings import (
     LRU,
     TermPostings,
     Unsupported,
-    field_terms,
     read_terms,
     term_frequencies,
 )
@@ -186,7 +185,7 @@ class ReaderState:
             words: set[bytes] = set()
             for leaf, _ in self.leaves:
                 try:
-                    words.update(field_terms(leaf, field))
+                    words.update(self.terms(leaf, field)[0])
                 except Unsupported:
                     words.update(leaf.lexicon(field))
             vocab = list(words)

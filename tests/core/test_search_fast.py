@@ -290,7 +290,9 @@ def test_postings_read_as_whoosh_reads_them(corpus: Corpus) -> None:
         for leaf, _ in s.reader().leaf_readers():
             for field in ("title", "body", "author", "source"):
                 fmt = leaf.schema[field].format
-                assert postings.field_terms(leaf, field) == list(leaf.lexicon(field))
+                words, df = postings.term_frequencies(leaf, field)
+                assert words == list(leaf.lexicon(field))
+                assert df.tolist() == [leaf.doc_frequency(field, w) for w in words]
                 for btext in leaf.lexicon(field):
                     m = leaf._terms.matcher(field, btext, fmt)
                     ids, weights, positions = [], [], []
