@@ -89,15 +89,28 @@ class GeneratorWorker(QRunnable):
                 except StopIteration as stop:
                     self.result = stop.value
                     break
-                self.signals.yielded.emit(item)
+                if not _emit(self.signals.yielded, item):
+                    # Nobody listens any more (the window closed): stop the job quietly.
+                    self._abort.set()
+                    steps.close()
+                    return
         except Exception as exc:  # noqa: BLE001 - every failure goes to the GUI as a message
             self.error = exc
             if not isinstance(exc, (*_user_errors(), OSError)):
                 traceback.print_exc()
-            self.signals.failed.emit(exc)
+            _emit(self.signals.failed, exc)
         else:
-            self.signals.finished.emit(self.result)
-        self.signals.done.emit()
+            _emit(self.signals.finished, self.result)
+        _emit(self.signals.done)
+
+
+def _emit(signal: Any, *args: Any) -> bool:  # noqa: ANN401 - a bound Qt signal
+    """Emit ``signal``; False when its QObject was deleted (the window closed mid-job)."""
+    try:
+        signal.emit(*args)
+    except RuntimeError:
+        return False
+    return True
 
 
 class WorkerPool(QObject):

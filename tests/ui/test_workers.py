@@ -127,3 +127,21 @@ def test_cancel_all_reaches_queued_workers(qtbot, cancel_first: bool) -> None:  
     with qtbot.waitSignal(worker.signals.done, timeout=5000):
         pool.submit(worker)
     assert seen == [cancel_first]
+
+
+def test_a_job_whose_receiver_was_deleted_stops_quietly(capsys: pytest.CaptureFixture[str]) -> None:
+    import shiboken6
+
+    closed: list[bool] = []
+
+    def job(_should_cancel):  # noqa: ANN001, ANN202
+        try:
+            yield from range(10)
+        finally:
+            closed.append(True)
+
+    worker = GeneratorWorker(job)
+    shiboken6.delete(worker.signals)  # what closing the window does to a running job's signals
+    worker.run()
+    assert closed == [True] and worker.cancelled
+    assert "Traceback" not in capsys.readouterr().err
