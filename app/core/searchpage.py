@@ -141,20 +141,21 @@ class _NarrowedPattern:
     def __init__(self, pattern: wquery.PatternQuery, segments: dict[str, tuple[set[bytes], dict[bytes, int]]]) -> None:
         super().__init__(pattern.fieldname, pattern.text, boost=pattern.boost,
                          constantscore=pattern.constantscore)
-        # By segment: the expansions to match, and every expansion's document frequency.
+        # By segment: the expansions to match, and every expansion (in order) with its
+        # document frequency; a segment without expansions is absent.
         self.segments = segments
 
     def estimate_size(self, ixreader) -> int:  # noqa: ANN001 - Whoosh's Query API
         """MultiTerm.estimate_size, from the document frequencies already read."""
-        found = self.segments.get(segment_key(ixreader))
-        return sum(found[1].values()) if found is not None else super().estimate_size(ixreader)
+        return sum(self.segments.get(segment_key(ixreader), ((), {}))[1].values())
 
     def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh's Query API
         """MultiTerm.matcher with stand-ins for the expansions that do not matter."""
         reader = searcher.reader()
+        # The expansions in their order (Whoosh's _btexts), as the evaluator found them.
         relevant, df = self.segments.get(segment_key(reader), ((), {}))
-        qs = [wquery.Term(self.fieldname, w) if w in relevant else _Absent(self.fieldname, w, df.get(w))
-              for w in self._btexts(reader) if w]
+        qs = [wquery.Term(self.fieldname, w) if w in relevant else _Absent(self.fieldname, w, n)
+              for w, n in df.items()]
         if not qs:
             return NullMatcher()
         if len(qs) == 1:
@@ -200,13 +201,13 @@ class _Absent(wquery.Term):
     whatever the matchers' classes, as its matchers compare equal or unordered.
     """
 
-    def __init__(self, fieldname: str, text: bytes, df: int | None) -> None:
+    def __init__(self, fieldname: str, text: bytes, df: int) -> None:
         super().__init__(fieldname, text)
         self.df = df
 
     def estimate_size(self, ixreader) -> int:  # noqa: ANN001 - Whoosh's Query API
         """Term.estimate_size (the document frequency), already known."""
-        return self.df if self.df is not None else super().estimate_size(ixreader)
+        return self.df
 
     def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh's Query API
         """An empty matcher."""
