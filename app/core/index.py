@@ -8,6 +8,7 @@ import json
 import json.scanner
 import os
 import shutil
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -114,9 +115,10 @@ def _loads_yielding(text: str) -> object:
     """``json.loads``, with Python's own scanner for large texts.
 
     The C scanner holds the GIL for the whole document (150 ms for a 100,000-file manifest),
-    freezing the window while a worker thread reads it; the Python scanner lets it run.
+    freezing the window while a worker thread reads it; the Python scanner lets it run. On
+    the main thread (the command line) nothing waits, so the fast scanner is used.
     """
-    if len(text) < 1 << 20:
+    if len(text) < 1 << 20 or threading.current_thread() is threading.main_thread():
         return json.loads(text)
     decoder = json.JSONDecoder()
     decoder.scan_once = json.scanner.py_make_scanner(decoder)
