@@ -273,8 +273,14 @@ def _query_terms(searcher, q: wquery.Query) -> frozenset[str]:  # noqa: ANN001
     """The body-field terms a query can match (wildcards and fuzzy terms expanded)."""
     try:
         # existing_terms expands wildcards and fuzzy terms but can miss plain ones: take both.
+        reader = searcher.reader()
         found = set(q.iter_all_terms(phrases=True))
-        found |= q.existing_terms(searcher.reader(), phrases=True, expand=True)
+        found |= q.existing_terms(reader, phrases=True, expand=True)
+        # existing_terms keeps one field per expanded word (title's, when a query spans
+        # title and body): expand the body's patterns and fuzzy terms directly.
+        for leaf in q.leaves():
+            if getattr(leaf, "fieldname", None) == "body" and hasattr(leaf, "expanded_terms"):
+                found.update(leaf.expanded_terms(reader))
     except Exception:  # noqa: BLE001 - no snippet marks is better than no result
         return frozenset()
     return frozenset(t.decode("utf-8") if isinstance(t, bytes) else str(t)

@@ -101,3 +101,11 @@ def test_term_matcher() -> None:
     m = term_matcher('alliance AND Taiw* NOT China "Shanghai Cooperation" source:Global')
     assert m("Alliances") and m("Taiwanese") and m("Shanghai") and m("cooperation")
     assert not m("China") and not m("Global") and not m("Russia")
+
+
+@pytest.mark.parametrize("query", ["allian*", "a?liance", "allince~"])
+def test_pattern_and_fuzzy_hits_mark_their_words_in_snippets(corpus: Corpus, query: str) -> None:
+    result = corpus.search(query)
+    assert result.total >= 4
+    assert all(any("<b>Alliance</b>" in s or "<b>alliance</b>" in s for s in h.snippets)
+               for h in result.hits if h.snippets)
