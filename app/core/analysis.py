@@ -254,8 +254,8 @@ class TermTable:
         return tid
 
     def _code(self, raw: str) -> int | None:
-        code = self._codes.get(raw, 0)
-        if code != 0 or raw in self._codes:
+        code = self._codes.get(raw, _UNSEEN)
+        if code is not _UNSEEN:
             return code
         kept, lead, pieces = _analyse_token(raw)
         if len(kept) == 1 and lead == 0 and pieces == 1:
@@ -325,3 +325,4 @@ class TermTable:
 
 
 _NO_IDS = np.zeros(0, dtype=np.int32)
+_UNSEEN = object()
