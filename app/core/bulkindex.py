@@ -28,10 +28,15 @@ _RUN_CHUNK = 4096
 # Documents per result message: fewer, larger messages keep the parent's share of a core small.
 _BATCH = 32
 _JOB_CHUNK = 64
+# A worker's held tokens are sorted and set aside on disk as a run after this many (about
+# 3,000 generated articles), which bounds its memory: encoding a run peaks at about 55 bytes
+# a token. The runs are merged into one segment when the worker finishes.
+RUN_TOKENS = 4_000_000
 # A worker closes its segment and starts another after this many analysed tokens (about
-# 3,000 generated articles), which bounds its memory: the flush peaks at about 55 bytes a token.
-SEGMENT_TOKENS = 4_000_000
-# A worker's table of analysed raw tokens is kept from one segment to the next up to this size.
+# 75,000 generated articles), or once its table of raw tokens passes TABLE_LIMIT entries.
+# Few large segments keep searches fast: each segment costs every query a term lookup, and
+# Whoosh scores every posting of an OR in segments under 5,000 documents.
+SEGMENT_TOKENS = 100_000_000
 TABLE_LIMIT = 2_000_000
 # Scheduling priority the worker processes lower themselves by (POSIX nice).
 WORKER_NICE = 10
@@ -189,8 +194,8 @@ def commit(writer, extra_segments: list, merge: bool = True) -> None:  # noqa: A
     writer._finish()
 
 
-def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, stop,  # noqa: ANN001
-            send_articles: bool, limitmb: int, segment_tokens: int) -> None:
+def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, stop,  # noqa: ANN001, PLR0913
+            send_articles: bool, limitmb: int, segment_tokens: int, run_tokens: int) -> None:
     """Worker process: parse files from ``jobs`` into a new segment; report on ``results``."""
     from whoosh.filedb.filestore import FileStorage
 
@@ -202,7 +207,7 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
     def new_writer(table: TermTable | None = None) -> ArraySegmentWriter:
         if table is not None and len(table) > TABLE_LIMIT:
             table = None
-        return ArraySegmentWriter(ix, table, _lk=False, limitmb=limitmb, compound=False)
+        return ArraySegmentWriter(ix, table, run_tokens=run_tokens, _lk=False, limitmb=limitmb, compound=False)
 
     if hasattr(os, "nice"):
         # Background priority: when the cores are busy the window's process runs first.
@@ -241,7 +246,7 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
                 if len(batch) >= _BATCH:
                     results.put(("batch", batch))
                     batch = []
-                if writer.tokens >= segment_tokens:
+                if writer.segment_tokens >= segment_tokens or len(writer.table) > TABLE_LIMIT:
                     results.put(("segment", writer._finalize_segment()))
                     writer = new_writer(writer.table)
         if batch:
@@ -264,7 +269,7 @@ class BulkLoad:
 
     def __init__(self, index_dir: Path, indexname: str, corpus_root: Path,
                  todo: list[tuple[str, str, str | None]], *, workers: int, send_articles: bool,
-                 limitmb: int = 160, segment_tokens: int = SEGMENT_TOKENS) -> None:
+                 limitmb: int = 160, segment_tokens: int = SEGMENT_TOKENS, run_tokens: int = RUN_TOKENS) -> None:
         ctx = multiprocessing.get_context("spawn")  # fork is unsafe with GUI threads
         self._jobs = ctx.Queue()
         self._results = ctx.Queue()
@@ -277,7 +282,7 @@ class BulkLoad:
         self._procs = [
             ctx.Process(target=_worker, daemon=True,
                         args=(str(index_dir), indexname, str(corpus_root), self._jobs,
-                              self._results, self._stop, send_articles, limitmb, segment_tokens))
+                              self._results, self._stop, send_articles, limitmb, segment_tokens, run_tokens))
             for _ in range(workers)
         ]
         for p in self._procs:

@@ -158,8 +158,10 @@ class CorpusIndex:
     # Batches of at least this many files are parsed and indexed by worker processes.
     bulk_threshold = 1500
     max_workers = 2
-    # Analysed tokens per segment a bulk worker writes (see bulkindex.SEGMENT_TOKENS).
+    # Analysed tokens per segment a bulk worker writes, and per sorted run set aside on disk
+    # (see bulkindex.SEGMENT_TOKENS and RUN_TOKENS).
     segment_tokens = bulkindex.SEGMENT_TOKENS
+    run_tokens = bulkindex.RUN_TOKENS
 
     def __init__(self, corpus_root: Path | str, index_dir: Path | str | None = None) -> None:
         self.corpus_root = Path(corpus_root).resolve()
@@ -271,7 +273,7 @@ class CorpusIndex:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                return ArraySegmentWriter(ix)
+                return ArraySegmentWriter(ix, run_tokens=self.run_tokens)
             except LockError:
                 if time.monotonic() > deadline:
                     raise IndexError_(
@@ -405,7 +407,7 @@ class CorpusIndex:
         jobs = [(aid, str(path), _old_hash(known.get(aid))) for aid, path, _size, _mtime in todo]
         load = bulkindex.BulkLoad(self.index_dir, INDEX_NAME, self.corpus_root, jobs,
                                   workers=workers, send_articles=bool(self.listeners),
-                                  segment_tokens=self.segment_tokens)
+                                  segment_tokens=self.segment_tokens, run_tokens=self.run_tokens)
         done = 0
         try:
             for item in load:

@@ -16,6 +16,7 @@ import numpy as np
 from whoosh import query as wquery
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.binary import IntersectionMatcher
+from whoosh.matching.combo import CombinationMatcher
 from whoosh.matching.mcore import ListMatcher, NullMatcher, ReadTooFar
 from whoosh.matching.wrappers import WrappingMatcher
 from whoosh.searching import SearchContext
@@ -34,7 +35,12 @@ def scoring_query(evaluator: Evaluator, q: wquery.Query, docs: np.ndarray) -> wq
     Evaluated phrases become :class:`VerifiedPhrase`; patterns match only through the
     expansions that hold one of ``docs`` (see :class:`_NarrowedPattern`).
     """
+    local = _local_docs(evaluator.state, docs)
+
     def swap(node: wquery.Query) -> wquery.Query:
+        if type(node) is wquery.Or:
+            return _SparseOr(node.subqueries, local, boost=node.boost, minmatch=node.minmatch,
+                             scale=node.scale)
         field = every_field(node)
         if field is not None:
             return _FieldEvery(field, boost=node.boost, mask=evaluator.has_field(field), state=evaluator.state)
@@ -45,7 +51,7 @@ def scoring_query(evaluator: Evaluator, q: wquery.Query, docs: np.ndarray) -> wq
         if expansions is not None:
             return _NARROWED[type(node)](node, {seg: ({w for w, ids, _ in ex if _meets(ids, docs)},
                                                        {w: n for w, _, n in ex})
-                                                 for seg, ex in expansions.items()})
+                                                 for seg, ex in expansions.items()}, local)
         return node
 
     return q.accept(swap)
@@ -138,12 +144,14 @@ class _NarrowedPattern:
     to the documents of the others.
     """
 
-    def __init__(self, pattern: wquery.PatternQuery, segments: dict[str, tuple[set[bytes], dict[bytes, int]]]) -> None:
+    def __init__(self, pattern: wquery.PatternQuery, segments: dict[str, tuple[set[bytes], dict[bytes, int]]],
+                 local: dict[str, list[int]]) -> None:
         super().__init__(pattern.fieldname, pattern.text, boost=pattern.boost,
                          constantscore=pattern.constantscore)
         # By segment: the expansions to match, and every expansion (in order) with its
         # document frequency; a segment without expansions is absent.
         self.segments = segments
+        self.local = local
 
     def estimate_size(self, ixreader) -> int:  # noqa: ANN001 - Whoosh's Query API
         """MultiTerm.estimate_size, from the document frequencies already read."""
@@ -162,7 +170,7 @@ class _NarrowedPattern:
             return qs[0].matcher(searcher, context)
         if self.constantscore:
             context = context.set(weighting=None) if context else SearchContext(weighting=None)
-        return wquery.Or(qs, boost=self.boost).matcher(searcher, context)
+        return _SparseOr(qs, self.local, boost=self.boost).matcher(searcher, context)
 
 
 class _NarrowedPrefix(_NarrowedPattern, wquery.Prefix):
@@ -174,6 +182,102 @@ class _NarrowedWildcard(_NarrowedPattern, wquery.Wildcard):
 
 
 _NARROWED: dict[type, type] = {wquery.Prefix: _NarrowedPrefix, wquery.Wildcard: _NarrowedWildcard}
+
+
+def _local_docs(state: ReaderState, docs: np.ndarray) -> dict[str, list[int]]:
+    """The sorted global docnums ``docs`` as segment docnums, by segment key."""
+    out: dict[str, list[int]] = {}
+    for leaf, offset in state.leaves:
+        lo, hi = np.searchsorted(docs, [offset, offset + leaf.doc_count_all()])
+        out[segment_key(leaf)] = (docs[lo:hi] - offset).tolist()
+    return out
+
+
+class _SparseOr(wquery.Or):
+    """An OR that scores only the candidates where Whoosh would pre-load every posting.
+
+    For a segment under 5,000 documents (and more than two clauses) Whoosh's OR reads and
+    scores every posting of every clause into an array. The sums are the same when each
+    candidate is added up clause by clause in the same order, which is what
+    :class:`_SparseUnionMatcher` does; elsewhere Whoosh's own matcher is kept.
+    """
+
+    def __init__(self, subqueries: list, local: dict[str, list[int]], **kwargs) -> None:  # noqa: ANN003 - Or's
+        super().__init__(subqueries, **kwargs)
+        self.local = local
+
+    def _matcher(self, subs, searcher, context):  # noqa: ANN001, ANN202 - Whoosh's Query API
+        needs_current = context.needs_current if context else True
+        if self.matcher_type != self.AUTO_MATCHER or (
+                len(subs) < self.TOO_MANY_CLAUSES
+                and (needs_current or self.scale or len(subs) == 2 or searcher.doc_count_all() > 5000)):
+            return super()._matcher(subs, searcher, context)
+        scored = context.weighting is not None if context else True
+        return _SparseUnionMatcher([sub.matcher(searcher, context) for sub in subs],
+                                   self.local.get(segment_key(searcher.reader()), []),
+                                   boost=self.boost, scored=scored)
+
+
+class _SparseUnionMatcher(CombinationMatcher):
+    """Whoosh's ArrayUnionMatcher restricted to a sorted list of documents.
+
+    A document matches when its summed score is positive; the clauses' ``score() * boost``
+    are added in clause order from 0.0 (1.0 in all when unscored), as the array does.
+    """
+
+    def __init__(self, submatchers: list, docs: list[int], boost: float = 1.0, scored: bool = True) -> None:
+        super().__init__(submatchers, boost=boost)
+        self._docs = docs
+        self._scored = scored
+        self._i = 0
+        self._score = 0.0
+        self._find()
+
+    def _find(self) -> None:
+        docs, subs, boost, scored = self._docs, self._submatchers, self._boost, self._scored
+        while self._i < len(docs):
+            d = docs[self._i]
+            total = 0.0
+            for m in subs:
+                if m.is_active() and m.id() < d:
+                    m.skip_to(d)
+                if m.is_active() and m.id() == d:
+                    total = total + m.score() * boost if scored else 1.0
+            if total > 0:
+                self._score = total
+                return
+            self._i += 1
+
+    def is_active(self) -> bool:  # noqa: D102 - Whoosh's Matcher API
+        return self._i < len(self._docs)
+
+    def id(self) -> int:  # noqa: D102
+        return self._docs[self._i]
+
+    def score(self) -> float:  # noqa: D102
+        return self._score
+
+    def next(self) -> None:  # noqa: D102
+        self._i += 1
+        self._find()
+
+    def skip_to(self, id: int) -> None:  # noqa: A002, D102
+        if self.is_active() and id > self._docs[self._i]:
+            self._i = bisect_left(self._docs, id, self._i)
+            self._find()
+
+    def supports(self, astype: str) -> bool:  # noqa: D102
+        return False
+
+    def supports_block_quality(self) -> bool:  # noqa: D102
+        return False
+
+    def replace(self, minquality: float = 0) -> _SparseUnionMatcher:  # noqa: D102
+        return self
+
+    def copy(self) -> _SparseUnionMatcher:  # noqa: D102
+        return _SparseUnionMatcher([m.copy() for m in self._submatchers], self._docs[self._i:],
+                                   self._boost, self._scored)
 
 
 class _FieldEvery(wquery.Every):

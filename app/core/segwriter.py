@@ -17,7 +17,10 @@ than Whoosh's compressed one.
 
 from __future__ import annotations
 
+import mmap
 import struct
+import tempfile
+from collections.abc import Iterator
 from itertools import groupby
 from operator import itemgetter
 from pickle import dumps
@@ -34,6 +37,9 @@ from app.core.bulkindex import LeanSegmentWriter
 # Tokens encoded per step when the postings are written (bounds the flush's extra memory).
 _CHUNK_TOKENS = 1 << 18
 _TERMINFO = struct.Struct("!BfIBBfII")
+_INT = struct.Struct("!i")  # whoosh.system.pack_int
+# Terms written per step when runs are merged.
+_MERGE_TERMS = 4096
 _KV_LENGTHS = struct.Struct("!ii")  # whoosh.filedb.filetables: key and value lengths
 _LENGTH_CACHE = np.asarray(_length_byte_cache, dtype=np.int64)
 _PICKLE_LIST = np.frombuffer(b"\x80\x02](", dtype=np.uint8)
@@ -155,15 +161,24 @@ class ArraySegmentWriter(LeanSegmentWriter):
 
     Other fields (ids, names, dates) go through Whoosh's pool as usual. Per-document and
     per-field boosts are not supported (Parallax uses neither). :attr:`tokens` counts the
-    analysed tokens held for the segment, so a caller can bound its memory.
+    analysed tokens held in memory, :attr:`segment_tokens` all those of the segment. With
+    ``run_tokens`` the held tokens are set aside as a sorted run on disk whenever they reach
+    that many, which bounds the memory however large the segment grows.
     """
 
-    def __init__(self, ix, table: TermTable | None = None, **kwargs) -> None:  # noqa: ANN001, ANN003
+    def __init__(self, ix, table: TermTable | None = None, *, run_tokens: int | None = None,  # noqa: ANN001
+                 **kwargs) -> None:  # noqa: ANN003 - SegmentWriter's arguments
         super().__init__(ix, **kwargs)
         # A table handed on from the previous segment keeps its analysed tokens warm.
         self.table = table if table is not None else TermTable()
         self.tokens = 0
+        self.segment_tokens = 0
+        # Past this many held tokens they are sorted, encoded and set aside on disk (a run).
+        self.run_tokens = run_tokens
         self._acc: dict[str, _Accumulator] = {}
+        self._runs: dict[str, list[_Run]] = {}
+        # Next to the index (a system temp folder may be in memory); the files are anonymous.
+        self._run_dir = getattr(self.storage, "folder", None) or None
         self._blocklimit = int(getattr(self.codec, "_blocklimit", 128))
         if getattr(self.codec, "_inlinelimit", 1) > 1:
             raise ValueError("ArraySegmentWriter needs a codec that does not inline postings")
@@ -200,6 +215,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
                             acc = self._acc[name] = _Accumulator()
                         acc.add(docnum, ids, positions)
                         self.tokens += len(ids)
+                        self.segment_tokens += len(ids)
                     length = len(ids)
                 elif field.indexed:
                     scorable = field.scorable
@@ -217,6 +233,8 @@ class ArraySegmentWriter(LeanSegmentWriter):
         perdoc.finish_doc()
         self._added = True
         self.docnum += 1
+        if self.run_tokens is not None and self.tokens >= self.run_tokens:
+            self.spill()
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
@@ -224,7 +242,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
         self._lengths.fallback = pdr
         lengths = self._lengths if pdr else None
         fw = self.fieldwriter
-        pending = sorted(self._acc)
+        pending = sorted(set(self._acc) | set(self._runs))
         for name, items in groupby(self.pool.iter_postings(), key=itemgetter(0)):
             while pending and pending[0] < name:
                 self._write_arrays(pending.pop(0))
@@ -233,7 +251,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
                 self._absorb(name, items)
                 if pending and pending[0] == name:
                     pending.pop(0)
-                if name in self._acc:
+                if name in self._acc or name in self._runs:
                     self._write_arrays(name)
                 continue
             fw.add_postings(self.schema, lengths, items)
@@ -270,8 +288,13 @@ class ArraySegmentWriter(LeanSegmentWriter):
 
     # ------------------------------------------------------------------ postings
 
-    def _write_arrays(self, name: str) -> None:
-        """Sort the field's tokens by (term, document, position) and write its postings."""
+    def _sorted(self, name: str) -> tuple:
+        """Sort the field's held tokens by (term text, document, position), as postings.
+
+        Returns the field, the term ids in text order, each posting's term (an index into
+        those ids), document and frequency, the position deltas, and the documents' length
+        bytes.
+        """
         acc = self._acc.pop(name)
         field = self.schema[name]
         terms = self.table.terms
@@ -282,13 +305,12 @@ class ArraySegmentWriter(LeanSegmentWriter):
         tids = np.concatenate(acc.ids)
         acc.ids = []
         present = np.flatnonzero(np.bincount(tids, minlength=len(terms)))
-        texts = [terms[i] for i in present.tolist()]
         # Python orders str by code point, which is the UTF-8 byte order Whoosh's keys need.
-        order = sorted(range(len(texts)), key=texts.__getitem__)
+        order = sorted(range(len(present)), key=[terms[i] for i in present.tolist()].__getitem__)
         rank = np.zeros(len(terms), dtype=np.int32)
         rank[present[order]] = np.arange(len(order), dtype=np.int32)
-        btexts = [texts[i].encode("utf-8") for i in order]
-        del texts, order, present
+        term_ids = present[order].astype(np.int32)
+        del order, present
         ranks = rank[tids]
         del tids, rank
         o = np.argsort(ranks, kind="stable")
@@ -316,62 +338,216 @@ class ArraySegmentWriter(LeanSegmentWriter):
         del positions
         freq = np.diff(np.append(pstart, n)).astype(np.int32)
         del pstart
-        self._write_postings(name, field, btexts, pterm, pdoc, freq, deltas, doc_lb)
+        return field, term_ids, pterm, pdoc, freq, deltas, doc_lb
 
-    def _write_postings(self, name: str, field, btexts: list[bytes],  # noqa: ANN001, PLR0913, PLR0915
-                        pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarray,
-                        deltas: np.ndarray, doc_lb: np.ndarray) -> None:
-        boost = float(field.format.field_boost)
+    def _write_arrays(self, name: str) -> None:
+        """Write the field's postings: straight from memory, or merged from its sorted runs."""
+        if name in self._runs:
+            if name in self._acc:
+                self._spill_field(name)
+            self._merge_runs(name, self._runs.pop(name))
+            return
+        field, term_ids, pterm, pdoc, freq, deltas, doc_lb = self._sorted(name)
+        terms = self.table.terms
+        btexts = [terms[i].encode("utf-8") for i in term_ids.tolist()]
         fw = self.fieldwriter
         fw.start_field(name, field)
         prefix = pack_ushort(fw._fieldid)
-        tindex = fw._tindex
         postfile = fw._postfile
-        npost = len(pdoc)
-        bl = self._blocklimit
-        tfirst = np.flatnonzero(np.r_[True, pterm[1:] != pterm[:-1]])
-        del pterm
-        tend = np.append(tfirst[1:], npost)
-        df = tend - tfirst
-        # Blocks: every term's postings in runs of at most ``bl``.
-        nb = (df + bl - 1) // bl
-        bterm = np.repeat(np.arange(len(tfirst)), nb)
-        first_block = np.zeros(len(tfirst), dtype=np.int64)
-        np.cumsum(nb[:-1], out=first_block[1:])
-        bstart = tfirst[bterm] + (np.arange(len(bterm)) - first_block[bterm]) * bl
-        bend = np.minimum(bstart + bl, tend[bterm])
-        w32 = (freq * boost).astype(np.float32)
-        plb = doc_lb[pdoc]
-        # Per term: Whoosh's W3TermInfo statistics.
-        t_weight = np.add.reduceat(w32, tfirst, dtype=np.float64).tolist()
-        t_maxw = (np.maximum.reduceat(freq, tfirst) * boost).tolist()
-        t_minl = np.minimum.reduceat(plb, tfirst).tolist()
-        t_maxl = np.maximum.reduceat(plb, tfirst).tolist()
-        t_minid = pdoc[tfirst].tolist()
-        t_maxid = pdoc[tend - 1].tolist()
-        df_l = df.tolist()
-        # Per block: the info tuple and how its weights are minified.
-        b_n = (bend - bstart).tolist()
-        b_last = pdoc[bend - 1].tolist()
-        b_maxw = (np.maximum.reduceat(freq, bstart) * boost).tolist()
-        b_minl = np.minimum.reduceat(plb, bstart).tolist()
-        b_maxl = np.maximum.reduceat(plb, bstart).tolist()
-        del plb
-        wmin = np.minimum.reduceat(w32, bstart)
-        wmax = np.maximum.reduceat(w32, bstart)
-        b_wkind = np.where(wmin != wmax, 2, np.where(wmin == 1.0, 0, 1)).tolist()
-        b_wval = wmin.astype(np.float64).tolist()
-        b_first = np.r_[True, bterm[1:] != bterm[:-1]].tolist()
-        b_final = np.r_[bterm[1:] != bterm[:-1], True].tolist()
-        del wmin, wmax, bterm, bend, first_block
-        # Document ids are delta-encoded within each block (the first one absolute).
-        id_deltas = pdoc.copy()
-        id_deltas[1:] -= pdoc[:-1]
-        id_deltas[bstart] = pdoc[bstart]
-        del pdoc
-        term_tok = np.zeros(len(tfirst) + 1, dtype=np.int64)
-        np.cumsum(np.add.reduceat(freq, tfirst, dtype=np.int64), out=term_tok[1:])
+        pack = _TERMINFO.pack
+        stats, chunks = _encode_postings(field, pterm, pdoc, freq, deltas, doc_lb, self._blocklimit, magic=True)
+        weight, df, minl, maxl, maxw, minid, maxid = (col.tolist() for col in stats)
+        for t, t_end, data, term_off, term_len in chunks:
+            base = postfile.tell()
+            postfile.write(data)
+            _add_terms(fw._tindex, [prefix + btexts[i] for i in range(t, t_end)],
+                       [pack(0, weight[i], df[i], minl[i], maxl[i], maxw[i], minid[i], maxid[i])
+                        + pack_long(base + term_off[k]) + pack_int(term_len[k])
+                        for k, i in enumerate(range(t, t_end))])
+        fw.finish_field()
 
+    # ------------------------------------------------------------------ sorted runs
+
+    def spill(self) -> None:
+        """Encode the held tokens as sorted runs on disk, to be merged into this segment's postings."""
+        for name in sorted(self._acc):
+            self._spill_field(name)
+        self.tokens = 0
+
+    def _spill_field(self, name: str) -> None:
+        field, term_ids, pterm, pdoc, freq, deltas, doc_lb = self._sorted(name)
+        stats, chunks = _encode_postings(field, pterm, pdoc, freq, deltas, doc_lb, self._blocklimit, magic=False)
+        del pterm, pdoc, freq, deltas
+        f = tempfile.TemporaryFile(dir=self._run_dir)  # noqa: SIM115 - kept open for the merge
+        starts, lasts = [], []
+        size = 0
+        for _t, _t_end, data, term_off, term_len in chunks:
+            f.write(data)
+            off = np.asarray(term_off, dtype=np.int64) + size
+            starts.append(off)
+            lasts.append(off + np.asarray(term_len, dtype=np.int64))
+            size += len(data)
+        f.flush()
+        first = np.concatenate(starts) if starts else np.zeros(0, np.int64)
+        self._runs.setdefault(name, []).append(
+            _Run(term_ids, first, np.append(first[1:], size).astype(np.int64),
+                 np.concatenate(lasts) if lasts else np.zeros(0, np.int64), stats, f))
+
+    def _merge_runs(self, name: str, runs: list[_Run]) -> None:
+        """Write the field's postings from its runs: each term's pieces in run (document) order.
+
+        A run holds each of its terms' postings as whole blocks; a term's posting list is the
+        concatenation of its pieces, every piece's final block but the last one marked as
+        continuing. Term statistics are added up (weights are sums of integer frequencies,
+        exact in any order).
+        """
+        field = self.schema[name]
+        terms = self.table.terms
+        order = sorted(np.unique(np.concatenate([r.terms for r in runs])).tolist(), key=terms.__getitem__)
+        rank = np.zeros(len(terms), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        pr = np.concatenate([rank[r.terms] for r in runs])
+        prun = np.concatenate([np.full(len(r.terms), k, dtype=np.int64) for k, r in enumerate(runs)])
+        o = np.lexsort((prun, pr))
+        pr, prun = pr[o], prun[o]
+        pstart = np.concatenate([r.starts for r in runs])[o]
+        pend = np.concatenate([r.ends for r in runs])[o]
+        plast = np.concatenate([r.lasts for r in runs])[o]
+        gstart = np.flatnonzero(np.r_[True, pr[1:] != pr[:-1]])
+        gend = np.append(gstart[1:], len(pr))
+        col = [np.concatenate([r.stats[i] for r in runs])[o] for i in range(7)]
+        weight = np.add.reduceat(col[0], gstart).tolist()
+        df = np.add.reduceat(col[1], gstart).tolist()
+        minl = np.minimum.reduceat(col[2], gstart).tolist()
+        maxl = np.maximum.reduceat(col[3], gstart).tolist()
+        maxw = np.maximum.reduceat(col[4], gstart).tolist()
+        minid = col[5][gstart].tolist()
+        maxid = col[6][gend - 1].tolist()
+        last_piece = np.r_[pr[1:] != pr[:-1], True].tolist()
+        maps = []
+        for r in runs:
+            r.file.seek(0, 2)
+            maps.append(mmap.mmap(r.file.fileno(), 0, access=mmap.ACCESS_READ) if r.file.tell() else b"")
+        fw = self.fieldwriter
+        fw.start_field(name, field)
+        prefix = pack_ushort(fw._fieldid)
+        postfile = fw._postfile
+        pack = _TERMINFO.pack
+        prun_l, pstart_l, pend_l, plast_l = prun.tolist(), pstart.tolist(), pend.tolist(), plast.tolist()
+        gstart_l, gend_l = gstart.tolist(), gend.tolist()
+        nterms = len(order)
+        t = 0
+        while t < nterms:
+            t_end = min(nterms, t + _MERGE_TERMS)
+            base = postfile.tell()
+            out: list[bytes] = []
+            pos = 0
+            term_off: list[int] = []
+            for g in range(t, t_end):
+                term_off.append(pos)
+                out.append(WHOOSH3_HEADER_MAGIC)
+                pos += 4
+                for i in range(gstart_l[g], gend_l[g]):
+                    piece = maps[prun_l[i]][pstart_l[i]:pend_l[i]]
+                    if not last_piece[i]:
+                        piece = bytearray(piece)
+                        at = plast_l[i] - pstart_l[i]
+                        _INT.pack_into(piece, at, -_INT.unpack_from(piece, at)[0])
+                    out.append(piece)
+                    pos += len(piece)
+            postfile.write(b"".join(out))
+            del out
+            term_off.append(pos)
+            _add_terms(fw._tindex, [prefix + terms[order[g]].encode("utf-8") for g in range(t, t_end)],
+                       [pack(0, weight[g], df[g], minl[g], maxl[g], maxw[g], minid[g], maxid[g])
+                        + pack_long(base + term_off[k]) + pack_int(term_off[k + 1] - term_off[k])
+                        for k, g in enumerate(range(t, t_end))])
+            t = t_end
+        fw.finish_field()
+        del maps
+        for r in runs:
+            r.file.close()
+
+    def cancel(self) -> None:
+        """Drop the held tokens and runs, then Whoosh's cancel."""
+        for runs in self._runs.values():
+            for r in runs:
+                r.file.close()
+        self._runs.clear()
+        self._acc.clear()
+        super().cancel()
+
+
+class _Run:
+    """One field's postings from a run of documents, encoded as blocks in a temporary file.
+
+    ``terms`` are term ids in text order; term ``k``'s blocks are the bytes
+    ``starts[k]:ends[k]``, its final block's size at ``lasts[k]``; ``stats`` are the term
+    statistics (weight, document frequency, min and max length bytes, max weight, first and
+    last document).
+    """
+
+    __slots__ = ("terms", "starts", "ends", "lasts", "stats", "file")
+
+    def __init__(self, terms: np.ndarray, starts: np.ndarray, ends: np.ndarray, lasts: np.ndarray,
+                 stats: tuple, file) -> None:  # noqa: ANN001 - an open binary file
+        self.terms, self.starts, self.ends, self.lasts, self.stats, self.file = terms, starts, ends, lasts, stats, file
+
+
+def _encode_postings(field, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarray,  # noqa: ANN001, PLR0913, PLR0915
+                     deltas: np.ndarray, doc_lb: np.ndarray, bl: int, magic: bool) -> tuple:
+    """Whoosh W3 posting blocks of sorted postings: (term statistics, chunks).
+
+    Statistics are arrays by term: weight, document frequency, min and max length byte, max
+    weight, first and last document. Chunks are ``(first term, end term, bytes, offsets,
+    sizes)``, about :data:`_CHUNK_TOKENS` tokens of whole terms each. With ``magic`` each
+    term's blocks are preceded by the posting-list header and ``sizes`` are the lengths of
+    its postings; without it ``sizes`` are the offsets of its final block's size field.
+    """
+    boost = float(field.format.field_boost)
+    npost = len(pdoc)
+    tfirst = np.flatnonzero(np.r_[True, pterm[1:] != pterm[:-1]])
+    tend = np.append(tfirst[1:], npost)
+    df = tend - tfirst
+    # Blocks: every term's postings in runs of at most ``bl``.
+    nb = (df + bl - 1) // bl
+    bterm = np.repeat(np.arange(len(tfirst)), nb)
+    first_block = np.zeros(len(tfirst), dtype=np.int64)
+    np.cumsum(nb[:-1], out=first_block[1:])
+    bstart = tfirst[bterm] + (np.arange(len(bterm)) - first_block[bterm]) * bl
+    bend = np.minimum(bstart + bl, tend[bterm])
+    w32 = (freq * boost).astype(np.float32)
+    plb = doc_lb[pdoc]
+    # Per term: Whoosh's W3TermInfo statistics.
+    stats = (np.add.reduceat(w32, tfirst, dtype=np.float64),
+             df.astype(np.int64),
+             np.minimum.reduceat(plb, tfirst).astype(np.int64),
+             np.maximum.reduceat(plb, tfirst).astype(np.int64),
+             np.maximum.reduceat(freq, tfirst) * boost,
+             pdoc[tfirst].astype(np.int64),
+             pdoc[tend - 1].astype(np.int64))
+    # Per block: the info tuple and how its weights are minified.
+    b_n = (bend - bstart).tolist()
+    b_last = pdoc[bend - 1].tolist()
+    b_maxw = (np.maximum.reduceat(freq, bstart) * boost).tolist()
+    b_minl = np.minimum.reduceat(plb, bstart).tolist()
+    b_maxl = np.maximum.reduceat(plb, bstart).tolist()
+    del plb
+    wmin = np.minimum.reduceat(w32, bstart)
+    wmax = np.maximum.reduceat(w32, bstart)
+    b_wkind = np.where(wmin != wmax, 2, np.where(wmin == 1.0, 0, 1)).tolist()
+    b_wval = wmin.astype(np.float64).tolist()
+    b_first = np.r_[True, bterm[1:] != bterm[:-1]].tolist()
+    b_final = np.r_[bterm[1:] != bterm[:-1], True].tolist()
+    del wmin, wmax, bterm, bend, first_block
+    # Document ids are delta-encoded within each block (the first one absolute).
+    id_deltas = pdoc.copy()
+    id_deltas[1:] -= pdoc[:-1]
+    id_deltas[bstart] = pdoc[bstart]
+    term_tok = np.zeros(len(tfirst) + 1, dtype=np.int64)
+    np.cumsum(np.add.reduceat(freq, tfirst, dtype=np.int64), out=term_tok[1:])
+
+    def chunks() -> Iterator[tuple[int, int, bytes, list[int], list[int]]]:
         nterms = len(tfirst)
         nblocks = len(bstart)
         t = 0
@@ -394,7 +570,6 @@ class ArraySegmentWriter(LeanSegmentWriter):
             wbytes = wrows.tobytes()
             del wrows
             out: list[bytes] = []
-            base = postfile.tell()
             pos = 0
             term_off: list[int] = []
             term_len: list[int] = []
@@ -403,8 +578,9 @@ class ArraySegmentWriter(LeanSegmentWriter):
                 e = a + b_n[b]
                 if b_first[b]:
                     term_off.append(pos)
-                    out.append(WHOOSH3_HEADER_MAGIC)
-                    pos += 4
+                    if magic:
+                        out.append(WHOOSH3_HEADER_MAGIC)
+                        pos += 4
                 kind = b_wkind[b]
                 if kind == 0:
                     wpart = b"N"
@@ -416,19 +592,16 @@ class ArraySegmentWriter(LeanSegmentWriter):
                                  vals[voff[a]:voff[e]], b"t\x87."))
                 info = dumps((b_n[b], b_last[b], b_maxw[b], 0, b_minl[b], b_maxl[b]), 2)
                 size = len(info) + len(data)
+                if b_final[b] and not magic:
+                    term_len.append(pos - term_off[-1])  # where the final block's size is
                 out.append(pack_int(-size if b_final[b] else size))
                 out.append(info)
                 out.append(data)
                 pos += 4 + size
-                if b_final[b]:
+                if b_final[b] and magic:
                     term_len.append(pos - term_off[-1])
                 b += 1
-            postfile.write(b"".join(out))
-            del out, vals, ids, wbytes
-            pack = _TERMINFO.pack
-            _add_terms(tindex, [prefix + btexts[i] for i in range(t, t_end)],
-                       [pack(0, t_weight[i], df_l[i], t_minl[i], t_maxl[i], t_maxw[i], t_minid[i], t_maxid[i])
-                        + pack_long(base + term_off[k]) + pack_int(term_len[k])
-                        for k, i in enumerate(range(t, t_end))])
+            yield t, t_end, b"".join(out), term_off, term_len
             t = t_end
-        fw.finish_field()
+
+    return stats, chunks()

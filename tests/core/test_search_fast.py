@@ -79,6 +79,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
         later.append(p.rename(hidden / p.name))
     c = Corpus(root, tmp_path_factory.mktemp("ix"))
     c.index.bulk_threshold = 50  # the first segments come from the bulk workers' writer
+    c.index.run_tokens = 3_000  # merged from several sorted runs: blocks end where runs end
     c.update_index()
     for p in later:
         p.rename(root / p.name)
@@ -207,7 +208,7 @@ def test_narrowed_pattern_keeps_whoosh_tree(corpus: Corpus, monkeypatch: pytest.
                 continue
             keep = set(words[::3])
             df = {w: sub.reader().doc_frequency(q.fieldname, w) for w in words}
-            narrowed = searchpage._NARROWED[type(q)](q, {searchstate.segment_key(sub.reader()): (keep, df)})
+            narrowed = searchpage._NARROWED[type(q)](q, {searchstate.segment_key(sub.reader()): (keep, df)}, {})
             assert narrowed.estimate_size(sub.reader()) == q.estimate_size(sub.reader())
             context = state.searcher.context()
             real, mine = _shape(q.matcher(sub, context)), _shape(narrowed.matcher(sub, context))

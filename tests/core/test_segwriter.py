@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from datetime import datetime
 from pathlib import Path
@@ -76,34 +77,43 @@ def _build_merged(tmp: Path, cls: type, docs: list[dict]):  # noqa: ANN202
     return ix
 
 
-@pytest.fixture(scope="module", params=["one segment", "merged segments"])
+@pytest.fixture(scope="module", params=["one segment", "merged segments", "sorted runs"])
 def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple:
     docs = _docs()
     base = tmp_path_factory.mktemp("segwriter")
-    old_chunk = segwriter._CHUNK_TOKENS
+    old_chunk, old_merge = segwriter._CHUNK_TOKENS, segwriter._MERGE_TERMS
     segwriter._CHUNK_TOKENS = 500  # many encoding chunks, each ending on a term boundary
+    segwriter._MERGE_TERMS = 7  # many merge steps too
+    cls = segwriter.ArraySegmentWriter
+    if request.param == "sorted runs":  # a run every ~2,000 tokens: terms in pieces across runs
+        cls = functools.partial(segwriter.ArraySegmentWriter, run_tokens=2_000)
     try:
-        build = _build if request.param == "one segment" else _build_merged
-        ours = build(base / "array", segwriter.ArraySegmentWriter, docs)
+        build = _build_merged if request.param == "merged segments" else _build
+        ours = build(base / "array", cls, docs)
     finally:
-        segwriter._CHUNK_TOKENS = old_chunk
-    return build(base / "whoosh", LeanSegmentWriter, docs), ours
+        segwriter._CHUNK_TOKENS, segwriter._MERGE_TERMS = old_chunk, old_merge
+    return build(base / "whoosh", LeanSegmentWriter, docs), ours, request.param
 
 
 def test_same_terms_statistics_and_postings(pair: tuple) -> None:
-    whoosh_ix, our_ix = pair
+    whoosh_ix, our_ix, kind = pair
     a, b = whoosh_ix.reader(), our_ix.reader()
     terms = list(a.all_terms())
     assert terms == list(b.all_terms()) and len(terms) > 1000
-    checked_positions = blocks = 0
+    checked_positions = blocks = split_blocks = 0
     for field, text in terms:
         assert _stats(a.term_info(field, text)) == _stats(b.term_info(field, text)), (field, text)
         ma, mb = a.postings(field, text), b.postings(field, text)
         while ma.is_active():
             assert mb.is_active()
             assert (ma.id(), ma.weight()) == (mb.id(), mb.weight()), (field, text)
-            assert (ma.block_max_weight(), ma.block_min_length(), ma.block_max_length()) == (
-                mb.block_max_weight(), mb.block_min_length(), mb.block_max_length())
+            if kind == "sorted runs":
+                # Blocks end where runs end too: each block's own summary must still hold.
+                assert mb.block_max_weight() >= mb.weight() and mb.id() <= mb.block_max_id()
+                split_blocks += mb.block_max_id() != ma.block_max_id()
+            else:
+                assert (ma.block_max_weight(), ma.block_min_length(), ma.block_max_length()) == (
+                    mb.block_max_weight(), mb.block_min_length(), mb.block_max_length())
             if field in ("body", "title", "chrome"):
                 assert ma.value_as("positions") == mb.value_as("positions"), (field, text)
                 checked_positions += 1
@@ -113,10 +123,11 @@ def test_same_terms_statistics_and_postings(pair: tuple) -> None:
             mb.next()
         assert not mb.is_active()
     assert checked_positions > 5_000 and blocks > 1000
+    assert (split_blocks > 1000) == (kind == "sorted runs")
 
 
 def test_same_stored_fields_lengths_and_scores(pair: tuple) -> None:
-    whoosh_ix, our_ix = pair
+    whoosh_ix, our_ix, _kind = pair
     with whoosh_ix.searcher() as a, our_ix.searcher() as b:
         assert list(a.all_stored_fields()) == list(b.all_stored_fields())
         for field in ("title", "body", "chrome"):
