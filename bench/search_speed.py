@@ -6,7 +6,7 @@ through ``Corpus.search`` (first page of 20 hits, snippets read from the files).
 of a query is its cold time (its postings, positions and articles not yet cached); it is
 printed apart, and it counts in p50/p95 like every other run.
 
-Usage: python bench/search_speed.py [--articles N] [--seed S] [--repeat R] [--only KIND ...]
+Usage: python bench/search_speed.py [--articles N] [--seed S] [--repeat R] [--only KIND ...] [--index DIR]
 Builds the corpus and index under /tmp/parallax-bench when missing. An existing index is only
 read: the bench stops, rather than rebuild it, when it was written for another schema.
 Exits 1 when p95 >= 100 ms.
@@ -121,10 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--only", nargs="*", default=None, help="query kinds to run (common, phrase, ...)")
+    ap.add_argument("--index", type=Path, default=None,
+                    help=f"index folder (default {BASE}/ix-N, built when missing)")
     args = ap.parse_args(argv)
     print(f"machine: {machine()}")
     root = ensure_corpus(args.articles, args.seed, BASE)
-    ix_dir = BASE / f"ix-{args.articles}"
+    ix_dir = args.index or BASE / f"ix-{args.articles}"
     if ix_dir.exists():
         why = _usable(ix_dir)
         if why:

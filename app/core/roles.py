@@ -63,8 +63,10 @@ _FOLD = str.maketrans({"ı": "i", "\u0307": None})
 
 
 def _may_match(text: str, keys: tuple[str, ...]) -> bool:
-    folded = text.casefold().translate(_FOLD)
-    return any(k in folded for k in keys)
+    folded = text.casefold()
+    if not folded.isascii():
+        folded = folded.translate(_FOLD)
+    return any(k in folded for k in keys)  # faster than one regex alternation of the keys
 
 
 _CREDIT = re.compile(r"^\W*((featured |header |top )?(image|photo|picture|illustration)s?( credit)?s?\s*(is |are )?(:|from|by|source|courtesy)|via \S+(\s\S+)?\W*$)", _I)
@@ -78,6 +80,8 @@ _BIO = re.compile(r"^(?P<name>(?:[A-Z][\w'’\-]+\.?\s+){1,3}[A-Z][\w'’\-]+) i
 _TERMINAL = tuple(".!?…:;\"'”’»)]。！？」』")
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+# Three letters anywhere (what len(_LETTERS.findall(...)) >= 3 tests, stopping at the third).
+_THREE_LETTERS = re.compile(r"[^\W\d_](?:[\W\d_]*[^\W\d_]){2}")
 
 
 @dataclass(slots=True)
@@ -136,7 +140,7 @@ def _is_headline(text: str) -> bool:
 def is_chrome(text: str) -> bool:
     """True for navigation, prompts, counters, credits and disclaimers, judged on the text alone."""
     stripped = text.strip().strip("*_#>|[]() ")
-    if len(_LETTERS.findall(stripped[:60])) < 3:
+    if not _THREE_LETTERS.search(stripped, 0, 60):
         return True
     n = _nwords(stripped) if len(stripped) < 4000 else 1000
     if n <= 12 and (_CHROME_EXACT.match(stripped) or _COUNTER.match(stripped)):

@@ -17,7 +17,7 @@ than Whoosh's compressed one.
 
 from __future__ import annotations
 
-import mmap
+import os
 import struct
 import tempfile
 from collections.abc import Iterator
@@ -38,8 +38,9 @@ from app.core.bulkindex import LeanSegmentWriter
 _CHUNK_TOKENS = 1 << 18
 _TERMINFO = struct.Struct("!BfIBBfII")
 _INT = struct.Struct("!i")  # whoosh.system.pack_int
-# Terms written per step when runs are merged.
+# Terms and posting bytes written per step when runs are merged (bounds its memory).
 _MERGE_TERMS = 4096
+_MERGE_BYTES = 32 << 20
 _KV_LENGTHS = struct.Struct("!ii")  # whoosh.filedb.filetables: key and value lengths
 _LENGTH_CACHE = np.asarray(_length_byte_cache, dtype=np.int64)
 _PICKLE_LIST = np.frombuffer(b"\x80\x02](", dtype=np.uint8)
@@ -396,10 +397,10 @@ class ArraySegmentWriter(LeanSegmentWriter):
     def _merge_runs(self, name: str, runs: list[_Run]) -> None:
         """Write the field's postings from its runs: each term's pieces in run (document) order.
 
-        A run holds each of its terms' postings as whole blocks; a term's posting list is the
-        concatenation of its pieces, every piece's final block but the last one marked as
-        continuing. Term statistics are added up (weights are sums of integer frequencies,
-        exact in any order).
+        A run holds each of its terms' postings as whole blocks, none marked final; a term's
+        posting list is the concatenation of its pieces, with its very last block marked
+        final. Term statistics are added up (weights are sums of integer frequencies, exact
+        in any order).
         """
         field = self.schema[name]
         terms = self.table.terms
@@ -423,48 +424,54 @@ class ArraySegmentWriter(LeanSegmentWriter):
         maxw = np.maximum.reduceat(col[4], gstart).tolist()
         minid = col[5][gstart].tolist()
         maxid = col[6][gend - 1].tolist()
-        last_piece = np.r_[pr[1:] != pr[:-1], True].tolist()
-        maps = []
-        for r in runs:
-            r.file.seek(0, 2)
-            maps.append(mmap.mmap(r.file.fileno(), 0, access=mmap.ACCESS_READ) if r.file.tell() else b"")
+        plen = pend - pstart
+        term_bytes = 4 + np.add.reduceat(plen, gstart)  # the posting-list header, then the pieces
         fw = self.fieldwriter
         fw.start_field(name, field)
         prefix = pack_ushort(fw._fieldid)
         postfile = fw._postfile
         pack = _TERMINFO.pack
-        prun_l, pstart_l, pend_l, plast_l = prun.tolist(), pstart.tolist(), pend.tolist(), plast.tolist()
+        fds = [r.file.fileno() for r in runs]
+        prun_l, pstart_l, plen_l, plast_l = prun.tolist(), pstart.tolist(), plen.tolist(), plast.tolist()
         gstart_l, gend_l = gstart.tolist(), gend.tolist()
-        nterms = len(order)
-        t = 0
-        while t < nterms:
-            t_end = min(nterms, t + _MERGE_TERMS)
-            base = postfile.tell()
-            out: list[bytes] = []
+        # Steps of whole terms and about _MERGE_BYTES of postings, read run by run with one
+        # contiguous read each (a run holds its terms in the same order).
+        bounds = _steps(term_bytes, _MERGE_BYTES, _MERGE_TERMS)
+        for t, t_end in zip(bounds[:-1], bounds[1:], strict=True):
+            a, b = gstart_l[t], gend_l[t_end - 1]
+            lo: dict[int, int] = {}
+            hi: dict[int, int] = {}
+            for i in range(a, b):
+                k = prun_l[i]
+                lo.setdefault(k, pstart_l[i])
+                hi[k] = pstart_l[i] + plen_l[i]
+            views = {k: memoryview(os.pread(fds[k], hi[k] - lo[k], lo[k])) for k in lo}
+            buf = bytearray(int(term_bytes[t:t_end].sum()))
             pos = 0
             term_off: list[int] = []
             for g in range(t, t_end):
                 term_off.append(pos)
-                out.append(WHOOSH3_HEADER_MAGIC)
+                buf[pos:pos + 4] = WHOOSH3_HEADER_MAGIC
                 pos += 4
                 for i in range(gstart_l[g], gend_l[g]):
-                    piece = maps[prun_l[i]][pstart_l[i]:pend_l[i]]
-                    if not last_piece[i]:
-                        piece = bytearray(piece)
-                        at = plast_l[i] - pstart_l[i]
-                        _INT.pack_into(piece, at, -_INT.unpack_from(piece, at)[0])
-                    out.append(piece)
-                    pos += len(piece)
-            postfile.write(b"".join(out))
-            del out
+                    k = prun_l[i]
+                    start = pstart_l[i] - lo[k]
+                    n = plen_l[i]
+                    buf[pos:pos + n] = views[k][start:start + n]
+                    pos += n
+                # Runs mark no block final: the term's last block is its last piece's last one.
+                at = pos - plen_l[i] + plast_l[i] - pstart_l[i]
+                _INT.pack_into(buf, at, -_INT.unpack_from(buf, at)[0])
             term_off.append(pos)
+            del views
+            base = postfile.tell()
+            postfile.write(buf)
+            del buf
             _add_terms(fw._tindex, [prefix + terms[order[g]].encode("utf-8") for g in range(t, t_end)],
                        [pack(0, weight[g], df[g], minl[g], maxl[g], maxw[g], minid[g], maxid[g])
                         + pack_long(base + term_off[k]) + pack_int(term_off[k + 1] - term_off[k])
                         for k, g in enumerate(range(t, t_end))])
-            t = t_end
         fw.finish_field()
-        del maps
         for r in runs:
             r.file.close()
 
@@ -492,6 +499,20 @@ class _Run:
     def __init__(self, terms: np.ndarray, starts: np.ndarray, ends: np.ndarray, lasts: np.ndarray,
                  stats: tuple, file) -> None:  # noqa: ANN001 - an open binary file
         self.terms, self.starts, self.ends, self.lasts, self.stats, self.file = terms, starts, ends, lasts, stats, file
+
+
+def _steps(sizes: np.ndarray, max_bytes: int, max_items: int) -> list[int]:
+    """Boundaries cutting ``sizes`` into runs of at most ``max_items`` items and about
+    ``max_bytes`` (at least one item each)."""
+    ends = np.cumsum(sizes)
+    bounds = [0]
+    n = len(sizes)
+    while bounds[-1] < n:
+        t = bounds[-1]
+        base = int(ends[t - 1]) if t else 0
+        cut = int(np.searchsorted(ends, base + max_bytes, side="right"))
+        bounds.append(min(n, t + max_items, max(t + 1, cut)))
+    return bounds
 
 
 def _encode_postings(field, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarray,  # noqa: ANN001, PLR0913, PLR0915
@@ -594,7 +615,7 @@ def _encode_postings(field, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarra
                 size = len(info) + len(data)
                 if b_final[b] and not magic:
                     term_len.append(pos - term_off[-1])  # where the final block's size is
-                out.append(pack_int(-size if b_final[b] else size))
+                out.append(pack_int(-size if b_final[b] and magic else size))
                 out.append(info)
                 out.append(data)
                 pos += 4 + size

@@ -35,6 +35,7 @@ WORD_RE = re.compile(r"\w+(?:['\-]\w+)*", re.UNICODE)
 # Any markdown at all: two searches are about twice as fast as one alternation.
 _MD_CHAR = re.compile(r"[\[*_`#>]")
 _MD_LINE_START = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s", re.MULTILINE)
+_MD_ANY_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s", re.MULTILINE)
 
 
 def strip_markdown(text: str) -> str:
@@ -55,6 +56,8 @@ def strip_markdown(text: str) -> str:
 
 def fold(text: str) -> str:
     """Fold typographic quotes, dashes and invisible characters to plain ASCII forms."""
+    if text.isascii():
+        return text  # every character the table folds is outside ASCII
     text = text.translate(_FOLD)
     return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
@@ -82,10 +85,22 @@ def _norm_stripped(stripped: str) -> str:
     return collapse_ws(folded).casefold()
 
 
-def display_and_norm(raw: str) -> tuple[str, str]:
-    """Both :func:`display_text` and :func:`normalize` of ``raw``, stripping markdown once."""
-    stripped = strip_markdown(raw)
-    return collapse_ws(stripped), _norm_stripped(stripped)
+def display_and_norm(raw: str, markdown: bool = True) -> tuple[str, str]:
+    """Both :func:`display_text` and :func:`normalize` of ``raw``, stripping markdown once.
+
+    ``markdown=False`` says the caller knows ``raw`` holds no markdown.
+    """
+    stripped = strip_markdown(raw) if markdown else raw
+    shown = collapse_ws(stripped)
+    if "-" not in shown and fold(stripped) == stripped:
+        return shown, shown.casefold()  # collapse_ws(stripped) already: no second split
+    return shown, _norm_stripped(stripped)
+
+
+def has_markdown(text: str) -> bool:
+    """Whether :func:`strip_markdown` could change any part of ``text`` (a paragraph may start
+    at any indentation, so any line opening as a list item counts)."""
+    return bool(_MD_CHAR.search(text) or _MD_ANY_ITEM.search(text))
 
 
 def words(text: str) -> list[str]:

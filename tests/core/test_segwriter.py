@@ -81,9 +81,9 @@ def _build_merged(tmp: Path, cls: type, docs: list[dict]):  # noqa: ANN202
 def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple:
     docs = _docs()
     base = tmp_path_factory.mktemp("segwriter")
-    old_chunk, old_merge = segwriter._CHUNK_TOKENS, segwriter._MERGE_TERMS
+    old = segwriter._CHUNK_TOKENS, segwriter._MERGE_TERMS, segwriter._MERGE_BYTES
     segwriter._CHUNK_TOKENS = 500  # many encoding chunks, each ending on a term boundary
-    segwriter._MERGE_TERMS = 7  # many merge steps too
+    segwriter._MERGE_TERMS, segwriter._MERGE_BYTES = 7, 3_000  # many merge steps too
     cls = segwriter.ArraySegmentWriter
     if request.param == "sorted runs":  # a run every ~2,000 tokens: terms in pieces across runs
         cls = functools.partial(segwriter.ArraySegmentWriter, run_tokens=2_000)
@@ -91,7 +91,7 @@ def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         build = _build_merged if request.param == "merged segments" else _build
         ours = build(base / "array", cls, docs)
     finally:
-        segwriter._CHUNK_TOKENS, segwriter._MERGE_TERMS = old_chunk, old_merge
+        segwriter._CHUNK_TOKENS, segwriter._MERGE_TERMS, segwriter._MERGE_BYTES = old
     return build(base / "whoosh", LeanSegmentWriter, docs), ours, request.param
 
 
