@@ -27,7 +27,7 @@ from app.core.analysis import FastText, name_analyzer
 from app.core.atomic import atomic_write_json
 from app.core.model import Article, Role, Skipped
 from app.core.paths import index_dir_for
-from app.core.reader import ReadError, article_id, iter_corpus_files, read_article
+from app.core.reader import ReadError, iter_corpus_entries, read_article
 from app.core.segwriter import ArraySegmentWriter
 
 # Bump when the schema or the analyzers change: an index of another version is rebuilt.
@@ -281,17 +281,17 @@ class CorpusIndex:
                     ) from None
                 time.sleep(0.1)
 
-    def scan(self) -> tuple[dict[str, tuple[Path, int, int]], list[Skipped]]:
+    def scan(self) -> tuple[dict[str, tuple[str, int, int]], list[Skipped]]:
         """Stat every corpus file: ``{id: (path, size, mtime_ns)}`` plus folders that could not be read."""
         skipped: list[Skipped] = []
-        found: dict[str, tuple[Path, int, int]] = {}
-        for path in iter_corpus_files(self.corpus_root, skipped):
+        found: dict[str, tuple[str, int, int]] = {}
+        for aid, entry in iter_corpus_entries(self.corpus_root, skipped):
             try:
-                st = path.stat()
+                st = entry.stat()
             except OSError as exc:
-                skipped.append(Skipped(article_id(path, self.corpus_root), f"cannot read: {exc.strerror or exc}"))
+                skipped.append(Skipped(aid, f"cannot read: {exc.strerror or exc}"))
                 continue
-            found[article_id(path, self.corpus_root)] = (path, st.st_size, st.st_mtime_ns)
+            found[aid] = (entry.path, st.st_size, st.st_mtime_ns)
         return found, skipped
 
     def update_steps(self, should_cancel: Callable[[], bool] | None = None) -> Iterator[Progress]:
@@ -309,7 +309,7 @@ class CorpusIndex:
         known: dict[str, list] = dict(manifest["files"])
         yield Progress(0, 0, "", "scanning")
         found, report.skipped = self.scan()
-        todo: list[tuple[str, Path, int, int]] = []
+        todo: list[tuple[str, str, int, int]] = []
         for aid, (path, size, mtime) in found.items():
             entry = known.get(aid)
             if entry and entry[0] == size and entry[1] == mtime:

@@ -432,24 +432,27 @@ class ArraySegmentWriter(LeanSegmentWriter):
         postfile = fw._postfile
         pack = _TERMINFO.pack
         fds = [r.file.fileno() for r in runs]
-        prun_l, pstart_l, plen_l, plast_l = prun.tolist(), pstart.tolist(), plen.tolist(), plast.tolist()
-        gstart_l, gend_l = gstart.tolist(), gend.tolist()
         # Steps of whole terms and about _MERGE_BYTES of postings, read run by run with one
-        # contiguous read each (a run holds its terms in the same order).
+        # contiguous read each (a run holds its terms in the same order). Python lists are
+        # made per step: for millions of pieces they would take hundreds of megabytes.
         bounds = _steps(term_bytes, _MERGE_BYTES, _MERGE_TERMS)
         for t, t_end in zip(bounds[:-1], bounds[1:], strict=True):
-            a, b = gstart_l[t], gend_l[t_end - 1]
-            lo: dict[int, int] = {}
-            hi: dict[int, int] = {}
-            for i in range(a, b):
-                k = prun_l[i]
-                lo.setdefault(k, pstart_l[i])
-                hi[k] = pstart_l[i] + plen_l[i]
-            views = {k: memoryview(os.pread(fds[k], hi[k] - lo[k], lo[k])) for k in lo}
+            a, b = int(gstart[t]), int(gend[t_end - 1])
+            step_runs = prun[a:b]
+            used, first = np.unique(step_runs, return_index=True)
+            _, last = np.unique(step_runs[::-1], return_index=True)
+            last = b - a - 1 - last
+            lo = dict(zip(used.tolist(), (pstart[a:b][first]).tolist(), strict=True))
+            hi = (pend[a:b][last]).tolist()
+            views = {k: memoryview(os.pread(fds[k], end - lo[k], lo[k]))
+                     for k, end in zip(used.tolist(), hi, strict=True)}
+            prun_l, plen_l = step_runs.tolist(), plen[a:b].tolist()
+            pstart_l, plast_l = pstart[a:b].tolist(), plast[a:b].tolist()
+            gstart_l, gend_l = (gstart[t:t_end] - a).tolist(), (gend[t:t_end] - a).tolist()
             buf = bytearray(int(term_bytes[t:t_end].sum()))
             pos = 0
             term_off: list[int] = []
-            for g in range(t, t_end):
+            for g in range(t_end - t):
                 term_off.append(pos)
                 buf[pos:pos + 4] = WHOOSH3_HEADER_MAGIC
                 pos += 4
