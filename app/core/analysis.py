@@ -269,6 +269,10 @@ class TermTable:
 
     def encode(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(term ids, positions) of the terms of ``text``, in token order."""
+        if len(text) < _SHORT_TEXT:
+            # Titles, bylines, page chrome: the array path's fixed cost (some forty numpy
+            # calls) is more than looking up a few dozen words one by one.
+            return self._encode_chunks(text)
         toks = tokenarrays.tokens(text)
         if toks is None:
             return self._encode_chunks(text)
@@ -326,3 +330,5 @@ class TermTable:
 
 _NO_IDS = np.zeros(0, dtype=np.int32)
 _UNSEEN = object()
+# Texts shorter than this (in characters) are encoded word by word (see TermTable.encode).
+_SHORT_TEXT = 2000

@@ -17,6 +17,8 @@ than Whoosh's compressed one.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import struct
 import tempfile
@@ -374,6 +376,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
         for name in sorted(self._acc):
             self._spill_field(name)
         self.tokens = 0
+        _trim_heap()
 
     def _spill_field(self, name: str) -> None:
         field, term_ids, pterm, pdoc, freq, deltas, doc_lb = self._sorted(name)
@@ -405,27 +408,31 @@ class ArraySegmentWriter(LeanSegmentWriter):
         field = self.schema[name]
         terms = self.table.terms
         order = sorted(np.unique(np.concatenate([r.terms for r in runs])).tolist(), key=terms.__getitem__)
+        nterms = len(order)
         rank = np.zeros(len(terms), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        pr = np.concatenate([rank[r.terms] for r in runs])
-        prun = np.concatenate([np.full(len(r.terms), k, dtype=np.int64) for k, r in enumerate(runs)])
-        o = np.lexsort((prun, pr))
-        pr, prun = pr[o], prun[o]
-        pstart = np.concatenate([r.starts for r in runs])[o]
-        pend = np.concatenate([r.ends for r in runs])[o]
-        plast = np.concatenate([r.lasts for r in runs])[o]
-        gstart = np.flatnonzero(np.r_[True, pr[1:] != pr[:-1]])
-        gend = np.append(gstart[1:], len(pr))
-        col = [np.concatenate([r.stats[i] for r in runs])[o] for i in range(7)]
-        weight = np.add.reduceat(col[0], gstart).tolist()
-        df = np.add.reduceat(col[1], gstart).tolist()
-        minl = np.minimum.reduceat(col[2], gstart).tolist()
-        maxl = np.maximum.reduceat(col[3], gstart).tolist()
-        maxw = np.maximum.reduceat(col[4], gstart).tolist()
-        minid = col[5][gstart].tolist()
-        maxid = col[6][gend - 1].tolist()
-        plen = pend - pstart
-        term_bytes = 4 + np.add.reduceat(plen, gstart)  # the posting-list header, then the pieces
+        rank[order] = np.arange(nterms)
+        # Statistics by term, added up run by run (a run holds a term once): memory by term,
+        # not by piece.
+        ranks = [rank[r.terms] for r in runs]
+        del rank
+        term_bytes = np.full(nterms, 4, dtype=np.int64)  # the posting-list header, then the pieces
+        weight, df = np.zeros(nterms), np.zeros(nterms, dtype=np.int64)
+        minl, maxl = np.full(nterms, 255, dtype=np.int64), np.zeros(nterms, dtype=np.int64)
+        maxw = np.zeros(nterms)
+        minid, maxid = np.full(nterms, -1, dtype=np.int64), np.zeros(nterms, dtype=np.int64)
+        for r, rr in zip(runs, ranks, strict=True):
+            w, n, lo_l, hi_l, mw, first_id, last_id = r.stats
+            term_bytes[rr] += r.ends - r.starts
+            weight[rr] += w
+            df[rr] += n
+            minl[rr] = np.minimum(minl[rr], lo_l)
+            maxl[rr] = np.maximum(maxl[rr], hi_l)
+            maxw[rr] = np.maximum(maxw[rr], mw)
+            unset = minid[rr] < 0
+            minid[rr[unset]] = first_id[unset]
+            maxid[rr] = last_id  # runs follow each other: the last one holding the term wins
+        weight, df, minl, maxl = weight.tolist(), df.tolist(), minl.tolist(), maxl.tolist()
+        maxw, minid, maxid = maxw.tolist(), minid.tolist(), maxid.tolist()
         fw = self.fieldwriter
         fw.start_field(name, field)
         prefix = pack_ushort(fw._fieldid)
@@ -433,22 +440,28 @@ class ArraySegmentWriter(LeanSegmentWriter):
         pack = _TERMINFO.pack
         fds = [r.file.fileno() for r in runs]
         # Steps of whole terms and about _MERGE_BYTES of postings, read run by run with one
-        # contiguous read each (a run holds its terms in the same order). Python lists are
-        # made per step: for millions of pieces they would take hundreds of megabytes.
+        # contiguous read each (a run holds its terms in the same order). The pieces of a
+        # step are listed only for that step: for every term of every run at once they would
+        # take hundreds of megabytes.
         bounds = _steps(term_bytes, _MERGE_BYTES, _MERGE_TERMS)
         for t, t_end in zip(bounds[:-1], bounds[1:], strict=True):
-            a, b = int(gstart[t]), int(gend[t_end - 1])
-            step_runs = prun[a:b]
-            used, first = np.unique(step_runs, return_index=True)
-            _, last = np.unique(step_runs[::-1], return_index=True)
-            last = b - a - 1 - last
-            lo = dict(zip(used.tolist(), (pstart[a:b][first]).tolist(), strict=True))
-            hi = (pend[a:b][last]).tolist()
-            views = {k: memoryview(os.pread(fds[k], end - lo[k], lo[k]))
-                     for k, end in zip(used.tolist(), hi, strict=True)}
-            prun_l, plen_l = step_runs.tolist(), plen[a:b].tolist()
-            pstart_l, plast_l = pstart[a:b].tolist(), plast[a:b].tolist()
-            gstart_l, gend_l = (gstart[t:t_end] - a).tolist(), (gend[t:t_end] - a).tolist()
+            spans = [np.searchsorted(rr, [t, t_end]).tolist() for rr in ranks]
+            pr = np.concatenate([rr[a:b] for rr, (a, b) in zip(ranks, spans, strict=True)])
+            prun = np.concatenate([np.full(b - a, k, dtype=np.int64) for k, (a, b) in enumerate(spans)])
+            pstart = np.concatenate([r.starts[a:b] for r, (a, b) in zip(runs, spans, strict=True)])
+            pend = np.concatenate([r.ends[a:b] for r, (a, b) in zip(runs, spans, strict=True)])
+            plast = np.concatenate([r.lasts[a:b] for r, (a, b) in zip(runs, spans, strict=True)])
+            o = np.lexsort((prun, pr))
+            pr, step_runs, pstart, pend, plast = pr[o], prun[o], pstart[o], pend[o], plast[o]
+            plen = pend - pstart
+            gstart = np.flatnonzero(np.r_[True, pr[1:] != pr[:-1]])
+            gend = np.append(gstart[1:], len(pr))
+            lo = {k: int(r.starts[a]) for k, (r, (a, b)) in enumerate(zip(runs, spans, strict=True)) if b > a}
+            views = {k: memoryview(os.pread(fds[k], int(runs[k].ends[spans[k][1] - 1]) - lo[k], lo[k]))
+                     for k in lo}
+            prun_l, plen_l = step_runs.tolist(), plen.tolist()
+            pstart_l, plast_l = pstart.tolist(), plast.tolist()
+            gstart_l, gend_l = gstart.tolist(), gend.tolist()
             buf = bytearray(int(term_bytes[t:t_end].sum()))
             pos = 0
             term_off: list[int] = []
@@ -502,6 +515,26 @@ class _Run:
     def __init__(self, terms: np.ndarray, starts: np.ndarray, ends: np.ndarray, lasts: np.ndarray,
                  stats: tuple, file) -> None:  # noqa: ANN001 - an open binary file
         self.terms, self.starts, self.ends, self.lasts, self.stats, self.file = terms, starts, ends, lasts, stats, file
+
+
+def _trim_heap() -> None:
+    """Hand freed heap memory back to the system.
+
+    glibc keeps freed blocks under 32 MB in the process heap, so after sorting a run a
+    worker would stay hundreds of megabytes larger than what it uses.
+    """
+    global _LIBC
+    if _LIBC is None:
+        try:
+            _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            _LIBC.malloc_trim  # noqa: B018 - only glibc has it
+        except (OSError, AttributeError):
+            _LIBC = False
+    if _LIBC:
+        _LIBC.malloc_trim(0)
+
+
+_LIBC = None
 
 
 def _steps(sizes: np.ndarray, max_bytes: int, max_items: int) -> list[int]:

@@ -46,7 +46,8 @@ def test_equal_tokens_hash_equal_and_different_ones_differ() -> None:
     assert len({next(iter(hs)) for hs in by_text.values()}) == len(by_text)
 
 
-@pytest.mark.parametrize("text", ["x" * 65 + " tail", "emoji 😀 here", ""])
+@pytest.mark.parametrize("text", ["x" * 65 + " tail", "emoji 😀 here", "", "x" * 65 + " tail" * 600,
+                                  "emoji 😀 here " * 300])
 def test_out_of_scope_texts_are_left_to_the_exact_path(text: str) -> None:
     toks = tokenarrays.tokens(text)
     assert (toks is None) == bool(text)
@@ -77,7 +78,8 @@ def test_term_table_matches_the_analyzer_on_random_text(seed: int) -> None:
              "x_1", "9", "naïve", "A", "an", "Taiwan", "—", "U.S.", "e-mail"]
     table = TermTable()
     for _ in range(3):  # the same table across documents, as a worker uses it
-        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 60)))
+        # Short texts are encoded word by word, long ones (over 2,000 characters) as arrays.
+        text = " ".join(rng.choice(words) for _ in range(rng.choice([rng.randint(0, 60), rng.randint(400, 900)])))
         ids, positions = table.encode(text)
         got: dict[str, list[int]] = {}
         for tid, pos in zip(ids.tolist(), positions.tolist(), strict=True):
