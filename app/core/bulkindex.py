@@ -269,7 +269,7 @@ class BulkLoad:
 
     def __init__(self, index_dir: Path, indexname: str, corpus_root: Path,
                  todo: list[tuple[str, str, str | None]], *, workers: int, send_articles: bool,
-                 limitmb: int = 160, segment_tokens: int = SEGMENT_TOKENS, run_tokens: int = RUN_TOKENS) -> None:
+                 limitmb: int = 32, segment_tokens: int = SEGMENT_TOKENS, run_tokens: int = RUN_TOKENS) -> None:
         ctx = multiprocessing.get_context("spawn")  # fork is unsafe with GUI threads
         self._jobs = ctx.Queue()
         self._results = ctx.Queue()

@@ -8,6 +8,7 @@ import re
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from app.core.dates import parse_date
@@ -146,17 +147,10 @@ def parse_bytes(data: bytes, *, path: Path, root: Path, size: int = 0, mtime_ns:
                   end=b.end, role=role)
         for i, (b, role) in enumerate(zip(blocks, classified.roles, strict=True))
     ]
-    source = classified.source
-    if not source:
-        rel_parent = path.parent.resolve()
-        try:
-            rel = rel_parent.relative_to(Path(root).resolve())
-            source = rel.parts[0] if rel.parts else ""
-        except ValueError:
-            source = ""
+    source = classified.source or _first_folder(path, root)
     return Article(
         id=article_id(path, Path(root)),
-        path=str(path.resolve()),
+        path=_real_file(path),
         title=classified.title,
         source=source,
         author=classified.author,
@@ -168,6 +162,38 @@ def parse_bytes(data: bytes, *, path: Path, root: Path, size: int = 0, mtime_ns:
         size=size or len(data),
         mtime_ns=mtime_ns,
     )
+
+
+@lru_cache(maxsize=1024)
+def _real_dir(folder: str) -> str:
+    """``os.path.realpath`` of a folder, remembered: a corpus has few folders and many files."""
+    return os.path.realpath(folder)
+
+
+def _absolute(path: str) -> str:
+    # Not os.path.abspath: it would fold "link/.." before the link is resolved.
+    return path if os.path.isabs(path) else os.path.join(os.getcwd(), path)
+
+
+def _real_file(path: Path | str) -> str:
+    """``str(Path(path).resolve())``, with one ``lstat`` for a file that is not a link."""
+    text = os.fspath(path)
+    if os.path.islink(text):
+        return os.path.realpath(text)
+    folder, name = os.path.split(_absolute(text))
+    return os.path.join(_real_dir(folder), name)
+
+
+def _first_folder(path: Path | str, root: Path | str) -> str:
+    """The first folder level of ``path`` below ``root`` (both resolved), or ``""``."""
+    parent = _real_dir(os.path.dirname(_absolute(os.fspath(path))))
+    top = _real_dir(_absolute(os.fspath(root)))
+    if parent == top:
+        return ""
+    prefix = top if top.endswith(os.sep) else top + os.sep
+    if not parent.startswith(prefix):
+        return ""
+    return parent[len(prefix):].split(os.sep, 1)[0]
 
 
 def read_corpus(root: Path | str, progress: Callable[[int, int], bool | None] | None = None) -> CorpusRead:

@@ -57,8 +57,15 @@ def _open_corpus(qtbot, win: MainWindow, folder: Path) -> None:  # noqa: ANN001
 def _compare(qtbot, win: MainWindow, left: str, right: str, *, new_tab: bool = False) -> None:  # noqa: ANN001
     if new_tab:
         win.tabs.new_tab(query="")
-    with qtbot.waitSignal(win.comparisonReady, timeout=20000):
-        win.compare(left, right)
+    win.compare(left, right)
+    # comparisonReady also fires when another tab is re-aligned (after boilerplate is learned,
+    # say): wait for this tab's own alignment.
+    qtbot.waitUntil(lambda: _shows(win, left, right), timeout=20000)
+
+
+def _shows(win: MainWindow, left: str, right: str) -> bool:
+    al = win.compare_view.alignment()
+    return al is not None and al.left.id.startswith(left) and al.right.id.startswith(right)
 
 
 def _wait_settled(qtbot, win: MainWindow) -> None:  # noqa: ANN001

@@ -32,8 +32,10 @@ def _prefixes(window: MainWindow) -> tuple[str, str]:
 
 
 def _compare(qtbot, window: MainWindow, left: str, right: str) -> None:  # noqa: ANN001
-    with qtbot.waitSignal(window.comparisonReady, timeout=20000):
-        window.compare(left, right)
+    window.compare(left, right)
+    # comparisonReady also fires for other tabs' re-alignments: wait for this one's.
+    qtbot.waitUntil(lambda: window.compare_view.alignment() is not None
+                    and _prefixes(window) == (left, right), timeout=20000)
 
 
 def test_ctrl_t_opens_an_empty_tab_the_next_article_fills(qtbot, window: MainWindow) -> None:  # noqa: ANN001
