@@ -17,6 +17,7 @@ than Whoosh's compressed one.
 
 from __future__ import annotations
 
+import copy
 import ctypes
 import ctypes.util
 import os
@@ -185,6 +186,12 @@ class ArraySegmentWriter(LeanSegmentWriter):
         self._blocklimit = int(getattr(self.codec, "_blocklimit", 128))
         if getattr(self.codec, "_inlinelimit", 1) > 1:
             raise ValueError("ArraySegmentWriter needs a codec that does not inline postings")
+        # The fields Whoosh writes here (ids, names, dates: a term per article for ids) get
+        # uncompressed blocks too: zlib cost more per block than the rest of writing it.
+        codec = getattr(self.fieldwriter, "_codec", None)
+        if getattr(codec, "_compression", 0):
+            self.fieldwriter._codec = copy.copy(codec)
+            self.fieldwriter._codec._compression = 0
         self._arrays = {
             name for name, field in self.schema.items()
             if isinstance(field, FastText) and type(field.format) is Positions and field.scorable
