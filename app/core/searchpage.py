@@ -86,7 +86,36 @@ class VerifiedPhrase(wquery.Phrase):
         return WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
 
 
-class _Listed(WrappingMatcher):
+class _OverDocs:
+    """Matcher methods for a matcher that stops only at documents of the sorted list
+    ``self._docs`` (``self._i`` is where it stands); ``_find`` moves to the next match from there."""
+
+    _docs: list[int]
+    _i: int
+
+    def _find(self) -> None:
+        raise NotImplementedError
+
+    def is_active(self) -> bool:  # noqa: D102 - Whoosh's Matcher API
+        return self._i < len(self._docs)
+
+    def next(self) -> None:  # noqa: D102
+        self._i += 1
+        self._find()
+
+    def skip_to(self, id: int) -> None:  # noqa: A002, D102
+        if self.is_active() and id > self._docs[self._i]:
+            self._i = bisect_left(self._docs, id, self._i)
+            self._find()
+
+    def supports_block_quality(self) -> bool:  # noqa: D102
+        return False
+
+    def replace(self, minquality: float = 0) -> _OverDocs:  # noqa: D102
+        return self
+
+
+class _Listed(_OverDocs, WrappingMatcher):
     """Matches the documents of a sorted list that its child matches, skipping straight to each."""
 
     def __init__(self, child, docs: list[int]) -> None:  # noqa: ANN001
@@ -107,24 +136,6 @@ class _Listed(WrappingMatcher):
                 return
             self._i = bisect_left(docs, child.id(), self._i)
         self._i = len(docs)
-
-    def is_active(self) -> bool:  # noqa: D102 - Whoosh's Matcher API
-        return self._i < len(self._docs)
-
-    def next(self) -> None:  # noqa: D102
-        self._i += 1
-        self._find()
-
-    def skip_to(self, id: int) -> None:  # noqa: A002, D102
-        if self.is_active() and id > self._docs[self._i]:
-            self._i = bisect_left(self._docs, id, self._i)
-            self._find()
-
-    def supports_block_quality(self) -> bool:  # noqa: D102
-        return False
-
-    def replace(self, minquality: float = 0) -> _Listed:  # noqa: D102
-        return self
 
 
 def _meets(ids: np.ndarray, docs: np.ndarray) -> bool:
@@ -218,7 +229,7 @@ class _SparseOr(wquery.Or):
                                    boost=self.boost, scored=scored)
 
 
-class _SparseUnionMatcher(CombinationMatcher):
+class _SparseUnionMatcher(_OverDocs, CombinationMatcher):
     """Whoosh's ArrayUnionMatcher restricted to a sorted list of documents.
 
     A document matches when its summed score is positive; the clauses' ``score() * boost``
@@ -248,32 +259,14 @@ class _SparseUnionMatcher(CombinationMatcher):
                 return
             self._i += 1
 
-    def is_active(self) -> bool:  # noqa: D102 - Whoosh's Matcher API
-        return self._i < len(self._docs)
-
-    def id(self) -> int:  # noqa: D102
+    def id(self) -> int:  # noqa: D102 - Whoosh's Matcher API
         return self._docs[self._i]
 
     def score(self) -> float:  # noqa: D102
         return self._score
 
-    def next(self) -> None:  # noqa: D102
-        self._i += 1
-        self._find()
-
-    def skip_to(self, id: int) -> None:  # noqa: A002, D102
-        if self.is_active() and id > self._docs[self._i]:
-            self._i = bisect_left(self._docs, id, self._i)
-            self._find()
-
     def supports(self, astype: str) -> bool:  # noqa: D102
         return False
-
-    def supports_block_quality(self) -> bool:  # noqa: D102
-        return False
-
-    def replace(self, minquality: float = 0) -> _SparseUnionMatcher:  # noqa: D102
-        return self
 
     def copy(self) -> _SparseUnionMatcher:  # noqa: D102
         return _SparseUnionMatcher([m.copy() for m in self._submatchers], self._docs[self._i:],
