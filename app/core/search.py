@@ -6,6 +6,7 @@ import html
 import re
 import threading
 import time
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -319,6 +320,9 @@ def highlight_text(text: str, terms: frozenset[str], *, top: int = 3, surround: 
         if end < len(text):
             space = text.rfind(" ", marks[-1][1], end)
             end = space if space >= 0 else end
+        # Matches in the context around the group are marked too, not shown plain.
+        marks = spans[bisect_left(spans, (start, -1)):bisect_right(spans, (end, end))]
+        marks = [m for m in marks if m[1] <= end]
         pieces, pos = [], start
         for s, e in marks:
             pieces.append(html.escape(text[pos:s], quote=False))

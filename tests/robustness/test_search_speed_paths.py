@@ -66,3 +66,14 @@ def test_highlight_marks_whole_words_only() -> None:
     assert "<b>china</b>'s" not in out
     assert "<b>china's</b>" in out and out.count("<b>") == 4
     assert "chinaware" in out and "<b>chinaware" not in out
+
+
+def test_every_match_inside_a_snippet_is_marked() -> None:
+    # The third "alliance" lies in the context after the snippet's group of matches (too far
+    # to join the group): it is shown, so it must be marked.
+    text = ("The reason for this is not difficult to see. Alliances tend to get defined by their enemies. "
+            "The Russian-Chinese alliance is clearly pitted against the other great alliance system of "
+            "the modern world: that of the US and its allies.")
+    out = search_mod.highlight_text(text, frozenset({"allianc"}), top=1)
+    assert "great <b>alliance</b> system" in out[0]
+    assert out[0].lower().count("allianc") == out[0].count("<b>")
