@@ -233,7 +233,7 @@ class Evaluator:
             raise Unsupported(field)
         ids_parts, score_parts = [], []
         for leaf, offset in self.state.leaves:
-            local = _local(within, offset, leaf.doc_count_all())
+            local = local_docs(within, offset, leaf.doc_count_all())
             if local is not None and not len(local):
                 continue
             self._check()
@@ -276,7 +276,7 @@ class Evaluator:
         expansions = self._expansions(q)
         for (leaf, offset), words in zip(self.state.leaves, expansions, strict=True):
             if words:
-                local = _local(within, offset, leaf.doc_count_all())
+                local = local_docs(within, offset, leaf.doc_count_all())
                 tps = []
                 for at in range(0, len(words), _READ_CHUNK):  # a wide pattern reads a lot: check the time
                     self._check()
@@ -384,7 +384,7 @@ class Evaluator:
         ids_parts, score_parts = [], []
         verified = self.phrases[id(q)] = {}
         for leaf, offset in self.state.leaves:
-            local = _local(within, offset, leaf.doc_count_all())
+            local = local_docs(within, offset, leaf.doc_count_all())
             found = self._phrase_docs(leaf, offset, field, btexts, local)
             if found is None or not len(found):
                 continue
@@ -441,7 +441,7 @@ class Evaluator:
         return docs.astype(np.int64)
 
 
-def _local(within: np.ndarray | None, offset: int, count: int) -> np.ndarray | None:
+def local_docs(within: np.ndarray | None, offset: int, count: int) -> np.ndarray | None:
     """The part of the sorted global docnums ``within`` in a segment, as segment docnums."""
     if within is None:
         return None

@@ -23,7 +23,7 @@ from whoosh.searching import SearchContext
 from whoosh.util import make_binary_tree
 
 from app.core.postings import Unsupported
-from app.core.queryeval import Evaluator, every_field
+from app.core.queryeval import Evaluator, every_field, local_docs
 from app.core.searchstate import ReaderState, segment_key
 
 __all__ = ["MAX_RESCORE", "fast_page", "scoring_query"]
@@ -35,7 +35,7 @@ def scoring_query(evaluator: Evaluator, q: wquery.Query, docs: np.ndarray) -> wq
     Evaluated phrases become :class:`VerifiedPhrase`; patterns match only through the
     expansions that hold one of ``docs`` (see :class:`_NarrowedPattern`).
     """
-    local = _local_docs(evaluator.state, docs)
+    local = _by_segment(evaluator.state, docs)
 
     def swap(node: wquery.Query) -> wquery.Query:
         if type(node) is wquery.Or:
@@ -195,13 +195,10 @@ class _NarrowedWildcard(_NarrowedPattern, wquery.Wildcard):
 _NARROWED: dict[type, type] = {wquery.Prefix: _NarrowedPrefix, wquery.Wildcard: _NarrowedWildcard}
 
 
-def _local_docs(state: ReaderState, docs: np.ndarray) -> dict[str, list[int]]:
+def _by_segment(state: ReaderState, docs: np.ndarray) -> dict[str, list[int]]:
     """The sorted global docnums ``docs`` as segment docnums, by segment key."""
-    out: dict[str, list[int]] = {}
-    for leaf, offset in state.leaves:
-        lo, hi = np.searchsorted(docs, [offset, offset + leaf.doc_count_all()])
-        out[segment_key(leaf)] = (docs[lo:hi] - offset).tolist()
-    return out
+    return {segment_key(leaf): local_docs(docs, offset, leaf.doc_count_all()).tolist()
+            for leaf, offset in state.leaves}
 
 
 class _SparseOr(wquery.Or):
@@ -384,8 +381,7 @@ def _exact_scores(state: ReaderState, q: wquery.Query, docnums: np.ndarray, cont
     """Whoosh's own scores of ``docnums`` (sorted global numbers), via each segment's matcher."""
     out: dict[int, float] = {}
     for sub, offset in state.searcher.leaf_searchers():
-        n = sub.doc_count_all()
-        local = docnums[(docnums >= offset) & (docnums < offset + n)] - offset
+        local = local_docs(docnums, offset, sub.doc_count_all())
         if not len(local):
             continue
         m = q.matcher(sub, context)
