@@ -79,7 +79,10 @@ def normalize(text: str) -> str:
 
 
 def _norm_stripped(stripped: str) -> str:
-    folded = fold(stripped)
+    return _norm_folded(fold(stripped))
+
+
+def _norm_folded(folded: str) -> str:
     if "-" in folded:
         folded = _DASH_SPACING.sub(" - ", folded)
     return collapse_ws(folded).casefold()
@@ -92,9 +95,10 @@ def display_and_norm(raw: str, markdown: bool = True) -> tuple[str, str]:
     """
     stripped = strip_markdown(raw) if markdown else raw
     shown = collapse_ws(stripped)
-    if "-" not in shown and fold(stripped) == stripped:
+    folded = fold(stripped)
+    if folded == stripped and "-" not in shown:
         return shown, shown.casefold()  # collapse_ws(stripped) already: no second split
-    return shown, _norm_stripped(stripped)
+    return shown, _norm_folded(folded)
 
 
 def has_markdown(text: str) -> bool:
