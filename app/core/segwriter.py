@@ -3,12 +3,13 @@
 Whoosh's own writer sends every posting through Python several times (a pool tuple, a sort,
 a merge of sorted runs, an ``add_posting`` call): about 15 µs per posting, and an article has
 about 900 of them. Here a document becomes two arrays (term ids and positions, see
-:class:`~app.core.analysis.TermTable`); when the segment is flushed, its tokens are sorted
-once and the posting blocks are encoded as byte arrays.
+:class:`~app.core.analysis.TermTable`). The tokens held are sorted once and encoded as
+posting blocks into a run file (every ``run_tokens`` tokens, and when the segment is
+flushed); the flush then writes each term's blocks from all runs one after the other.
 
 The files are Whoosh's W3 format and Whoosh's reader reads them: the same terms, term
-statistics, block boundaries, document numbers, weights and positions as Whoosh's writer
-produces (the tests compare the two). Two details differ, both within the format: posting
+statistics, document numbers, weights and positions as Whoosh's writer produces, and for a
+segment written in one run the same block boundaries (the tests compare the two). Two details differ, both within the format: posting
 values and block data are written with other valid pickle opcodes, and blocks are stored
 uncompressed (each block records its compression). zlib costs 30-90 µs per block here, more
 than everything else together, and the uncompressed encoding is only about a fifth larger
@@ -351,30 +352,11 @@ class ArraySegmentWriter(LeanSegmentWriter):
         return field, term_ids, pterm, pdoc, freq, deltas, doc_lb
 
     def _write_arrays(self, name: str) -> None:
-        """Write the field's postings: straight from memory, or merged from its sorted runs."""
-        if name in self._runs:
-            if name in self._acc:
-                self._spill_field(name)
-            self._merge_runs(name, self._runs.pop(name))
-            return
-        field, term_ids, pterm, pdoc, freq, deltas, doc_lb = self._sorted(name)
-        terms = self.table.terms
-        btexts = [terms[i].encode("utf-8") for i in term_ids.tolist()]
-        fw = self.fieldwriter
-        fw.start_field(name, field)
-        prefix = pack_ushort(fw._fieldid)
-        postfile = fw._postfile
-        pack = _TERMINFO.pack
-        stats, chunks = _encode_postings(field, pterm, pdoc, freq, deltas, doc_lb, self._blocklimit, magic=True)
-        weight, df, minl, maxl, maxw, minid, maxid = (col.tolist() for col in stats)
-        for t, t_end, data, term_off, term_len in chunks:
-            base = postfile.tell()
-            postfile.write(data)
-            _add_terms(fw._tindex, [prefix + btexts[i] for i in range(t, t_end)],
-                       [pack(0, weight[i], df[i], minl[i], maxl[i], maxw[i], minid[i], maxid[i])
-                        + pack_long(base + term_off[k]) + pack_int(term_len[k])
-                        for k, i in enumerate(range(t, t_end))])
-        fw.finish_field()
+        """Write the field's postings: the tokens still held become a last run, then the runs
+        are merged (one run is written out as it is)."""
+        if name in self._acc:
+            self._spill_field(name)
+        self._merge_runs(name, self._runs.pop(name))
 
     # ------------------------------------------------------------------ sorted runs
 
@@ -387,16 +369,16 @@ class ArraySegmentWriter(LeanSegmentWriter):
 
     def _spill_field(self, name: str) -> None:
         field, term_ids, pterm, pdoc, freq, deltas, doc_lb = self._sorted(name)
-        stats, chunks = _encode_postings(field, pterm, pdoc, freq, deltas, doc_lb, self._blocklimit, magic=False)
+        stats, chunks = _encode_postings(field, pterm, pdoc, freq, deltas, doc_lb, self._blocklimit)
         del pterm, pdoc, freq, deltas
         f = tempfile.TemporaryFile(dir=self._run_dir)  # noqa: SIM115 - kept open for the merge
         starts, lasts = [], []
         size = 0
-        for _t, _t_end, data, term_off, term_len in chunks:
+        for data, term_off, last_off in chunks:
             f.write(data)
             off = np.asarray(term_off, dtype=np.int64) + size
             starts.append(off)
-            lasts.append(off + np.asarray(term_len, dtype=np.int64))
+            lasts.append(off + np.asarray(last_off, dtype=np.int64))
             size += len(data)
         f.flush()
         first = np.concatenate(starts) if starts else np.zeros(0, np.int64)
@@ -559,14 +541,14 @@ def _steps(sizes: np.ndarray, max_bytes: int, max_items: int) -> list[int]:
 
 
 def _encode_postings(field, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarray,  # noqa: ANN001, PLR0913, PLR0915
-                     deltas: np.ndarray, doc_lb: np.ndarray, bl: int, magic: bool) -> tuple:
+                     deltas: np.ndarray, doc_lb: np.ndarray, bl: int) -> tuple:
     """Whoosh W3 posting blocks of sorted postings: (term statistics, chunks).
 
     Statistics are arrays by term: weight, document frequency, min and max length byte, max
-    weight, first and last document. Chunks are ``(first term, end term, bytes, offsets,
-    sizes)``, about :data:`_CHUNK_TOKENS` tokens of whole terms each. With ``magic`` each
-    term's blocks are preceded by the posting-list header and ``sizes`` are the lengths of
-    its postings; without it ``sizes`` are the offsets of its final block's size field.
+    weight, first and last document. Chunks are ``(bytes, offsets, last offsets)`` for about
+    :data:`_CHUNK_TOKENS` tokens of whole terms: each term's blocks start at its offset, the
+    size field of its last block is at its last offset (relative to the term's start). No
+    block is marked final and no posting-list header is written: :meth:`_merge_runs` does both.
     """
     boost = float(field.format.field_boost)
     npost = len(pdoc)
@@ -611,7 +593,7 @@ def _encode_postings(field, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarra
     term_tok = np.zeros(len(tfirst) + 1, dtype=np.int64)
     np.cumsum(np.add.reduceat(freq, tfirst, dtype=np.int64), out=term_tok[1:])
 
-    def chunks() -> Iterator[tuple[int, int, bytes, list[int], list[int]]]:
+    def chunks() -> Iterator[tuple[bytes, list[int], list[int]]]:
         nterms = len(tfirst)
         nblocks = len(bstart)
         t = 0
@@ -636,15 +618,12 @@ def _encode_postings(field, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarra
             out: list[bytes] = []
             pos = 0
             term_off: list[int] = []
-            term_len: list[int] = []
+            last_off: list[int] = []
             while b < nblocks and bstart[b] < pb:
                 a = int(bstart[b]) - pa
                 e = a + b_n[b]
                 if b_first[b]:
                     term_off.append(pos)
-                    if magic:
-                        out.append(WHOOSH3_HEADER_MAGIC)
-                        pos += 4
                 kind = b_wkind[b]
                 if kind == 0:
                     wpart = b"N"
@@ -656,16 +635,14 @@ def _encode_postings(field, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarra
                                  vals[voff[a]:voff[e]], b"t\x87."))
                 info = dumps((b_n[b], b_last[b], b_maxw[b], 0, b_minl[b], b_maxl[b]), 2)
                 size = len(info) + len(data)
-                if b_final[b] and not magic:
-                    term_len.append(pos - term_off[-1])  # where the final block's size is
-                out.append(pack_int(-size if b_final[b] and magic else size))
+                if b_final[b]:
+                    last_off.append(pos - term_off[-1])
+                out.append(pack_int(size))
                 out.append(info)
                 out.append(data)
                 pos += 4 + size
-                if b_final[b] and magic:
-                    term_len.append(pos - term_off[-1])
                 b += 1
-            yield t, t_end, b"".join(out), term_off, term_len
+            yield b"".join(out), term_off, last_off
             t = t_end
 
     return stats, chunks()
