@@ -302,7 +302,8 @@ class TermTable:
         return arr[kept], positions
 
     def _encode_chunks(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`encode` through dictionaries of whitespace-delimited chunks (exact, slower)."""
+        """:meth:`encode` through dictionaries of whitespace-delimited chunks (exact; cheaper than
+        the arrays for short texts, dearer for long ones)."""
         # No token spans whitespace (\w and the joining apostrophes never are whitespace), so
         # the text is cut with str.split() and each distinct chunk ("word," "U.S.") is
         # tokenised once: one dictionary lookup per chunk instead of a regex match per token.
