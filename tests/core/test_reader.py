@@ -206,3 +206,24 @@ def test_huge_single_line(tmp_path: Path) -> None:
     assert all(len(p.text) <= 20_000 for p in a.paragraphs)
     for p in a.paragraphs:
         assert normalize(a.text[p.start:p.end]) == p.norm
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    import threading
+
+    pipe = tmp_path / "pipe.txt"
+    os.mkfifo(pipe)
+    errors: list[str] = []
+
+    def read() -> None:
+        try:
+            read_article(pipe, tmp_path)
+        except ReadError as exc:
+            errors.append(str(exc))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    assert not reader.is_alive(), "reading a named pipe blocked"
+    assert errors == ["not a regular file"]

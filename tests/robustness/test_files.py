@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pathlib
 import time
 from pathlib import Path
 
@@ -41,14 +40,14 @@ def unreadable(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make ``locked.txt`` unreadable even for root (who ignores permission bits)."""
     if os.geteuid() != 0:
         return
-    real = pathlib.Path.read_bytes
+    real = os.open
 
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "locked.txt":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
+    def open_(path: str | os.PathLike, flags: int, *args: int, **kwargs: int) -> int:
+        if os.fspath(path).endswith("locked.txt"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", open_)
 
 
 def test_awkward_files_are_indexed_or_skipped_with_reason(tmp_path: Path, unreadable: None) -> None:
