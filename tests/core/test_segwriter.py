@@ -201,3 +201,11 @@ def test_small_updates_never_merge_bulk_segments(tmp_path: Path, monkeypatch: py
         assert len(small) <= 6  # small segments are folded together once there are six
         assert len(segments) <= len(bulk_segments) + 6
     assert search(idx, "tariff", limit=None).total == 8
+
+
+@pytest.mark.parametrize("bound", [1, 300, 1 << 16, (1 << 16) + 1, 3_000_000])
+def test_stable_order_is_numpys_stable_argsort(bound: int) -> None:
+    rng = np.random.default_rng(bound)
+    keys = rng.integers(0, bound, 50_000, dtype=np.int64).astype(np.int32)
+    keys[:10] = bound - 1  # the largest key, and ties
+    assert np.array_equal(segwriter._stable_order(keys, bound), np.argsort(keys, kind="stable"))
