@@ -24,6 +24,7 @@ import ctypes.util
 import os
 import struct
 import tempfile
+from datetime import date
 from collections.abc import Iterator
 from itertools import groupby
 from operator import itemgetter
@@ -44,6 +45,8 @@ _TERMINFO = struct.Struct("!BfIBBfII")
 _INT = struct.Struct("!i")  # whoosh.system.pack_int
 # Terms and posting bytes written per step when runs are merged (bounds its memory).
 _MERGE_TERMS = 4096
+# Distinct name and date values whose postings are remembered (see _small_postings).
+_SMALL_VALUES = 20_000
 _MERGE_BYTES = 32 << 20
 _KV_LENGTHS = struct.Struct("!ii")  # whoosh.filedb.filetables: key and value lengths
 _LENGTH_CACHE = np.asarray(_length_byte_cache, dtype=np.int64)
@@ -181,6 +184,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
         # Past this many held tokens they are sorted, encoded and set aside on disk (a run).
         self.run_tokens = run_tokens
         self._acc: dict[str, _Accumulator] = {}
+        self._small: dict[tuple, tuple[list[tuple], int]] = {}
         self._runs: dict[str, list[_Run]] = {}
         # Next to the index (a system temp folder may be in memory); the files are anonymous.
         self._run_dir = getattr(self.storage, "folder", None) or None
@@ -229,10 +233,8 @@ class ArraySegmentWriter(LeanSegmentWriter):
                         self.segment_tokens += len(ids)
                     length = len(ids)
                 elif field.indexed:
-                    scorable = field.scorable
-                    for tbytes, freq, weight, vbytes in field.index(value):
-                        if scorable:
-                            length += freq
+                    postings, length = self._small_postings(name, field, value)
+                    for tbytes, weight, vbytes in postings:
                         add_post((name, tbytes, docnum, weight, vbytes))
                 perdoc.add_field(name, field, value if field.stored else None, length)
                 column = field.column_type
@@ -246,6 +248,29 @@ class ArraySegmentWriter(LeanSegmentWriter):
         self.docnum += 1
         if self.run_tokens is not None and self.tokens >= self.run_tokens:
             self.spill()
+
+    def _small_postings(self, name: str, field, value) -> tuple[list[tuple], int]:  # noqa: ANN001
+        """``field.index(value)`` as (term bytes, weight, value bytes) and the field length.
+
+        Names and dates repeat from article to article: their analysis (eight date terms, a
+        tokenised name) is remembered. Unique fields (the article id) are analysed each time.
+        """
+        key = (name, value)
+        cached = not field.unique and isinstance(value, (str, int, float, date))
+        found = self._small.get(key) if cached else None
+        if found is None:
+            postings = []
+            length = 0
+            for tbytes, freq, weight, vbytes in field.index(value):
+                if field.scorable:
+                    length += freq
+                postings.append((tbytes, weight, vbytes))
+            found = (postings, length)
+            if cached:
+                if len(self._small) >= _SMALL_VALUES:
+                    self._small.clear()
+                self._small[key] = found
+        return found
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
