@@ -98,3 +98,20 @@ def machine() -> str:
     if hasattr(os, "getloadavg"):
         load = f", load average {os.getloadavg()[0]:.1f}"
     return f"{cpu}, {os.cpu_count()} cores{mem}, Python {platform.python_version()}{load}"
+
+
+def host_seconds() -> tuple[float, float]:
+    """Machine-wide (stolen, I/O wait) CPU seconds so far, from /proc/stat (zeros elsewhere).
+
+    Steal is time the hypervisor gave this virtual machine's cores to other guests: on a
+    shared host it can add a fifth to a CPU-bound run, so benches print it beside their times.
+    """
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            fields = fh.readline().split()
+    except OSError:
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    iowait = int(fields[5]) if len(fields) > 5 else 0
+    steal = int(fields[8]) if len(fields) > 8 else 0
+    return steal / tick, iowait / tick

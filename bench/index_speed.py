@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
 
-from _common import PeakMemory, folder_mb, machine  # noqa: E402
+from _common import PeakMemory, folder_mb, host_seconds, machine  # noqa: E402
 from gen_articles import ensure_corpus  # noqa: E402
 from whoosh import index as windex  # noqa: E402
 from whoosh.fields import ID, TEXT, Schema  # noqa: E402
@@ -104,18 +104,20 @@ def run(n: int, seed: int, naive_max: int | None, do_naive: bool, out: Path = BA
             el = time.perf_counter() - t0
             print(f"  ... {step.done:,}/{step.total:,} in {el:.0f} s ({step.done / el:.0f} docs/s)", flush=True)
 
-    cpu0 = _cpu()
+    cpu0, host0 = _cpu(), host_seconds()
     with PeakMemory() as mem:
         t0 = time.perf_counter()
         report = CorpusIndex(corpus, ix_dir).update(progress)
         seconds = time.perf_counter() - t0
     own, workers = (b - a for a, b in zip(cpu0, _cpu(), strict=True))
+    steal, iowait = (b - a for a, b in zip(host0, host_seconds(), strict=True))
     docs = len(report.added)
     rate = docs / seconds
     print(f"parallax: {docs:,} docs in {seconds:.1f} s = {rate:,.0f} docs/s, index {folder_mb(ix_dir):,.0f} MB, "
           f"peak memory {mem.peak_mb:,.0f} MB, skipped {len(report.skipped)}")
     print(f"cpu     : workers {workers:.0f} s ({workers / max(docs, 1) * 1000:.2f} ms/doc), "
           f"main process {own:.0f} s, {len(ix_segments(ix_dir))} segments")
+    print(f"host    : {steal:.1f} s of CPU stolen by the hypervisor (2 cores), {iowait:.1f} s waiting on the disk")
     missed = []
     if do_naive:
         k, nsec, nsize, npeak = naive(corpus, out / f"ix-naive-{n}", naive_max)
