@@ -268,10 +268,10 @@ def _scan_head(raw: bytes, n: int) -> tuple | None:
 
     The block is ``(ids, weights, values)`` pickled with protocol 2 opcodes: the ids tuple holds
     the first document number then deltas; the weights are ``None``, one float, or a tuple of
-    floats. Whoosh writes tuples of up to three items with TUPLE1-3, Parallax's segment writer
+    floats (Parallax's segment writer: or of one-byte ints). Whoosh writes tuples of up to three items with TUPLE1-3, Parallax's segment writer
     with MARK ... TUPLE; both are read. Returns ``(first id, delta width, offset of the first
     delta, weight kind, weight value or offset of the first weight)`` with weight kind 0 for
-    ``None``, 1 for one float, 2 for a tuple; deltas of mixed widths come as a list in place of
+    ``None``, 1 for one float, 2 for a tuple of floats, 3 for a tuple of one-byte ints; deltas of mixed widths come as a list in place of
     their offset (width 0).
     """
     size = len(raw)
@@ -323,6 +323,11 @@ def _scan_head(raw: bytes, n: int) -> tuple | None:
         return first, width, at, 0, 1.0
     if op == _MARK:
         close, p = _TUPLE, p + 1
+        end = p + 2 * n
+        if raw[p:p + 1] == b"K":  # Parallax's one-byte int weights
+            if end >= size or raw[end] != close or raw[p:end:2] != _OPS1[:n]:
+                return None
+            return first, width, at, 3, p
     elif op == _BINFLOAT and n > 1 and raw[p + 9:p + 10] == b"G":
         close = _TUPLE1 + n - 1 if n <= 3 else -1
     elif op == _BINFLOAT and p + 9 <= size:
@@ -387,6 +392,11 @@ def _assemble(texts: list[bytes], layouts: list[tuple], sizes: list[int]) -> tup
                 at_r = phase == r
                 view = np.ndarray(((len(blob) - r - 8) // 9 + 1,), dtype=">f8", buffer=blob, offset=r, strides=(9,))
                 weights[dest[at_r]] = view[(src[at_r] - r) // 9]
+        small = wkind == 3
+        if small.any():
+            cnt = n[sk[small]]
+            src = np.repeat(base[sk[small]] + wval[small].astype(np.int64) + 1, cnt) + 2 * _ranges(cnt)
+            weights[np.repeat(out_start[sk[small]], cnt) + _ranges(cnt)] = blob[src]
     # Each block's first id is absolute, the others deltas: a cumulative sum restarted per block.
     csum = np.cumsum(ids)
     return csum - np.repeat(csum[out_start] - ids[out_start], n), weights

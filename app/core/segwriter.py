@@ -24,8 +24,8 @@ import ctypes.util
 import os
 import struct
 import tempfile
-from datetime import date
 from collections.abc import Iterator
+from datetime import date
 from itertools import groupby
 from operator import itemgetter
 from pickle import dumps
@@ -621,7 +621,13 @@ def _encode_postings(field, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarra
     del plb
     wmin = np.minimum.reduceat(w32, bstart)
     wmax = np.maximum.reduceat(w32, bstart)
-    b_wkind = np.where(wmin != wmax, 2, np.where(wmin == 1.0, 0, 1)).tolist()
+    # Whole weights below 256 (every weight when the boost is whole: frequencies times it) are
+    # written as one-byte ints, 2 bytes each instead of a float's 9; scores are unchanged, as
+    # Whoosh's scorers only multiply and add them with floats.
+    small_ints = (wmax < 256) & bool(float(boost).is_integer() and boost >= 0)
+    b_wkind = np.where(wmin != wmax, np.where(small_ints, 3, 2), np.where(wmin == 1.0, 0, 1))
+    has_floats, has_ints = bool((b_wkind == 2).any()), bool((b_wkind == 3).any())
+    b_wkind = b_wkind.tolist()
     b_wval = wmin.astype(np.float64).tolist()
     b_first = np.r_[True, bterm[1:] != bterm[:-1]].tolist()
     b_final = np.r_[bterm[1:] != bterm[:-1], True].tolist()
@@ -650,11 +656,19 @@ def _encode_postings(field, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarra
             ids = _flatten(id_rows, id_lens).tobytes()
             ioff = _offsets(id_lens).tolist()
             del id_rows, id_lens
-            wrows = np.empty((pb - pa, 9), dtype=np.uint8)
-            wrows[:, 0] = ord("G")  # BINFLOAT
-            wrows[:, 1:] = w32[pa:pb].astype(">f8").view(np.uint8).reshape(-1, 8)
-            wbytes = wrows.tobytes()
-            del wrows
+            wbytes = kbytes = b""
+            if has_floats:
+                wrows = np.empty((pb - pa, 9), dtype=np.uint8)
+                wrows[:, 0] = ord("G")  # BINFLOAT
+                wrows[:, 1:] = w32[pa:pb].astype(">f8").view(np.uint8).reshape(-1, 8)
+                wbytes = wrows.tobytes()
+                del wrows
+            if has_ints:
+                krows = np.empty((pb - pa, 2), dtype=np.uint8)
+                krows[:, 0] = ord("K")  # BININT1 (rows of blocks that use floats are not read)
+                krows[:, 1] = np.minimum(w32[pa:pb], 255).astype(np.uint8)
+                kbytes = krows.tobytes()
+                del krows
             out: list[bytes] = []
             pos = 0
             term_off: list[int] = []
@@ -669,6 +683,8 @@ def _encode_postings(field, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarra
                     wpart = b"N"
                 elif kind == 1:
                     wpart = b"G" + struct.pack(">d", b_wval[b])
+                elif kind == 3:
+                    wpart = b"(" + kbytes[2 * a:2 * e] + b"t"
                 else:
                     wpart = b"(" + wbytes[9 * a:9 * e] + b"t"
                 data = b"".join((b"\x80\x02(", ids[ioff[a]:ioff[e]], b"t", wpart, b"(",
