@@ -9,11 +9,12 @@ flushed); the flush then writes each term's blocks from all runs one after the o
 
 The files are Whoosh's W3 format and Whoosh's reader reads them: the same terms, term
 statistics, document numbers, weights and positions as Whoosh's writer produces, and for a
-segment written in one run the same block boundaries (the tests compare the two). Two details differ, both within the format: posting
-values and block data are written with other valid pickle opcodes, and blocks are stored
-uncompressed (each block records its compression). zlib costs 30-90 µs per block here, more
-than everything else together, and the uncompressed encoding is only about a fifth larger
-than Whoosh's compressed one.
+segment written in one run the same block boundaries (the tests compare the two). Three
+details differ, all within the format: posting values and block data are written with other
+valid pickle opcodes; whole weights below 256 are pickled as ints (Whoosh's scorers give the
+same scores for 2 as for 2.0, and it is 2 bytes a posting instead of 9); and blocks are
+stored uncompressed (each block records its compression). zlib costs 30-90 µs per block
+here, more than everything else together.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from pickle import dumps
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
-from whoosh.formats import Positions
+from whoosh.formats import Existence, Positions
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import _length_byte_cache
 
@@ -45,7 +46,7 @@ _TERMINFO = struct.Struct("!BfIBBfII")
 _INT = struct.Struct("!i")  # whoosh.system.pack_int
 # Terms and posting bytes written per step when runs are merged (bounds its memory).
 _MERGE_TERMS = 4096
-# Distinct name and date values whose postings are remembered (see _small_postings).
+# Distinct name and date values whose term ids are remembered (see _analysed).
 _SMALL_VALUES = 20_000
 _MERGE_BYTES = 32 << 20
 _KV_LENGTHS = struct.Struct("!ii")  # whoosh.filedb.filetables: key and value lengths
@@ -165,10 +166,13 @@ def _add_terms(tindex, keys: list[bytes], values: list[bytes]) -> None:  # noqa:
 
 
 class ArraySegmentWriter(LeanSegmentWriter):
-    """A segment writer whose :class:`FastText` fields are indexed through numpy arrays.
+    """A segment writer whose indexed fields go through numpy arrays instead of Whoosh's pool.
 
-    Other fields (ids, names, dates) go through Whoosh's pool as usual. Per-document and
-    per-field boosts are not supported (Parallax uses neither). :attr:`tokens` counts the
+    :class:`FastText` fields are analysed by the term table; other fields with positions
+    (names) and unboosted fields without (ids, dates: Whoosh's Existence format) by their
+    own analyzer, remembered per repeated value. Fields of other formats still go through
+    Whoosh's pool. Per-document, per-field and per-token boosts are not supported (Parallax
+    uses none). :attr:`tokens` counts the
     analysed tokens held in memory, :attr:`segment_tokens` all those of the segment. With
     ``run_tokens`` the held tokens are set aside as a sorted run on disk whenever they reach
     that many, which bounds the memory however large the segment grows.
@@ -184,24 +188,34 @@ class ArraySegmentWriter(LeanSegmentWriter):
         # Past this many held tokens they are sorted, encoded and set aside on disk (a run).
         self.run_tokens = run_tokens
         self._acc: dict[str, _Accumulator] = {}
-        self._small: dict[tuple, tuple[list[tuple], int]] = {}
+        self._encoded: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self._runs: dict[str, list[_Run]] = {}
         # Next to the index (a system temp folder may be in memory); the files are anonymous.
         self._run_dir = getattr(self.storage, "folder", None) or None
         self._blocklimit = int(getattr(self.codec, "_blocklimit", 128))
         if getattr(self.codec, "_inlinelimit", 1) > 1:
             raise ValueError("ArraySegmentWriter needs a codec that does not inline postings")
-        # The fields Whoosh writes here (ids, names, dates: a term per article for ids) get
-        # uncompressed blocks too: zlib cost more per block than the rest of writing it.
+        # Fields Whoosh writes here (other formats, boosted fields) get uncompressed blocks
+        # too: zlib cost more per block than the rest of writing it.
         codec = getattr(self.fieldwriter, "_codec", None)
         if getattr(codec, "_compression", 0):
             self.fieldwriter._codec = copy.copy(codec)
             self.fieldwriter._codec._compression = 0
+        plain = {name for name, field in self.schema.items()
+                 if field.indexed and not field.vector and not field.separate_spelling()}
+        # Positions fields: the FastText ones are encoded by the term table, others (names) by
+        # their analyzer. Existence fields (ids, dates) hold no positions: each term counts
+        # once; NUMERIC gives every such posting weight 1.0, so only an unboosted one is taken.
         self._arrays = {
-            name for name, field in self.schema.items()
-            if isinstance(field, FastText) and type(field.format) is Positions and field.scorable
-            and not field.vector and not field.separate_spelling()
+            name for name in plain
+            if type(self.schema[name].format) is Positions and self.schema[name].scorable
         }
+        self._existence = {
+            name for name in plain
+            if type(self.schema[name].format) is Existence and not self.schema[name].scorable
+            and self.schema[name].format.field_boost == 1.0
+        }
+        self._arrays |= self._existence
 
     def add_document(self, **fields) -> None:  # noqa: ANN003 - Whoosh's field keywords
         """Add one document (the fields of :func:`~app.core.index.document_for`)."""
@@ -222,8 +236,14 @@ class ArraySegmentWriter(LeanSegmentWriter):
                     continue
                 field = schema[name]
                 length = 0
-                if name in self._arrays and isinstance(value, str):
-                    ids, positions = self.table.encode(value)
+                encoded = None
+                if name in self._arrays:
+                    if isinstance(field, FastText):
+                        encoded = self.table.encode(value) if isinstance(value, str) else None
+                    else:
+                        encoded = self._analysed(name, field, value)
+                if encoded is not None:
+                    ids, positions = encoded
                     if len(ids):
                         acc = self._acc.get(name)
                         if acc is None:
@@ -231,10 +251,12 @@ class ArraySegmentWriter(LeanSegmentWriter):
                         acc.add(docnum, ids, positions)
                         self.tokens += len(ids)
                         self.segment_tokens += len(ids)
-                    length = len(ids)
+                    length = len(ids) if name not in self._existence else 0
                 elif field.indexed:
-                    postings, length = self._small_postings(name, field, value)
-                    for tbytes, weight, vbytes in postings:
+                    scorable = field.scorable
+                    for tbytes, freq, weight, vbytes in field.index(value):
+                        if scorable:
+                            length += freq
                         add_post((name, tbytes, docnum, weight, vbytes))
                 perdoc.add_field(name, field, value if field.stored else None, length)
                 column = field.column_type
@@ -249,27 +271,39 @@ class ArraySegmentWriter(LeanSegmentWriter):
         if self.run_tokens is not None and self.tokens >= self.run_tokens:
             self.spill()
 
-    def _small_postings(self, name: str, field, value) -> tuple[list[tuple], int]:  # noqa: ANN001
-        """``field.index(value)`` as (term bytes, weight, value bytes) and the field length.
+    def _analysed(self, name: str, field, value) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+        """(term ids, positions) of a value of a field the term table does not analyse (names,
+        ids, dates).
 
-        Names and dates repeat from article to article: their analysis (eight date terms, a
-        tokenised name) is remembered. Unique fields (the article id) are analysed each time.
+        Built from ``field.index(value)``, so the terms, counts and positions are Whoosh's;
+        an Existence field's terms get one dummy position each.
         """
         key = (name, value)
         cached = not field.unique and isinstance(value, (str, int, float, date))
-        found = self._small.get(key) if cached else None
-        if found is None:
-            postings = []
-            length = 0
-            for tbytes, freq, weight, vbytes in field.index(value):
-                if field.scorable:
-                    length += freq
-                postings.append((tbytes, weight, vbytes))
-            found = (postings, length)
-            if cached:
-                if len(self._small) >= _SMALL_VALUES:
-                    self._small.clear()
-                self._small[key] = found
+        found = self._encoded.get(key) if cached else None
+        if found is not None:
+            return found
+        existence = name in self._existence
+        fmt = field.format
+        boost = fmt.field_boost
+        ids: list[int] = []
+        positions: list[int] = []
+        term_id = self.table.term_id
+        for tbytes, _freq, weight, vbytes in field.index(value):
+            poses = [0] if existence else fmt.decode_positions(vbytes)
+            if weight != len(poses) * boost or poses != sorted(poses):
+                # The arrays hold weights as frequencies times the field boost, positions in order.
+                raise ValueError(f"field {name!r}: boosted or unordered tokens are not supported here")
+            # Latin-1 keeps any bytes (dates are binary) and sorts them as bytes.
+            tid = term_id(tbytes.decode("latin-1") if existence else tbytes.decode("utf-8"))
+            ids.extend([tid] * len(poses))
+            positions.extend(poses)
+        # Whoosh's field length counts tokens; the arrays are grouped by term, which keeps it.
+        found = (np.asarray(ids, dtype=np.int32), np.asarray(positions, dtype=np.int32))
+        if cached:
+            if len(self._encoded) >= _SMALL_VALUES:
+                self._encoded.clear()
+            self._encoded[key] = found
         return found
 
     def _flush_segment(self) -> None:
@@ -305,11 +339,13 @@ class ArraySegmentWriter(LeanSegmentWriter):
         """
         fmt = self.schema[name].format
         term_id = self.table.term_id
+        existence = name in self._existence
+        codec = "latin-1" if existence else "utf-8"
         by_doc: dict[int, tuple[list[int], list[int]]] = {}
         for _, btext, docnum, _weight, vbytes in items:
-            poses = fmt.decode_positions(vbytes)
+            poses = [0] if existence else fmt.decode_positions(vbytes)
             ids, positions = by_doc.setdefault(docnum, ([], []))
-            ids.extend([term_id(btext.decode("utf-8"))] * len(poses))
+            ids.extend([term_id(btext.decode(codec))] * len(poses))
             positions.extend(poses)
         if not by_doc:
             return
@@ -394,7 +430,10 @@ class ArraySegmentWriter(LeanSegmentWriter):
 
     def _spill_field(self, name: str) -> None:
         field, term_ids, pterm, pdoc, freq, deltas, doc_lb = self._sorted(name)
-        stats, chunks = _encode_postings(field, pterm, pdoc, freq, deltas, doc_lb, self._blocklimit)
+        if name in self._existence:
+            doc_lb[:] = 0  # no field lengths: Whoosh records none for these postings
+        stats, chunks = _encode_postings(field, pterm, pdoc, freq, deltas, doc_lb, self._blocklimit,
+                                         values=name not in self._existence)
         del pterm, pdoc, freq, deltas
         f = tempfile.TemporaryFile(dir=self._run_dir)  # noqa: SIM115 - kept open for the merge
         starts, lasts = [], []
@@ -453,6 +492,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
         postfile = fw._postfile
         pack = _TERMINFO.pack
         fds = [r.file.fileno() for r in runs]
+        codec = "latin-1" if name in self._existence else "utf-8"
         # Steps of whole terms and about _MERGE_BYTES of postings, read run by run with one
         # contiguous read each (a run holds its terms in the same order). The pieces of a
         # step are listed only for that step: for every term of every run at once they would
@@ -497,7 +537,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
             base = postfile.tell()
             postfile.write(buf)
             del buf
-            _add_terms(fw._tindex, [prefix + terms[order[g]].encode("utf-8") for g in range(t, t_end)],
+            _add_terms(fw._tindex, [prefix + terms[order[g]].encode(codec) for g in range(t, t_end)],
                        [pack(0, weight[g], df[g], minl[g], maxl[g], maxw[g], minid[g], maxid[g])
                         + pack_long(base + term_off[k]) + pack_int(term_off[k + 1] - term_off[k])
                         for k, g in enumerate(range(t, t_end))])
@@ -581,8 +621,11 @@ def _steps(sizes: np.ndarray, max_bytes: int, max_items: int) -> list[int]:
 
 
 def _encode_postings(field, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarray,  # noqa: ANN001, PLR0913, PLR0915
-                     deltas: np.ndarray, doc_lb: np.ndarray, bl: int) -> tuple:
+                     deltas: np.ndarray, doc_lb: np.ndarray, bl: int, *, values: bool = True) -> tuple:
     """Whoosh W3 posting blocks of sorted postings: (term statistics, chunks).
+
+    With ``values=False`` (an Existence field) blocks hold no values (``None``, as Whoosh
+    writes them) and ``deltas`` are not read.
 
     Statistics are arrays by term: weight, document frequency, min and max length byte, max
     weight, first and last document. Chunks are ``(bytes, offsets, last offsets)`` for about
@@ -651,7 +694,8 @@ def _encode_postings(field, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarra
             pa = int(tfirst[t])
             pb = int(tfirst[t_end]) if t_end < nterms else npost
             ta, tb = int(term_tok[t]), int(term_tok[t_end])
-            vals, voff = _values_stream(freq[pa:pb], deltas[ta:tb])
+            if values:
+                vals, voff = _values_stream(freq[pa:pb], deltas[ta:tb])
             id_rows, id_lens = _int_items(id_deltas[pa:pb])
             ids = _flatten(id_rows, id_lens).tobytes()
             ioff = _offsets(id_lens).tolist()
@@ -687,8 +731,11 @@ def _encode_postings(field, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarra
                     wpart = b"(" + kbytes[2 * a:2 * e] + b"t"
                 else:
                     wpart = b"(" + wbytes[9 * a:9 * e] + b"t"
-                data = b"".join((b"\x80\x02(", ids[ioff[a]:ioff[e]], b"t", wpart, b"(",
-                                 vals[voff[a]:voff[e]], b"t\x87."))
+                if values:
+                    data = b"".join((b"\x80\x02(", ids[ioff[a]:ioff[e]], b"t", wpart, b"(",
+                                     vals[voff[a]:voff[e]], b"t\x87."))
+                else:
+                    data = b"".join((b"\x80\x02(", ids[ioff[a]:ioff[e]], b"t", wpart, b"N\x87."))
                 info = dumps((b_n[b], b_last[b], b_maxw[b], 0, b_minl[b], b_maxl[b]), 2)
                 size = len(info) + len(data)
                 if b_final[b]:

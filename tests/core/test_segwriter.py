@@ -209,3 +209,27 @@ def test_stable_order_is_numpys_stable_argsort(bound: int) -> None:
     keys = rng.integers(0, bound, 50_000, dtype=np.int64).astype(np.int32)
     keys[:10] = bound - 1  # the largest key, and ties
     assert np.array_equal(segwriter._stable_order(keys, bound), np.argsort(keys, kind="stable"))
+
+
+def test_every_field_of_an_article_goes_through_the_arrays(tmp_path: Path) -> None:
+    # Ids, names and dates too: nothing is left for Whoosh's per-posting pool.
+    ix = FileStorage(str(tmp_path)).create_index(make_schema(), indexname=INDEX_NAME)
+    writer = segwriter.ArraySegmentWriter(ix)
+    for doc in _docs():
+        writer.add_document(**doc)
+    assert not writer.pool.fieldnames and not writer.pool.current
+    assert {"id", "date", "source", "author", "title", "body", "chrome"} <= set(writer._acc)
+    writer.cancel()
+
+
+def test_boosted_tokens_are_refused_rather_than_written_wrong(tmp_path: Path) -> None:
+    from whoosh.analysis import DelimitedAttributeFilter, RegexTokenizer
+    from whoosh.fields import TEXT, Schema
+
+    schema = Schema(tagged=TEXT(analyzer=RegexTokenizer(r"\S+") | DelimitedAttributeFilter()))
+    ix = FileStorage(str(tmp_path)).create_index(schema)
+    writer = segwriter.ArraySegmentWriter(ix)
+    writer.add_document(tagged="plain words")
+    with pytest.raises(ValueError, match="boosted"):
+        writer.add_document(tagged="heavy^2.0 words")
+    writer.cancel()
