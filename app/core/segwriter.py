@@ -440,15 +440,18 @@ class ArraySegmentWriter(LeanSegmentWriter):
         size = 0
         for data, term_off, last_off in chunks:
             f.write(data)
-            off = np.asarray(term_off, dtype=np.int64) + size
-            starts.append(off)
-            lasts.append(off + np.asarray(last_off, dtype=np.int64))
+            starts.append(np.asarray(term_off, dtype=np.int64) + size)
+            lasts.extend(last_off)
             size += len(data)
         f.flush()
-        first = np.concatenate(starts) if starts else np.zeros(0, np.int64)
+        starts.append(np.asarray([size], dtype=np.int64))
+        # Runs are held until the segment is written, a few dozen bytes for each term of each:
+        # narrow types halve that (hundreds of megabytes by the end of a large load).
+        weight, df, minl, maxl, maxw, first_id, last_id = stats
+        compact = (weight, df.astype(np.int32), minl.astype(np.uint8), maxl.astype(np.uint8),
+                   maxw.astype(np.float32), first_id.astype(np.int32), last_id.astype(np.int32))
         self._runs.setdefault(name, []).append(
-            _Run(term_ids, first, np.append(first[1:], size).astype(np.int64),
-                 np.concatenate(lasts) if lasts else np.zeros(0, np.int64), stats, f))
+            _Run(term_ids, np.concatenate(starts), _narrow(np.asarray(lasts, dtype=np.int64)), compact, f))
 
     def _merge_runs(self, name: str, runs: list[_Run]) -> None:
         """Write the field's postings from its runs: each term's pieces in run (document) order.
@@ -475,7 +478,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
         minid, maxid = np.full(nterms, -1, dtype=np.int64), np.zeros(nterms, dtype=np.int64)
         for r, rr in zip(runs, ranks, strict=True):
             w, n, lo_l, hi_l, mw, first_id, last_id = r.stats
-            term_bytes[rr] += r.ends - r.starts
+            term_bytes[rr] += np.diff(r.bounds)
             weight[rr] += w
             df[rr] += n
             minl[rr] = np.minimum(minl[rr], lo_l)
@@ -502,16 +505,16 @@ class ArraySegmentWriter(LeanSegmentWriter):
             spans = [np.searchsorted(rr, [t, t_end]).tolist() for rr in ranks]
             pr = np.concatenate([rr[a:b] for rr, (a, b) in zip(ranks, spans, strict=True)])
             prun = np.concatenate([np.full(b - a, k, dtype=np.int64) for k, (a, b) in enumerate(spans)])
-            pstart = np.concatenate([r.starts[a:b] for r, (a, b) in zip(runs, spans, strict=True)])
-            pend = np.concatenate([r.ends[a:b] for r, (a, b) in zip(runs, spans, strict=True)])
-            plast = np.concatenate([r.lasts[a:b] for r, (a, b) in zip(runs, spans, strict=True)])
+            pstart = np.concatenate([r.bounds[a:b] for r, (a, b) in zip(runs, spans, strict=True)])
+            pend = np.concatenate([r.bounds[a + 1:b + 1] for r, (a, b) in zip(runs, spans, strict=True)])
+            plast = np.concatenate([r.lasts[a:b] for r, (a, b) in zip(runs, spans, strict=True)]).astype(np.int64)
             o = np.lexsort((prun, pr))
             pr, step_runs, pstart, pend, plast = pr[o], prun[o], pstart[o], pend[o], plast[o]
             plen = pend - pstart
             gstart = np.flatnonzero(np.r_[True, pr[1:] != pr[:-1]])
             gend = np.append(gstart[1:], len(pr))
-            lo = {k: int(r.starts[a]) for k, (r, (a, b)) in enumerate(zip(runs, spans, strict=True)) if b > a}
-            views = {k: memoryview(os.pread(fds[k], int(runs[k].ends[spans[k][1] - 1]) - lo[k], lo[k]))
+            lo = {k: int(r.bounds[a]) for k, (r, (a, b)) in enumerate(zip(runs, spans, strict=True)) if b > a}
+            views = {k: memoryview(os.pread(fds[k], int(runs[k].bounds[spans[k][1]]) - lo[k], lo[k]))
                      for k in lo}
             prun_l, plen_l = step_runs.tolist(), plen.tolist()
             pstart_l, plast_l = pstart.tolist(), plast.tolist()
@@ -530,7 +533,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
                     buf[pos:pos + n] = views[k][start:start + n]
                     pos += n
                 # Runs mark no block final: the term's last block is its last piece's last one.
-                at = pos - plen_l[i] + plast_l[i] - pstart_l[i]
+                at = pos - plen_l[i] + plast_l[i]
                 _INT.pack_into(buf, at, -_INT.unpack_from(buf, at)[0])
             term_off.append(pos)
             del views
@@ -559,16 +562,21 @@ class _Run:
     """One field's postings from a run of documents, encoded as blocks in a temporary file.
 
     ``terms`` are term ids in text order; term ``k``'s blocks are the bytes
-    ``starts[k]:ends[k]``, its final block's size at ``lasts[k]``; ``stats`` are the term
-    statistics (weight, document frequency, min and max length bytes, max weight, first and
-    last document).
+    ``bounds[k]:bounds[k + 1]``, the size field of its final block ``lasts[k]`` bytes into
+    them; ``stats`` are the term statistics (weight, document frequency, min and max length
+    bytes, max weight, first and last document).
     """
 
-    __slots__ = ("terms", "starts", "ends", "lasts", "stats", "file")
+    __slots__ = ("terms", "bounds", "lasts", "stats", "file")
 
-    def __init__(self, terms: np.ndarray, starts: np.ndarray, ends: np.ndarray, lasts: np.ndarray,
-                 stats: tuple, file) -> None:  # noqa: ANN001 - an open binary file
-        self.terms, self.starts, self.ends, self.lasts, self.stats, self.file = terms, starts, ends, lasts, stats, file
+    def __init__(self, terms: np.ndarray, bounds: np.ndarray, lasts: np.ndarray, stats: tuple,
+                 file) -> None:  # noqa: ANN001 - an open binary file
+        self.terms, self.bounds, self.lasts, self.stats, self.file = terms, bounds, lasts, stats, file
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """Non-negative ``values`` as uint32 when they fit."""
+    return values.astype(np.uint32) if not len(values) or int(values.max()) < 1 << 32 else values
 
 
 def _trim_heap() -> None:
