@@ -4,7 +4,7 @@ For each size: documents per second, total time, index size and peak memory (thi
 its workers) for ``CorpusIndex.update()`` and for a single-process ``writer.add_document`` loop
 with Whoosh's default analyzer; then a no-op re-index and a re-index after 100 changed files.
 
-Usage: python bench/index_speed.py [--articles N ...] [--seed S] [--naive-max N] [--no-naive]
+Usage: python bench/index_speed.py [--articles N ...] [--seed S] [--naive-max N] [--no-naive] [--cold]
 Corpora are generated under /tmp/parallax-bench (kept between runs). Exits 1 when a target is
 missed: 100k in under 180 s, 2x the naive loop, under 1 GB, no-op < 3 s, 100 changed < 10 s.
 """
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
 
-from _common import PeakMemory, folder_mb, host_seconds, machine  # noqa: E402
+from _common import PeakMemory, drop_page_cache, folder_mb, host_seconds, machine  # noqa: E402
 from gen_articles import ensure_corpus  # noqa: E402
 from whoosh import index as windex  # noqa: E402
 from whoosh.fields import ID, TEXT, Schema  # noqa: E402
@@ -88,7 +88,7 @@ def reindex_figures(corpus: Path, ix_dir: Path) -> tuple[float, float]:
     return noop, hundred
 
 
-def run(n: int, seed: int, naive_max: int | None, do_naive: bool, out: Path = BASE) -> list[str]:
+def run(n: int, seed: int, naive_max: int | None, do_naive: bool, out: Path = BASE, cold: bool = False) -> list[str]:
     """Measure one corpus size; returns the targets it missed."""
     t0 = time.perf_counter()
     corpus = ensure_corpus(n, seed, BASE)
@@ -104,6 +104,9 @@ def run(n: int, seed: int, naive_max: int | None, do_naive: bool, out: Path = BA
             el = time.perf_counter() - t0
             print(f"  ... {step.done:,}/{step.total:,} in {el:.0f} s ({step.done / el:.0f} docs/s)", flush=True)
 
+    if cold:
+        print("page cache: " + ("dropped, files come from the disk" if drop_page_cache()
+                                else "could not be dropped (needs root on Linux)"))
     cpu0, host0 = _cpu(), host_seconds()
     with PeakMemory() as mem:
         t0 = time.perf_counter()
@@ -120,6 +123,8 @@ def run(n: int, seed: int, naive_max: int | None, do_naive: bool, out: Path = BA
     print(f"host    : {steal:.1f} s of CPU stolen by the hypervisor (2 cores), {iowait:.1f} s waiting on the disk")
     missed = []
     if do_naive:
+        if cold:
+            drop_page_cache()
         k, nsec, nsize, npeak = naive(corpus, out / f"ix-naive-{n}", naive_max)
         nrate = k / nsec
         print(f"naive   : {k:,} docs in {nsec:.1f} s = {nrate:,.0f} docs/s, index {nsize:,.0f} MB, "
@@ -148,11 +153,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--naive-max", type=int, default=None, help="index at most N files in the naive loop")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive loop")
     ap.add_argument("--out", type=Path, default=BASE, help=f"folder for the indexes (default {BASE})")
+    ap.add_argument("--cold", action="store_true", help="drop the page cache before each load (root on Linux)")
     args = ap.parse_args(argv)
     print(f"machine: {machine()}")
     missed: list[str] = []
     for n in args.articles or [10_000, 100_000]:
-        missed += run(n, args.seed, args.naive_max, not args.no_naive, args.out)
+        missed += run(n, args.seed, args.naive_max, not args.no_naive, args.out, args.cold)
     print("\ntargets: " + ("all met" if not missed else "MISSED " + "; ".join(missed)))
     return 1 if missed else 0
 

@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import queue
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -222,10 +222,13 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
     root = Path(corpus_root)
     batch: list[Done] = []
     try:
-        while not stop.is_set():
-            chunk = jobs.get()
-            if chunk is None:
-                break
+        chunk = jobs.get()
+        while chunk is not None and not stop.is_set():
+            # The next chunk's files are read ahead by the kernel while this one is parsed: a
+            # worker that waited for each file to come off the disk would leave its core idle.
+            upcoming = jobs.get()
+            if upcoming is not None:
+                prefetch(path for _aid, path, _hash in upcoming)
             for aid, path, old_hash in chunk:
                 if stop.is_set():
                     break
@@ -249,6 +252,7 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
                 if writer.segment_tokens >= segment_tokens or len(writer.table) > TABLE_LIMIT:
                     results.put(("segment", writer._finalize_segment()))
                     writer = new_writer(writer.table)
+            chunk = upcoming
         if batch:
             results.put(("batch", batch))
         segment = writer._finalize_segment() if writer._added else None
@@ -259,6 +263,25 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
         with contextlib.suppress(Exception):
             writer.cancel()
         results.put(("error", f"indexing failed: {type(exc).__name__}: {exc}"))
+
+
+def prefetch(paths: Iterable[str]) -> None:
+    """Ask the kernel to start reading ``paths`` into its cache (POSIX; no-op elsewhere)."""
+    advise = getattr(os, "posix_fadvise", None)
+    if advise is None:
+        return
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    for path in paths:
+        try:
+            fd = os.open(path, flags)
+        except OSError:
+            continue  # reading it will report why
+        try:
+            advise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
 
 class BulkLoad:

@@ -46,9 +46,9 @@ _TERMINFO = struct.Struct("!BfIBBfII")
 _INT = struct.Struct("!i")  # whoosh.system.pack_int
 # Terms and posting bytes written per step when runs are merged (bounds its memory).
 _MERGE_TERMS = 4096
+_MERGE_BYTES = 32 << 20
 # Distinct name and date values whose term ids are remembered (see _analysed).
 _SMALL_VALUES = 20_000
-_MERGE_BYTES = 32 << 20
 _KV_LENGTHS = struct.Struct("!ii")  # whoosh.filedb.filetables: key and value lengths
 _LENGTH_CACHE = np.asarray(_length_byte_cache, dtype=np.int64)
 _PICKLE_LIST = np.frombuffer(b"\x80\x02](", dtype=np.uint8)
@@ -172,10 +172,10 @@ class ArraySegmentWriter(LeanSegmentWriter):
     (names) and unboosted fields without (ids, dates: Whoosh's Existence format) by their
     own analyzer, remembered per repeated value. Fields of other formats still go through
     Whoosh's pool. Per-document, per-field and per-token boosts are not supported (Parallax
-    uses none). :attr:`tokens` counts the
-    analysed tokens held in memory, :attr:`segment_tokens` all those of the segment. With
-    ``run_tokens`` the held tokens are set aside as a sorted run on disk whenever they reach
-    that many, which bounds the memory however large the segment grows.
+    uses none). :attr:`tokens` counts the analysed tokens held in memory,
+    :attr:`segment_tokens` all those of the segment. With ``run_tokens`` the held tokens are
+    set aside as a sorted run on disk whenever they reach that many, which bounds the memory
+    however large the segment grows.
     """
 
     def __init__(self, ix, table: TermTable | None = None, *, run_tokens: int | None = None,  # noqa: ANN001
@@ -271,6 +271,11 @@ class ArraySegmentWriter(LeanSegmentWriter):
         if self.run_tokens is not None and self.tokens >= self.run_tokens:
             self.spill()
 
+    def _term_codec(self, name: str) -> str:
+        """How the field's term bytes are held as table strings: Latin-1 keeps any bytes (dates
+        are binary) and sorts them as bytes; text terms are UTF-8."""
+        return "latin-1" if name in self._existence else "utf-8"
+
     def _analysed(self, name: str, field, value) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
         """(term ids, positions) of a value of a field the term table does not analyse (names,
         ids, dates).
@@ -289,14 +294,13 @@ class ArraySegmentWriter(LeanSegmentWriter):
         ids: list[int] = []
         positions: list[int] = []
         term_id = self.table.term_id
+        codec = self._term_codec(name)
         for tbytes, _freq, weight, vbytes in field.index(value):
             poses = [0] if existence else fmt.decode_positions(vbytes)
             if weight != len(poses) * boost or poses != sorted(poses):
                 # The arrays hold weights as frequencies times the field boost, positions in order.
                 raise ValueError(f"field {name!r}: boosted or unordered tokens are not supported here")
-            # Latin-1 keeps any bytes (dates are binary) and sorts them as bytes.
-            tid = term_id(tbytes.decode("latin-1") if existence else tbytes.decode("utf-8"))
-            ids.extend([tid] * len(poses))
+            ids.extend([term_id(tbytes.decode(codec))] * len(poses))
             positions.extend(poses)
         # Whoosh's field length counts tokens; the arrays are grouped by term, which keeps it.
         found = (np.asarray(ids, dtype=np.int32), np.asarray(positions, dtype=np.int32))
@@ -340,7 +344,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
         fmt = self.schema[name].format
         term_id = self.table.term_id
         existence = name in self._existence
-        codec = "latin-1" if existence else "utf-8"
+        codec = self._term_codec(name)
         by_doc: dict[int, tuple[list[int], list[int]]] = {}
         for _, btext, docnum, _weight, vbytes in items:
             poses = [0] if existence else fmt.decode_positions(vbytes)
@@ -495,7 +499,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
         postfile = fw._postfile
         pack = _TERMINFO.pack
         fds = [r.file.fileno() for r in runs]
-        codec = "latin-1" if name in self._existence else "utf-8"
+        codec = self._term_codec(name)
         # Steps of whole terms and about _MERGE_BYTES of postings, read run by run with one
         # contiguous read each (a run holds its terms in the same order). The pieces of a
         # step are listed only for that step: for every term of every run at once they would

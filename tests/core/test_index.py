@@ -152,3 +152,25 @@ def test_large_manifest_json_reads_the_same_through_the_python_scanner() -> None
     worker.start()
     worker.join()
     assert len(text) > 1 << 20 and got == [data] and _loads_yielding(text) == data
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="POSIX read-ahead advice")
+def test_prefetch_advises_each_readable_file_and_skips_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.core import bulkindex
+
+    files = [tmp_path / f"a{i}.txt" for i in range(3)]
+    for f in files:
+        f.write_text("Some text.\n", "utf-8")
+    pipe = tmp_path / "pipe.txt"
+    os.mkfifo(pipe)
+    advised: list[int] = []
+    real = os.posix_fadvise
+
+    def advise(fd: int, offset: int, length: int, advice: int) -> None:
+        assert advice == os.POSIX_FADV_WILLNEED
+        advised.append(os.fstat(fd).st_ino)
+        real(fd, offset, length, advice)
+
+    monkeypatch.setattr(os, "posix_fadvise", advise)
+    bulkindex.prefetch([str(files[0]), str(tmp_path / "missing.txt"), str(pipe), str(files[1]), str(files[2])])
+    assert advised[:1] + advised[-2:] == [f.stat().st_ino for f in files]
