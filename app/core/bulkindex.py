@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import queue
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -201,7 +201,7 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
 
     from app.core.analysis import TermTable
     from app.core.index import document_for
-    from app.core.reader import ReadError, read_article
+    from app.core.reader import ReadError, prefetch, read_article
     from app.core.segwriter import ArraySegmentWriter
 
     def new_writer(table: TermTable | None = None) -> ArraySegmentWriter:
@@ -263,25 +263,6 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
         with contextlib.suppress(Exception):
             writer.cancel()
         results.put(("error", f"indexing failed: {type(exc).__name__}: {exc}"))
-
-
-def prefetch(paths: Iterable[str]) -> None:
-    """Ask the kernel to start reading ``paths`` into its cache (POSIX; no-op elsewhere)."""
-    advise = getattr(os, "posix_fadvise", None)
-    if advise is None:
-        return
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
-    for path in paths:
-        try:
-            fd = os.open(path, flags)
-        except OSError:
-            continue  # reading it will report why
-        try:
-            advise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
 
 
 class BulkLoad:

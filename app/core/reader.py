@@ -6,7 +6,7 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -109,6 +109,25 @@ def _read_all(fd: int, size: int) -> bytes:
     while chunk := os.read(fd, size + 1):
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def prefetch(paths: Iterable[str]) -> None:
+    """Ask the kernel to start reading ``paths`` into its cache, for :func:`read_article` to
+    find them there (POSIX; nothing elsewhere). Files that cannot be opened are left to it."""
+    advise = getattr(os, "posix_fadvise", None)
+    if advise is None:
+        return
+    for path in paths:
+        try:
+            fd = os.open(path, _READ_FLAGS)
+        except OSError:
+            continue
+        try:
+            advise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+        except OSError:
+            pass  # a pipe or a device: nothing to read ahead
+        finally:
+            os.close(fd)
 
 
 def read_article(path: Path | str, root: Path | str | None = None) -> Article:

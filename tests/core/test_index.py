@@ -156,7 +156,7 @@ def test_large_manifest_json_reads_the_same_through_the_python_scanner() -> None
 
 @pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="POSIX read-ahead advice")
 def test_prefetch_advises_each_readable_file_and_skips_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.core import bulkindex
+    from app.core import reader
 
     files = [tmp_path / f"a{i}.txt" for i in range(3)]
     for f in files:
@@ -172,5 +172,5 @@ def test_prefetch_advises_each_readable_file_and_skips_the_rest(tmp_path: Path, 
         real(fd, offset, length, advice)
 
     monkeypatch.setattr(os, "posix_fadvise", advise)
-    bulkindex.prefetch([str(files[0]), str(tmp_path / "missing.txt"), str(pipe), str(files[1]), str(files[2])])
+    reader.prefetch([str(files[0]), str(tmp_path / "missing.txt"), str(pipe), str(files[1]), str(files[2])])
     assert advised[:1] + advised[-2:] == [f.stat().st_ino for f in files]
