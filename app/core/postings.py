@@ -268,11 +268,12 @@ def _scan_head(raw: bytes, n: int) -> tuple | None:
 
     The block is ``(ids, weights, values)`` pickled with protocol 2 opcodes: the ids tuple holds
     the first document number then deltas; the weights are ``None``, one float, or a tuple of
-    floats (Parallax's segment writer: or of one-byte ints). Whoosh writes tuples of up to three items with TUPLE1-3, Parallax's segment writer
-    with MARK ... TUPLE; both are read. Returns ``(first id, delta width, offset of the first
-    delta, weight kind, weight value or offset of the first weight)`` with weight kind 0 for
-    ``None``, 1 for one float, 2 for a tuple of floats, 3 for a tuple of one-byte ints; deltas of mixed widths come as a list in place of
-    their offset (width 0).
+    floats (or, from Parallax's segment writer, of one-byte ints). Whoosh writes tuples of up
+    to three items with TUPLE1-3, Parallax's segment writer with MARK ... TUPLE; both are read.
+    Returns ``(first id, delta width, offset of the first delta, weight kind, weight value or
+    offset of the first weight)`` with weight kind 0 for ``None``, 1 for one float, 2 for a
+    tuple of floats, 3 for a tuple of one-byte ints; deltas of mixed widths come as a list in
+    place of their offset (width 0).
     """
     size = len(raw)
     if size < 4 or raw[0] != _PROTO or raw[1] != 2:
