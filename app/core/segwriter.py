@@ -377,7 +377,8 @@ class ArraySegmentWriter(LeanSegmentWriter):
         counts = np.asarray(acc.counts, dtype=np.int64)
         docs = np.asarray(acc.docs, dtype=np.int64)
         doc_lb = np.zeros(self.docnum + 1, dtype=np.uint8)
-        doc_lb[docs] = length_bytes(counts)
+        if name not in self._existence:  # Whoosh records no field lengths for those postings
+            doc_lb[docs] = length_bytes(counts)
         tids = np.concatenate(acc.ids)
         acc.ids = []
         present = np.flatnonzero(np.bincount(tids, minlength=len(terms)))
@@ -434,8 +435,6 @@ class ArraySegmentWriter(LeanSegmentWriter):
 
     def _spill_field(self, name: str) -> None:
         field, term_ids, pterm, pdoc, freq, deltas, doc_lb = self._sorted(name)
-        if name in self._existence:
-            doc_lb[:] = 0  # no field lengths: Whoosh records none for these postings
         stats, chunks = _encode_postings(field, pterm, pdoc, freq, deltas, doc_lb, self._blocklimit,
                                          values=name not in self._existence)
         del pterm, pdoc, freq, deltas
