@@ -33,9 +33,10 @@ vectorised passes, never by comparing all pairs of articles:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -60,6 +61,74 @@ class Thresholds:
     min_containment: float = 0.3
     max_postings: int = 64
     max_exact_group: int = 500
+
+    DESCRIPTIONS: ClassVar[dict[str, str]] = {
+        "source_articles": "articles of one source a paragraph must recur in before it can be that source's furniture",
+        "corpus_share": "share of the corpus a short or chrome-like line must recur in to be site-wide furniture",
+        "corpus_min": "fewest articles a short or chrome-like line must recur in to be site-wide furniture",
+        "corpus_body_min": "fewest articles a body paragraph must recur in before its co-occurrence is tested",
+        "near_boilerplate_share": "share of a paragraph's fingerprints in furniture that makes it furniture too",
+        "min_containment": "share of the shorter paragraph's fingerprints two paragraphs must share to match",
+        "max_postings": "paragraphs a fingerprint may be in and still find candidates on its own",
+        "max_exact_group": "copies of one text compared pairwise; larger groups are linked as one cluster",
+    }
+
+
+_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class ReuseOverrides:
+    """The analyst's decisions, applied on top of the learned model.
+
+    ``boilerplate`` and ``content`` hold :func:`app.core.fingerprint.exact_hash` values of
+    normalised paragraph texts; ``content`` wins over both the model and ``boilerplate``.
+    ``source_alias`` maps a raw source name to the analyst's name (rename or merge).
+    """
+
+    boilerplate: frozenset[int] = frozenset()
+    content: frozenset[int] = frozenset()
+    source_alias: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+
+    def source(self, raw: str) -> str:
+        """The analyst's name of a raw source name."""
+        return self.source_alias.get(raw, raw)
+
+
+@dataclass(frozen=True, slots=True)
+class SharedFigure:
+    """THE one definition of what two articles share (issue 14 §6).
+
+    ``paragraphs`` counts the links between the two articles' content paragraphs, a split or
+    merged paragraph counting once (connected groups of linked paragraphs); ``paragraphs_a`` /
+    ``paragraphs_b`` are the paragraphs of each side in those links; ``pct_a`` / ``pct_b`` the
+    share (0-100) of each side's body characters they cover, boilerplate excluded.
+    """
+
+    a: str
+    b: str
+    paragraphs: int = 0
+    paragraphs_a: int = 0
+    paragraphs_b: int = 0
+    pct_a: float = 0.0
+    pct_b: float = 0.0
+
+    def swapped(self) -> SharedFigure:
+        """The same figure seen from ``b``."""
+        return SharedFigure(self.b, self.a, self.paragraphs, self.paragraphs_b, self.paragraphs_a,
+                            self.pct_b, self.pct_a)
+
+    def describe(self) -> str:
+        """One line: ``31 shared paragraphs · 84 % of left text · 91 % of right text``."""
+        s = "" if self.paragraphs == 1 else "s"
+        return (f"{self.paragraphs} shared paragraph{s} · {self.pct_a:.0f} % of left text"
+                f" · {self.pct_b:.0f} % of right text")
+
+    def to_dict(self) -> dict:
+        """JSON-ready form (the ``shared`` object of compare, related and pairs output)."""
+        return {"a": self.a, "b": self.b, "paragraphs": self.paragraphs,
+                "paragraphs_a": self.paragraphs_a, "paragraphs_b": self.paragraphs_b,
+                "pct_a": round(self.pct_a, 1), "pct_b": round(self.pct_b, 1)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +244,11 @@ def _distinct(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
 class ReuseMap:
     """Boilerplate, pairs and clusters of one set of fingerprinted articles (immutable)."""
 
-    def __init__(self, prints: Prints, thresholds: Thresholds | None = None) -> None:
+    def __init__(self, prints: Prints, thresholds: Thresholds | None = None,
+                 overrides: ReuseOverrides | None = None) -> None:
         self.prints = prints
         self.thresholds = th = thresholds or Thresholds()
+        self.overrides = overrides or ReuseOverrides()
         self.meta: list[ArticleMeta] = prints.meta
         self._pos = {m.id: i for i, m in enumerate(self.meta)}
         n = len(self.meta)
@@ -392,6 +463,45 @@ class ReuseMap:
             return Cluster(people, None, f"tie between {names} ({dated[0].date})", npairs)
         reason = "earliest dated" + (f"; {undated} undated" if undated else "")
         return Cluster(people, dated[0].id, reason, npairs)
+
+    def shared(self, a: str, b: str) -> SharedFigure:
+        """What ``a`` and ``b`` share: the one figure every view shows (zero when nothing)."""
+        i, j = self._pos.get(a), self._pos.get(b)
+        if i is None or j is None or i == j:
+            return SharedFigure(a, b)
+        n = max(len(self.meta), 1)
+        k = int(np.searchsorted(self.pair_keys, min(i, j) * n + max(i, j)))
+        if k >= len(self.pair_keys) or self.pair_keys[k] != min(i, j) * n + max(i, j):
+            return SharedFigure(a, b)
+        q = self._pair(k)
+        fig = SharedFigure(q.a, q.b, q.shared, q.shared_a, q.shared_b, q.pct_a, q.pct_b)
+        return fig if q.a == a else fig.swapped()
+
+    def cluster_of(self, aid: str) -> Cluster | None:
+        """The cluster holding ``aid`` (None when it shares nothing)."""
+        for c in self.clusters():
+            if any(m.id == aid for m in c.members):
+                return c
+        return None
+
+    def copies(self, aid: str) -> list[str]:
+        """The other articles carrying the same story (same cluster), oldest first, undated last."""
+        c = self.cluster_of(aid)
+        return [] if c is None else [m.id for m in c.members if m.id != aid]
+
+    def versions(self, aid: str) -> list[list[str]]:
+        """The story's copies grouped by version, each group sorted, largest first (aid's included)."""
+        c = self.cluster_of(aid)
+        if c is None:
+            return [[aid]] if aid in self._pos else []
+        return [sorted(m.id for m in c.members)]
+
+    def duplicates(self, aid: str) -> list[str]:
+        """The other articles whose body text is the same version as ``aid``'s."""
+        for group in self.versions(aid):
+            if aid in group:
+                return [x for x in group if x != aid]
+        return []
 
     def summary(self) -> dict:
         """Headline figures."""
