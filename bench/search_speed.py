@@ -6,7 +6,13 @@ through ``Corpus.search`` (first page of 20 hits, snippets read from the files).
 of a query is its cold time (its postings, positions and articles not yet cached); it is
 printed apart, and it counts in p50/p95 like every other run.
 
+Then ``parallax search QUERY --corpus C --index IX`` is timed as a whole process, start to
+exit, for one query of each kind (``--cli`` runs each): what a user of the command line waits,
+interpreter start, imports, the index check and any thread that delays the exit included. The
+in-process figures cannot see the exit (a forgotten 10 s timer thread once held every run).
+
 Usage: python bench/search_speed.py [--articles N] [--seed S] [--repeat R] [--only KIND ...] [--index DIR]
+                                    [--cli RUNS]
 Builds the corpus and index under /tmp/parallax-bench when missing. An existing index is only
 read: the bench stops, rather than rebuild it, when it was written for another schema.
 Exits 1 when p95 >= 100 ms.
@@ -20,6 +26,7 @@ import os
 import random
 import re
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -114,6 +121,41 @@ def _load() -> str:
     return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
+def cli_command() -> list[str]:
+    """The ``parallax`` command of this interpreter's environment (``python -m app`` without one)."""
+    script = Path(sys.executable).with_name("parallax")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "app"]
+
+
+def time_cli(queries: list[tuple[str, str]], root: Path, ix_dir: Path, runs: int) -> list[float]:
+    """Wall seconds from start to exit of ``parallax search`` for one query of each kind."""
+    one_per_kind = list({k: (k, q) for k, q in reversed(queries)}.values())[::-1]
+    cmd = cli_command()
+    shown = "parallax" if len(cmd) == 1 else "python -m app"
+    print(f"\n{_load()}\nwhole process: {shown} search QUERY "
+          f"--corpus {root} --index {ix_dir}, {runs} runs each")
+    t = time.perf_counter()
+    subprocess.run([*cmd, "--version"], capture_output=True, check=False)
+    print(f"(interpreter start and 'parallax --version': {(time.perf_counter() - t) * 1000:.0f} ms)")
+    print(f"{'kind':9s} {'first':>8s} {'median':>8s}  query")
+    walls: list[float] = []
+    for kind, q in one_per_kind:
+        mine = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            proc = subprocess.run([*cmd, "search", q, "--corpus", str(root), "--index", str(ix_dir)],
+                                  capture_output=True, text=True, check=False)
+            mine.append(time.perf_counter() - t)
+            if proc.returncode != 0:
+                print(f"  {q!r} failed: {proc.stderr.strip()[:200]}")
+        walls += mine
+        print(f"{kind:9s} {mine[0] * 1000:8.0f} {statistics.median(mine) * 1000:8.0f}  {q}", flush=True)
+    walls.sort()
+    print(f"parallax search as a process: p50 {statistics.median(walls) * 1000:.0f} ms, "
+          f"p95 {_p95(walls) * 1000:.0f} ms, max {walls[-1] * 1000:.0f} ms ({len(walls)} runs)")
+    return walls
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print each query's cold and median latency, then p50 and p95 over every run."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -123,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="*", default=None, help="query kinds to run (common, phrase, ...)")
     ap.add_argument("--index", type=Path, default=None,
                     help=f"index folder (default {BASE}/ix-N, built when missing)")
+    ap.add_argument("--cli", type=int, default=3, metavar="RUNS",
+                    help="runs of the whole `parallax search` process per query kind (0: skip)")
     args = ap.parse_args(argv)
     print(f"machine: {machine()}")
     root = ensure_corpus(args.articles, args.seed, BASE)
@@ -170,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"first runs: p50 {statistics.median(firsts):.1f} ms, max {firsts[-1]:.1f} ms")
     print(f"{len(queries)} queries x {args.repeat}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {times[-1]:.1f} ms "
           f"(first page of 20 hits with snippets)")
+    if args.cli > 0:
+        time_cli(queries, root, ix_dir, args.cli)
     return 0 if p95 < 100 else 1
 
 

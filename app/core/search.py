@@ -209,9 +209,8 @@ def _run(session: SearchSession, q: wquery.Query, limit: int | None, sort: str,
         # No terms=True: recording matched terms per document defeats Whoosh's top-k skipping;
         # snippets get the query's (expanded) terms instead.
         collector = searcher.collector(limit=None if sort == "date" else limit)
-        timed = collectors.TimeLimitCollector(collector, timelimit=SEARCH_SECONDS, use_alarm=False)
         try:
-            timed.prepare(searcher, q, searcher.context())
+            collector.prepare(searcher, q, searcher.context())
             fast = _fast_page(state, q, limit, sort, collector.context, deadline)
         except Timeout:
             raise QueryError(_too_long()) from None
@@ -223,7 +222,7 @@ def _run(session: SearchSession, q: wquery.Query, limit: int | None, sort: str,
             total = fast[0]
             page = [(searcher.stored_fields(d), s) for d, s in fast[1]]
         else:
-            total, page = _whoosh_page(searcher, q, limit, sort, timed)
+            total, page = _whoosh_page(searcher, q, limit, sort, _DeadlineCollector(collector, deadline))
         return total, page, _query_terms(searcher, q) if snippets else frozenset()
 
 
@@ -231,8 +230,33 @@ def _too_long() -> str:
     return f"The query took longer than {SEARCH_SECONDS:.0f} s; make it more specific (fewer wildcards)."
 
 
+class _DeadlineCollector(collectors.WrappingCollector):
+    """Whoosh's ``TimeLimitCollector`` without its timer thread: the clock is read between matches.
+
+    ``TimeLimitCollector`` starts a non-daemon ``threading.Timer`` per search and cancels it
+    only when the collection finishes normally: every other path left a thread that kept the
+    process alive for the whole time limit after its search was done.
+    """
+
+    def __init__(self, child: collectors.Collector, deadline: float) -> None:
+        super().__init__(child)
+        self.deadline = deadline
+
+    def collect_matches(self) -> None:
+        """Collect the child's matches, raising ``TimeLimit`` once the deadline has passed."""
+        child = self.child
+        clock = time.monotonic
+        deadline = self.deadline
+        if clock() > deadline:
+            raise collectors.TimeLimit
+        for sub_docnum in child.matches():
+            if clock() > deadline:
+                raise collectors.TimeLimit
+            child.collect(sub_docnum)
+
+
 def _whoosh_page(searcher, q: wquery.Query, limit: int | None, sort: str,  # noqa: ANN001
-                 timed: collectors.TimeLimitCollector) -> tuple[int, list[tuple[dict, float]]]:
+                 timed: _DeadlineCollector) -> tuple[int, list[tuple[dict, float]]]:
     """(total, [(stored fields, score)]) by Whoosh's own collector (under the time limit)."""
     try:
         # Date order keeps real relevance scores: rank every hit, then order by date with
