@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "app.cli.compare",
     "app.cli.reuse",
     "app.cli.session",
+    "app.cli.overrides",
     "app.cli.gui",
 )
 

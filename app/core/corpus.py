@@ -17,6 +17,7 @@ from app.core.reader import ReadError, read_article
 from app.core.reuse import ReuseMap
 from app.core.reuseindex import ReuseIndex
 from app.core.search import SearchSession, search
+from app.core.userdata import UserDataStore
 
 __all__ = ["ArticleInfo", "Corpus", "ReadError", "default_corpus", "resolve_article"]
 
@@ -51,6 +52,7 @@ class Corpus:
         self.index = CorpusIndex(self.root, index_dir)
         self.reuse = ReuseIndex(self.index)
         self.index.listeners.append(self.reuse)
+        self.userdata = UserDataStore(self.root)  # the analyst's marks and names: outside the index
         self._cache: OrderedDict[str, Article] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -71,7 +73,10 @@ class Corpus:
         return report
 
     def reuse_map(self) -> ReuseMap:
-        """The corpus reuse map (pairs, clusters, learned boilerplate), up to date with the files."""
+        """The corpus reuse map (pairs, clusters, learned boilerplate), up to date with the files
+        and with the analyst's marks, source names and thresholds."""
+        data = self.userdata.refresh()
+        self.reuse.configure(data.reuse_thresholds(), data.overrides())
         return self.reuse.map()
 
     def article(self, aid: str) -> Article:
@@ -113,12 +118,13 @@ class Corpus:
         """Every indexed article's metadata, read from the index (no file is parsed)."""
         ix, _ = self.index.open()
         out = []
+        names = self.userdata.refresh()  # sources as the analyst renamed them
         with ix.searcher() as s:
             for fields in s.all_stored_fields():
                 d = fields.get("date")
                 out.append(ArticleInfo(
                     id=fields["id"], path=fields.get("path", ""), title=fields.get("title", ""),
-                    source=fields.get("source", ""), author=fields.get("author", ""),
+                    source=names.source(fields.get("source", "")), author=fields.get("author", ""),
                     date=d.date() if isinstance(d, datetime) else None,
                     paragraphs=int(fields.get("npara", 0)),
                 ))

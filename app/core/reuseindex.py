@@ -12,7 +12,7 @@ from app.core.atomic import atomic_write_bytes
 from app.core.fingerprint import Prints, fingerprint
 from app.core.model import Article
 from app.core.reader import ReadError, read_article
-from app.core.reuse import ReuseMap, Thresholds
+from app.core.reuse import ReuseMap, ReuseOverrides, Thresholds
 
 if TYPE_CHECKING:
     from app.core.index import CorpusIndex
@@ -60,6 +60,13 @@ class ReuseIndex:
         self._pending_ids: set[str] = set()
         self._map: ReuseMap | None = None
         self._synced = False
+        self.overrides: ReuseOverrides | None = None
+
+    def configure(self, thresholds: Thresholds | None, overrides: ReuseOverrides | None) -> None:
+        """Build the next map with these thresholds and analyst's overrides (a change drops the map)."""
+        if thresholds != self.thresholds or overrides != self.overrides:
+            self.thresholds, self.overrides = thresholds, overrides
+            self._map = None
 
     @property
     def path(self) -> Path:
@@ -161,5 +168,5 @@ class ReuseIndex:
             self.sync()
         self._merge()
         if self._map is None:
-            self._map = ReuseMap(self.prints(), self.thresholds)
+            self._map = ReuseMap(self.prints(), self.thresholds, self.overrides)
         return self._map
