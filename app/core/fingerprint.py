@@ -88,8 +88,8 @@ def _hash_words(toks: list[str]) -> int:
     return int.from_bytes(digest, "little") or 1
 
 
-def _mix(h: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser: spreads every input bit over the whole word (wrapping arithmetic)."""
+def mix64(h: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser of a uint64 array: spreads every input bit over the whole word (wrapping)."""
     h = h ^ (h >> np.uint64(30))
     h = h * np.uint64(0xBF58476D1CE4E5B9)
     h = h ^ (h >> np.uint64(27))
@@ -273,7 +273,7 @@ def _sample_shingles(content: np.ndarray, ncontent: np.ndarray) -> tuple[np.ndar
     h = np.zeros(total - SHINGLE + 1, dtype=np.uint64)
     for j in range(SHINGLE):
         h += content[j: total - SHINGLE + 1 + j] * _POS_MULT[j]
-    h = _mix(h)
+    h = mix64(h)
     # Shingles starting in the last SHINGLE-1 words of a row would span two rows: drop them.
     starts = np.cumsum(ncontent) - ncontent
     sh_row = np.repeat(np.arange(nrows, dtype=np.int64), nsh)

@@ -1,47 +1,62 @@
-"""The corpus reuse map: learned boilerplate, article pairs sharing text, clusters and likely origins.
+"""The corpus reuse map: learned boilerplate, copies and versions, pairs, clusters and likely origins.
 
 Built from :class:`app.core.fingerprint.Prints` (see that module for the fingerprints) in a few
 vectorised passes, never by comparing all pairs of articles:
 
-1. **Boilerplate is learned from recurrence**, independently of the reader's roles. Paragraphs
-   are grouped by exact normalised text; a group is boilerplate when its paragraphs occur in
+1. **Boilerplate is what an outlet repeats around different stories**, decided by co-occurrence,
+   never by how many articles a paragraph is in. Every recurring *unit* (an exact normalised
+   paragraph text, or a fingerprint found in ``source_articles`` articles or more) is tested on a
+   few pairs of the articles holding it (at most ``sample_pairs``, picked by a fixed hash of the
+   article so that units with the same holders are tested on the same pairs). A pair is a pair
+   of *copies* when one of the two shares at least ``copy_overlap`` of its text with the other
+   (its paragraphs found in the other verbatim or by fingerprints). A unit is **content** when at
+   least ``copies_share`` of its tested pairs are copies: the articles holding it also share
+   their other paragraphs, they are one story. Otherwise it recurs around different stories and
+   is **furniture** when
 
-   - at least ``source_articles`` (3) articles of one source, or
-   - at least ``max(corpus_min, corpus_share × articles)`` articles (3, or 1 % of the corpus)
-     when the text is chrome-like (below), or at least ``corpus_body_min`` (10) of them whatever
-     it is: in a small corpus a story republished by three sites is reuse, not boilerplate, or
-   - at least 2 articles of one source when the text is chrome-like in one of them (the reader
-     did not call it body, or it has fewer than ``MIN_WORDS`` words). This is the small-corpus
-     rule: in the five seeds the Global Research footer occurs in the only two articles of that
-     source. A long body paragraph in two articles of *different* sources is reuse, never this.
+   - it is in at least ``source_articles`` (3) articles, and it is chrome-like (a role other than
+     body, or fewer than ``MIN_WORDS`` words) or most tested pairs are of one source, or of no
+     known source (an outlet's nav line, disclaimer, footer, "related stories" widget, a
+     site-wide "Share this" line), or
+   - it is in exactly 2 articles of one known source, or is chrome-like (the seeds' Global
+     Research footer is in the only two articles of that source, which share nothing else).
 
-   Articles without a known source never count as "one source". Near-duplicate recurrence is
-   caught the same way on fingerprints: a paragraph at least half of whose fingerprints occur in
-   boilerplate-many articles (rule 1, or rule 2 without the chrome test) is boilerplate too (footers with a varying date).
+   A long body paragraph in two articles of different sources is reuse (a quote), never
+   furniture, and so is one found in several different stories of different outlets. A
+   paragraph at least ``near_boilerplate_share`` of whose fingerprints are furniture is
+   furniture too (footers with a varying date). The analyst's :class:`ReuseOverrides` are
+   applied last: a paragraph marked content is never boilerplate, one marked boilerplate always.
 2. **Substantive paragraphs** are body paragraphs of ``MIN_WORDS`` words or more that are not
-   boilerplate. Two of them, in different articles, *match* when they have the same text, or when
-   they share at least 2 fingerprints covering ``min_containment`` of the shorter one's (a single
-   shared shingle is too weak: boilerplate variants across sources share one). Fingerprints found in more than ``max_postings``
-   paragraphs are not used to find candidates (so a passage syndicated to more articles than
-   that is only found when copied verbatim).
-3. **Pairs** are articles with at least one matching paragraph; each side reports how many of its
-   paragraphs match and their share of its body characters (boilerplate excluded from both).
-4. **Clusters** are connected groups of pairs; the likely origin is the earliest dated member, and
-   a tie or missing dates are stated in ``Cluster.reason`` instead of guessed.
+   boilerplate. Two of them *match* when they have the same text, or share at least 2
+   fingerprints covering ``min_containment`` of the shorter one's. Matching paragraphs form
+   **paragraph groups** (connected components). Equal texts are linked to one member of their
+   group, and a fingerprint held by more than ``max_postings`` paragraphs is compared with
+   ``hubs`` of them only (picked by the same fixed hash), never dropped: a story carried 500
+   times is 500 links, not 124,750.
+3. **Two articles share** the paragraph groups both hold. :meth:`ReuseMap.shared` is the one
+   figure of what they share (:class:`SharedFigure`): the number of those groups (a split or
+   merged paragraph counts once), the paragraphs of each side in them, and the share of each
+   side's body characters they cover (boilerplate excluded). Every view and command shows it.
+4. **Versions and copies.** A cluster is a connected group of articles sharing text; its
+   members are the *copies* of the story. Members with the same substantive text (normalised
+   paragraph for paragraph) are one *version*. Pairs are listed by streaming the clusters, so
+   that the pairs of a story with many copies are never all held in memory.
+5. **Likely origin** is the cluster's earliest dated member (dates from the text or the HTML
+   published time, as the reader gives them); a tie or missing dates are stated in
+   ``Cluster.reason`` instead of guessed.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from app.core.fingerprint import MIN_WORDS, ArticleMeta, Prints, exact_hash
+from app.core.fingerprint import MIN_WORDS, ArticleMeta, Prints, exact_hash, mix64
 from app.core.model import Paragraph, Role
 from app.core.reader import ReadError
 
@@ -54,23 +69,26 @@ class Thresholds:
     """The rules of the module docstring, with their defaults."""
 
     source_articles: int = 3
-    corpus_share: float = 0.01
-    corpus_min: int = 3
-    corpus_body_min: int = 10
+    copy_overlap: float = 0.5
+    copies_share: float = 0.5
+    sample_pairs: int = 6
     near_boilerplate_share: float = 0.5
     min_containment: float = 0.3
     max_postings: int = 64
-    max_exact_group: int = 500
+    hubs: int = 4
 
     DESCRIPTIONS: ClassVar[dict[str, str]] = {
-        "source_articles": "articles of one source a paragraph must recur in before it can be that source's furniture",
-        "corpus_share": "share of the corpus a short or chrome-like line must recur in to be site-wide furniture",
-        "corpus_min": "fewest articles a short or chrome-like line must recur in to be site-wide furniture",
-        "corpus_body_min": "fewest articles a body paragraph must recur in before its co-occurrence is tested",
+        "source_articles": "fewest articles a paragraph must recur in, around different stories, to be "
+                           "furniture (2 are enough within one source)",
+        "copy_overlap": "share of an article's text found in another that makes the two copies of one story",
+        "copies_share": "share of the tested article pairs holding a recurring paragraph that must be "
+                        "copies for it to stay content",
+        "sample_pairs": "pairs of articles tested for each recurring paragraph",
         "near_boilerplate_share": "share of a paragraph's fingerprints in furniture that makes it furniture too",
         "min_containment": "share of the shorter paragraph's fingerprints two paragraphs must share to match",
-        "max_postings": "paragraphs a fingerprint may be in and still find candidates on its own",
-        "max_exact_group": "copies of one text compared pairwise; larger groups are linked as one cluster",
+        "max_postings": "paragraphs a fingerprint may be in and still be compared all with all "
+                        "(more: compared with a few hub paragraphs)",
+        "hubs": "hub paragraphs a frequent fingerprint's paragraphs are compared with",
     }
 
 
@@ -141,17 +159,24 @@ class Pair:
     shared_b: int
     pct_a: float  # share (0-100) of a's body characters found in b, boilerplate excluded
     pct_b: float
+    groups: int = -1  # paragraph groups both hold (the shared figure); -1: min(shared_a, shared_b)
 
     @property
     def shared(self) -> int:
-        """Shared paragraphs (the smaller side's count, so that a split paragraph counts once)."""
-        return min(self.shared_a, self.shared_b)
+        """Shared paragraphs: :attr:`SharedFigure.paragraphs` (a split paragraph counts once)."""
+        return self.groups if self.groups >= 0 else min(self.shared_a, self.shared_b)
+
+    @property
+    def figure(self) -> SharedFigure:
+        """The pair's :class:`SharedFigure`."""
+        return SharedFigure(self.a, self.b, self.shared, self.shared_a, self.shared_b, self.pct_a, self.pct_b)
 
     def to_dict(self) -> dict:
         """JSON-ready form used by ``parallax pairs --json``."""
         return {"a": self.a, "b": self.b, "shared_paragraphs": self.shared,
                 "shared_a": self.shared_a, "shared_b": self.shared_b,
-                "pct_a": round(self.pct_a, 1), "pct_b": round(self.pct_b, 1)}
+                "pct_a": round(self.pct_a, 1), "pct_b": round(self.pct_b, 1),
+                "shared": self.figure.to_dict()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +256,24 @@ def _pairs_within(keys: np.ndarray, items: np.ndarray, max_group: int) -> tuple[
     return np.concatenate(out_a), np.concatenate(out_b)
 
 
+def _hub_pairs(keys: np.ndarray, items: np.ndarray, rank: np.ndarray, min_group: int,
+               hubs: int) -> tuple[np.ndarray, np.ndarray]:
+    """For keys held by more than ``min_group`` items: each item paired with the ``hubs`` lowest-ranked."""
+    order = np.lexsort((rank, keys))
+    starts, sizes = _runs(keys[order])
+    items = items[order]
+    entry_size = np.repeat(sizes, sizes)
+    first = np.repeat(starts, sizes)
+    entry_pos = np.arange(len(items)) - first
+    big = np.flatnonzero(entry_size > min_group)
+    out_a, out_b = [np.zeros(0, items.dtype)], [np.zeros(0, items.dtype)]
+    for h in range(hubs):
+        sel = big[entry_pos[big] > h]
+        out_a.append(items[first[sel] + h])
+        out_b.append(items[sel])
+    return np.concatenate(out_a), np.concatenate(out_b)
+
+
 def _distinct(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct ``(a, b)`` pairs, sorted, with how often each occurred."""
     if not len(a):
@@ -241,71 +284,187 @@ def _distinct(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     return a[first], b[first], np.diff(np.r_[first, len(a)])
 
 
+def _expand(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ranges ``[start, start + length)``: the range number and the value of every element."""
+    lengths = lengths.astype(np.int64)
+    total = int(lengths.sum())
+    owner = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    offset = np.repeat(starts.astype(np.int64) - (np.cumsum(lengths) - lengths), lengths)
+    return owner, offset + np.arange(total, dtype=np.int64)
+
+
+def _rank(x: np.ndarray) -> np.ndarray:
+    """A fixed pseudo-random order of integers (the same ids always in the same order)."""
+    return mix64(x.astype(np.uint64) + np.uint64(0x632BE59BD9B4E019))
+
+
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected components of ``n`` nodes and edges ``(a, b)``: each node's smallest member."""
+    lab = np.arange(n, dtype=np.int64)
+    if not len(a):
+        return lab
+    a, b = a.astype(np.int64), b.astype(np.int64)
+    while True:
+        m = np.minimum(lab[a], lab[b])
+        new = lab.copy()
+        np.minimum.at(new, a, m)
+        np.minimum.at(new, b, m)
+        while True:  # pointer jumping: every node straight to its current root
+            nxt = new[new]
+            if np.array_equal(nxt, new):
+                break
+            new = nxt
+        if np.array_equal(new, lab):
+            return lab
+        lab = new
+
+
 class ReuseMap:
-    """Boilerplate, pairs and clusters of one set of fingerprinted articles (immutable)."""
+    """Boilerplate, copies, pairs and clusters of one set of fingerprinted articles (immutable)."""
 
     def __init__(self, prints: Prints, thresholds: Thresholds | None = None,
                  overrides: ReuseOverrides | None = None) -> None:
-        self.prints = prints
-        self.thresholds = th = thresholds or Thresholds()
-        self.overrides = overrides or ReuseOverrides()
+        self.prints = p = prints
+        self.thresholds = thresholds or Thresholds()
+        self.overrides = ov = overrides or ReuseOverrides()
         self.meta: list[ArticleMeta] = prints.meta
+        if ov.source_alias:
+            self.meta = [replace(m, source=ov.source(m.source)) if m.source in ov.source_alias else m
+                         for m in prints.meta]
         self._pos = {m.id: i for i, m in enumerate(self.meta)}
         n = len(self.meta)
-        self.boilerplate_threshold = max(th.corpus_min, math.ceil(th.corpus_share * n))
         sources = sorted({m.source for m in self.meta if m.source})
         code = {s: i for i, s in enumerate(sources)}
         self._src = np.array([code.get(m.source, -1) for m in self.meta], dtype=np.int64)
+        self._art_row_start = np.searchsorted(p.row_art, np.arange(n + 1)).astype(np.int64)
+        row_fp_end = np.cumsum(p.row_nfp, dtype=np.int64)
+        self._art_fp_start = np.r_[0, row_fp_end][self._art_row_start]
         self.row_boilerplate = self._learn_boilerplate()
-        p = prints
+        if ov.content or ov.boilerplate:
+            if ov.content:
+                self.row_boilerplate &= ~np.isin(p.row_exact, np.array(sorted(ov.content), np.uint64))
+            if ov.boilerplate:
+                self.row_boilerplate |= np.isin(p.row_exact, np.array(sorted(ov.boilerplate), np.uint64))
         body = (p.row_role == 0) & ~self.row_boilerplate
         self.body_chars = np.bincount(p.row_art[body], weights=p.row_chars[body], minlength=n)
         self.substantive = body & (p.row_words >= MIN_WORDS)
         self.boilerplate_hashes: frozenset[int] = frozenset(
             int(h) for h in np.unique(p.row_exact[self.row_boilerplate & (p.row_exact != 0)]))
-        self.row_a, self.row_b = self._match_rows()
-        self._build_pairs()
-        self._by_article: dict[int, list[int]] | None = None
+        self.row_group = self._group_rows()
+        self._index_groups()
+        self._version = self._version_keys()
+        self._clusters: dict[int, list[Cluster]] = {}
+        self._cluster_index: np.ndarray | None = None
 
     # ------------------------------------------------------------------ boilerplate
 
-    def _recurring(self, keys: np.ndarray, arts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per distinct key: articles holding it, most articles of one source holding it; inverse."""
-        uniq, inv = np.unique(keys, return_inverse=True)
-        g, a, _ = _distinct(inv.astype(np.int64), arts.astype(np.int64))
-        n_art = np.bincount(g, minlength=len(uniq))
-        src = self._src[a]
-        known = src >= 0
-        gs, _, counts = _distinct(g[known], src[known])
-        max_src = np.zeros(len(uniq), np.int64)
-        np.maximum.at(max_src, gs, counts)
-        return n_art, max_src, inv
-
     def _learn_boilerplate(self) -> np.ndarray:
+        """Per row: furniture by co-occurrence (module docstring, rule 1)."""
         p, th = self.prints, self.thresholds
         bp = np.zeros(len(p.row_art), dtype=bool)
         rows = np.flatnonzero(p.row_exact != 0)
         if not len(rows):
             return bp
-        n_art, max_src, inv = self._recurring(p.row_exact[rows], p.row_art[rows])
-        chrome_like = np.zeros(len(n_art), dtype=bool)
-        cl_rows = (p.row_role[rows] != 0) | (p.row_words[rows] < MIN_WORDS)
-        chrome_like[inv[cl_rows]] = True
-        many = n_art >= self.boilerplate_threshold
-        group_bp = ((many & (chrome_like | (n_art >= th.corpus_body_min)))
-                    | (max_src >= th.source_articles) | ((max_src >= 2) & chrome_like))
-        bp[rows] = group_bp[inv]
+        ex_uniq, ex_inv = np.unique(p.row_exact[rows], return_inverse=True)
+        n_ex = len(ex_uniq)
+        fp_rows = p.fp_rows()
+        fp_uniq, fp_inv = np.unique(p.fp, return_inverse=True)
+        unit = np.concatenate([ex_inv.astype(np.int64), fp_inv.astype(np.int64) + n_ex])
+        art = np.concatenate([p.row_art[rows], p.row_art[fp_rows]]).astype(np.int64)
+        n_units = n_ex + len(fp_uniq)
+        chrome = np.zeros(n_units, dtype=bool)
+        chrome[ex_inv[(p.row_role[rows] != 0) | (p.row_words[rows] < MIN_WORDS)]] = True
+        g, a, _ = _distinct(unit, art)
+        n_art = np.bincount(g, minlength=n_units)
+        min_holders = np.where(np.arange(n_units) < n_ex, 2, max(th.source_articles, 2))
+        keep = n_art[g] >= min_holders[g]
+        g, a = g[keep], a[keep]
+        furniture = np.zeros(n_units, dtype=bool)
+        if len(g):
+            # A few holder pairs per unit: consecutive holders in a fixed pseudo-random order.
+            order = np.lexsort((_rank(a), g))
+            g, a = g[order], a[order]
+            starts, sizes = _runs(g)
+            pos = np.arange(len(g)) - np.repeat(starts, sizes)
+            e = np.flatnonzero((pos < max(th.sample_pairs, 1)) & (pos + 1 < np.repeat(sizes, sizes)))
+            ux, uy = np.minimum(a[e], a[e + 1]), np.maximum(a[e], a[e + 1])
+            pair_key = ux * max(len(self.meta), 1) + uy
+            upair, pinv = np.unique(pair_key, return_inverse=True)
+            px, py = upair // max(len(self.meta), 1), upair % max(len(self.meta), 1)
+            copies = self._copies(px, py)
+            sx, sy = self._src[px], self._src[py]
+            same = (sx >= 0) & (sx == sy)
+            unknown = (sx < 0) | (sy < 0)
+            ug = g[e]
+            npairs = np.maximum(np.bincount(ug, minlength=n_units), 1)
+            copy_share = np.bincount(ug, weights=copies[pinv], minlength=n_units) / npairs
+            same_share = np.bincount(ug, weights=same[pinv], minlength=n_units) / npairs
+            unknown_share = np.bincount(ug, weights=unknown[pinv], minlength=n_units) / npairs
+            tested = np.bincount(ug, minlength=n_units) > 0
+            furniture = tested & (copy_share < th.copies_share) & (
+                chrome | (same_share >= 0.5)
+                | ((n_art >= th.source_articles) & (unknown_share >= 0.5)))
+        bp[rows] = furniture[:n_ex][ex_inv]
         if len(p.fp):
-            fp_rows = p.fp_rows()
-            n_art, max_src, inv = self._recurring(p.fp, p.row_art[fp_rows])
-            many = n_art >= max(self.boilerplate_threshold, th.corpus_body_min)
-            common = (many | (max_src >= th.source_articles))[inv]
+            common = furniture[n_ex:][fp_inv]
             share = np.bincount(fp_rows, weights=common, minlength=len(bp)) / np.maximum(p.row_nfp, 1)
             bp |= (p.row_nfp > 0) & (share >= th.near_boilerplate_share)
         return bp
 
+    def _copies(self, px: np.ndarray, py: np.ndarray, chunk: int = 4_000_000) -> np.ndarray:
+        """Per article pair: True when one of the two shares ``copy_overlap`` of its text with the other."""
+        out = np.zeros(len(px), dtype=bool)
+        rs, fs = self._art_row_start, self._art_fp_start
+        cost = (np.diff(rs)[px] + np.diff(rs)[py] + np.diff(fs)[px] + np.diff(fs)[py]).astype(np.int64)
+        bounds = np.searchsorted(np.cumsum(cost), np.arange(chunk, int(cost.sum()) + chunk, chunk))
+        lo = 0
+        for hi in [*bounds.tolist(), len(px)]:
+            hi = max(hi + 1, lo + 1) if hi < len(px) else len(px)
+            if lo >= len(px):
+                break
+            x, y = px[lo:hi], py[lo:hi]
+            ox, tx = self._found_in(x, y)
+            oy, ty = self._found_in(y, x)
+            share = np.maximum(ox / np.maximum(tx, 1), oy / np.maximum(ty, 1))
+            out[lo:hi] = share >= self.thresholds.copy_overlap
+            lo = hi
+        return out
+
+    def _found_in(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per pair k: characters of ``x[k]``'s paragraphs found in ``y[k]``, and all its characters."""
+        p = self.prints
+        rs, fs = self._art_row_start, self._art_fp_start
+        ox, rx = _expand(rs[x], rs[x + 1] - rs[x])
+        oy, ry = _expand(rs[y], rs[y + 1] - rs[y])
+        salt_x, salt_y = _rank(ox), _rank(oy)
+        found = np.isin(p.row_exact[rx] ^ salt_x, p.row_exact[ry] ^ salt_y) & (p.row_exact[rx] != 0)
+        fox, fx = _expand(fs[x], fs[x + 1] - fs[x])
+        foy, fy = _expand(fs[y], fs[y + 1] - fs[y])
+        if len(fx) and len(fy):
+            hit = np.isin(p.fp[fx] ^ _rank(fox), p.fp[fy] ^ _rank(foy))
+            # Entry of rx holding each fingerprint: rows of one article are consecutive in rx.
+            base = np.cumsum(rs[x + 1] - rs[x]) - (rs[x + 1] - rs[x])
+            row_of = self._fp_row[fx]
+            where = base[fox] + (row_of - rs[x][fox])
+            shared = np.bincount(where[hit], minlength=len(rx))
+            nfp = p.row_nfp[rx]
+            found |= (shared >= 2) & (2 * shared >= nfp)
+        chars = p.row_chars[rx].astype(np.float64) * (p.row_words[rx] > 0)
+        return (np.bincount(ox, weights=chars * found, minlength=len(x)),
+                np.bincount(ox, weights=chars, minlength=len(x)))
+
+    @property
+    def _fp_row(self) -> np.ndarray:
+        try:
+            return self.__dict__["_fp_row_cache"]
+        except KeyError:
+            pass
+        rows = self.prints.fp_rows()
+        self.__dict__["_fp_row_cache"] = rows
+        return rows
+
     def is_boilerplate(self, norm_text: str) -> bool:
-        """True when a normalised paragraph text was learned as boilerplate."""
+        """True when a normalised paragraph text is boilerplate (learned or marked)."""
         return exact_hash(norm_text) in self.boilerplate_hashes
 
     def is_boilerplate_paragraph(self, paragraph: Paragraph) -> bool:
@@ -318,52 +477,90 @@ class ReuseMap:
 
     # ------------------------------------------------------------------ matching
 
-    def _match_rows(self) -> tuple[np.ndarray, np.ndarray]:
-        """Matching substantive paragraphs (global row numbers), each pair once, ``a < b``."""
+    def _group_rows(self) -> np.ndarray:
+        """Per row: its paragraph group (a row number; -1 for rows that are not substantive)."""
         p, th = self.prints, self.thresholds
         sub = np.flatnonzero(self.substantive)
-        ea, eb = _pairs_within(p.row_exact[sub], sub, th.max_exact_group)
-        fp_rows = p.fp_rows()
+        local = np.full(len(p.row_art), -1, dtype=np.int64)
+        local[sub] = np.arange(len(sub))
+        ex = p.row_exact[sub]
+        order = np.argsort(ex, kind="stable")
+        starts, sizes = _runs(ex[order])
+        ea, eb = order, np.repeat(order[starts], sizes)
+        fp_rows = self._fp_row
         keep = self.substantive[fp_rows]
-        fa, fb = _pairs_within(p.fp[keep], fp_rows[keep], th.max_postings)
-        lo, hi = np.minimum(fa, fb), np.maximum(fa, fb)
-        lo, hi, shared = _distinct(lo, hi)
-        small = np.minimum(p.row_nfp[lo], p.row_nfp[hi]).astype(np.float64)
-        contain = shared / np.maximum(small, 1)
-        ok = (shared >= 2) & (contain >= th.min_containment)
-        a = np.concatenate([np.minimum(ea, eb), lo[ok]])
-        b = np.concatenate([np.maximum(ea, eb), hi[ok]])
-        a, b, _ = _distinct(a, b)
-        other = p.row_art[a] != p.row_art[b]
-        return a[other], b[other]
+        keys, items = p.fp[keep], local[fp_rows[keep]]
+        fa, fb = _pairs_within(keys, items, th.max_postings)
+        ha, hb = _hub_pairs(keys, items, _rank(p.row_art[sub][items]), th.max_postings, max(th.hubs, 1))
+        fa, fb = np.concatenate([fa, ha]), np.concatenate([fb, hb])
+        lo, hi, shared = _distinct(np.minimum(fa, fb), np.maximum(fa, fb))
+        nfp = p.row_nfp[sub]
+        small = np.minimum(nfp[lo], nfp[hi]).astype(np.float64)
+        ok = (shared >= 2) & (shared / np.maximum(small, 1) >= th.min_containment)
+        art = p.row_art[sub]
+        ok &= art[lo] != art[hi]
+        labels = _components(len(sub), np.concatenate([ea, lo[ok]]), np.concatenate([eb, hi[ok]]))
+        out = np.full(len(p.row_art), -1, dtype=np.int64)
+        out[sub] = labels
+        return out
 
-    def _build_pairs(self) -> None:
+    def _index_groups(self) -> None:
+        """Article -> groups and group -> articles tables of the groups held by two articles or more."""
         p = self.prints
-        n = max(len(self.meta), 1)
-        a, b = self.row_a, self.row_b
-        swap = p.row_art[a] > p.row_art[b]
-        a, b = np.where(swap, b, a), np.where(swap, a, b)
-        key = p.row_art[a].astype(np.int64) * n + p.row_art[b]
-        self._link_key, self._link_a, self._link_b = key, a, b
-        self.pair_keys = np.unique(key)
-        sides = []
-        for rows in (a, b):
-            k, r, _ = _distinct(key, rows)
-            slot = np.searchsorted(self.pair_keys, k)
-            count = np.bincount(slot, minlength=len(self.pair_keys))
-            chars = np.bincount(slot, weights=p.row_chars[r], minlength=len(self.pair_keys))
-            sides.append((count, chars))
-        self.pair_a = (self.pair_keys // n).astype(np.int64)
-        self.pair_b = (self.pair_keys % n).astype(np.int64)
-        (self.shared_a, chars_a), (self.shared_b, chars_b) = sides
-        self.pct_a = 100.0 * chars_a / np.maximum(self.body_chars[self.pair_a], 1)
-        self.pct_b = 100.0 * chars_b / np.maximum(self.body_chars[self.pair_b], 1)
+        n = len(self.meta)
+        sub = np.flatnonzero(self.row_group >= 0)
+        grp, art = self.row_group[sub], p.row_art[sub].astype(np.int64)
+        g, a, _ = _distinct(grp, art)
+        holders = np.bincount(g, minlength=int(grp.max(initial=-1)) + 1)
+        keep = holders[grp] >= 2
+        sub, grp, art = sub[keep], grp[keep], art[keep]
+        self._srow, self._srow_grp, self._srow_art = sub, grp, art  # rows are in article order
+        self._srow_start = np.searchsorted(art, np.arange(n + 1))
+        # (article, group) entries with the rows and characters of the article in the group.
+        key_a, key_g, rows = _distinct(art, grp)
+        o = np.lexsort((grp, art))
+        first = np.r_[0, np.cumsum(rows)[:-1]] if len(rows) else np.zeros(0, np.int64)
+        chars = np.add.reduceat(p.row_chars[sub[o]].astype(np.float64), first) if len(rows) else np.zeros(0)
+        self._ag_art, self._ag_grp, self._ag_rows, self._ag_chars = key_a, key_g, rows, chars
+        self._ag_start = np.searchsorted(key_a, np.arange(n + 1))
+        o = np.argsort(key_g, kind="stable")
+        self._ga_grp, self._ga_art = key_g[o], key_a[o]
+        self._ga_rows, self._ga_chars = rows[o], chars[o]
 
-    def _pair(self, k: int) -> Pair:
-        a, b = self.meta[self.pair_a[k]].id, self.meta[self.pair_b[k]].id
-        sa, sb = int(self.shared_a[k]), int(self.shared_b[k])
-        pa, pb = min(100.0, float(self.pct_a[k])), min(100.0, float(self.pct_b[k]))
-        return Pair(a, b, sa, sb, pa, pb) if a < b else Pair(b, a, sb, sa, pb, pa)
+    def _version_keys(self) -> np.ndarray:
+        """Per article: a hash of its substantive paragraphs in order (0 when it has none)."""
+        p = self.prints
+        sub = np.flatnonzero(self.substantive)
+        out = np.zeros(len(self.meta), dtype=np.uint64)
+        if not len(sub):
+            return out
+        art = p.row_art[sub].astype(np.int64)
+        starts, sizes = _runs(art)
+        pos = (np.arange(len(sub)) - np.repeat(starts, sizes)).astype(np.uint64)
+        h = mix64(p.row_exact[sub] ^ _rank(pos))
+        out[art[starts]] = np.bitwise_xor.reduceat(h, starts) | np.uint64(1)
+        return out
+
+    def _shared_with(self, i: int) -> tuple[np.ndarray, ...]:
+        """Articles sharing a group with article ``i``: ids, groups, rows here/there, chars here/there."""
+        s, e = self._ag_start[i], self._ag_start[i + 1]
+        grps = self._ag_grp[s:e]
+        if not len(grps):
+            z = np.zeros(0, np.int64)
+            return z, z, z, z, z.astype(np.float64), z.astype(np.float64)
+        gs = np.searchsorted(self._ga_grp, grps, "left")
+        ge = np.searchsorted(self._ga_grp, grps, "right")
+        own, idx = _expand(gs, ge - gs)
+        other = self._ga_art[idx]
+        mask = other != i
+        own, idx, other = own[mask], idx[mask], other[mask]
+        uo, inv = np.unique(other, return_inverse=True)
+        m = len(uo)
+        return (uo, np.bincount(inv, minlength=m),
+                np.bincount(inv, weights=self._ag_rows[s:e][own], minlength=m).astype(np.int64),
+                np.bincount(inv, weights=self._ga_rows[idx], minlength=m).astype(np.int64),
+                np.bincount(inv, weights=self._ag_chars[s:e][own], minlength=m),
+                np.bincount(inv, weights=self._ga_chars[idx], minlength=m))
 
     # ------------------------------------------------------------------ queries
 
@@ -378,80 +575,129 @@ class ReuseMap:
         """
         return self.meta[self._pos[aid]]
 
+    def _pct(self, chars: np.ndarray | float, i: np.ndarray | int) -> np.ndarray:
+        return np.minimum(100.0, 100.0 * chars / np.maximum(self.body_chars[i], 1))
+
+    def shared(self, a: str, b: str) -> SharedFigure:
+        """What ``a`` and ``b`` share: the one figure every view shows (zero when nothing)."""
+        i, j = self._pos.get(a), self._pos.get(b)
+        if i is None or j is None or i == j:
+            return SharedFigure(a, b)
+        uo, groups, rows_here, rows_there, chars_here, chars_there = self._shared_with(i)
+        k = int(np.searchsorted(uo, j))
+        if k >= len(uo) or uo[k] != j:
+            return SharedFigure(a, b)
+        return SharedFigure(a, b, int(groups[k]), int(rows_here[k]), int(rows_there[k]),
+                            float(self._pct(chars_here[k], i)), float(self._pct(chars_there[k], j)))
+
+    def iter_pairs(self, min_shared: int = 1) -> Iterator[Pair]:
+        """Article pairs sharing at least ``min_shared`` paragraphs, streamed cluster by cluster.
+
+        Only one article's pairs are held at a time: a story carried 500 times yields its 124,750
+        pairs one by one.
+        """
+        for cluster in self.clusters():
+            for m in cluster.members:
+                yield from self._pairs_of(self._pos[m.id], min_shared, upper=True)
+
+    def _pairs_of(self, i: int, min_shared: int, upper: bool) -> Iterator[Pair]:
+        uo, groups, rh, rt, ch, ct = self._shared_with(i)
+        ph, pt = self._pct(ch, i), self._pct(ct, uo)
+        me = self.meta[i].id
+        for k in np.flatnonzero(groups >= max(min_shared, 1)).tolist():
+            other = self.meta[int(uo[k])].id
+            if upper and other < me:
+                continue
+            g, sh, st = int(groups[k]), int(rh[k]), int(rt[k])
+            if me < other:
+                yield Pair(me, other, sh, st, float(ph[k]), float(pt[k]), g)
+            else:
+                yield Pair(other, me, st, sh, float(pt[k]), float(ph[k]), g)
+
     def pairs(self, min_shared: int = 1) -> list[Pair]:
-        """Article pairs sharing at least ``min_shared`` paragraphs, most shared first."""
-        shared = np.minimum(self.shared_a, self.shared_b)
-        ks = np.flatnonzero(shared >= max(min_shared, 1))
-        pairs = [self._pair(int(k)) for k in ks]
+        """Article pairs sharing at least ``min_shared`` paragraphs, most shared first (held in memory)."""
+        pairs = list(self.iter_pairs(min_shared))
         pairs.sort(key=lambda q: (-q.shared, -max(q.pct_a, q.pct_b), q.a, q.b))
         return pairs
+
+    def pair_count(self, min_shared: int = 1) -> int:
+        """How many pairs :meth:`iter_pairs` yields, counted without building them."""
+        total = 0
+        for c in self.clusters():
+            for m in c.members:
+                groups = self._shared_with(self._pos[m.id])[1]
+                total += int((groups >= max(min_shared, 1)).sum())
+        return total // 2
 
     def related(self, aid: str) -> list[RelatedArticle]:
         """Articles sharing text with ``aid``, best first (an unknown id has none)."""
         i = self._pos.get(aid)
         if i is None:
             return []
-        if self._by_article is None:
-            index: dict[int, list[int]] = {}
-            for k, (x, y) in enumerate(zip(self.pair_a.tolist(), self.pair_b.tolist(), strict=True)):
-                index.setdefault(x, []).append(k)
-                index.setdefault(y, []).append(k)
-            self._by_article = index
+        uo, groups, rh, rt, ch, ct = self._shared_with(i)
+        ph, pt = self._pct(ch, i), self._pct(ct, uo)
         out = []
-        for k in self._by_article.get(i, []):
-            q = self._pair(k)
-            here_is_a = q.a == aid
-            other = self.meta[self._pos[q.b if here_is_a else q.a]]
-            out.append(RelatedArticle(
-                other.id, other.title, other.source, other.date, q.shared,
-                q.shared_a if here_is_a else q.shared_b, q.shared_b if here_is_a else q.shared_a,
-                q.pct_a if here_is_a else q.pct_b, q.pct_b if here_is_a else q.pct_a))
+        for k in range(len(uo)):
+            other = self.meta[int(uo[k])]
+            out.append(RelatedArticle(other.id, other.title, other.source, other.date, int(groups[k]),
+                                      int(rh[k]), int(rt[k]), float(ph[k]), float(pt[k])))
         out.sort(key=lambda r: (-r.shared_paragraphs, -r.pct_here, r.id))
         return out
 
     def links(self, aid: str, other: str) -> list[tuple[int, int]]:
-        """Matching paragraph indexes ``(in aid, in other)`` of two articles."""
+        """Matching paragraph indexes ``(in aid, in other)`` of two articles (every pair of a group)."""
         i, j = self._pos.get(aid), self._pos.get(other)
         if i is None or j is None or i == j:
             return []
-        n = max(len(self.meta), 1)
-        lo, hi = min(i, j), max(i, j)
-        sel = self._link_key == lo * n + hi
         pidx = self.prints.row_pidx
-        pa, pb = pidx[self._link_a[sel]].tolist(), pidx[self._link_b[sel]].tolist()
-        return sorted(zip(pa, pb, strict=True) if i == lo else zip(pb, pa, strict=True))
+        si, sj = slice(self._srow_start[i], self._srow_start[i + 1]), slice(self._srow_start[j], self._srow_start[j + 1])
+        gi, gj = self._srow_grp[si], self._srow_grp[sj]
+        ri, rj = self._srow[si], self._srow[sj]
+        out = []
+        for g in np.intersect1d(gi, gj).tolist():
+            for x in ri[gi == g].tolist():
+                out.extend((int(pidx[x]), int(pidx[y])) for y in rj[gj == g].tolist())
+        return sorted(out)
+
+    # ------------------------------------------------------------------ clusters
 
     def clusters(self, min_shared: int = 1) -> list[Cluster]:
         """Connected groups of articles sharing text, largest first."""
-        parent: dict[int, int] = {}
-
-        def find(x: int) -> int:
-            root = x
-            while parent.get(root, root) != root:
-                root = parent[root]
-            while parent.get(x, x) != root:
-                parent[x], x = root, parent[x]
-            return root
-
-        shared = np.minimum(self.shared_a, self.shared_b)
-        ks = np.flatnonzero(shared >= max(min_shared, 1))
-        for x, y in zip(self.pair_a[ks].tolist(), self.pair_b[ks].tolist(), strict=True):
-            rx, ry = find(x), find(y)
-            if rx != ry:
-                parent[max(rx, ry)] = min(rx, ry)
+        min_shared = max(min_shared, 1)
+        if min_shared in self._clusters:
+            return self._clusters[min_shared]
+        n = len(self.meta)
+        if min_shared == 1:
+            # Each group's holders linked to its first holder: articles sharing a group are joined.
+            starts, sizes = _runs(self._ga_grp)
+            a = self._ga_art
+            b = np.repeat(a[starts], sizes) if len(starts) else a
+            labels = _components(n, a, b)
+        else:
+            pa, pb = [], []
+            for c in self.clusters(1):
+                for m in c.members:
+                    i = self._pos[m.id]
+                    uo, groups = self._shared_with(i)[:2]
+                    sel = uo[groups >= min_shared]
+                    pa.append(np.full(len(sel), i, np.int64))
+                    pb.append(sel)
+            labels = _components(n, np.concatenate([np.zeros(0, np.int64), *pa]),
+                                 np.concatenate([np.zeros(0, np.int64), *pb]))
+        size = np.bincount(labels, minlength=n)
+        members = np.flatnonzero(size[labels] >= 2)
         groups: dict[int, list[int]] = {}
-        for x in {v for k in ks for v in (int(self.pair_a[k]), int(self.pair_b[k]))}:
-            groups.setdefault(find(x), []).append(x)
-        npairs: dict[int, int] = {}
-        for x in self.pair_a[ks].tolist():
-            npairs[find(x)] = npairs.get(find(x), 0) + 1
-        out = [self._cluster(sorted(g), npairs.get(r, 0)) for r, g in groups.items()]
+        for x, r in zip(members.tolist(), labels[members].tolist(), strict=True):
+            groups.setdefault(r, []).append(x)
+        out = [self._cluster(g, min_shared) for g in groups.values()]
         out.sort(key=lambda c: (-len(c.members), c.members[0].date or "9999", c.members[0].id))
+        self._clusters[min_shared] = out
         return out
 
-    def _cluster(self, members: list[int], npairs: int) -> Cluster:
+    def _cluster(self, members: list[int], min_shared: int) -> Cluster:
         metas = [self.meta[i] for i in members]
         metas.sort(key=lambda m: (not m.date, m.date, m.id))
+        npairs = sum(int((self._shared_with(i)[1] >= min_shared).sum()) for i in members) // 2
         people = tuple(ClusterMember(m.id, m.title, m.source, m.date) for m in metas)
         dated = [m for m in metas if m.date]
         undated = len(metas) - len(dated)
@@ -464,25 +710,21 @@ class ReuseMap:
         reason = "earliest dated" + (f"; {undated} undated" if undated else "")
         return Cluster(people, dated[0].id, reason, npairs)
 
-    def shared(self, a: str, b: str) -> SharedFigure:
-        """What ``a`` and ``b`` share: the one figure every view shows (zero when nothing)."""
-        i, j = self._pos.get(a), self._pos.get(b)
-        if i is None or j is None or i == j:
-            return SharedFigure(a, b)
-        n = max(len(self.meta), 1)
-        k = int(np.searchsorted(self.pair_keys, min(i, j) * n + max(i, j)))
-        if k >= len(self.pair_keys) or self.pair_keys[k] != min(i, j) * n + max(i, j):
-            return SharedFigure(a, b)
-        q = self._pair(k)
-        fig = SharedFigure(q.a, q.b, q.shared, q.shared_a, q.shared_b, q.pct_a, q.pct_b)
-        return fig if q.a == a else fig.swapped()
+    def _cluster_number(self) -> np.ndarray:
+        if self._cluster_index is None:
+            idx = np.full(len(self.meta), -1, dtype=np.int64)
+            for k, c in enumerate(self.clusters()):
+                idx[[self._pos[m.id] for m in c.members]] = k
+            self._cluster_index = idx
+        return self._cluster_index
 
     def cluster_of(self, aid: str) -> Cluster | None:
         """The cluster holding ``aid`` (None when it shares nothing)."""
-        for c in self.clusters():
-            if any(m.id == aid for m in c.members):
-                return c
-        return None
+        i = self._pos.get(aid)
+        if i is None:
+            return None
+        k = int(self._cluster_number()[i])
+        return None if k < 0 else self.clusters()[k]
 
     def copies(self, aid: str) -> list[str]:
         """The other articles carrying the same story (same cluster), oldest first, undated last."""
@@ -490,14 +732,20 @@ class ReuseMap:
         return [] if c is None else [m.id for m in c.members if m.id != aid]
 
     def versions(self, aid: str) -> list[list[str]]:
-        """The story's copies grouped by version, each group sorted, largest first (aid's included)."""
+        """The story's copies grouped by version (same substantive text), each group sorted,
+        largest first (``aid``'s own group included; an article sharing nothing is its own version)."""
         c = self.cluster_of(aid)
         if c is None:
             return [[aid]] if aid in self._pos else []
-        return [sorted(m.id for m in c.members)]
+        by_key: dict[int, list[str]] = {}
+        for m in c.members:
+            by_key.setdefault(int(self._version[self._pos[m.id]]), []).append(m.id)
+        groups = [sorted(g) for g in by_key.values()]
+        groups.sort(key=lambda g: (-len(g), g[0]))
+        return groups
 
     def duplicates(self, aid: str) -> list[str]:
-        """The other articles whose body text is the same version as ``aid``'s."""
+        """The other articles whose substantive text is the same version as ``aid``'s."""
         for group in self.versions(aid):
             if aid in group:
                 return [x for x in group if x != aid]
@@ -505,9 +753,8 @@ class ReuseMap:
 
     def summary(self) -> dict:
         """Headline figures."""
-        return {"articles": len(self.meta), "pairs": len(self.pair_keys),
-                "boilerplate_texts": self.boilerplate_count(),
-                "boilerplate_threshold": self.boilerplate_threshold}
+        return {"articles": len(self.meta), "pairs": self.pair_count(),
+                "clusters": len(self.clusters()), "boilerplate_texts": self.boilerplate_count()}
 
 
 def best_match(corpus: Corpus, aid: str, *, candidates: int = 3, min_score: float = 60.0) -> str | None:
