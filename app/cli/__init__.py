@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 import traceback
@@ -26,9 +27,19 @@ class UserError(Exception):
     """An error whose message is shown to the user as is (no traceback)."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage and error messages cannot drive the terminal (they
+    repeat what the user typed, which may hold pasted control characters)."""
+
+    def _print_message(self, message: str, file=None) -> None:  # noqa: ANN001 - argparse's signature
+        from app.cli.common import terminal_safe
+
+        super()._print_message(terminal_safe(message) if message else message, file)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every available subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="parallax",
         description="Search a folder of articles and compare republished texts side by side.",
     )
@@ -67,10 +78,15 @@ def _log_crash() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``parallax`` and ``python -m app``; returns the exit status."""
+    from app.cli.common import echo
     from app.core.index import IndexError_
     from app.core.reader import ReadError
     from app.core.search import QueryError
 
+    for stream in (sys.stdout, sys.stderr):
+        # A terminal that cannot show a character gets an escape, not a UnicodeEncodeError.
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = _command_names(parser)
@@ -84,17 +100,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except (UserError, ReadError, QueryError, IndexError_) as exc:
-        print(f"parallax: {exc}", file=sys.stderr)
+        echo(f"parallax: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("parallax: interrupted", file=sys.stderr)
+        echo("parallax: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
     except OSError as exc:
-        print(f"parallax: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        echo(f"parallax: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - last line of defence: never show a traceback
         log = _log_crash()
-        print(f"parallax: internal error ({type(exc).__name__}: {exc}); details in {log}", file=sys.stderr)
+        echo(f"parallax: internal error ({type(exc).__name__}: {exc}); details in {log}", file=sys.stderr)
         return 1

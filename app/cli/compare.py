@@ -40,12 +40,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--width", type=int, default=0, help="text width (default: the terminal's)")
     p.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
     p.add_argument("--pdf", metavar="FILE", help="write a PDF report")
+    from app.cli.common import add_follow_links_option
+
+    add_follow_links_option(p)
     p.set_defaults(func=run)
 
 
 def _learned_boilerplate(corpus: Corpus, *articles: Article) -> Callable[[Paragraph], bool] | None:
     # Only a corpus article makes the corpus's recurring paragraphs relevant (and worth a sync).
-    if not any(a.id and (corpus.root / a.id).is_file() for a in articles):
+    if not any(a.id and corpus.contains(a.id) for a in articles):
         return None
     return corpus.reuse_map().is_boilerplate_paragraph
 
@@ -58,9 +61,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.corpus and not Path(args.corpus).is_dir():
         raise UserError(f"corpus folder not found: {args.corpus}")
+    from app.cli.common import echo, follow_links
     from app.core.corpus import Corpus
 
-    corpus = Corpus(args.corpus)
+    corpus = Corpus(args.corpus, follow_links_outside=follow_links(args))
     left = corpus.resolve(args.left)
     right = corpus.resolve(args.right)
     result = align(left, right, boilerplate=_learned_boilerplate(corpus, left, right))
@@ -76,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(result.to_dict())
     else:
         width = args.width or shutil.get_terminal_size((120, 40)).columns
-        print(render_text(result, max(40, width)))
+        echo(render_text(result, max(40, width)))
     return 0
 
 

@@ -7,7 +7,15 @@ import html
 import re
 import sys
 
-from app.cli.common import add_corpus_options, ensure_indexed, open_corpus, print_json
+from app.cli.common import (
+    add_corpus_options,
+    add_follow_links_option,
+    echo,
+    ensure_indexed,
+    open_corpus,
+    print_json,
+    terminal_safe,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -15,6 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("index", help="index a corpus folder (incremental)")
     p.add_argument("corpus_dir", nargs="?", metavar="CORPUS", help="corpus folder (default: seeds/)")
     p.add_argument("--index", metavar="DIR", help="index folder (default: per-user data folder)")
+    add_follow_links_option(p)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run_index)
 
@@ -50,13 +59,13 @@ def run_index(args: argparse.Namespace) -> int:
         print_json(data)
         return 0
     for message in corpus.index.messages:
-        print(message)
+        echo(message)
     for label, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
         for aid in ids:
-            print(f"{label:8} {aid}")
+            echo(f"{label:8} {aid}")
     for s in report.skipped:
-        print(f"skipped  {s.path}: {s.reason}")
-    print(
+        echo(f"skipped  {s.path}: {s.reason}")
+    echo(
         f"{corpus.name}: {len(report.added)} added, {len(report.updated)} updated, "
         f"{len(report.removed)} removed, {len(report.skipped)} skipped, {report.unchanged} unchanged "
         f"({report.seconds:.2f} s)"
@@ -68,10 +77,15 @@ _TAG = re.compile(r"</?b>")
 
 
 def _terminal_snippet(snippet: str) -> str:
+    """A highlighted snippet for the terminal: its text made safe, then the bold marks added."""
     bold = sys.stdout.isatty()
-    text = _TAG.sub(lambda m: ("\033[1m" if m.group() == "<b>" else "\033[0m") if bold else
-                    ("[" if m.group() == "<b>" else "]"), snippet)
-    return html.unescape(text)
+    pieces = _TAG.split(snippet)
+    marks = _TAG.findall(snippet)
+    out = [terminal_safe(html.unescape(pieces[0]))]
+    for mark, piece in zip(marks, pieces[1:], strict=True):
+        out.append(("\033[1m" if mark == "<b>" else "\033[0m") if bold else ("[" if mark == "<b>" else "]"))
+        out.append(terminal_safe(html.unescape(piece)))
+    return "".join(out)
 
 
 def run_search(args: argparse.Namespace) -> int:
@@ -82,13 +96,13 @@ def run_search(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.to_dict())
         return 0
-    print(f"{result.total} hit{'s' if result.total != 1 else ''} for {result.query}")
+    echo(f"{result.total} hit{'s' if result.total != 1 else ''} for {result.query}")
     for hit in result.hits:
         when = hit.date.isoformat() if hit.date else "undated"
-        print(f"\n{hit.score:7.2f}  {hit.id}  {hit.title}")
-        print(f"         {hit.source or 'unknown source'} · {when}")
+        echo(f"\n{hit.score:7.2f}  {hit.id}  {hit.title}")
+        echo(f"         {hit.source or 'unknown source'} · {when}")
         for s in hit.snippets:
-            print(f"         … {_terminal_snippet(s)} …")
+            print(f"         … {_terminal_snippet(s)} …")  # made safe piece by piece
     return 0
 
 
@@ -102,8 +116,8 @@ def run_articles(args: argparse.Namespace) -> int:
         return 0
     for a in listing:
         when = a.date.isoformat() if a.date else "undated"
-        print(f"{a.id:40}  {when:10}  {a.source[:20]:20}  {a.title[:70]}")
-    print(f"{len(listing)} articles in {corpus.root}")
+        echo(f"{a.id:40}  {when:10}  {a.source[:20]:20}  {a.title[:70]}")
+    echo(f"{len(listing)} articles in {corpus.root}")
     return 0
 
 
@@ -114,12 +128,12 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(article.to_dict(paragraphs=True))
         return 0
-    print(article.title)
+    echo(article.title)
     meta = " · ".join(x for x in (article.source, article.author,
                                   article.date.isoformat() if article.date else "") if x)
     if meta:
-        print(meta)
-    print()
+        echo(meta)
+    echo()
     for p in article.paragraphs:
-        print(f"[{p.index} {p.role} {p.start}-{p.end}] {p.text}\n")
+        echo(f"[{p.index} {p.role} {p.start}-{p.end}] {p.text}\n")
     return 0

@@ -19,6 +19,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--compare", nargs=2, metavar=("LEFT", "RIGHT"),
                    help="open straight into a comparison (ids, id prefixes or file paths)")
     p.add_argument("--search", metavar="QUERY", help="start with this query in the search field")
+    from app.cli.common import add_follow_links_option
+
+    add_follow_links_option(p)
     p.add_argument("--screenshot", metavar="FILE.png",
                    help="render the window once loaded, save it as FILE.png and exit")
     p.add_argument("--timeout", type=float, default=60.0, help=argparse.SUPPRESS)
@@ -92,6 +95,7 @@ def _screenshot(window, target: Path, args: argparse.Namespace, timeout: float) 
     from PySide6.QtCore import QEventLoop, QTimer
 
     from app.cli import UserError
+    from app.cli.common import echo
 
     pending = {"index"} | ({"compare"} if args.compare else set()) | ({"search"} if args.search else set())
     if getattr(args, "session_opened", False):
@@ -148,5 +152,5 @@ def _screenshot(window, target: Path, args: argparse.Namespace, timeout: float) 
     window.close()
     if errors:
         raise UserError(errors[0])
-    print(target)
+    echo(target)
     return 0

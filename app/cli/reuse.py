@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.common import add_corpus_options, ensure_indexed, open_corpus, print_json
+from app.cli.common import add_corpus_options, echo, ensure_indexed, open_corpus, print_json
 from app.core.corpus import Corpus
 from app.core.reuse import ReuseMap
 
@@ -46,9 +46,9 @@ def run_related(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"id": aid, "related": [r.to_dict() for r in related]})
         return 0
-    print(f"{len(related)} related article{'s' if len(related) != 1 else ''} for {aid}")
+    echo(f"{len(related)} related article{'s' if len(related) != 1 else ''} for {aid}")
     for r in related:
-        print(f"{r.shared_paragraphs:4} ¶  {r.pct_here:5.1f} % here  {r.pct_there:5.1f} % there  "
+        echo(f"{r.shared_paragraphs:4} ¶  {r.pct_here:5.1f} % here  {r.pct_there:5.1f} % there  "
               f"{r.id}  {r.date or 'undated'}  {r.title[:60]}")
     return 0
 
@@ -62,11 +62,11 @@ def run_clusters(args: argparse.Namespace) -> int:
         return 0
     for n, c in enumerate(clusters, 1):
         origin = c.origin or "unknown"
-        print(f"cluster {n}: {len(c.members)} articles, {c.pairs} pairs; origin {origin} ({c.reason})")
+        echo(f"cluster {n}: {len(c.members)} articles, {c.pairs} pairs; origin {origin} ({c.reason})")
         for m in c.members:
             mark = "*" if m.id == c.origin else " "
-            print(f"  {mark} {m.date or 'undated':10}  {m.source[:20]:20}  {m.id}  {m.title[:50]}")
-    print(f"{len(clusters)} cluster{'s' if len(clusters) != 1 else ''}")
+            echo(f"  {mark} {m.date or 'undated':10}  {m.source[:20]:20}  {m.id}  {m.title[:50]}")
+    echo(f"{len(clusters)} cluster{'s' if len(clusters) != 1 else ''}")
     return 0
 
 
@@ -78,6 +78,6 @@ def run_pairs(args: argparse.Namespace) -> int:
         print_json({"pairs": [p.to_dict() for p in pairs]})
         return 0
     for p in pairs:
-        print(f"{p.shared:4} ¶  {p.pct_a:5.1f} % / {p.pct_b:5.1f} %  {p.a}  {p.b}")
-    print(f"{len(pairs)} pair{'s' if len(pairs) != 1 else ''}")
+        echo(f"{p.shared:4} ¶  {p.pct_a:5.1f} % / {p.pct_b:5.1f} %  {p.a}  {p.b}")
+    echo(f"{len(pairs)} pair{'s' if len(pairs) != 1 else ''}")
     return 0

@@ -10,6 +10,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from app.core.boundary import (
+    BoundaryError,
+    check_id,
+    corpus_file,
+    display,
+    id_to_path,
+    name_to_id,
+    relative_id,
+)
 from app.core.index import CorpusIndex, IndexReport, Progress
 from app.core.model import Article, SearchResult
 from app.core.paths import default_corpus
@@ -47,9 +56,11 @@ class Corpus:
     """One corpus folder: its articles (parsed on demand, cached) and its index."""
 
     def __init__(self, root: Path | str | None = None, index_dir: Path | str | None = None,
-                 cache_size: int = 64) -> None:
+                 cache_size: int = 64, *, follow_links_outside: bool = False) -> None:
         self.root = Path(root).resolve() if root else default_corpus().resolve()
+        self.follow_links_outside = follow_links_outside
         self.index = CorpusIndex(self.root, index_dir)
+        self.index.follow_links_outside = follow_links_outside
         self.reuse = ReuseIndex(self.index)
         self.index.listeners.append(self.reuse)
         self.userdata = UserDataStore(self.root)  # the analyst's marks and names: outside the index
@@ -83,13 +94,14 @@ class Corpus:
         """The parsed article with id ``aid`` (cached while the file is unchanged).
 
         Raises:
-            ReadError: the file is gone or cannot be read.
+            ReadError: the file is gone or cannot be read, or ``aid`` does not name a file
+                inside the corpus (``../x``, an absolute path, a link pointing out of it).
         """
-        path = (self.root / aid) if not Path(aid).is_absolute() else Path(aid)
+        path = self.file_of(aid)
         try:
             mtime = path.stat().st_mtime_ns
         except OSError as exc:
-            raise ReadError(f"{aid}: {exc.strerror or exc}") from exc
+            raise ReadError(f"{display(aid)}: {exc.strerror or exc}") from exc
         with self._lock:
             cached = self._cache.get(aid)
             if cached is not None and cached.mtime_ns == mtime:
@@ -101,6 +113,24 @@ class Corpus:
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return article
+
+    def file_of(self, aid: str) -> Path:
+        """The file of article ``aid``, inside the corpus after resolving links.
+
+        Raises:
+            ReadError: ``aid`` is not an id of this corpus or leads out of it.
+        """
+        try:
+            return corpus_file(self.root, aid, follow_links_outside=self.follow_links_outside)
+        except BoundaryError as exc:
+            raise ReadError(str(exc)) from exc
+
+    def contains(self, aid: str) -> bool:
+        """True when ``aid`` names an existing file of this corpus (inside it, links resolved)."""
+        try:
+            return self.file_of(aid).is_file()
+        except (ReadError, OSError):
+            return False
 
     def _load_for_snippet(self, aid: str, path: str) -> Article | None:
         try:
@@ -139,28 +169,40 @@ class Corpus:
     def resolve(self, ref: str) -> Article:
         """An article from an id, a unique id prefix (``001``), or a file path.
 
+        A path that lies inside the corpus folder is read as that corpus article (so a link
+        pointing out of the corpus is refused); a path elsewhere is the user's own file.
+
         Raises:
-            ReadError: nothing or more than one article matches, or the file cannot be read.
+            ReadError: nothing or more than one article matches, the file cannot be read, or
+                the reference leads out of the corpus.
         """
+        try:
+            lexical: Path | None = id_to_path(self.root, check_id(ref))
+        except BoundaryError:
+            lexical = None
+        if lexical is not None and lexical.is_file():
+            return self.article(ref)  # refused if it is a link out of the corpus
         candidate = Path(ref)
-        if (self.root / ref).is_file():
-            return self.article(ref)
         if candidate.is_file():
+            rel = relative_id(candidate, self.root)
+            if rel is not None:
+                return self.article(rel)
             try:
                 rel = candidate.resolve().relative_to(self.root)
-                return self.article(rel.as_posix())
+                return self.article("/".join(name_to_id(p) for p in rel.parts))
             except ValueError:
                 return read_article(candidate, candidate.parent)
         ids = self.ids()
-        matches = [i for i in ids if i.startswith(ref) or Path(i).name.startswith(ref)]
+        matches = [i for i in ids if i.startswith(ref) or i.rsplit("/", 1)[-1].startswith(ref)]
         if len(matches) == 1:
             return self.article(matches[0])
         if not matches:
-            raise ReadError(f"no article '{ref}' in {self.root}")
+            raise ReadError(f"no article '{display(ref)}' in {display(str(self.root))}")
         shown = ", ".join(matches[:5]) + (" …" if len(matches) > 5 else "")
-        raise ReadError(f"'{ref}' matches {len(matches)} articles: {shown}")
+        raise ReadError(f"'{display(ref)}' matches {len(matches)} articles: {shown}")
 
 
-def resolve_article(ref: str, corpus_root: Path | str | None = None) -> Article:
+def resolve_article(ref: str, corpus_root: Path | str | None = None, *,
+                    follow_links_outside: bool = False) -> Article:
     """Resolve ``ref`` (id, unique id prefix, or path) against a corpus folder (default: seeds)."""
-    return Corpus(corpus_root).resolve(ref)
+    return Corpus(corpus_root, follow_links_outside=follow_links_outside).resolve(ref)

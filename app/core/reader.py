@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from app.core.boundary import OUTSIDE_REASON, display, is_inside, name_to_id, real
 from app.core.dates import parse_date
 from app.core.decode import DecodeError, decode_bytes
 from app.core.htmlextract import extract_html
@@ -44,26 +45,36 @@ class CorpusRead:
 
 
 def article_id(path: Path, root: Path) -> str:
-    """The stable id of ``path``: its path relative to the corpus root, with forward slashes."""
+    """The stable id of ``path``: its path relative to the corpus root, with forward slashes.
+
+    Names that are not valid UTF-8 are escaped (see :func:`app.core.boundary.name_to_id`).
+    """
     try:
-        return path.relative_to(root).as_posix()
+        rel = path.relative_to(root)
     except ValueError:
-        return path.as_posix()
+        return display(path.as_posix())
+    text = rel.as_posix()
+    return text if text.isascii() else "/".join(name_to_id(p) for p in rel.parts)
 
 
-def iter_corpus_files(root: Path, skipped: list[Skipped] | None = None) -> Iterator[Path]:
-    """Yield the supported files below ``root`` in a stable order, never following link loops."""
-    for _aid, entry in iter_corpus_entries(root, skipped):
+def iter_corpus_files(root: Path, skipped: list[Skipped] | None = None, *,
+                      follow_links_outside: bool = False) -> Iterator[Path]:
+    """Yield the supported files below ``root`` in a stable order, never following link loops
+    (nor links out of the corpus unless ``follow_links_outside``)."""
+    for _aid, entry in iter_corpus_entries(root, skipped, follow_links_outside=follow_links_outside):
         yield Path(entry.path)
 
 
-def iter_corpus_entries(root: Path | str, skipped: list[Skipped] | None = None) -> Iterator[tuple[str, os.DirEntry]]:
+def iter_corpus_entries(root: Path | str, skipped: list[Skipped] | None = None, *,
+                        follow_links_outside: bool = False) -> Iterator[tuple[str, os.DirEntry]]:
     """``(id, directory entry)`` of every supported file below ``root``, as :func:`iter_corpus_files`.
 
     The id is :func:`article_id` of the file, built from the names: a scan of 100,000 files
-    makes no path objects.
+    makes no path objects. A link (to a file or a folder) whose target lies outside ``root``
+    is listed in ``skipped`` and left out unless ``follow_links_outside``.
     """
     seen_dirs: set[tuple[int, int]] = set()
+    top = real(root)
     stack: list[tuple[str, str]] = [(os.fspath(root), "")]
     while stack:
         folder, prefix = stack.pop()
@@ -72,32 +83,55 @@ def iter_corpus_entries(root: Path | str, skipped: list[Skipped] | None = None) 
             key = (st.st_dev, st.st_ino)
             if key in seen_dirs:
                 if skipped is not None:
-                    skipped.append(Skipped(folder, "symbolic link loop"))
+                    skipped.append(Skipped(display(folder), "symbolic link loop"))
                 continue
             seen_dirs.add(key)
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             if skipped is not None:
-                skipped.append(Skipped(folder, f"cannot list folder: {exc.strerror or exc}"))
+                skipped.append(Skipped(display(folder), f"cannot list folder: {exc.strerror or exc}"))
             continue
         subdirs = []
+        names: set[str] | None = None
         for entry in entries:
             name = entry.name
             if name.startswith("."):
                 continue
+            shown = name_to_id(name)
+            if shown != name:
+                names = names if names is not None else {e.name for e in entries}
+                if shown in names:
+                    if skipped is not None:
+                        skipped.append(Skipped(prefix + shown, "its escaped name is also another file's name"))
+                    continue
             try:
                 is_dir = entry.is_dir()
             except OSError:
                 is_dir = False
-            if is_dir:
-                subdirs.append((entry.path, prefix + name + "/"))
-            else:
+            supported = False
+            if not is_dir:
                 dot = name.rfind(".")
                 # Path.suffix: from the last dot, unless the name ends with it.
-                if 0 < dot < len(name) - 1 and name[dot:].lower() in SUPPORTED_SUFFIXES:
-                    yield prefix + name, entry
+                supported = 0 < dot < len(name) - 1 and name[dot:].lower() in SUPPORTED_SUFFIXES
+                if not supported:
+                    continue
+            if not follow_links_outside and _is_link(entry) and not is_inside(top, real(entry.path)):
+                if skipped is not None:
+                    skipped.append(Skipped(prefix + shown + ("/" if is_dir else ""), OUTSIDE_REASON))
+                continue
+            if is_dir:
+                subdirs.append((entry.path, prefix + shown + "/"))
+            else:
+                yield prefix + shown, entry
         stack.extend(reversed(subdirs))
+
+
+def _is_link(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
 
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -175,7 +209,7 @@ def parse_bytes(data: bytes, *, path: Path, root: Path, size: int = 0, mtime_ns:
     blocks = [b for b in _split_huge(blocks) if b.text]
     if not blocks:
         raise ReadError("no visible text")
-    stem = path.stem
+    stem = name_to_id(path.stem)
     classified = classify(blocks, meta, fallback_title=_fallback_title(blocks, stem))
     paragraphs = [
         Paragraph(index=i, text=b.text, norm=b.norm or normalize(b.raw or b.text), start=b.start,
@@ -228,7 +262,7 @@ def _first_folder(path: Path | str, root: Path | str) -> str:
     prefix = top if top.endswith(os.sep) else top + os.sep
     if not parent.startswith(prefix):
         return ""
-    return parent[len(prefix):].split(os.sep, 1)[0]
+    return name_to_id(parent[len(prefix):].split(os.sep, 1)[0])
 
 
 def read_corpus(root: Path | str, progress: Callable[[int, int], bool | None] | None = None) -> CorpusRead:

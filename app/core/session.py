@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -11,11 +13,28 @@ from pathlib import Path
 from typing import Any
 
 from app.core.atomic import atomic_write_json
+from app.core.boundary import (
+    BoundaryError,
+    check_id,
+    corpus_file,
+    display,
+    id_to_path,
+    real,
+    relative_id,
+)
 from app.core.model import Alignment, Article, Row
+from app.core.reader import SUPPORTED_SUFFIXES
 
 FORMAT_VERSION = 1
 SUFFIX = ".parallax"
 FORMAT_NAME = "parallax-session"
+# A session holds tabs and notes: far below this. Larger files are refused, not read.
+MAX_SESSION_BYTES = 64 * 1024 * 1024
+# Article files hashed to check a session are read up to this size (the reader's limit).
+MAX_ARTICLE_BYTES = 64 * 1024 * 1024
+# View state and paragraph indexes are clamped to what Qt's 32-bit ints hold.
+MAX_INDEX = 2**31 - 1
+OUTSIDE_MESSAGE = "session refers to an article outside its corpus"
 
 # Upgrades from version N to N + 1, applied in turn to files older than FORMAT_VERSION.
 # Each takes the parsed JSON of version N and returns the JSON of version N + 1.
@@ -32,8 +51,25 @@ def now_iso() -> str:
 
 
 def file_hash(path: Path | str) -> str:
-    """The sha1 of a file's bytes: the same value as ``Article.content_hash``."""
-    return hashlib.sha1(Path(path).read_bytes()).hexdigest()
+    """The sha1 of a file's bytes: the same value as ``Article.content_hash``.
+
+    Raises:
+        OSError: the file cannot be read, is not a regular file (a pipe would never end), or
+            is larger than an article can be.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(f"not a regular file: {display(os.fspath(path))}")
+        if st.st_size > MAX_ARTICLE_BYTES:
+            raise OSError(f"too large: {display(os.fspath(path))}")
+        digest = hashlib.sha1()
+        while chunk := os.read(fd, 1 << 20):
+            digest.update(chunk)
+        return digest.hexdigest()
+    finally:
+        os.close(fd)
 
 
 @dataclass(slots=True)
@@ -84,22 +120,45 @@ class ArticleRef:
 
     @classmethod
     def from_article(cls, article: Article, corpus_root: Path | str | None) -> ArticleRef:
-        """A reference to a parsed :class:`~app.core.model.Article` (path kept if outside the corpus)."""
+        """A reference to a parsed :class:`~app.core.model.Article` (path kept if outside the corpus).
+
+        A corpus article reached through a link pointing out of the corpus keeps its id.
+        """
         path = Path(article.path).resolve()
         if corpus_root is not None:
+            root = Path(corpus_root).resolve()
+            rel = relative_id(path, root)
+            if rel is not None:
+                return cls(rel, article.content_hash)
             try:
-                return cls(path.relative_to(Path(corpus_root).resolve()).as_posix(), article.content_hash)
-            except ValueError:
+                linked = id_to_path(root, check_id(article.id))
+                if os.path.lexists(linked) and real(linked) == real(path):
+                    return cls(article.id, article.content_hash)
+            except (BoundaryError, OSError):
                 pass
         return cls(article.id, article.content_hash, str(path))
 
-    def location(self, corpus_root: Path | str) -> Path:
-        """The file this reference points to."""
-        return Path(self.path) if self.path else Path(corpus_root) / self.id
+    def location(self, corpus_root: Path | str, *, follow_links_outside: bool = False) -> Path:
+        """The corpus file this reference points to.
+
+        Raises:
+            BoundaryError: the reference is not a file of the corpus (an absolute ``path``,
+                ``../..``, a link leading out of it).
+        """
+        aid = relative_id(self.path, corpus_root) if self.path else self.id
+        shown = display(self.path or self.id)
+        # Only what the corpus walk would list: a supported file below the corpus folder.
+        if aid is None or Path(aid).suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise BoundaryError(f"{OUTSIDE_MESSAGE}: {shown}")
+        try:
+            return corpus_file(corpus_root, aid, follow_links_outside=follow_links_outside)
+        except BoundaryError as exc:
+            raise BoundaryError(f"{OUTSIDE_MESSAGE}: {shown}") from exc
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"id": self.id, "hash": self.content_hash, "path": self.path}
+        return {"id": self.id, "hash": self.content_hash,
+                "path": display(self.path) if self.path is not None else None}
 
 
 @dataclass(slots=True)
@@ -209,6 +268,8 @@ class LoadedSession:
         changed_articles: Articles whose bytes differ from the saved hash (they still open;
             notes may no longer sit on the intended paragraphs).
         missing_articles: Articles whose file is gone (their tabs cannot open).
+        outside_articles: References that do not name a file of the corpus (an absolute
+            path, ``../..``, a link leading out of it): never read; their tabs cannot open.
         migrated_from: The file's format version when it was older than :data:`FORMAT_VERSION`.
         autosave_of: For an autosave, the session file it was the unsaved state of.
     """
@@ -217,40 +278,44 @@ class LoadedSession:
     corpus_missing: bool = False
     changed_articles: list[ArticleProblem] = field(default_factory=list)
     missing_articles: list[ArticleProblem] = field(default_factory=list)
+    outside_articles: list[ArticleProblem] = field(default_factory=list)
     migrated_from: int | None = None
     autosave_of: Path | None = None
 
     @property
     def ok(self) -> bool:
         """True when everything the session refers to is in place and unchanged."""
-        return not (self.corpus_missing or self.changed_articles or self.missing_articles)
+        return not (self.corpus_missing or self.changed_articles or self.missing_articles
+                    or self.outside_articles)
 
     def unavailable_tabs(self) -> set[int]:
         """Indexes of the tabs that cannot open (an article is missing, or the corpus is)."""
-        tabs = {p.tab for p in self.missing_articles}
+        tabs = {p.tab for p in self.missing_articles} | {p.tab for p in self.outside_articles}
         if self.corpus_missing:
             tabs |= {i for i, _, ref in self.session.article_refs() if ref.path is None}
         return tabs
 
-    def repoint_corpus(self, folder: Path | str) -> LoadedSession:
+    def repoint_corpus(self, folder: Path | str, *, follow_links_outside: bool = False) -> LoadedSession:
         """Use ``folder`` as the session's corpus (it moved) and check the articles again.
 
         The session is marked modified so that the new folder gets saved.
         """
         self.session.corpus = str(Path(folder).resolve())
         self.session.modified = True
-        checked = check_session(self.session)
+        checked = check_session(self.session, follow_links_outside=follow_links_outside)
         return replace(checked, migrated_from=self.migrated_from, autosave_of=self.autosave_of)
 
     def messages(self) -> list[str]:
         """One line per problem, for a dialog or the terminal."""
         out = []
         if self.corpus_missing:
-            out.append(f"The corpus folder {self.session.corpus} no longer exists.")
+            out.append(f"The corpus folder {display(self.session.corpus)} no longer exists.")
         for p in self.changed_articles:
             out.append(f"Tab {p.tab + 1}: the {p.side} article {p.id} changed since the session was saved.")
         for p in self.missing_articles:
-            out.append(f"Tab {p.tab + 1}: the {p.side} article {p.id} is gone ({p.path}).")
+            out.append(f"Tab {p.tab + 1}: the {p.side} article {p.id} is gone ({display(p.path)}).")
+        for p in self.outside_articles:
+            out.append(f"Tab {p.tab + 1}: {OUTSIDE_MESSAGE}: {display(p.path or p.id)} (not read).")
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -259,6 +324,7 @@ class LoadedSession:
             "corpus_missing": self.corpus_missing,
             "changed_articles": [p.to_dict() for p in self.changed_articles],
             "missing_articles": [p.to_dict() for p in self.missing_articles],
+            "outside_articles": [p.to_dict() for p in self.outside_articles],
             "migrated_from": self.migrated_from,
         }
 
@@ -289,25 +355,55 @@ def save_session(session: Session, path: Path | str) -> Path:
     return path
 
 
-def load_session(path: Path | str, *, check: bool = True) -> LoadedSession:
+def _damaged(name: str, reason: str) -> SessionError:
+    return SessionError(f"{name} is damaged: {reason}; the file was left as is.")
+
+
+def _read_session_bytes(path: Path, name: str) -> bytes:
+    """The bytes of a session file: a regular file no larger than :data:`MAX_SESSION_BYTES`."""
+    try:
+        # O_NONBLOCK: opening a named pipe must not wait for a writer.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise SessionError(f"Cannot open {name}: {exc.strerror or exc}.") from exc
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise SessionError(f"Cannot open {name}: not a regular file (a session is a .parallax file).")
+        if st.st_size > MAX_SESSION_BYTES:
+            raise SessionError(f"Cannot open {name}: {st.st_size // (1024 * 1024)} MB is too large for a session "
+                               f"(limit {MAX_SESSION_BYTES // (1024 * 1024)} MB); the file was left as is.")
+        chunks, total = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            total += len(chunk)
+            if total > MAX_SESSION_BYTES:  # it grew since fstat
+                raise SessionError(f"Cannot open {name}: too large for a session; the file was left as is.")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise SessionError(f"Cannot open {name}: {exc.strerror or exc}.") from exc
+    finally:
+        os.close(fd)
+
+
+def load_session(path: Path | str, *, check: bool = True, follow_links_outside: bool = False) -> LoadedSession:
     """Read a session file and check the corpus and articles it refers to; never writes.
 
     Args:
         path: The ``.parallax`` file.
-        check: Look for a moved corpus and changed or missing articles.
+        check: Look for a moved corpus and changed, missing or outside articles.
+        follow_links_outside: Accept corpus links that point out of the corpus.
 
     Returns:
-        The session with the problems found.
+        The session with the problems found. Out-of-range view state (scroll, rows) is clamped.
 
     Raises:
-        SessionError: unreadable, not JSON, not a session, or saved by a newer Parallax.
+        SessionError: unreadable, not a regular file, too large, not JSON, damaged, not a
+            session, or saved by a newer Parallax. The message is one line.
     """
     path = Path(path)
-    name = path.name
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SessionError(f"Cannot open {name}: {exc.strerror or exc}.") from exc
+    name = display(path.name)
+    raw = _read_session_bytes(path, name)
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -317,37 +413,53 @@ def load_session(path: Path | str, *, check: bool = True) -> LoadedSession:
             f"{name} is damaged (invalid JSON at line {exc.lineno}, column {exc.colno}); "
             "the file was left as is."
         ) from exc
+    except RecursionError as exc:
+        raise _damaged(name, "its JSON is nested too deeply") from exc
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise _damaged(name, "it holds a number too large to read") from exc
     if not isinstance(data, dict) or "format_version" not in data:
         raise SessionError(f"{name} is not a Parallax session (no format_version); the file was left as is.")
     version = data["format_version"]
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise SessionError(f"{name} has an invalid format_version ({version!r}); the file was left as is.")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1 or version > MAX_INDEX:
+        shown = repr(version) if len(repr(version)) <= 20 else repr(version)[:20] + "…"
+        raise SessionError(f"{name} has an invalid format_version ({shown}); the file was left as is.")
     if version > FORMAT_VERSION:
         raise SessionError(
             f"{name} was saved by a newer Parallax (session format {version}; this version reads up to "
             f"{FORMAT_VERSION}). Update Parallax to open it; the file was left as is."
         )
-    data = _migrate(data, version, name)
     try:
+        data = _migrate(data, version, name)
         session = _session_from_json(data)
     except _Invalid as exc:
-        raise SessionError(f"{name} is not a valid Parallax session ({exc}); the file was left as is.") from exc
+        raise _damaged(name, str(exc)) from exc
+    except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise _damaged(name, f"unexpected content ({type(exc).__name__})") from exc
     session.path = path
-    loaded = check_session(session) if check else LoadedSession(session)
+    loaded = check_session(session, follow_links_outside=follow_links_outside) if check else LoadedSession(session)
     loaded.migrated_from = version if version < FORMAT_VERSION else None
     if isinstance(data.get("autosave_of"), str):
         loaded.autosave_of = Path(data["autosave_of"])
     return loaded
 
 
-def check_session(session: Session) -> LoadedSession:
-    """Compare the files a session refers to with the hashes it saved."""
+def check_session(session: Session, *, follow_links_outside: bool = False) -> LoadedSession:
+    """Compare the files a session refers to with the hashes it saved.
+
+    Only files of the session's corpus are read: a reference outside it (an absolute path,
+    ``../..``, a link leading out of the corpus unless ``follow_links_outside``) is listed in
+    ``outside_articles`` and never opened.
+    """
     corpus_missing = not Path(session.corpus).is_dir()
-    changed, missing = [], []
+    changed, missing, outside = [], [], []
     for tab, side, ref in session.article_refs():
-        if ref.path is None and corpus_missing:
+        try:
+            where = ref.location(session.corpus, follow_links_outside=follow_links_outside)
+        except BoundaryError:
+            outside.append(ArticleProblem(tab, side, ref.id, ref.path or ""))
             continue
-        where = ref.location(session.corpus)
+        if corpus_missing:
+            continue
         problem = ArticleProblem(tab, side, ref.id, str(where))
         try:
             digest = file_hash(where)
@@ -356,7 +468,7 @@ def check_session(session: Session) -> LoadedSession:
             continue
         if ref.content_hash and digest != ref.content_hash:
             changed.append(problem)
-    return LoadedSession(session, corpus_missing, changed, missing)
+    return LoadedSession(session, corpus_missing, changed, missing, outside)
 
 
 def note_rows(notes: Sequence[Note], rows: Sequence[Row]) -> tuple[dict[int, list[Note]], list[Note]]:
@@ -416,9 +528,14 @@ def _get(obj: Any, key: str, kind: type | tuple[type, ...], where: str, default:
 
 def _int_list(obj: Any, key: str, where: str) -> list[int]:
     values = _get(obj, key, list, where)
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values):
+    if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_INDEX for v in values):
         raise _Invalid(f"{where}.{key} must list paragraph indexes")
     return list(values)
+
+
+def _clamped(value: int | None) -> int | None:
+    """A scroll value or row index within what the window can show (never negative)."""
+    return None if value is None else min(max(value, 0), MAX_INDEX)
 
 
 def _ref_from_json(obj: Any, where: str) -> ArticleRef:
@@ -437,8 +554,8 @@ def _tab_from_json(obj: Any, where: str) -> TabState:
         left=_ref_from_json(_get(obj, "left", dict, where), f"{where}.left"),
         right=_ref_from_json(_get(obj, "right", dict, where), f"{where}.right"),
         title=_get(obj, "title", str, where, ""),
-        scroll=_get(obj, "scroll", int, where, 0),
-        current_row=_get(obj, "current_row", int, where, None),
+        scroll=_clamped(_get(obj, "scroll", int, where, 0)) or 0,
+        current_row=_clamped(_get(obj, "current_row", int, where, None)),
         hide_boilerplate=_get(obj, "hide_boilerplate", bool, where, False),
         query=_get(obj, "query", str, where, ""),
         notes=[_note_from_json(n, f"{where}.notes[{k}]") for k, n in enumerate(notes)],
@@ -453,7 +570,7 @@ def _session_from_json(data: dict[str, Any]) -> Session:
     session = Session(
         corpus=_get(data, "corpus", str, "session"),
         tabs=[_tab_from_json(t, f"tabs[{k}]") for k, t in enumerate(tabs)],
-        active_tab=_get(data, "active_tab", int, "session", 0),
+        active_tab=_clamped(_get(data, "active_tab", int, "session", 0)) or 0,
         query=_get(data, "query", str, "session", ""),
     )
     session.active_tab = min(max(session.active_tab, 0), max(len(session.tabs) - 1, 0))

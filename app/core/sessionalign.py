@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from app.core.align import align
+from app.core.boundary import BoundaryError
 from app.core.corpus import Corpus
 from app.core.model import Alignment, Article
 from app.core.reader import ReadError, read_article
@@ -13,15 +12,18 @@ from app.core.session import ArticleRef, LoadedSession, Session, TabState
 
 
 def tab_article(ref: ArticleRef, corpus: Corpus) -> Article:
-    """The article a tab refers to: from the corpus, or from its own path if outside it.
+    """The article a tab refers to, read from the session's corpus only.
 
     Raises:
-        ReadError: the file is gone or unreadable.
+        ReadError: the file is gone or unreadable, or the reference is not a file of the
+            corpus (an absolute path, ``../..``, a link leading out of it); such a file is
+            never opened.
     """
-    if ref.path:
-        path = Path(ref.path)
-        return read_article(path, path.parent)
-    return corpus.article(ref.id)
+    try:
+        path = ref.location(corpus.root, follow_links_outside=corpus.follow_links_outside)
+    except BoundaryError as exc:
+        raise ReadError(str(exc)) from exc
+    return read_article(path, corpus.root)
 
 
 def tab_alignment(tab: TabState, corpus: Corpus) -> Alignment:
@@ -33,12 +35,14 @@ def tab_alignment(tab: TabState, corpus: Corpus) -> Alignment:
     return align(tab_article(tab.left, corpus), tab_article(tab.right, corpus))
 
 
-def session_sections(loaded: LoadedSession, corpus: Corpus | None = None) -> tuple[list[ReportSection], list[str]]:
+def session_sections(loaded: LoadedSession, corpus: Corpus | None = None, *,
+                     follow_links_outside: bool = False) -> tuple[list[ReportSection], list[str]]:
     """Report sections for every tab that can open, and a message per tab left out.
 
     Args:
         loaded: The session and its problems (see :func:`app.core.session.load_session`).
         corpus: The session's corpus, if already open (else opened from ``session.corpus``).
+        follow_links_outside: For a corpus opened here: accept links pointing out of it.
 
     Returns:
         The sections in tab order, and the messages (problems included).
@@ -47,10 +51,10 @@ def session_sections(loaded: LoadedSession, corpus: Corpus | None = None) -> tup
     messages = loaded.messages()
     skip = loaded.unavailable_tabs()
     if corpus is None and not loaded.corpus_missing:
-        corpus = Corpus(session.corpus)
+        corpus = Corpus(session.corpus, follow_links_outside=follow_links_outside)
     sections = []
     for i, tab in enumerate(session.tabs):
-        if i in skip or corpus is None and not (tab.left.path and tab.right.path):
+        if i in skip or corpus is None:
             messages.append(f"Tab {i + 1} ({tab.title or tab.left.id}) left out of the report.")
             continue
         try:

@@ -71,7 +71,10 @@ def test_round_trip_equality(session: Session, tmp_path: Path) -> None:
     assert data["format_version"] == session_mod.FORMAT_VERSION
     assert data["tabs"][0]["left"]["hash"] == session.tabs[0].left.content_hash
     loaded = load_session(path)
-    assert loaded.ok and loaded.messages() == []
+    # The third tab's file lies outside the corpus: kept in the session, reported, never read.
+    assert [(p.tab, p.side) for p in loaded.outside_articles] == [(2, "right")]
+    assert loaded.messages() == [f"Tab 3: session refers to an article outside its corpus: "
+                                 f"{tmp_path / 'elsewhere' / 'outside.txt'} (not read)."]
     assert loaded.session == session
     assert loaded.session.tabs[0].notes[0].text == "First <note> & \"quotes\" — ünïcode"
     assert loaded.session.tabs[0].scroll == 120 and loaded.session.tabs[0].hide_boilerplate
@@ -141,9 +144,9 @@ def test_moved_corpus_is_reported_then_repointed(session: Session, corpus: Corpu
     assert loaded.unavailable_tabs() == {0, 1, 2}
     assert str(corpus.root) in loaded.messages()[0] and "no longer exists" in loaded.messages()[0]
     fixed = loaded.repoint_corpus(moved)
-    assert fixed.ok, fixed.messages()
+    assert not fixed.changed_articles and not fixed.missing_articles and not fixed.corpus_missing
     assert fixed.session.corpus == str(moved.resolve()) and fixed.session.modified
-    assert fixed.unavailable_tabs() == set()
+    assert fixed.unavailable_tabs() == {2}  # the tab showing a file outside the corpus
 
 
 def test_changed_article_is_reported_and_still_opens(session: Session, corpus: Corpus, tmp_path: Path) -> None:
@@ -154,10 +157,10 @@ def test_changed_article_is_reported_and_still_opens(session: Session, corpus: C
     loaded = load_session(path)
     assert [(p.tab, p.side, p.id) for p in loaded.changed_articles] == [(1, "right", "002_eea9ff17f26105a2.txt")]
     assert loaded.missing_articles == [] and not loaded.corpus_missing
-    assert loaded.unavailable_tabs() == set()
-    assert loaded.messages() == [
+    assert loaded.unavailable_tabs() == {2}  # the tab showing a file outside the corpus
+    assert loaded.messages()[0] == (
         "Tab 2: the right article 002_eea9ff17f26105a2.txt changed since the session was saved."
-    ]
+    )
 
 
 def test_missing_article_leaves_the_other_tabs(session: Session, corpus: Corpus, tmp_path: Path) -> None:
@@ -166,7 +169,8 @@ def test_missing_article_leaves_the_other_tabs(session: Session, corpus: Corpus,
     (corpus.root / "000_121b9dbdb0afe2a7.txt").unlink()
     (tmp_path / "elsewhere" / "outside.txt").unlink()
     loaded = load_session(path)
-    assert {(p.tab, p.side) for p in loaded.missing_articles} == {(1, "left"), (2, "right")}
+    assert {(p.tab, p.side) for p in loaded.missing_articles} == {(1, "left")}
+    assert {(p.tab, p.side) for p in loaded.outside_articles} == {(2, "right")}
     assert loaded.unavailable_tabs() == {1, 2}
     assert any("000_121b9dbdb0afe2a7.txt is gone" in m for m in loaded.messages())
 
@@ -392,8 +396,10 @@ def test_cli_session_show_json(session: Session, tmp_path: Path, capsys: pytest.
     assert data["format_version"] == 1 and data["active_tab"] == 1 and data["query"] == "alliance"
     assert [t["title"] for t in data["tabs"]] == ["Mercouris twice", "Shared chrome", "outside"]
     assert data["tabs"][0]["notes"][1]["text"] == "second\nline two"
-    assert data["problems"] == {"corpus_missing": False, "changed_articles": [], "missing_articles": [],
-                                "migrated_from": None}
+    problems = data["problems"]
+    assert [(p["tab"], p["side"]) for p in problems.pop("outside_articles")] == [(2, "right")]
+    assert problems == {"corpus_missing": False, "changed_articles": [], "missing_articles": [],
+                        "migrated_from": None}
     assert main(["session", "show", str(path)]) == 0
     out = capsys.readouterr().out
     assert "*2. Shared chrome" in out and "First <note>" in out
