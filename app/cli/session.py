@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.cli.common import add_follow_links_option, echo, follow_links, print_json
+from app.cli.common import print_json
 from app.core.model import Alignment
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     show = actions.add_parser("show", help="print a session's tabs and notes")
     show.add_argument("file", metavar="FILE", help="a .parallax session file")
     show.add_argument("--json", action="store_true", help="print the session as JSON")
-    add_follow_links_option(show)
     show.set_defaults(func=run_show)
 
     export = actions.add_parser("export", help="write the whole session as one report")
@@ -31,29 +30,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--html", metavar="OUT", help="write a self-contained HTML report")
     export.add_argument("--pdf", metavar="OUT", help="write a PDF report")
     export.add_argument("--corpus", metavar="DIR", help="the corpus folder, if it moved since the session was saved")
-    add_follow_links_option(export)
     export.set_defaults(func=run_export)
     p.set_defaults(func=lambda _args: p.print_help() or 2)
 
 
-def _load(file: str, corpus: str | None = None, *, follow: bool = False) -> LoadedSession:
+def _load(file: str, corpus: str | None = None) -> LoadedSession:
     from app.cli import UserError
     from app.core.session import SessionError, load_session
 
     try:
-        loaded = load_session(file, follow_links_outside=follow)
+        loaded = load_session(file)
     except SessionError as exc:
         raise UserError(str(exc)) from exc
     if corpus:
         if not Path(corpus).is_dir():
             raise UserError(f"corpus folder not found: {corpus}")
-        loaded = loaded.repoint_corpus(corpus, follow_links_outside=follow)
+        loaded = loaded.repoint_corpus(corpus)
     return loaded
 
 
 def run_show(args: argparse.Namespace) -> int:
     """Print the tabs and notes of a session; problems go to stderr (or the JSON)."""
-    loaded = _load(args.file, follow=follow_links(args))
+    loaded = _load(args.file)
     s = loaded.session
     if args.json:
         print_json({
@@ -66,38 +64,52 @@ def run_show(args: argparse.Namespace) -> int:
             "problems": loaded.to_dict(),
         })
         return 0
-    echo(f"Session {args.file}")
-    echo(f"Corpus  {s.corpus}")
+    print(f"Session {args.file}")
+    print(f"Corpus  {s.corpus}")
     if s.query:
-        echo(f"Query   {s.query}")
-    echo(f"{len(s.tabs)} tab{'s' if len(s.tabs) != 1 else ''}")
+        print(f"Query   {s.query}")
+    print(f"{len(s.tabs)} tab{'s' if len(s.tabs) != 1 else ''}")
     for i, tab in enumerate(s.tabs):
         active = "*" if i == s.active_tab else " "
-        echo(f"\n{active}{i + 1}. {tab.title or tab.left.id}")
-        echo(f"   {tab.left.path or tab.left.id}  <->  {tab.right.path or tab.right.id}")
+        print(f"\n{active}{i + 1}. {tab.title or tab.left.id}")
+        print(f"   {tab.left.path or tab.left.id}  <->  {tab.right.path or tab.right.id}")
         state = [f"scroll {tab.scroll}", f"row {tab.current_row + 1 if tab.current_row is not None else '-'}"]
         if tab.hide_boilerplate:
             state.append("boilerplate hidden")
         if tab.query:
             state.append(f"query {tab.query!r}")
-        echo("   " + " · ".join(state))
+        print("   " + " · ".join(state))
         if tab.comparison_note:
-            echo(f"   note: {tab.comparison_note}")
+            print(f"   note: {tab.comparison_note}")
         for note in tab.notes:
-            echo(f"   ¶{','.join(map(str, note.left)) or '-'} | ¶{','.join(map(str, note.right)) or '-'}: {note.text}")
+            print(f"   ¶{','.join(map(str, note.left)) or '-'} | ¶{','.join(map(str, note.right)) or '-'}: {note.text}")
     for message in loaded.messages():
-        echo(f"warning: {message}", file=sys.stderr)
+        print(f"warning: {message}", file=sys.stderr)
     return 0
 
 
-def write_reports(html_for: Callable[[bool], str], html: str | None, pdf: str | None, title: str) -> list[Path]:
+def write_reports(html_for: Callable[[bool], str], html: str | None, pdf: str | None, title: str,
+                  inputs: Sequence[Path | str] = ()) -> list[Path]:
     """Write the HTML and/or PDF report; ``html_for(for_qt)`` renders the report text.
 
+    Both targets are checked before anything is written: never an input (``inputs``), a
+    corpus file, or an existing file that is not a Parallax report.
+
     Raises:
-        UserError: PDF asked for but Qt is not available.
+        UserError: PDF asked for but Qt is not available, or a target is refused.
     """
+    from app.cli import UserError
+    from app.core import fsguard
     from app.core.atomic import atomic_write_text
 
+    targets = [t for t in (html, pdf) if t]
+    if len(targets) == 2 and Path(html).resolve() == Path(pdf).resolve():
+        raise UserError(f"--html and --pdf name the same file: {html}")
+    try:
+        for target in targets:
+            fsguard.check_export(target, inputs=inputs)
+    except fsguard.WriteRefused as exc:
+        raise UserError(exc.strerror) from None
     written = []
     if html:
         atomic_write_text(html, html_for(False))
@@ -125,9 +137,10 @@ def export_alignment(alignment: Alignment, html: str | None, pdf: str | None) ->
         return alignment_report_html(alignment, for_qt=for_qt)
 
     title = f"{alignment.left.id} ↔ {alignment.right.id}"
-    written = write_reports(render, html, pdf, title)
+    inputs = [a.path for a in (alignment.left, alignment.right) if a.path]
+    written = write_reports(render, html, pdf, title, inputs)
     for path in written:
-        echo(f"wrote {path}", file=sys.stderr)
+        print(f"wrote {path}", file=sys.stderr)
     return written
 
 
@@ -139,19 +152,19 @@ def run_export(args: argparse.Namespace) -> int:
 
     if not (args.html or args.pdf):
         raise UserError("session export: give --html OUT and/or --pdf OUT")
-    loaded = _load(args.file, args.corpus, follow=follow_links(args))
+    loaded = _load(args.file, args.corpus)
     if loaded.corpus_missing and any(ref.path is None for _, _, ref in loaded.session.article_refs()):
         raise UserError(f"the session's corpus folder {loaded.session.corpus} no longer exists; "
                         "pass --corpus DIR with its new place")
-    sections, messages = session_sections(loaded, follow_links_outside=follow_links(args))
+    sections, messages = session_sections(loaded)
     for message in messages:
-        echo(f"warning: {message}", file=sys.stderr)
+        print(f"warning: {message}", file=sys.stderr)
     title = f"Session {Path(args.file).stem}"
     subtitle = f"Corpus: {loaded.session.corpus} · {len(sections)} of {len(loaded.session.tabs)} tabs"
 
     def render(for_qt: bool) -> str:
         return session_report_html(sections, title, subtitle=subtitle, for_qt=for_qt)
 
-    for path in write_reports(render, args.html, args.pdf, title):
+    for path in write_reports(render, args.html, args.pdf, title, [args.file]):
         print(f"wrote {path}", file=sys.stderr)
     return 0

@@ -1,29 +1,39 @@
-"""The one way Parallax writes user data: temp file in the same folder, fsync, ``os.replace``."""
+"""The one way Parallax writes user data: temp file in the same folder, fsync, ``os.replace``.
+
+Every write is first checked by :mod:`app.core.fsguard`: never inside a corpus, never over a
+file Parallax cannot prove it wrote.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from app.core import fsguard
+
 
 def atomic_write_bytes(path: Path | str, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see either the old file or the new one, never half."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write ``data`` to ``path`` so that readers see either the old file or the new one, never half.
+
+    Raises:
+        fsguard.WriteRefused: the guard refused the target (nothing was written).
+        OSError: the write failed; the previous file is intact and no temp file is left.
+    """
+    path = fsguard.check_write(path)
+    fsguard.make_dirs(path.parent)
+    fd, tmp = fsguard.make_temp(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        fsguard.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            fsguard.remove_temp(tmp)
         raise
     with contextlib.suppress(OSError):  # make the rename itself durable where the OS allows
         dir_fd = os.open(path.parent, os.O_RDONLY)

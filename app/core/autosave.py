@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from app.core import fsguard
 from app.core.atomic import atomic_write_json
 from app.core.paths import data_dir
 from app.core.session import LoadedSession, Session, load_session, now_iso, session_to_json
@@ -22,6 +24,9 @@ AUTOSAVE_INTERVAL_S = 30
 # A marker untouched for this long belongs to a dead run even where the pid cannot be checked.
 STALE_AFTER_S = 10 * AUTOSAVE_INTERVAL_S
 LAST_SESSION = "last.parallax"
+# The stem of a run's files (see _stem): only files so named are ever taken or deleted.
+_RUN_STEM = re.compile(r"^run-\d+-\d{8}-\d{6}$")
+MARKER_FORMAT = "parallax-autosave-run"
 
 
 def autosave_dir() -> Path:
@@ -184,6 +189,8 @@ class SessionAutosaver:
             return []
         runs = []
         for autosave in self.directory.glob("run-*.parallax"):
+            if not _RUN_STEM.match(autosave.stem) or not autosave.is_file():
+                continue  # not a name this class gives its files
             marker = autosave.with_suffix(".json")
             if autosave.stem == self._stem or (marker.exists() and not _run_is_dead(marker)):
                 continue
@@ -196,7 +203,7 @@ class SessionAutosaver:
         if self.marker.exists():
             self._touch_marker()
         else:
-            atomic_write_json(self.marker, {"pid": os.getpid(), "started": now_iso()})
+            atomic_write_json(self.marker, {"format": MARKER_FORMAT, "pid": os.getpid(), "started": now_iso()})
 
     def _touch_marker(self) -> None:
         with contextlib.suppress(OSError):
@@ -205,6 +212,7 @@ class SessionAutosaver:
 
     @staticmethod
     def _remove(*paths: Path) -> None:
+        """Delete a run's files: only those the guard proves Parallax's (others are left in place)."""
         for p in paths:
-            with contextlib.suppress(FileNotFoundError):
-                p.unlink()
+            with contextlib.suppress(FileNotFoundError, fsguard.WriteRefused):
+                fsguard.remove(p)

@@ -197,9 +197,8 @@ def commit(writer, extra_segments: list, merge: bool = True) -> None:  # noqa: A
 def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, stop,  # noqa: ANN001, PLR0913
             send_articles: bool, limitmb: int, segment_tokens: int, run_tokens: int) -> None:
     """Worker process: parse files from ``jobs`` into a new segment; report on ``results``."""
-    from whoosh.filedb.filestore import FileStorage
-
     from app.core.analysis import TermTable
+    from app.core.fsguard import GuardedStorage
     from app.core.index import document_for
     from app.core.reader import ReadError, prefetch, read_article
     from app.core.segwriter import ArraySegmentWriter
@@ -214,7 +213,7 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
         with contextlib.suppress(OSError):
             os.nice(WORKER_NICE)
     try:
-        ix = FileStorage(index_dir).open_index(indexname)
+        ix = GuardedStorage(index_dir).open_index(indexname)
         writer = new_writer()
     except Exception as exc:  # noqa: BLE001 - reported to the parent as one line
         results.put(("error", f"cannot open the index: {exc}"))

@@ -7,10 +7,13 @@ import gc
 import json
 import json.scanner
 import os
-import shutil
+import pickle
+import re
+import struct
 import threading
 import time
 import warnings
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,10 +22,9 @@ from typing import Protocol
 
 from whoosh import index as windex
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
-from whoosh.filedb.filestore import FileStorage
-from whoosh.index import LockError
+from whoosh.index import TOC, LockError
 
-from app.core import bulkindex
+from app.core import bulkindex, fsguard
 from app.core.analysis import FastText, name_analyzer
 from app.core.atomic import atomic_write_json
 from app.core.model import Article, Role, Skipped
@@ -34,6 +36,18 @@ from app.core.segwriter import ArraySegmentWriter
 SCHEMA_VERSION = 2
 MANIFEST = "parallax-manifest.json"
 INDEX_NAME = "parallax"
+# The manifest's own format (the "skipped" and "checksums" tables came with 2).
+MANIFEST_FORMAT = 2
+WRITELOCK = f"{INDEX_NAME}_WRITELOCK"
+# Seconds a second writer waits for the first before saying another one is running.
+LOCK_WAIT_S = 10.0
+# Below this many bytes of segments every file's checksum is verified at each open; above it,
+# only sizes and modification times (a file whose time changed is then verified in full).
+FULL_CHECK_BYTES = 64 << 20
+_SEGMENT_FILE = re.compile(rf"^(?:_{INDEX_NAME}_(\d+)\.toc|({INDEX_NAME}_[0-9a-z]+)\.[A-Za-z0-9_.]+)$")
+# Errors Whoosh raises reading damaged segment bytes (zlib, pickle, struct, arrays).
+READ_ERRORS = (zlib.error, EOFError, ValueError, IndexError, KeyError, TypeError, OverflowError,
+               MemoryError, AttributeError, OSError, pickle.UnpicklingError, struct.error)
 
 
 def make_schema() -> Schema:
@@ -162,11 +176,10 @@ class CorpusIndex:
     # (see bulkindex.SEGMENT_TOKENS and RUN_TOKENS).
     segment_tokens = bulkindex.SEGMENT_TOKENS
     run_tokens = bulkindex.RUN_TOKENS
-    # Read links that point out of the corpus folder (the user asked; see app.core.boundary).
-    follow_links_outside = False
 
     def __init__(self, corpus_root: Path | str, index_dir: Path | str | None = None) -> None:
         self.corpus_root = Path(corpus_root).resolve()
+        fsguard.register_corpus_root(self.corpus_root)
         self.index_dir = Path(index_dir) if index_dir else index_dir_for(self.corpus_root)
         self._ix: windex.Index | None = None
         # The manifest last read or written, keyed by its file's (mtime, size): re-reading
@@ -174,6 +187,7 @@ class CorpusIndex:
         self._manifest_cache: tuple[tuple[int, int], dict] | None = None
         self.messages: list[str] = []
         self.listeners: list[IndexListener] = []
+        self._lock_holder: int | None = None  # the thread holding the writer lock
 
     # ------------------------------------------------------------------ opening
 
@@ -199,27 +213,158 @@ class CorpusIndex:
         self._manifest_cache = (key, data)
         return data
 
-    def _write_manifest(self, files: dict[str, list]) -> None:
+    def _write_manifest(self, files: dict[str, list], skipped: dict[str, list] | None = None,
+                        checksums: dict[str, list] | None = None) -> None:
         data = {
-            "format_version": 1,
+            "format": "parallax-manifest",
+            "format_version": MANIFEST_FORMAT,
             "schema_version": SCHEMA_VERSION,
             "corpus_root": str(self.corpus_root),
             "files": files,
+            # Files that could not be indexed, [size, mtime_ns, reason]: re-read only once changed.
+            "skipped": skipped or {},
+            # Every segment file of the committed generation: [size, mtime_ns, crc32].
+            "checksums": self._checksums() if checksums is None else checksums,
+            "generation": self._generation(),
         }
         atomic_write_json(self.manifest_path, data)
         with contextlib.suppress(OSError):
             stamp = self.manifest_path.stat()
             self._manifest_cache = ((stamp.st_mtime_ns, stamp.st_size), data)
 
-    def _create(self, reason: str) -> windex.Index:
-        if reason:
-            self.messages.append(f"Rebuilding the index: {reason}.")
-        if self.index_dir.exists():
-            shutil.rmtree(self.index_dir, ignore_errors=True)
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        ix = FileStorage(str(self.index_dir)).create_index(make_schema(), indexname=INDEX_NAME)
-        self._write_manifest({})
-        return ix
+    # ------------------------------------------------------------------ the folder, its lock, its checksums
+
+    def storage(self) -> fsguard.GuardedStorage:
+        """The index folder as Whoosh storage, every write checked by :mod:`app.core.fsguard`."""
+        return fsguard.GuardedStorage(str(self.index_dir))
+
+    def _claim(self) -> None:
+        """The folder is empty, new or a Parallax index, and outside the corpus; else a one-line error."""
+        try:
+            fsguard.claim_index_dir(self.index_dir, self.corpus_root)
+        except OSError as exc:
+            raise IndexError_(exc.strerror or str(exc)) from None
+
+    @contextlib.contextmanager
+    def locked(self, timeout: float | None = None) -> Iterator[None]:
+        """Hold the index's writer lock (Whoosh's own ``WRITELOCK``), waiting up to ``timeout`` s.
+
+        Raises:
+            IndexError_: another process holds it past the wait.
+        """
+        if self._lock_holder == threading.get_ident():
+            yield  # already held by this thread (a rebuild inside an update)
+            return
+        self._claim()
+        lock = self.storage().lock(WRITELOCK)
+        deadline = time.monotonic() + (LOCK_WAIT_S if timeout is None else timeout)
+        while not lock.acquire():
+            if time.monotonic() > deadline:
+                raise IndexError_("another Parallax process is updating this index; "
+                                  "try again when it finishes")
+            time.sleep(0.05)
+        self._lock_holder = threading.get_ident()
+        try:
+            yield
+        finally:
+            self._lock_holder = None
+            lock.release()
+
+    def _generation(self) -> int:
+        try:
+            return TOC._latest_generation(self.storage(), INDEX_NAME)
+        except Exception:  # Whoosh's own lookup of the newest table of contents
+            return -1
+
+    def _segment_names(self) -> list[str]:
+        return [n for n in fsguard.index_files(self.index_dir) if _SEGMENT_FILE.match(n)]
+
+    def _checksums(self, previous: dict[str, list] | None = None) -> dict[str, list]:
+        """``{name: [size, mtime_ns, crc32]}`` of the segment files; unchanged ones keep their crc."""
+        previous = previous if previous is not None else (self._read_manifest() or {}).get("checksums") or {}
+        out: dict[str, list] = {}
+        for name in self._segment_names():
+            path = self.index_dir / name
+            try:
+                st = path.stat()
+                old = previous.get(name)
+                if isinstance(old, list) and len(old) == 3 and old[:2] == [st.st_size, st.st_mtime_ns]:
+                    out[name] = old
+                else:
+                    out[name] = [st.st_size, st.st_mtime_ns, _crc(path)]
+            except OSError:
+                continue
+        return out
+
+    def damaged_files(self, manifest: dict | None = None, *, full: bool = False) -> list[str]:
+        """Segment files whose bytes differ from the checksums recorded at commit.
+
+        Cheap by default: sizes and times, with a full check of any file whose time changed
+        (and of all when they total under :data:`FULL_CHECK_BYTES`). ``full`` reads them all.
+        An index without recorded checksums (older Parallax) reports nothing.
+        """
+        manifest = manifest if manifest is not None else self._read_manifest()
+        sums = (manifest or {}).get("checksums")
+        if not isinstance(sums, dict) or manifest.get("generation") != self._generation():
+            return []  # no sums (older Parallax), or a commit whose manifest is not written yet
+        full = full or sum(v[0] for v in sums.values() if isinstance(v, list) and v) < FULL_CHECK_BYTES
+        damaged = []
+        for name, entry in sums.items():
+            path = self.index_dir / name
+            try:
+                st = path.stat()
+                size, mtime, crc = entry
+                if st.st_size != size or ((full or st.st_mtime_ns != mtime) and _crc(path) != crc):
+                    damaged.append(name)
+            except (OSError, ValueError, TypeError):
+                damaged.append(name)
+        return sorted(damaged)
+
+    def _sweep(self) -> None:
+        """Delete this folder's index files no generation uses (left by a failed or killed write).
+
+        Called with the writer lock held, so no other writer has files in progress.
+        """
+        try:
+            toc = TOC.read(self.storage(), INDEX_NAME)
+            live = {seg.segment_id() for seg in toc.segments}
+            generation = toc.generation
+        except Exception:  # no readable table of contents: nothing to compare with
+            return
+        for name in fsguard.index_files(self.index_dir):
+            m = _SEGMENT_FILE.match(name)
+            stale_temp = name.startswith(".") and name.endswith(".tmp") or ".toc." in name
+            if m is None and not stale_temp:
+                continue
+            if m is not None and (m.group(2) in live if m.group(2) else int(m.group(1)) == generation):
+                continue
+            with contextlib.suppress(OSError):
+                fsguard.remove_index_file(self.index_dir, name)
+
+    def _create(self, reason: str,
+                check_again: Callable[[], tuple[windex.Index | None, str]]) -> tuple[windex.Index, str]:
+        """Create an empty index, or rebuild one: Parallax's own index files go first.
+
+        Done with the writer lock held, after ``check_again`` under it: another process may
+        have created or rebuilt the index while this one waited. Returns the index and the
+        reason it was built ("" when ``check_again`` found it sound after all).
+        """
+        with self.locked():
+            ix, now = check_again()
+            if ix is not None:
+                return ix, ""
+            reason = reason or now
+            if reason != "new index":
+                self.messages.append(f"Rebuilding the index: {reason}.")
+            keep = {fsguard.INDEX_MARKER, WRITELOCK}
+            for name in fsguard.index_files(self.index_dir):
+                if name not in keep:
+                    with contextlib.suppress(FileNotFoundError):
+                        fsguard.remove_index_file(self.index_dir, name)
+            self._manifest_cache = None
+            ix = self.storage().create_index(make_schema(), indexname=INDEX_NAME)
+            self._write_manifest({})
+        return ix, reason
 
     def open(self) -> tuple[windex.Index, str]:
         """Open the index, creating or rebuilding it when missing, corrupt or of another version.
@@ -238,30 +383,37 @@ class CorpusIndex:
         return ix, reason
 
     def _open_or_rebuild(self) -> tuple[windex.Index, str]:
-        reason = ""
+        self._claim()
+        ix, reason = self._diagnose()
+        if ix is not None:
+            return ix, ""
+        return self._create(reason, self._diagnose)
+
+    def _diagnose(self) -> tuple[windex.Index | None, str]:
+        """Open the index as it is: ``(index, "")``, or ``(None, why it must be built)``."""
         manifest = self._read_manifest()
         try:
             present = self.index_dir.exists() and windex.exists_in(str(self.index_dir), indexname=INDEX_NAME)
         except Exception:  # noqa: BLE001 - an unreadable table of contents is a corrupt index
             present, manifest = True, None
         if not present:
-            ix = self._create("")
-            reason = "new index"
-        elif manifest is None:
-            ix = self._create(reason := "index is from another version or its manifest is damaged")
-        else:
-            try:
-                ix = windex.open_dir(str(self.index_dir), indexname=INDEX_NAME)
-                with ix.searcher() as s:  # touch every segment so corruption shows now
-                    s.doc_count()
-                    for name in ("title", "body"):
-                        with contextlib.suppress(KeyError):
-                            s.reader().field_length(name)
-                if ix.schema.names() != make_schema().names():
-                    raise ValueError("schema differs")
-            except Exception as exc:  # noqa: BLE001 - any failure to read means rebuild
-                ix = self._create(reason := f"index could not be read ({type(exc).__name__})")
-        return ix, reason
+            return None, "new index"
+        if manifest is None:
+            return None, "index is from another version or its manifest is damaged"
+        if damaged := self.damaged_files(manifest):
+            return None, f"index file {damaged[0]} is damaged (its checksum differs)"
+        try:
+            ix = self.storage().open_index(INDEX_NAME)
+            with ix.searcher() as s:  # touch every segment so corruption shows now
+                s.doc_count()
+                for name in ("title", "body"):
+                    with contextlib.suppress(KeyError):
+                        s.reader().field_length(name)
+            if ix.schema.names() != make_schema().names():
+                raise ValueError("schema differs")
+        except Exception as exc:  # noqa: BLE001 - any failure to read means rebuild
+            return None, f"index could not be read ({type(exc).__name__})"
+        return ix, ""
 
     def close(self) -> None:
         """Release the index handle."""
@@ -271,24 +423,41 @@ class CorpusIndex:
 
     # ------------------------------------------------------------------ updating
 
-    def _writer(self, ix: windex.Index, timeout: float = 10.0):  # noqa: ANN202
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                return ArraySegmentWriter(ix, run_tokens=self.run_tokens)
-            except LockError:
-                if time.monotonic() > deadline:
-                    raise IndexError_(
-                        "the index is locked by another Parallax process; try again when it finishes"
-                    ) from None
-                time.sleep(0.1)
+    def _writer(self, ix: windex.Index) -> ArraySegmentWriter:
+        """A segment writer; the caller holds the writer lock (:meth:`locked`)."""
+        try:
+            return ArraySegmentWriter(ix, run_tokens=self.run_tokens, _lk=False)
+        except LockError:
+            raise IndexError_("another Parallax process is updating this index; "
+                              "try again when it finishes") from None
+
+    def recover(self, exc: BaseException) -> bool:
+        """After a failed read: verify every checksum; on a mismatch rebuild (one message).
+
+        Returns True when the index was found damaged and rebuilt empty (update it next).
+        """
+        if not isinstance(exc, READ_ERRORS):
+            return False
+        damaged = self.damaged_files(full=True)
+        if not damaged:
+            return False
+        self.close()
+
+        def still_damaged() -> tuple[windex.Index | None, str]:
+            if self.damaged_files(full=True):
+                return None, ""
+            return self._diagnose()
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            self._ix, _ = self._create(f"index file {damaged[0]} is damaged (its checksum differs)", still_damaged)
+        return True
 
     def scan(self) -> tuple[dict[str, tuple[str, int, int]], list[Skipped]]:
         """Stat every corpus file: ``{id: (path, size, mtime_ns)}`` plus folders that could not be read."""
         skipped: list[Skipped] = []
         found: dict[str, tuple[str, int, int]] = {}
-        walk = iter_corpus_entries(self.corpus_root, skipped, follow_links_outside=self.follow_links_outside)
-        for aid, entry in walk:
+        for aid, entry in iter_corpus_entries(self.corpus_root, skipped):
             try:
                 st = entry.stat()
             except OSError as exc:
@@ -308,23 +477,58 @@ class CorpusIndex:
         ix, reason = self.open()
         if reason and reason != "new index":
             report.rebuilt_reason = reason
-        manifest = self._read_manifest() or {"files": {}}
-        known: dict[str, list] = dict(manifest["files"])
         yield Progress(0, 0, "", "scanning")
-        found, report.skipped = self.scan()
-        todo: list[tuple[str, str, int, int]] = []
-        for aid, (path, size, mtime) in found.items():
-            entry = known.get(aid)
-            if entry and entry[0] == size and entry[1] == mtime:
-                report.unchanged += 1
-            else:
-                todo.append((aid, path, size, mtime))
-        gone = [aid for aid in known if aid not in found]
-        total = len(todo)
-        if not todo and not gone:
+        found, scan_skipped = self.scan()
+        plan = self._plan(found, scan_skipped, report)
+        if plan is None:
             report.seconds = time.perf_counter() - t0
             yield Progress(0, 0, "", "done")
             return report
+        with self.locked():
+            # Planned again under the lock: another process may have updated the index meanwhile.
+            report = IndexReport(rebuilt_reason=report.rebuilt_reason)
+            plan = self._plan(found, scan_skipped, report)
+            if plan is None:
+                report.seconds = time.perf_counter() - t0
+                yield Progress(0, 0, "", "done")
+                return report
+            self._sweep()
+            self._ix = None
+            ix, _ = self.open()
+            return (yield from self._apply(ix, plan, report, t0, should_cancel))
+
+    def _plan(self, found: dict, scan_skipped: list[Skipped], report: IndexReport) -> tuple | None:
+        """What an update has to do, from the manifest and a scan; None when nothing.
+
+        Skipped files recorded with their size and time are not read again until they change.
+        """
+        manifest = self._read_manifest() or {"files": {}}
+        known: dict[str, list] = dict(manifest["files"])
+        old_skipped = manifest.get("skipped") if isinstance(manifest.get("skipped"), dict) else {}
+        skipped: dict[str, list] = {}
+        report.skipped = list(scan_skipped)
+        todo: list[tuple[str, str, int, int]] = []
+        for aid, (path, size, mtime) in found.items():
+            entry = known.get(aid)
+            old = old_skipped.get(aid)
+            if entry and entry[0] == size and entry[1] == mtime:
+                report.unchanged += 1
+            elif aid not in known and isinstance(old, list) and len(old) == 3 and old[:2] == [size, mtime]:
+                skipped[aid] = old
+                report.skipped.append(Skipped(aid, str(old[2])))
+            else:
+                todo.append((aid, path, size, mtime))
+        gone = [aid for aid in known if aid not in found]
+        if not todo and not gone and skipped == old_skipped:
+            return None
+        return known, skipped, todo, gone, found
+
+    def _apply(self, ix: windex.Index, plan: tuple, report: IndexReport, t0: float,
+               should_cancel: Callable[[], bool] | None) -> Iterator[Progress]:
+        """Carry out a plan with the writer lock held; the previous generation stays readable on failure."""
+        known, skipped, todo, gone, found = plan
+        before = (dict(known), dict(skipped))
+        total = len(todo)
         writer = self._writer(ix)
         committed = False
         try:
@@ -352,7 +556,17 @@ class CorpusIndex:
             if not committed:
                 with contextlib.suppress(Exception):
                     writer.cancel()
-        self._write_manifest(known)
+                # A failed write (disk full...) leaves no partial segment behind.
+                self._sweep()
+        if not report.changed:
+            self._sweep()  # the cancelled writer's empty segment files
+        for s in report.skipped:
+            entry = found.get(s.path)
+            if entry is not None and s.path not in known:
+                skipped[s.path] = [entry[1], entry[2], s.reason]
+        skipped = {aid: v for aid, v in skipped.items() if aid in found}
+        if report.changed or (known, skipped) != before:
+            self._write_manifest(known, skipped)
         self._ix = None  # reopen to see the new generation
         report.seconds = time.perf_counter() - t0
         yield Progress(total, total, "", "done")
@@ -464,3 +678,12 @@ class CorpusIndex:
         """Number of indexed articles."""
         ix, _ = self.open()
         return ix.doc_count()
+
+
+def _crc(path: Path) -> int:
+    """CRC-32 of a file, read in 1 MB blocks."""
+    crc = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            crc = zlib.crc32(block, crc)
+    return crc

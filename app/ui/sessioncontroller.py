@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import fsguard
 from app.core.atomic import atomic_write_text
 from app.core.autosave import AUTOSAVE_INTERVAL_S, SessionAutosaver
 from app.core.paths import default_corpus
@@ -432,7 +433,8 @@ class SessionController(QObject):
             self._window.show_error("Open two articles to export their comparison")
             return None
         stem = "-".join(Path(a.id).stem[:24] for a in (alignment.left, alignment.right))
-        target = self._export_target("Export Report", f"parallax-{stem}.html")
+        target = self._export_target("Export Report", f"parallax-{stem}.html",
+                                     (alignment.left.path, alignment.right.path))
         if target is None:
             return None
         left, right = (a.title or a.id for a in (alignment.left, alignment.right))
@@ -453,7 +455,8 @@ class SessionController(QObject):
             self._window.show_error("No comparison to export: open two articles first")
             return None
         name = self.path.stem if self.path else "session"
-        target = self._export_target("Export Session Report", f"{name}-report.html")
+        inputs = tuple(a.path for al, _ in sections for a in (al.left, al.right))
+        target = self._export_target("Export Session Report", f"{name}-report.html", inputs)
         if target is None:
             return None
         pdf = target.suffix.lower() == ".pdf"
@@ -464,14 +467,30 @@ class SessionController(QObject):
             title, subtitle=f"Corpus: {root}" if root else "", for_qt=pdf)
         return self._write_report(target, html, title, pdf)
 
-    def _export_target(self, caption: str, suggested: str) -> Path | None:
+    def _export_target(self, caption: str, suggested: str, inputs: tuple[str, ...] = ()) -> Path | None:
         chosen, selected = self._ask_export_path(caption, suggested)
         if not chosen:
             return None
         path = Path(chosen)
+        confirmed = True  # QFileDialog asks before returning an existing file
         if path.suffix.lower() not in (".html", ".htm", ".pdf"):
             path = path.with_name(path.name + (".pdf" if selected == PDF_FILTER else ".html"))
+            confirmed = False  # the dialog asked about another name
+        try:
+            fsguard.check_export(path, inputs=[p for p in (self.path, *inputs) if p])
+        except fsguard.WriteRefused as exc:
+            self._error("Report not exported", exc.strerror)
+            return None
+        if path.exists() and not confirmed and not self._ask_overwrite(path):
+            return None
         return path
+
+    def _ask_overwrite(self, path: Path) -> bool:
+        """Confirm replacing a report Parallax wrote earlier (the dialog did not ask about this name)."""
+        answer = QMessageBox.question(
+            self._window, "Replace report?", f"{path.name} already exists (a Parallax report). Replace it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def _write_report(self, target: Path, html: str, title: str, pdf: bool) -> Path | None:
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
