@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.cli.common import print_json
+from app.cli.common import add_follow_links_option, echo, follow_links, print_json
 from app.core.model import Alignment
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     show = actions.add_parser("show", help="print a session's tabs and notes")
     show.add_argument("file", metavar="FILE", help="a .parallax session file")
     show.add_argument("--json", action="store_true", help="print the session as JSON")
+    add_follow_links_option(show)
     show.set_defaults(func=run_show)
 
     export = actions.add_parser("export", help="write the whole session as one report")
@@ -30,28 +31,29 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--html", metavar="OUT", help="write a self-contained HTML report")
     export.add_argument("--pdf", metavar="OUT", help="write a PDF report")
     export.add_argument("--corpus", metavar="DIR", help="the corpus folder, if it moved since the session was saved")
+    add_follow_links_option(export)
     export.set_defaults(func=run_export)
     p.set_defaults(func=lambda _args: p.print_help() or 2)
 
 
-def _load(file: str, corpus: str | None = None) -> LoadedSession:
+def _load(file: str, corpus: str | None = None, *, follow: bool = False) -> LoadedSession:
     from app.cli import UserError
     from app.core.session import SessionError, load_session
 
     try:
-        loaded = load_session(file)
+        loaded = load_session(file, follow_links_outside=follow)
     except SessionError as exc:
         raise UserError(str(exc)) from exc
     if corpus:
         if not Path(corpus).is_dir():
             raise UserError(f"corpus folder not found: {corpus}")
-        loaded = loaded.repoint_corpus(corpus)
+        loaded = loaded.repoint_corpus(corpus, follow_links_outside=follow)
     return loaded
 
 
 def run_show(args: argparse.Namespace) -> int:
     """Print the tabs and notes of a session; problems go to stderr (or the JSON)."""
-    loaded = _load(args.file)
+    loaded = _load(args.file, follow=follow_links(args))
     s = loaded.session
     if args.json:
         print_json({
@@ -64,27 +66,27 @@ def run_show(args: argparse.Namespace) -> int:
             "problems": loaded.to_dict(),
         })
         return 0
-    print(f"Session {args.file}")
-    print(f"Corpus  {s.corpus}")
+    echo(f"Session {args.file}")
+    echo(f"Corpus  {s.corpus}")
     if s.query:
-        print(f"Query   {s.query}")
-    print(f"{len(s.tabs)} tab{'s' if len(s.tabs) != 1 else ''}")
+        echo(f"Query   {s.query}")
+    echo(f"{len(s.tabs)} tab{'s' if len(s.tabs) != 1 else ''}")
     for i, tab in enumerate(s.tabs):
         active = "*" if i == s.active_tab else " "
-        print(f"\n{active}{i + 1}. {tab.title or tab.left.id}")
-        print(f"   {tab.left.path or tab.left.id}  <->  {tab.right.path or tab.right.id}")
+        echo(f"\n{active}{i + 1}. {tab.title or tab.left.id}")
+        echo(f"   {tab.left.path or tab.left.id}  <->  {tab.right.path or tab.right.id}")
         state = [f"scroll {tab.scroll}", f"row {tab.current_row + 1 if tab.current_row is not None else '-'}"]
         if tab.hide_boilerplate:
             state.append("boilerplate hidden")
         if tab.query:
             state.append(f"query {tab.query!r}")
-        print("   " + " · ".join(state))
+        echo("   " + " · ".join(state))
         if tab.comparison_note:
-            print(f"   note: {tab.comparison_note}")
+            echo(f"   note: {tab.comparison_note}")
         for note in tab.notes:
-            print(f"   ¶{','.join(map(str, note.left)) or '-'} | ¶{','.join(map(str, note.right)) or '-'}: {note.text}")
+            echo(f"   ¶{','.join(map(str, note.left)) or '-'} | ¶{','.join(map(str, note.right)) or '-'}: {note.text}")
     for message in loaded.messages():
-        print(f"warning: {message}", file=sys.stderr)
+        echo(f"warning: {message}", file=sys.stderr)
     return 0
 
 
@@ -140,7 +142,7 @@ def export_alignment(alignment: Alignment, html: str | None, pdf: str | None) ->
     inputs = [a.path for a in (alignment.left, alignment.right) if a.path]
     written = write_reports(render, html, pdf, title, inputs)
     for path in written:
-        print(f"wrote {path}", file=sys.stderr)
+        echo(f"wrote {path}", file=sys.stderr)
     return written
 
 
@@ -152,13 +154,13 @@ def run_export(args: argparse.Namespace) -> int:
 
     if not (args.html or args.pdf):
         raise UserError("session export: give --html OUT and/or --pdf OUT")
-    loaded = _load(args.file, args.corpus)
+    loaded = _load(args.file, args.corpus, follow=follow_links(args))
     if loaded.corpus_missing and any(ref.path is None for _, _, ref in loaded.session.article_refs()):
         raise UserError(f"the session's corpus folder {loaded.session.corpus} no longer exists; "
                         "pass --corpus DIR with its new place")
-    sections, messages = session_sections(loaded)
+    sections, messages = session_sections(loaded, follow_links_outside=follow_links(args))
     for message in messages:
-        print(f"warning: {message}", file=sys.stderr)
+        echo(f"warning: {message}", file=sys.stderr)
     title = f"Session {Path(args.file).stem}"
     subtitle = f"Corpus: {loaded.session.corpus} · {len(sections)} of {len(loaded.session.tabs)} tabs"
 
@@ -166,5 +168,5 @@ def run_export(args: argparse.Namespace) -> int:
         return session_report_html(sections, title, subtitle=subtitle, for_qt=for_qt)
 
     for path in write_reports(render, args.html, args.pdf, title, [args.file]):
-        print(f"wrote {path}", file=sys.stderr)
+        echo(f"wrote {path}", file=sys.stderr)
     return 0

@@ -176,6 +176,8 @@ class CorpusIndex:
     # (see bulkindex.SEGMENT_TOKENS and RUN_TOKENS).
     segment_tokens = bulkindex.SEGMENT_TOKENS
     run_tokens = bulkindex.RUN_TOKENS
+    # Read links that point out of the corpus folder (the user asked; see app.core.boundary).
+    follow_links_outside = False
 
     def __init__(self, corpus_root: Path | str, index_dir: Path | str | None = None) -> None:
         self.corpus_root = Path(corpus_root).resolve()
@@ -457,7 +459,8 @@ class CorpusIndex:
         """Stat every corpus file: ``{id: (path, size, mtime_ns)}`` plus folders that could not be read."""
         skipped: list[Skipped] = []
         found: dict[str, tuple[str, int, int]] = {}
-        for aid, entry in iter_corpus_entries(self.corpus_root, skipped):
+        walk = iter_corpus_entries(self.corpus_root, skipped, follow_links_outside=self.follow_links_outside)
+        for aid, entry in walk:
             try:
                 st = entry.stat()
             except OSError as exc:
