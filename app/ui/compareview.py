@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
-from app.core.model import Alignment, Role, Row, RowKind
+from app.core.model import Alignment, Paragraph, Role, Row, RowKind
 from app.ui.linkmap import LinkMap
 from app.ui.overview import OverviewRuler
 from app.ui.paragraphpane import ParagraphPane
@@ -45,6 +45,7 @@ class CompareView(QWidget):
     currentRowChanged = Signal(int)
     dropRequested = Signal(str, list)
     noteRequested = Signal(int)  # row whose context menu asked for a note
+    markRequested = Signal(str, int, object)  # side, paragraph, "boilerplate" / "content" / None (clear)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +74,7 @@ class CompareView(QWidget):
             pane.rowClicked.connect(self.set_current_row_no_scroll)
             pane.dropped.connect(lambda items, s=side: self.dropRequested.emit(s, items))
             pane.noteRequested.connect(self.noteRequested)
+            pane.markRequested.connect(lambda para, kind, s=side: self.markRequested.emit(s, para, kind or None))
         self.overview.rowRequested.connect(self.set_current_row)
         self._actions = self._make_actions()
         self.addActions(self._actions)
@@ -102,6 +104,12 @@ class CompareView(QWidget):
             matcher = functools.lru_cache(maxsize=50_000)(matcher)
         self.left_pane.set_highlighter(matcher)
         self.right_pane.set_highlighter(matcher)
+
+    def set_mark_lookup(self, lookup: Callable[[Paragraph], str | None] | None) -> None:
+        """Offer "Mark as boilerplate / content (everywhere)" in the panes' context menus;
+        ``lookup`` tells a paragraph's current mark."""
+        self.left_pane.mark_lookup = lookup
+        self.right_pane.mark_lookup = lookup
 
     def set_note_rows(self, rows: set[int]) -> None:
         """Mark the rows carrying a note in both panes and the overview."""

@@ -29,6 +29,7 @@ from app.ui.compareview import CompareView
 from app.ui.corpuspanel import CorpusPanel
 from app.ui.models import SortedIds, sorted_ids
 from app.ui.notes import NotesPanel
+from app.ui.overrides import OverridesController
 from app.ui.reusedocks import ReuseDocks
 from app.ui.sessioncontroller import SessionController
 from app.ui.workers import GeneratorWorker, IndexWriter, WorkerPool, describe_error
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.sessions = SessionController(self)
         self.reuse_docks = ReuseDocks(self, self._writer)  # before the saved dock state is restored
+        self.overrides = OverridesController(self)  # marks, Preferences, Sources (Edit menu)
 
         self.resize(*DEFAULT_SIZE)
         if restore:
@@ -543,7 +545,7 @@ class MainWindow(QMainWindow):
         corpus, root, index_dir = self._corpus, self._root or default_corpus(), self._index_dir
         entry = entry or self.tabs.current_entry()
         left_ref, right_ref = entry.refs
-        boilerplate = self.reuse_docks.boilerplate()
+        boilerplate = self.overrides.boilerplate(self.reuse_docks.boilerplate())
         entry.generation += 1
         generation = entry.generation
         if entry is self.tabs.current_entry():

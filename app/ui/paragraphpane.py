@@ -29,7 +29,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QFrame, QLabel, QMenu, QVBoxLayout, QWidget
 
-from app.core.model import Article, Role, Row, RowKind
+from app.core.model import Article, Paragraph, Role, Row, RowKind
 from app.core.text import WORD_RE
 from app.ui.overview import NOTE_EDGE, NOTE_FILL
 from app.ui.palette import ViewColours, colours
@@ -158,6 +158,7 @@ class ParagraphPane(QAbstractScrollArea):
     rowClicked = Signal(int)
     dropped = Signal(list)  # article ids or local paths
     noteRequested = Signal(int)  # row whose context menu asked to add or edit its note
+    markRequested = Signal(int, str)  # paragraph, "boilerplate" / "content" / "" (clear), everywhere
     textWidthChanged = Signal()
 
     def __init__(self, side: str, parent: QWidget | None = None) -> None:
@@ -196,6 +197,7 @@ class ParagraphPane(QAbstractScrollArea):
         self._header_height = 0
         self._drag_over = False
         self._last_width = -1
+        self.mark_lookup: Callable[[Paragraph], str | None] | None = None  # the analyst's mark
 
     # --- content -------------------------------------------------------------------------
 
@@ -521,7 +523,25 @@ class ParagraphPane(QAbstractScrollArea):
             menu.addSeparator()
             label = "Edit Note…" if row in self._notes else "Add Note…"
             menu.addAction(label, lambda: self.noteRequested.emit(row))
+        if para >= 0:
+            self.add_mark_actions(menu, para)
         menu.exec(event.globalPos())
+
+    def add_mark_actions(self, menu: QMenu, para: int) -> None:
+        """Mark paragraph ``para``, and every recurrence of it in the corpus, as boilerplate or content."""
+        if self.mark_lookup is None or self._article is None or not self._article.id:
+            return
+        current = self.mark_lookup(self._article.paragraphs[para])
+        menu.addSeparator()
+        for kind, label in (("boilerplate", "Mark as boilerplate (everywhere)"),
+                            ("content", "Mark as content (everywhere)")):
+            action = menu.addAction(label, lambda k=kind: self.markRequested.emit(para, k))
+            action.setCheckable(True)
+            action.setChecked(current == kind)
+            action.setObjectName(f"mark_{kind}")
+        clear = menu.addAction("Clear mark", lambda: self.markRequested.emit(para, ""))
+        clear.setObjectName("mark_clear")
+        clear.setEnabled(current is not None)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         """Accept local files and article ids."""

@@ -1,0 +1,290 @@
+"""The analyst's overrides in the window: paragraph marks (undoable), Preferences and Sources.
+
+:class:`OverridesController` sits between the comparison views' context menus, the Edit menu
+and the open corpus's user-data store (:mod:`app.core.userdata`). A mark is written at once;
+the open comparisons are aligned again straight away with the mark laid over the learned
+boilerplate, and the reuse map is rebuilt on the index-writer thread (then the comparisons are
+aligned once more with the new map). Marks go on the window's undo stack, so Edit > Undo
+(Ctrl+Z) takes back the last mark like the last note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import QDialog
+
+from app.ui.workers import GeneratorWorker, describe_error
+
+if TYPE_CHECKING:
+    from app.core.corpus import Corpus
+    from app.core.model import Paragraph
+    from app.core.userdata import Mark, UserDataStore
+    from app.ui.compareview import CompareView
+    from app.ui.mainwindow import MainWindow
+
+KIND_LABELS = {"boilerplate": "Mark as Boilerplate", "content": "Mark as Content", None: "Clear Mark"}
+
+
+class MarkCommand(QUndoCommand):
+    """One paragraph's mark changed: the mark before and after (None: unmarked)."""
+
+    def __init__(self, controller: OverridesController, store: UserDataStore, h: int,
+                 before: Mark | None, after: Mark | None) -> None:
+        super().__init__(KIND_LABELS[after.kind if after else None])
+        self._controller = controller
+        self._store = store
+        self._hash = h
+        self._before = before
+        self._after = after
+
+    def redo(self) -> None:
+        """Apply the mark."""
+        if not self._controller.write_mark(self._store, self._hash, self._after):
+            self.setObsolete(True)
+
+    def undo(self) -> None:
+        """Put the previous mark back."""
+        self._controller.write_mark(self._store, self._hash, self._before)
+
+
+class OverridesController(QObject):
+    """Marks from the comparison views, and the Preferences and Sources dialogs, for one window.
+
+    Args:
+        window: The main window (its corpus, tabs, reuse docks and status bar are used).
+        undo_stack: Where marks are pushed (default: the Notes dock's, the window's Edit > Undo).
+    """
+
+    marksChanged = Signal()  # a mark was written (or undone)
+    thresholdsChanged = Signal()
+    sourcesChanged = Signal()
+
+    def __init__(self, window: MainWindow, undo_stack: QUndoStack | None = None) -> None:
+        super().__init__(window)
+        self._window = window
+        notes = getattr(window, "notes_panel", None)
+        self.undo_stack = undo_stack or (notes.undo_stack if notes is not None else QUndoStack(self))
+        self._connected: set[int] = set()
+        self._realign_on_map = False
+
+        self.preferences_action = QAction("&Preferences…", window)
+        self.preferences_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.preferences_action.setStatusTip("Show and set the reuse model's thresholds for this corpus")
+        self.preferences_action.triggered.connect(lambda: self.open_preferences())
+        self.sources_action = QAction("S&ources…", window)
+        self.sources_action.setStatusTip("Rename and merge the corpus's sources")
+        self.sources_action.triggered.connect(lambda: self.open_sources())
+        for action in (self.preferences_action, self.sources_action):
+            window.addAction(action)
+        edit = next((a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Edit"), None)
+        if edit is not None:
+            edit.addSeparator()
+            edit.addAction(self.sources_action)
+            edit.addAction(self.preferences_action)
+
+        tabs = window.tabs
+        tabs.contentChanged.connect(self._connect_views)
+        window.reuse_docks.mapReady.connect(lambda _m: self._map_ready())
+        self._connect_views()
+
+    # ------------------------------------------------------------------ state
+
+    def store(self) -> UserDataStore | None:
+        """The open corpus's user-data store (None until the corpus is open)."""
+        corpus = self._window.corpus()
+        return corpus.userdata if corpus is not None else None
+
+    def mark_of(self, paragraph: Paragraph) -> str | None:
+        """``"boilerplate"``, ``"content"`` or None for a paragraph of the open corpus."""
+        from app.core.fingerprint import exact_hash
+
+        store = self.store()
+        return store.data.mark_kind(exact_hash(paragraph.norm)) if store is not None else None
+
+    def boilerplate(self, learned: Callable[[Paragraph], bool] | None) -> Callable[[Paragraph], bool] | None:
+        """The aligner's boilerplate test with the marks laid over ``learned``.
+
+        The rebuilt map applies the marks too; laying them over here shows a mark at once,
+        before the map is ready.
+        """
+        store = self.store()
+        rmap = self._window.reuse_docks.reuse_map()
+        built_with = rmap.overrides.boilerplate if rmap is not None else frozenset()
+        if store is None or not (store.data.marks or built_with):
+            return learned
+        from app.core.fingerprint import exact_hash
+
+        overrides = store.data.overrides()
+        forced, kept = overrides.boilerplate, overrides.content
+        unforced = built_with - forced  # marks undone since the map was built: not boilerplate meanwhile
+
+        def test(p: Paragraph) -> bool:
+            h = exact_hash(p.norm)
+            if h in kept or h in unforced:
+                return False
+            return h in forced or (learned is not None and learned(p))
+
+        return test
+
+    # ------------------------------------------------------------------ marks
+
+    def _connect_views(self) -> None:
+        for entry in self._window.tabs.entries():
+            view = entry.view
+            if view is None or id(view) in self._connected:
+                continue
+            self._connected.add(id(view))
+            view.markRequested.connect(lambda side, para, kind, v=view: self.mark(v, side, para, kind))
+            view.set_mark_lookup(self.mark_of)
+
+    def mark(self, view: CompareView, side: str, para: int, kind: str | None) -> bool:
+        """Mark paragraph ``para`` of ``side`` in ``view`` (and every recurrence) as ``kind``
+        (``"boilerplate"``, ``"content"``; None clears), undoably.
+
+        Returns:
+            True when the mark changed.
+        """
+        from app.core.fingerprint import exact_hash
+        from app.core.userdata import PREVIEW, Mark, now_iso
+
+        store = self.store()
+        alignment = view.alignment()
+        if store is None or alignment is None:
+            self._status("Open the corpus first: marks are kept per corpus")
+            return False
+        article = alignment.left if side == "left" else alignment.right
+        if not article.id or not 0 <= para < len(article.paragraphs):
+            return False
+        paragraph = article.paragraphs[para]
+        h = exact_hash(paragraph.norm)
+        if not h:
+            self._status("This paragraph has no words to recognise it by")
+            return False
+        before = store.data.marks.get(h)
+        if (before.kind if before else None) == kind:
+            return False
+        after = Mark(h, kind, " ".join(paragraph.text.split())[:PREVIEW], now_iso()) if kind else None
+        self.undo_stack.push(MarkCommand(self, store, h, before, after))
+        return True
+
+    def write_mark(self, store: UserDataStore, h: int, mark: Mark | None) -> bool:
+        """Write one mark (undo and redo come here); the views follow."""
+        from app.core.userdata import UserDataError
+
+        try:
+            store.restore_mark(h, mark)
+        except UserDataError as exc:
+            self._window.show_error(f"Mark not saved: {exc}")
+            return False
+        if store.notice:
+            self._status(store.notice)
+            store.notice = None
+        elif mark is None:
+            self._status("Mark cleared; the learned model decides again (Ctrl+Z brings it back)")
+        else:
+            self._status(f"Marked as {mark.kind} wherever it recurs: “{mark.text[:50]}” (Ctrl+Z undoes)")
+        self.marksChanged.emit()
+        self._model_changed()
+        return True
+
+    # ------------------------------------------------------------------ after a change
+
+    def _model_changed(self) -> None:
+        """Align the open comparisons again now, and rebuild the reuse map in the background."""
+        self.realign()
+        self._realign_on_map = True
+        self._window.reuse_docks.refresh()
+
+    def _map_ready(self) -> None:
+        if self._realign_on_map:
+            self._realign_on_map = False
+            self.realign()
+
+    def realign(self) -> None:
+        """Align every open comparison again, keeping where each view was scrolled."""
+        for entry in self._window.tabs.entries():
+            view = entry.view
+            alignment = view.alignment() if view is not None else None
+            if entry.closed or alignment is None or not (alignment.left.id or alignment.right.id):
+                continue
+            entry.pending = entry.view_state()
+            self._window.request_alignment(entry)
+
+    # ------------------------------------------------------------------ dialogs
+
+    def ask_thresholds(self, current: dict[str, int | float]) -> dict[str, int | float] | None:
+        """Show the Preferences dialog; the values chosen, or None when cancelled (tests replace it)."""
+        from app.ui.preferences import PreferencesDialog
+
+        corpus = self._window.corpus()
+        dialog = PreferencesDialog(current, corpus.name if corpus is not None else "", self._window)
+        return dialog.values() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def open_preferences(self) -> bool:
+        """Edit the thresholds of the open corpus; returns True when they changed."""
+        from dataclasses import asdict
+
+        from app.core.userdata import UserDataError, threshold_defaults
+
+        store = self.store()
+        if store is None:
+            self._status("Open a corpus first: thresholds are kept per corpus")
+            return False
+        current = {k: v for k, v in asdict(store.data.reuse_thresholds()).items() if k in threshold_defaults()}
+        values = self.ask_thresholds(current)
+        if values is None or values == current:
+            return False
+        try:
+            store.set_thresholds(values)
+        except UserDataError as exc:
+            self._window.show_error(f"Thresholds not saved: {exc}")
+            return False
+        self._status("Thresholds saved; rebuilding the reuse map…")
+        self.thresholdsChanged.emit()
+        self._model_changed()
+        return True
+
+    def show_sources(self, dialog: QDialog) -> None:
+        """Run the Sources dialog (tests replace it)."""
+        dialog.exec()
+
+    def open_sources(self) -> GeneratorWorker | None:
+        """Count the sources off the GUI thread, then show the Sources dialog."""
+        corpus = self._window.corpus()
+        if corpus is None:
+            self._status("Open a corpus first: source names are kept per corpus")
+            return None
+        from app.core.userdata import source_counts
+
+        worker = GeneratorWorker.call(source_counts, corpus, name="sources")
+        worker.signals.finished.connect(lambda counts: self._show_sources(corpus, counts))
+        worker.signals.failed.connect(lambda exc: self._window.show_error(
+            f"Cannot list the sources: {describe_error(exc)}"))
+        self._window._jobs.submit(worker)
+        return worker
+
+    def _show_sources(self, corpus: Corpus, counts: object) -> None:
+        from app.ui.sources import SourcesDialog
+
+        if corpus is not self._window.corpus():
+            return
+        changed = []
+        dialog = SourcesDialog(corpus.userdata, counts, self._window)  # type: ignore[arg-type]
+        dialog.changed.connect(lambda: changed.append(True))
+        self.show_sources(dialog)
+        if changed:
+            self.sources_changed()
+
+    def sources_changed(self) -> None:
+        """Show the new names: the listing comes again from the index, then the reuse map."""
+        self.sourcesChanged.emit()
+        self._status("Source names saved")
+        if not self._window.is_indexing():
+            self._window.start_indexing()  # re-lists (an unchanged folder is a no-op), then the map
+
+    def _status(self, message: str) -> None:
+        self._window.statusBar().showMessage(message, 6000)
