@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING
 
 from app.core.align import align
 from app.core.model import Alignment, Article, Paragraph, Row, RowKind
+from app.core.reuse import SharedFigure, shared_figure
 
 if TYPE_CHECKING:
     from app.core.corpus import Corpus
+    from app.core.reuse import ReuseMap
 
 _MARKS = {
     RowKind.IDENTICAL: "=",
@@ -46,11 +48,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _learned_boilerplate(corpus: Corpus, *articles: Article) -> Callable[[Paragraph], bool] | None:
+def _reuse_map(corpus: Corpus, *articles: Article) -> ReuseMap | None:
     # Only a corpus article makes the corpus's recurring paragraphs relevant (and worth a sync).
     if not any(a.id and corpus.contains(a.id) for a in articles):
         return None
-    return corpus.reuse_map().is_boilerplate_paragraph
+    return corpus.reuse_map()
+
+
+def _learned_boilerplate(corpus: Corpus, *articles: Article) -> Callable[[Paragraph], bool] | None:
+    rmap = _reuse_map(corpus, *articles)
+    return None if rmap is None else rmap.is_boilerplate_paragraph
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,20 +74,22 @@ def run(args: argparse.Namespace) -> int:
     corpus = Corpus(args.corpus, follow_links_outside=follow_links(args))
     left = corpus.resolve(args.left)
     right = corpus.resolve(args.right)
-    result = align(left, right, boilerplate=_learned_boilerplate(corpus, left, right))
+    rmap = _reuse_map(corpus, left, right)
+    result = align(left, right, boilerplate=None if rmap is None else rmap.is_boilerplate_paragraph)
+    figure = shared_figure(result, rmap)  # the one "shared" figure (issue 14 §6)
     if args.html or args.pdf:
         from app.cli.session import export_alignment
 
-        export_alignment(result, args.html, args.pdf)
+        export_alignment(result, args.html, args.pdf, shared=figure)
         if not (args.json or args.text):
             return 0
     if args.json:
         from app.cli.common import print_json
 
-        print_json(result.to_dict())
+        print_json({**result.to_dict(), "shared": figure.to_dict()})
     else:
         width = args.width or shutil.get_terminal_size((120, 40)).columns
-        echo(render_text(result, max(40, width)))
+        echo(render_text(result, max(40, width), figure))
     return 0
 
 
@@ -105,7 +114,7 @@ def _side_text(result: Alignment, row: Row, side: int) -> str:
     return "\n".join(parts)
 
 
-def render_text(result: Alignment, width: int = 120) -> str:
+def render_text(result: Alignment, width: int = 120, figure: SharedFigure | None = None) -> str:
     """A readable two-column rendering: one block per row, marked ``= ~ < > #`` by kind.
 
     Changed rows show deleted or replaced words as ``[-word-]`` on the left and inserted or
@@ -129,7 +138,8 @@ def render_text(result: Alignment, width: int = 120) -> str:
             right = cols[1][n] if n < len(cols[1]) else ""
             score = f"{row.score:3.0f}" if n == 0 and row.is_match else "   "
             lines.append(f"{mark if n == 0 else '  '} {left:<{col}} {score} {right}".rstrip())
-    lines += ["", result.summary().describe(), "rows: " + ", ".join(
+    figure = figure or shared_figure(result)
+    lines += ["", figure.describe(), "rows: " + ", ".join(
         f"{k} {v}" for k, v in result.summary().by_kind.items() if v)]
     return "\n".join(lines)
 

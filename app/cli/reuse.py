@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from app.cli.common import add_corpus_options, echo, ensure_indexed, open_corpus, print_json
+from app.cli.common import (
+    add_corpus_options,
+    echo,
+    ensure_indexed,
+    json_text,
+    open_corpus,
+    print_json,
+)
 from app.core.corpus import Corpus
 from app.core.reuse import ReuseMap
 
@@ -24,17 +32,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_clusters)
 
-    p = sub.add_parser("pairs", help="pairs of articles sharing text (boilerplate excluded)")
+    p = sub.add_parser("pairs", help="pairs of articles sharing text (boilerplate excluded), "
+                                     "printed as they are found, cluster by cluster")
     add_corpus_options(p)
     p.add_argument("--min-shared", type=int, default=1, metavar="N",
                    help="only pairs sharing at least N paragraphs (default 1)")
-    p.add_argument("--json", action="store_true")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help='one JSON document {"pairs": [...]}, streamed')
+    fmt.add_argument("--jsonl", action="store_true", help="one JSON object per line")
     p.set_defaults(func=run_pairs)
 
 
 def _map(args: argparse.Namespace) -> tuple[Corpus, ReuseMap]:
     corpus = open_corpus(args)
-    ensure_indexed(corpus, quiet=args.json)
+    ensure_indexed(corpus, quiet=args.json or getattr(args, "jsonl", False))
     return corpus, corpus.reuse_map()
 
 
@@ -44,12 +55,11 @@ def run_related(args: argparse.Namespace) -> int:
     aid = corpus.resolve(args.article).id
     related = rmap.related(aid)
     if args.json:
-        print_json({"id": aid, "related": [r.to_dict() for r in related]})
+        print_json({"id": aid, "related": [r.to_dict(aid) for r in related]})
         return 0
     echo(f"{len(related)} related article{'s' if len(related) != 1 else ''} for {aid}")
     for r in related:
-        echo(f"{r.shared_paragraphs:4} ¶  {r.pct_here:5.1f} % here  {r.pct_there:5.1f} % there  "
-              f"{r.id}  {r.date or 'undated'}  {r.title[:60]}")
+        echo(f"{r.figure(aid).describe('here', 'there')}  {r.id}  {r.date or 'undated'}  {r.title[:60]}")
     return 0
 
 
@@ -71,13 +81,22 @@ def run_clusters(args: argparse.Namespace) -> int:
 
 
 def run_pairs(args: argparse.Namespace) -> int:
-    """Print the article pairs sharing text."""
+    """Print the article pairs sharing text as they are found (never all held in memory)."""
     _corpus, rmap = _map(args)
-    pairs = rmap.pairs(args.min_shared)
+    out = sys.stdout
+    count = 0
     if args.json:
-        print_json({"pairs": [p.to_dict() for p in pairs]})
-        return 0
-    for p in pairs:
-        echo(f"{p.shared:4} ¶  {p.pct_a:5.1f} % / {p.pct_b:5.1f} %  {p.a}  {p.b}")
-    echo(f"{len(pairs)} pair{'s' if len(pairs) != 1 else ''}")
+        out.write('{"pairs": [')
+    for p in rmap.iter_pairs(args.min_shared):
+        if args.json:
+            out.write(("," if count else "") + "\n  " + json_text(p.to_dict(), indent=None))
+        elif args.jsonl:
+            out.write(json_text(p.to_dict(), indent=None) + "\n")
+        else:
+            echo(p.figure.describe(p.a, p.b))
+        count += 1
+    if args.json:
+        out.write("\n]}\n" if count else "]}\n")
+    elif not args.jsonl:
+        echo(f"{count} pair{'s' if count != 1 else ''}")
     return 0

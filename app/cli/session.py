@@ -12,6 +12,7 @@ from app.cli.common import add_follow_links_option, echo, follow_links, print_js
 from app.core.model import Alignment
 
 if TYPE_CHECKING:
+    from app.core.reuse import SharedFigure
     from app.core.session import LoadedSession
 
 
@@ -131,12 +132,13 @@ def _write_pdf(text: str, out: str, title: str) -> Path:
     return write_pdf(text, out, title=title)
 
 
-def export_alignment(alignment: Alignment, html: str | None, pdf: str | None) -> list[Path]:
+def export_alignment(alignment: Alignment, html: str | None, pdf: str | None,
+                     shared: SharedFigure | None = None) -> list[Path]:
     """``parallax compare LEFT RIGHT --html FILE --pdf FILE``: one comparison's report."""
     from app.core.report import alignment_report_html
 
     def render(for_qt: bool) -> str:
-        return alignment_report_html(alignment, for_qt=for_qt)
+        return alignment_report_html(alignment, for_qt=for_qt, shared=shared)
 
     title = f"{alignment.left.id} ↔ {alignment.right.id}"
     inputs = [a.path for a in (alignment.left, alignment.right) if a.path]

@@ -15,7 +15,8 @@ from html import escape
 
 from app import __version__
 from app.core.kindcolours import MARK, MOVED_MARK, MOVED_TINT, ROW_TINT
-from app.core.model import Alignment, Article, Role, Row, RowKind
+from app.core.model import Alignment, Article, Row, RowKind
+from app.core.reuse import SharedFigure, shared_figure
 from app.core.session import Note, note_rows
 
 KIND_LABEL = {
@@ -36,6 +37,7 @@ class ReportSection:
     notes: Sequence[Note] = ()
     comparison_note: str = ""
     title: str = ""
+    shared: SharedFigure | None = None  # the reuse map's figure; None: counted on the rows the same way
 
 
 def _css() -> str:
@@ -181,13 +183,9 @@ def _meta_table(left: Article, right: Article) -> str:
     )
 
 
-def _content(article: Article) -> int:
-    """Paragraphs the aligner matches as content (body and title), the base of the shared counts."""
-    return sum(1 for p in article.paragraphs if p.role in (Role.BODY, Role.TITLE))
-
-
-def _figures(alignment: Alignment) -> str:
+def _figures(alignment: Alignment, shared: SharedFigure | None = None) -> str:
     s = alignment.summary()
+    figure = shared or shared_figure(alignment)
     kinds = "".join(
         f'<td><span class="swatch sw-{k.value}">&nbsp;{s.by_kind.get(str(k), 0)}&nbsp;</span> '
         f"{KIND_LABEL[k]}</td>"
@@ -195,11 +193,11 @@ def _figures(alignment: Alignment) -> str:
     )
     moved = sum(1 for r in alignment.rows if r.moved)
     return (
-        f'<p class="summary"><b>{escape(s.describe())}</b></p>'
+        f'<p class="summary"><b>{escape(figure.describe())}</b></p>'
         f'<table class="figures"><tr>{kinds}<td><span class="swatch" style="background-color:'
         f'{MOVED_MARK}">&nbsp;{moved}&nbsp;</span> moved</td></tr></table>'
-        f'<p class="summary">Shared paragraphs: {s.shared_paragraphs_left} of {_content(alignment.left)}'
-        f" on the left, {s.shared_paragraphs_right} of {_content(alignment.right)} on the right;"
+        f'<p class="summary">Shared paragraphs: {figure.paragraphs} ({figure.paragraphs_a} paragraphs'
+        f" on the left, {figure.paragraphs_b} on the right, body text only);"
         f" {len(alignment.rows)} aligned rows.</p>"
     )
 
@@ -222,7 +220,7 @@ def _section(section: ReportSection, number: int, for_qt: bool, heading: bool = 
         brk = ' style="page-break-before: always"' if number > 1 else ""
         out.append(f"<h2{brk}>{escape(f'{number}. {title}')}</h2>")
     out.append(_meta_table(a.left, a.right))
-    out.append(_figures(a))
+    out.append(_figures(a, section.shared))
     if section.comparison_note.strip():
         out.append(f'<div class="comparison-note" data-note="comparison"><b>Note:</b> '
                    f"{_text(section.comparison_note)}</div>")
@@ -276,7 +274,8 @@ def _document(title: str, body: str) -> str:
 
 
 def alignment_report_html(alignment: Alignment, notes: Sequence[Note] = (), title: str = "",
-                          *, comparison_note: str = "", for_qt: bool = False) -> str:
+                          *, comparison_note: str = "", for_qt: bool = False,
+                          shared: SharedFigure | None = None) -> str:
     """The report of one comparison as a self-contained HTML document.
 
     Args:
@@ -285,12 +284,14 @@ def alignment_report_html(alignment: Alignment, notes: Sequence[Note] = (), titl
         title: Heading; defaults to both articles' titles.
         comparison_note: The note on the comparison as a whole.
         for_qt: Produce Qt's rich-text subset (for the PDF) instead of browser HTML.
+        shared: The reuse map's figure for the pair (:meth:`app.core.reuse.ReuseMap.shared`);
+            None counts it on the rows the same way.
 
     Returns:
         The HTML text. Every aligned row is a ``<tr>`` with ``data-row`` (0-based index into
         ``alignment.rows``) and ``data-kind``.
     """
-    section = ReportSection(alignment, notes, comparison_note, title)
+    section = ReportSection(alignment, notes, comparison_note, title, shared)
     heading = title or f"Comparison: {alignment.left.title} ↔ {alignment.right.title}"
     return _document(heading, _section(section, 1, for_qt, heading=False))
 

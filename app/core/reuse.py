@@ -57,7 +57,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from app.core.fingerprint import MIN_WORDS, ArticleMeta, Prints, exact_hash, mix64
-from app.core.model import Paragraph, Role
+from app.core.model import Alignment, Article, Paragraph, Role, RowKind
 from app.core.reader import ReadError
 
 if TYPE_CHECKING:
@@ -136,11 +136,10 @@ class SharedFigure:
         return SharedFigure(self.b, self.a, self.paragraphs, self.paragraphs_b, self.paragraphs_a,
                             self.pct_b, self.pct_a)
 
-    def describe(self) -> str:
-        """One line: ``31 shared paragraphs · 84 % of left text · 91 % of right text``."""
+    def describe(self, a: str = "left text", b: str = "right text") -> str:
+        """One line: ``30 shared paragraphs · 64 % of left text · 100 % of right text``."""
         s = "" if self.paragraphs == 1 else "s"
-        return (f"{self.paragraphs} shared paragraph{s} · {self.pct_a:.0f} % of left text"
-                f" · {self.pct_b:.0f} % of right text")
+        return f"{self.paragraphs} shared paragraph{s} · {self.pct_a:.0f} % of {a} · {self.pct_b:.0f} % of {b}"
 
     def to_dict(self) -> dict:
         """JSON-ready form (the ``shared`` object of compare, related and pairs output)."""
@@ -193,12 +192,20 @@ class RelatedArticle:
     pct_here: float  # share of the given article's body found in this one
     pct_there: float
 
-    def to_dict(self) -> dict:
-        """JSON-ready form used by ``parallax related --json``."""
-        return {"id": self.id, "title": self.title, "source": self.source, "date": self.date or None,
-                "shared_paragraphs": self.shared_paragraphs, "shared_here": self.shared_here,
-                "shared_there": self.shared_there, "pct_here": round(self.pct_here, 1),
-                "pct_there": round(self.pct_there, 1)}
+    def figure(self, here: str) -> SharedFigure:
+        """The :class:`SharedFigure` of ``here`` (the given article) and this one."""
+        return SharedFigure(here, self.id, self.shared_paragraphs, self.shared_here, self.shared_there,
+                            self.pct_here, self.pct_there)
+
+    def to_dict(self, here: str = "") -> dict:
+        """JSON-ready form used by ``parallax related --json`` (``shared`` when ``here`` is given)."""
+        out = {"id": self.id, "title": self.title, "source": self.source, "date": self.date or None,
+               "shared_paragraphs": self.shared_paragraphs, "shared_here": self.shared_here,
+               "shared_there": self.shared_there, "pct_here": round(self.pct_here, 1),
+               "pct_there": round(self.pct_there, 1)}
+        if here:
+            out["shared"] = self.figure(here).to_dict()
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -755,6 +762,40 @@ class ReuseMap:
         """Headline figures."""
         return {"articles": len(self.meta), "pairs": self.pair_count(),
                 "clusters": len(self.clusters()), "boilerplate_texts": self.boilerplate_count()}
+
+
+def shared_figure(alignment: Alignment, rmap: ReuseMap | None = None) -> SharedFigure:
+    """THE shared figure of a comparison (status bar, ``compare``, reports).
+
+    The reuse map's :meth:`ReuseMap.shared` when both articles are in the map, so that a pair
+    shows the same figure in every view; otherwise the same definition counted on the aligned
+    rows: content rows holding a substantive body paragraph (``MIN_WORDS`` words or more) on
+    each side, and the share of each side's body characters, boilerplate rows excluded.
+    """
+    a, b = alignment.left, alignment.right
+    if (rmap is not None and a.id and b.id and a.id in rmap and b.id in rmap
+            and rmap.article(a.id).content_hash == a.content_hash
+            and rmap.article(b.id).content_hash == b.content_hash):
+        return rmap.shared(a.id, b.id)
+
+    def substantive(article: Article, i: int) -> bool:
+        para = article.paragraphs[i]
+        return para.role is Role.BODY and len(para.norm.split()) >= MIN_WORDS
+
+    rows = [r for r in alignment.rows if r.kind in (RowKind.IDENTICAL, RowKind.CHANGED)
+            and any(substantive(a, i) for i in r.left) and any(substantive(b, j) for j in r.right)]
+    left = {i for r in rows for i in r.left if substantive(a, i)}
+    right = {j for r in rows for j in r.right if substantive(b, j)}
+    excluded = [{i for r in alignment.rows if r.kind is RowKind.BOILERPLATE for i in (r.left, r.right)[s]}
+                for s in (0, 1)]
+
+    def pct(article: Article, found: set[int], skip: set[int]) -> float:
+        body = [p for p in article.paragraphs if p.role is Role.BODY and p.index not in skip]
+        total = sum(len(p.text) for p in body)
+        return min(100.0, 100.0 * sum(len(p.text) for p in body if p.index in found) / total) if total else 0.0
+
+    return SharedFigure(a.id, b.id, len(rows), len(left), len(right),
+                        pct(a, left, excluded[0]), pct(b, right, excluded[1]))
 
 
 def best_match(corpus: Corpus, aid: str, *, candidates: int = 3, min_score: float = 60.0) -> str | None:

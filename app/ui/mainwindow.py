@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.core.model import Alignment, Article
 from app.core.paths import default_corpus
+from app.core.reuse import shared_figure
 from app.ui import settings
 from app.ui.comparetabs import CompareTabs, TabEntry
 from app.ui.compareview import CompareView
@@ -594,7 +595,8 @@ class MainWindow(QMainWindow):
         elif not al.left.id or not al.right.id:
             self.summary_label.setText("Open a second article to compare (Ctrl+double-click opens on the right)")
         else:
-            self.summary_label.setText(al.summary().describe())
+            # The one "shared" figure: the reuse map's when it is ready, else counted on the rows.
+            self.summary_label.setText(shared_figure(al, self.reuse_docks.reuse_map()).describe())
 
     def _update_compare_actions(self) -> None:
         al = self.compare_view.alignment()

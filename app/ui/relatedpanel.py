@@ -35,9 +35,7 @@ _Index = QModelIndex | QPersistentModelIndex
 
 def figures(rel: RelatedArticle) -> str:
     """``30 shared paragraphs · 64 % of this · 100 % of that``."""
-    s = "s" if rel.shared_paragraphs != 1 else ""
-    return (f"{rel.shared_paragraphs} shared paragraph{s} · {rel.pct_here:.0f} % of this · "
-            f"{rel.pct_there:.0f} % of that")
+    return rel.figure("").describe("this", "that")  # the one "shared" figure (ReuseMap.shared)
 
 
 def where(rel: RelatedArticle) -> str:

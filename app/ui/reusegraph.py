@@ -298,8 +298,7 @@ class ReuseGraphView(QWidget):
             name_a = _html(a.title if a and a.title else item.a)
             name_b = _html(b.title if b and b.title else item.b)
             return (f"<b>{short_id(item.a)}</b> {name_a}<br>⟷ <b>{short_id(item.b)}</b> {name_b}<br>"
-                    f"{item.shared} shared paragraph{'s' if item.shared != 1 else ''} · "
-                    f"{item.pct_a:.0f} % of {short_id(item.a)} · {item.pct_b:.0f} % of {short_id(item.b)}"
+                    f"{_html(item.figure().describe(short_id(item.a), short_id(item.b)))}"
                     "<br><i>Click to compare</i>")
         return ""
 

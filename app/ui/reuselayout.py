@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from app.core.reuse import Cluster, ReuseMap
+    from app.core.reuse import Cluster, ReuseMap, SharedFigure
 
 MAX_EDGES = 2000  # edges drawn at most (the strongest); the rest are counted in a notice
 CIRCLE_MAX = 8
@@ -49,6 +49,12 @@ class GraphEdge:
     shared: int
     pct_a: float
     pct_b: float
+
+    def figure(self) -> SharedFigure:
+        """The edge's :class:`~app.core.reuse.SharedFigure` (the one "shared" figure)."""
+        from app.core.reuse import SharedFigure
+
+        return SharedFigure(self.a, self.b, self.shared, 0, 0, self.pct_a, self.pct_b)
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ from PySide6.QtCore import QPoint, QSize, Qt
 from PySide6.QtWidgets import QApplication
 
 from app.core.model import Alignment
+from app.core.reuse import shared_figure
 from app.ui import settings
 from app.ui.mainwindow import MainWindow
 from tests.ui.conftest import SEEDS
@@ -59,7 +60,8 @@ def test_taiwan_then_select_001_and_004_and_enter_compares(qtbot, window: MainWi
     assert isinstance(alignment, Alignment)
     assert (_prefix(alignment.left.id), _prefix(alignment.right.id)) == ("001", "004")
     assert window.compare_view.alignment() is alignment
-    assert window.summary_label.text() == alignment.summary().describe()
+    # The status bar shows the one shared figure (issue 14 §6): body paragraphs, the title not counted.
+    assert window.summary_label.text() == shared_figure(alignment, window.reuse_docks.reuse_map()).describe()
     assert "shared paragraphs" in window.summary_label.text()
     assert "Putin in China" in window.windowTitle()
 
