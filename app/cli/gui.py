@@ -24,8 +24,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_follow_links_option(p)
     p.add_argument("--screenshot", metavar="FILE.png",
                    help="render the window once loaded, save it as FILE.png and exit")
+    p.add_argument("--size", metavar="WxH", type=_size,
+                   help="window size in pixels, e.g. 1000x700 (default: the last size)")
+    p.add_argument("--theme", choices=("light", "dark", "system"),
+                   help="colour theme for this run (default: the one chosen under View > Theme)")
     p.add_argument("--timeout", type=float, default=60.0, help=argparse.SUPPRESS)
     p.set_defaults(func=run)
+
+
+def _size(text: str) -> tuple[int, int]:
+    """``1000x700`` -> (1000, 700); argparse reports anything else as a one-line error."""
+    w, sep, h = text.lower().replace("×", "x").partition("x")
+    if not sep or not w.strip().isdigit() or not h.strip().isdigit() or int(w) < 200 or int(h) < 150:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT in pixels, e.g. 1000x700, not {text!r}")
+    return int(w), int(h)
 
 
 def _corpus_folder(args: argparse.Namespace) -> Path:
@@ -67,7 +79,11 @@ def run(args: argparse.Namespace) -> int:
     from app.ui.mainwindow import MainWindow
 
     qapp = create_application(sys.argv[:1])
-    window = MainWindow(index_dir=args.index, restore=not args.screenshot)
+    theme = getattr(args, "theme", None)
+    window = MainWindow(index_dir=args.index, restore=not args.screenshot, theme=theme)
+    size = getattr(args, "size", None)
+    if size:
+        window.resize(*size)
     opened = False
     if session:
         opened = window.sessions.open_session(session)

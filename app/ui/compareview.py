@@ -6,15 +6,28 @@ import functools
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QFontMetricsF, QKeyEvent, QKeySequence, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from app.core.kindcolours import KIND_LABEL
 from app.core.model import Alignment, Paragraph, Role, Row, RowKind
 from app.ui.linkmap import LinkMap
 from app.ui.overview import OverviewRuler
-from app.ui.paragraphpane import ParagraphPane
-from app.ui.rowlayout import RowLayout, sync_point
+from app.ui.palette import colours
+from app.ui.paragraphpane import DEFAULT_POINT_SIZE, ParagraphPane, find_all
+from app.ui.rowlayout import LEFT, RIGHT, RowLayout, reading_plan, sync_point
+
+MIN_POINT_SIZE, MAX_POINT_SIZE = 7.0, 24.0
 
 _DIFFERENT = (RowKind.CHANGED, RowKind.LEFT_ONLY, RowKind.RIGHT_ONLY)
 _FURNITURE = (Role.CHROME, Role.BYLINE)
@@ -39,35 +52,162 @@ def display_rows(alignment: Alignment) -> list[Row]:
     return out
 
 
+class Legend(QWidget):
+    """The row kinds' colours in words, under the panes (the reports use the same colours)."""
+
+    ITEMS = (RowKind.IDENTICAL, RowKind.CHANGED, "moved", RowKind.LEFT_ONLY, RowKind.RIGHT_ONLY,
+             RowKind.BOILERPLATE)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("compareLegend")
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._colours = colours(self.palette())
+        self.setToolTip("Row colours: the strip left of each paragraph, the bands and the overview ruler")
+
+    def labels(self) -> list[str]:
+        """The legend's entries, in order."""
+        return [("moved" if item == "moved" else KIND_LABEL[item]) for item in self.ITEMS]
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """One line of small text."""
+        return QSize(400, round(QFontMetricsF(self.font()).height()) + 8)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        """Follow palette changes."""
+        if event.type() == QEvent.Type.PaletteChange:
+            self._colours = colours(self.palette())
+            self.update()
+        super().changeEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        """Swatch and label per kind, as many as fit."""
+        self._colours = colours(self.palette())
+        p = QPainter(self)
+        c = self._colours
+        p.fillRect(self.rect(), c.header)
+        fm = QFontMetricsF(self.font())
+        x = 10.0
+        h = self.height()
+        for item, label in zip(self.ITEMS, self.labels(), strict=True):
+            fill = c.moved_row if item == "moved" else c.row(item)
+            mark = c.moved_mark if item == "moved" else c.mark(item)
+            w = fm.horizontalAdvance(label)
+            if x + 16 + w > self.width():
+                break
+            box = QRectF(x, (h - 12) / 2, 14, 12)
+            p.fillRect(box, fill)
+            p.fillRect(QRectF(x, box.top(), 4, 12), mark)
+            p.setPen(mark)
+            p.drawRect(box)
+            p.setPen(c.text)
+            p.drawText(QRectF(x + 19, 0, w + 2, h), Qt.AlignmentFlag.AlignVCenter, label)
+            x += 19 + w + 16
+        p.end()
+
+
+class FindBar(QWidget):
+    """Find inside the comparison: a field, the count, previous/next and close."""
+
+    def __init__(self, view: CompareView) -> None:
+        super().__init__(view)
+        self.setObjectName("compareFindBar")
+        box = QHBoxLayout(self)
+        box.setContentsMargins(8, 3, 8, 3)
+        box.addWidget(QLabel("Find in comparison:", self))
+        self.edit = QLineEdit(self)
+        self.edit.setObjectName("compareFindEdit")
+        self.edit.setPlaceholderText("text in either article")
+        self.edit.setClearButtonEnabled(True)
+        self.count = QLabel("", self)
+        self.count.setObjectName("compareFindCount")
+        prev_button, next_button, close_button = QToolButton(self), QToolButton(self), QToolButton(self)
+        prev_button.setText("▲")
+        prev_button.setToolTip("Previous match (Shift+F3)")
+        next_button.setText("▼")
+        next_button.setToolTip("Next match (Enter, F3)")
+        close_button.setText("✕")
+        close_button.setToolTip("Close (Esc)")
+        box.addWidget(self.edit, 1)
+        box.addWidget(self.count)
+        box.addWidget(prev_button)
+        box.addWidget(next_button)
+        box.addWidget(close_button)
+        self.edit.textChanged.connect(view.set_find_text)
+        self.edit.returnPressed.connect(view.find_next)
+        prev_button.clicked.connect(view.find_previous)
+        next_button.clicked.connect(view.find_next)
+        close_button.clicked.connect(view.close_find)
+        self.edit.installEventFilter(self)
+        self._view = view
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: ANN001, N802 - Qt override
+        """Esc closes, Shift+Enter goes back."""
+        if obj is self.edit and event.type() == QEvent.Type.KeyPress:
+            key = QKeyEvent(event)
+            if key.key() == Qt.Key.Key_Escape:
+                self._view.close_find()
+                return True
+            if key.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and key.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                self._view.find_previous()
+                return True
+        return super().eventFilter(obj, event)
+
+
 class CompareView(QWidget):
-    """Shows an :class:`Alignment`: matching paragraphs side by side on the same row."""
+    """Shows an :class:`Alignment`: matching paragraphs side by side on the same row.
+
+    Each pane reads in its own article's order: a moved row is drawn at its place in each
+    article, linked by a crossing band and a "moved from ¶N" badge (see :class:`ReadingPlan`).
+    """
 
     currentRowChanged = Signal(int)
     dropRequested = Signal(str, list)
     noteRequested = Signal(int)  # row whose context menu asked for a note
     markRequested = Signal(str, int, object)  # side, paragraph, "boilerplate" / "content" / None (clear)
+    positionChanged = Signal(str)  # "difference 3 of 12", for the status bar
+    pointSizeChanged = Signal(float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("compareView")
         self._alignment: Alignment | None = None
         self._rows: list[Row] = []
+        self._plan = reading_plan([])
         self._current = -1
         self._hide_boilerplate = False
+        self._expanded: set[int] = set()  # boilerplate rows shown although hidden is on
         self._syncing = False
         self._layout = RowLayout()
+        self._differences: list[int] = []
+        self._find_text = ""
+        self._find_hits: list[tuple[str, int, int]] = []  # (side, paragraph, start) in reading order
+        self._find_index = -1
+        self._query_hits: list[int] = []
+        self._query_index = -1
+        self._matcher: Callable[[str], bool] | None = None
+        self._measure = 0
         self.left_pane = ParagraphPane("left", self)
         self.right_pane = ParagraphPane("right", self)
         self.linkmap = LinkMap(self)
         self.linkmap.set_panes(self.left_pane, self.right_pane)
         self.overview = OverviewRuler(self)
-        box = QHBoxLayout(self)
+        self.legend = Legend(self)
+        self.find_bar = FindBar(self)
+        self.find_bar.hide()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        box = QHBoxLayout()
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(0)
         box.addWidget(self.left_pane, 1)
         box.addWidget(self.linkmap)
         box.addWidget(self.right_pane, 1)
         box.addWidget(self.overview)
+        outer.addWidget(self.find_bar)
+        outer.addLayout(box, 1)
+        outer.addWidget(self.legend)
         for side, pane in (("left", self.left_pane), ("right", self.right_pane)):
             pane.verticalScrollBar().valueChanged.connect(lambda v, s=side: self._scrolled(s, v))
             pane.textWidthChanged.connect(self._relayout)
@@ -75,6 +215,8 @@ class CompareView(QWidget):
             pane.dropped.connect(lambda items, s=side: self.dropRequested.emit(s, items))
             pane.noteRequested.connect(self.noteRequested)
             pane.markRequested.connect(lambda para, kind, s=side: self.markRequested.emit(s, para, kind or None))
+            pane.partnerRequested.connect(self.show_side)
+            pane.stripClicked.connect(self._expand_strip)
         self.overview.rowRequested.connect(self.set_current_row)
         self._actions = self._make_actions()
         self.addActions(self._actions)
@@ -85,13 +227,21 @@ class CompareView(QWidget):
         """Show ``alignment`` (None clears the view) from its top, with no current row."""
         self._alignment = alignment
         self._rows = display_rows(alignment) if alignment is not None else []
-        self.left_pane.set_content(alignment.left if alignment else None, self._rows)
-        self.right_pane.set_content(alignment.right if alignment else None, self._rows)
+        self._plan = reading_plan(self._rows)
+        self._expanded.clear()
+        self._differences = [n for n, r in enumerate(self._rows) if r.kind in _DIFFERENT or r.moved]
+        self.left_pane.set_content(alignment.left if alignment else None, self._rows, self._plan)
+        self.right_pane.set_content(alignment.right if alignment else None, self._rows, self._plan)
         self.linkmap.set_rows(self._rows)
         self._current = -1
         self._relayout(keep_position=False)
         self._show_current()
+        self._find_hits, self._find_index = [], -1
+        if self._find_text:
+            self.set_find_text(self._find_text)
+        self._update_query_hits()
         self.currentRowChanged.emit(-1)
+        self._emit_position()
 
     def alignment(self) -> Alignment | None:
         """The alignment shown, if any."""
@@ -102,8 +252,45 @@ class CompareView(QWidget):
         if matcher is not None:
             # Stemming every painted word again costs more than painting it; words repeat a lot.
             matcher = functools.lru_cache(maxsize=50_000)(matcher)
+        self._matcher = matcher
         self.left_pane.set_highlighter(matcher)
         self.right_pane.set_highlighter(matcher)
+        self._update_query_hits()
+
+    def _update_query_hits(self) -> None:
+        """The rows holding a query term, for F3 and the ruler; painted spans are computed lazily."""
+        self._query_hits, self._query_index = [], -1
+        if self._matcher is not None and self._alignment is not None:
+            hit_rows = set()
+            for pane in (self.left_pane, self.right_pane):
+                for n in range(len(self._rows)):
+                    if any(pane.query_spans(p) for p in (self._rows[n].left if pane is self.left_pane
+                                                       else self._rows[n].right)):
+                        hit_rows.add(n)
+            self._query_hits = sorted(hit_rows, key=self._reading_key)
+        self.overview.set_hits([self._plan.slot_of(n, LEFT if self._rows[n].left else RIGHT)
+                                for n in self._query_hits], self._find_slots())
+
+    def query_hit_rows(self) -> list[int]:
+        """Rows holding a term of the highlighted query, in reading order."""
+        return list(self._query_hits)
+
+    def first_query_hit(self) -> bool:
+        """Go to the first row holding a query term (opening a search hit); False when none."""
+        self._query_index = -1
+        return self.next_query_hit()
+
+    def next_query_hit(self, forward: bool = True) -> bool:
+        """Go to the next (or previous) row holding a query term, wrapping; False when none."""
+        if not self._query_hits:
+            return False
+        step = 1 if forward else -1
+        self._query_index = (self._query_index + step) % len(self._query_hits)
+        self.set_current_row(self._query_hits[self._query_index])
+        return True
+
+    def _reading_key(self, row: int) -> int:
+        return min(self._plan.left_slot[row], self._plan.right_slot[row])
 
     def set_mark_lookup(self, lookup: Callable[[Paragraph], str | None] | None) -> None:
         """Offer "Mark as boilerplate / content (everywhere)" in the panes' context menus;
@@ -129,15 +316,25 @@ class CompareView(QWidget):
         return self._hide_boilerplate
 
     def _collapsed(self, n: int) -> bool:
-        return self._hide_boilerplate and self._rows[n].kind is RowKind.BOILERPLATE
+        return (self._hide_boilerplate and self._rows[n].kind is RowKind.BOILERPLATE
+                and n not in self._expanded)
+
+    def _expand_strip(self, slot: int) -> None:
+        """Show the hidden boilerplate run whose strip starts at ``slot``."""
+        slots = self._plan.slots
+        n = slot
+        while n < len(slots) and self._collapsed(slots[n][0]):
+            self._expanded.add(slots[n][0])
+            n += 1
+        self._relayout()
 
     def _relayout(self, keep_position: bool = True) -> None:
-        """Recompute the shared row heights (after a width change, new content, or hiding)."""
+        """Recompute the shared slot heights (after a width change, new content, or hiding)."""
         header = max(self.left_pane.header_height_for_width(), self.right_pane.header_height_for_width())
         self.left_pane.set_header_height(header)
         self.right_pane.set_header_height(header)
         old, value = self._layout, self.scroll_value()
-        collapsed = [self._collapsed(n) for n in range(len(self._rows))]
+        collapsed = [self._collapsed(row) for row, _part in self._plan.slots]
         self._layout = RowLayout.from_sides(
             self.left_pane.text_heights(), self.right_pane.text_heights(), collapsed)
         self._syncing = True
@@ -152,7 +349,7 @@ class CompareView(QWidget):
                 pane.verticalScrollBar().setValue(value)
         finally:
             self._syncing = False
-        self.overview.set_rows(self._rows, self._layout)
+        self.overview.set_rows(self._rows, self._layout, self._plan)
         self._view_changed()
 
     # --- scrolling -----------------------------------------------------------------------
@@ -180,9 +377,11 @@ class CompareView(QWidget):
         """Scroll both panes to ``value`` (clamped)."""
         self.right_pane.verticalScrollBar().setValue(value)
 
-    def _reveal(self, row: int) -> None:
+    def _reveal(self, row: int, side: str | None = None) -> None:
         """Scroll so ``row`` is in view: untouched when fully visible, else a quarter from the top."""
-        top, bottom = self._layout.span(row)
+        if side is None:
+            side = LEFT if self._rows[row].left else RIGHT
+        top, bottom = self._layout.span(self._plan.slot_of(row, side))
         page = self.right_pane.viewport().height()
         value = self.scroll_value()
         if top >= value and bottom <= value + page:
@@ -195,15 +394,191 @@ class CompareView(QWidget):
         """Index of the current row in ``alignment().rows``, -1 for none."""
         return self._current
 
-    def set_current_row(self, row: int, *, scroll: bool = True) -> None:
-        """Make ``row`` current (outlined in both panes), scrolling it into view if asked."""
+    def set_current_row(self, row: int, *, scroll: bool = True, side: str | None = None) -> None:
+        """Make ``row`` current (outlined in both panes), scrolling it (``side`` of it) into view if asked."""
         row = row if 0 <= row < len(self._rows) else -1
         if scroll and row >= 0:
-            self._reveal(row)
+            self._reveal(row, side)
         if row != self._current:
             self._current = row
             self._show_current()
             self.currentRowChanged.emit(row)
+            self._emit_position()
+
+    def show_side(self, row: int, side: str) -> None:
+        """Make ``row`` current and scroll to its ``side`` (a moved badge's jump to the partner)."""
+        self.set_current_row(row, scroll=False)
+        self._reveal(row, side)
+        pane = self.left_pane if side == LEFT else self.right_pane
+        pane.setFocus()
+
+    def differences(self) -> list[int]:
+        """Rows counted by "difference N of M": changed, one-sided or moved."""
+        return list(self._differences)
+
+    def position_text(self) -> str:
+        """"difference 3 of 12" when the current row is one, else how many there are."""
+        total = len(self._differences)
+        if self._alignment is None:
+            return ""
+        if not total:
+            return "no differences"
+        if self._current in self._differences:
+            return f"difference {self._differences.index(self._current) + 1} of {total}"
+        return f"{total} difference{'s' if total != 1 else ''}"
+
+    def _emit_position(self) -> None:
+        self.positionChanged.emit(self.position_text())
+
+    def go_to_paragraph(self, number: int, side: str = LEFT) -> bool:
+        """Make current the row holding paragraph ``number`` (1-based) of ``side``; False if none."""
+        para = number - 1
+        for n, r in enumerate(self._rows):
+            if para in (r.left if side == LEFT else r.right):
+                if self._collapsed(n):
+                    self._expanded.add(n)
+                    self._relayout()
+                self.set_current_row(n, scroll=False)
+                self._reveal(n, side)
+                return True
+        return False
+
+    def ask_paragraph(self) -> str | None:
+        """Ask which paragraph to go to (replaced in tests)."""
+        text, ok = QInputDialog.getText(
+            self, "Go to Paragraph", "Paragraph number (left article; R12 for the right's ¶12):")
+        return text if ok else None
+
+    def go_to_paragraph_prompt(self) -> bool:
+        """Ctrl+G: ask for a paragraph number and go there."""
+        if self._alignment is None:
+            return False
+        answer = (self.ask_paragraph() or "").strip().lstrip("¶")
+        side = LEFT
+        if answer[:1].lower() in ("r", "l"):
+            side = RIGHT if answer[:1].lower() == "r" else LEFT
+            answer = answer[1:].strip().lstrip("¶")
+        return answer.isdigit() and self.go_to_paragraph(int(answer), side)
+
+    # --- find in the comparison ---------------------------------------------------------
+
+    def open_find(self) -> None:
+        """Show the find bar (Ctrl+F while a pane has focus) with its text selected."""
+        self.find_bar.show()
+        self.find_bar.edit.setFocus()
+        self.find_bar.edit.selectAll()
+
+    def close_find(self) -> None:
+        """Hide the find bar and its highlights."""
+        self.find_bar.hide()
+        self.find_bar.edit.clear()
+        self.set_find_text("")
+        self.right_pane.setFocus()
+
+    def set_find_text(self, text: str) -> None:
+        """Highlight ``text`` in both panes and on the ruler (the first hit becomes current)."""
+        self._find_text = text
+        self._find_hits, self._find_index = [], -1
+        if text and self._alignment is not None:
+            needle = text.casefold()
+            keyed = []
+            for side, article in ((LEFT, self._alignment.left), (RIGHT, self._alignment.right)):
+                for para in article.paragraphs:
+                    for start, _end in find_all(para.text, needle):
+                        keyed.append((self._para_slot(side, para.index), side, para.index, start))
+            keyed.sort()
+            self._find_hits = [(side, para, start) for _slot, side, para, start in keyed]
+        for pane in (self.left_pane, self.right_pane):
+            pane.set_find(text)
+        self.overview.set_hits([self._plan.slot_of(n, LEFT if self._rows[n].left else RIGHT)
+                                for n in self._query_hits], self._find_slots())
+        self._update_find_count()
+        if self._find_hits:
+            self.find_next()
+
+    def _para_slot(self, side: str, para: int) -> int:
+        if not hasattr(self, "_para_rows") or self._para_rows[0] is not self._rows:
+            index: dict[tuple[str, int], int] = {}
+            for n, r in enumerate(self._rows):
+                for p in r.left:
+                    index[(LEFT, p)] = n
+                for p in r.right:
+                    index[(RIGHT, p)] = n
+            self._para_rows = (self._rows, index)
+        row = self._para_rows[1].get((side, para))
+        return self._plan.slot_of(row, side) if row is not None else 0
+
+    def _find_slots(self) -> list[int]:
+        return sorted({self._para_slot(side, para) for side, para, _s in self._find_hits})
+
+    def find_hits(self) -> list[tuple[str, int, int]]:
+        """Every match of the find text: (side, paragraph, start), in reading order."""
+        return list(self._find_hits)
+
+    def current_find_hit(self) -> tuple[str, int, int] | None:
+        """The match last gone to."""
+        return self._find_hits[self._find_index] if 0 <= self._find_index < len(self._find_hits) else None
+
+    def find_next(self, forward: bool = True) -> bool:
+        """Go to the next (or previous) match, wrapping; False when there is none."""
+        if not self._find_hits:
+            self._update_find_count()
+            return False
+        step = 1 if forward else -1
+        self._find_index = (self._find_index + step) % len(self._find_hits)
+        side, para, start = self._find_hits[self._find_index]
+        row = self._para_rows[1][(side, para)]
+        if self._collapsed(row):
+            self._expanded.add(row)
+            self._relayout()
+        self.set_current_row(row, scroll=False)
+        self._reveal(row, side)
+        for pane in (self.left_pane, self.right_pane):
+            pane.set_find(self._find_text, (para, start) if pane.side == side else None)
+        self._update_find_count()
+        return True
+
+    def find_previous(self) -> bool:
+        """Go to the previous match."""
+        return self.find_next(False)
+
+    def _update_find_count(self) -> None:
+        if not self._find_text:
+            self.find_bar.count.setText("")
+        elif not self._find_hits:
+            self.find_bar.count.setText("no match")
+        else:
+            self.find_bar.count.setText(f"{self._find_index + 1} of {len(self._find_hits)}")
+
+    def f3(self, forward: bool = True) -> bool:
+        """F3: the next find match when finding, else the next query hit."""
+        if self._find_text and self._find_hits:
+            return self.find_next(forward)
+        return self.next_query_hit(forward)
+
+    # --- text size and measure -----------------------------------------------------------
+
+    def set_point_size(self, size: float) -> None:
+        """Text size of both panes in points (clamped), keeping the reading position."""
+        size = max(MIN_POINT_SIZE, min(MAX_POINT_SIZE, float(size)))
+        if size == self.left_pane.point_size():
+            return
+        for pane in (self.left_pane, self.right_pane):
+            pane.set_point_size(size)
+            pane.set_measure(self._measure)
+        self._relayout()
+        self.pointSizeChanged.emit(size)
+
+    def point_size(self) -> float:
+        """Text size in points."""
+        return self.left_pane.point_size()
+
+    def set_measure(self, chars: int) -> None:
+        """Hold lines to about ``chars`` characters (0: the whole pane width)."""
+        self._measure = chars
+        for pane in (self.left_pane, self.right_pane):
+            pane.set_measure(chars)
+        self._relayout()
 
     def set_current_row_no_scroll(self, row: int) -> None:
         """Make ``row`` current without scrolling (a click in a pane)."""
@@ -212,6 +587,10 @@ class CompareView(QWidget):
     def _show_current(self) -> None:
         for target in (self.left_pane, self.right_pane, self.linkmap, self.overview):
             target.set_current_row(self._current)
+
+    def zoom(self, step: int) -> None:
+        """Ctrl+Plus / Ctrl+Minus (step 1 / -1), Ctrl+0 (step 0: the default size)."""
+        self.set_point_size(DEFAULT_POINT_SIZE if step == 0 else self.point_size() + step)
 
     def _step(self, forward: bool, wanted: Callable[[Row], bool]) -> bool:
         order = range(self._current + 1, len(self._rows)) if forward else range(self._current - 1, -1, -1)
@@ -262,7 +641,13 @@ class CompareView(QWidget):
         self._hide_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._hide_action.setStatusTip("Collapse navigation, share prompts and other page chrome")
         self._hide_action.toggled.connect(self.set_hide_boilerplate)
-        return [*acts, self._hide_action]
+        self.goto_action = action("Go to Paragraph…", ["Ctrl+G"], self.go_to_paragraph_prompt,
+                                  "Go to a paragraph by its number")
+        self.find_next_action = action("Find Next", ["F3"], lambda: self.f3(True),
+                                       "Next match of the find text, or next search hit")
+        self.find_previous_action = action("Find Previous", ["Shift+F3"], lambda: self.f3(False),
+                                           "Previous match of the find text, or previous search hit")
+        return [*acts, self._hide_action, self.goto_action, self.find_next_action, self.find_previous_action]
 
     def actions(self) -> list[QAction]:  # type: ignore[override]
         """Navigation and hide-boilerplate actions, with their shortcuts, for menus and toolbars."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QPainter, QPainterPath, QPaintEvent, QPen
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QToolTip, QWidget
 
 from app.core.model import Row, RowKind
-from app.ui.palette import ViewColours, colours
+from app.ui.palette import ViewColours, colours, row_description
+from app.ui.rowlayout import LEFT, RIGHT
 
 Span = tuple[float, float]  # (top, bottom) in link-map coordinates
 
@@ -19,8 +20,8 @@ Span = tuple[float, float]  # (top, bottom) in link-map coordinates
 class Band:
     """Where one matched row's band starts (left edge) and ends (right edge).
 
-    ``origin`` is set for moved rows: the y on the right edge where the right paragraphs stand in
-    the right article's own order, so the move shows as a line crossing the other bands.
+    A moved row's two sides stand at their own places in each article, so its band crosses
+    the others. ``origin`` is kept for callers that draw an extra marker; the map sets none.
     """
 
     row: int
@@ -79,8 +80,8 @@ class LinkMap(QWidget):
         self._colours: ViewColours = colours(self.palette())
         self._rows: list[Row] = []
         self._panes = None
-        self._right_row: dict[int, int] = {}
         self._current = -1
+        self.setMouseTracking(True)
 
     def set_panes(self, left, right) -> None:  # noqa: ANN001 - ParagraphPane (import cycle)
         """Follow ``left`` and ``right``: their row rectangles and scroll offsets."""
@@ -89,7 +90,6 @@ class LinkMap(QWidget):
     def set_rows(self, rows: Sequence[Row]) -> None:
         """Draw bands for ``rows``."""
         self._rows = list(rows)
-        self._right_row = {j: n for n, r in enumerate(self._rows) for j in r.right}
         self.update()
 
     def set_current_row(self, row: int) -> None:
@@ -104,10 +104,21 @@ class LinkMap(QWidget):
         left, right = self._panes
         dl, dr = self._offsets()
         layout = left.row_layout()
-        if len(layout) != len(self._rows):
+        plan = left.plan()
+        if len(layout) != len(plan.slots) or len(plan.left_slot) != len(self._rows):
             return []
         scroll = left.verticalScrollBar().value()
-        visible = layout.rows_between(scroll - dl, scroll - dl + self.height())
+        slots = layout.rows_between(scroll - dl, scroll - dl + self.height())
+        visible = set()
+        for s in slots:
+            row = plan.slots[s][0]
+            visible.add(row)
+        # A moved row's band reaches the screen from a side that is scrolled away.
+        moved = [n for n, r in enumerate(self._rows) if r.moved and r.is_match and n not in visible]
+        for n in moved:
+            a, b = sorted((plan.slot_of(n, LEFT), plan.slot_of(n, RIGHT)))
+            if a <= slots.stop - 1 and b >= slots.start:
+                visible.add(n)
 
         def lspan(n: int) -> Span:
             a, b = left.text_span(n)
@@ -117,15 +128,32 @@ class LinkMap(QWidget):
             a, b = right.text_span(n)
             return a + dr, b + dr
 
-        def origin(n: int) -> float | None:
-            first = min(self._rows[n].right)
-            prev = self._right_row.get(first - 1)
-            if prev is not None:
-                return right.row_rect(prev).bottom() + 1 + dr
-            after = self._right_row.get(max(self._rows[n].right) + 1)
-            return None if after is None else right.row_rect(after).top() + dr
+        return band_geometry(self._rows, sorted(visible), lspan, rspan)
 
-        return band_geometry(self._rows, visible, lspan, rspan, origin)
+    def band_at(self, pos: QPointF) -> Band | None:
+        """The band under ``pos`` (link-map coordinates), None when none."""
+        w = float(self.width())
+        for band in reversed(self.bands()):
+            if band_path(band, w).contains(pos):
+                return band
+        return None
+
+    def event(self, event: QEvent) -> bool:
+        """Tooltips on bands: the row's kind, similarity and paragraph numbers."""
+        if event.type() == QEvent.Type.ToolTip:
+            band = self.band_at(QPointF(event.pos()))
+            if band is None:
+                QToolTip.hideText()
+            else:
+                from app.ui.paragraphpane import paragraph_label
+
+                r = self._rows[band.row]
+                QToolTip.showText(event.globalPos(), f"{row_description(r)}: left {paragraph_label(r.left)} ↔ "
+                                                     f"right {paragraph_label(r.right)}", self)
+            return True
+        if event.type() == QEvent.Type.PaletteChange:
+            self._colours = colours(self.palette())
+        return super().event(event)
 
     def _offsets(self) -> tuple[float, float]:
         """Where each pane's viewport starts, in link-map y (the headers sit above)."""
@@ -136,6 +164,7 @@ class LinkMap(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         """Fill the gutter and draw the visible bands, the current one outlined."""
+        self._colours = colours(self.palette())
         p = QPainter(self)
         c = self._colours
         p.fillRect(self.rect(), c.header)
@@ -149,7 +178,7 @@ class LinkMap(QWidget):
         current = None
         for band in self.bands():
             path = band_path(band, w)
-            p.setPen(QPen(c.mark(band.kind, band.moved), 1))
+            p.setPen(QPen(c.mark(band.kind, band.moved), 1.6 if band.moved else 1))
             p.setBrush(c.band(band.kind, band.moved))
             p.drawPath(path)
             if band.origin is not None:

@@ -7,16 +7,20 @@ from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
     QProgressBar,
+    QSizePolicy,
     QSplitter,
+    QTabWidget,
     QToolBar,
     QToolButton,
 )
@@ -40,6 +44,10 @@ if TYPE_CHECKING:
 
 DEFAULT_SIZE = (1400, 900)
 SETTINGS_KEY = "mainWindow"
+COMPARISON_SHARE = 0.6  # of the window's width, at least
+PANEL_MIN = 230
+DOCK_MIN = 200
+DOCK_WIDTH = 300
 
 
 def _placeholder(side: str) -> Article:
@@ -74,10 +82,15 @@ class MainWindow(QMainWindow):
     comparisonReady = Signal(object)  # Alignment
     comparisonFailed = Signal(str)
 
-    def __init__(self, *, index_dir: Path | str | None = None, restore: bool = True) -> None:
+    def __init__(self, *, index_dir: Path | str | None = None, restore: bool = True,
+                 theme: str | None = None) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("Parallax[*]")
+        self._fitting = True  # until the window is built
+        self._theme = self._initial_theme(theme)  # before any widget takes its colours
+        self._shown_once = False
+        self._folded: set[QDockWidget] = set()
         self._index_dir = index_dir
         self._root: Path | None = None
         self._corpus: Corpus | None = None  # set by the index worker, which imports the core
@@ -96,7 +109,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.setSizes([420, DEFAULT_SIZE[0] - 420])
+        self.splitter.setSizes([360, DEFAULT_SIZE[0] - 360])
         self.setCentralWidget(self.splitter)
 
         self._build_status_bar()
@@ -107,6 +120,9 @@ class MainWindow(QMainWindow):
         self.sessions = SessionController(self)
         self.reuse_docks = ReuseDocks(self, self._writer)  # before the saved dock state is restored
         self.overrides = OverridesController(self)  # marks, Preferences, Sources (Edit menu)
+        self._arrange_docks()
+        self._build_view_settings(theme)
+        self._fitting = False
 
         self.resize(*DEFAULT_SIZE)
         if restore:
@@ -136,7 +152,11 @@ class MainWindow(QMainWindow):
         self.index_label.setObjectName("indexLabel")
         self.corpus_label = QLabel("No corpus", self)
         self.corpus_label.setObjectName("corpusLabel")
+        self.position_label = QLabel("", self)
+        self.position_label.setObjectName("positionLabel")
+        self.position_label.setToolTip("Where the current row stands among the differences (F7 / Shift+F7)")
         bar.addWidget(self.summary_label, 1)
+        bar.addPermanentWidget(self.position_label)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cancel_button)
         bar.addPermanentWidget(self.index_label)
@@ -159,11 +179,18 @@ class MainWindow(QMainWindow):
                                         "Open a folder of articles")
         self.reindex_action = self._action("&Re-index", self.reindex, "F5",
                                            "Bring the index up to date with the folder")
+        self.follow_links_action = self._action(
+            "Read &Links Pointing Outside the Corpus", lambda: None, None,
+            "Also read files that links in the corpus folder point to outside it (remembered for this folder)")
+        self.follow_links_action.setCheckable(True)
+        self.follow_links_action.toggled.connect(self._toggle_follow_links)
         self.cancel_index_action = self._action("&Cancel Indexing", self.cancel_indexing, None,
                                                 "Stop indexing")
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q", "Quit Parallax")
-        self.find_action = self._action("&Find", self.panel.focus_search, "Ctrl+F",
-                                        "Search the corpus")
+        self.find_action = self._action("&Find", self.find, "Ctrl+F",
+                                        "Search the corpus; inside a comparison, find text in it")
+        self.search_corpus_action = self._action("Search &Corpus", self.panel.focus_search, "Ctrl+K",
+                                                 "Go to the corpus search field")
         self.compare_selected_action = self._action(
             "&Compare Selected", self.compare_selected, None,
             "Compare the two selected articles (select two and press Enter)")
@@ -220,17 +247,18 @@ class MainWindow(QMainWindow):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.reindex_action)
+        file_menu.addAction(self.follow_links_action)
         file_menu.addAction(self.cancel_index_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
         edit_menu = bar.addMenu("&Edit")
         edit_menu.addAction(self.find_action)
+        edit_menu.addAction(self.search_corpus_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.notes_panel.undo_action)
         edit_menu.addAction(self.notes_panel.redo_action)
         edit_menu.addAction(self.notes_panel.edit_note_action)
-        edit_menu.addAction(self.notes_panel.toggleViewAction())
 
         compare_menu = bar.addMenu("&Compare")
         compare_menu.addAction(self.compare_selected_action)
@@ -246,8 +274,12 @@ class MainWindow(QMainWindow):
             self.navigate_menu.addAction(action)
 
         self.view_menu = bar.addMenu("&View")
+        self.view_menu.addAction(self.notes_panel.toggleViewAction())
 
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction("&Keyboard Shortcuts", self._show_shortcuts)
+        help_menu.addAction("&Query Syntax", self._show_query_syntax)
+        help_menu.addSeparator()
         help_menu.addAction("&About Parallax", self._about)
 
     def _build_toolbar(self) -> None:
@@ -259,16 +291,191 @@ class MainWindow(QMainWindow):
         tb.addAction(self.reindex_action)
         tb.addSeparator()
         for action in self.tabs.view_actions():
-            tb.addAction(action)
             if action.toolTip() == action.text().replace("&", ""):
                 key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
                 tip = action.statusTip() or action.toolTip()
                 action.setToolTip(f"{tip} ({key})" if key else tip)
+        for action in self.tabs.view_actions()[:5]:  # matches, differences, hide boilerplate
+            tb.addAction(action)
         tb.addSeparator()
         tb.addAction(self.swap_action)
         tb.addAction(self.best_match_action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
         self.toolbar = tb
+        # A window too narrow for every button shows the rest behind the toolbar's » button.
+        tb.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def _arrange_docks(self) -> None:
+        """Side docks share one tabbed column, so they never squeeze the comparison twice."""
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
+                            | QMainWindow.DockOption.AllowNestedDocks)
+        self.setTabPosition(Qt.DockWidgetArea.RightDockWidgetArea, QTabWidget.TabPosition.North)
+        related = self.reuse_docks.related
+        self.tabifyDockWidget(related, self.notes_panel)
+        related.raise_()
+        # An empty Notes dock starts closed: it opens with the first note, or from View.
+        self.notes_panel.hide()
+
+    # ------------------------------------------------------------------ fitting the screen
+
+    def _side_docks(self) -> list[QDockWidget]:
+        return [d for d in self.findChildren(QDockWidget)
+                if not d.isFloating() and self.dockWidgetArea(d) in (Qt.DockWidgetArea.LeftDockWidgetArea,
+                                                                     Qt.DockWidgetArea.RightDockWidgetArea)]
+
+    def comparison_share(self) -> float:
+        """The comparison tabs' share of the window width (kept at >= 60 % by :meth:`fit_layout`)."""
+        return self.tabs.width() / max(1, self.width())
+
+    def fit_layout(self) -> None:
+        """Keep the comparison at least 60 % of the window's width.
+
+        First the corpus panel narrows (down to ``PANEL_MIN``), then the side docks; if that
+        is not enough they fold away, and come back by themselves once the window is wide
+        enough again (or at once from the View menu).
+        """
+        width = self.width()
+        if width <= 0 or self._fitting:
+            return
+        self._fitting = True
+        try:
+            want = COMPARISON_SHARE * width
+            docks = [d for d in self._side_docks() if d.isVisible()]
+            dock_w = max((d.width() for d in docks), default=0)
+            panel, compare = self.splitter.sizes()[:2] if len(self.splitter.sizes()) >= 2 else (0, 0)
+            if compare < want and panel > PANEL_MIN:
+                give = min(panel - PANEL_MIN, round(want - compare))
+                self.splitter.setSizes([panel - give, compare + give])
+                compare += give
+            if compare < want and docks:
+                narrow = max(DOCK_MIN, dock_w - round(want - compare))
+                if narrow < dock_w:
+                    self.resizeDocks(docks, [narrow] * len(docks), Qt.Orientation.Horizontal)
+                    compare += dock_w - narrow
+                if compare < want:
+                    for d in docks:
+                        d.hide()
+                        self._folded.add(d)
+                    if self._shown_once:
+                        self.statusBar().showMessage("Side docks folded away to leave the comparison room; "
+                                                     "View brings them back", 5000)
+            elif self._folded and width - PANEL_MIN - DOCK_WIDTH >= want:
+                for d in list(self._folded):
+                    d.show()
+                self.resizeDocks(list(self._folded), [DOCK_WIDTH] * len(self._folded), Qt.Orientation.Horizontal)
+                self._folded.clear()
+        finally:
+            self._fitting = False
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        """Refit the comparison after the window's own layout has settled."""
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self.fit_layout)
+        if self.isVisible():
+            QTimer.singleShot(500, self._mark_shown)
+
+    def _mark_shown(self) -> None:
+        self._shown_once = True
+
+    def _build_view_settings(self, theme: str | None) -> None:
+        """View > Theme, line length and text size; applied to every comparison tab."""
+        s = settings.settings()
+        chosen = self._theme
+        menu = self.view_menu
+        menu.addSeparator()
+        theme_menu = menu.addMenu("&Theme")
+        self.theme_group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for name, label in (("light", "&Light"), ("dark", "&Dark"), ("system", "&System")):
+            act = theme_menu.addAction(label)
+            act.setCheckable(True)
+            act.setChecked(name == chosen)
+            act.setStatusTip(f"Use the {name} colour theme" if name != "system" else "Follow the desktop's colours")
+            act.triggered.connect(lambda _c=False, n=name: self.set_theme(n))
+            self.theme_group.addAction(act)
+            self.theme_actions[name] = act
+        self.measure_action = QAction("Limit &Line Length", self)
+        self.measure_action.setCheckable(True)
+        self.measure_action.setStatusTip("Hold lines to about 80 characters on wide screens")
+        self.measure_action.setChecked(str(s.value("view/measure", "true")).lower() == "true")
+        self.measure_action.toggled.connect(self._measure_toggled)
+        menu.addAction(self.measure_action)
+        menu.addSeparator()
+        self.zoom_in_action = self._action("Zoom &In", lambda: self.zoom(1),
+                                           QKeySequence.StandardKey.ZoomIn, "Larger text in the comparison")
+        self.zoom_in_action.setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
+        self.zoom_out_action = self._action("Zoom &Out", lambda: self.zoom(-1), "Ctrl+-",
+                                            "Smaller text in the comparison")
+        self.zoom_reset_action = self._action("&Actual Size", lambda: self.zoom(0), "Ctrl+0",
+                                              "Default text size in the comparison")
+        for act in (self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action):
+            menu.addAction(act)
+        try:
+            size = float(s.value("view/pointSize", 0) or 0)
+        except (TypeError, ValueError):
+            size = 0.0
+        self._point_size = size if size else None
+        self.tabs.alignmentShown.connect(lambda entry: self._apply_view_settings(entry.view))
+        self.tabs.currentTabChanged.connect(lambda: self._apply_view_settings(self.compare_view))
+        self._apply_view_settings(self.compare_view)
+
+    def _apply_view_settings(self, view: CompareView | None) -> None:
+        if view is None:
+            return
+        if not getattr(view, "_window_wired", False):
+            view._window_wired = True
+            view.positionChanged.connect(lambda text, v=view: v is self.compare_view and
+                                         self.position_label.setText(text))
+        from app.ui.paragraphpane import MEASURE_CHARS
+
+        if self._point_size:
+            view.set_point_size(self._point_size)
+        view.set_measure(MEASURE_CHARS if self.measure_action.isChecked() else 0)
+        self.position_label.setText(self.compare_view.position_text())
+
+    @staticmethod
+    def _initial_theme(theme: str | None) -> str:
+        from app.ui.palette import THEMES, apply_theme
+
+        chosen = theme or str(settings.settings().value("view/theme", "system"))
+        return apply_theme(chosen if chosen in THEMES else "system")
+
+    def set_theme(self, theme: str) -> None:
+        """Switch to the ``light``, ``dark`` or ``system`` theme and remember it."""
+        from app.ui.palette import apply_theme
+
+        self._theme = apply_theme(theme)
+        if self._theme in self.theme_actions:
+            self.theme_actions[self._theme].setChecked(True)
+        settings.settings().setValue("view/theme", self._theme)
+
+    def theme(self) -> str:
+        """The theme in use: ``light``, ``dark`` or ``system``."""
+        return self._theme
+
+    def _measure_toggled(self, on: bool) -> None:
+        settings.settings().setValue("view/measure", "true" if on else "false")
+        for entry in self.tabs.entries():
+            self._apply_view_settings(entry.view)
+
+    def zoom(self, step: int) -> None:
+        """Ctrl+Plus / Ctrl+Minus / Ctrl+0 on every comparison; the size is remembered."""
+        view = self.compare_view
+        view.zoom(step)
+        self._point_size = view.point_size()
+        settings.settings().setValue("view/pointSize", self._point_size)
+        for entry in self.tabs.entries():
+            if entry.view is not view:
+                entry.view.set_point_size(self._point_size)
+
+    def find(self) -> None:
+        """Ctrl+F: find in the comparison when it has focus, else go to the corpus search."""
+        focus = QApplication.focusWidget()
+        view = self.compare_view
+        if focus is not None and view.alignment() is not None and (focus is view or view.isAncestorOf(focus)):
+            view.open_find()
+        else:
+            self.panel.focus_search()
 
     def _connect(self) -> None:
         self.panel.openRequested.connect(self.open_article)
@@ -312,12 +519,14 @@ class MainWindow(QMainWindow):
         self.corpus_label.setText(self._root.name)
         self.corpus_label.setToolTip(str(self._root))
         settings.add_recent_corpus(self._root)
+        self.follow_links_action.setChecked(settings.follow_links_outside(self._root))
         self.start_indexing()
         self._update_compare_actions()
         return True
 
     def _index_job(self, root: Path, corpus: Corpus | None) -> Callable[[Callable[[], bool]], Generator[Any, None, Any]]:
         index_dir = self._index_dir
+        follow = settings.follow_links_outside(root)
         order = self.panel.article_model.order
 
         def listing(corpus: Corpus) -> tuple[list[ArticleInfo], SortedIds]:
@@ -330,7 +539,7 @@ class MainWindow(QMainWindow):
                 # Built here so the core (Whoosh, numpy) is imported off the GUI thread at launch.
                 from app.core.corpus import Corpus
 
-                corpus = Corpus(root, index_dir)
+                corpus = Corpus(root, index_dir, follow_links_outside=follow)
                 yield ("corpus", corpus)
             # The stored listing opens (or creates) the index: searching can start right away.
             yield ("listing", listing(corpus))
@@ -369,6 +578,12 @@ class MainWindow(QMainWindow):
         self.index_label.setText("Opening index…")
         self._writer.submit(worker)
         return worker
+
+    def _toggle_follow_links(self, checked: bool) -> None:
+        """The File menu's "Read Links Pointing Outside the Corpus": remembered per corpus."""
+        if self._root is not None and checked != settings.follow_links_outside(self._root):
+            settings.set_follow_links_outside(self._root, checked)
+            self.open_corpus(self._root)  # the corpus and its index walk with the new choice
 
     def reindex(self) -> None:
         """Re-index the open corpus (F5); ignored while an update runs."""
@@ -544,6 +759,7 @@ class MainWindow(QMainWindow):
 
     def _start_compare(self, entry: TabEntry | None = None) -> None:
         corpus, root, index_dir = self._corpus, self._root or default_corpus(), self._index_dir
+        follow = settings.follow_links_outside(root)
         entry = entry or self.tabs.current_entry()
         left_ref, right_ref = entry.refs
         boilerplate = self.overrides.boilerplate(self.reuse_docks.boilerplate())
@@ -558,7 +774,7 @@ class MainWindow(QMainWindow):
 
             # Files resolve without the index, so a comparison can open while it loads.
             nonlocal corpus
-            corpus = corpus or Corpus(root, index_dir)
+            corpus = corpus or Corpus(root, index_dir, follow_links_outside=follow)
             left = corpus.resolve(left_ref) if left_ref else _placeholder("left")
             right = corpus.resolve(right_ref) if right_ref else _placeholder("right")
             return align(left, right, boilerplate=boilerplate)
@@ -601,6 +817,8 @@ class MainWindow(QMainWindow):
     def _update_compare_actions(self) -> None:
         al = self.compare_view.alignment()
         self.swap_action.setEnabled(al is not None)
+        for action in self.tabs.view_actions():
+            action.setEnabled(al is not None)
         self.best_match_action.setEnabled(self._refs[0] is not None or self._root is not None)
 
     def compare_with_best_match(self, ref: str | None = None) -> None:
@@ -669,6 +887,44 @@ class MainWindow(QMainWindow):
 
     def _about(self) -> None:
         QMessageBox.about(self, "About Parallax", self.about_text())
+
+    def shortcuts_text(self) -> str:
+        """The Help > Keyboard Shortcuts page, built from the actions themselves."""
+        import html
+
+        rows = []
+        seen = set()
+        for action in [*self.actions(), *self.tabs.view_actions()]:
+            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
+            name = action.text().replace("&", "").rstrip("…")
+            if keys and name not in seen:
+                seen.add(name)
+                rows.append(f"<tr><td>{html.escape(name)}</td><td><b>{html.escape(keys)}</b></td></tr>")
+        extra = [("Find in the comparison (a pane has focus)", "Ctrl+F, then Enter / F3"),
+                 ("Open on the right", "Ctrl+double-click"), ("Open in a new tab", "Middle-click, Ctrl+click")]
+        rows += [f"<tr><td>{html.escape(a)}</td><td><b>{html.escape(b)}</b></td></tr>" for a, b in extra]
+        return "<table cellspacing=4>" + "".join(sorted(rows)) + "</table>"
+
+    def query_syntax_text(self) -> str:
+        """The Help > Query Syntax page."""
+        items = [
+            ("alliance", "articles containing the word (any form: alliances, allied…)"),
+            ('"Shanghai Cooperation"', "the exact phrase"),
+            ("Taiwan AND NOT China", "AND, OR, NOT and parentheses combine terms"),
+            ("allince~", "fuzzy: words within one edit"),
+            ("pipe*", "prefix: words starting with pipe"),
+            ("title:Putin", "one field: title, body, source, author, date, id, chrome"),
+            ("date:>2024-01-01", "dates compare with > < >= <="),
+        ]
+        body = "".join(f"<tr><td><code>{q}</code></td><td>{d}</td></tr>" for q, d in items)
+        return ("<p>Type in the search field (Ctrl+K). Words are matched in titles and bodies; "
+                f"titles count double.</p><table cellspacing=4>{body}</table>")
+
+    def _show_shortcuts(self) -> None:
+        QMessageBox.information(self, "Keyboard Shortcuts", self.shortcuts_text())
+
+    def _show_query_syntax(self) -> None:
+        QMessageBox.information(self, "Query Syntax", self.query_syntax_text())
 
     def save_state(self) -> None:
         """Save geometry, splitter sizes and the open corpus."""

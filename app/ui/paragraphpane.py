@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QBrush,
-    QColor,
     QContextMenuEvent,
+    QDesktopServices,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
@@ -21,25 +22,46 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QPalette,
     QPen,
     QPolygonF,
     QResizeEvent,
     QTextLayout,
     QTextOption,
 )
-from PySide6.QtWidgets import QAbstractScrollArea, QFrame, QLabel, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QFrame,
+    QLabel,
+    QMenu,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.model import Article, Paragraph, Role, Row, RowKind
 from app.core.text import WORD_RE
 from app.ui.overview import NOTE_EDGE, NOTE_FILL
-from app.ui.palette import ViewColours, colours
-from app.ui.rowlayout import ROW_PADDING, RowLayout
+from app.ui.palette import ViewColours, colours, row_description
+from app.ui.rowlayout import BOTH, LEFT, RIGHT, ROW_PADDING, ReadingPlan, RowLayout, reading_plan
 
 ARTICLE_ID_MIME = "application/x-parallax-article-id"
-TEXT_LEFT = 18  # room for the kind strip
+GUTTER = 44  # kind strip and paragraph numbers, left of the text
+TEXT_LEFT = GUTTER
 TEXT_RIGHT = 16
 PARA_GAP = 10  # between paragraphs grouped in one cell
 LINE_SPACING = 1.32
+BADGE_LINE = 18  # a moved cell's badge gets a line of its own above the text, never over it
+DEFAULT_POINT_SIZE = 11.0
+MEASURE_CHARS = 80  # the readable line length, when lines are held to it
+
+
+def paragraph_label(paras: tuple[int, ...]) -> str:
+    """``¶5`` or ``¶5–6``: 1-based paragraph numbers as shown in the gutter and the badges."""
+    if not paras:
+        return ""
+    lo, hi = min(paras) + 1, max(paras) + 1
+    return f"¶{lo}" if lo == hi else f"¶{lo}–{hi}"
 
 
 def drop_items(mime) -> list[str]:  # noqa: ANN001 - QMimeData
@@ -61,7 +83,9 @@ class _Block:
         self.width = width
         self.layout = QTextLayout(text, font)
         opt = QTextOption()
-        opt.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        # Only at word boundaries: a word is never cut in two ("consoli date"); one longer than
+        # the whole line runs past it and is clipped by the row instead.
+        opt.setWrapMode(QTextOption.WrapMode.WordWrap)
         self.layout.setTextOption(opt)
         self.layout.setCacheEnabled(True)
         self.layout.beginLayout()
@@ -103,12 +127,12 @@ class PaneHeader(QFrame):
         box.setContentsMargins(TEXT_LEFT, 10, TEXT_RIGHT, 9)
         box.setSpacing(2)
         self.title = QLabel(self)
-        self.title.setWordWrap(True)
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.title.setFont(font)
         self.meta = QLabel(self)
+        self.meta.setWordWrap(True)
         self.path = QLabel(self)
         small = self.path.font()
         small.setPointSizeF(small.pointSizeF() * 0.9)
@@ -116,22 +140,45 @@ class PaneHeader(QFrame):
         for label in (self.title, self.meta, self.path):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setMinimumWidth(1)  # a narrow pane elides the path instead of growing
             box.addWidget(label)
+        self._path_text = ""
+        self._title_text = ""
         self.set_article(None)
 
     def set_article(self, article: Article | None) -> None:
         """Show ``article``'s metadata, or a prompt when there is none."""
         if article is None:
-            self.title.setText("No article")
+            self._title_text = "No article"
+            self.title.setToolTip("")
             self.meta.setText("Drop a file or an article from the list here")
-            self.path.setText("")
+            self._path_text = ""
+            self._elide_path()
             return
-        self.title.setText(article.title or article.id)
+        self._title_text = article.title or article.id
+        self.title.setToolTip(self._title_text)
         date = article.date.isoformat() if article.date else ""
         parts = [p for p in (article.source, article.author, date) if p]
         self.meta.setText(" · ".join(parts) if parts else "Unknown source")
-        self.path.setText(article.path or article.id)
+        self._path_text = article.path or article.id
         self.path.setToolTip(article.path)
+        self._elide_path()
+
+    def _elide_path(self) -> None:
+        # A long title or path would widen the pane: the title ends in an ellipsis (the full
+        # text is its tooltip); the path loses its middle and keeps the file name.
+        width = max(40, self.width() - TEXT_LEFT - TEXT_RIGHT)
+        self.title.setText(self.title.fontMetrics().elidedText(self._title_text, Qt.TextElideMode.ElideRight, width))
+        self.path.setText(self.path.fontMetrics().elidedText(self._path_text, Qt.TextElideMode.ElideMiddle, width))
+
+    def title_text(self) -> str:
+        """The full title shown (the label may show it elided)."""
+        return self._title_text
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        """Elide the path to the new width."""
+        super().resizeEvent(event)
+        self._elide_path()
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         """Background, then a rule along the bottom edge."""
@@ -146,6 +193,7 @@ class PaneHeader(QFrame):
         self._rule = c.separator
         pal = self.palette()
         pal.setColor(self.backgroundRole(), c.header)
+        pal.setColor(QPalette.ColorRole.WindowText, c.text)
         self.setPalette(pal)
         dim = f"color: {c.dim_text.name()};"
         self.meta.setStyleSheet(dim)
@@ -153,17 +201,24 @@ class PaneHeader(QFrame):
 
 
 class ParagraphPane(QAbstractScrollArea):
-    """Paints one side's paragraphs in the shared :class:`RowLayout`; only visible rows are drawn."""
+    """Paints one side's paragraphs in the shared :class:`RowLayout`; only visible rows are drawn.
+
+    Rows are the alignment's; the layout is made of *slots* (see :class:`ReadingPlan`), so a
+    moved row stands at its own place in each article. Public row arguments are row indexes.
+    """
 
     rowClicked = Signal(int)
     dropped = Signal(list)  # article ids or local paths
     noteRequested = Signal(int)  # row whose context menu asked to add or edit its note
     markRequested = Signal(int, str)  # paragraph, "boilerplate" / "content" / "" (clear), everywhere
     textWidthChanged = Signal()
+    partnerRequested = Signal(int, str)  # a moved badge was clicked: show ``row`` on that side
+    stripClicked = Signal(int)  # a hidden-boilerplate strip was clicked (its first slot)
 
     def __init__(self, side: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.side = side
+        self.other = RIGHT if side == LEFT else LEFT
         self.setObjectName(f"{side}Pane")
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -173,22 +228,24 @@ class ParagraphPane(QAbstractScrollArea):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAcceptDrops(True)
         self.viewport().setAcceptDrops(True)
+        self.viewport().setMouseTracking(True)
         self.header = PaneHeader(self)
         self._colours = colours(self.palette())
+        self._palette_key = self.palette().cacheKey()
         self.header.apply_colours(self._colours)
         self.viewport().setAutoFillBackground(False)
-        self._font = QFont(self.font())
-        self._font.setPointSizeF(11.0)
-        self._title_font = QFont(self._font)
-        self._title_font.setPointSizeF(13.0)
-        self._title_font.setBold(True)
-        self._small = QFont(self.font())
-        self._small.setPointSizeF(7.5)
+        self._point_size = DEFAULT_POINT_SIZE
+        self._measure = 0  # max text width in pixels; 0 for the full width
+        self._make_fonts()
         self._article: Article | None = None
         self._rows: list[Row] = []
+        self._plan = reading_plan([])
         self._marks: dict[int, list[tuple[int, int, str]]] = {}
         self._matcher: Callable[[str], bool] | None = None
         self._hits: dict[int, list[tuple[int, int]]] = {}
+        self._find = ""
+        self._find_hits: dict[int, list[tuple[int, int]]] = {}
+        self._find_current: tuple[int, int] | None = None  # (paragraph, start) of the current hit
         self._blocks: dict[int, _Block] = {}
         self._layout = RowLayout()
         self._collapsed: list[bool] = []
@@ -198,15 +255,27 @@ class ParagraphPane(QAbstractScrollArea):
         self._drag_over = False
         self._last_width = -1
         self.mark_lookup: Callable[[Paragraph], str | None] | None = None  # the analyst's mark
+        self._badges: list[tuple[QRectF, int]] = []  # painted moved badges (viewport) and their row
+
+    def _make_fonts(self) -> None:
+        self._font = QFont(self.font())
+        self._font.setPointSizeF(self._point_size)
+        self._title_font = QFont(self._font)
+        self._title_font.setPointSizeF(self._point_size * 13 / 11)
+        self._title_font.setBold(True)
+        self._small = QFont(self.font())
+        self._small.setPointSizeF(max(7.0, self._point_size * 0.72))
 
     # --- content -------------------------------------------------------------------------
 
-    def set_content(self, article: Article | None, rows: list[Row]) -> None:
-        """Show ``article`` split into ``rows`` (this pane's side of each row)."""
+    def set_content(self, article: Article | None, rows: list[Row], plan: ReadingPlan | None = None) -> None:
+        """Show ``article`` split into ``rows`` (this pane's side of each row), placed by ``plan``."""
         self._article = article
         self._rows = list(rows) if article is not None else []
+        self._plan = plan if plan is not None and article is not None else reading_plan(self._rows)
         self._blocks.clear()
         self._hits.clear()
+        self._find_hits.clear()
         self._marks = {}
         self._current = -1
         self.header.set_article(article)
@@ -217,11 +286,33 @@ class ParagraphPane(QAbstractScrollArea):
                     self._marks.setdefault(para, []).append((start, end, op.tag))
         self.viewport().update()
 
+    def article(self) -> Article | None:
+        """The article shown."""
+        return self._article
+
     def set_highlighter(self, matcher: Callable[[str], bool] | None) -> None:
         """Highlight the words ``matcher`` accepts (query terms); None clears."""
         self._matcher = matcher
         self._hits.clear()
         self.viewport().update()
+
+    def set_find(self, needle: str, current: tuple[int, int] | None = None) -> None:
+        """Highlight every occurrence of ``needle`` (case-insensitive); ``current`` is (para, start)."""
+        if needle.casefold() != self._find:
+            self._find = needle.casefold()
+            self._find_hits.clear()
+        self._find_current = current
+        self.viewport().update()
+
+    def find_spans(self, para: int) -> list[tuple[int, int]]:
+        """Character spans of paragraph ``para`` matching the find text."""
+        if not self._find or self._article is None:
+            return []
+        hits = self._find_hits.get(para)
+        if hits is None:
+            hits = find_all(self._article.paragraphs[para].text, self._find)
+            self._find_hits[para] = hits
+        return hits
 
     def set_current_row(self, row: int) -> None:
         """Outline ``row`` (-1 for none)."""
@@ -237,17 +328,54 @@ class ParagraphPane(QAbstractScrollArea):
         """True when ``row`` is marked as carrying a note."""
         return row in self._notes
 
+    def set_point_size(self, size: float) -> None:
+        """Text size in points (the caller relayouts)."""
+        self._point_size = size
+        self._make_fonts()
+        self._blocks.clear()
+        self.viewport().update()
+
+    def point_size(self) -> float:
+        """Text size in points."""
+        return self._point_size
+
+    def set_measure(self, chars: int) -> None:
+        """Hold lines to about ``chars`` characters (0: use the whole width); the caller relayouts."""
+        self._measure = round(QFontMetricsF(self._font).averageCharWidth() * chars) if chars else 0
+
     def text_width(self) -> int:
         """Width available to paragraph text at the current viewport size."""
-        return max(60, self.viewport().width() - TEXT_LEFT - TEXT_RIGHT)
+        width = max(60, self.viewport().width() - TEXT_LEFT - TEXT_RIGHT)
+        return min(width, self._measure) if self._measure else width
+
+    def _shows(self, slot: int) -> bool:
+        return self._plan.shows(slot, self.side)
+
+    def _slot_paras(self, slot: int) -> tuple[int, ...]:
+        if not self._shows(slot):
+            return ()
+        return self._side(self._plan.slots[slot][0])
+
+    def _badge(self, slot: int) -> str:
+        """The moved badge of ``slot`` on this side ("moved from ¶6"), empty when none."""
+        row, part = self._plan.slots[slot]
+        if part != self.side:
+            return ""
+        r = self._rows[row]
+        other = r.right if self.side == LEFT else r.left
+        return f"moved {'to' if self.side == LEFT else 'from'} {paragraph_label(other)}"
 
     def text_heights(self) -> list[int]:
-        """Height of this side's text in each row at the current width (0 for an empty cell)."""
+        """Height of this side's text in each slot at the current width (0 for an empty cell)."""
         width = self.text_width()
-        return [self._cell_height(self._side(n), width) for n in range(len(self._rows))]
+        out = []
+        for slot in range(len(self._plan.slots)):
+            h = self._cell_height(self._slot_paras(slot), width)
+            out.append(h + BADGE_LINE if h and self._plan.slots[slot][1] == self.side else h)
+        return out
 
     def set_row_layout(self, layout: RowLayout, collapsed: list[bool]) -> None:
-        """Adopt the shared row geometry and size the scroll range to it."""
+        """Adopt the shared slot geometry (and which slots are hidden) and size the scroll range."""
         self._layout = layout
         self._collapsed = collapsed
         bar = self.verticalScrollBar()
@@ -258,8 +386,12 @@ class ParagraphPane(QAbstractScrollArea):
         self.viewport().update()
 
     def row_layout(self) -> RowLayout:
-        """The row geometry in use."""
+        """The slot geometry in use."""
         return self._layout
+
+    def plan(self) -> ReadingPlan:
+        """Where each row's sides are drawn."""
+        return self._plan
 
     # --- geometry ------------------------------------------------------------------------
 
@@ -275,33 +407,49 @@ class ParagraphPane(QAbstractScrollArea):
             self.setViewportMargins(0, height, 0, 0)
         self._place_header()
 
-    def row_rect(self, row: int) -> QRect:
-        """``row``'s rectangle in viewport coordinates (empty for an unknown row)."""
-        if not 0 <= row < len(self._layout):
+    def slot_rect(self, slot: int) -> QRect:
+        """``slot``'s rectangle in viewport coordinates (empty for an unknown slot)."""
+        if not 0 <= slot < len(self._layout):
             return QRect()
-        top, bottom = self._layout.span(row)
+        top, bottom = self._layout.span(slot)
         y = top - self.verticalScrollBar().value()
         return QRect(0, y, self.viewport().width(), bottom - top)
 
+    def slot_of(self, row: int) -> int:
+        """The slot showing this side of ``row`` (-1 for an unknown row)."""
+        if not 0 <= row < len(self._rows) or len(self._plan.slots) != len(self._layout):
+            return -1
+        return self._plan.slot_of(row, self.side)
+
+    def row_rect(self, row: int) -> QRect:
+        """The rectangle of this side of ``row`` in viewport coordinates (empty for an unknown row)."""
+        return self.slot_rect(self.slot_of(row))
+
     def text_span(self, row: int) -> tuple[int, int]:
         """Vertical extent of this side's text in ``row``, viewport coordinates (row rect if empty)."""
-        rect = self.row_rect(row)
-        if rect.isEmpty() or (row < len(self._collapsed) and self._collapsed[row]):
+        slot = self.slot_of(row)
+        rect = self.slot_rect(slot)
+        if rect.isEmpty() or (slot < len(self._collapsed) and self._collapsed[slot]):
             return rect.top(), rect.bottom() + 1
-        h = self._cell_height(self._side(row), self.text_width())
+        h = self._cell_height(self._slot_paras(slot), self.text_width())
         if not h:
             return rect.top(), rect.bottom() + 1
-        top = rect.top() + ROW_PADDING
+        top = rect.top() + ROW_PADDING + (BADGE_LINE if self._badge(slot) else 0)
         return top, top + h
 
-    def row_at(self, y: int) -> int:
-        """The row under viewport y, -1 when none."""
+    def slot_at(self, y: int) -> int:
+        """The slot under viewport y, -1 when none."""
         if not len(self._layout):
             return -1
         content = y + self.verticalScrollBar().value()
         if content < 0 or content >= self._layout.total:
             return -1
         return self._layout.row_at(content)
+
+    def row_at(self, y: int) -> int:
+        """The row under viewport y, -1 when none."""
+        slot = self.slot_at(y)
+        return self._plan.slots[slot][0] if 0 <= slot < len(self._plan.slots) else -1
 
     # --- text ----------------------------------------------------------------------------
 
@@ -342,34 +490,80 @@ class ParagraphPane(QAbstractScrollArea):
 
     def paragraph_at(self, pos: QPointF) -> int:
         """Index of the paragraph under viewport ``pos``, -1 when none."""
-        row = self.row_at(int(pos.y()))
-        if row < 0 or self._collapsed[row]:
+        slot = self.slot_at(int(pos.y()))
+        if slot < 0 or self._collapsed[slot]:
             return -1
-        y = self.row_rect(row).top() + ROW_PADDING
+        paras = self._slot_paras(slot)
+        y = self.slot_rect(slot).top() + ROW_PADDING + (BADGE_LINE if self._badge(slot) else 0)
         width = self.text_width()
-        for para in self._side(row):
+        for para in paras:
             h = self._block(para, width).height
             if pos.y() < y + h + PARA_GAP / 2:
                 return para
             y += h + PARA_GAP
-        return self._side(row)[-1] if self._side(row) else -1
+        return paras[-1] if paras else -1
+
+    def paragraph_rect(self, para: int) -> QRect:
+        """Viewport rectangle of paragraph ``para``'s text (empty when it is not laid out)."""
+        for row in range(len(self._rows)):
+            if para in self._side(row):
+                slot = self.slot_of(row)
+                rect = self.slot_rect(slot)
+                if rect.isEmpty():
+                    return QRect()
+                y = rect.top() + ROW_PADDING + (BADGE_LINE if self._badge(slot) else 0)
+                width = self.text_width()
+                for p in self._side(row):
+                    h = self._block(p, width).height
+                    if p == para:
+                        return QRect(TEXT_LEFT, y, width, h)
+                    y += h + PARA_GAP
+        return QRect()
+
+    def badge_at(self, pos: QPointF) -> int:
+        """The row whose moved badge is under viewport ``pos``, -1 when none."""
+        for rect, row in self._badges:
+            if rect.contains(pos):
+                return row
+        return -1
+
+    def describe_at(self, pos: QPointF) -> str:
+        """Tooltip text for viewport ``pos``: the row's kind, similarity, move or hidden strip."""
+        slot = self.slot_at(int(pos.y()))
+        if slot < 0:
+            return ""
+        if self._collapsed[slot]:
+            return "Hidden boilerplate: click to show it"
+        row, part = self._plan.slots[slot]
+        r = self._rows[row]
+        if part not in (BOTH, self.side):
+            return f"Moved: this side's paragraphs are at {paragraph_label(self._side(row))}; click the badge there"
+        text = row_description(r)
+        badge = self._badge(slot)
+        return f"{text} · {badge}" if badge else text
 
     # --- painting ------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         """Paint the rows intersecting the exposed area."""
+        if self.palette().cacheKey() != self._palette_key:  # the theme changed
+            self._palette_key = self.palette().cacheKey()
+            self._colours = colours(self.palette())
+            self.header.apply_colours(self._colours)
         p = QPainter(self.viewport())
         c = self._colours
         clip = event.rect()
         p.fillRect(clip, c.gap if self._article is not None else c.base)
+        self._badges = []
         if self._article is None:
             p.setPen(c.dim_text)
             p.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, "Drop an article here")
-        else:
+        elif len(self._layout) == len(self._plan.slots):
             scroll = self.verticalScrollBar().value()
             width = self.text_width()
-            for row in self._layout.rows_between(scroll + clip.top(), scroll + clip.bottom() + 1):
-                self._paint_row(p, row, width)
+            for slot in self._layout.rows_between(scroll + clip.top(), scroll + clip.bottom() + 1):
+                if self._layout.heights[slot]:
+                    self._paint_slot(p, slot, width)
             if self._layout.total - scroll < self.viewport().height():
                 p.fillRect(QRect(0, self._layout.total - scroll, self.viewport().width(),
                                  self.viewport().height()), c.gap)
@@ -380,36 +574,77 @@ class ParagraphPane(QAbstractScrollArea):
             p.drawRect(self.viewport().rect().adjusted(1, 1, -2, -2))
         p.end()
 
-    def _paint_row(self, p: QPainter, row: int, width: int) -> None:
+    def _strip_count(self, slot: int) -> int:
+        """Paragraphs of this side in the run of hidden slots starting at ``slot``."""
+        count = 0
+        n = slot
+        while n < len(self._collapsed) and self._collapsed[n] and (n == slot or not self._layout.heights[n]):
+            count += len(self._slot_paras(n))
+            n += 1
+        return count
+
+    def _paint_slot(self, p: QPainter, slot: int, width: int) -> None:
         c = self._colours
+        row = self._plan.slots[slot][0]
         r = self._rows[row]
-        rect = self.row_rect(row)
-        paras = self._side(row)
-        if self._collapsed[row]:
+        rect = self.slot_rect(slot)
+        paras = self._slot_paras(slot)
+        if self._collapsed[slot]:
             p.fillRect(rect, c.row(RowKind.BOILERPLATE))
-            p.setPen(QPen(c.separator, 1, Qt.PenStyle.DotLine))
-            p.drawLine(rect.left() + TEXT_LEFT, rect.center().y(), rect.right() - TEXT_RIGHT, rect.center().y())
+            p.fillRect(QRect(rect.left(), rect.top(), 4, rect.height()), c.mark(RowKind.BOILERPLATE))
+            count = self._strip_count(slot)
+            label = f"{count} boilerplate paragraph{'s' if count != 1 else ''} hidden · click to show"
+            p.setFont(self._small)
+            p.setPen(c.dim_text)
+            p.drawText(rect.adjusted(TEXT_LEFT, 0, -TEXT_RIGHT, 0),
+                       Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label if count else "")
         elif not paras:
             p.fillRect(rect, c.gap)
             p.fillRect(rect, QBrush(c.gap_hatch, Qt.BrushStyle.BDiagPattern))
+            if r.moved and r.left and r.right:
+                p.setFont(self._small)
+                p.setPen(c.dim_text)
+                where = paragraph_label(self._side(row))
+                p.drawText(rect.adjusted(TEXT_LEFT, 0, -TEXT_RIGHT, 0), Qt.AlignmentFlag.AlignCenter,
+                           f"(this side's {where} is elsewhere: moved)")
         else:
             p.fillRect(rect, c.row(r.kind, r.moved))
             p.fillRect(QRect(rect.left(), rect.top(), 4, rect.height()), c.mark(r.kind, r.moved))
-            self._paint_text(p, r, paras, rect, width)
-            self._paint_badge(p, r, rect)
+            badge = self._badge(slot)
+            if badge:
+                self._paint_badge(p, row, badge, rect)
+            self._paint_gutter(p, r, paras, rect)
+            top = rect.top() + ROW_PADDING + (BADGE_LINE if badge else 0)
+            self._paint_text(p, r, paras, top, rect, width)
         p.setPen(QPen(c.separator, 1))
         p.drawLine(rect.left(), rect.bottom(), rect.right(), rect.bottom())
-        if row in self._notes:
+        if row in self._notes and (paras or not self._collapsed[slot]):
             self._paint_note_corner(p, rect)
-        if row == self._current:
+        if row == self._current and not self._collapsed[slot]:
             p.setPen(QPen(c.current, 2))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(rect.adjusted(1, 1, -1, -1))
 
-    def _paint_text(self, p: QPainter, r: Row, paras: tuple[int, ...], rect: QRect, width: int) -> None:
+    def _paint_gutter(self, p: QPainter, r: Row, paras: tuple[int, ...], rect: QRect) -> None:
+        """Paragraph numbers (and a changed row's similarity) right-aligned left of the text."""
+        c = self._colours
+        p.setFont(self._small)
+        fm = QFontMetricsF(self._small)
+        box = QRectF(6, rect.top() + ROW_PADDING, GUTTER - 12, fm.height())
+        p.setPen(c.dim_text)
+        p.drawText(box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, paragraph_label(paras))
+        if r.kind is RowKind.CHANGED and r.is_match:
+            p.setPen(c.mark(RowKind.CHANGED))
+            p.drawText(box.translated(0, fm.height()), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
+                       f"{r.score:.0f}%")
+
+    def _paint_text(self, p: QPainter, r: Row, paras: tuple[int, ...], top: int, rect: QRect,
+                    width: int) -> None:
         c = self._colours
         dim = r.kind is RowKind.BOILERPLATE
-        y = rect.top() + ROW_PADDING
+        y = top
+        p.save()
+        p.setClipRect(rect.adjusted(TEXT_LEFT - 2, 0, 0, 0))
         for para in paras:
             block = self._block(para, width)
             origin = QPointF(rect.left() + TEXT_LEFT, y)
@@ -428,6 +663,12 @@ class ParagraphPane(QAbstractScrollArea):
                 for start, end in self.query_spans(para):
                     for span in block.span_rects(start, end):
                         p.drawRoundedRect(span.translated(origin).adjusted(-1, 1, 1, -1), 2.5, 2.5)
+            if self._find:
+                for start, end in self.find_spans(para):
+                    current = self._find_current == (para, start)
+                    p.setBrush(c.find_current if current else c.find)
+                    for span in block.span_rects(start, end):
+                        p.drawRoundedRect(span.translated(origin).adjusted(-1, 0, 1, 0), 2.5, 2.5)
             role = self._article.paragraphs[para].role
             p.setPen(c.dim_text if dim or role in (Role.CHROME, Role.BYLINE) else c.text)
             block.layout.draw(p, origin)
@@ -437,6 +678,7 @@ class ParagraphPane(QAbstractScrollArea):
                     mid = s.top() + s.height() * 0.55
                     p.drawLine(QPointF(s.left(), mid), QPointF(s.right(), mid))
             y += block.height + PARA_GAP
+        p.restore()
 
     @staticmethod
     def _paint_note_corner(p: QPainter, rect: QRect) -> None:
@@ -447,30 +689,42 @@ class ParagraphPane(QAbstractScrollArea):
         p.setBrush(NOTE_FILL)
         p.drawPolygon(corner)
 
-    def _paint_badge(self, p: QPainter, r: Row, rect: QRect) -> None:
-        labels = []
-        if r.moved:
-            labels.append(("↕ moved", self._colours.moved_mark))
-        if r.kind is RowKind.CHANGED and self.side == "right":
-            labels.append((f"{r.score:.0f} %", self._colours.mark(RowKind.CHANGED)))
-        if not labels:
-            return
+    def _paint_badge(self, p: QPainter, row: int, text: str, rect: QRect) -> None:
+        """The "moved from ¶N" badge, on its own line above the text; a click jumps to the partner."""
+        colour = self._colours.moved_mark
         p.setFont(self._small)
         fm = QFontMetricsF(self._small)
-        x = rect.right() - 4
-        for text, colour in labels:
-            w = fm.horizontalAdvance(text) + 8
-            box = QRectF(x - w, rect.top() + 1.5, w, fm.height())
-            fill = QColor(self._colours.base)
-            fill.setAlpha(225)
-            p.setBrush(fill)
-            p.setPen(QPen(colour, 1))
-            p.drawRoundedRect(box, 6, 6)
-            p.setPen(colour)
-            p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
-            x -= w + 4
+        arrow = "↘ " if self.side == LEFT else "↖ "
+        label = arrow + text
+        w = fm.horizontalAdvance(label) + 12
+        box = QRectF(rect.left() + TEXT_LEFT - 2, rect.top() + ROW_PADDING - 4, w, fm.height() + 4)
+        p.setBrush(self._colours.base)
+        p.setPen(QPen(colour, 1))
+        p.drawRoundedRect(box, 6, 6)
+        p.setPen(colour)
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
+        self._badges.append((box, row))
 
     # --- events --------------------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        """Follow a change of the application palette (Light/Dark/System)."""
+        if event.type() == QEvent.Type.PaletteChange:
+            self._colours = colours(self.palette())
+            self.header.apply_colours(self._colours)
+            self.viewport().update()
+        super().changeEvent(event)
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        """Tooltips describing the row under the pointer."""
+        if event.type() == QEvent.Type.ToolTip:
+            text = self.describe_at(QPointF(event.pos()))
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.viewport())
+            else:
+                QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         """Re-place the header and ask for a relayout when the text width changes."""
@@ -487,11 +741,31 @@ class ParagraphPane(QAbstractScrollArea):
         self.header.setGeometry(0, 0, self.viewport().width(), self._header_height)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
-        """Make the clicked row current."""
-        row = self.row_at(int(event.position().y()))
+        """Make the clicked row current; a moved badge jumps to its partner, a strip expands."""
+        pos = event.position()
+        if event.button() == Qt.MouseButton.LeftButton:
+            badge = self.badge_at(pos)
+            if badge >= 0:
+                self.partnerRequested.emit(badge, self.other)
+                event.accept()
+                return
+            slot = self.slot_at(int(pos.y()))
+            if 0 <= slot < len(self._collapsed) and self._collapsed[slot]:
+                self.stripClicked.emit(slot)
+                event.accept()
+                return
+        row = self.row_at(int(pos.y()))
         if row >= 0:
             self.rowClicked.emit(row)
         super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        """A pointing hand over badges and strips, which act on a click."""
+        pos = event.position()
+        slot = self.slot_at(int(pos.y()))
+        clickable = self.badge_at(pos) >= 0 or (0 <= slot < len(self._collapsed) and self._collapsed[slot])
+        self.viewport().setCursor(Qt.CursorShape.PointingHandCursor if clickable else Qt.CursorShape.ArrowCursor)
+        super().mouseMoveEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         """Ctrl+C copies this side's text of the current row."""
@@ -503,13 +777,12 @@ class ParagraphPane(QAbstractScrollArea):
             return
         super().keyPressEvent(event)
 
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt override
-        """Offer to copy the paragraph or the row under the pointer."""
-        pos = self.viewport().mapFrom(self, event.pos())
-        para = self.paragraph_at(QPointF(pos))
-        row = self.row_at(pos.y())
+    def context_menu_at(self, pos: QPointF) -> QMenu | None:
+        """The context menu for viewport ``pos`` (the row there becomes current), None off the rows."""
+        para = self.paragraph_at(pos)
+        row = self.row_at(int(pos.y()))
         if para < 0 and row < 0:
-            return
+            return None
         self.rowClicked.emit(row)
         menu = QMenu(self)
         clipboard = QGuiApplication.clipboard()
@@ -525,7 +798,23 @@ class ParagraphPane(QAbstractScrollArea):
             menu.addAction(label, lambda: self.noteRequested.emit(row))
         if para >= 0:
             self.add_mark_actions(menu, para)
-        menu.exec(event.globalPos())
+        path = self._article.path if self._article is not None else ""
+        if path:
+            menu.addSeparator()
+            menu.addAction("Copy file path", lambda: clipboard.setText(path))
+            folder = str(Path(path).parent)
+            menu.addAction("Open containing folder",
+                           lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(folder)))
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt override
+        """Offer to copy the paragraph or the row under the pointer."""
+        # The event comes from the viewport in its own coordinates, or from the header in the
+        # scroll area's: the global position means the same point either way.
+        pos = self.viewport().mapFromGlobal(event.globalPos())
+        menu = self.context_menu_at(QPointF(pos))
+        if menu is not None:
+            menu.exec(event.globalPos())
 
     def add_mark_actions(self, menu: QMenu, para: int) -> None:
         """Mark paragraph ``para``, and every recurrence of it in the corpus, as boilerplate or content."""
@@ -574,3 +863,24 @@ class ParagraphPane(QAbstractScrollArea):
             self.dropped.emit(items)
         else:
             event.ignore()
+
+
+def find_all(text: str, needle: str) -> list[tuple[int, int]]:
+    """Spans of every occurrence of ``needle`` (already case-folded) in ``text``, case-insensitively.
+
+    Plain substring search (linear); case folding that changes a text's length falls back to
+    lower-casing, which keeps offsets.
+    """
+    if not needle:
+        return []
+    hay = text.casefold()
+    if len(hay) != len(text):
+        hay, needle = text.lower(), needle.lower()
+        if len(hay) != len(text):
+            return []
+    out = []
+    start = hay.find(needle)
+    while start >= 0:
+        out.append((start, start + len(needle)))
+        start = hay.find(needle, start + len(needle))
+    return out

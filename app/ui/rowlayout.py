@@ -4,10 +4,77 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.core.model import Row
 
 ROW_PADDING = 13  # vertical padding above and below a row's text
-COLLAPSED_HEIGHT = 7  # a hidden boilerplate row stays visible as a thin strip
+COLLAPSED_HEIGHT = 20  # a run of hidden boilerplate rows shows as one labelled strip
 MIN_ROW_HEIGHT = 28
+BOTH, LEFT, RIGHT = "both", "left", "right"
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingPlan:
+    """Where each side of each row is drawn, so that both panes read in their own article's order.
+
+    A row is drawn in one *slot* (a horizontal band shared by both panes) except a moved row:
+    its left paragraphs stay in a slot at their place in the left article and its right ones in
+    another slot at their place in the right article, the opposite cell of each left empty.
+
+    Attributes:
+        slots: ``(row, part)`` top to bottom; ``part`` is ``"both"``, ``"left"`` or ``"right"``
+            (the side whose paragraphs the slot shows).
+        left_slot: Row index -> slot showing its left side.
+        right_slot: Row index -> slot showing its right side.
+    """
+
+    slots: tuple[tuple[int, str], ...]
+    left_slot: tuple[int, ...]
+    right_slot: tuple[int, ...]
+
+    def slot_of(self, row: int, side: str) -> int:
+        """The slot showing ``side`` of ``row``."""
+        return (self.left_slot if side == LEFT else self.right_slot)[row]
+
+    def shows(self, slot: int, side: str) -> bool:
+        """Whether ``slot`` shows ``side``'s paragraphs of its row."""
+        return self.slots[slot][1] in (BOTH, side)
+
+
+def reading_plan(rows: Sequence[Row]) -> ReadingPlan:
+    """Slots for ``rows`` (in the aligner's order: the left article's order, moved rows included).
+
+    The right half of each moved row goes right after the slot holding the right paragraph
+    that precedes it in the right article, so the right pane reads ¶5, 6, 7, 8 and not 8, 6, 7.
+    """
+    slots: list[tuple[int, str]] = []
+    halves: list[int] = []
+    for n, row in enumerate(rows):
+        if row.moved and row.left and row.right:
+            slots.append((n, LEFT))
+            halves.append(n)
+        else:
+            slots.append((n, BOTH))
+    for n in sorted(halves, key=lambda k: min(rows[k].right)):
+        first = min(rows[n].right)
+        after = -1
+        for s, (r, part) in enumerate(slots):
+            if part != LEFT and rows[r].right and max(rows[r].right) < first:
+                after = s  # the last slot whose right paragraphs come before this group
+        if after < 0:  # the group opens the right article: before the first right paragraph
+            at = next((s for s, (r, part) in enumerate(slots) if part != LEFT and rows[r].right), len(slots))
+        else:
+            at = after + 1
+        slots.insert(at, (n, RIGHT))
+    left_slot = [0] * len(rows)
+    right_slot = [0] * len(rows)
+    for s, (r, part) in enumerate(slots):
+        if part != RIGHT:
+            left_slot[r] = s
+        if part != LEFT:
+            right_slot[r] = s
+    return ReadingPlan(tuple(slots), tuple(left_slot), tuple(right_slot))
 
 
 class RowLayout:
@@ -36,12 +103,13 @@ class RowLayout:
         Args:
             left: Text height of each row's left cell (0 when the side is empty).
             right: Text height of each row's right cell.
-            collapsed: True for rows shown as a thin strip (hidden boilerplate).
+            collapsed: True for hidden rows (boilerplate). A run of them shows as one strip:
+                the first is :data:`COLLAPSED_HEIGHT` tall, the others have no height.
         """
         heights = []
         for n, (a, b) in enumerate(zip(left, right, strict=True)):
             if n < len(collapsed) and collapsed[n]:
-                heights.append(COLLAPSED_HEIGHT)
+                heights.append(0 if n and collapsed[n - 1] else COLLAPSED_HEIGHT)
             else:
                 heights.append(max(MIN_ROW_HEIGHT, max(a, b) + 2 * ROW_PADDING))
         return cls(heights)

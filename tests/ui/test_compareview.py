@@ -99,6 +99,8 @@ def assert_rows_line_up(view: CompareView) -> None:
     rows = visible_rows(view)
     assert rows, "no row on screen"
     for r in rows:
+        if view.alignment().rows[r].moved:
+            continue  # each side of a moved row stands at its place in its own article
         assert view.left_pane.row_rect(r).top() == view.right_pane.row_rect(r).top(), r
         assert view.left_pane.row_rect(r).height() == view.right_pane.row_rect(r).height(), r
 
