@@ -136,9 +136,11 @@ _SENTENCE_END = frozenset(".!?\u2026")
 _CURRENCY_SYMBOLS = frozenset("$€£₽¥")
 _CONNECTORS = frozenset({"of", "de", "la", "von", "van", "der", "al", "bin", "ibn", "del", "da", "di", "du", "le"})
 _DETERMINERS = frozenset({"a", "an", "the", "his", "her", "their", "its", "our"})
-_YEAR_LEAD = frozenset({"in", "since", "by", "until", "till", "from", "to", "between", "and", "before", "after",
-                        "of", "during", "early", "late", "mid", "through", "throughout", "around", "year", "в",
-                        "с", "до", "к", "по", "от", "и", "году", "года", "год"})
+_YEAR_LEAD = frozenset({"in", "since", "by", "until", "till", "from", "between", "before", "after", "of",
+                        "during", "early", "late", "mid", "throughout", "year", "в", "с", "до", "к", "от"})
+_YEAR_RANGE = frozenset({"and", "to", "through", "-", "\u2013", "\u2014", "/", "и", "по"})
+_YEAR_NEXT = frozenset({"and", "to", "when", "after", "before", "as", "but", "the", "a", "for", "until", "by",
+                        "in", "on", "at", "with", "while", "that", "which", "или", "и", "по", "г"})
 _YEAR_TAIL = frozenset({"year", "season", "election", "elections", "census", "olympics", "budget"})
 _TIME_SUFFIX_RE = re.compile(r"\s?(a\.m\.|p\.m\.|am\b|pm\b|gmt\b|utc\b|bst\b|cet\b|msk\b|мск\b)", re.IGNORECASE)
 
@@ -387,9 +389,10 @@ class _Reader:
         hit = self.rules.months.match(self.lows, i)
         if hit is None or hit[0] != 1 or not self._capital_ok(self.toks[i]):
             return None
-        if self.lows[i] == "may":  # the month, only beside a day or a year
+        if self.lows[i] == "may":  # the month: capitalised inside a sentence, or beside a day or a year
             near = self._day(i + 1) or self._year(i + 1) or (i > 0 and self._day(i - 1))
-            if not near:
+            first = i == 0 or self.toks[i - 1].sent != self.toks[i].sent or self.toks[i - 1].text in _OPEN_QUOTES
+            if not near and (first or not self.toks[i].text[0].isupper()):
                 return None
         return hit[1]
 
@@ -491,9 +494,16 @@ class _Reader:
         if self._quantity_follows(i + 1) or (i > 0 and self.toks[i - 1].text in _CURRENCY_SYMBOLS):
             return False
         before = self.lows[i - 1] if i > 0 else ""
-        after = self.lows[i + 1] if i + 1 < len(self.toks) else ""
-        return before in _YEAR_LEAD or after in _YEAR_TAIL or after.startswith("год") or (
-            before in ("-", "–", "—", "/") and i > 1 and self._year(i - 2) is not None)
+        nxt = self.toks[i + 1] if i + 1 < len(self.toks) else None
+        after = nxt.low if nxt is not None else ""
+        if after in _YEAR_TAIL or after.startswith("год"):
+            return True
+        if nxt is not None and nxt.kind == "word" and nxt.text[:1].islower() and after not in _YEAR_NEXT:
+            return False  # "2000 pupils": a count
+        if before in _YEAR_LEAD:
+            return True
+        # The second year of a range: 2015 and 2019, 2015-2019, from 2015 to 2019.
+        return before in _YEAR_RANGE and any(self._year(k) for k in range(max(0, i - 4), i - 1))
 
     def _quantity_follows(self, i: int) -> bool:
         if i >= len(self.toks):
