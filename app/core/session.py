@@ -223,12 +223,13 @@ class Session:
     active_tab: int = 0
     query: str = ""
     format_version: int = FORMAT_VERSION
+    userdata: dict[str, Any] | None = None  # the corpus's marks and source names (app.core.userdata)
     path: Path | None = field(default=None, compare=False)
     modified: bool = field(default=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document written to disk."""
-        return {
+        data = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
             "saved_at": now_iso(),
@@ -237,6 +238,9 @@ class Session:
             "query": self.query,
             "tabs": [t.to_dict() for t in self.tabs],
         }
+        if self.userdata:
+            data["userdata"] = self.userdata
+        return data
 
     def article_refs(self) -> list[tuple[int, str, ArticleRef]]:
         """``(tab index, "left"/"right", ref)`` for every article the session shows."""
@@ -574,4 +578,6 @@ def _session_from_json(data: dict[str, Any]) -> Session:
         query=_get(data, "query", str, "session", ""),
     )
     session.active_tab = min(max(session.active_tab, 0), max(len(session.tabs) - 1, 0))
+    if isinstance(data.get("userdata"), dict):  # checked when applied (app.core.userdata)
+        session.userdata = data["userdata"]
     return session

@@ -578,3 +578,37 @@ def _describe_json_error(exc: Exception) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return "not UTF-8 text"
     return "nested too deeply"
+
+
+# ---------------------------------------------------------------------- sessions
+
+
+def session_userdata(corpus_root: Path | str) -> dict[str, Any] | None:
+    """The corpus's decisions as a session file carries them (None when nothing was decided)."""
+    store = UserDataStore(corpus_root)
+    return None if store.data.empty else store.data.to_json()
+
+
+def apply_session_userdata(corpus_root: Path | str, data: Any) -> tuple[str | None, bool]:
+    """Merge the decisions a session carries into this machine's for its corpus.
+
+    What this machine decided is never replaced (see :meth:`UserData.merge`).
+
+    Returns:
+        One line saying what happened (None when the session brought nothing new), and
+        whether anything was added.
+    """
+    try:
+        incoming = UserData.from_json(data)
+    except UserDataError as exc:
+        return f"The session's marks and source names were not applied ({exc}).", False
+    if incoming.empty:
+        return None, False
+    store = UserDataStore(corpus_root)
+    try:
+        report = store.merge(incoming)
+    except UserDataError as exc:
+        return f"The session's marks and source names were not applied: {exc}", False
+    if not report.changed and not report.kept_local:
+        return None, False
+    return f"From the session: {report.describe()}.", report.changed

@@ -193,6 +193,31 @@ class OverridesController(QObject):
 
     # ------------------------------------------------------------------ after a change
 
+    # ------------------------------------------------------------------ sessions
+
+    def session_userdata(self) -> dict | None:
+        """The open corpus's marks, source names and thresholds, for a session file to carry."""
+        store = self.store()
+        return None if store is None or store.data.empty else store.data.to_json()
+
+    def apply_session_userdata(self, corpus_root: str, data: dict | None) -> str | None:
+        """Merge what a session carries into this machine's user data for its corpus (local
+        decisions are kept); says what happened in the status bar and returns that line."""
+        if not data:
+            return None
+        from pathlib import Path
+
+        from app.core.userdata import apply_session_userdata
+
+        message, added = apply_session_userdata(corpus_root, data)
+        corpus = self._window.corpus()
+        if added and corpus is not None and corpus.root == Path(corpus_root).resolve():
+            self.sources_changed()  # the listing's names, then the reuse map with the marks
+            self._realign_on_map = True
+        if message:
+            self._status(message)
+        return message
+
     def _model_changed(self) -> None:
         """Align the open comparisons again now, and rebuild the reuse map in the background."""
         self.realign()

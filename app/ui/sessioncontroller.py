@@ -123,7 +123,7 @@ class SessionController(QObject):
             tabs.append(state)
         return Session(corpus=str(root or default_corpus()), tabs=tabs, active_tab=active,
                        query=window.panel.search_edit.text().strip(), path=self.path,
-                       modified=self._modified)
+                       modified=self._modified, userdata=window.overrides.session_userdata())
 
     def is_modified(self) -> bool:
         """True when the session differs from its file (or, never saved, holds anything)."""
@@ -322,6 +322,7 @@ class SessionController(QObject):
         root = window.corpus_root()
         if root is None or root != Path(session.corpus).resolve():
             window.open_corpus(session.corpus)
+        window.overrides.apply_session_userdata(session.corpus, session.userdata)  # merged, never replacing
         window.tabs.close_all()
         window.notes_panel.undo_stack.clear()
         skip = loaded.unavailable_tabs()
@@ -391,7 +392,8 @@ class SessionController(QObject):
             return False
         try:
             loaded = load_session(last)
-        except SessionError:
+        except SessionError as exc:
+            self._keep_damaged(last, str(exc))
             return False
         original = self._saved_state(loaded.autosave_of)
         loaded.session.path = loaded.autosave_of if original is not None else None
@@ -399,6 +401,15 @@ class SessionController(QObject):
         if not loaded.session.tabs and loaded.session.path is None:
             return False
         return self.apply(loaded)
+
+    def _keep_damaged(self, path: Path, message: str) -> None:
+        """Move a damaged state file of Parallax's aside, so that no later save replaces it."""
+        kept = path.with_name(f"{path.stem}-damaged-{datetime.now():%Y%m%d-%H%M%S}{path.suffix}")
+        try:
+            path.rename(kept)
+        except OSError:
+            kept = path
+        self._window.show_error(f"{message} Kept as {kept}.")
 
     def restore_crashed(self, path: Path) -> bool:
         """Open a crashed run's autosave in place of the current session."""

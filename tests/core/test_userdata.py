@@ -248,3 +248,44 @@ def test_source_names_apply_to_the_listing(seeds_copy: Path) -> None:
     assert corpus.reuse_map().overrides.source(raw) == "Renamed outlet"
     members = [m for c in corpus.reuse_map().clusters() for m in c.members]
     assert raw not in {m.source for m in members}
+
+
+# ---------------------------------------------------------------------- sessions
+
+
+def test_a_session_carries_the_corpus_decisions_and_merges_them_elsewhere(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.core.session import Session, load_session, save_session
+    from app.core.userdata import apply_session_userdata, session_userdata
+
+    root = tmp_path / "corpus"
+    root.mkdir()
+    here = UserDataStore(root)
+    here.mark(PARA, "boilerplate")
+    here.rename_source("rt.com", "RT")
+    session = Session(corpus=str(root), userdata=session_userdata(root))
+    save_session(session, tmp_path / "s.parallax")
+    carried = load_session(tmp_path / "s.parallax", check=False).session.userdata
+    assert carried is not None and carried["format"] == FORMAT_NAME
+
+    # Another machine: its own data folder, with a decision of its own that differs.
+    monkeypatch.setenv("PARALLAX_DATA_DIR", str(tmp_path / "elsewhere"))
+    there = UserDataStore(root)
+    assert there.data.empty
+    there.rename_source("rt.com", "Russia Today")
+    message, added = apply_session_userdata(root, carried)
+    assert added and message and "1 mark" in message and "1 conflict" in message
+    merged = UserDataStore(root).data
+    assert merged.mark_kind(text_hash(PARA)) == "boilerplate"
+    assert merged.sources == {"rt.com": "Russia Today"}  # the local name is kept
+    assert apply_session_userdata(root, carried)[1] is False  # nothing new the second time
+    assert apply_session_userdata(root, {"format": "other"})[0].startswith("The session's marks")
+
+
+def test_a_session_without_decisions_has_no_userdata(tmp_path: Path) -> None:
+    from app.core.session import Session
+    from app.core.userdata import session_userdata
+
+    (tmp_path / "c").mkdir()
+    assert session_userdata(tmp_path / "c") is None
+    assert "userdata" not in Session(corpus=str(tmp_path / "c")).to_dict()

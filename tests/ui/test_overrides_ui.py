@@ -171,3 +171,28 @@ def test_sources_from_the_window_rename_the_listing(qtbot, window: MainWindow,  
     model = window.panel.article_model
     sources = {model.info(model.article_id(r)).source for r in range(model.rowCount())}
     assert "Renamed Outlet" in sources and raw not in sources
+
+
+def test_sessions_carry_the_marks_and_bring_them_to_another_machine(qtbot, window: MainWindow,  # noqa: ANN001
+                                                                     tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.core.session import Session, save_session
+    from app.core.userdata import UserData, text_hash
+
+    assert window.sessions.snapshot().userdata is None
+    view = window.compare_view
+    para = next(i for i, p in enumerate(view.alignment().left.paragraphs) if len(p.text.split()) > 12)
+    with qtbot.waitSignal(window.comparisonReady, timeout=20000):
+        window.overrides.mark(view, "left", para, "boilerplate")
+    carried = window.sessions.snapshot().userdata
+    assert carried is not None and len(carried["marks"]) == 1
+
+    incoming = UserData.from_json(carried)
+    text = "A paragraph another analyst marked as the publisher's furniture on their machine."
+    incoming.marks[text_hash(text)] = type(next(iter(incoming.marks.values())))(
+        text_hash(text), "boilerplate", text, "2026-01-01T00:00:00+00:00")
+    path = save_session(Session(corpus=str(SEEDS), userdata=incoming.to_json()), tmp_path / "s.parallax")
+    monkeypatch.setattr(window.sessions, "_ask_save_changes", lambda: "discard")
+    assert window.sessions.open_session(path)
+    marks = UserDataStore(SEEDS).data.marks
+    assert text_hash(text) in marks and len(marks) == 2  # merged: the local mark stays
+    assert "From the session" in window.statusBar().currentMessage()
