@@ -58,33 +58,50 @@ def _word_match(pattern: str, word: str) -> bool:
 
 
 class PhraseTable(Generic[V]):
-    """Words and phrases (space-separated, ``*`` wildcards) mapped to values; longest match wins."""
+    """Words and phrases (space-separated, ``*`` wildcards) mapped to values; longest match wins.
 
-    __slots__ = ("_exact", "_wild")
+    Phrases are indexed by their first word: exactly, or by the fixed part of a ``stem*`` or
+    ``*end`` pattern (one dictionary per length of that part), so a lookup costs a few
+    dictionary probes whatever the size of the lists.
+    """
+
+    __slots__ = ("_exact", "_prefix", "_suffix", "_memo")
 
     def __init__(self, entries: Mapping[str, V]) -> None:
         self._exact: dict[str, list[tuple[tuple[str, ...], V]]] = {}
-        self._wild: list[tuple[tuple[str, ...], V]] = []
+        self._prefix: dict[int, dict[str, list[tuple[tuple[str, ...], V]]]] = {}
+        self._suffix: dict[int, dict[str, list[tuple[tuple[str, ...], V]]]] = {}
+        self._memo: dict[str, list[tuple[tuple[str, ...], V]]] = {}
         for key, value in entries.items():
             words = tuple(key.casefold().replace("\u2019", "'").split())
             if not words:
                 continue
             first = words[0]
-            if first.endswith("*") or (first.startswith("*") and len(first) > 1):
-                self._wild.append((words, value))
+            if first.endswith("*") and len(first) > 1:
+                self._prefix.setdefault(len(first) - 1, {}).setdefault(first[:-1], []).append((words, value))
+            elif first.startswith("*") and len(first) > 1:
+                self._suffix.setdefault(len(first) - 1, {}).setdefault(first[1:], []).append((words, value))
             else:
                 self._exact.setdefault(first, []).append((words, value))
-        for phrases in self._exact.values():
-            phrases.sort(key=lambda p: -len(p[0]))
-        self._wild.sort(key=lambda p: -len(p[0]))
+
+    def _candidates(self, word: str) -> list[tuple[tuple[str, ...], V]]:
+        known = self._memo.get(word)
+        if known is not None:
+            return known
+        out = list(self._exact.get(word, ()))
+        for n, table in self._prefix.items():
+            out += table.get(word[:n], ()) if len(word) >= n else ()
+        for n, table in self._suffix.items():
+            out += table.get(word[-n:], ()) if len(word) >= n else ()
+        if len(self._memo) > 100_000:  # words seen are remembered, within bounds
+            self._memo.clear()
+        self._memo[word] = out
+        return out
 
     def match(self, words: Sequence[str], i: int) -> tuple[int, V] | None:
         """The longest entry starting at ``words[i]``: (number of words, value), or None."""
         best: tuple[int, V] | None = None
-        for phrase, value in self._exact.get(words[i], ()):
-            if (best is None or len(phrase) > best[0]) and self._fits(phrase, words, i):
-                best = (len(phrase), value)
-        for phrase, value in self._wild:
+        for phrase, value in self._candidates(words[i]):
             if (best is None or len(phrase) > best[0]) and self._fits(phrase, words, i):
                 best = (len(phrase), value)
         return best

@@ -136,6 +136,8 @@ _SENTENCE_END = frozenset(".!?\u2026")
 _CURRENCY_SYMBOLS = frozenset("$€£₽¥")
 _CONNECTORS = frozenset({"of", "de", "la", "von", "van", "der", "al", "bin", "ibn", "del", "da", "di", "du", "le"})
 _DETERMINERS = frozenset({"a", "an", "the", "his", "her", "their", "its", "our"})
+_CYRILLIC_RE = re.compile("[\u0400-\u04ff]")
+_LATIN_RE = re.compile("[A-Za-z]")
 _YEAR_LEAD = frozenset({"in", "since", "by", "until", "till", "from", "between", "before", "after", "of",
                         "during", "early", "late", "mid", "throughout", "year", "в", "с", "до", "к", "от"})
 _YEAR_RANGE = frozenset({"and", "to", "through", "-", "\u2013", "\u2014", "/", "и", "по"})
@@ -231,11 +233,9 @@ def _tokenise(paragraphs: Sequence[Paragraph]) -> _Side:
             c = s[0]
             kind = "num" if c.isdigit() else "word" if c.isalnum() or c == "_" else "sym"
             toks.append(_Tok(s, _low(s), p.index, m.start(), m.end(), kind))
-        for c in text[:2000]:
-            if "\u0400" <= c <= "\u04ff":
-                cyr += 1
-            elif c.isascii() and c.isalpha():
-                lat += 1
+        head = text[:2000]
+        cyr += len(_CYRILLIC_RE.findall(head))
+        lat += len(_LATIN_RE.findall(head))
     side = _Side(toks, cyr > lat)
     side._texts = texts
     return side
