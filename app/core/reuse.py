@@ -59,6 +59,7 @@ from rapidfuzz import fuzz, process
 from app.core.fingerprint import MIN_WORDS, ArticleMeta, Prints, exact_hash, mix64
 from app.core.model import Alignment, Article, Paragraph, Role, RowKind
 from app.core.reader import ReadError
+from app.core.text import normalize
 
 if TYPE_CHECKING:
     from app.core.corpus import Corpus
@@ -352,7 +353,10 @@ class ReuseMap:
                 self.row_boilerplate &= ~np.isin(p.row_exact, np.array(sorted(ov.content), np.uint64))
             if ov.boilerplate:
                 self.row_boilerplate |= np.isin(p.row_exact, np.array(sorted(ov.boilerplate), np.uint64))
-        body = (p.row_role == 0) & ~self.row_boilerplate
+        # A body paragraph repeating the article's own title (a scrape's title line) is its title.
+        title_hash = np.array([exact_hash(normalize(m.title)) for m in prints.meta], dtype=np.uint64)
+        is_title = (p.row_exact == title_hash[p.row_art]) if n else np.zeros(0, dtype=bool)
+        body = (p.row_role == 0) & ~self.row_boilerplate & ~is_title
         self.body_chars = np.bincount(p.row_art[body], weights=p.row_chars[body], minlength=n)
         self.substantive = body & (p.row_words >= MIN_WORDS)
         self.boilerplate_hashes: frozenset[int] = frozenset(
