@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         from app.cli.common import print_json
 
-        print_json({**result.to_dict(), "shared": figure.to_dict()})
+        print_json({**result.to_dict(), "shared": figure.to_dict(), **changes_json(result)})
     else:
         width = args.width or shutil.get_terminal_size((120, 40)).columns
         echo(render_text(result, max(40, width), figure))
@@ -141,7 +141,31 @@ def render_text(result: Alignment, width: int = 120, figure: SharedFigure | None
     figure = figure or shared_figure(result)
     lines += ["", figure.describe(), "rows: " + ", ".join(
         f"{k} {v}" for k, v in result.summary().by_kind.items() if v)]
+    lines += changes_text(result)
     return "\n".join(lines)
+
+
+def changes_json(result: Alignment) -> dict:
+    """``label``, ``retained``, ``added`` and ``deltas`` of a comparison, and ``labels`` in each row."""
+    from app.core.changes import analyse
+
+    changes = analyse(result)
+    rows = result.to_dict()["rows"]
+    for n, row in enumerate(rows):
+        row["labels"] = [str(label) for label in changes.rows.get(n, ())]
+    return {"rows": rows, **changes.to_dict()}
+
+
+def changes_text(result: Alignment) -> list[str]:
+    """The pair label with its figures, then one line per critical change (``compare --text``)."""
+    from app.core.changes import analyse
+
+    changes = analyse(result)
+    lines = [f"change: {changes.pair.describe()}"]
+    if changes.deltas:
+        lines += ["", f"critical changes ({len(changes.deltas)}):"]
+        lines += [f"  row {d.row + 1:>3}  {d.describe()}" for d in changes.deltas]
+    return lines
 
 
 def _chrome(result: Alignment, row: Row, side: int) -> bool:

@@ -87,7 +87,7 @@ ROW_LABEL_OF = {
     DeltaKind.SENTENCE: RowLabel.WORDING,
 }
 
-SMALL = 2.0  # % of words: "nothing added" / "nothing removed" allows this much
+SMALL = 0.5  # % of words: "nothing added" / "nothing removed" allows this much (a word or two)
 PARTIAL_BELOW = 50.0  # % of one side shared
 REWRITTEN_BELOW = 70.0  # mean word-sequence similarity (0-100) of the matched rows
 

@@ -107,3 +107,40 @@ def test_every_label_is_documented() -> None:
 def test_an_article_shown_alone_has_no_deltas() -> None:
     changes = analyse(align(_article("l", BODY), Article("", "", "(none)")))
     assert changes.deltas == [] and changes.pair.retained == 0
+
+
+def _write_pair(folder) -> None:
+    right = list(BODY)
+    right[0] = right[0].replace("Thursday", "Friday")
+    right[1] = right[1].replace("told reporters", "insisted")
+    (folder / "left.txt").write_text("Rates rise again\n\n" + "\n\n".join(BODY), "utf-8")
+    (folder / "right.txt").write_text("Rates rise again\n\n" + "\n\n".join(right), "utf-8")
+
+
+def test_compare_json_carries_labels_figures_and_deltas(tmp_path, capsys) -> None:
+    import json
+
+    from app.cli import main
+
+    _write_pair(tmp_path)
+    assert main(["compare", "left.txt", "right.txt", "--corpus", str(tmp_path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["label"] == "edited" and 0 < data["retained"] < 100 and 0 < data["added"] < 100
+    changed = [r for r in data["rows"] if r["kind"] == "changed"]
+    assert [r["labels"] for r in changed] == [["numbers"], ["attribution"]]
+    assert all(r["labels"] == [] for r in data["rows"] if r["kind"] != "changed")
+    kinds = [(d["kind"], d["before"], d["after"]) for d in data["deltas"]]
+    assert kinds == [("date", "Thursday", "Friday"), ("attribution", "told", "insisted")]
+    first = data["deltas"][0]
+    para = data["left"]["paragraphs"][first["left"][0][0]]["text"]
+    assert para[first["left"][0][1]:first["left"][0][2]] == "Thursday"
+
+
+def test_compare_text_lists_the_critical_changes(tmp_path, capsys) -> None:
+    from app.cli import main
+
+    _write_pair(tmp_path)
+    assert main(["compare", "left.txt", "right.txt", "--corpus", str(tmp_path), "--text", "--width", "80"]) == 0
+    out = capsys.readouterr().out
+    assert "change: edited · " in out
+    assert "critical changes (2):" in out and "Date changed: Thursday → Friday" in out
