@@ -32,6 +32,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_corpus_options(p)
     p.add_argument("--limit", type=int, default=20, help="hits to return (default 20)")
     p.add_argument("--sort", choices=("score", "date"), default="score")
+    p.add_argument("--collapse", action="store_true",
+                   help="list each story once, with its number of copies (copies fold under the best hit)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_search)
 
@@ -93,14 +95,20 @@ def run_search(args: argparse.Namespace) -> int:
     corpus = open_corpus(args)
     ensure_indexed(corpus, quiet=args.json)
     result = corpus.search(args.query, limit=max(1, args.limit), sort=args.sort)
+    from app.core.copies import HitGroup, copies_lookup, group_hits, search_json
+
+    rmap = corpus.reuse_map() if args.json or args.collapse else None  # copies of each story
     if args.json:
-        print_json(result.to_dict())
+        print_json(search_json(result, rmap, collapse=args.collapse))
         return 0
     echo(f"{result.total} hit{'s' if result.total != 1 else ''} for {result.query}")
-    for hit in result.hits:
+    groups = group_hits(result.hits, copies_lookup(rmap)) if args.collapse else [HitGroup(h) for h in result.hits]
+    for group in groups:
+        hit = group.hit
         when = hit.date.isoformat() if hit.date else "undated"
         echo(f"\n{hit.score:7.2f}  {hit.id}  {hit.title}")
-        echo(f"         {hit.source or 'unknown source'} · {when}")
+        echo(f"         {hit.source or 'unknown source'} · {when}"
+             + (f" · +{len(group.copies)} cop{'y' if len(group.copies) == 1 else 'ies'}" if group.copies else ""))
         for s in hit.snippets:
             print(f"         … {_terminal_snippet(s)} …")  # made safe piece by piece
     return 0

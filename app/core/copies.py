@@ -1,0 +1,73 @@
+"""Copies of one story among search hits: each story shown once, at its best hit, with its copies.
+
+A story republished by thirty outlets would otherwise fill the result page thirty times. The
+copies come from the reuse map (:meth:`app.core.reuse.ReuseMap.copies`: the other members of
+the article's cluster; :meth:`~app.core.reuse.ReuseMap.duplicates`: those with the same text).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from app.core.model import Hit, SearchResult
+
+if TYPE_CHECKING:
+    from app.core.reuse import ReuseMap
+
+
+@dataclass(frozen=True, slots=True)
+class HitGroup:
+    """One story of a result: its best hit, its other copies in the corpus, and the other hits
+    of the result that are among those copies (folded under it)."""
+
+    hit: Hit
+    copies: tuple[str, ...] = ()
+    folded: tuple[str, ...] = ()
+
+
+def group_hits(hits: Iterable[Hit], copies_of: Callable[[str], Sequence[str]]) -> list[HitGroup]:
+    """The hits in their order, each story once: a hit that is a copy of an earlier hit's story
+    is folded under that hit instead of listed again."""
+    owner: dict[str, int] = {}
+    groups: list[tuple[Hit, tuple[str, ...], list[str]]] = []
+    for hit in hits:
+        k = owner.get(hit.id)
+        if k is not None:
+            groups[k][2].append(hit.id)
+            continue
+        copies = tuple(c for c in copies_of(hit.id) if c != hit.id)
+        groups.append((hit, copies, []))
+        for c in copies:
+            owner.setdefault(c, len(groups) - 1)
+    return [HitGroup(h, c, tuple(f)) for h, c, f in groups]
+
+
+def copies_lookup(rmap: ReuseMap | None) -> Callable[[str], list[str]]:
+    """``aid -> other copies of its story`` from a reuse map (nothing without one)."""
+    if rmap is None:
+        return lambda _aid: []
+    return lambda aid: rmap.copies(aid) if aid in rmap else []
+
+
+def search_json(result: SearchResult, rmap: ReuseMap | None, *, collapse: bool = False) -> dict:
+    """``parallax search --json``: every hit carries ``copies`` (the other copies of its story)
+    and ``same_text`` (those of them with the same text); ``collapse`` lists each story once,
+    with the other hits folded under it in ``folded``."""
+    data = result.to_dict()
+    copies = copies_lookup(rmap)
+    if collapse:
+        groups = group_hits(result.hits, copies)
+        data["hits"] = [{**g.hit.to_dict(), "copies": list(g.copies), "folded": list(g.folded),
+                         "same_text": _same_text(rmap, g.hit.id)} for g in groups]
+        data["collapsed"] = True
+    else:
+        for hit in data["hits"]:
+            hit["copies"] = copies(hit["id"])
+            hit["same_text"] = _same_text(rmap, hit["id"])
+    return data
+
+
+def _same_text(rmap: ReuseMap | None, aid: str) -> list[str]:
+    return rmap.duplicates(aid) if rmap is not None and aid in rmap else []
