@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core import fsguard
+from app.core.boundary import json_escape_surrogates
 
 
 def atomic_write_bytes(path: Path | str, data: bytes) -> None:
@@ -50,4 +51,5 @@ def atomic_write_text(path: Path | str, text: str) -> None:
 
 def atomic_write_json(path: Path | str, data: Any) -> None:
     """Atomically write ``data`` as indented UTF-8 JSON."""
-    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n")
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False)
+    atomic_write_text(path, json_escape_surrogates(text) + "\n")  # paths that are not UTF-8

@@ -136,3 +136,15 @@ def corpus_file(root: Path | str, aid: str, *, follow_links_outside: bool = Fals
     if not follow_links_outside and not is_inside(real(root), real(path)):
         raise BoundaryError(f"{display(aid)}: {OUTSIDE_REASON}")
     return path
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_escape_surrogates(text: str) -> str:
+    """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with lone surrogates written as
+    ``\\uXXXX`` escapes: valid UTF-8, and ``json.loads`` gives back the same strings.
+
+    File names that are not UTF-8 reach JSON as lone surrogates (Python's surrogateescape).
+    """
+    return text if text.isascii() else _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -29,7 +29,8 @@ def index_dir_for(corpus_root: Path | str) -> Path:
         from app import __version__
 
         key = f"bundle:{__version__}:{root.relative_to(Path(frozen).resolve()).as_posix()}"
-    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+    # surrogateescape: a folder name that is not UTF-8 keys its index by its bytes.
+    digest = hashlib.sha1(key.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in root.name)[:40] or "root"
     return data_dir() / "indexes" / f"{safe}-{digest}"
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from html import escape
 
 from app import __version__
+from app.core.boundary import display
 from app.core.kindcolours import MARK, MOVED_MARK, MOVED_TINT, ROW_TINT
 from app.core.model import Alignment, Article, Row, RowKind
 from app.core.reuse import SharedFigure, shared_figure
@@ -169,7 +170,7 @@ def _meta_table(left: Article, right: Article) -> str:
         ("Author", left.author or "—", right.author or "—"),
         ("Date", date(left), date(right)),
         ("Id", left.id, right.id),
-        ("File", left.path, right.path),
+        ("File", display(left.path), display(right.path)),  # names that are not UTF-8 escaped
         ("Paragraphs", f"{len(left.body)} body / {len(left.paragraphs)} in all",
          f"{len(right.body)} body / {len(right.paragraphs)} in all"),
         ("Content hash (sha1)", left.content_hash[:16] or "—", right.content_hash[:16] or "—"),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from collections.abc import Sequence
+from types import TracebackType
 
 from PySide6.QtCore import QCoreApplication, QSettings, QSize
 from PySide6.QtGui import QFont, QGuiApplication, QIcon
@@ -50,7 +52,34 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
     qapp.setStyle("Fusion")
     qapp.setWindowIcon(app_icon())
     apply_style(qapp)
+    if sys.excepthook is sys.__excepthook__:  # a test runner's own hook stays
+        sys.excepthook = report_internal_error
     return qapp
+
+
+def report_internal_error(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    """The window's last line of defence: an exception nobody caught becomes one line in the
+    status bar and a crash log entry, never a traceback in front of the user."""
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, value, tb)
+        return
+    from app.core.paths import data_dir
+
+    log = data_dir() / "crash.log"
+    try:
+        from app.core.fsguard import append_log
+
+        append_log(log, "".join(traceback.format_exception(kind, value, tb)) + "\n")
+        where = f"details in {log}"
+    except OSError:
+        where = "no log could be written"
+    text = str(value).splitlines()[0] if str(value) else ""
+    message = f"Internal error ({kind.__name__}{': ' + text[:200] if text else ''}); {where}"
+    print(f"parallax: {message}", file=sys.stderr)
+    for widget in QApplication.topLevelWidgets():
+        show = getattr(widget, "show_error", None)
+        if callable(show):
+            show(message)
 
 
 def apply_style(qapp: QApplication) -> None:

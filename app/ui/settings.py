@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRect, QSettings
@@ -92,6 +93,27 @@ def add_recent_corpus(path: Path | str) -> list[str]:
 def clear_recent_corpora() -> None:
     """Forget the recent list (the last corpus stays)."""
     settings().remove("corpus/recent")
+
+
+def _corpus_key(root: Path | str) -> str:
+    # One QSettings key per folder; its path is hashed because keys cannot hold every character.
+    folder = str(Path(root).resolve())
+    return "corpus/followLinksOutside/" + hashlib.sha1(folder.encode("utf-8", "surrogateescape")).hexdigest()[:20]
+
+
+def follow_links_outside(root: Path | str) -> bool:
+    """Whether the user asked to read links of this corpus folder that point outside it."""
+    value = settings().value(_corpus_key(root))
+    return value is True or value == "true"
+
+
+def set_follow_links_outside(root: Path | str, follow: bool) -> None:
+    """Remember, for this corpus folder, whether links pointing outside it are read."""
+    s = settings()
+    if follow:
+        s.setValue(_corpus_key(root), True)
+    else:
+        s.remove(_corpus_key(root))
 
 
 def last_corpus() -> Path | None:
