@@ -6,6 +6,7 @@ import html
 import re
 import threading
 import time
+import traceback
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from functools import lru_cache
 
 from whoosh import collectors, qparser
 from whoosh import query as wquery
+from whoosh.matching import AndNotMatcher
 
 from app.core.analysis import _CJK, TOKEN_PATTERN, token_terms
 from app.core.index import CorpusIndex
@@ -89,8 +91,49 @@ def validate(text: str) -> str:
                          else m.group(0), text)
 
 
+# Outside phrases: a comparison right after a field name (date:>2017) is a range; any other
+# angle bracket is text, as in <alliance> or <b>x</b> pasted from HTML.
+_COMPARISON = re.compile(r"(?:(?<![\w\"])([A-Za-z_]\w*:))?(<=|>=|=<|=>|<|>)")
+# <alliance>, <b>, </b>: brackets closed before any space are a tag or a quoted word, not a range.
+_TAG = re.compile(r"<(/?[^\s<>]*)>")
+# NOT as Whoosh's parser reads it (after a start, a space or a bracket, before a space), twice.
+_DOUBLE_NOT = re.compile(r"(?:^|(?<=[\s()]))NOT\s+NOT(?=\s)")
+
+
+_DATE_HELP = ("date: takes a year, a month or a day, as in date:2017, date:2017-07 "
+              "or date:[2017 TO 2019].")
+_NO_TERMS = "The query has no searchable terms (only stop words or punctuation?)."
+
+
+def _is_date_error(exc: BaseException) -> bool:
+    """Whether Whoosh failed on a value of the date field (in its DATETIME type's date parsing)."""
+    return "parseable date" in str(exc) or any(
+        "date" in frame.f_code.co_name for frame, _ in traceback.walk_tb(exc.__traceback__))
+
+
+def _plain_text(text: str) -> str:
+    """``text`` with what Whoosh's parser misreads rewritten to what the user meant.
+
+    ``NOT NOT x`` is ``x``, and angle brackets that do not compare a field (``date:>2017``) are
+    spaces, as the analyzer would drop them from a word anyway. Phrases are kept as they are.
+    """
+
+    def outside(part: str) -> str:
+        part = _TAG.sub(lambda m: ("" if part[m.start() - 1:m.start()] == ":" else " ")
+                        + m.group(1) + " ", part)
+        part = _COMPARISON.sub(lambda m: m.group(0) if m.group(1) and m.group(1)[:-1].lower()
+                               in KNOWN_FIELDS else (m.group(1) or "") + " ", part)
+        return _DOUBLE_NOT.sub(" ", part)
+
+    pieces = re.split(r'("[^"]*")', text)
+    return "".join(p if i % 2 else outside(p) for i, p in enumerate(pieces))
+
+
 def parse(index: CorpusIndex, text: str) -> wquery.Query:
     """Parse ``text`` in the Whoosh query language (AND/OR/NOT, phrases, wildcards, fields, ``term~``)."""
+    text = _plain_text(validate(text))
+    if not text.strip():
+        raise QueryError(_NO_TERMS)
     text = validate(text)
     ix, _ = index.open()
     if not text.strip("*? "):
@@ -102,9 +145,11 @@ def parse(index: CorpusIndex, text: str) -> wquery.Query:
     try:
         q = parser.parse(text)
     except Exception as exc:  # noqa: BLE001 - the parser has many failure modes; all are user input
-        raise QueryError(f"Could not read the query: {exc}") from exc
+        raise QueryError(_DATE_HELP if _is_date_error(exc) else
+                         "Could not read the query: check its operators, brackets and field "
+                         'names, or put unusual characters inside "quotes".') from exc
     if q is wquery.NullQuery or isinstance(q, type(wquery.NullQuery)):
-        raise QueryError("The query has no searchable terms (only stop words or punctuation?).")
+        raise QueryError(_NO_TERMS)
     return q
 
 
@@ -255,9 +300,38 @@ class _DeadlineCollector(collectors.WrappingCollector):
             child.collect(sub_docnum)
 
 
+class _AndNotMatcher(AndNotMatcher):
+    """Whoosh's ``AndNotMatcher``, which skips the excluded documents before the first one too.
+
+    Whoosh's own checks its first document against the excluded side only when that side also
+    starts there: ``Taiwan ANDNOT russia`` returned the first Taiwan article, which has russia.
+    """
+
+    def _find_first(self) -> None:
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()
+
+
+class _AndNot(wquery.AndNot):
+    """``a ANDNOT b`` matched by :class:`_AndNotMatcher`."""
+
+    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh's Query API
+        """As ``AndNot.matcher``, with the corrected matcher."""
+        return _AndNotMatcher(self.a.matcher(searcher, context),
+                              self.b.matcher(searcher, searcher.boolean_context()))
+
+
+def _exact_and_not(q: wquery.Query) -> wquery.Query:
+    """``q`` with every ``ANDNOT`` matched by :class:`_AndNot`."""
+    if type(q) is wquery.AndNot:
+        return _AndNot(_exact_and_not(q.a), _exact_and_not(q.b))
+    return q if q.is_leaf() else q.apply(_exact_and_not)
+
+
 def _whoosh_page(searcher, q: wquery.Query, limit: int | None, sort: str,  # noqa: ANN001
                  timed: _DeadlineCollector) -> tuple[int, list[tuple[dict, float]]]:
     """(total, [(stored fields, score)]) by Whoosh's own collector (under the time limit)."""
+    q = _exact_and_not(q)
     try:
         # Date order keeps real relevance scores: rank every hit, then order by date with
         # undated articles last (Whoosh's sortedby would replace scores by sort keys).
@@ -266,8 +340,11 @@ def _whoosh_page(searcher, q: wquery.Query, limit: int | None, sort: str,  # noq
         total = len(results)
     except collectors.TimeLimit:
         raise QueryError(_too_long()) from None
-    except Exception as exc:  # noqa: BLE001
-        raise QueryError(f"The query could not be run: {' '.join(str(exc).split())}") from exc
+    except OSError:
+        raise  # the disk, not the query: reported as such by the callers
+    except Exception as exc:  # noqa: BLE001 - the cause stays on the QueryError for callers
+        raise QueryError(_DATE_HELP if _is_date_error(exc) else
+                         "The query could not be run: try it with fewer operators or wildcards.") from exc
     ordered = list(results)
     if sort == "date":
         ordered.sort(key=lambda h: (h.get("date") or datetime.min, h.score or 0.0), reverse=True)

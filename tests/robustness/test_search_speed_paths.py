@@ -16,6 +16,7 @@ QUERIES = [
     'source:"Global Research"', "Taiwan AND NOT Duran", "Navalny OR Tashkent",
     "(Navalny OR Tashkent) AND Lai", "the OR alliance", "russia AND china", "al*", "c?ina",
     "russia AND NOT (china OR Taiwan)", "Putin~2", "zzzunknown", "alliance OR zzzunknown",
+    "Taiwan ANDNOT russia", "Taiwan ANDNOT Duran", "alliance ANDMAYBE Taiwan",
 ]
 
 
