@@ -21,7 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--search", metavar="QUERY", help="start with this query in the search field")
     from app.cli.common import add_follow_links_option
 
-    add_follow_links_option(p)
+    add_follow_links_option(p)  # for the window: remembered for that folder, as its File menu option
     p.add_argument("--screenshot", metavar="FILE.png",
                    help="render the window once loaded, save it as FILE.png and exit")
     p.add_argument("--size", metavar="WxH", type=_size,
@@ -92,7 +92,12 @@ def run(args: argparse.Namespace) -> int:
         # folder or comparison was asked for.
         opened = window.sessions.startup(restore_last=not (args.corpus or args.compare))
     if not opened:
-        window.open_corpus(_corpus_folder(args))
+        folder = _corpus_folder(args)
+        if getattr(args, "follow_links_outside", False):
+            from app.ui import settings
+
+            settings.set_follow_links_outside(folder, True)  # as ticking the File menu's box
+        window.open_corpus(folder)
     if args.compare and opened:
         window.tabs.new_tab()
     args.session_opened = bool(session and opened)

@@ -12,7 +12,7 @@ from collections import Counter
 
 import numpy as np
 
-from app.cli.common import add_corpus_options, ensure_indexed, open_corpus, print_json
+from app.cli.common import add_corpus_options, echo, ensure_indexed, open_corpus, print_json
 from app.core.corpus import Corpus
 from app.core.userdata import (
     KINDS,
@@ -98,13 +98,13 @@ def _user_error(exc: UserDataError) -> Exception:
 def _store(corpus: Corpus, quiet: bool = False) -> UserDataStore:
     store = corpus.userdata
     if store.problem and not quiet:
-        print(f"parallax: {store.problem}", file=sys.stderr)
+        echo(f"parallax: {store.problem}", file=sys.stderr)
     return store
 
 
 def _notice(store: UserDataStore) -> None:
     if store.notice:
-        print(f"parallax: {store.notice}", file=sys.stderr)
+        echo(f"parallax: {store.notice}", file=sys.stderr)
         store.notice = None
 
 
@@ -142,7 +142,7 @@ def run_mark(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"marked": mark.to_dict()})
     else:
-        print(f"Marked as {mark.kind} everywhere it recurs: “{mark.text}”")
+        echo(f"Marked as {mark.kind} everywhere it recurs: “{mark.text}”")
     return 0
 
 
@@ -168,9 +168,9 @@ def run_unmark(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"unmarked": removed.to_dict() if removed else None})
     elif removed is None:
-        print("That paragraph was not marked; nothing changed.")
+        echo("That paragraph was not marked; nothing changed.")
     else:
-        print(f"Mark removed ({removed.kind}): “{removed.text}”")
+        echo(f"Mark removed ({removed.kind}): “{removed.text}”")
     return 0
 
 
@@ -199,9 +199,9 @@ def run_list(args: argparse.Namespace) -> int:
                     "marks": [{**m.to_dict(), "articles": where[m.hash]} for m in marks]})
         return 0
     for m in marks:
-        print(f"{m.kind:11}  {where[m.hash]:5} article{'s' if where[m.hash] != 1 else ' '}  "
+        echo(f"{m.kind:11}  {where[m.hash]:5} article{'s' if where[m.hash] != 1 else ' '}  "
               f"{m.marked[:10]}  {m.hash:016x}  {m.text}")
-    print(f"{len(marks)} mark{'s' if len(marks) != 1 else ''} ({store.path})")
+    echo(f"{len(marks)} mark{'s' if len(marks) != 1 else ''} ({store.path})")
     return 0
 
 
@@ -230,9 +230,9 @@ def run_sources_list(args: argparse.Namespace) -> int:
         return 0
     for r in rows:
         shown = f"  → {r['shown_as']}" if r["shown_as"] != r["source"] else ""
-        print(f"{r['articles']:6}  {r['source']}{shown}")
+        echo(f"{r['articles']:6}  {r['source']}{shown}")
     names = {r["shown_as"] for r in rows}
-    print(f"{len(rows)} source{'s' if len(rows) != 1 else ''} shown as {len(names)} name"
+    echo(f"{len(rows)} source{'s' if len(rows) != 1 else ''} shown as {len(names)} name"
           f"{'s' if len(names) != 1 else ''}; {counts.get('', 0)} article(s) without a source")
     return 0
 
@@ -243,9 +243,9 @@ def _changed(args: argparse.Namespace, store: UserDataStore, counts: Counter[str
     if args.json:
         print_json({"changed": sorted(raws), "shown_as": name, "sources": _source_rows(store, counts)})
     elif name is None:
-        print(f"Shown under their own names again: {', '.join(sorted(raws)) or 'nothing'}")
+        echo(f"Shown under their own names again: {', '.join(sorted(raws)) or 'nothing'}")
     else:
-        print(f"{', '.join(sorted(raws))} now shown as “{name}”")
+        echo(f"{', '.join(sorted(raws))} now shown as “{name}”")
     return 0
 
 
@@ -303,8 +303,8 @@ def run_thresholds_list(args: argparse.Namespace) -> int:
         return 0
     for r in rows:
         flag = "*" if r["set"] else " "
-        print(f"{flag} {r['name']:24} {r['value']!s:>8}  (default {r['default']})  {r['description']}")
-    print("* set for this corpus")
+        echo(f"{flag} {r['name']:24} {r['value']!s:>8}  (default {r['default']})  {r['description']}")
+    echo("* set for this corpus")
     return 0
 
 

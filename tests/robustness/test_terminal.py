@@ -129,3 +129,19 @@ def test_json_text_round_trips_what_it_escapes() -> None:
     _clean(text)
     assert json.loads(text) == data
     text.encode("utf-8")  # valid UTF-8, lone surrogates included
+
+
+def test_every_cli_printer_goes_through_the_helper() -> None:
+    """A bare print() in a subcommand would bypass terminal_safe (the search snippets are made
+    safe piece by piece around their bold marks, and say so)."""
+    import re
+
+    cli = Path(__file__).resolve().parents[2] / "app" / "cli"
+    bare = []
+    for source in sorted(cli.glob("*.py")):
+        if source.name == "common.py":
+            continue
+        for n, line in enumerate(source.read_text("utf-8").splitlines(), 1):
+            if re.search(r"(?<![\w.])print\(", line) and "made safe" not in line:
+                bare.append(f"{source.name}:{n}: {line.strip()}")
+    assert bare == []
