@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,9 +30,11 @@ from app.core.session import (
     LoadedSession,
     Session,
     SessionError,
+    check_session,
     load_session,
     save_session,
 )
+from app.ui.settings import follow_links_outside
 
 if TYPE_CHECKING:
     from app.ui.mainwindow import MainWindow
@@ -317,6 +320,10 @@ class SessionController(QObject):
                 self._window.show_error("Session not opened: its corpus folder is missing")
                 return False
             loaded = loaded.repoint_corpus(folder)
+        if loaded.outside_articles and follow_links_outside(loaded.session.corpus):
+            # The user reads this corpus's links that point outside it: so may its sessions.
+            loaded = replace(check_session(loaded.session, follow_links_outside=True),
+                             migrated_from=loaded.migrated_from, autosave_of=loaded.autosave_of)
         session = loaded.session
         window = self._window
         root = window.corpus_root()

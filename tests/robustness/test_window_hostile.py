@@ -176,3 +176,21 @@ def test_an_uncaught_error_becomes_one_line_not_a_traceback(qtbot, window: MainW
     assert message.startswith("Internal error (OverflowError: int too big to convert); details in")
     assert "Traceback" not in capsys.readouterr().err
     assert "Traceback" in (data_dir() / "crash.log").read_text("utf-8")
+
+
+def test_a_session_of_a_corpus_that_follows_links_reopens_them(qtbot, window: MainWindow,  # noqa: ANN001
+                                                               seeds_copy: Path, tmp_path: Path,
+                                                               informed: list[str]) -> None:
+    from app.ui import settings
+
+    (tmp_path / "outside.txt").write_text("Outside headline of the linked article\n\nAn article kept outside "
+                                          "the corpus folder and linked into it, with a long enough body.\n",
+                                          "utf-8")
+    (seeds_copy / "linked.txt").symlink_to(tmp_path / "outside.txt")
+    settings.set_follow_links_outside(seeds_copy, True)
+    path = _session_file(tmp_path / "followed.parallax", seeds_copy, right={"id": "linked.txt", "hash": ""})
+    _open(qtbot, window, seeds_copy)
+    assert window.sessions.open_session(path)
+    assert not any("outside its corpus" in m for m in informed)
+    qtbot.waitUntil(lambda: window.compare_view.alignment() is not None
+                    and window.compare_view.alignment().right.id == "linked.txt", timeout=20000)
