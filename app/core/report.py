@@ -15,6 +15,8 @@ from html import escape
 
 from app import __version__
 from app.core.boundary import display
+from app.core.changes import PAIR_LABEL_HELP, Changes, analyse
+from app.core.deltas import KIND_TITLE
 from app.core.kindcolours import MARK, MOVED_MARK, MOVED_TINT, ROW_TINT
 from app.core.model import Alignment, Article, Row, RowKind
 from app.core.reuse import SharedFigure, shared_figure
@@ -77,6 +79,11 @@ ins, .ins {{ background-color: #c7ebcd; color: #1b5e2a; text-decoration: none; }
 del.rep, .del.rep {{ background-color: #f8dfb8; color: #6b4400; }}
 ins.rep, .ins.rep {{ background-color: #f8dfb8; color: #6b4400; text-decoration: underline; }}
 td.notes {{ font-size: 9pt; }}
+div.critical {{ border: 1px solid #c9a227; background-color: #fffbea; padding: 4pt 8pt; margin: 6pt 0; }}
+table.deltas {{ margin: 2pt 0 4pt 0; }}
+table.deltas th {{ background-color: #f1e6b8; text-align: left; padding: 2pt 4pt; border: 1px solid #d8c98a; }}
+table.deltas td {{ vertical-align: top; padding: 2pt 4pt; border: 1px solid #e8dcae; font-size: 9pt; }}
+.row-label {{ font-weight: normal; }}
 .note {{ background-color: #fff6c8; border: 1px solid #e2cf6b; padding: 2pt 4pt; margin-bottom: 3pt; }}
 .note-time {{ color: #8a7a2a; font-size: 7pt; }}
 .comparison-note {{ background-color: #fff6c8; border: 1px solid #e2cf6b; padding: 4pt 8pt; margin: 6pt 0; }}
@@ -203,6 +210,36 @@ def _figures(alignment: Alignment, shared: SharedFigure | None = None) -> str:
     )
 
 
+_MAX_DELTAS = 300  # listed in the report; the rest are counted
+
+
+def _critical_changes(changes: Changes, sid: str) -> str:
+    """The "Critical changes" block: the pair label with its figures, then one line per delta."""
+    pair = changes.pair
+    out = ['<div class="critical" data-critical="true">',
+           f'<p class="change-label" data-label="{pair.label.value}"><b>Change: {escape(pair.label.value)}</b>'
+           f" ({escape(PAIR_LABEL_HELP[pair.label])}) · {pair.retained:.0f} % of the source retained ·"
+           f" {pair.added:.0f} % of the copy new</p>",
+           f"<p><b>Critical changes</b> ({len(changes.deltas)})</p>"]
+    if not changes.deltas:
+        out.append('<p class="excerpt">None found in the matched paragraphs.</p></div>')
+        return "".join(out)
+    rows = "".join(
+        f'<tr data-delta="{d.kind.value}" data-delta-row="{d.row}"><td><a href="#{sid}-r{d.row}">{d.row + 1}</a></td>'
+        f"<td>{escape(KIND_TITLE[d.kind])} {escape(d.note)}</td>"
+        f'<td><span class="del">{escape(_excerpt(d.before))}</span></td>'
+        f'<td><span class="ins">{escape(_excerpt(d.after))}</span></td></tr>'
+        for d in changes.deltas[:_MAX_DELTAS])
+    more = len(changes.deltas) - _MAX_DELTAS
+    out.append('<table class="deltas" width="100%" cellspacing="0" cellpadding="2"><tbody>'
+               '<tr><th width="6%">Row</th><th width="22%">Change</th><th width="36%">Before (left)</th>'
+               f'<th width="36%">After (right)</th></tr>{rows}</tbody></table>')
+    if more > 0:
+        out.append(f'<p class="excerpt">… and {more} more (see the JSON of parallax compare).</p>')
+    out.append("</div>")
+    return "".join(out)
+
+
 def _header_row(for_qt: bool) -> str:
     cells = ('<tr><th width="5%">#</th><th width="37%">Left</th><th width="37%">Right</th>'
              '<th width="21%">Notes</th></tr>')
@@ -220,6 +257,8 @@ def _section(section: ReportSection, number: int, for_qt: bool, heading: bool = 
         # Inline because Qt's rich text honours page breaks only as an element's own style.
         brk = ' style="page-break-before: always"' if number > 1 else ""
         out.append(f"<h2{brk}>{escape(f'{number}. {title}')}</h2>")
+    changes = analyse(a)
+    out.append(_critical_changes(changes, sid))
     out.append(_meta_table(a.left, a.right))
     out.append(_figures(a, section.shared))
     if section.comparison_note.strip():
@@ -243,6 +282,8 @@ def _section(section: ReportSection, number: int, for_qt: bool, heading: bool = 
             f'data-left="{" ".join(map(str, row.left))}" data-right="{" ".join(map(str, row.right))}"'
         )
         badge = '<br><span class="badge">moved</span>' if row.moved else ""
+        badge += "".join(f'<br><span class="badge row-label">{escape(str(lb))}</span>'
+                         for lb in changes.rows.get(i, ()))
         score = f'<br><span class="badge">{row.score:.0f}</span>' if row.is_match else ""
         out.append(
             f'<tr {attrs}><td class="n">{i + 1}{badge}{score}</td>'

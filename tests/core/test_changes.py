@@ -144,3 +144,27 @@ def test_compare_text_lists_the_critical_changes(tmp_path, capsys) -> None:
     out = capsys.readouterr().out
     assert "change: edited · " in out
     assert "critical changes (2):" in out and "Date changed: Thursday → Friday" in out
+
+
+@pytest.mark.parametrize("for_qt", [False, True])
+def test_report_opens_with_the_label_and_critical_changes(for_qt: bool) -> None:
+    from app.core.report import alignment_report_html
+
+    right = list(BODY)
+    right[0] = right[0].replace("Thursday", "Friday")
+    right[3] = right[3].replace("Economists said", "Economists insisted")
+    html = alignment_report_html(align(_article("l", BODY), _article("r", right)), for_qt=for_qt)
+    critical, meta = html.index('data-critical="true"'), html.index('<table class="meta"')
+    assert critical < meta  # at the top of the comparison
+    assert 'data-label="edited"' in html and "Change: edited" in html
+    assert html.count('data-delta="') == 2
+    assert '<a href="#s1-r0">1</a></td><td>Date changed' in html
+    assert 'data-delta="attribution"' in html and "insisted" in html
+    assert '<span class="badge row-label">numbers</span>' in html  # the row's own label
+
+
+def test_report_says_when_nothing_critical_changed() -> None:
+    from app.core.report import alignment_report_html
+
+    html = alignment_report_html(align(_article("l", BODY), _article("r", BODY)))
+    assert 'data-label="verbatim"' in html and "None found in the matched paragraphs." in html
