@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from app.core.model import Hit, SearchResult
@@ -71,3 +72,38 @@ def search_json(result: SearchResult, rmap: ReuseMap | None, *, collapse: bool =
 
 def _same_text(rmap: ReuseMap | None, aid: str) -> list[str]:
     return rmap.duplicates(aid) if rmap is not None and aid in rmap else []
+
+
+@dataclass(frozen=True, slots=True)
+class StoryHits:
+    """A result with each story once, for the window's result list (made off the GUI thread).
+
+    ``copy_hits`` holds a :class:`Hit` for every copy listed under a group: the result's own hit
+    (with its snippets) when the copy was a hit, else one made from the reuse map's metadata.
+    """
+
+    result: SearchResult
+    groups: tuple[HitGroup, ...]
+    copy_hits: dict[str, Hit]
+
+
+def collapse_result(result: SearchResult, rmap: ReuseMap | None) -> StoryHits:
+    """Group ``result``'s hits by story (see :func:`group_hits`) with a hit for every copy."""
+    groups = tuple(group_hits(result.hits, copies_lookup(rmap)))
+    by_id = {h.id: h for h in result.hits}
+    copy_hits: dict[str, Hit] = {}
+    for g in groups:
+        for aid in g.copies:
+            if aid in by_id:
+                copy_hits[aid] = by_id[aid]
+            elif rmap is not None and aid in rmap:
+                m = rmap.article(aid)
+                copy_hits[aid] = Hit(aid, "", m.title, m.source, "", _date(m.date), 0.0)
+    return StoryHits(result, groups, copy_hits)
+
+
+def _date(iso: str) -> date | None:
+    try:
+        return date.fromisoformat(iso[:10]) if iso else None
+    except ValueError:
+        return None

@@ -18,6 +18,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -44,6 +45,7 @@ from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
 
 if TYPE_CHECKING:
     from app.core.corpus import ArticleInfo, Corpus
+    from app.core.reuse import ReuseMap
 
 SEARCH_DELAY_MS = 200
 SEARCH_LIMIT = 100
@@ -225,11 +227,18 @@ class CorpusPanel(QWidget):
 
         self.count_label = QLabel("Results", self)
         self.count_label.setObjectName("sectionTitle")
+        self._reuse_map: ReuseMap | None = None  # copies of each story, once the map is known
+        self.collapse_box = QCheckBox("Collapse copies", self)
+        self.collapse_box.setObjectName("collapseCopies")
+        self.collapse_box.setChecked(True)
+        self.collapse_box.setToolTip("Show a story carried by many outlets once, with its number of copies")
         self.result_model = SearchResultModel(self)
         self.results = ResultListView(self)
         self.delegate = HitDelegate(self.results)
         self.results.setItemDelegate(self.delegate)
         self.results.setModel(self.result_model)
+        self.collapse_box.toggled.connect(self.result_model.set_collapse)
+        self.results.clicked.connect(lambda index: self.result_model.toggle(index.row()))
 
         self.articles_label = QLabel("Articles", self)
         self.articles_label.setObjectName("sectionTitle")
@@ -249,7 +258,10 @@ class CorpusPanel(QWidget):
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.setSpacing(4)
-        top_layout.addWidget(self.count_label)
+        heading = QHBoxLayout()
+        heading.addWidget(self.count_label, 1)
+        heading.addWidget(self.collapse_box)
+        top_layout.addLayout(heading)
         top_layout.addWidget(self.results)
         bottom = QWidget(self)
         bottom_layout = QVBoxLayout(bottom)
@@ -356,23 +368,38 @@ class CorpusPanel(QWidget):
             return
         self.count_label.setText("Searching…")
 
-        def finished(result: object) -> None:
+        def finished(found: object) -> None:
+            result, stories = found if isinstance(found, tuple) else (found, None)
             if generation == self._generation and isinstance(result, SearchResult):
-                self._show_result(result)
+                self._show_result(result, stories)
 
         def failed(exc: object) -> None:
             if generation == self._generation and isinstance(exc, BaseException):
                 self._show_error(exc)
 
-        worker = GeneratorWorker.call(lambda: corpus.search(query, limit=SEARCH_LIMIT), name="search")
+        rmap = self._reuse_map
+
+        def run() -> tuple[SearchResult, object]:
+            from app.core.copies import collapse_result
+
+            result = corpus.search(query, limit=SEARCH_LIMIT)
+            return result, (collapse_result(result, rmap) if rmap is not None else None)
+
+        worker = GeneratorWorker.call(run, name="search")
         worker.signals.finished.connect(finished)
         worker.signals.failed.connect(failed)
         self._pool.submit(worker)
 
-    def _show_result(self, result: SearchResult) -> None:
+    def set_reuse_map(self, rmap: ReuseMap | None) -> None:
+        """Use ``rmap`` to collapse copies of one story in the results (the query runs again)."""
+        self._reuse_map = rmap
+        if self.search_edit.text().strip():
+            self.search_now()
+
+    def _show_result(self, result: SearchResult, stories: object = None) -> None:
         self.message.hide()
         self.delegate.clear_cache()
-        self.result_model.set_result(result)
+        self.result_model.set_result(result, stories)  # type: ignore[arg-type]
         n = result.total
         shown = len(result.hits)
         self.results.set_placeholder(f"Nothing matches “{result.query}”.")
@@ -412,6 +439,7 @@ class CorpusPanel(QWidget):
 
     def select_ids(self, ids: list[str]) -> int:
         """Select ``ids`` in the hit list (or, failing that, the article list); returns how many."""
+        self.result_model.reveal(ids)  # a copy folded under its story's hit is listed first
         for view in (self.results, self.articles):
             view.selectionModel().clearSelection()
         for view in (self.results, self.articles):

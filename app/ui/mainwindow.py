@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
         self.sessions = SessionController(self)
         self.reuse_docks = ReuseDocks(self, self._writer)  # before the saved dock state is restored
         self.overrides = OverridesController(self)  # marks, Preferences, Sources (Edit menu)
+        self.reuse_docks.mapReady.connect(self.panel.set_reuse_map)  # search results collapse copies
         self._arrange_docks()
         self._build_view_settings(theme)
         self._fitting = False

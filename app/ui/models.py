@@ -22,6 +22,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAbstractTextDocumentLayout, QPalette, QTextDocument
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from app.core.copies import StoryHits
 from app.core.model import Hit, SearchResult
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ IdRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
 HitRole = Qt.ItemDataRole.UserRole + 3
 FilterRole = Qt.ItemDataRole.UserRole + 4
+KindRole = Qt.ItemDataRole.UserRole + 5  # search rows: HIT, COPIES ("+N copies") or COPY
+HIT, COPIES, COPY = "hit", "copies", "copy"
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -240,37 +243,116 @@ class ArticleFilterProxy(QSortFilterProxyModel):
 
 
 class SearchResultModel(_DragsArticleIds, QAbstractListModel):
-    """The hits of the latest query, best first."""
+    """The hits of the latest query, best first.
+
+    With copies collapsed (the default once the reuse map is known), a story carried by many
+    outlets is one row, its best hit, followed by a "+N copies" row that expands to list the
+    other copies (:class:`app.core.copies.StoryHits`).
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._hits: tuple[Hit, ...] = ()
+        self._result_hits: tuple[Hit, ...] = ()
+        self._stories: StoryHits | None = None
+        self._rows: list[tuple[str, Hit, int]] = []  # (HIT | COPIES | COPY, hit, group or -1)
+        self._expanded: set[str] = set()  # leaders whose copies are listed
+        self.collapse = True
         self.total = 0
         self.query = ""
 
-    def set_result(self, result: SearchResult | None) -> None:
-        """Show ``result`` (``None`` clears the list)."""
+    def set_result(self, result: SearchResult | None, stories: StoryHits | None = None) -> None:
+        """Show ``result`` (``None`` clears the list); ``stories`` groups its hits by story."""
         self.beginResetModel()
-        self._hits = result.hits if result else ()
+        self._result_hits = result.hits if result else ()
+        self._stories = stories if result is not None and stories is not None and stories.result is result else None
         self.total = result.total if result else 0
         self.query = result.query if result else ""
+        self._expanded.clear()
+        self._build()
         self.endResetModel()
 
+    def set_collapse(self, collapse: bool) -> None:
+        """Collapse copies of one story under its best hit (True) or list every hit (False)."""
+        if collapse != self.collapse:
+            self.beginResetModel()
+            self.collapse = collapse
+            self._build()
+            self.endResetModel()
+
+    def _build(self) -> None:
+        stories = self._stories
+        if not self.collapse or stories is None:
+            self._rows = [(HIT, h, -1) for h in self._result_hits]
+            return
+        rows: list[tuple[str, Hit, int]] = []
+        for k, g in enumerate(stories.groups):
+            rows.append((HIT, g.hit, k))
+            if g.copies:
+                rows.append((COPIES, g.hit, k))
+                if g.hit.id in self._expanded:
+                    rows += [(COPY, stories.copy_hits[c], k) for c in g.copies if c in stories.copy_hits]
+        self._rows = rows
+
+    def copies_row(self, row: int) -> bool:
+        """True for a "+N copies" row."""
+        return 0 <= row < len(self._rows) and self._rows[row][0] == COPIES
+
+    def toggle(self, row: int) -> bool:
+        """Expand or fold the copies under the "+N copies" row ``row``; False for another row."""
+        if not self.copies_row(row):
+            return False
+        aid = self._rows[row][1].id
+        self.beginResetModel()
+        self._expanded.symmetric_difference_update({aid})
+        self._build()
+        self.endResetModel()
+        return True
+
+    def copy_count(self, row: int) -> int:
+        """Copies of the story of ``row`` (0 when copies are not collapsed)."""
+        if not 0 <= row < len(self._rows) or self._stories is None or self._rows[row][2] < 0:
+            return 0
+        return len(self._stories.groups[self._rows[row][2]].copies)
+
     def hit(self, row: int) -> Hit:
-        """The hit in ``row``."""
-        return self._hits[row]
+        """The hit in ``row`` (for a "+N copies" row, its story's best hit)."""
+        return self._rows[row][1]
 
     def ids(self) -> list[str]:
-        """Ids of every listed hit, in order."""
-        return [h.id for h in self._hits]
+        """Ids of every hit of the result in its order (hits folded under a story included)."""
+        return [h.id for h in self._result_hits]
+
+    def reveal(self, ids: Iterable[str]) -> None:
+        """Expand the stories whose copies hold one of ``ids`` not shown as a row of its own."""
+        if self._stories is None or not self.collapse:
+            return
+        shown = {h.id for kind, h, _ in self._rows if kind != COPIES}
+        wanted = set(ids) - shown
+        leaders = {g.hit.id for g in self._stories.groups if wanted & set(g.copies)}
+        if leaders - self._expanded:
+            self.beginResetModel()
+            self._expanded |= leaders
+            self._build()
+            self.endResetModel()
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._hits)
+        return 0 if parent.isValid() else len(self._rows)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
-        hit = self._hits[index.row()]
+        kind, hit, _group = self._rows[index.row()]
+        if role == KindRole:
+            return kind
+        if kind == COPIES:
+            n = self.copy_count(index.row())
+            open_ = hit.id in self._expanded
+            if role == Qt.ItemDataRole.DisplayRole:
+                return f"{'−' if open_ else '+'} {n:,} cop{'y' if n == 1 else 'ies'} of this story" + (
+                    "" if open_ else " (click to list)")
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return "Other articles carrying the same story; click to list or hide them"
+            return None
         if role == Qt.ItemDataRole.DisplayRole:
             return hit.title or hit.id
         if role == IdRole:
@@ -278,12 +360,18 @@ class SearchResultModel(_DragsArticleIds, QAbstractListModel):
         if role == HitRole:
             return hit
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{hit.title}\n{hit.id}"
+            return f"{hit.title}\n{hit.id}" + ("\n(a copy of the story above)" if kind == COPY else "")
         return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if index.isValid() and self._rows[index.row()][0] == COPIES:
+            return Qt.ItemFlag.ItemIsEnabled
+        return super().flags(index)
 
 
 HIGHLIGHT_BG = "#ffe27a"
 _PAD = 8
+COPY_INDENT = 18  # a listed copy sits under its story's hit
 
 
 def hit_html(hit: Hit, muted: str, text: str) -> str:
@@ -291,7 +379,8 @@ def hit_html(hit: Hit, muted: str, text: str) -> str:
     meta = [m for m in (hit.source, hit.date.isoformat() if hit.date else "") if m]
     if not hit.source:  # untitled sources look alike; the file name tells them apart
         meta.insert(0, hit.id.rsplit("/", 1)[-1])
-    meta.append(f"score {hit.score:.1f}")
+    if hit.score:
+        meta.append(f"score {hit.score:.1f}")
     snippet = hit.snippets[0] if hit.snippets else ""
     # Snippets arrive HTML-escaped with matched terms in <b>; restyle those as highlights.
     snippet = snippet.replace("<b>", f'<span style="background-color:{HIGHLIGHT_BG}; color:#1f1f1f;">')
@@ -339,9 +428,20 @@ class HitDelegate(QStyledItemDelegate):
 
     def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:  # noqa: ANN001
         hit = index.data(HitRole)
+        kind = index.data(KindRole)
+        if kind == COPIES:  # "+N copies": a link-coloured line under its story's hit
+            opt = QStyleOptionViewItem(option)
+            self.initStyleOption(opt, index)
+            opt.palette.setColor(QPalette.ColorRole.Text, option.palette.color(QPalette.ColorRole.Link))
+            opt.rect = option.rect.adjusted(_PAD, 0, 0, 0)
+            style = opt.widget.style() if opt.widget else None
+            if style is not None:
+                style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+            return
         if not isinstance(hit, Hit):
             super().paint(painter, option, index)
             return
+        indent = COPY_INDENT if kind == COPY else 0
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         opt.text = ""
@@ -349,9 +449,9 @@ class HitDelegate(QStyledItemDelegate):
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        doc = self._document(option, hit, option.rect.width() - 2 * _PAD, selected)
+        doc = self._document(option, hit, option.rect.width() - 2 * _PAD - indent, selected)
         painter.save()
-        painter.translate(option.rect.left() + _PAD, option.rect.top() + _PAD)
+        painter.translate(option.rect.left() + _PAD + indent, option.rect.top() + _PAD)
         ctx = QAbstractTextDocumentLayout.PaintContext()
         doc.documentLayout().draw(painter, ctx)
         painter.restore()
@@ -364,6 +464,7 @@ class HitDelegate(QStyledItemDelegate):
         hit = index.data(HitRole)
         if not isinstance(hit, Hit):
             return super().sizeHint(option, index)
+        indent = COPY_INDENT if index.data(KindRole) == COPY else 0
         width = self._width(option)
-        doc = self._document(option, hit, width, False)
+        doc = self._document(option, hit, width - indent, False)
         return QSize(width + 2 * _PAD, int(doc.size().height()) + 2 * _PAD)
