@@ -98,8 +98,8 @@ def iter_corpus_entries(root: Path | str, skipped: list[Skipped] | None = None, 
             name = entry.name
             if name.startswith("."):
                 continue
-            shown = name_to_id(name)
-            if shown != name:
+            shown = name if name.isascii() else name_to_id(name)
+            if shown is not name and shown != name:
                 names = names if names is not None else {e.name for e in entries}
                 if shown in names:
                     if skipped is not None:
@@ -107,16 +107,15 @@ def iter_corpus_entries(root: Path | str, skipped: list[Skipped] | None = None, 
                     continue
             try:
                 is_dir = entry.is_dir()
+                link = not follow_links_outside and entry.is_symlink()
             except OSError:
-                is_dir = False
-            supported = False
+                is_dir = link = False
             if not is_dir:
                 dot = name.rfind(".")
                 # Path.suffix: from the last dot, unless the name ends with it.
-                supported = 0 < dot < len(name) - 1 and name[dot:].lower() in SUPPORTED_SUFFIXES
-                if not supported:
+                if not (0 < dot < len(name) - 1 and name[dot:].lower() in SUPPORTED_SUFFIXES):
                     continue
-            if not follow_links_outside and _is_link(entry) and not is_inside(top, real(entry.path)):
+            if link and not is_inside(top, real(entry.path)):
                 if skipped is not None:
                     skipped.append(Skipped(prefix + shown + ("/" if is_dir else ""), OUTSIDE_REASON))
                 continue
@@ -125,13 +124,6 @@ def iter_corpus_entries(root: Path | str, skipped: list[Skipped] | None = None, 
             else:
                 yield prefix + shown, entry
         stack.extend(reversed(subdirs))
-
-
-def _is_link(entry: os.DirEntry) -> bool:
-    try:
-        return entry.is_symlink()
-    except OSError:
-        return False
 
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)

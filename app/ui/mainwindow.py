@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.sessions = SessionController(self)
         self.reuse_docks = ReuseDocks(self, self._writer)  # before the saved dock state is restored
+        self.delta_panel = install_delta_panel(self)  # the Critical changes dock (View menu)
         self.overrides = OverridesController(self)  # marks, Preferences, Sources (Edit menu)
         self.reuse_docks.mapReady.connect(self.panel.set_reuse_map)  # search results collapse copies
         self._arrange_docks()
