@@ -64,13 +64,12 @@ def _command_names(parser: argparse.ArgumentParser) -> set[str]:
 
 
 def _log_crash() -> str:
+    from app.core.fsguard import append_log
     from app.core.paths import data_dir
 
     try:
         log = data_dir() / "crash.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("a", encoding="utf-8") as fh:
-            fh.write(traceback.format_exc() + "\n")
+        append_log(log, traceback.format_exc() + "\n")
         return str(log)
     except OSError:
         return "(could not write a log)"

@@ -142,9 +142,22 @@ def _screenshot(window, target: Path, args: argparse.Namespace, timeout: float) 
             settle_timer.start()
 
     def grab() -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not window.grab().save(str(target)):
-            errors.append(f"could not write {target}")
+        from PySide6.QtCore import QBuffer, QIODevice
+
+        from app.core.atomic import atomic_write_bytes
+
+        # Encoded in memory, signed (a PNG "Software" text chunk) and written through the guard.
+        image = window.grab().toImage()
+        image.setText("Software", "Parallax")
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        fmt = (target.suffix[1:] or "png").upper()
+        try:
+            if not image.save(buffer, fmt):
+                raise OSError(f"cannot encode a {fmt} image")
+            atomic_write_bytes(target, bytes(buffer.data().data()))
+        except OSError as exc:
+            errors.append(f"could not write {target}: {exc.strerror or exc}")
         finish()
 
     def fail(message: str) -> None:

@@ -34,6 +34,7 @@ import re
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -67,7 +68,9 @@ _AUTOSAVE_NAME = re.compile(r"^(?:run-\d+-\d{8}-\d{6}\.(?:parallax|json)|last\.p
 
 _HEAD = 4096
 _HTML_SIGNATURE = re.compile(rb"""<meta\s+name=["']generator["']\s+content=["']Parallax[\s"']""", re.I)
-_PDF_SIGNATURE = (b"/Creator (Parallax)", b"/Creator (\xfe\xff" + "Parallax)".encode("utf-16-be"))
+_PDF_SIGNATURE = (b"/Creator (Parallax)", b"/Creator (\xfe\xff" + "Parallax".encode("utf-16-be") + b")")
+# Qt writes the info dictionary first, after the title, which a long name may stretch.
+_PDF_HEAD = 65536
 _PNG_SIGNATURE = b"tEXtSoftware\x00Parallax"
 _JSON_SIGNATURE = re.compile(rb'^\s*\{\s*"format"\s*:\s*"parallax-[a-z-]+"')
 # An autosave run marker from before markers carried their format: {"pid": N, ...}.
@@ -148,7 +151,7 @@ def has_report_signature(path: Path | str) -> bool:
     """True when ``path`` is an HTML or PDF report written by Parallax."""
     head = _read_head(Path(path))
     if head.startswith(b"%PDF"):
-        return any(sig in head for sig in _PDF_SIGNATURE)
+        return any(sig in _read_head(Path(path), _PDF_HEAD) for sig in _PDF_SIGNATURE)
     return bool(_HTML_SIGNATURE.search(head))
 
 
@@ -156,7 +159,7 @@ def has_parallax_signature(path: Path | str) -> bool:
     """True when the content of ``path`` carries one of Parallax's signatures (see the module doc)."""
     head = _read_head(Path(path))
     if head.startswith(b"%PDF"):
-        return any(sig in head for sig in _PDF_SIGNATURE)
+        return any(sig in _read_head(Path(path), _PDF_HEAD) for sig in _PDF_SIGNATURE)
     if head.startswith(b"\x89PNG"):
         return _PNG_SIGNATURE in head
     return bool(_HTML_SIGNATURE.search(head) or _JSON_SIGNATURE.match(head))
@@ -311,6 +314,34 @@ def replace(tmp: Path | str, path: Path | str) -> None:
     os.replace(tmp, path)
 
 
+def set_aside(path: Path | str, aside: Path | str) -> Path:
+    """Rename ``path`` to the new name ``aside`` in the same folder; never replaces a file.
+
+    Nothing is lost (the bytes keep a new name), so no proof of creation is asked for;
+    the corpus is still off limits.
+
+    Raises:
+        FileExistsError: ``aside`` exists.
+        OSError: the rename failed (``path`` is unchanged).
+    """
+    path, aside = Path(path), Path(aside)
+    check_outside_corpus(path)
+    check_outside_corpus(aside)
+    if aside.parent != path.parent:
+        raise WriteRefused(f"{aside} is not in the folder of {path}")
+    try:
+        os.link(path, aside)  # fails rather than replace an existing file
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here: rename, having checked the name is free
+        if os.path.lexists(aside):
+            raise FileExistsError(errno.EEXIST, "file exists", str(aside)) from None
+        os.rename(path, aside)
+        return aside
+    os.unlink(path)
+    return aside
+
+
 def make_dirs(folder: Path | str) -> None:
     """Create ``folder`` and its parents, outside any corpus."""
     check_outside_corpus(folder)
@@ -324,7 +355,7 @@ def append_log(path: Path | str, text: str) -> None:
         raise WriteRefused(f"{path} is not a Parallax log")
     check_outside_corpus(path)
     make_dirs(path.parent)
-    with open(path, "a", encoding="utf-8") as fh:
+    with open(path, "a", encoding="utf-8", errors="backslashreplace") as fh:
         fh.write(text)
 
 
@@ -347,14 +378,9 @@ def check_index_location(index_dir: Path | str, corpus_root: Path | str) -> None
                                "choose a folder outside the corpus")
 
 
-def _legacy_index(folder: Path, names: list[str]) -> bool:
-    """An index written before markers existed: a Parallax manifest and nothing but index files."""
-    try:
-        data = json.loads((folder / "parallax-manifest.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return False
-    if not (isinstance(data, dict) and "schema_version" in data and isinstance(data.get("files"), dict)):
-        return False
+def _only_index_files(names: list[str]) -> bool:
+    """A folder holding nothing but Parallax's index file names: an index from before markers
+    existed, or one whose reuse fingerprints were saved before its first update."""
     return all(is_index_file_name(n) or n == INDEX_TEMP_DIR for n in names)
 
 
@@ -362,8 +388,8 @@ def claim_index_dir(index_dir: Path | str, corpus_root: Path | str) -> dict:
     """Make sure ``index_dir`` is Parallax's: create it with a marker, or find the marker; returns it.
 
     A new or empty folder gets the marker (``{"format", "version", "id", "created"}``); a
-    folder holding an index from before markers existed (a Parallax manifest and only
-    index files) gets one too. Anything else is refused.
+    folder holding nothing but Parallax's index file names (an index from before markers
+    existed) gets one too. Anything else is refused.
 
     Raises:
         WriteRefused: the folder is inside/equal to/above the corpus, is not a folder, or
@@ -378,7 +404,7 @@ def claim_index_dir(index_dir: Path | str, corpus_root: Path | str) -> dict:
         raise WriteRefused(f"the index folder {folder} exists and is not a folder")
     make_dirs(folder)
     names = sorted(os.listdir(folder))
-    if names and names != [INDEX_MARKER] and not _legacy_index(folder, names):
+    if names and not _only_index_files(names):
         shown = ", ".join(names[:3]) + (" …" if len(names) > 3 else "")
         raise WriteRefused(f"{folder} is not empty and is not a Parallax index ({shown}); "
                            "choose an empty or new folder for the index")
@@ -427,13 +453,37 @@ class GuardedStorage(FileStorage):
 
     Whoosh creates, renames (its table of contents) and deletes (superseded segments) files
     in the index folder itself; this storage lets it touch only Parallax's index file names
-    in a marked folder, and never the folder's other contents.
+    in a marked folder, and never the folder's other contents. It remembers the files it
+    opened for writing, so that a failed write can close them before they are deleted.
     """
+
+    def __init__(self, path: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(path, *args, **kwargs)
+        self._writing: weakref.WeakSet = weakref.WeakSet()
 
     def create_file(self, name: str, excl: bool = False, mode: str = "wb", **kwargs: Any) -> Any:
         """Create ``name`` in the index folder (a Parallax index file name only)."""
         check_index_file(self.folder, name)
-        return super().create_file(name, excl=excl, mode=mode, **kwargs)
+        f = super().create_file(name, excl=excl, mode=mode, **kwargs)
+        self._writing.add(f)
+        return f
+
+    def abandon(self) -> None:
+        """Close every file still open for writing (after a failed write; errors are moot then)."""
+        for f in list(self._writing):
+            raw = getattr(f, "file", None)
+            if raw is not None and not getattr(f, "is_closed", True):
+                with contextlib.suppress(Exception):  # a full disk fails the flush; the fd still closes
+                    raw.close()
+                f.is_closed = True
+        self._writing.clear()
+
+    def remove_temp_dir(self) -> None:
+        """Delete Whoosh's ``parallax.tmp`` folder and its pool files (the caller holds the writer lock)."""
+        path = os.path.join(self.folder, INDEX_TEMP_DIR)
+        if os.path.isdir(path) and not os.path.islink(path):
+            with contextlib.suppress(OSError):
+                _TempStorage(path).destroy()
 
     def delete_file(self, name: str) -> None:
         """Delete ``name`` (a Parallax index file name only)."""

@@ -333,6 +333,7 @@ class CorpusIndex:
             generation = toc.generation
         except Exception:  # no readable table of contents: nothing to compare with
             return
+        self.storage().remove_temp_dir()
         for name in fsguard.index_files(self.index_dir):
             m = _SEGMENT_FILE.match(name)
             stale_temp = name.startswith(".") and name.endswith(".tmp") or ".toc." in name
@@ -559,7 +560,10 @@ class CorpusIndex:
             if not committed:
                 with contextlib.suppress(Exception):
                     writer.cancel()
-                # A failed write (disk full...) leaves no partial segment behind.
+                # A failed write (disk full...) leaves no partial segment, pool or temp file behind.
+                storage = getattr(writer, "storage", None)
+                if isinstance(storage, fsguard.GuardedStorage):
+                    storage.abandon()
                 self._sweep()
         if not report.changed:
             self._sweep()  # the cancelled writer's empty segment files

@@ -422,7 +422,12 @@ class ArraySegmentWriter(LeanSegmentWriter):
         are merged (one run is written out as it is)."""
         if name in self._acc:
             self._spill_field(name)
-        self._merge_runs(name, self._runs.pop(name))
+        runs = self._runs.pop(name)
+        try:
+            self._merge_runs(name, runs)
+        finally:
+            for r in runs:  # closed on failure too (disk full): the anonymous run files go at once
+                r.file.close()
 
     # ------------------------------------------------------------------ sorted runs
 

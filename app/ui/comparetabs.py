@@ -44,6 +44,7 @@ class TabEntry:
     generation: int = 0
     pending: tuple[int, int | None, bool] | None = None
     closed: bool = False
+    change: str = ""  # the change label and figures, for the tooltip (app.ui.deltapanel)
 
     def tab_state(self) -> TabState | None:
         """The tab as a :class:`TabState` with its current view state (None before two articles)."""
@@ -251,6 +252,7 @@ class CompareTabs(QTabWidget):
             new_state.notes = _swapped_notes(old.notes)
             new_state.comparison_note = old.comparison_note
         entry.state = new_state
+        entry.change = ""
         view = entry.view
         view.set_alignment(alignment)
         self._update_label(entry)
@@ -311,8 +313,14 @@ class CompareTabs(QTabWidget):
         self.setTabText(index, " ↔ ".join(
             metrics.elidedText(t, Qt.TextElideMode.ElideRight, TITLE_SIDE_WIDTH) for t in titles))
         self.setTabToolTip(index, "\n".join(
-            f"{side}: {a.title or a.id}" for side, a in zip(("Left", "Right"), (alignment.left, alignment.right),
-                                                             strict=True) if a.id))
+            [f"{side}: {a.title or a.id}" for side, a in zip(("Left", "Right"), (alignment.left, alignment.right),
+                                                              strict=True) if a.id]
+            + ([entry.change] if entry.change and len(shown) == 2 else [])))
+
+    def set_change_tip(self, entry: TabEntry, text: str) -> None:
+        """Show ``text`` (the comparison's change label and figures) in the tab's tooltip."""
+        entry.change = text
+        self._update_label(entry)
 
     # --- signals from the views ----------------------------------------------------------
 

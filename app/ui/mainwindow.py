@@ -32,6 +32,7 @@ from app.ui import settings
 from app.ui.comparetabs import CompareTabs, TabEntry
 from app.ui.compareview import CompareView
 from app.ui.corpuspanel import CorpusPanel
+from app.ui.deltapanel import install as install_delta_panel
 from app.ui.models import SortedIds, sorted_ids
 from app.ui.notes import NotesPanel
 from app.ui.overrides import OverridesController
@@ -119,6 +120,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.sessions = SessionController(self)
         self.reuse_docks = ReuseDocks(self, self._writer)  # before the saved dock state is restored
+        self.delta_panel = install_delta_panel(self)  # the Critical changes dock (View menu)
         self.delta_panel = install_delta_panel(self)  # the Critical changes dock (View menu)
         self.overrides = OverridesController(self)  # marks, Preferences, Sources (Edit menu)
         self.reuse_docks.mapReady.connect(self.panel.set_reuse_map)  # search results collapse copies
@@ -942,6 +944,7 @@ class MainWindow(QMainWindow):
         self._jobs.cancel_all()
         self._writer.wait(msecs)
         self._jobs.wait(msecs)
+        self.delta_panel.shutdown(msecs)
         self.panel.wait_idle(msecs)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API

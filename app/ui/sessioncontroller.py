@@ -413,7 +413,7 @@ class SessionController(QObject):
         """Move a damaged state file of Parallax's aside, so that no later save replaces it."""
         kept = path.with_name(f"{path.stem}-damaged-{datetime.now():%Y%m%d-%H%M%S}{path.suffix}")
         try:
-            path.rename(kept)
+            fsguard.set_aside(path, kept)
         except OSError:
             kept = path
         self._window.show_error(f"{message} Kept as {kept}.")
