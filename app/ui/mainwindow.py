@@ -121,7 +121,6 @@ class MainWindow(QMainWindow):
         self.sessions = SessionController(self)
         self.reuse_docks = ReuseDocks(self, self._writer)  # before the saved dock state is restored
         self.delta_panel = install_delta_panel(self)  # the Critical changes dock (View menu)
-        self.delta_panel = install_delta_panel(self)  # the Critical changes dock (View menu)
         self.overrides = OverridesController(self)  # marks, Preferences, Sources (Edit menu)
         self.reuse_docks.mapReady.connect(self.panel.set_reuse_map)  # search results collapse copies
         self._arrange_docks()
@@ -839,7 +838,7 @@ class MainWindow(QMainWindow):
 
         def run() -> str | None:
             article = corpus.resolve(ref)
-            if article.id and (corpus.root / article.id).is_file():
+            if article.id and corpus.contains(article.id):
                 return _best_match_function()(corpus, article.id)
             from app.core.bestmatch import best_match_article
 
