@@ -192,13 +192,24 @@ def test_hide_boilerplate_collapses_rows_and_keeps_them_aligned(view: CompareVie
     assert not view.hide_boilerplate() and view.left_pane.row_rect(0).height() > COLLAPSED_HEIGHT
 
 
+def drag_enter(pos: QPoint, mime: QMimeData) -> QDragEnterEvent:
+    """A drag-enter event at ``pos``, built with the constructor this PySide6 accepts.
+
+    PySide6 up to 6.11 takes only an integer QPoint; 6.12 takes a QPointF and marks the QPoint
+    form deprecated (an error under filterwarnings = error).
+    """
+    rest = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    try:
+        return QDragEnterEvent(QPointF(pos), *rest)
+    except TypeError:
+        return QDragEnterEvent(pos, *rest)
+
+
 def drop(pane, mime: QMimeData) -> None:  # noqa: ANN001
     target = pane.viewport()
     center = target.rect().center()
     pos = QPointF(center)
-    # QDragEnterEvent takes an integer QPoint on every PySide6 version; QDropEvent a QPointF.
-    enter = QDragEnterEvent(center, Qt.DropAction.CopyAction, mime,
-                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = drag_enter(center, mime)
     QApplication.sendEvent(target, enter)
     assert enter.isAccepted()
     event = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
@@ -224,8 +235,7 @@ def test_dropping_files_and_article_ids_requests_them_for_that_side(view: Compar
 def test_a_drag_of_plain_text_is_refused(view: CompareView) -> None:
     mime = QMimeData()
     mime.setText("hello")
-    enter = QDragEnterEvent(QPoint(5, 5), Qt.DropAction.CopyAction, mime,
-                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = drag_enter(QPoint(5, 5), mime)
     QApplication.sendEvent(view.left_pane.viewport(), enter)
     assert not enter.isAccepted()
 
