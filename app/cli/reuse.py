@@ -54,10 +54,15 @@ def run_related(args: argparse.Namespace) -> int:
     corpus, rmap = _map(args)
     aid = corpus.resolve(args.article).id
     related = rmap.related(aid)
+    versions = rmap.versions(aid)  # the story's copies grouped by version (identical text)
     if args.json:
-        print_json({"id": aid, "related": [r.to_dict(aid) for r in related]})
+        print_json({"id": aid, "related": [r.to_dict(aid) for r in related],
+                    "copies": rmap.copies(aid), "versions": versions})
         return 0
     echo(f"{len(related)} related article{'s' if len(related) != 1 else ''} for {aid}")
+    copies = sum(len(v) for v in versions)
+    if copies > 1:
+        echo(f"this story: {copies} copies, {len(versions)} version{'s' if len(versions) != 1 else ''}")
     for r in related:
         echo(f"{r.figure(aid).describe('here', 'there')}  {r.id}  {r.date or 'undated'}  {r.title[:60]}")
     return 0

@@ -16,10 +16,12 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QDockWidget,
+    QLabel,
     QListView,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
 
 ArticleRole = Qt.ItemDataRole.UserRole + 1  # the RelatedArticle of a row
 IdRole = Qt.ItemDataRole.UserRole + 2
-ChangeRole = Qt.ItemDataRole.UserRole + 3  # the change label of a row, once known (app.ui.deltapanel)
+HeadingRole = Qt.ItemDataRole.UserRole + 10  # the text of a version heading row
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -44,55 +46,101 @@ def where(rel: RelatedArticle) -> str:
     return f"{rel.source or 'unknown source'} · {rel.date or 'undated'}"
 
 
+def versions_summary(versions: list[list[str]]) -> str:
+    """``30 copies, 4 versions`` for a story's versions (empty when the article has no copies)."""
+    copies = sum(len(g) for g in versions)
+    if copies < 2:
+        return ""
+    n = len(versions)
+    return f"{copies:,} copies, {n:,} version{'s' if n != 1 else ''}"
+
+
 class RelatedModel(QAbstractListModel):
-    """The articles related to one article (``RelatedArticle`` rows from the reuse map)."""
+    """The articles related to one article (``RelatedArticle`` rows from the reuse map).
+
+    Given the story's versions (:meth:`app.core.reuse.ReuseMap.versions`), the rows are grouped
+    by version under a heading row each ("Same text as this one · 8", "Version 2 · 5 copies"),
+    when that groups anything: a story with 30 copies in 4 versions reads as 4 groups.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rows: list[RelatedArticle] = []
-        self._changes: dict[str, str] = {}  # change labels by article id (app.ui.deltapanel)
+        self._entries: list[RelatedArticle | str] = []  # a str is a version heading
 
-    def set_related(self, rows: list[RelatedArticle]) -> None:
-        """Show ``rows`` (best first)."""
+    def set_related(self, rows: list[RelatedArticle], versions: list[list[str]] | None = None,
+                    here: str | None = None) -> None:
+        """Show ``rows`` (best first), grouped by ``versions`` when given."""
         self.beginResetModel()
         self._rows = list(rows)
-        self._changes = {}
+        self._entries = _grouped(self._rows, versions or [], here)
         self.endResetModel()
-
-    def set_label(self, aid: str, text: str) -> None:
-        """Show the change label of the row of ``aid`` (computed off the GUI thread)."""
-        self._changes[aid] = text
-        for n in range(self.rowCount()):
-            if self.index(n).data(IdRole) == aid:
-                self.dataChanged.emit(self.index(n), self.index(n))
 
     def ids(self) -> list[str]:
         """Article ids in row order."""
-        return [r.id for r in self._rows]
+        return [r.id for r in self._entries if not isinstance(r, str)]
 
     def related(self, row: int) -> RelatedArticle:
-        """The related article of a row."""
-        return self._rows[row]
+        """The related article of a row (the first one under a heading row)."""
+        entry = self._entries[row]
+        while isinstance(entry, str):
+            row += 1
+            entry = self._entries[row]
+        return entry
+
+    def is_heading(self, row: int) -> bool:
+        """True for a version heading row."""
+        return 0 <= row < len(self._entries) and isinstance(self._entries[row], str)
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._entries)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if not index.isValid() or not 0 <= index.row() < len(self._entries):
             return None
-        rel = self._rows[index.row()]
+        rel = self._entries[index.row()]
+        if isinstance(rel, str):
+            return rel if role in (Qt.ItemDataRole.DisplayRole, HeadingRole) else None
         if role == Qt.ItemDataRole.DisplayRole:
             return rel.title or rel.id
         if role == Qt.ItemDataRole.ToolTipRole:
-            change = f"\nchange: {self._changes[rel.id]}" if rel.id in self._changes else ""
-            return f"{rel.id}\n{where(rel)}\n{figures(rel)}{change}\nClick to compare it on the right"
-        if role == ChangeRole:
-            return self._changes.get(rel.id, "")
+            return f"{rel.id}\n{where(rel)}\n{figures(rel)}\nClick to compare it on the right"
         if role == ArticleRole:
             return rel
         if role == IdRole:
             return rel.id
         return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if index.isValid() and self.is_heading(index.row()):
+            return Qt.ItemFlag.ItemIsEnabled
+        return super().flags(index)
+
+
+def _grouped(rows: list[RelatedArticle], versions: list[list[str]], here: str | None) -> list[RelatedArticle | str]:
+    """The rows under version headings, ``here``'s own version first, then largest first."""
+    version_of = {aid: k for k, group in enumerate(versions) for aid in group}
+    by_version: dict[int, list[RelatedArticle]] = {}
+    for r in rows:
+        by_version.setdefault(version_of.get(r.id, -1), []).append(r)
+    if not any(len(g) > 1 for k, g in by_version.items() if k >= 0):
+        return list(rows)  # every version is one copy: headings would group nothing
+    mine = version_of.get(here or "", -2)
+    order = sorted(by_version, key=lambda k: (k != mine, k < 0, -len(versions[k]) if k >= 0 else 0, k))
+    out: list[RelatedArticle | str] = []
+    number = 1
+    for k in order:
+        group = by_version[k]
+        n = len(group)
+        if k == mine:
+            out.append(f"Same text as this one · {n:,} cop{'y' if n == 1 else 'ies'}")
+        elif k < 0:
+            out.append(f"Sharing part of the text · {n:,}")
+        else:
+            number += 1
+            out.append(f"Version {number} · {n:,} cop{'y' if n == 1 else 'ies'}")
+        out += group
+    return out
 
 
 class RelatedDelegate(QStyledItemDelegate):
@@ -103,9 +151,15 @@ class RelatedDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:  # noqa: N802 - Qt API
         h = QFontMetricsF(option.font).height()
+        if index.data(HeadingRole):
+            return QSize(200, int(h + 2 * self.PAD))
         return QSize(200, int(3 * h + self.BAR + 3 * self.PAD))
 
     def paint(self, p: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        heading = index.data(HeadingRole)
+        if heading:
+            self._paint_heading(p, option, heading)
+            return
         rel: RelatedArticle | None = index.data(ArticleRole)
         if rel is None:
             return
@@ -128,10 +182,8 @@ class RelatedDelegate(QStyledItemDelegate):
                    QFontMetricsF(bold).elidedText(rel.title or rel.id, Qt.TextElideMode.ElideRight, r.width()))
         p.setFont(option.font)
         p.setPen(dim)
-        change = index.data(ChangeRole)
-        second = f"{change} · {where(rel)}" if change else where(rel)
         p.drawText(QRectF(r.left(), r.top() + line, r.width(), line), Qt.AlignmentFlag.AlignVCenter,
-                   fm.elidedText(second, Qt.TextElideMode.ElideRight, r.width()))
+                   fm.elidedText(where(rel), Qt.TextElideMode.ElideRight, r.width()))
         p.setPen(text)
         p.drawText(QRectF(r.left(), r.top() + 2 * line, r.width(), line), Qt.AlignmentFlag.AlignVCenter,
                    fm.elidedText(figures(rel), Qt.TextElideMode.ElideRight, r.width()))
@@ -141,6 +193,22 @@ class RelatedDelegate(QStyledItemDelegate):
         p.drawRoundedRect(bar, 2, 2)
         p.setBrush(pal.highlight().color() if not selected else pal.highlightedText().color())
         p.drawRoundedRect(QRectF(bar.left(), bar.top(), bar.width() * min(rel.pct_here, 100.0) / 100, self.BAR), 2, 2)
+        p.restore()
+
+
+    def _paint_heading(self, p: QPainter, option: QStyleOptionViewItem, text: str) -> None:
+        pal = option.palette
+        r = QRectF(option.rect).adjusted(self.PAD + 2, self.PAD, -self.PAD - 2, 0)
+        font = QFont(option.font)
+        font.setBold(True)
+        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.9))
+        p.save()
+        p.setFont(font)
+        p.setPen(blend(pal.text().color(), pal.base().color(), 0.3))
+        p.drawText(r, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                   QFontMetricsF(font).elidedText(text, Qt.TextElideMode.ElideRight, r.width()))
+        p.setPen(blend(pal.text().color(), pal.base().color(), 0.8))
+        p.drawLine(option.rect.bottomLeft(), option.rect.bottomRight())
         p.restore()
 
 
@@ -185,7 +253,7 @@ class RelatedPanel(QDockWidget):
         self.view.setObjectName("relatedList")
         self.view.setModel(self.model)
         self.view.setItemDelegate(RelatedDelegate(self.view))
-        self.view.setUniformItemSizes(True)
+        self.view.setUniformItemSizes(False)  # version headings are one line
         self.view.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.view.setMouseTracking(True)
         self.view.placeholder = self.NO_ARTICLE
@@ -193,7 +261,17 @@ class RelatedPanel(QDockWidget):
         if not self.view.style().styleHint(QStyle.StyleHint.SH_ItemView_ActivateItemOnSingleClick):
             self.view.clicked.connect(self._open)
         self.view.activated.connect(self._open)
-        self.setWidget(self.view)
+        self.summary = QLabel("", self)
+        self.summary.setObjectName("relatedSummary")
+        self.summary.setContentsMargins(8, 4, 8, 2)
+        self.summary.hide()
+        body = QWidget(self)
+        box = QVBoxLayout(body)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addWidget(self.summary)
+        box.addWidget(self.view, 1)
+        self.setWidget(body)
 
     def article(self) -> str | None:
         """The article whose related ones are listed."""
@@ -203,10 +281,18 @@ class RelatedPanel(QDockWidget):
         """The empty-state text (shown when the list is empty)."""
         return self.view.placeholder
 
-    def show_related(self, aid: str | None, rows: list[RelatedArticle] | None) -> None:
-        """List ``rows`` for ``aid``; ``rows`` None means the reuse map is not ready yet."""
+    def show_related(self, aid: str | None, rows: list[RelatedArticle] | None,
+                     versions: list[list[str]] | None = None) -> None:
+        """List ``rows`` for ``aid``; ``rows`` None means the reuse map is not ready yet.
+
+        ``versions`` (the story's copies grouped by version) groups the rows and heads the
+        list with "30 copies, 4 versions".
+        """
         self._article = aid
-        self.model.set_related(rows or [])
+        self.model.set_related(rows or [], versions, aid)
+        summary = versions_summary(versions or []) if rows else ""
+        self.summary.setText(f"This story: {summary}" if summary else "")
+        self.summary.setVisible(bool(summary))
         if not aid:
             self.view.placeholder = self.NO_ARTICLE
         elif rows is None:

@@ -128,6 +128,7 @@ class ReuseDocks(QObject):
             from app.ui.reuselayout import build_graph
 
             rmap = corpus.reuse_map()
+            rmap.clusters()  # copies and versions are read on the GUI thread: clustered here
             yield rmap
             return None if should_cancel() else build_graph(rmap, should_cancel=should_cancel)
 
@@ -185,7 +186,7 @@ class ReuseDocks(QObject):
         elif aid not in self._map:
             self.related.show_outside(aid)
         else:
-            self.related.show_related(aid, self._map.related(aid))
+            self.related.show_related(aid, self._map.related(aid), self._map.versions(aid))
 
     def _overview_shown(self, visible: bool) -> None:
         if visible and self._graph is not None:

@@ -45,7 +45,8 @@ def test_search_json_default_corpus(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["query"] == "Taiwan" and data["total"] == 3
     assert {h["id"][:3] for h in data["hits"]} == {"001", "002", "004"}
     hit = data["hits"][0]
-    assert set(hit) == {"id", "path", "title", "source", "author", "date", "score", "snippets"}
+    assert set(hit) == {"id", "path", "title", "source", "author", "date", "score", "snippets",
+                        "copies", "same_text"}  # the other copies of the story (issue 14 §3)
     assert any("<b>Taiwan</b>" in s for s in hit["snippets"])
 
 

@@ -71,3 +71,19 @@ def test_search_json_without_copies_is_unchanged(capsys: pytest.CaptureFixture[s
     (tmp_path / "c" / "a.txt").write_text("Alone\n\nA single article about the harbour and nothing else.\n")
     result = _search(capsys, Syndication(tmp_path / "c", [], {}, []), "harbour")
     assert [h["copies"] for h in result["hits"]] == [[]]
+
+
+def test_related_json_groups_the_copies_by_version(capsys: pytest.CaptureFixture[str],
+                                                   syndication: Syndication) -> None:
+    story = max(syndication.stories, key=lambda s: len(s.copies))
+    aid = story.copies[0]
+    code = main(["related", aid, "--corpus", str(syndication.root), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    data = json.loads(out)
+    assert set(data["copies"]) == set(story.copies) - {aid}
+    versions = data["versions"]
+    assert sorted(x for v in versions for x in v) == sorted(story.copies)  # every copy in one version
+    assert [len(v) for v in versions] == sorted((len(v) for v in versions), reverse=True)
+    code = main(["related", aid, "--corpus", str(syndication.root)])
+    assert f"{len(story.copies)} copies, {len(versions)} version" in capsys.readouterr().out

@@ -79,3 +79,32 @@ def test_selecting_a_folded_copy_lists_it(qtbot, window: MainWindow, syndication
     folded = [aid for aid in panel.result_model.ids() if aid in story.copies][1]
     assert panel.select_ids([folded]) == 1
     assert panel.selected_ids() == [folded]
+
+
+def test_related_groups_the_copies_by_version(qtbot, window: MainWindow, syndication: Syndication) -> None:  # noqa: ANN001
+    from app.ui.relatedpanel import HeadingRole
+
+    story = max(syndication.stories, key=lambda s: len(s.copies))
+    aid = story.copies[0]
+    with qtbot.waitSignal(window.comparisonReady, timeout=20000):
+        window.open_article(aid, "left")
+    panel = window.reuse_docks.related
+    qtbot.waitUntil(lambda: panel.model.rowCount() > 0, timeout=10000)
+    versions = window.reuse_docks.reuse_map().versions(aid)
+    assert panel.summary.text() == f"This story: {len(story.copies)} copies, {len(versions)} versions"
+    assert set(panel.model.ids()) == set(story.copies) - {aid}
+    headings = [panel.model.index(r).data(HeadingRole) for r in range(panel.model.rowCount())]
+    headings = [h for h in headings if h]
+    if any(len(v) > 2 or (len(v) == 2 and aid not in v) for v in versions):
+        assert headings and headings[0].startswith(("Same text as this one", "Version"))
+    # Each article sits under the heading of its version.
+    current = None
+    version_of = {x: k for k, v in enumerate(versions) for x in v}
+    seen: dict[str, set[int]] = {}
+    for r in range(panel.model.rowCount()):
+        index = panel.model.index(r)
+        if index.data(HeadingRole):
+            current = index.data(HeadingRole)
+        else:
+            seen.setdefault(current, set()).add(version_of[index.data(Qt.ItemDataRole.UserRole + 2)])
+    assert all(len(ks) == 1 for h, ks in seen.items() if h is not None)
