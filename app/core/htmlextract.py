@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -35,14 +36,34 @@ class HtmlDocument:
     blocks: list[HtmlBlock] = field(default_factory=list)
 
 
+_COMMENT_CLOSE = re.compile(r"--\s*>")
+_SECTION_CLOSE = re.compile(r"\]\s*>")
+
+
+def _last_start(pattern: re.Pattern[str], source: str) -> int:
+    last = -1
+    for m in pattern.finditer(source):
+        last = m.start()
+    return last
+
+
 class _Extractor(HTMLParser):
+    """Visible blocks and metadata, in time linear in the page.
+
+    ``HTMLParser`` searches for the end of every construct it meets, to the end of the page when
+    there is none: a page of 100,000 unclosed ``<a`` or ``<!--`` took minutes. Tags cannot be
+    unclosed here (:func:`_mask_stray_lt` leaves no "<" after the last ">"); for comments and
+    marked sections the closers' last positions are known in advance, so one with no closer
+    after it is refused at once (``-1``, the parser's "not terminated") and passed on as text.
+    """
+
     def __init__(self, source: str) -> None:
         super().__init__(convert_charrefs=True)
+        self._source_len = len(source)
+        self._last_comment_close = _last_start(_COMMENT_CLOSE, source) if "<!--" in source else -1
+        self._last_section_close = _last_start(_SECTION_CLOSE, source) if "<![" in source else -1
         self.doc = HtmlDocument()
-        self._line_starts = [0]
-        for i, ch in enumerate(source):
-            if ch == "\n":
-                self._line_starts.append(i + 1)
+        self._line_starts = [0, *(m.end() for m in re.finditer("\n", source))]
         self._drop_depth = 0
         self._drop_stack: list[str] = []
         self._in_title = False
@@ -51,6 +72,27 @@ class _Extractor(HTMLParser):
         self._start: int | None = None
         self._end = 0
         self._heading = 0
+
+    def _abs(self, i: int) -> int:
+        """Offset in the source of ``i``, an offset in the parser's unparsed buffer."""
+        return self._source_len - len(self.rawdata) + i
+
+    def parse_comment(self, i: int, report: int = 1) -> int:
+        if self._abs(i) + 4 > self._last_comment_close:
+            return -1
+        return super().parse_comment(i, report)
+
+    def parse_html_declaration(self, i: int) -> int:
+        if self.rawdata.startswith("<!--", i):
+            return self.parse_comment(i)
+        if self.rawdata.startswith("<![", i):
+            if self._abs(i) + 3 > self._last_section_close:
+                return -1
+            try:
+                return self.parse_marked_section(i)
+            except AssertionError:  # "<![" without a name: the parser gives up on the page
+                return self.parse_bogus_comment(i)
+        return super().parse_html_declaration(i)
 
     def _offset(self) -> int:
         line, col = self.getpos()
@@ -140,9 +182,36 @@ class _Extractor(HTMLParser):
             self.doc.title = page_title
 
 
+# Stands in for a "<" that can open nothing, so that the parser reads a run of them as one
+# piece of text instead of one call per character (a noncharacter: never in a real page).
+_STRAY = "\ufdd0"
+_STRAY_LT = re.compile(r"<(?![a-zA-Z/!?])")
+
+
+def _mask_stray_lt(source: str) -> str:
+    """``source`` with every "<" the parser would pass on as text replaced by ``_STRAY``
+    (same length, so offsets hold): those not opening a tag, and all after the last ">"."""
+    if _STRAY in source:
+        return source
+    last_gt = source.rfind(">")
+    head, tail = source[: last_gt + 1], source[last_gt + 1:]
+    if "<" in tail:
+        tail = tail.replace("<", _STRAY)
+    if "<" in head:
+        head = _STRAY_LT.sub(_STRAY, head)
+    return head + tail
+
+
 def extract_html(source: str) -> HtmlDocument:
     """Parse ``source`` and return its metadata and visible text blocks."""
-    parser = _Extractor(source)
-    parser.feed(source)
+    masked = _mask_stray_lt(source)
+    parser = _Extractor(masked)
+    parser.feed(masked)
     parser.close()
-    return parser.doc
+    doc = parser.doc
+    if masked is not source and _STRAY in masked:
+        for block in doc.blocks:
+            block.text = block.text.replace(_STRAY, "<")
+        for name in ("title", "author", "published", "site"):
+            setattr(doc, name, getattr(doc, name).replace(_STRAY, "<"))
+    return doc

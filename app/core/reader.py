@@ -25,9 +25,13 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 MAX_FILE_BYTES = 64 * 1024 * 1024
 # A paragraph longer than this is cut into pieces so that one huge line cannot stall matching.
 MAX_PARAGRAPH_CHARS = 20_000
+# A run of more tiny paragraphs than this is merged (see _merge_tiny_runs).
+TINY_RUN = 200
+TINY_CHARS = 24
 
 _TERMINAL = tuple(".!?…:;\"'”’»)]*_")
-_DATE_PREFIX = re.compile(r"^\W*(date|published|posted|updated)?\W*\d{4}-\d\d-\d\d\W*", re.I)
+# Possessive runs: "\W*(word)?\W*" backtracked quadratically over a line of punctuation.
+_DATE_PREFIX = re.compile(r"\W*+(?:(?:date|published|posted|updated)\W*+)?\d{4}-\d\d-\d\d\W*+", re.I)
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n(?:---|\.\.\.)\n", re.S)
 
 
@@ -313,10 +317,40 @@ def _text_blocks(text: str) -> tuple[list[Block], PageMeta]:
             pieces.append((start, end, text[start:end]))
     blocks = []
     markdown = has_markdown(text)  # one search of the file instead of two per paragraph
-    for s, e, chunk in pieces:
+    for i, k in _tiny_runs([(p[0], p[1]) for p in pieces]):
+        s, e = pieces[i][0], pieces[k - 1][1]
+        chunk = pieces[i][2] if k == i + 1 else text[s:e]
         shown, norm = display_and_norm(chunk, markdown)
-        blocks.append(Block(raw=chunk, text=shown, start=s, end=e, heading=_heading_level(chunk), norm=norm))
+        blocks.append(Block(raw=chunk, text=shown, start=s, end=e,
+                            heading=_heading_level(chunk) if k == i + 1 else 0, norm=norm))
     return _repair(blocks, text), meta
+
+
+def _tiny_runs(spans: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """``[i, k)`` ranges of ``spans`` (start, end) to keep as one paragraph each.
+
+    More than ``TINY_RUN`` consecutive paragraphs of at most ``TINY_CHARS`` characters are no
+    menu or list but a degenerate file (a line of "#" or "---" per paragraph); each costs as
+    much to classify as a paragraph of prose, so such a run is cut into pieces of about
+    ``MAX_PARAGRAPH_CHARS`` characters instead. Every other paragraph is its own range.
+    """
+    n = len(spans)
+    i = 0
+    while i < n:
+        j = i
+        while j < n and spans[j][1] - spans[j][0] <= TINY_CHARS:
+            j += 1
+        if j - i <= TINY_RUN:
+            for k in range(i, max(j, i + 1)):
+                yield k, k + 1
+            i = max(j, i + 1)
+            continue
+        while i < j:
+            k = i + 1
+            while k < j and spans[k][1] - spans[i][0] < MAX_PARAGRAPH_CHARS:
+                k += 1
+            yield i, k
+            i = k
 
 
 def _heading_level(chunk: str) -> int:
@@ -415,7 +449,8 @@ def _split_huge(blocks: list[Block]) -> Iterator[Block]:
 
 def _fallback_title(blocks: list[Block], stem: str) -> str:
     for b in blocks[:10]:
-        text = _DATE_PREFIX.sub("", b.text)
+        m = _DATE_PREFIX.match(b.text)
+        text = b.text[m.end():] if m else b.text
         words = text.split()
         if len(words) >= 6:
             first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
@@ -431,5 +466,13 @@ def _html_blocks(text: str) -> tuple[list[Block], PageMeta]:
     doc = extract_html(text)
     meta = PageMeta(title=doc.title, author=doc.author, source=doc.site,
                     date=parse_date(doc.published) if doc.published else None)
-    blocks = [Block(raw=b.text, text=b.text, start=b.start, end=b.end, heading=b.heading) for b in doc.blocks]
+    found = doc.blocks
+    blocks = []
+    for i, k in _tiny_runs([(b.start, b.end) for b in found]):
+        if k == i + 1:
+            b = found[i]
+            blocks.append(Block(raw=b.text, text=b.text, start=b.start, end=b.end, heading=b.heading))
+        else:
+            joined = " ".join(b.text for b in found[i:k])
+            blocks.append(Block(raw=joined, text=joined, start=found[i].start, end=found[k - 1].end))
     return _repair(blocks, text), meta

@@ -84,6 +84,10 @@ _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _THREE_LETTERS = re.compile(r"[^\W\d_](?:[\W\d_]*[^\W\d_]){2}")
 
 
+# A header line of a few words states its date near its start; a longer "word" is not a date line.
+_DATE_LINE_CHARS = 300
+
+
 @dataclass(slots=True)
 class Block:
     """A paragraph candidate before roles are known."""
@@ -187,7 +191,7 @@ def classify(blocks: list[Block], meta: PageMeta, *, fallback_title: str = "") -
             author = author or _clean_name(m.group("name"))
             continue
         if in_header and _nwords(text) <= 16:
-            found = find_date(text)
+            found = find_date(text[:_DATE_LINE_CHARS])
             if found or _META_LINE.match(text):
                 roles[i] = Role.BYLINE
                 if found:

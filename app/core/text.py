@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 
 # Folding table: typographic variants that republishing sites swap freely.
 _FOLD = str.maketrans(
@@ -18,15 +19,20 @@ _FOLD = str.maketrans(
     }
 )
 
-_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)")
-_MD_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
-_MD_EMPH = re.compile(r"(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1")
+# Article text is untrusted: every pattern here runs in linear time. A label or target stops at
+# the next bracket (possessively), so a run of openers without closers is not rescanned from each.
+_MD_IMAGE = re.compile(r"!\[([^\[\]]*+)\]\([^()\[\]]*+\)")
+_MD_LINK = re.compile(r"\[([^\[\]]*+)\]\((?:[^()\[\]]++|\([^()\[\]]*+\))*+\)")
+_MD_REF_LINK = re.compile(r"\[([^\[\]]++)\]\[[^\[\]]*+\]")
+# Emphasis openers; closers are looked up in sorted position lists (see _strip_emphasis), not
+# searched for lazily, which was quadratic on a line of unclosed "*a" openers.
+_EMPH_OPENER = re.compile(r"[*_]")
 _MD_CODE = re.compile(r"`([^`]*)`")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
 _MD_QUOTE = re.compile(r"^\s{0,3}>\s?", re.MULTILINE)
 _MD_BULLET = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s+", re.MULTILINE)
-_DASH_SPACING = re.compile(r"\s*-\s*-\s*|\s+-\s+")
+# Applied to whitespace-collapsed text only: "\s*-" rescanned a long run of spaces from each of them.
+_DASH_SPACING = re.compile(r" ?- ?- ?| - ")
 
 # Word tokens for matching: letters/digits runs, keeping inner apostrophes and hyphens.
 WORD_RE = re.compile(r"\w+(?:['\-]\w+)*", re.UNICODE)
@@ -52,12 +58,66 @@ def strip_markdown(text: str) -> str:
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_REF_LINK.sub(r"\1", text)
     text = _MD_CODE.sub(r"\1", text)
-    for _ in range(2):  # nested emphasis such as ***x*** or **_x_**
-        text = _MD_EMPH.sub(r"\2", text)
+    if "*" in text or "_" in text:
+        for _ in range(2):  # nested emphasis such as ***x*** or **_x_**
+            text = _strip_emphasis(text)
     text = _MD_HEADING.sub("", text)
     text = _MD_QUOTE.sub("", text)
     text = _MD_BULLET.sub("", text)
     return text
+
+
+def _strip_emphasis(text: str) -> str:
+    """``re.sub(r"(\\*{1,3}|_{1,3})(?=\\S)(.+?)(?<=\\S)\\1", r"\\2", text)`` in O(n log n).
+
+    The lazy pattern scanned to the end of the line from every opener that has no closer; here
+    the first closer after an opener (the delimiter, preceded by a non-space, before the next
+    newline) is found by bisection in the sorted positions of each delimiter.
+    """
+    n = len(text)
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    closers: dict[str, list[int]] = {}
+
+    def closer_after(delim: str, lo: int, hi: int) -> int:
+        found = closers.get(delim)
+        if found is None:
+            pattern = re.compile(r"(?<=\S)(?=" + re.escape(delim) + ")")
+            found = closers[delim] = [m.start() for m in pattern.finditer(text)]
+        k = bisect_left(found, lo)
+        return found[k] if k < len(found) and found[k] < hi else -1
+
+    # A closer of "**" or "***" is a closer of "*" too: a character with none cannot pair.
+    usable = [ch for ch in "*_" if ch in text and closer_after(ch, 1, n + 1) >= 0]
+    if not usable:
+        return text
+    out: list[str] = []
+    last = pos = 0
+    for m in _EMPH_OPENER.finditer(text):
+        o = m.start()
+        if o < pos:
+            continue
+        ch = text[o]
+        if ch not in usable:
+            continue
+        run = 1
+        while run < 3 and o + run < n and text[o + run] == ch:
+            run += 1
+        for k in range(run, 0, -1):
+            c = o + k
+            if c >= n or text[c].isspace():
+                continue
+            nl = bisect_left(newlines, c)
+            line_end = newlines[nl] if nl < len(newlines) else n
+            q = closer_after(ch * k, c + 1, line_end)
+            if q >= 0:
+                out.append(text[last:o])
+                out.append(text[c:q])
+                last = pos = q + k
+                break
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
 
 
 def fold(text: str) -> str:
@@ -89,9 +149,10 @@ def _norm_stripped(stripped: str) -> str:
 
 
 def _norm_folded(folded: str) -> str:
+    folded = collapse_ws(folded)
     if "-" in folded:
-        folded = _DASH_SPACING.sub(" - ", folded)
-    return collapse_ws(folded).casefold()
+        folded = collapse_ws(_DASH_SPACING.sub(" - ", folded))
+    return folded.casefold()
 
 
 def display_and_norm(raw: str, markdown: bool = True) -> tuple[str, str]:
