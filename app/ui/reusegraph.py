@@ -21,7 +21,14 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from app.ui.palette import blend
-from app.ui.reuselayout import SPACING, GraphEdge, GraphNode, ReuseGraph, layout_bounds
+from app.ui.reuselayout import (
+    SPACING,
+    GraphEdge,
+    GraphNode,
+    ReuseGraph,
+    layout_bounds,
+    story_radius,
+)
 
 # Tableau 10: distinct at a glance and readable on white.
 SOURCE_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
@@ -40,7 +47,9 @@ def short_id(aid: str) -> str:
 
 
 def node_radius(node: GraphNode, longest: float) -> float:
-    """Radius in layout units: longer bodies draw bigger (by area)."""
+    """Radius in layout units: longer bodies draw bigger (by area); a story node by its copies."""
+    if node.copies:
+        return story_radius(node.copies)
     return 5.0 + 8.0 * math.sqrt(node.body_chars / longest) if longest > 0 else 6.0
 
 
@@ -60,6 +69,7 @@ class ReuseGraphView(QWidget):
 
     edgeClicked = Signal(str, str)  # left id, right id
     nodeClicked = Signal(str)
+    storyClicked = Signal(int)  # a story node: its cluster number
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -210,7 +220,9 @@ class ReuseGraphView(QWidget):
     def click(self, point: QPointF) -> GraphNode | GraphEdge | None:
         """Act as a click at ``point`` would; returns what was hit."""
         item = self.item_at(point)
-        if isinstance(item, GraphNode):
+        if isinstance(item, GraphNode) and item.is_story:
+            self.storyClicked.emit(item.cluster)
+        elif isinstance(item, GraphNode):
             self.nodeClicked.emit(item.id)
         elif isinstance(item, GraphEdge):
             self.edgeClicked.emit(item.a, item.b)
@@ -286,6 +298,13 @@ class ReuseGraphView(QWidget):
     def tooltip_at(self, point: QPointF) -> str:
         """The tooltip for a view position (empty over the background)."""
         item = self.item_at(point)
+        if isinstance(item, GraphNode) and item.is_story:
+            cluster = self._graph.clusters[item.cluster] if item.cluster < len(self._graph.clusters) else None
+            outlets = len({m.source for m in cluster.members if m.source}) if cluster is not None else 0
+            origin = f"<br>likely origin: {_html(cluster.origin)}" if cluster is not None and cluster.origin else ""
+            return (f"<b>{_html(item.title)}</b><br>{item.copies:,} copies of one story"
+                    f"{f', {outlets:,} outlets' if outlets else ''}{origin}"
+                    "<br><i>Click to list its copies</i>")
         if isinstance(item, GraphNode):
             where = " · ".join(x for x in (item.source or "unknown source", item.date or "undated"))
             shares = (f"shares text with {item.degree} article{'s' if item.degree != 1 else ''}"
@@ -374,6 +393,9 @@ class ReuseGraphView(QWidget):
             if node == self._hover or node.id == self._current:
                 outline = QPen(QColor("#d35400"), 3.0)
             p.setPen(outline)
+            if node.is_story:
+                self._paint_story(p, node, c, r, outline, base, text, fm)
+                continue
             p.setBrush(self.colour_of(node.source))
             p.drawEllipse(c, r, r)
             if node.origin:
@@ -384,6 +406,25 @@ class ReuseGraphView(QWidget):
                 box = QRectF(c.x() - room / 2, c.y() + r + 1, room, fm.height())
                 p.setPen(text)
                 p.drawText(box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, label)
+
+    @staticmethod
+    def _paint_story(p: QPainter, node: GraphNode, c: QPointF, r: float, outline: QPen, base: QColor,
+                     text: QColor, fm: QFontMetricsF) -> None:
+        """A story cluster as one disc: its copies counted inside, its title under it."""
+        if outline.color() == base:
+            outline = QPen(blend(base, text, 0.5), 1.5)
+        p.setPen(outline)
+        p.setBrush(blend(base, QColor("#4e79a7"), 0.55))
+        p.drawEllipse(c, r, r)
+        count = f"{node.copies:,}"
+        p.setPen(text)
+        if fm.horizontalAdvance(count) < 1.8 * r:
+            p.drawText(QRectF(c.x() - r, c.y() - fm.height() / 2, 2 * r, fm.height()),
+                       Qt.AlignmentFlag.AlignCenter, count)
+        width = max(2 * r, 140.0)
+        label = fm.elidedText(f"{node.copies:,} copies · {node.title}", Qt.TextElideMode.ElideRight, width)
+        p.drawText(QRectF(c.x() - width / 2, c.y() + r + 1, width, fm.height()),
+                   Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, label)
 
     @staticmethod
     def _paint_star(p: QPainter, at: QPointF, size: float, outline: QColor) -> None:
@@ -425,6 +466,8 @@ class ReuseGraphView(QWidget):
                 p.setPen(text)
                 p.drawText(QRectF(30, y, width, line), Qt.AlignmentFlag.AlignVCenter, label)
         hint = "Line thickness: shared paragraphs · ★ likely origin · click a line to compare, a dot to open it"
+        if any(n.is_story for n in visible):
+            hint = "Large discs: one story and its copies (click to list them) · " + hint
         if self._graph.hidden_pairs > 0:
             hint = (f"Showing the {len(self._graph.edges):,} strongest of {self._graph.total_pairs:,} "
                     f"pairs · " + hint)

@@ -24,6 +24,23 @@ SPACING = 60.0  # preferred distance between linked nodes, in layout units
 GAP = 34.0  # space between clusters
 GRID = 30.0  # step of the grid of articles with no reuse
 SEED = 7
+STORY_NODE_MIN = 10  # a cluster of this many copies or more is drawn as one story node
+STORY_PREFIX = "\x00story:"  # id of a story node (no article id holds a NUL)
+
+
+def story_id(cluster: int) -> str:
+    """The node id of cluster ``cluster`` drawn as one story node."""
+    return f"{STORY_PREFIX}{cluster}"
+
+
+def story_cluster(node_id: str) -> int | None:
+    """The cluster number of a story node id, None for an article."""
+    return int(node_id[len(STORY_PREFIX):]) if node_id.startswith(STORY_PREFIX) else None
+
+
+def story_radius(copies: int) -> float:
+    """Radius in layout units of a story node: its area grows with its copies."""
+    return 10.0 + 4.0 * math.sqrt(max(copies, 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +55,12 @@ class GraphNode:
     cluster: int  # index into ReuseGraph.clusters, -1 when the article shares no text
     origin: bool  # the likely origin of its cluster
     degree: int  # articles it shares text with
+    copies: int = 0  # a story node: the cluster's members drawn as one node (0 for an article)
+
+    @property
+    def is_story(self) -> bool:
+        """True for a node standing for a whole story cluster."""
+        return self.copies > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,30 +91,37 @@ class ReuseGraph:
     sources: list[str] = field(default_factory=list)  # sorted, known sources only
     pos: dict[str, tuple[float, float]] = field(default_factory=dict)
     halos: list[tuple[float, float, float]] = field(default_factory=list)  # per cluster: x, y, radius
+    story_pairs: int = 0  # pairs inside story nodes (drawn as one node, not as edges)
 
     @property
     def hidden_pairs(self) -> int:
         """Pairs not drawn because of the edge limit."""
-        return self.total_pairs - len(self.edges)
+        return self.total_pairs - len(self.edges) - self.story_pairs
 
 
 def build_graph(rmap: ReuseMap, max_edges: int = MAX_EDGES,
-                should_cancel: Callable[[], bool] = lambda: False) -> ReuseGraph:
+                should_cancel: Callable[[], bool] = lambda: False,
+                story_min: int = STORY_NODE_MIN) -> ReuseGraph:
     """The graph of a reuse map, laid out (the same map always gives the same positions).
 
     Args:
         rmap: The corpus reuse map.
         max_edges: Most edges kept (the ones with most shared paragraphs).
         should_cancel: Checked between clusters; when it turns true the graph is returned as is.
+        story_min: A cluster of this many members or more is one node sized by its copies
+            (a story carried by 30 outlets is not drawn as 30 nodes and 435 edges).
     """
     clusters = rmap.clusters()
-    pairs = rmap.pairs()
     cluster_of: dict[str, int] = {}
     order: dict[str, int] = {}
     for n, c in enumerate(clusters):
         for k, m in enumerate(c.members):
             cluster_of[m.id] = n
             order[m.id] = k
+    stories = {n for n, c in enumerate(clusters) if len(c.members) >= max(story_min, 2)}
+    # Streamed: the pairs inside a story node (124,750 for 500 copies) are never held.
+    pairs = [p for p in rmap.iter_pairs() if cluster_of.get(p.a) not in stories]
+    pairs.sort(key=lambda q: (-q.shared, -max(q.pct_a, q.pct_b), q.a, q.b))
     origins = {c.origin for c in clusters if c.origin}
     degree: dict[str, int] = {}
     for p in pairs:
@@ -99,7 +129,12 @@ def build_graph(rmap: ReuseMap, max_edges: int = MAX_EDGES,
         degree[p.b] = degree.get(p.b, 0) + 1
     body = rmap.body_chars
     nodes = [GraphNode(m.id, m.title, m.source, m.date, float(body[i]), cluster_of.get(m.id, -1),
-                       m.id in origins, degree.get(m.id, 0)) for i, m in enumerate(rmap.meta)]
+                       m.id in origins, degree.get(m.id, 0)) for i, m in enumerate(rmap.meta)
+             if cluster_of.get(m.id, -1) not in stories]
+    for n in sorted(stories):
+        c = clusters[n]
+        lead = next((m for m in c.members if m.id == c.origin), c.members[0])
+        nodes.append(GraphNode(story_id(n), lead.title, "", lead.date, 0.0, n, False, 0, copies=len(c.members)))
     nodes.sort(key=lambda nd: nd.id)
     edges = []
     for p in pairs[:max(max_edges, 0)]:
@@ -108,8 +143,9 @@ def build_graph(rmap: ReuseMap, max_edges: int = MAX_EDGES,
             edges.append(GraphEdge(p.b, p.a, p.shared, p.pct_b, p.pct_a))
         else:
             edges.append(GraphEdge(p.a, p.b, p.shared, p.pct_a, p.pct_b))
-    graph = ReuseGraph(nodes, edges, len(pairs), clusters,
-                       sorted({nd.source for nd in nodes if nd.source}))
+    total = rmap.pair_count() if stories else len(pairs)
+    graph = ReuseGraph(nodes, edges, total, clusters, sorted({nd.source for nd in nodes if nd.source}),
+                       story_pairs=total - len(pairs))
     links_by_cluster: dict[int, list[tuple[str, str, int]]] = {}
     for p in pairs:  # every pair shapes the layout, drawn or not
         links_by_cluster.setdefault(cluster_of[p.a], []).append((p.a, p.b, p.shared))
@@ -117,8 +153,12 @@ def build_graph(rmap: ReuseMap, max_edges: int = MAX_EDGES,
     for n, c in enumerate(clusters):
         if should_cancel():
             return graph
-        shapes.append(_cluster_shape([m.id for m in c.members], links_by_cluster.get(n, [])))
-    _pack(graph, shapes, [nd for nd in nodes if nd.cluster < 0])
+        if n in stories:
+            shapes.append({story_id(n): (0.0, 0.0)})
+        else:
+            shapes.append(_cluster_shape([m.id for m in c.members], links_by_cluster.get(n, [])))
+    sizes = [story_radius(len(c.members)) if n in stories else 0.0 for n, c in enumerate(clusters)]
+    _pack(graph, shapes, [nd for nd in nodes if nd.cluster < 0], sizes)
     return graph
 
 
@@ -172,9 +212,14 @@ def _force_layout(xy: np.ndarray, ids: list[str], links: list[tuple[str, str, in
 
 
 def _pack(graph: ReuseGraph, shapes: list[dict[str, tuple[float, float]]],
-          loners: list[GraphNode]) -> None:
-    """Place cluster shapes in rows (largest first), then the loners in a grid below."""
-    radii = [max((math.hypot(x, y) for x, y in s.values()), default=0.0) + GAP / 2 for s in shapes]
+          loners: list[GraphNode], sizes: list[float] | None = None) -> None:
+    """Place cluster shapes in rows (largest first), then the loners in a grid below.
+
+    ``sizes`` adds each shape's node radius (a story node is large) to the room it takes.
+    """
+    sizes = sizes or [0.0] * len(shapes)
+    radii = [max((math.hypot(x, y) for x, y in s.values()), default=0.0) + GAP / 2 + extra
+             for s, extra in zip(shapes, sizes, strict=True)]
     area = sum(math.pi * r * r for r in radii) + len(loners) * GRID * GRID
     # About as wide as a docked view is (4:3), so that fitting it leaves little empty space.
     width = max(math.sqrt(area * 4 / 3), 2 * max(radii, default=GRID), GRID * 8)

@@ -175,9 +175,31 @@ class ReuseOverview(QDockWidget):
         self.tree.activated.connect(self._activated)
         self.graph.nodeClicked.connect(self.openRequested)
         self.graph.edgeClicked.connect(self.compareRequested)
+        self.graph.storyClicked.connect(self.open_cluster)
+        self._opened: int | None = None  # the cluster opened from its story node
+
+    def open_cluster(self, n: int) -> None:
+        """List cluster ``n``'s members in the tree (the others folded) and focus it in the graph.
+
+        Activating one of its members then compares it with the cluster's likely origin.
+        """
+        if not 0 <= n < self.model.rowCount():
+            return
+        self._opened = n
+        self.tree.collapseAll()
+        index = self.model.index(n, 0)
+        self.tree.expand(index)
+        self.tree.setCurrentIndex(index)
+        self.tree.scrollTo(index, QTreeView.ScrollHint.PositionAtTop)
+        cluster = self.model.clusters()[n]
+        origin = cluster.origin or "unknown"
+        self.summary.setText(f"Cluster {n + 1}: {len(cluster.members):,} copies · likely origin "
+                             f"{short_id(origin)} ({cluster.reason}) · double-click a copy to compare it "
+                             "with the origin")
 
     def set_graph(self, graph: ReuseGraph) -> None:
         """Show ``graph`` and its clusters."""
+        self._opened = None
         self.model.set_clusters(graph.clusters)
         self.tree.expandAll()
         self.graph.set_graph(graph)
@@ -209,6 +231,13 @@ class ReuseOverview(QDockWidget):
 
     def _activated(self, index: QModelIndex) -> None:
         aid = index.siblingAtColumn(0).data(IdRole)
+        n = index.data(ClusterRole)
+        if isinstance(aid, str) and isinstance(n, int) and n == self._opened:
+            cluster = self.model.clusters()[n]
+            first = cluster.origin or cluster.members[0].id
+            if aid != first:
+                self.compareRequested.emit(first, aid)  # a copy against the story's likely origin
+                return
         if isinstance(aid, str):
             self.openRequested.emit(aid)
             return

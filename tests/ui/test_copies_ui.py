@@ -108,3 +108,46 @@ def test_related_groups_the_copies_by_version(qtbot, window: MainWindow, syndica
         else:
             seen.setdefault(current, set()).add(version_of[index.data(Qt.ItemDataRole.UserRole + 2)])
     assert all(len(ks) == 1 for h, ks in seen.items() if h is not None)
+
+
+def test_the_graph_draws_a_story_as_one_node_sized_by_its_copies(qtbot, window: MainWindow,  # noqa: ANN001
+                                                                 syndication: Syndication) -> None:
+    from app.ui.reuselayout import build_graph, story_cluster
+
+    rmap = window.reuse_docks.reuse_map()
+    story = max(syndication.stories, key=lambda s: len(s.copies))
+    graph = build_graph(rmap)
+    stories = [n for n in graph.nodes if n.is_story]
+    big = next(n for n in stories if set(m.id for m in graph.clusters[n.cluster].members) == set(story.copies))
+    assert big.copies == len(story.copies) and story_cluster(big.id) == big.cluster
+    ids = {n.id for n in graph.nodes}
+    assert not ids & set(story.copies)  # no hairball: its copies are not nodes of their own
+    assert not any(e.a in story.copies or e.b in story.copies for e in graph.edges)
+    assert graph.story_pairs > 0 and graph.hidden_pairs == 0
+    small = min(syndication.stories, key=lambda s: len(s.copies))
+    assert set(small.copies) <= ids  # a small cluster keeps its articles and edges
+    # Halos stay apart with the large discs in them.
+    for i, (x, y, r) in enumerate(graph.halos):
+        for x2, y2, r2 in graph.halos[i + 1:]:
+            assert ((x - x2) ** 2 + (y - y2) ** 2) ** 0.5 >= r + r2 - 1e-6
+    flat = build_graph(rmap, story_min=10_000)
+    assert set(story.copies) <= {n.id for n in flat.nodes} and not any(n.is_story for n in flat.nodes)
+
+    # Clicking the node opens the cluster's list; a copy there compares with the likely origin.
+    docks = window.reuse_docks
+    qtbot.waitUntil(lambda: docks.reuse_graph() is not None, timeout=30000)
+    docks.overview_action.trigger()
+    view = docks.overview.graph
+    node = next(n for n in view.visible_nodes() if n.is_story and n.copies == len(story.copies))
+    assert str(len(story.copies)) in view.tooltip_at(view.node_point(node.id))
+    with qtbot.waitSignal(view.storyClicked) as clicked:
+        view.click(view.node_point(node.id))
+    n = clicked.args[0]
+    tree, model = docks.overview.tree, docks.overview.model
+    assert tree.isExpanded(model.index(n, 0)) and tree.currentIndex().row() == n
+    cluster = model.clusters()[n]
+    origin = cluster.origin or cluster.members[0].id
+    row = next(k for k, m in enumerate(cluster.members) if m.id != origin)
+    with qtbot.waitSignal(window.comparisonReady, timeout=20000) as ready:
+        tree.activated.emit(model.index(row, 0, model.index(n, 0)))
+    assert (ready.args[0].left.id, ready.args[0].right.id) == (origin, cluster.members[row].id)
