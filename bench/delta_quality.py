@@ -229,7 +229,9 @@ def _plant_quote(text: str, rng: random.Random) -> Case | None:
 
 def _plant_attribution(text: str, rng: random.Random) -> Case | None:
     sites = [m for m in re.finditer(r"\b(" + "|".join(_REPORTING) + r")\b", text) if not _in_quote(text, m.start())]
-    acc = [m for m in re.finditer(r"\baccording to ([^,.]+)", text)]
+    # "according to X" becomes "reportedly": only where X names a source and nothing else.
+    acc = [m for m in re.finditer(r"\baccording to ([^,.]+)", text)
+           if not re.search(r"\d|" + "|".join(_WEEKDAYS + _MONTHS), m.group(1))]
     if not sites and not acc:
         return None
     if acc and (not sites or rng.random() < 0.2):
@@ -321,22 +323,23 @@ _CONTRACTIONS = [("did not", "didn't"), ("would not", "wouldn't"), ("could not",
 def _control(text: str, rng: random.Random) -> tuple[str, list[str]]:
     ops: list[str] = []
     out = text
-    steps = [_c_numbers, _c_list, _c_contraction, _c_synonym, _c_quotes, _c_split, _c_said, _c_case]
+    steps = [_c_numbers, _c_list, _c_contraction, _c_synonym, _c_quotes, _c_split, _c_said, _c_case,
+             _c_reorder, _c_according, _c_scale, _c_short_name]
     rng.shuffle(steps)
     for step in steps:
         changed = step(out, rng)
         if changed is not None and changed != out:
             out = changed
             ops.append(step.__name__[3:])
-        if len(ops) >= 3:
+        if len(ops) >= 4:
             break
     return out, ops
 
 
 def _c_numbers(text: str, rng: random.Random) -> str | None:
-    m = re.search(r"\b(\d{1,3}),(\d{3})\b", text)
+    m = re.search(r"\b\d{1,3}(?:,\d{3})+\b", text)
     if m:
-        return text[:m.start()] + m.group(1) + m.group(2) + text[m.end():]
+        return text[:m.start()] + m.group().replace(",", "") + text[m.end():]
     m = re.search(r"(\d)%", text)
     if m:
         return text[:m.start()] + m.group(1) + " percent" + text[m.end():]
@@ -354,8 +357,8 @@ def _c_list(text: str, rng: random.Random) -> str | None:
     if m:
         a, b, c = m.groups()
         return text[:m.start()] + f"{c}, {a} and {b}" + text[m.end():]
-    m = re.search(r"\b([A-Z]\w+) and ([A-Z]\w+)\b", text)
-    if m and m.start() > 0:
+    m = re.search(r"\b([A-Z]\w+) and ([A-Z]\w+)\b(?! [A-Z])", text)
+    if m and m.start() > 1 and not text[:m.start() - 1].split(" ")[-1][:1].isupper():  # not inside a longer name
         return text[:m.start()] + f"{m.group(2)} and {m.group(1)}" + text[m.end():]
     return None
 
@@ -406,6 +409,50 @@ def _c_said(text: str, rng: random.Random) -> str | None:
     for a, b in (("said on", "stated on"), (" told reporters", " said"), (" said", " says"), ("заявил", "сказал")):
         if a in text and not _in_quote(text, text.index(a)):
             return text.replace(a, b, 1)
+    return None
+
+
+def _c_reorder(text: str, rng: random.Random) -> str | None:
+    """Two sentences of the paragraph change places."""
+    sents = _sentences(text)
+    if len(sents) < 3:
+        return None
+    k = rng.randrange(1, len(sents) - 1)
+    (a0, a1), (b0, b1) = sents[k], sents[k + 1]
+    return text[:a0] + text[b0:b1] + " " + text[a0:a1] + text[b1:]
+
+
+def _c_according(text: str, rng: random.Random) -> str | None:
+    """``X, according to the commission.`` -> ``X, the commission said.``"""
+    m = re.search(r", according to ([a-z][^,.;]+)\.(?=\s|$)", text)
+    if m:
+        return text[:m.start()] + f", {m.group(1)} said." + text[m.end():]
+    m = re.search(r"([,.]) ([a-z][a-z ]{3,40}) said\.(?=\s|$)", text)
+    if m and not _in_quote(text, m.start()):
+        return text[:m.start()] + f"{m.group(1)} according to {m.group(2)}." + text[m.end():]
+    return None
+
+
+def _c_scale(text: str, rng: random.Random) -> str | None:
+    """``15 billion dollars`` / ``2.5 billion pounds`` -> ``$15bn`` / ``£2.5bn``; ``7.6 million`` -> ``7,600,000``."""
+    m = re.search(r"\b(\d+(?:\.\d)?) billion (dollars|pounds|euros)\b", text)
+    if m:
+        sign = {"dollars": "$", "pounds": "£", "euros": "€"}[m.group(2)]
+        return text[:m.start()] + f"{sign}{m.group(1)}bn" + text[m.end():]
+    m = re.search(r"\b(\d+)\.(\d) million\b", text)
+    if m:
+        return text[:m.start()] + f"{int(m.group(1)) * 1_000_000 + int(m.group(2)) * 100_000:,}" + text[m.end():]
+    return None
+
+
+def _c_short_name(text: str, rng: random.Random) -> str | None:
+    """A full name mentioned mid-sentence becomes its surname with a title (Christine Lagarde -> Ms Lagarde)."""
+    for m in re.finditer(r"(?<= )([A-Z][a-z]{2,}) ([A-Z][a-z]{3,})"
+                         r"(?= (?:said|told|described|called|urged|conceded|announced)\b)", text):
+        previous = text[:m.start()].split()[-1]
+        if previous[:1].isupper() or m.group(1) in _NAME_STOP or m.group(2) in _NAME_STOP:
+            continue  # part of a longer name, or a title
+        return text[:m.start()] + f"Ms {m.group(2)}" + text[m.end():]
     return None
 
 

@@ -140,6 +140,8 @@ _CYRILLIC_RE = re.compile("[\u0400-\u04ff]")
 _LATIN_RE = re.compile("[A-Za-z]")
 _YEAR_LEAD = frozenset({"in", "since", "by", "until", "till", "from", "between", "before", "after", "of",
                         "during", "early", "late", "mid", "throughout", "year", "в", "с", "до", "к", "от"})
+_YEAR_STRONG = frozenset({"in", "since", "until", "till", "during", "throughout", "early", "late", "mid", "в", "с",
+                          "до"})
 _YEAR_RANGE = frozenset({"and", "to", "through", "-", "\u2013", "\u2014", "/", "и", "по"})
 _YEAR_NEXT = frozenset({"and", "to", "when", "after", "before", "as", "but", "the", "a", "for", "until", "by",
                         "in", "on", "at", "with", "while", "that", "which", "или", "и", "по", "г"})
@@ -498,8 +500,10 @@ class _Reader:
         after = nxt.low if nxt is not None else ""
         if after in _YEAR_TAIL or after.startswith("год"):
             return True
+        if before in _YEAR_STRONG:
+            return True  # "stolen in 1991 had been found"
         if nxt is not None and nxt.kind == "word" and nxt.text[:1].islower() and after not in _YEAR_NEXT:
-            return False  # "2000 pupils": a count
+            return False  # "and 2000 pupils": a count
         if before in _YEAR_LEAD:
             return True
         # The second year of a range: 2015 and 2019, 2015-2019, from 2015 to 2019.
@@ -519,10 +523,15 @@ class _Reader:
         while j < n and self.toks[j].kind == "word" and not self.toks[j].used:
             parts = self.lows[j].split("-")
             values = [self.rules.numbers.match([p], 0) for p in parts]
-            if all(v is not None and v[0] == 1 for v in values):
-                current += sum(v[1] for v in values if v is not None)
+            lead = 0
+            while lead < len(values) and values[lead] is not None:
+                lead += 1
+            if lead == len(values) or (lead and not seen):  # "twenty-five", or "six-year-old"
+                current += sum(v[1] for v in values[:lead] if v is not None)
                 seen = True
                 j += 1
+                if lead < len(values):
+                    break
             elif seen and self.rules.scales.match(self.lows, j) is not None and len(parts) == 1:
                 scale = self.rules.scales.match(self.lows, j)[1]  # type: ignore[index]
                 if scale >= 1000:
@@ -627,7 +636,10 @@ class _Reader:
                              or self.lows[words[0]] in _CONNECTORS):
                 words = words[1:]
             if words:
-                key = tuple(_strip_possessive(self.lows[k]) for k in words if self.lows[k] not in _CONNECTORS)
+                # Titles inside a name do not make it another name (Professor Kevin Mills / Prof Mills).
+                key = tuple(_strip_possessive(self.lows[k]) for k in words
+                            if self.lows[k] not in _CONNECTORS and self.lows[k] not in rules.titles) \
+                    or tuple(_strip_possessive(self.lows[k]) for k in words)
                 self.side.items.append(_Item(DeltaKind.NAME, key, words[0], words[-1] + 1))
             i = j
 
@@ -639,10 +651,12 @@ class _Reader:
 
     def _marks(self) -> None:
         rules, toks = self.rules, self.toks
+        # A word inside a name is not a verb or a hedge (United States, Will Smith).
+        named = {k for it in self.side.items if it.kind is DeltaKind.NAME for k in range(it.lo, it.hi)}
         i, n = 0, len(toks)
         while i < n:
             t = toks[i]
-            if t.kind != "word" or t.used:
+            if t.kind != "word" or t.used or i in named:
                 i += 1
                 continue
             hit = rules.attribution.match(self.lows, i)
@@ -686,7 +700,7 @@ def _strip_possessive(word: str) -> str:
 # --------------------------------------------------------------------------- quotes' speakers
 
 
-def _speakers(side: _Side) -> None:
+def _speakers(side: _Side, rules: Rules) -> None:
     """Attribute each quotation: the reporting item nearest to it in its sentence, and who."""
     toks = side.toks
     attrs = [it for it in side.items if it.kind is DeltaKind.ATTRIBUTION]
@@ -706,7 +720,9 @@ def _speakers(side: _Side) -> None:
                 who = _words_until_punct(toks, a.hi, q.lo - 1, 5)
             else:
                 who = list(reversed(_words_until_punct(toks, a.lo - 1, sent_lo - 1, 5, step=-1)))
-        key = frozenset(_strip_possessive(toks[k].low) for k in who if toks[k].low not in _DETERMINERS)
+        # Who, without titles: "Christine Lagarde told" and "Ms Lagarde said" name the same speaker.
+        key = frozenset(_strip_possessive(toks[k].low) for k in who
+                        if toks[k].low not in _DETERMINERS and toks[k].low not in rules.titles)
         q.speaker = key
         span = [*who, *range(a.lo, a.hi)]
         q.attribution = (min(span), max(span) + 1)
@@ -727,8 +743,9 @@ def _has(side: _Side, word: str) -> bool:
 
 
 def _subsequence(short: tuple[str, ...], long: tuple[str, ...], cyrillic: bool) -> bool:
-    """Whether ``short``'s words appear in ``long`` in order (by stem for Russian)."""
-    if not short or len(short) > len(long):
+    """Whether ``short`` is a short form of ``long``: its words in order, ending on the same word
+    (Putin / Vladimir Putin; but Japan is not Japan Meteorological Agency). By stem for Russian."""
+    if not short or len(short) > len(long) or _stem(short[-1], cyrillic) != _stem(long[-1], cyrillic):
         return False
     it = iter(_stem(w, cyrillic) for w in long)
     return all(any(_stem(w, cyrillic) == x for x in it) for w in short)
@@ -1063,7 +1080,7 @@ def row_deltas(left: Sequence[Paragraph], right: Sequence[Paragraph], row: int =
     lower = frozenset(t.low for s in sides for t in s.toks if t.kind == "word" and t.text[:1].islower())
     for s in sides:
         _Reader(s, rules).read(lower)
-        _speakers(s)
+        _speakers(s, rules)
     return _RowComparer(row, sides[0], sides[1], rules).run()
 
 

@@ -24,6 +24,8 @@ POSITIVE = [
      "number", "changed", "1,5 млрд рублей", "2,5 млрд рублей"),
     ("Эвакуировали пять тысяч человек.", "Эвакуировали шесть тысяч человек.",
      "number", "changed", "пять тысяч", "шесть тысяч"),
+    ("A six-year-old girl was rescued.", "A nine-year-old girl was rescued.",
+     "number", "changed", "six-year-old", "nine-year-old"),
     # dates and times
     ("The summit opened on July 4 in Geneva.", "The summit opened on July 5 in Geneva.",
      "date", "changed", "July 4", "July 5"),
@@ -41,6 +43,8 @@ POSITIVE = [
      "name", "changed", "Geneva", "Vienna"),
     ("The deal was signed by Angela Merkel and the French president.",
      "The deal was signed by the French president.", "name", "dropped", "Angela Merkel", ""),
+    ("Japan said so, the Japan Meteorological Agency said.", "Japan said so, the Japan Weather Agency said.",
+     "name", "changed", "Japan Meteorological Agency", "Japan Weather Agency"),  # not a short form of Japan
     # quotes
     ('"We will not negotiate under pressure," Putin said.',
      '"We will not negotiate under any pressure," Putin said.', "quote", "words changed",
@@ -105,6 +109,10 @@ NEGATIVE = [
     ("Prices rose sharply. Wages did not.", "Prices rose sharply, but wages did not."),  # sentences joined
     ("The vote was held in May 2019.", "The vote was held in May 2019, officials said."),  # added attribution
     ("The school opened and 2,000 pupils enrolled.", "The school opened and 2000 pupils enrolled."),
+    ("Professor Kevin Mills said it works.", "Prof Mills said it works."),  # a title and a short form
+    ('Christine Lagarde told reporters inflation was "too high for too long".',
+     'Ms Lagarde said inflation was "too high for too long".'),  # the same speaker
+    ("Demand from the United States weakened.", "Demand from the United States weakened sharply."),
 ]
 
 
