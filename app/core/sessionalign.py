@@ -27,12 +27,14 @@ def tab_article(ref: ArticleRef, corpus: Corpus) -> Article:
 
 
 def tab_alignment(tab: TabState, corpus: Corpus) -> Alignment:
-    """Read and align a tab's two articles.
+    """Read and align a tab's two articles, with the corpus's boilerplate (learned, and the
+    analyst's marks) as the window and ``compare`` use it.
 
     Raises:
         ReadError: an article is gone or unreadable.
     """
-    return align(tab_article(tab.left, corpus), tab_article(tab.right, corpus))
+    left, right = tab_article(tab.left, corpus), tab_article(tab.right, corpus)
+    return align(left, right, boilerplate=corpus.reuse_map().is_boilerplate_paragraph)
 
 
 def session_sections(loaded: LoadedSession, corpus: Corpus | None = None, *,

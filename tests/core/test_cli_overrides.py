@@ -111,3 +111,36 @@ def test_a_damaged_store_is_reported_and_kept(capsys: pytest.CaptureFixture[str]
     assert code == 0 and "kept as" in err
     [aside] = store.path.parent.glob("userdata.damaged-*.json")
     assert aside.read_text(encoding="utf-8") == "{ damaged"
+
+
+def test_a_mark_applies_to_compare_pairs_related_clusters_and_reports(capsys: pytest.CaptureFixture[str],
+                                                                      seeds_copy: Path, tmp_path: Path) -> None:
+    from app.core.align import align
+    from app.core.corpus import Corpus
+    from app.core.model import RowKind
+    from app.core.session import Session, TabState, load_session, save_session
+    from app.core.sessionalign import session_sections
+
+    corpus = str(seeds_copy)
+    before = _json(capsys, "compare", "001", "004", "--corpus", corpus)
+    texts = before["left"]["paragraphs"]
+    row = next(r for r in before["rows"] if r["kind"] == "identical" and r["left"]
+               and len(texts[r["left"][0]]["text"].split()) > 12)
+    para = row["left"][0]
+    pairs_before = _json(capsys, "pairs", "--corpus", corpus)["pairs"][0]["shared_paragraphs"]
+    related_before = _json(capsys, "related", "001", "--corpus", corpus)["related"][0]["shared_paragraphs"]
+
+    assert _run(capsys, "boilerplate", "mark", "001", "--paragraph", str(para), "--corpus", corpus)[0] == 0
+    after = _json(capsys, "compare", "001", "004", "--corpus", corpus)
+    assert next(r for r in after["rows"] if para in r["left"])["kind"] == "boilerplate"
+    assert after["shared"]["paragraphs"] == before["shared"]["paragraphs"] - 1
+    assert _json(capsys, "pairs", "--corpus", corpus)["pairs"][0]["shared_paragraphs"] == pairs_before - 1
+    assert _json(capsys, "related", "001", "--corpus", corpus)["related"][0]["shared_paragraphs"] == related_before - 1
+    assert len(_json(capsys, "clusters", "--corpus", corpus)["clusters"]) == 1  # still one story
+    # A session's report aligns with the mark too (parallax session export).
+    c = Corpus(seeds_copy)
+    al = align(c.resolve("001"), c.resolve("004"))
+    path = save_session(Session(corpus=str(seeds_copy), tabs=[TabState.for_alignment(al, seeds_copy)]),
+                        tmp_path / "s.parallax")
+    sections, _ = session_sections(load_session(path), c)
+    assert next(r for r in sections[0].alignment.rows if para in r.left).kind is RowKind.BOILERPLATE
