@@ -503,6 +503,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--controls", type=int, default=200)
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--verbose", action="store_true", help="print every miss and false alarm")
+    ap.add_argument("--labels", type=int, default=20, metavar="N",
+                    help="also label N generated copies per transformation (0: skip)")
     args = ap.parse_args(argv)
     paragraphs = load_paragraphs()
     cases = make_cases(paragraphs, args.edits, args.controls, args.seed)
@@ -556,7 +558,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{kind:<12} {planted[kind]:>7} {tp[kind]:>6} {fn[kind]:>6} {fp[kind]:>6} {p:>9.3f} {r:>7.3f}  "
               f"{mark}{'' if ok else '  MISSED'}")
     print(f"controls with any delta: {control_fp} of {controls}")
+    if args.labels:
+        _label_table(args.labels, args.seed)
     return 1 if failed else 0
+
+
+def _label_table(trials: int, seed: int) -> None:
+    """The pair label given to each transformation of bench/gen_copies.py (seed-corpus prose)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from gen_copies import TRANSFORMS, load_pool, make_case
+
+    from app.core.align import align
+    from app.core.changes import pair_change
+
+    pool, rng = load_pool(), random.Random(seed)
+    print(f"\npair labels, {trials} generated copies per transformation (bench/gen_copies.py):")
+    for name in TRANSFORMS:
+        labels: Counter[str] = Counter()
+        kept = new = 0.0
+        for _ in range(trials):
+            case = make_case(name, rng, pool)
+            pc = pair_change(align(case.left, case.right))
+            labels[str(pc.label)] += 1
+            kept += pc.retained / trials
+            new += pc.added / trials
+        shown = ", ".join(f"{k} {v}" for k, v in labels.most_common())
+        print(f"  {name:<10} {shown:<32} retained {kept:3.0f} %  added {new:3.0f} %")
 
 
 if __name__ == "__main__":

@@ -206,3 +206,16 @@ def test_shipped_rule_files_are_valid_json_with_the_known_sections() -> None:
         for key in ("attribution", "negators", "hedges", "numbers", "months", "relative_dates"):
             assert data[key], (lang, key)
     assert load_rules(user=shipped_dir() / "nowhere").problems == ()
+
+
+def test_a_bundle_reads_the_rules_from_its_resources(tmp_path, monkeypatch) -> None:
+    import sys
+
+    from app.core.deltarules import shipped_dir
+
+    (tmp_path / "resources" / "deltas").mkdir(parents=True)
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert shipped_dir() == tmp_path / "resources" / "deltas"
+    rules = load_rules(user=tmp_path / "none")
+    assert any("no shipped rule files" in p for p in rules.problems)  # said, not a crash
+    assert compare_texts("He said so.", "He admitted so.", rules) == []
