@@ -95,8 +95,9 @@ def run_search(args: argparse.Namespace) -> int:
     corpus = open_corpus(args)
     ensure_indexed(corpus, quiet=args.json)
     result = corpus.search(args.query, limit=max(1, args.limit), sort=args.sort)
-    from app.core.copies import HitGroup, copies_lookup, group_hits, search_json
+    from app.core.copies import HitGroup, copies_lookup, group_hits, search_json, with_source_names
 
+    result = with_source_names(result, corpus.userdata.refresh().source)  # the analyst's names
     rmap = corpus.reuse_map() if args.json or args.collapse else None  # copies of each story
     if args.json:
         print_json(search_json(result, rmap, collapse=args.collapse))

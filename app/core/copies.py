@@ -8,7 +8,7 @@ the article's cluster; :meth:`~app.core.reuse.ReuseMap.duplicates`: those with t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -107,3 +107,9 @@ def _date(iso: str) -> date | None:
         return date.fromisoformat(iso[:10]) if iso else None
     except ValueError:
         return None
+
+
+def with_source_names(result: SearchResult, name: Callable[[str], str]) -> SearchResult:
+    """``result`` with every hit's source shown under the analyst's name for it (rename, merge)."""
+    hits = tuple(h if name(h.source) == h.source else replace(h, source=name(h.source)) for h in result.hits)
+    return result if all(a is b for a, b in zip(hits, result.hits, strict=True)) else replace(result, hits=hits)

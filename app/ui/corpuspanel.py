@@ -380,9 +380,9 @@ class CorpusPanel(QWidget):
         rmap = self._reuse_map
 
         def run() -> tuple[SearchResult, object]:
-            from app.core.copies import collapse_result
+            from app.core.copies import collapse_result, with_source_names
 
-            result = corpus.search(query, limit=SEARCH_LIMIT)
+            result = with_source_names(corpus.search(query, limit=SEARCH_LIMIT), corpus.userdata.refresh().source)
             return result, (collapse_result(result, rmap) if rmap is not None else None)
 
         worker = GeneratorWorker.call(run, name="search")

@@ -82,6 +82,8 @@ def test_sources_rename_merge_reset(capsys: pytest.CaptureFixture[str], seeds_co
     # The listing, related and clusters show the analyst's name.
     listing = _json(capsys, "articles", "--corpus", corpus)["articles"]
     assert "GR" in {a["source"] for a in listing} and raw not in {a["source"] for a in listing}
+    hits = _json(capsys, "search", "China", "--corpus", corpus)["hits"]
+    assert "GR" in {h["source"] for h in hits} and raw not in {h["source"] for h in hits}
     merged = _json(capsys, "sources", "merge", "GR", raw, "--as", "Global", "--corpus", corpus)
     assert merged["changed"] == [raw]
     reset = _json(capsys, "sources", "reset", "Global", "--corpus", corpus)

@@ -171,6 +171,11 @@ def test_sources_from_the_window_rename_the_listing(qtbot, window: MainWindow,  
     model = window.panel.article_model
     sources = {model.info(model.article_id(r)).source for r in range(model.rowCount())}
     assert "Renamed Outlet" in sources and raw not in sources
+    with qtbot.waitSignal(window.panel.searchFinished, timeout=20000):
+        window.panel.search_edit.setText("China")
+        window.panel.search_now()
+    shown = {window.panel.result_model.hit(r).source for r in range(window.panel.result_model.rowCount())}
+    assert "Renamed Outlet" in shown and raw not in shown
 
 
 def test_sessions_carry_the_marks_and_bring_them_to_another_machine(qtbot, window: MainWindow,  # noqa: ANN001
