@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from app.core.boundary import (
     BoundaryError,
@@ -19,14 +20,16 @@ from app.core.boundary import (
     name_to_id,
     relative_id,
 )
-from app.core.index import CorpusIndex, IndexReport, Progress
+from app.core.index import READ_ERRORS, CorpusIndex, IndexReport, Progress
 from app.core.model import Article, SearchResult
 from app.core.paths import default_corpus
 from app.core.reader import ReadError, read_article
 from app.core.reuse import ReuseMap
 from app.core.reuseindex import ReuseIndex
-from app.core.search import SearchSession, search
+from app.core.search import QueryError, SearchSession, search
 from app.core.userdata import UserDataStore
+
+_T = TypeVar("_T")
 
 __all__ = ["ArticleInfo", "Corpus", "ReadError", "default_corpus", "resolve_article"]
 
@@ -141,11 +144,26 @@ class Corpus:
     def search(self, query: str, *, limit: int | None = 20, sort: str = "score",
                snippets: bool = True) -> SearchResult:
         """Search the index (see :func:`app.core.search.search`)."""
-        return search(self.index, query, limit=limit, sort=sort, snippets=snippets,
-                      load_article=self._load_for_snippet, session=self._search)
+        return self._reading(lambda: search(self.index, query, limit=limit, sort=sort, snippets=snippets,
+                                            load_article=self._load_for_snippet, session=self._search))
+
+    def _reading(self, read: Callable[[], _T]) -> _T:
+        """Run ``read``; when it fails on damaged index bytes (checksums differ), rebuild and read again."""
+        try:
+            return read()
+        except QueryError:
+            raise
+        except READ_ERRORS as exc:
+            if not self.index.recover(exc):
+                raise
+        self.update_index()
+        return read()
 
     def listing(self) -> list[ArticleInfo]:
         """Every indexed article's metadata, read from the index (no file is parsed)."""
+        return self._reading(self._listing)
+
+    def _listing(self) -> list[ArticleInfo]:
         ix, _ = self.index.open()
         out = []
         names = self.userdata.refresh()  # sources as the analyst renamed them

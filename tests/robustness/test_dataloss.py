@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from app.cli import main
 from app.core import fsguard
@@ -187,7 +188,7 @@ def _fill_disk_after(monkeypatch: pytest.MonkeyPatch, budget: int) -> None:
     written = [0]
     real = structfile.StructFile.write
 
-    def write(self, data: bytes) -> int:  # noqa: ANN001
+    def write(self: structfile.StructFile, data: bytes) -> int:
         written[0] += len(data)
         if written[0] > budget:
             raise OSError(errno.ENOSPC, "No space left on device")
@@ -561,3 +562,73 @@ def test_index_update_leaves_only_index_file_names(tmp_path: Path) -> None:
         CorpusIndex(corpus, ix).update()
     names = [p.name for p in ix.iterdir()]
     assert names and all(fsguard.is_index_file_name(n) for n in names), names
+
+
+# ---------------------------------------------------------------------- the window's export dialog
+
+
+def test_window_export_refuses_foreign_and_corpus_files_and_asks_for_its_own(
+        qtbot: QtBot, tmp_path: Path, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.ui.mainwindow import MainWindow
+    from app.ui.sessioncontroller import HTML_FILTER
+
+    win = MainWindow(restore=False)
+    qtbot.addWidget(win)
+    sessions = win.sessions
+    errors: list[str] = []
+    asked: list[Path] = []
+    answer = [False]
+    monkeypatch.setattr(sessions, "_error", lambda title, message: errors.append(message))
+    monkeypatch.setattr(sessions, "_ask_overwrite", lambda path: asked.append(path) or answer[0])
+    fsguard.register_corpus_root(seeds_copy)
+
+    def choose(name: str) -> Path | None:
+        monkeypatch.setattr(sessions, "_ask_export_path", lambda caption, suggested: (name, HTML_FILTER))
+        return sessions._export_target("Export Report", "r.html")
+
+    foreign = tmp_path / "page.html"
+    foreign.write_text("<p>mine</p>", "utf-8")
+    article = next(seeds_copy.iterdir())
+    assert choose(str(foreign)) is None and "not written by Parallax" in errors[-1]
+    assert choose(str(article)) is None and "corpus" in errors[-1]
+    assert choose(str(seeds_copy / "new.html")) is None and "corpus" in errors[-1]
+    sessions.path = tmp_path / "s.parallax"
+    atomic_write_text(sessions.path, '{"format": "parallax-session", "format_version": 1}\n')
+    # The session's own file is never the target: its name gets the report's suffix...
+    assert choose(str(sessions.path)) == tmp_path / "s.parallax.html"
+    # ...and an input named like a report is refused outright.
+    sessions.path = tmp_path / "saved-as.html"
+    atomic_write_text(sessions.path, '{"format": "parallax-session", "format_version": 1}\n')
+    assert choose(str(sessions.path)) is None and "input" in errors[-1]
+    assert foreign.read_text("utf-8") == "<p>mine</p>" and not (seeds_copy / "new.html").exists()
+    # A report Parallax wrote: the file dialog confirmed that name itself, so no second question...
+    own = tmp_path / "own.html"
+    atomic_write_text(own, '<!DOCTYPE html>\n<html><head><meta name="generator" content="Parallax 1">')
+    assert choose(str(own)) == own and not asked
+    # ...but when the suffix is added after the dialog, the window asks (and honours a no).
+    assert choose(str(tmp_path / "own")) is None and asked == [own]
+    answer[0] = True
+    assert choose(str(tmp_path / "own")) == own
+    assert not any("Traceback" in e for e in errors)
+
+
+def test_a_damaged_segment_that_passes_the_quick_check_is_rebuilt_when_a_read_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.core import index as index_module
+
+    corpus = _corpus(tmp_path / "corpus", 5)
+    ix = tmp_path / "ix"
+    CorpusIndex(corpus, ix).update()
+    monkeypatch.setattr(index_module, "FULL_CHECK_BYTES", 0)  # as on a large index: sizes and times only
+    seg = _segments(ix)[0]
+    st = seg.stat()
+    data = bytearray(seg.read_bytes())
+    for off in range(len(data) // 40, len(data) // 40 + 200):  # compressed stored fields: zlib fails
+        data[off] ^= 0x5A
+    seg.write_bytes(bytes(data))
+    os.utime(seg, ns=(st.st_atime_ns, st.st_mtime_ns))
+    corpus_obj = Corpus(corpus, ix)
+    listing = corpus_obj.listing()
+    assert [a.id for a in listing] == [f"a{i:03d}.txt" for i in range(5)]
+    assert any("damaged" in m for m in corpus_obj.index.messages)
+    assert corpus_obj.search("lighthouse", limit=None, snippets=False).total == 5
