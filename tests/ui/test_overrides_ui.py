@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import asdict
 
 import pytest
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QDoubleSpinBox, QMenu
 
 from app.core.fingerprint import exact_hash
@@ -77,8 +77,9 @@ def test_mark_from_the_context_menu_realigns_and_undo_takes_it_back(qtbot, windo
     _, menu = _menu_on_row(window, _row_of(window, "right", para))
     assert _action(menu, "mark_boilerplate").isChecked() and _action(menu, "mark_clear").isEnabled()
 
+    window.compare_view.right_pane.setFocus()
     with qtbot.waitSignal(window.comparisonReady, timeout=20000):
-        window.notes_panel.undo_action.trigger()  # Edit > Undo, Ctrl+Z
+        qtbot.keyClick(window.compare_view.right_pane, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert UserDataStore(SEEDS).data.marks == {}
     again = window.compare_view.alignment()
     assert again.rows[_row_of(window, "right", para)].kind is RowKind.IDENTICAL
@@ -131,6 +132,9 @@ def test_preferences_saved_per_corpus_and_the_map_rebuilt(qtbot, window: MainWin
     assert UserDataStore(SEEDS).data.thresholds == {"source_articles": 6}
     assert blocker.args[0].thresholds.source_articles == 6  # rebuilt off the GUI thread with it
     assert window.overrides.preferences_action.shortcut().toString() == "Ctrl+,"
+    edit = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Edit")
+    assert {window.overrides.preferences_action, window.overrides.sources_action,
+            window.notes_panel.undo_action} <= set(edit.actions())
 
 
 def test_sources_dialog_renames_and_merges(qtbot, tmp_path) -> None:  # noqa: ANN001
