@@ -22,6 +22,7 @@ row is cut to :data:`MAX_CHARS` before it is read.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -766,7 +767,11 @@ def _words_until_punct(toks: list[_Tok], start: int, stop: int, limit: int, step
 
 
 class _Map:
-    """Word-level opcodes between the kept tokens of the two sides, for locating and pairing."""
+    """Word-level opcodes between the kept tokens of the two sides, for locating and pairing.
+
+    Lookups bisect the opcode starts of each side, so locating every item of a long row costs
+    O(items log ops), not O(items * ops).
+    """
 
     def __init__(self, left: _Side, right: _Side, lkeep: list[int], rkeep: list[int]) -> None:
         codes: dict[str, str] = {}
@@ -779,16 +784,25 @@ class _Map:
         self.rpos = {k: n for n, k in enumerate(rkeep)}
         self.ops = Levenshtein.opcodes(enc(left, lkeep), enc(right, rkeep)).as_list()
         self._regions: list[tuple[int, int, int, int]] | None = None
+        # Per side: the opcodes that cover tokens of that side, by their first position.
+        self._starts: list[list[int]] = [[], []]
+        self._index: list[list[int]] = [[], []]
+        for n, (_tag, i1, i2, j1, j2) in enumerate(self.ops):
+            for side, (lo, hi) in enumerate(((i1, i2), (j1, j2))):
+                if lo < hi:
+                    self._starts[side].append(lo)
+                    self._index[side].append(n)
+
+    def _pos(self, side: int, token: int) -> int:
+        return (self.lpos if side == 0 else self.rpos).get(token, -1)
 
     def op_of(self, side: int, token: int) -> int:
-        pos = (self.lpos if side == 0 else self.rpos).get(token, -1)
+        """The opcode holding ``token`` of one side (-1 when the token was not compared)."""
+        pos = self._pos(side, token)
         if pos < 0:
             return -1
-        for n, (_tag, i1, i2, j1, j2) in enumerate(self.ops):
-            lo, hi = (i1, i2) if side == 0 else (j1, j2)
-            if lo <= pos < hi:
-                return n
-        return len(self.ops) - 1
+        k = bisect_right(self._starts[side], pos) - 1
+        return self._index[side][k] if k >= 0 else len(self.ops) - 1
 
     def regions(self) -> list[tuple[int, int, int, int]]:
         """Runs of adjacent non-equal opcodes, as (i1, i2, j1, j2) in kept-token positions."""
@@ -809,38 +823,53 @@ class _Map:
 
     def region_of(self, side: int, token: int) -> int:
         """The region holding ``token``, -1 when it is in an equal stretch."""
-        pos = (self.lpos if side == 0 else self.rpos).get(token, -1)
+        pos = self._pos(side, token)
         if pos < 0:
             return -1
-        for n, (i1, i2, j1, j2) in enumerate(self.regions()):
+        regions = self.regions()
+        los = [r[0] if side == 0 else r[2] for r in regions]
+        k = bisect_right(los, pos) - 1
+        while k >= 0:
+            i1, i2, j1, j2 = regions[k]
             lo, hi = (i1, i2) if side == 0 else (j1, j2)
             if lo <= pos < hi:
-                return n
+                return k
+            if hi <= pos:
+                return -1
+            k -= 1  # an empty region starting at pos: look at the one before
         return -1
 
     def across(self, side: int, token: int) -> float:
         """Where ``token`` of one side falls on the other, in kept-token positions."""
-        pos = (self.lpos if side == 0 else self.rpos).get(token, -1)
+        pos = self._pos(side, token)
         if pos < 0:
             return -1.0
-        for tag, i1, i2, j1, j2 in self.ops:
-            lo, hi, olo, ohi = (i1, i2, j1, j2) if side == 0 else (j1, j2, i1, i2)
-            if lo <= pos < hi:
-                if tag == "equal":
-                    return olo + pos - lo
-                return (olo + ohi) / 2
-        return float(len(self.rkeep if side == 0 else self.lkeep))
+        n = self.op_of(side, token)
+        if n < 0:
+            return float(len(self.rkeep if side == 0 else self.lkeep))
+        tag, i1, i2, j1, j2 = self.ops[n]
+        lo, olo, ohi = (i1, j1, j2) if side == 0 else (j1, i1, i2)
+        if tag == "equal":
+            return olo + pos - lo
+        return (olo + ohi) / 2
 
 
 def _pair(removed: list[_Item], added: list[_Item], m: _Map, limit: float = 30.0) -> list[tuple[_Item | None, _Item | None]]:
     """Pair removed left items with added right ones: same opcode first, then nearest."""
     cands = []
+    right = [(b, m.op_of(1, b.lo), m.rpos.get(b.lo, 0)) for b in added]
+    right.sort(key=lambda r: r[2])
+    where = [r[2] for r in right]
     for a in removed:
         oa = m.op_of(0, a.lo)
         xa = m.across(0, a.lo)
-        for b in added:
-            ob = m.op_of(1, b.lo)
-            d = 0.0 if oa == ob and oa >= 0 else abs(xa - m.rpos.get(b.lo, 0)) + 0.5
+        # Only the added items within ``limit`` positions, or in the same opcode, can pair.
+        lo = bisect_right(where, xa - limit - 1)
+        near = right[lo:bisect_right(where, xa + limit)]
+        if oa >= 0:
+            near += [r for r in right if r[1] == oa and abs(r[2] - xa) > limit]
+        for b, ob, xb in near:
+            d = 0.0 if oa == ob and oa >= 0 else abs(xa - xb) + 0.5
             if d <= limit:
                 cands.append((d, id(a), id(b), a, b))
     cands.sort(key=lambda c: c[:1])
