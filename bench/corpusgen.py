@@ -219,6 +219,64 @@ def truth_pairs(articles: list[GenArticle]) -> dict[tuple[str, str], int]:
     return dict(pairs)
 
 
+def add_wire(articles: list[GenArticle], *, stories: int = 300, copies: int = 30_000, max_copies: int = 500,
+             outlets: int = 500, seed: int = 1) -> dict[str, list[str]]:
+    """Append wire copies: ``copies`` republications of ``stories`` originals, up to ``max_copies`` each.
+
+    The originals are dated articles of ``articles`` that nothing copies. Each copy goes to a
+    different wire outlet (``outlets`` of them, each with its own header and footer lines) and is
+    dated 1-10 days after the original, so the original is the story's true origin. Copies are
+    verbatim (40 %), lightly edited (40 %: words changed in half the paragraphs) or trimmed (20 %:
+    a paragraph dropped or the end cut). Story sizes fall from ``max_copies`` in a cubic curve.
+
+    Returns:
+        ``{original id: [copy ids]}``.
+    """
+    g = Generator(seed + 1000)
+    rng = g.rng
+    copied = {a.copy_of for a in articles if a.copy_of is not None}
+    pool = [i for i, a in enumerate(articles)
+            if a.copy_of is None and str(i) not in copied and a.date is not None and len(a.tags) - a.tags.count(None) >= 3]
+    chosen = rng.sample(pool, stories)
+    raw = [max(2.0, max_copies * (1 - k / stories) ** 3) for k in range(stories)]
+    scale = copies / sum(raw)
+    sizes = [min(max_copies, max(1, round(r * scale))) for r in raw]
+    sizes[-1] += copies - sum(sizes)
+    names = [f"Wire Outlet {k:03d}" for k in range(outlets)]
+    boiler = {name: _source_boilerplate(name, rng) for name in names}
+    out: dict[str, list[str]] = {}
+    n = 0
+    for story, (idx, size) in enumerate(zip(chosen, sizes, strict=True)):
+        origin = articles[idx]
+        body = [(p, t) for p, t in zip(origin.paragraphs, origin.tags, strict=True) if t is not None]
+        ids = []
+        carriers = rng.sample(names, min(size, len(names)))
+        for c in range(size):
+            src = carriers[c % len(carriers)]
+            art = GenArticle(f"wire/{story:03d}/{n:06d}.txt", origin.title, src, origin.author,
+                             origin.date + timedelta(days=rng.randint(1, 10)), kind="wire", copy_of=str(idx))
+            n += 1
+            r = rng.random()
+            chosen_body = list(body)
+            if 0.4 <= r < 0.8:
+                chosen_body = [(g.edit(p, rng.uniform(0.02, 0.06)) if rng.random() < 0.5 else p, t) for p, t in body]
+                art.kind = "wire-edited"
+            elif r >= 0.8:
+                if len(chosen_body) > 3 and rng.random() < 0.5:
+                    del chosen_body[rng.randrange(1, len(chosen_body) - 1)]
+                else:
+                    chosen_body = chosen_body[: max(2, int(len(chosen_body) * 0.7))]
+                art.kind = "wire-trimmed"
+            head, foot = boiler[src]
+            foots = [f.format(year=art.date.year) for f in foot]
+            art.paragraphs = head + [p for p, _ in chosen_body] + foots
+            art.tags = [None] * len(head) + [t for _, t in chosen_body] + [None] * len(foots)
+            articles.append(art)
+            ids.append(art.id)
+        out[origin.id] = ids
+    return out
+
+
 def write_corpus(articles: list[GenArticle], out: Path) -> None:
     """Write the articles and ``ground-truth.json`` (outside the scanned text files) below ``out``."""
     for a in articles:

@@ -1,6 +1,14 @@
 """Build the reuse map of a generated corpus and print time, memory, recall and false pairs.
 
 Usage: ``python bench/reuse_speed.py --articles 10000 100000 [--seed 1] [--json]``
+       ``python bench/reuse_speed.py --articles 100000 --wire 0.3 [--stories 300] [--max-copies 500]``
+
+With ``--wire SHARE`` that share of the corpus is wire copies (``corpusgen.add_wire``): republications
+of ``--stories`` originals by up to ``--max-copies`` outlets each, each outlet with its own header and
+footer. It then also prints, for the wire stories: copies found by ``related`` for each original,
+clusters that hold exactly the story, likely origins right, pairs counted against the expected
+number, wire furniture learned, the share of a copy's planted paragraphs ``align`` links as content,
+and the time of ``related`` for one article (the largest story's original, and 500 random articles).
 
 The corpus comes from ``bench/corpusgen.py`` in memory (every paragraph marked body, so that the
 boilerplate must be learned, not read from roles). Timed: fingerprinting, the map (boilerplate,
@@ -21,10 +29,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpusgen import GenArticle, generate, truth_pairs  # noqa: E402
+from corpusgen import GenArticle, _source_boilerplate, add_wire, generate, truth_pairs  # noqa: E402
 
+from app.core.align import align  # noqa: E402
 from app.core.fingerprint import Prints  # noqa: E402
-from app.core.model import Article, Paragraph, Role  # noqa: E402
+from app.core.model import Article, Paragraph, Role, RowKind  # noqa: E402
 from app.core.reuse import ReuseMap  # noqa: E402
 from app.core.reuseindex import fingerprint_all  # noqa: E402
 from app.core.text import display_text, normalize  # noqa: E402
@@ -104,20 +113,120 @@ def run(n: int, seed: int) -> dict:
     }
 
 
+def run_wire(n: int, seed: int, share: float, stories: int, max_copies: int) -> dict:
+    """``n`` articles of which ``share`` are wire copies; build the map and score the wire stories."""
+    import random
+
+    import numpy as np
+
+    t = time.perf_counter()
+    n_copies = int(n * share)
+    gen = generate(n - n_copies, seed)
+    base_truth = truth_pairs(gen)
+    wire = add_wire(gen, stories=stories, copies=n_copies, max_copies=max_copies, seed=seed)
+    tags = {g.id: g.tags for g in gen if g.id in wire or g.kind.startswith("wire")}
+    furniture = {s: _source_boilerplate(s, random.Random(0)) for s in sorted({g.source for g in gen if g.kind.startswith("wire")})[:20]}
+    articles = [to_article(g) for g in gen]
+    del gen
+    t_gen = time.perf_counter() - t
+    rss_before = rss_mb()
+
+    t = time.perf_counter()
+    prints = fingerprint_all(articles)
+    t_fp = time.perf_counter() - t
+    by_id = {a.id: a for a in articles}
+    t = time.perf_counter()
+    rmap = ReuseMap(prints)
+    t_map = time.perf_counter() - t
+    t = time.perf_counter()
+    clusters = rmap.clusters()
+    t_clusters = time.perf_counter() - t
+    rss_build = rss_mb()
+
+    related_ok = cluster_ok = origin_ok = 0
+    for origin, ids in wire.items():
+        want = set(ids)
+        got = {r.id for r in rmap.related(origin)}
+        related_ok += len(got & want)
+        c = rmap.cluster_of(origin)
+        cluster_ok += c is not None and {m.id for m in c.members} == want | {origin}
+        origin_ok += c is not None and c.origin == origin
+    t = time.perf_counter()
+    counted = rmap.pair_count()
+    t_count = time.perf_counter() - t
+    expected_wire = sum((len(v) + 1) * len(v) // 2 for v in wire.values())
+
+    # A copy's planted paragraphs linked as content by align, for pairs of the largest stories.
+    rng = random.Random(seed)
+    shares = []
+    for origin, ids in sorted(wire.items(), key=lambda kv: -len(kv[1]))[:10]:
+        for other in rng.sample(ids, 3):
+            x, y = by_id[origin], by_id[other]
+            tx, ty = tags[origin], tags[other]
+            pos_y = {tg: j + 1 for j, tg in enumerate(ty) if tg is not None}
+            want = {(i + 1, pos_y[tg]) for i, tg in enumerate(tx) if tg is not None and tg in pos_y}
+            rows = align(x, y, boilerplate=rmap.is_boilerplate_paragraph, ops=False).rows
+            linked = {(i, j) for r in rows if r.kind in (RowKind.IDENTICAL, RowKind.CHANGED)
+                      for i in r.left for j in r.right}
+            shares.append(len(want & linked) / max(len(want), 1))
+    furn = [rmap.is_boilerplate(normalize(line.format(year=y)))
+            for head, foot in furniture.values() for line in head + foot[:3] for y in (2015,)]
+
+    biggest = max(wire, key=lambda k: len(wire[k]))
+    t = time.perf_counter()
+    rmap.related(biggest)
+    t_rel_big = time.perf_counter() - t
+    sample = rng.sample(list(by_id), 500)
+    times = []
+    for aid in sample:
+        t = time.perf_counter()
+        rmap.related(aid)
+        times.append(time.perf_counter() - t)
+    base_wanted = {k for k, v in base_truth.items() if v >= 3}
+    base_found = sum(rmap.shared(a, b).paragraphs > 0 for a, b in base_wanted)
+    return {
+        "articles": n, "wire_copies": n_copies, "wire_stories": len(wire),
+        "largest_story": len(wire[biggest]) + 1,
+        "paragraphs": int(len(prints.row_art)), "fingerprints": int(len(prints.fp)),
+        "generate_s": round(t_gen, 1), "fingerprint_s": round(t_fp, 1), "map_s": round(t_map, 1),
+        "clusters_s": round(t_clusters, 1), "build_total_s": round(t_fp + t_map + t_clusters, 1),
+        "peak_rss_mb": round(rss_build), "rss_growth_build_mb": round(rss_build - rss_before),
+        "wire_related_recall": round(related_ok / n_copies, 4),
+        "wire_clusters_exact": f"{cluster_ok}/{len(wire)}",
+        "wire_origin_right": f"{origin_ok}/{len(wire)}",
+        "pairs_counted": counted, "wire_pairs_expected": expected_wire,
+        "pair_count_s": round(t_count, 1),
+        "body_linked_mean": round(float(np.mean(shares)), 4), "body_linked_min": round(min(shares), 4),
+        "wire_furniture_learned": f"{sum(furn)}/{len(furn)}",
+        "base_recall_ge3": round(base_found / max(len(base_wanted), 1), 4),
+        "related_largest_ms": round(1000 * t_rel_big, 1),
+        "related_p50_ms": round(1000 * float(np.median(times)), 2),
+        "related_max_ms": round(1000 * max(times), 1),
+        "clusters": len(clusters), "boilerplate_texts": rmap.boilerplate_count(),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, nargs="+", default=[10_000])
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--wire", type=float, default=0.0, metavar="SHARE",
+                    help="share of the corpus that is wire copies (0: the plain corpus)")
+    ap.add_argument("--stories", type=int, default=300)
+    ap.add_argument("--max-copies", type=int, default=500)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     for n in args.articles:
-        result = run(n, args.seed)
+        if args.wire:
+            result = run_wire(n, args.seed, args.wire, args.stories, args.max_copies)
+        else:
+            result = run(n, args.seed)
         if args.json:
             print(json.dumps(result))
         else:
             for k, v in result.items():
-                print(f"{k:20} {v}")
+                print(f"{k:24} {v}")
             print()
         sys.stdout.flush()
     return 0

@@ -6,25 +6,26 @@ vectorised passes, never by comparing all pairs of articles:
 1. **Boilerplate is what an outlet repeats around different stories**, decided by co-occurrence,
    never by how many articles a paragraph is in. Every recurring *unit* (an exact normalised
    paragraph text, or a fingerprint found in ``source_articles`` articles or more) is tested on a
-   few pairs of the articles holding it (at most ``sample_pairs``, picked by a fixed hash of the
-   article so that units with the same holders are tested on the same pairs). A pair is a pair
-   of *copies* when one of the two shares at least ``copy_overlap`` of its text with the other
-   (its paragraphs found in the other verbatim or by fingerprints). A unit is **content** when at
-   least ``copies_share`` of its tested pairs are copies: the articles holding it also share
-   their other paragraphs, they are one story. Otherwise it recurs around different stories and
+   few of the articles holding it (``sample_holders``, picked by a fixed hash of the article so
+   that units with the same holders are tested on the same articles), pair by pair. A pair is a
+   pair of *copies* when one of the two shares at least ``copy_overlap`` of its text with the
+   other (its paragraphs found in the other verbatim or by fingerprints). A unit is **content**
+   when at least ``copies_share`` of the tested holders are a copy of another tested holder, and
+   at least ``copy_pairs_share`` of the tested pairs are copies: the articles holding it also
+   share their other paragraphs, they are one story (an original, its copies, and a partial copy
+   are still one story; a random handful of a site-wide footer's articles is not). Otherwise it recurs around different stories and
    is **furniture** when
 
-   - it is in at least ``source_articles`` (3) articles, and it is chrome-like (a role other than
-     body, or fewer than ``MIN_WORDS`` words) or most tested pairs are of one source, or of no
-     known source (an outlet's nav line, disclaimer, footer, "related stories" widget, a
-     site-wide "Share this" line), or
-   - it is in exactly 2 articles of one known source, or is chrome-like (the seeds' Global
-     Research footer is in the only two articles of that source, which share nothing else).
+   - it is in at least ``source_articles`` (3) articles (an outlet's nav line, disclaimer, footer,
+     "related stories" widget; a network-wide disclaimer whose outlet name varies; a site-wide
+     "Share this" line), or
+   - it is in exactly 2 articles of one known source, or is chrome-like (a role other than body,
+     or fewer than ``MIN_WORDS`` words): the seeds' Global Research footer is in the only two
+     articles of that source, which share nothing else.
 
-   A long body paragraph in two articles of different sources is reuse (a quote), never
-   furniture, and so is one found in several different stories of different outlets. A
-   paragraph at least ``near_boilerplate_share`` of whose fingerprints are furniture is
-   furniture too (footers with a varying date). The analyst's :class:`ReuseOverrides` are
+   A long body paragraph in just two articles of different sources is reuse (a quote), never
+   furniture. A paragraph at least ``near_boilerplate_share`` of whose recurring fingerprints
+   (2 or more) are furniture is furniture too (footers with a varying date or outlet name). The analyst's :class:`ReuseOverrides` are
    applied last: a paragraph marked content is never boilerplate, one marked boilerplate always.
 2. **Substantive paragraphs** are body paragraphs of ``MIN_WORDS`` words or more that are not
    boilerplate. Two of them *match* when they have the same text, or share at least 2
@@ -72,7 +73,8 @@ class Thresholds:
     source_articles: int = 3
     copy_overlap: float = 0.5
     copies_share: float = 0.5
-    sample_pairs: int = 6
+    copy_pairs_share: float = 0.15
+    sample_holders: int = 8
     near_boilerplate_share: float = 0.5
     min_containment: float = 0.3
     max_postings: int = 64
@@ -82,9 +84,10 @@ class Thresholds:
         "source_articles": "fewest articles a paragraph must recur in, around different stories, to be "
                            "furniture (2 are enough within one source)",
         "copy_overlap": "share of an article's text found in another that makes the two copies of one story",
-        "copies_share": "share of the tested article pairs holding a recurring paragraph that must be "
-                        "copies for it to stay content",
-        "sample_pairs": "pairs of articles tested for each recurring paragraph",
+        "copies_share": "share of the tested articles holding a recurring paragraph that must be a copy "
+                        "of another tested holder for it to stay content",
+        "copy_pairs_share": "share of the tested pairs of holders that must be copies for it to stay content",
+        "sample_holders": "articles holding a recurring paragraph that are tested, pair by pair",
         "near_boilerplate_share": "share of a paragraph's fingerprints in furniture that makes it furniture too",
         "min_containment": "share of the shorter paragraph's fingerprints two paragraphs must share to match",
         "max_postings": "paragraphs a fingerprint may be in and still be compared all with all "
@@ -301,6 +304,18 @@ def _expand(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.nda
     return owner, offset + np.arange(total, dtype=np.int64)
 
 
+def _isin(keys: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """``np.isin`` by sorting and binary search (numpy's hash-based one is several times slower here)."""
+    if not len(pool) or not len(keys):
+        return np.zeros(len(keys), dtype=bool)
+    pool = np.sort(pool)
+    order = np.argsort(keys)
+    idx = np.minimum(np.searchsorted(pool, keys[order]), len(pool) - 1)
+    out = np.empty(len(keys), dtype=bool)
+    out[order] = pool[idx] == keys[order]
+    return out
+
+
 def _rank(x: np.ndarray) -> np.ndarray:
     """A fixed pseudo-random order of integers (the same ids always in the same order)."""
     return mix64(x.astype(np.uint64) + np.uint64(0x632BE59BD9B4E019))
@@ -392,34 +407,51 @@ class ReuseMap:
         g, a = g[keep], a[keep]
         furniture = np.zeros(n_units, dtype=bool)
         if len(g):
-            # A few holder pairs per unit: consecutive holders in a fixed pseudo-random order.
+            # A few holders per unit (the lowest in a fixed pseudo-random order), each pair of them tested.
             order = np.lexsort((_rank(a), g))
             g, a = g[order], a[order]
             starts, sizes = _runs(g)
             pos = np.arange(len(g)) - np.repeat(starts, sizes)
-            e = np.flatnonzero((pos < max(th.sample_pairs, 1)) & (pos + 1 < np.repeat(sizes, sizes)))
-            ux, uy = np.minimum(a[e], a[e + 1]), np.maximum(a[e], a[e + 1])
-            pair_key = ux * max(len(self.meta), 1) + uy
-            upair, pinv = np.unique(pair_key, return_inverse=True)
-            px, py = upair // max(len(self.meta), 1), upair % max(len(self.meta), 1)
-            copies = self._copies(px, py)
-            sx, sy = self._src[px], self._src[py]
+            k = max(th.sample_holders, 2)
+            keep = pos < k
+            g, a, pos = g[keep], a[keep], pos[keep]
+            starts, sizes = _runs(g)
+            size = np.repeat(sizes, sizes)
+            ex, ey = [], []
+            for d in range(1, k):
+                e = np.flatnonzero(pos + d < size)
+                ex.append(e)
+                ey.append(e + d)
+            ex_, ey_ = np.concatenate(ex), np.concatenate(ey)
+            n = max(len(self.meta), 1)
+            upair, pinv = np.unique(np.minimum(a[ex_], a[ey_]) * n + np.maximum(a[ex_], a[ey_]),
+                                    return_inverse=True)
+            copies = self._copies(upair // n, upair % n)[pinv]
+            sx, sy = self._src[a[ex_]], self._src[a[ey_]]
             same = (sx >= 0) & (sx == sy)
-            unknown = (sx < 0) | (sy < 0)
-            ug = g[e]
+            ug = g[ex_]
             npairs = np.maximum(np.bincount(ug, minlength=n_units), 1)
-            copy_share = np.bincount(ug, weights=copies[pinv], minlength=n_units) / npairs
-            same_share = np.bincount(ug, weights=same[pinv], minlength=n_units) / npairs
-            unknown_share = np.bincount(ug, weights=unknown[pinv], minlength=n_units) / npairs
-            tested = np.bincount(ug, minlength=n_units) > 0
-            furniture = tested & (copy_share < th.copies_share) & (
-                chrome | (same_share >= 0.5)
-                | ((n_art >= th.source_articles) & (unknown_share >= 0.5)))
+            same_share = np.bincount(ug, weights=same, minlength=n_units) / npairs
+            # Share of the tested holders that are a copy of another tested holder.
+            has_copy = np.zeros(len(g), dtype=bool)
+            has_copy[ex_[copies]] = True
+            has_copy[ey_[copies]] = True
+            tested_holders = np.bincount(g, minlength=n_units)
+            copy_share = np.bincount(g, weights=has_copy, minlength=n_units) / np.maximum(tested_holders, 1)
+            tested = tested_holders >= 2
+            pair_share = np.bincount(ug, weights=copies, minlength=n_units) / npairs
+            content = (copy_share >= th.copies_share) & (pair_share >= th.copy_pairs_share)
+            furniture = tested & ~content & (
+                chrome | (same_share >= 0.5) | (n_art >= th.source_articles))
         bp[rows] = furniture[:n_ex][ex_inv]
         if len(p.fp):
+            # Over the paragraph's recurring fingerprints: the ones naming the outlet or a year
+            # recur too little to be tested, and must not save a network-wide footer.
             common = furniture[n_ex:][fp_inv]
-            share = np.bincount(fp_rows, weights=common, minlength=len(bp)) / np.maximum(p.row_nfp, 1)
-            bp |= (p.row_nfp > 0) & (share >= th.near_boilerplate_share)
+            recurring = (n_art[n_ex:] >= max(th.source_articles, 2))[fp_inv]
+            n_common = np.bincount(fp_rows, weights=common, minlength=len(bp))
+            n_recurring = np.bincount(fp_rows, weights=recurring, minlength=len(bp))
+            bp |= (n_recurring >= 2) & (n_common >= th.near_boilerplate_share * n_recurring)
         return bp
 
     def _copies(self, px: np.ndarray, py: np.ndarray, chunk: int = 4_000_000) -> np.ndarray:
@@ -448,11 +480,11 @@ class ReuseMap:
         ox, rx = _expand(rs[x], rs[x + 1] - rs[x])
         oy, ry = _expand(rs[y], rs[y + 1] - rs[y])
         salt_x, salt_y = _rank(ox), _rank(oy)
-        found = np.isin(p.row_exact[rx] ^ salt_x, p.row_exact[ry] ^ salt_y) & (p.row_exact[rx] != 0)
+        found = _isin(p.row_exact[rx] ^ salt_x, p.row_exact[ry] ^ salt_y) & (p.row_exact[rx] != 0)
         fox, fx = _expand(fs[x], fs[x + 1] - fs[x])
         foy, fy = _expand(fs[y], fs[y + 1] - fs[y])
         if len(fx) and len(fy):
-            hit = np.isin(p.fp[fx] ^ _rank(fox), p.fp[fy] ^ _rank(foy))
+            hit = _isin(p.fp[fx] ^ _rank(fox), p.fp[fy] ^ _rank(foy))
             # Entry of rx holding each fingerprint: rows of one article are consecutive in rx.
             base = np.cumsum(rs[x + 1] - rs[x]) - (rs[x + 1] - rs[x])
             row_of = self._fp_row[fx]
