@@ -36,6 +36,76 @@ def _looks_utf16(sample: bytes) -> str | None:
     return None
 
 
+def _nul_parity(sample: bytes) -> str | None:
+    """The UTF-16 byte order NUL bytes point to, when most sit on one parity.
+
+    Russian or Chinese UTF-16 has NULs mostly where it writes ASCII (spaces, digits,
+    punctuation, newlines): few, but in the high byte of their code unit (a Chinese
+    character such as 一, U+4E00, puts one in the low byte). The decoded text must then
+    pass :func:`_plausible_text`. (Without a
+    single NUL, text and legacy double-byte encodings look alike; those go to detection.)
+    """
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    if odd > 2 * even:
+        return "utf-16-le"
+    if even > 2 * odd:
+        return "utf-16-be"
+    return None
+
+
+# Letters of one writing system; a real UTF-16 text keeps nearly all its letters in one or two.
+_SCRIPTS = ((0x0000, 0x024F, "latin"), (0x0370, 0x03FF, "greek"), (0x0400, 0x052F, "cyrillic"),
+            (0x0530, 0x058F, "armenian"), (0x0590, 0x05FF, "hebrew"), (0x0600, 0x06FF, "arabic"),
+            (0x0900, 0x0DFF, "indic"), (0x0E00, 0x0E7F, "thai"), (0x10A0, 0x10FF, "georgian"),
+            (0x1E00, 0x1EFF, "latin"), (0x3040, 0x30FF, "cjk"), (0x3400, 0x4DBF, "cjk"),
+            (0x4E00, 0x9FFF, "cjk"), (0xAC00, 0xD7AF, "hangul"), (0xF900, 0xFAFF, "cjk"),
+            (0xFF00, 0xFFEF, "cjk"))
+
+
+def _script(cp: int) -> str:
+    for lo, hi, name in _SCRIPTS:
+        if lo <= cp <= hi:
+            return name
+    return "other"
+
+
+def _plausible_text(text: str) -> bool:
+    """Whether decoded text reads as writing rather than bytes decoded in the wrong encoding.
+
+    Wrong guesses produce control characters, unassigned or private-use code points, lone
+    surrogates, and letters scattered over unrelated scripts (Hangul, Yi and CJK at once).
+    """
+    import unicodedata
+
+    sample = text[:20_000]
+    if not sample.strip():
+        return False
+    counts: dict[str, int] = {}
+    letters = 0
+    for ch in sample:
+        cat = unicodedata.category(ch)
+        if cat[0] == "C" and ch not in "\t\n\r\f\ufeff\u200b\u200c\u200d\u2060":
+            return False
+        if cat[0] == "L":
+            letters += 1
+            script = _script(ord(ch))
+            counts[script] = counts.get(script, 0) + 1
+    if letters < max(2, len(sample) * 0.3):
+        return False
+    top = sorted(counts.values(), reverse=True)
+    # Latin beside the main script is common (names, acronyms): the two largest must hold them all.
+    return sum(top[:2]) >= 0.97 * letters and top[0] >= 0.6 * letters
+
+
+def _try_utf16(data: bytes, encoding: str) -> str | None:
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    return text if _plausible_text(text) else None
+
+
 def _is_binary(sample: bytes) -> bool:
     if b"\x00" in sample:
         return True
@@ -67,12 +137,12 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
                 raise DecodeError(f"invalid {encoding} after its byte-order mark: {exc.reason}") from exc
             return normalize_newlines(text), encoding.replace("-sig", "") + ("-bom" if "8" in encoding else "")
     sample = data[:_SNIFF]
-    utf16 = _looks_utf16(sample)
-    if utf16:
-        try:
-            return normalize_newlines(data.decode(utf16)), utf16
-        except UnicodeDecodeError:
-            pass
+    if b"\x00" in sample:
+        guess = _looks_utf16(sample) or _nul_parity(sample)
+        for utf16 in (guess,) if guess else ("utf-16-le", "utf-16-be"):
+            text = _try_utf16(data, utf16)
+            if text is not None:
+                return normalize_newlines(text), utf16
     if _is_binary(sample):
         raise DecodeError("binary file (contains NUL or control bytes)")
     try:

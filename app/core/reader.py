@@ -17,7 +17,14 @@ from app.core.decode import DecodeError, decode_bytes
 from app.core.htmlextract import extract_html
 from app.core.model import Article, Paragraph, Skipped
 from app.core.roles import Block, PageMeta, classify
-from app.core.text import display_and_norm, has_markdown, normalize
+from app.core.text import (
+    cjk_count,
+    display_and_norm,
+    has_markdown,
+    has_visible_text,
+    normalize,
+    word_count,
+)
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -32,6 +39,7 @@ TINY_CHARS = 24
 _TERMINAL = tuple(".!?…:;\"'”’»)]*_")
 # Possessive runs: "\W*(word)?\W*" backtracked quadratically over a line of punctuation.
 _DATE_PREFIX = re.compile(r"\W*+(?:(?:date|published|posted|updated)\W*+)?\d{4}-\d\d-\d\d\W*+", re.I)
+_FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s|(?<=[。！？])")
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n(?:---|\.\.\.)\n", re.S)
 
 
@@ -198,6 +206,8 @@ def parse_bytes(data: bytes, *, path: Path, root: Path, size: int = 0, mtime_ns:
         raise ReadError(str(exc)) from exc
     if not text.strip():
         raise ReadError("no text (only whitespace)")
+    if not has_visible_text(text):
+        raise ReadError("no text (only whitespace and invisible characters)")
     if path.suffix.lower() in HTML_SUFFIXES:
         blocks, meta = _html_blocks(text)
     else:
@@ -451,9 +461,10 @@ def _fallback_title(blocks: list[Block], stem: str) -> str:
     for b in blocks[:10]:
         m = _DATE_PREFIX.match(b.text)
         text = b.text[m.end():] if m else b.text
-        words = text.split()
-        if len(words) >= 6:
-            first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+        if word_count(text) >= 6:
+            first = _FIRST_SENTENCE.split(text[:2000], maxsplit=1)[0]
+            if cjk_count(first) * 2 > len(first):  # Chinese or Japanese: cut by characters
+                return first[:28] + ("…" if len(first) > 28 else "")
             words = first.split()
             return " ".join(words[:14]) + ("…" if len(words) > 14 else "")
     return stem

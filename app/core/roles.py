@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from app.core.dates import find_date
 from app.core.model import Role
+from app.core.text import cjk_count, word_count
 
 _I = re.IGNORECASE
 
@@ -78,7 +79,8 @@ _META_LINE = re.compile(
 _NAME = re.compile(r"^(?:[A-Z][\w'’\-]+\.?|[A-Z]\.)(?:\s+(?:[A-Z][\w'’\-]+\.?|[A-Z]\.|(?:de|van|von|der|da|di|le|la|bin|al)\b)){1,4}$")
 _BIO = re.compile(r"^(?P<name>(?:[A-Z][\w'’\-]+\.?\s+){1,3}[A-Z][\w'’\-]+) is (an?|the) [^.]{0,60}\b(editor|writer|journalist|author|correspondent|analyst|columnist|professor|fellow|researcher|reporter|director|contributor)\b", re.UNICODE)
 _TERMINAL = tuple(".!?…:;\"'”’»)]。！？」』")
-_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+# A headline does not end as a sentence or clause does (Western and CJK punctuation).
+_NOT_HEADLINE_END = (".", ",", ";", ":", "。", "，", "；", "：", "、", "．")
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 # Three letters anywhere (what len(_LETTERS.findall(...)) >= 3 tests, stopping at the third).
 _THREE_LETTERS = re.compile(r"[^\W\d_](?:[\W\d_]*[^\W\d_]){2}")
@@ -123,12 +125,9 @@ class Classified:
 
 @lru_cache(maxsize=4096)  # classify asks several times about the same paragraph
 def _nwords(text: str) -> int:
-    n = len(text.split())
-    if not text.isascii():
-        # Chinese and Japanese write no spaces: count about one word per two characters, so a
-        # paragraph of CJK prose is not mistaken for a one-word label.
-        n += len(_CJK_CHAR.findall(text)) // 2
-    return n
+    # Chinese and Japanese write no spaces: word_count counts one word per two characters, so
+    # a headline such as 中俄关系 is two words and a paragraph of CJK prose is not a label.
+    return word_count(text)
 
 
 def is_sentence(text: str) -> bool:
@@ -138,7 +137,11 @@ def is_sentence(text: str) -> bool:
 
 def _is_headline(text: str) -> bool:
     n = _nwords(text)
-    return 3 <= n <= 25 and not text.rstrip().endswith((".", ",", ";", ":")) and len(_LETTERS.findall(text)) >= 8
+    cjk = cjk_count(text)
+    if n < (2 if cjk >= 4 else 3) or n > 25 or text.rstrip().endswith(_NOT_HEADLINE_END):
+        return False
+    # A Chinese character is a syllable: it weighs as two letters of an alphabet.
+    return len(_LETTERS.findall(text)) + cjk >= 8
 
 
 def is_chrome(text: str) -> bool:

@@ -186,9 +186,47 @@ def has_markdown(text: str) -> bool:
     return False
 
 
+# Chinese and Japanese characters (Hangul is written with spaces between words, so not here).
+CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = re.compile(f"[{CJK_CHARS}]")
+_CJK_SPLIT = re.compile(f"([{CJK_CHARS}])")
+# Characters that are neither whitespace nor visible: a file of only these holds no text.
+_VISIBLE = re.compile(r"[^\s\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u180e]")
+
+
+def has_visible_text(text: str) -> bool:
+    """Whether ``text`` holds anything but whitespace and invisible (zero-width) characters."""
+    return _VISIBLE.search(text) is not None
+
+
+def cjk_count(text: str) -> int:
+    """Number of Chinese and Japanese characters in ``text``."""
+    return 0 if text.isascii() else len(_CJK.findall(text))
+
+
+def word_count(text: str) -> int:
+    """Words in ``text``, counting Chinese and Japanese (written without spaces) as one word
+    per two characters, rounded up: the measure every length decision about text uses."""
+    if text.isascii():
+        return len(text.split())
+    cjk = len(_CJK.findall(text))
+    if not cjk:
+        return len(text.split())
+    return len(_CJK.sub(" ", text).split()) + (cjk + 1) // 2
+
+
 def words(text: str) -> list[str]:
-    """Word tokens of already-normalised text."""
-    return WORD_RE.findall(text)
+    """Word tokens of already-normalised text (each Chinese or Japanese character is one)."""
+    toks = WORD_RE.findall(text)
+    if text.isascii() or not _CJK.search(text):
+        return toks
+    out: list[str] = []
+    for tok in toks:
+        if _CJK.search(tok):
+            out.extend(t for t in _CJK_SPLIT.split(tok) if t)
+        else:
+            out.append(tok)
+    return out
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:

@@ -44,3 +44,25 @@ def test_damaged_utf8_keeps_the_good_text() -> None:
 def test_binary_is_refused(data: bytes) -> None:
     with pytest.raises(DecodeError, match="binary"):
         decode_bytes(data)
+
+
+@pytest.mark.parametrize("text", [RUSSIAN + "\n", CHINESE + "\n", (CHINESE + "\n") * 50, "一二三。\n" * 40])
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_bomless_utf16_russian_and_chinese_are_detected(text: str, encoding: str) -> None:
+    assert decode_bytes(text.encode(encoding)) == (text, encoding)
+
+
+def test_nul_bytes_on_one_parity_are_not_enough_for_utf16() -> None:
+    # 16-bit little-endian integers: NULs in every high byte, but no text once decoded.
+    data = bytes(b for i in range(2000) for b in ((i * 37) % 32, 0))
+    with pytest.raises(DecodeError, match="binary"):
+        decode_bytes(data)
+
+
+def test_file_of_unicode_spaces_and_zero_width_characters_has_no_text(tmp_path) -> None:
+    from app.core.reader import ReadError, read_article
+
+    path = tmp_path / "invisible.txt"
+    path.write_text("\u200b\u2060\ufeff\u00a0\u3000 \u2009\n\u200b\u200d\n" * 20, "utf-8")
+    with pytest.raises(ReadError, match="no text"):
+        read_article(path, tmp_path)
