@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -33,9 +34,13 @@ class HtmlDocument:
     author: str = ""
     published: str = ""
     site: str = ""
+    page_title: str = ""  # the <title> element, which often ends "| Outlet"
     blocks: list[HtmlBlock] = field(default_factory=list)
 
 
+# Meta tags naming the outlet, most telling first (JSON-LD publisher.name ranks with "publisher").
+_SITE_KEYS = ("og:site_name", "publisher", "dc.publisher", "application-name")
+_LD_JSON_CHARS = 200_000
 _COMMENT_CLOSE = re.compile(r"--\s*>")
 _SECTION_CLOSE = re.compile(r"\]\s*>")
 
@@ -72,6 +77,28 @@ class _Extractor(HTMLParser):
         self._start: int | None = None
         self._end = 0
         self._heading = 0
+        self._ld_json: list[str] | None = None
+        self._site_rank = len(_SITE_KEYS)
+        self._publisher = ""
+
+    def _publisher_from_ld_json(self, text: str) -> None:
+        """``publisher.name`` of a schema.org JSON-LD block (the first one that has it)."""
+        if self._publisher or "publisher" not in text:
+            return
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            return
+        items = data if isinstance(data, list) else [data]
+        if isinstance(data, dict) and isinstance(data.get("@graph"), list):
+            items = items + data["@graph"]
+        for item in items[:50]:
+            pub = item.get("publisher") if isinstance(item, dict) else None
+            pub = pub[0] if isinstance(pub, list) and pub else pub
+            name = pub.get("name") if isinstance(pub, dict) else pub
+            if isinstance(name, str) and name.strip():
+                self._publisher = " ".join(name.split())[:100]
+                return
 
     def _abs(self, i: int) -> int:
         """Offset in the source of ``i``, an offset in the parser's unparsed buffer."""
@@ -115,6 +142,8 @@ class _Extractor(HTMLParser):
             return
         if tag in _DROP and tag not in _VOID:
             self._drop_stack.append(tag)
+            if tag == "script" and (dict(attrs).get("type") or "").lower() == "application/ld+json":
+                self._ld_json = []
             return
         if self._drop_stack:
             return
@@ -135,6 +164,9 @@ class _Extractor(HTMLParser):
         if tag == "title":
             self._in_title = False
             return
+        if tag == "script" and self._ld_json is not None:
+            self._publisher_from_ld_json("".join(self._ld_json))
+            self._ld_json = None
         if self._drop_stack:
             if tag == self._drop_stack[-1]:
                 self._drop_stack.pop()
@@ -147,6 +179,10 @@ class _Extractor(HTMLParser):
             self._flush()
 
     def handle_data(self, data: str) -> None:
+        if self._ld_json is not None and self._drop_stack and self._drop_stack[-1] == "script":
+            if sum(map(len, self._ld_json)) < _LD_JSON_CHARS:
+                self._ld_json.append(data)
+            return
         if self._in_title:
             self._title_parts.append(data)
             return
@@ -169,8 +205,10 @@ class _Extractor(HTMLParser):
         elif key in ("article:published_time", "date", "pubdate", "dc.date", "datepublished",
                      "publish-date", "og:published_time") and not self.doc.published:
             self.doc.published = value
-        elif key in ("og:site_name", "application-name", "publisher") and not self.doc.site:
-            self.doc.site = value
+        elif key in _SITE_KEYS:
+            rank = _SITE_KEYS.index(key)
+            if rank < self._site_rank:
+                self.doc.site, self._site_rank = value, rank
         elif key == "og:title" and not self.doc.title:
             self.doc.title = value
 
@@ -178,8 +216,11 @@ class _Extractor(HTMLParser):
         super().close()
         self._flush()
         page_title = " ".join("".join(self._title_parts).split())
+        self.doc.page_title = page_title
         if page_title and not self.doc.title:
             self.doc.title = page_title
+        if self._publisher and self._site_rank > _SITE_KEYS.index("publisher"):
+            self.doc.site = self._publisher
 
 
 # Stands in for a "<" that can open nothing, so that the parser reads a run of them as one
@@ -212,6 +253,6 @@ def extract_html(source: str) -> HtmlDocument:
     if masked is not source and _STRAY in masked:
         for block in doc.blocks:
             block.text = block.text.replace(_STRAY, "<")
-        for name in ("title", "author", "published", "site"):
+        for name in ("title", "author", "published", "site", "page_title"):
             setattr(doc, name, getattr(doc, name).replace(_STRAY, "<"))
     return doc

@@ -216,13 +216,14 @@ def parse_bytes(data: bytes, *, path: Path, root: Path, size: int = 0, mtime_ns:
     if not blocks:
         raise ReadError("no visible text")
     stem = name_to_id(path.stem)
-    classified = classify(blocks, meta, fallback_title=_fallback_title(blocks, stem))
+    line_source = _source_line(blocks)
+    classified = classify(blocks, meta, fallback_title=_fallback_title(blocks, stem), outlet=line_source)
     paragraphs = [
         Paragraph(index=i, text=b.text, norm=b.norm or normalize(b.raw or b.text), start=b.start,
                   end=b.end, role=role)
         for i, (b, role) in enumerate(zip(blocks, classified.roles, strict=True))
     ]
-    source = classified.source or _first_folder(path, root)
+    source = classified.source or line_source or _outlet_folder(path, root)
     return Article(
         id=article_id(path, Path(root)),
         path=_real_file(path),
@@ -259,16 +260,68 @@ def _real_file(path: Path | str) -> str:
     return os.path.join(_real_dir(folder), name)
 
 
-def _first_folder(path: Path | str, root: Path | str) -> str:
-    """The first folder level of ``path`` below ``root`` (both resolved), or ``""``."""
+def _folders_below(path: Path | str, root: Path | str) -> list[str]:
+    """The folder names between ``root`` and ``path`` (both resolved), outermost first."""
     parent = _real_dir(os.path.dirname(_absolute(os.fspath(path))))
     top = _real_dir(_absolute(os.fspath(root)))
     if parent == top:
-        return ""
+        return []
     prefix = top if top.endswith(os.sep) else top + os.sep
     if not parent.startswith(prefix):
-        return ""
-    return name_to_id(parent[len(prefix):].split(os.sep, 1)[0])
+        return []
+    return parent[len(prefix):].split(os.sep)
+
+
+# Folder names that say how files were collected or sorted, not who published them.
+_GENERIC_FOLDER_NAMES = """
+    derived scrape scraped scrapes scraping crawl crawled crawls articles article html htm txt text texts
+    md markdown data raw out output outputs input inputs files docs documents pages page corpus corpora
+    download downloads downloaded export exports exported archive archives backup backups tmp temp
+    new old misc other others all clean cleaned processed parsed extracted sample samples test tests
+    en ru zh ja de fr es uk cn jp news world politics business economy opinion culture sport sports
+    tech technology science health local national international latest stories story posts post
+    """
+_GENERIC_FOLDERS = frozenset(_GENERIC_FOLDER_NAMES.split())
+_GENERIC_FOLDER_FORM = re.compile(r"[\d\W_]*|\d{4}[-_./]?\d{1,2}(?:[-_./]?\d{1,2})?|(?:batch|part|page|run|set)[-_ ]?\d+",
+                                  re.I)
+
+
+def _outlet_folder(path: Path | str, root: Path | str) -> str:
+    """The nearest folder above ``path`` (below ``root``) whose name can be an outlet's: not a
+    generic one ("scraped", "html", "data"...), a date (2024-05-01, 2024/05) or a number."""
+    for name in reversed(_folders_below(path, root)):
+        if name.casefold() not in _GENERIC_FOLDERS and not _GENERIC_FOLDER_FORM.fullmatch(name):
+            return name_to_id(name)
+    return ""
+
+
+# "© 2024 Outlet. All rights reserved." / "Copyright (c) Outlet" / "Source: Outlet": short lines
+# only (the patterns are anchored and see at most _SOURCE_LINE_CHARS characters).
+_SOURCE_LINE_CHARS = 160
+_COPYRIGHT_LINE = re.compile(
+    r"[^\w©(]*+(?:copyright\s*+)?(?:©|\(c\)|copyright\b)\s*+(?:(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?\s*+,?\s*+)?"
+    r"(?P<name>[^\s,;|.©][^,;|©]{1,58}?)\s*(?:(?:19|20)\d\d\s*)?(?:[.,]\s*(?:all rights reserved\.?)?|\s+all rights reserved\.?)?\s*$",
+    re.I)
+_SOURCE_PREFIX = re.compile(r"\W*+(?:source|источник|来源|出典|quelle|fuente)\s*[:：]\s*(?P<name>[^\s.,;|][^.,;|]{0,58}?)\.?\s*$",
+                            re.I)
+
+
+def _source_line(blocks: list[Block]) -> str:
+    """The outlet a "Source:" line or a copyright line names, or ``""``."""
+    for pattern in (_SOURCE_PREFIX, _COPYRIGHT_LINE):
+        for b in blocks:
+            text = b.text
+            if len(text) > _SOURCE_LINE_CHARS:
+                continue
+            m = pattern.match(text)
+            if m:
+                name = m.group("name").strip(" -–—:")
+                if name and word_count(name) <= 6 and not _DATEISH.fullmatch(name):
+                    return name
+    return ""
+
+
+_DATEISH = re.compile(r"[\d\s./-]+")
 
 
 def read_corpus(root: Path | str, progress: Callable[[int, int], bool | None] | None = None) -> CorpusRead:
@@ -473,9 +526,31 @@ def _fallback_title(blocks: list[Block], stem: str) -> str:
 # ---------------------------------------------------------------- HTML
 
 
+# "Story title | Outlet", "Story title - Outlet", "Story title — Outlet", "Story title :: Outlet".
+_TITLE_SUFFIX = re.compile(r"\s+(?:\||-|–|—|::|·|•)\s+(?P<name>[^|–—:·•]{2,40})$")
+
+
+def _title_suffix(title: str) -> tuple[str, str]:
+    """``(title, outlet)`` of a page title that ends with a short, outlet-like suffix."""
+    m = _TITLE_SUFFIX.search(title[-60:])
+    if not m:
+        return title, ""
+    name = m.group("name").strip()
+    head = title[: len(title) - len(m.group(0)) if len(title) <= 60 else len(title) - 60 + m.start()].strip()
+    first = name[:1]
+    outlet_like = (word_count(name) <= 4 and (first.isupper() or first.isdigit() or "." in name or not first.isalpha())
+                   and word_count(head) >= 3 and not name.endswith((".", "!", "?")))
+    return (head, name) if outlet_like else (title, "")
+
+
 def _html_blocks(text: str) -> tuple[list[Block], PageMeta]:
     doc = extract_html(text)
-    meta = PageMeta(title=doc.title, author=doc.author, source=doc.site,
+    title, suffix = _title_suffix(doc.page_title) if doc.page_title else ("", "")
+    site = doc.site or suffix
+    page_title = doc.title
+    if suffix and doc.title == doc.page_title and suffix.casefold() == site.casefold():
+        page_title = title  # the title without "| Outlet"
+    meta = PageMeta(title=page_title, author=doc.author, source=site,
                     date=parse_date(doc.published) if doc.published else None)
     found = doc.blocks
     blocks = []

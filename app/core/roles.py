@@ -161,17 +161,58 @@ def is_chrome(text: str) -> bool:
         head = stripped if n <= 60 else stripped[:160]
         if _may_match(head, _DISCLAIMER_KEYS) and _DISCLAIMER.search(head):
             return True
+    if n <= 14 and _is_nav_line(stripped):
+        return True
     # A lone word is a label, not content (subheadings of several words stay body).
     return n == 1 and not stripped.endswith((".", "!", "?"))
 
 
-def classify(blocks: list[Block], meta: PageMeta, *, fallback_title: str = "") -> Classified:
-    """Assign a :class:`Role` to every block and read title, author, source and date."""
+# Words of site navigation: a short line made only of them ("Menu Search Log in") is furniture.
+_NAV_WORD_LIST = """
+    menu search log login logout in out sign signin up register subscribe account my profile home
+    news latest world politics business economy markets opinion culture sport sports tech technology
+    science health lifestyle travel video videos podcasts podcast photos live more about contact us
+    skip to content main navigation close open toggle sections section newsletter newsletters
+    share follow donate support edition en ru de fr es english русский 中文 the a and
+    """
+_NAV_WORDS = frozenset(_NAV_WORD_LIST.split())
+_NAV_SPLIT = re.compile(r"\s*(?:\||·|•|/|»|›)\s*")
+
+
+def _is_nav_line(text: str) -> bool:
+    """A line of navigation: only navigation words (two at least, one no article word), or
+    three or more short items between separators ("Home | World | Politics")."""
+    toks = text.casefold().replace("’", "'").split()
+    if len(toks) >= 2 and all(t.strip("|·•/»›,") in _NAV_WORDS or not t.strip("|·•/»›,") for t in toks):
+        return sum(t.strip("|·•/»›,") not in ("the", "a", "and", "in", "up", "out", "to", "us", "")
+                   for t in toks) >= 1
+    if any(sep in text for sep in "|·•»›"):
+        items = [i for i in _NAV_SPLIT.split(text) if i]
+        return len(items) >= 3 and all(len(i.split()) <= 3 and not i.endswith((".", "!", "?")) for i in items)
+    return False
+
+
+def _names_outlet(text: str, outlet: str) -> bool:
+    """The outlet's name alone, or followed by its tagline ("Outlet — News you can trust")."""
+    folded = text.casefold().strip(" *_#|")
+    if not folded.startswith(outlet):
+        return False
+    rest = folded[len(outlet):].strip()
+    return not rest or (rest[:1] in "—–-|:·•" and _nwords(rest) <= 10 and not rest.endswith("."))
+
+
+def classify(blocks: list[Block], meta: PageMeta, *, fallback_title: str = "", outlet: str = "") -> Classified:
+    """Assign a :class:`Role` to every block and read title, author, source and date.
+
+    ``outlet`` is a name the caller found in the text (a copyright line): a line that is that
+    name or the source's, alone or with a tagline, is site furniture.
+    """
     n = len(blocks)
     roles = [Role.BODY] * n
     title, author, source, when = meta.title, meta.author, meta.source, meta.date
+    outlets = [name.casefold() for name in (source, outlet) if name]
     for i, b in enumerate(blocks):
-        if is_chrome(b.text):
+        if is_chrome(b.text) or any(_names_outlet(b.text, name) for name in outlets):
             roles[i] = Role.CHROME
 
     title_idx = _find_title(blocks, roles, meta.title)
