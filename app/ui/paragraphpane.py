@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QBrush,
     QContextMenuEvent,
@@ -255,7 +255,6 @@ class ParagraphPane(QAbstractScrollArea):
         self._drag_over = False
         self._last_width = -1
         self.mark_lookup: Callable[[Paragraph], str | None] | None = None  # the analyst's mark
-        self._badges: list[tuple[QRectF, int]] = []  # painted moved badges (viewport) and their row
 
     def _make_fonts(self) -> None:
         self._font = QFont(self.font())
@@ -522,10 +521,22 @@ class ParagraphPane(QAbstractScrollArea):
 
     def badge_at(self, pos: QPointF) -> int:
         """The row whose moved badge is under viewport ``pos``, -1 when none."""
-        for rect, row in self._badges:
-            if rect.contains(pos):
-                return row
-        return -1
+        slot = self.slot_at(int(pos.y()))
+        if slot < 0 or not self._badge(slot):
+            return -1
+        row = self._plan.slots[slot][0]
+        return row if self.badge_rect(row).contains(pos) else -1
+
+    def badge_rect(self, row: int) -> QRectF:
+        """Viewport rectangle of ``row``'s moved badge on this side (empty when it has none)."""
+        slot = self.slot_of(row)
+        if slot < 0 or not self._badge(slot) or self._collapsed[slot]:
+            return QRectF()
+        rect = self.slot_rect(slot)
+        fm = QFontMetricsF(self._small)
+        arrow = "↘ " if self.side == LEFT else "↖ "
+        w = fm.horizontalAdvance(arrow + self._badge(slot)) + 12
+        return QRectF(rect.left() + TEXT_LEFT - 2, rect.top() + ROW_PADDING - 4, w, fm.height() + 4)
 
     def describe_at(self, pos: QPointF) -> str:
         """Tooltip text for viewport ``pos``: the row's kind, similarity, move or hidden strip."""
@@ -554,7 +565,6 @@ class ParagraphPane(QAbstractScrollArea):
         c = self._colours
         clip = event.rect()
         p.fillRect(clip, c.gap if self._article is not None else c.base)
-        self._badges = []
         if self._article is None:
             p.setPen(c.dim_text)
             p.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, "Drop an article here")
@@ -693,17 +703,13 @@ class ParagraphPane(QAbstractScrollArea):
         """The "moved from ¶N" badge, on its own line above the text; a click jumps to the partner."""
         colour = self._colours.moved_mark
         p.setFont(self._small)
-        fm = QFontMetricsF(self._small)
-        arrow = "↘ " if self.side == LEFT else "↖ "
-        label = arrow + text
-        w = fm.horizontalAdvance(label) + 12
-        box = QRectF(rect.left() + TEXT_LEFT - 2, rect.top() + ROW_PADDING - 4, w, fm.height() + 4)
+        label = ("↘ " if self.side == LEFT else "↖ ") + text
+        box = self.badge_rect(row)
         p.setBrush(self._colours.base)
         p.setPen(QPen(colour, 1))
         p.drawRoundedRect(box, 6, 6)
         p.setPen(colour)
         p.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
-        self._badges.append((box, row))
 
     # --- events --------------------------------------------------------------------------
 
@@ -814,7 +820,11 @@ class ParagraphPane(QAbstractScrollArea):
         pos = self.viewport().mapFromGlobal(event.globalPos())
         menu = self.context_menu_at(QPointF(pos))
         if menu is not None:
-            menu.exec(event.globalPos())
+            self.show_menu(menu, event.globalPos())
+
+    def show_menu(self, menu: QMenu, global_pos: QPoint) -> None:
+        """Run ``menu`` at ``global_pos`` (tests replace this to look at the menu instead)."""
+        menu.exec(global_pos)
 
     def add_mark_actions(self, menu: QMenu, para: int) -> None:
         """Mark paragraph ``para``, and every recurrence of it in the corpus, as boilerplate or content."""
