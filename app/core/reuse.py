@@ -49,7 +49,7 @@ vectorised passes, never by comparing all pairs of articles:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, ClassVar
@@ -633,13 +633,13 @@ class ReuseMap:
         return SharedFigure(a, b, int(groups[k]), int(rows_here[k]), int(rows_there[k]),
                             float(self._pct(chars_here[k], i)), float(self._pct(chars_there[k], j)))
 
-    def iter_pairs(self, min_shared: int = 1) -> Iterator[Pair]:
+    def iter_pairs(self, min_shared: int = 1, clusters: Iterable[Cluster] | None = None) -> Iterator[Pair]:
         """Article pairs sharing at least ``min_shared`` paragraphs, streamed cluster by cluster.
 
         Only one article's pairs are held at a time: a story carried 500 times yields its 124,750
-        pairs one by one.
+        pairs one by one. ``clusters`` limits them to those clusters (default: all, largest first).
         """
-        for cluster in self.clusters():
+        for cluster in self.clusters() if clusters is None else clusters:
             for m in cluster.members:
                 yield from self._pairs_of(self._pos[m.id], min_shared, upper=True)
 
