@@ -24,7 +24,7 @@ MARK_DARK: dict[RowKind, str] = {
     RowKind.CHANGED: "#5f9cf0",
     RowKind.LEFT_ONLY: "#f06c66",
     RowKind.RIGHT_ONLY: "#4fbf68",
-    RowKind.BOILERPLATE: "#8f8f88",
+    RowKind.BOILERPLATE: "#a39e8a",
 }
 MOVED_TINT = "#eee5fb"
 MOVED_MARK = "#8a5cc7"

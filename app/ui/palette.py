@@ -124,7 +124,7 @@ def colours(palette: QPalette | None = None) -> ViewColours:
         # Dark fills under the light text: each stays >= 4.5:1 against the text and is lighter
         # than the row behind it, so edits read at a glance.
         words = {"deleted": "#7a2d2b", "inserted": "#235c31", "replaced_left": "#6a3431",
-                 "replaced_right": "#2d5a37", "query": "#6b5a12", "find": "#1f4f7a", "find_current": "#2f6fb0"}
+                 "replaced_right": "#2d5a37", "query": "#6b5a12", "find": "#1f4f7a", "find_current": "#275d94"}
         word = {k: QColor(v) for k, v in words.items()}
         marks = {k: QColor(v) for k, v in MARK_DARK.items()}
         moved_mark = QColor(MOVED_MARK_DARK)
