@@ -3,15 +3,22 @@
 A story republished by thirty outlets would otherwise fill the result page thirty times. The
 copies come from the reuse map (:meth:`app.core.reuse.ReuseMap.copies`: the other members of
 the article's cluster; :meth:`~app.core.reuse.ReuseMap.duplicates`: those with the same text).
+Until the map is built, :class:`ExactCopies` finds the copies whose body text is identical
+from the stored fingerprints alone.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from app.core.fingerprint import MIN_WORDS, ArticleMeta, Prints, mix64
 from app.core.model import Hit, SearchResult
 
 if TYPE_CHECKING:
@@ -45,7 +52,7 @@ def group_hits(hits: Iterable[Hit], copies_of: Callable[[str], Sequence[str]]) -
     return [HitGroup(h, c, tuple(f)) for h, c, f in groups]
 
 
-def copies_lookup(rmap: ReuseMap | None) -> Callable[[str], list[str]]:
+def copies_lookup(rmap: ReuseMap | ExactCopies | None) -> Callable[[str], list[str]]:
     """``aid -> other copies of its story`` from a reuse map (nothing without one)."""
     if rmap is None:
         return lambda _aid: []
@@ -87,7 +94,7 @@ class StoryHits:
     copy_hits: dict[str, Hit]
 
 
-def collapse_result(result: SearchResult, rmap: ReuseMap | None) -> StoryHits:
+def collapse_result(result: SearchResult, rmap: ReuseMap | ExactCopies | None) -> StoryHits:
     """Group ``result``'s hits by story (see :func:`group_hits`) with a hit for every copy."""
     groups = tuple(group_hits(result.hits, copies_lookup(rmap)))
     by_id = {h.id: h for h in result.hits}
@@ -113,3 +120,69 @@ def with_source_names(result: SearchResult, name: Callable[[str], str]) -> Searc
     """``result`` with every hit's source shown under the analyst's name for it (rename, merge)."""
     hits = tuple(h if name(h.source) == h.source else replace(h, source=name(h.source)) for h in result.hits)
     return result if all(a is b for a, b in zip(hits, result.hits, strict=True)) else replace(result, hits=hits)
+
+
+class ExactCopies:
+    """Articles whose body text is the same, paragraph for paragraph, from the fingerprints alone.
+
+    Available as soon as the index is: the window collapses these exact copies in its results
+    while the reuse map (which also finds edited and re-wrapped copies) is still being built.
+    Answers like the map does (``copies``, ``duplicates``, ``article``, ``in``).
+    """
+
+    def __init__(self, prints: Prints) -> None:
+        self._meta = {m.id: m for m in prints.meta}
+        body = np.flatnonzero((prints.row_role == 0) & (prints.row_words >= MIN_WORDS) & (prints.row_exact != 0))
+        self._groups: dict[str, list[str]] = {}
+        if not len(body):
+            return
+        art = prints.row_art[body].astype(np.int64)
+        starts = np.flatnonzero(np.r_[True, art[1:] != art[:-1]])
+        ordinal = np.arange(len(art)) - np.repeat(starts, np.diff(np.r_[starts, len(art)]))
+        with np.errstate(over="ignore"):  # wrapping 64-bit arithmetic is the point
+            keyed = mix64(prints.row_exact[body] ^ (ordinal.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)))
+            signature = np.add.reduceat(keyed, starts)
+        by_sig: dict[int, list[str]] = {}
+        for a, s in zip(art[starts].tolist(), signature.tolist(), strict=True):
+            by_sig.setdefault(s, []).append(prints.meta[a].id)
+        for ids in by_sig.values():
+            if len(ids) > 1:
+                for aid in ids:
+                    self._groups[aid] = sorted(ids)
+
+    def __contains__(self, aid: str) -> bool:
+        return aid in self._meta
+
+    def article(self, aid: str) -> ArticleMeta:
+        """The stored metadata of an article."""
+        return self._meta[aid]
+
+    def copies(self, aid: str) -> list[str]:
+        """The other articles with the same body text."""
+        return [x for x in self._groups.get(aid, []) if x != aid]
+
+    duplicates = copies
+
+
+_exact_cache: dict[str, tuple[tuple[int, int], ExactCopies]] = {}
+_exact_lock = threading.Lock()
+
+
+def exact_copies(prints_file: Path | str) -> ExactCopies | None:
+    """:class:`ExactCopies` of a corpus's stored fingerprints (read-only; None when there are none
+    or they cannot be read), kept while the file is unchanged."""
+    path = Path(prints_file)
+    try:
+        st = path.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+        with _exact_lock:
+            cached = _exact_cache.get(str(path))
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        found = ExactCopies(Prints.from_bytes(path.read_bytes()))
+    except (OSError, ValueError):
+        return None
+    with _exact_lock:
+        _exact_cache.clear()  # one corpus at a time is open
+        _exact_cache[str(path)] = (stamp, found)
+    return found

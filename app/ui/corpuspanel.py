@@ -380,10 +380,12 @@ class CorpusPanel(QWidget):
         rmap = self._reuse_map
 
         def run() -> tuple[SearchResult, object]:
-            from app.core.copies import collapse_result, with_source_names
+            from app.core.copies import collapse_result, exact_copies, with_source_names
 
             result = with_source_names(corpus.search(query, limit=SEARCH_LIMIT), corpus.userdata.refresh().source)
-            return result, (collapse_result(result, rmap) if rmap is not None else None)
+            # Until the reuse map is built, copies with the very same body text are collapsed.
+            copies = rmap if rmap is not None else exact_copies(corpus.reuse.path)
+            return result, (collapse_result(result, copies) if copies is not None else None)
 
         worker = GeneratorWorker.call(run, name="search")
         worker.signals.finished.connect(finished)

@@ -151,3 +151,39 @@ def test_the_graph_draws_a_story_as_one_node_sized_by_its_copies(qtbot, window: 
     with qtbot.waitSignal(window.comparisonReady, timeout=20000) as ready:
         tree.activated.emit(model.index(row, 0, model.index(n, 0)))
     assert (ready.args[0].left.id, ready.args[0].right.id) == (origin, cluster.members[row].id)
+
+
+STORY = ["The harbour authority said on Tuesday that the new container terminal would open in the spring, "
+         "two years later than first planned, after a dispute over dredging permits.",
+         "Officials expect the terminal to handle a third of the port's traffic within five years, "
+         "according to figures published with the announcement on the authority's website."]
+
+
+def test_exact_copies_collapse_before_the_reuse_map_is_built(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    from app.core.copies import ExactCopies
+    from app.core.corpus import Corpus
+    from app.core.fingerprint import Prints
+    from app.ui.corpuspanel import CorpusPanel
+
+    root = tmp_path / "exact"
+    root.mkdir()
+    for name, header in (("a.txt", "Daily Courier"), ("b.txt", "Evening Post"), ("c.txt", "Morning Star")):
+        body = list(STORY)
+        if name == "c.txt":
+            body[1] = body[1].replace("a third", "half")  # an edited copy: not the same text
+        (root / name).write_text(f"Terminal opening delayed\n\n{header} — menu — subscribe\n\n" + "\n\n".join(body))
+    corpus = Corpus(root)
+    corpus.update_index()
+    exact = ExactCopies(Prints.from_bytes(corpus.reuse.path.read_bytes()))
+    assert exact.copies("a.txt") == ["b.txt"] and exact.copies("c.txt") == []
+
+    panel = CorpusPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_articles(corpus.listing())
+    panel.set_corpus(corpus)  # no reuse map given: it is still being built
+    with qtbot.waitSignal(panel.searchFinished, timeout=10000):
+        panel.search_edit.setText("terminal")
+        panel.search_now()
+    kinds = [panel.result_model.index(r).data(KindRole) for r in range(panel.result_model.rowCount())]
+    assert kinds.count(HIT) == 2 and kinds.count(COPIES) == 1  # a and b are one row; c apart
