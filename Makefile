@@ -21,6 +21,7 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 	touch $(VENV)/.installed $@
 
 run: $(VENV)/.installed
+	@$(PY) -m app.cli.displaylibs
 	$(PY) -m app gui $(CORPUS)
 
 lint: $(VENV)/.installed-test

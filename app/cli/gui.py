@@ -75,6 +75,13 @@ def run(args: argparse.Namespace) -> int:
             raise UserError("no display found: set DISPLAY (or WAYLAND_DISPLAY), or use --screenshot "
                             "FILE.png to render the window without one")
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no screen
+    from app.cli import displaylibs
+
+    if displaylibs.uses_xcb():
+        missing = displaylibs.missing_libraries()
+        if missing:  # Qt would abort with a message that names neither the libraries nor the fix
+            raise UserError(f"the window needs system libraries that are missing ({', '.join(missing)}); "
+                            f"install them with: {displaylibs.install_command(missing)}")
     from app.ui.app import create_application
     from app.ui.mainwindow import MainWindow
 

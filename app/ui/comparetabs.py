@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import QTabWidget, QWidget
 
-from app.core.model import Alignment
+from app.core.model import Alignment, Article
 from app.core.session import ArticleRef, Note, TabState, note_rows
 from app.ui.compareview import CompareView
 
@@ -70,6 +70,13 @@ class TabEntry:
         if self.state is None:
             return {}, []
         return note_rows(self.state.notes, alignment.rows if alignment is not None else [])
+
+
+def copy_label(article: Article) -> str:
+    """What tells a copy apart from others with its title: source and date, else the file name."""
+    date = article.date.isoformat() if article.date else ""
+    source = article.source or Path(article.path or article.id).name
+    return f"{source} {date}".strip()
 
 
 def _ref_key(ref: ArticleRef) -> tuple[str, str | None]:
@@ -310,11 +317,15 @@ class CompareTabs(QTabWidget):
             return
         metrics = QFontMetrics(self.tabBar().font())
         titles = [a.title or a.id for a in shown]
+        if len(set(titles)) < len(titles):
+            # Copies share their title: the tab tells them apart by source and date instead.
+            titles = [copy_label(a) for a in shown]
         self.setTabText(index, " ↔ ".join(
             metrics.elidedText(t, Qt.TextElideMode.ElideRight, TITLE_SIDE_WIDTH) for t in titles))
         self.setTabToolTip(index, "\n".join(
-            [f"{side}: {a.title or a.id}" for side, a in zip(("Left", "Right"), (alignment.left, alignment.right),
-                                                              strict=True) if a.id]
+            [f"{side}: {a.title or a.id} · {copy_label(a)}" for side, a in zip(("Left", "Right"),
+                                                                                (alignment.left, alignment.right),
+                                                                                strict=True) if a.id]
             + ([entry.change] if entry.change and len(shown) == 2 else [])))
 
     def set_change_tip(self, entry: TabEntry, text: str) -> None:

@@ -74,6 +74,17 @@ class NotesEdit(QUndoCommand):
             self._panel._replace_notes(self._entry, self._before)
 
 
+def row_caption(alignment: Alignment, row: int) -> str:
+    """Which row a note is for, in words: ``Note on row 7 · left ¶5 ↔ right ¶6 · “Putin’s meetings…”``."""
+    r = alignment.rows[row]
+    where = " ↔ ".join(f"{side} ¶{min(paras) + 1}" + (f"–{max(paras) + 1}" if len(paras) > 1 else "")
+                       for side, paras in (("left", r.left), ("right", r.right)) if paras)
+    article, paras = (alignment.left, r.left) if r.left else (alignment.right, r.right)
+    words = article.paragraphs[paras[0]].text.split() if paras else []
+    quote = " ".join(words[:8]) + ("…" if len(words) > 8 else "")
+    return f"Note on row {row + 1} · {where}" + (f" · “{quote}”" if quote else "")
+
+
 class NotesPanel(QDockWidget):
     """Lists the current tab's notes; double-click jumps to the row.
 
@@ -178,10 +189,14 @@ class NotesPanel(QDockWidget):
         placed, _ = entry.note_rows()
         existing = placed.get(row, [])
         current = "\n\n".join(n.text for n in existing)
-        text = self.ask_note_text(f"Note on row {row + 1}", current)
+        text = self.ask_note_text(row_caption(alignment, row), current)
         if text is None or text == current:
             return False
-        return self.set_note(row, text)
+        changed = self.set_note(row, text)
+        if changed and text.strip():
+            self.show()  # the dock starts closed while there are no notes
+            self.raise_()
+        return changed
 
     def set_note(self, row: int, text: str, entry: TabEntry | None = None) -> bool:
         """Set (blank: delete) the note on ``row`` of a tab (default: the current one), undoably."""
