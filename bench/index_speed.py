@@ -4,7 +4,14 @@ For each size: documents per second, total time, index size and peak memory (thi
 its workers) for ``CorpusIndex.update()`` and for a single-process ``writer.add_document`` loop
 with Whoosh's default analyzer; then a no-op re-index and a re-index after 100 changed files.
 
-Usage: python bench/index_speed.py [--articles N ...] [--seed S] [--naive-max N] [--no-naive] [--cold]
+``--kind short`` uses articles of 20–300 words instead of 200–3,000 (the same generator, the
+body cut to a tenth): there starting the worker processes is a large share of the work.
+``--path`` forces one way of indexing instead of the indexer's own choice (``auto``): ``serial``
+(this process, Whoosh's writer), ``bulk1`` / ``bulk2`` (one or two worker processes writing
+numpy segments); the choice the indexer would make for each size is printed, with its thresholds.
+
+Usage: python bench/index_speed.py [--articles N ...] [--kind normal|short ...] [--path P ...]
+                                   [--seed S] [--naive-max N] [--no-naive] [--no-reindex] [--cold]
 Corpora are generated under /tmp/parallax-bench (kept between runs). Exits 1 when a target is
 missed: 100k in under 180 s, 2x the naive loop, under 1 GB, no-op < 3 s, 100 changed < 10 s.
 """
@@ -12,6 +19,8 @@ missed: 100k in under 180 s, 2x the naive loop, under 1 GB, no-op < 3 s, 100 cha
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
 import shutil
 import sys
@@ -22,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
 
+import gen_articles  # noqa: E402
 from _common import PeakMemory, drop_page_cache, folder_mb, host_seconds, machine  # noqa: E402
 from gen_articles import ensure_corpus  # noqa: E402
 from whoosh import index as windex  # noqa: E402
@@ -31,6 +41,36 @@ from app.core.index import INDEX_NAME, CorpusIndex, Progress  # noqa: E402
 from app.core.reader import iter_corpus_files  # noqa: E402
 
 BASE = Path("/tmp/parallax-bench")
+PATHS = {"serial": (None, 0), "bulk1": (0, 1), "bulk2": (0, 2)}  # (bulk_threshold, max_workers)
+
+
+def ensure_short_corpus(articles: int, seed: int = 1) -> Path:
+    """Like ``ensure_corpus``, with article bodies a tenth as long (20–300 words)."""
+    out = BASE / f"corpus-short-{articles}-s{seed}"
+    marker = out / ".generated.json"
+    if marker.exists() and json.loads(marker.read_text("utf-8")).get("articles") == articles:
+        return out
+    shutil.rmtree(out, ignore_errors=True)
+    full = gen_articles._Writer.paragraphs
+    gen_articles._Writer.paragraphs = lambda self, total: full(self, max(20, total // 10))
+    try:
+        gen_articles.generate(out, articles, seed)
+    finally:
+        gen_articles._Writer.paragraphs = full
+    return out
+
+
+def _workers(n: int, nbytes: int) -> int:
+    """The worker processes ``CorpusIndex.update`` starts for ``n`` new files of ``nbytes``."""
+    return CorpusIndex.__new__(CorpusIndex)._bulk_workers(n, nbytes)  # reads only the thresholds
+
+
+def decision(n: int, nbytes: int) -> str:
+    """The way ``CorpusIndex.update`` indexes ``n`` new files of ``nbytes`` in all, with why."""
+    workers = _workers(n, nbytes)
+    how = f"{workers} worker process{'es' if workers > 1 else ''}" if workers else "this process (serial)"
+    return (f"{how} (bulk from {CorpusIndex.bulk_threshold:,} files and "
+            f"{CorpusIndex.bulk_min_bytes / 1e6:.1f} MB, on {os.cpu_count()} cores)")
 
 
 def _cpu() -> tuple[float, float]:
@@ -44,13 +84,17 @@ def ix_segments(ix_dir: Path) -> list:
     return windex.open_dir(str(ix_dir), indexname=INDEX_NAME)._segments()
 
 
-def naive(corpus: Path, ix_dir: Path, limit: int | None) -> tuple[int, float, float, float]:
-    """One process, one writer, ``add_document`` per file with the default analyzer."""
+def naive(corpus: Path, ix_dir: Path, limit: int | None) -> tuple[int, float, float, float, float]:
+    """One process, one writer, ``add_document`` per file with the default analyzer.
+
+    Returns (files, seconds, index MB, peak MB, CPU seconds).
+    """
     shutil.rmtree(ix_dir, ignore_errors=True)
     ix_dir.mkdir(parents=True)
     schema = Schema(path=ID(stored=True, unique=True), title=TEXT(stored=True), body=TEXT)
     ix = windex.create_in(str(ix_dir), schema)
     files = list(iter_corpus_files(corpus))[:limit]
+    cpu0 = sum(_cpu())
     with PeakMemory() as mem:
         t0 = time.perf_counter()
         writer = ix.writer()
@@ -61,7 +105,7 @@ def naive(corpus: Path, ix_dir: Path, limit: int | None) -> tuple[int, float, fl
         writer.commit()
         seconds = time.perf_counter() - t0
     ix.close()
-    return len(files), seconds, folder_mb(ix_dir), mem.peak_mb
+    return len(files), seconds, folder_mb(ix_dir), mem.peak_mb, sum(_cpu()) - cpu0
 
 
 def reindex_figures(corpus: Path, ix_dir: Path) -> tuple[float, float]:
@@ -88,12 +132,56 @@ def reindex_figures(corpus: Path, ix_dir: Path) -> tuple[float, float]:
     return noop, hundred
 
 
-def run(n: int, seed: int, naive_max: int | None, do_naive: bool, out: Path = BASE, cold: bool = False) -> list[str]:
+def run(n: int, seed: int, naive_max: int | None, do_naive: bool, out: Path = BASE, cold: bool = False,
+        kind: str = "normal", paths: tuple[str, ...] = ("auto",), reindex: bool = True) -> list[str]:
     """Measure one corpus size; returns the targets it missed."""
     t0 = time.perf_counter()
-    corpus = ensure_corpus(n, seed, BASE)
-    print(f"\n== {n:,} articles ({corpus}, ready in {time.perf_counter() - t0:.0f} s)")
-    ix_dir = out / f"ix-{n}"
+    corpus = ensure_short_corpus(n, seed) if kind == "short" else ensure_corpus(n, seed, BASE)
+    files = list(iter_corpus_files(corpus))
+    nbytes = sum(p.stat().st_size for p in files)
+    print(f"\n== {n:,} {kind} articles, {nbytes / n / 1024:.1f} KB each ({corpus}, ready in "
+          f"{time.perf_counter() - t0:.0f} s)")
+    print(f"choice  : {decision(len(files), nbytes)}")
+    chosen = ("serial", "bulk1", "bulk2")[min(2, _workers(len(files), nbytes))]
+    rates: dict[str, float] = {}
+    missed = []
+    ix_dir = out / f"ix-{kind}-{n}"
+    for path in paths:
+        rates[path], seconds, peak_mb = _index_once(corpus, ix_dir, path, cold)
+        if peak_mb > 1024:
+            missed.append(f"{kind} {n} {path}: peak {peak_mb:.0f} MB (target 1 GB)")
+        if path == "auto" and n >= 100_000 and seconds > 180:
+            missed.append(f"{n}: {seconds:.0f} s (target 180 s)")
+    if do_naive:
+        if cold:
+            drop_page_cache()
+        k, nsec, nsize, npeak, ncpu = naive(corpus, out / f"ix-naive-{kind}-{n}", naive_max)
+        nrate = k / nsec
+        print(f"naive   : {k:,} docs in {nsec:.1f} s = {nrate:,.0f} docs/s, index {nsize:,.0f} MB, "
+              f"peak memory {npeak:,.0f} MB, cpu {ncpu / k * 1000:.2f} ms/doc")
+        for path, rate in rates.items():
+            print(f"ratio   : {path:6s} {rate / nrate:.2f}x the naive loop's docs/s")
+        rate = rates.get("auto", rates.get(chosen))
+        if rate is not None and rate / nrate < 2:
+            missed.append(f"{kind} {n}: {rate / nrate:.2f}x naive (target 2x)")
+    if not reindex:
+        return missed
+    if "auto" not in rates:
+        _index_once(corpus, ix_dir, "auto", cold)
+    noop, hundred = reindex_figures(corpus, ix_dir)
+    print(f"re-index: no-op {noop:.2f} s, after 100 changed files {hundred:.2f} s")
+    if noop > 3:
+        missed.append(f"{n}: no-op re-index {noop:.1f} s (target 3 s)")
+    if hundred > 10:
+        missed.append(f"{n}: 100-changed re-index {hundred:.1f} s (target 10 s)")
+    return missed
+
+
+def _index_once(corpus: Path, ix_dir: Path, path: str, cold: bool) -> tuple[float, float, float]:
+    """Index ``corpus`` from nothing the ``path`` way; print the figures.
+
+    Returns (docs/s, seconds, peak MB).
+    """
     shutil.rmtree(ix_dir, ignore_errors=True)
     t0 = time.perf_counter()
     shown = [0]
@@ -107,42 +195,26 @@ def run(n: int, seed: int, naive_max: int | None, do_naive: bool, out: Path = BA
     if cold:
         print("page cache: " + ("dropped, files come from the disk" if drop_page_cache()
                                 else "could not be dropped (needs root on Linux)"))
+    index = CorpusIndex(corpus, ix_dir)
+    if path != "auto":
+        threshold, index.max_workers = PATHS[path]
+        index.bulk_threshold = threshold if threshold is not None else 1 << 62
+        index.bulk_min_bytes = 0 if threshold is not None else 1 << 62
     cpu0, host0 = _cpu(), host_seconds()
     with PeakMemory() as mem:
         t0 = time.perf_counter()
-        report = CorpusIndex(corpus, ix_dir).update(progress)
+        report = index.update(progress)
         seconds = time.perf_counter() - t0
     own, workers = (b - a for a, b in zip(cpu0, _cpu(), strict=True))
     steal, iowait = (b - a for a, b in zip(host0, host_seconds(), strict=True))
     docs = len(report.added)
     rate = docs / seconds
-    print(f"parallax: {docs:,} docs in {seconds:.1f} s = {rate:,.0f} docs/s, index {folder_mb(ix_dir):,.0f} MB, "
+    print(f"{path:8s}: {docs:,} docs in {seconds:.1f} s = {rate:,.0f} docs/s, index {folder_mb(ix_dir):,.0f} MB, "
           f"peak memory {mem.peak_mb:,.0f} MB, skipped {len(report.skipped)}")
-    print(f"cpu     : workers {workers:.0f} s ({workers / max(docs, 1) * 1000:.2f} ms/doc), "
-          f"main process {own:.0f} s, {len(ix_segments(ix_dir))} segments")
+    print(f"cpu     : {(own + workers) / max(docs, 1) * 1000:.2f} ms/doc: workers {workers:.1f} s, "
+          f"main process {own:.1f} s; {len(ix_segments(ix_dir))} segments")
     print(f"host    : {steal:.1f} s of CPU stolen by the hypervisor (2 cores), {iowait:.1f} s waiting on the disk")
-    missed = []
-    if do_naive:
-        if cold:
-            drop_page_cache()
-        k, nsec, nsize, npeak = naive(corpus, out / f"ix-naive-{n}", naive_max)
-        nrate = k / nsec
-        print(f"naive   : {k:,} docs in {nsec:.1f} s = {nrate:,.0f} docs/s, index {nsize:,.0f} MB, "
-              f"peak memory {npeak:,.0f} MB")
-        print(f"ratio   : {rate / nrate:.2f}x the naive loop's docs/s")
-        if rate / nrate < 2:
-            missed.append(f"{n}: {rate / nrate:.2f}x naive (target 2x)")
-    noop, hundred = reindex_figures(corpus, ix_dir)
-    print(f"re-index: no-op {noop:.2f} s, after 100 changed files {hundred:.2f} s")
-    if n >= 100_000 and seconds > 180:
-        missed.append(f"{n}: {seconds:.0f} s (target 180 s)")
-    if mem.peak_mb > 1024:
-        missed.append(f"{n}: peak {mem.peak_mb:.0f} MB (target 1 GB)")
-    if noop > 3:
-        missed.append(f"{n}: no-op re-index {noop:.1f} s (target 3 s)")
-    if hundred > 10:
-        missed.append(f"{n}: 100-changed re-index {hundred:.1f} s (target 10 s)")
-    return missed
+    return rate, seconds, mem.peak_mb
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,11 +226,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-naive", action="store_true", help="skip the naive loop")
     ap.add_argument("--out", type=Path, default=BASE, help=f"folder for the indexes (default {BASE})")
     ap.add_argument("--cold", action="store_true", help="drop the page cache before each load (root on Linux)")
+    ap.add_argument("--kind", action="append", choices=("normal", "short"),
+                    help="article length (repeatable; default normal)")
+    ap.add_argument("--path", action="append", choices=("auto", *PATHS),
+                    help="way of indexing (repeatable; default auto: the indexer's own choice)")
+    ap.add_argument("--no-reindex", action="store_true", help="skip the no-op and 100-changed re-index")
     args = ap.parse_args(argv)
     print(f"machine: {machine()}")
+    print(f"thresholds: bulk (worker processes) from {CorpusIndex.bulk_threshold:,} new files and "
+          f"{CorpusIndex.bulk_min_bytes / 1e6:.1f} MB, up to {CorpusIndex.max_workers} workers")
     missed: list[str] = []
-    for n in args.articles or [10_000, 100_000]:
-        missed += run(n, args.seed, args.naive_max, not args.no_naive, args.out, args.cold)
+    for kind in args.kind or ["normal"]:
+        for n in args.articles or [10_000, 100_000]:
+            missed += run(n, args.seed, args.naive_max, not args.no_naive, args.out, args.cold,
+                          kind, tuple(args.path or ["auto"]), not args.no_reindex)
     print("\ntargets: " + ("all met" if not missed else "MISSED " + "; ".join(missed)))
     return 1 if missed else 0
 

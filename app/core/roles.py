@@ -161,7 +161,7 @@ def is_chrome(text: str) -> bool:
         head = stripped if n <= 60 else stripped[:160]
         if _may_match(head, _DISCLAIMER_KEYS) and _DISCLAIMER.search(head):
             return True
-    if n <= 14 and _is_nav_line(stripped):
+    if n <= 40 and _is_nav_line(stripped):
         return True
     # A lone word is a label, not content (subheadings of several words stay body).
     return n == 1 and not stripped.endswith((".", "!", "?"))

@@ -78,7 +78,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     for p in paths[150:]:  # indexed below by other writers, not by update_index
         later.append(p.rename(hidden / p.name))
     c = Corpus(root, tmp_path_factory.mktemp("ix"))
-    c.index.bulk_threshold = 50  # the first segments come from the bulk workers' writer
+    c.index.bulk_threshold, c.index.bulk_min_bytes = 50, 0  # the first segments come from the bulk workers' writer
     c.index.run_tokens = 3_000  # merged from several sorted runs: blocks end where runs end
     c.update_index()
     for p in later:

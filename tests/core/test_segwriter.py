@@ -168,7 +168,7 @@ def test_bulk_load_in_several_segments_searches_like_serial(tmp_path: Path) -> N
         (root / f"a{i:02d}.txt").write_text(
             f"Dispatch {i}\n\nThe envoy number {i} reached the harbour before the frigate.\n", "utf-8")
     bulk = CorpusIndex(root, tmp_path / "bulk")
-    bulk.bulk_threshold, bulk.segment_tokens = 10, 60
+    bulk.bulk_threshold, bulk.bulk_min_bytes, bulk.segment_tokens = 10, 0, 60
     bulk.update()
     ix, _ = bulk.open()
     assert len(ix._segments()) >= 6
@@ -187,7 +187,7 @@ def test_small_updates_never_merge_bulk_segments(tmp_path: Path, monkeypatch: py
     for i in range(40):
         (root / f"a{i:02d}.txt").write_text(f"Note {i}\n\nThe grain corridor opened again today.\n", "utf-8")
     idx = CorpusIndex(root, tmp_path / "ix")
-    idx.bulk_threshold, idx.segment_tokens = 10, 40
+    idx.bulk_threshold, idx.bulk_min_bytes, idx.segment_tokens = 10, 0, 40
     idx.update()
     bulk_segments = {s.segid for s in idx.open()[0]._segments() if s.doc_count() >= 4}
     assert len(bulk_segments) >= 3

@@ -135,3 +135,15 @@ def test_each_outlet_is_told_apart_on_the_same_story(tmp_path: Path, outlet: str
     article = read_article(path, tmp_path)
     assert article.source == outlet
     assert article.title == STORY_TITLE
+
+
+def test_multi_outlet_corpus_every_source_and_title_is_right(tmp_path: Path) -> None:
+    from tests.fixtures.syndication import build_corpus
+
+    truth = build_corpus(tmp_path / "corpus")
+    wrong = []
+    for doc in truth.docs.values():
+        article = read_article(tmp_path / "corpus" / doc.id, tmp_path / "corpus")
+        if (article.source, article.title) != (doc.outlet, doc.title):
+            wrong.append((doc.id, article.source, article.title))
+    assert not wrong, wrong[:5]

@@ -154,11 +154,14 @@ def test_bulk_index_worker_processes(bundle: Path, bare_env: dict[str, str],
     program re-run, which only works through ``multiprocessing.freeze_support()``."""
     corpus = tmp_path / "big"
     corpus.mkdir()
-    count = 1600  # above CorpusIndex.bulk_threshold (1500)
-    for i in range(count):
+    from app.core.index import CorpusIndex
+
+    count = 1600  # above CorpusIndex.bulk_threshold (1500) files
+    filler = "Filler words for the parallel indexer. " * (CorpusIndex.bulk_min_bytes // count // 38 + 1)
+    for i in range(count):  # and above its bulk_min_bytes
         (corpus / f"note_{i:04d}.txt").write_text(
             f"Note {i}\n\nA short article about the alliance, number {i}.\n\n"
-            f"Its second paragraph mentions topic{i % 37} and nothing else.\n", encoding="utf-8")
+            f"Its second paragraph mentions topic{i % 37} and nothing else.\n\n{filler}\n", encoding="utf-8")
     done = _run([bundle, "index", corpus], bare_env, tmp_path)
     assert f"{count} added" in done.stdout.splitlines()[-1]
     found = _run([bundle, "search", "topic5", "--corpus", corpus, "--json"], bare_env, tmp_path)

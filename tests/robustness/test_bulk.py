@@ -38,7 +38,7 @@ def _corpus(root: Path, n: int) -> Path:
 
 
 def _bulk(idx: CorpusIndex) -> CorpusIndex:
-    idx.bulk_threshold = 10  # force the worker processes on a small corpus
+    idx.bulk_threshold, idx.bulk_min_bytes = 10, 0  # force the worker processes on a small corpus
     return idx
 
 

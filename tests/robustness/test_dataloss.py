@@ -223,7 +223,7 @@ def test_disk_full_in_a_bulk_load_leaves_no_partial_files(tmp_path: Path, monkey
     for i in range(60):
         (corpus / f"new{i:03d}.txt").write_text(f"Bulk article {i} about herons.\n" * 20, "utf-8")
     idx = CorpusIndex(corpus, ix)
-    idx.bulk_threshold = 10
+    idx.bulk_threshold, idx.bulk_min_bytes = 10, 0
     # The parent's commit fails after the workers wrote their segments.
     from app.core import bulkindex
 
@@ -555,7 +555,7 @@ def test_index_update_leaves_only_index_file_names(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path / "corpus", 40)
     ix = tmp_path / "ix"
     idx = CorpusIndex(corpus, ix)
-    idx.bulk_threshold = 20
+    idx.bulk_threshold, idx.bulk_min_bytes = 20, 0
     idx.update()
     for i in range(3):
         (corpus / f"a{i:03d}.txt").write_text(f"Changed {i}: a lighthouse.\n", "utf-8")
