@@ -9,6 +9,7 @@ import ast
 import errno
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -612,23 +613,62 @@ def test_window_export_refuses_foreign_and_corpus_files_and_asks_for_its_own(
     assert not any("Traceback" in e for e in errors)
 
 
+def _damage(ix: Path, name: str, original: bytes, start: int, keep_mtime: bool = True) -> None:
+    seg = ix / name
+    st = seg.stat()
+    data = bytearray(original)
+    for off in range(start, min(start + 200, len(data))):
+        data[off] ^= 0x5A
+    seg.write_bytes(bytes(data))
+    if keep_mtime:
+        os.utime(seg, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
 def test_a_damaged_segment_that_passes_the_quick_check_is_rebuilt_when_a_read_fails(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from app.core import index as index_module
+    from app.core.search import QueryError
 
     corpus = _corpus(tmp_path / "corpus", 5)
     ix = tmp_path / "ix"
     CorpusIndex(corpus, ix).update()
     monkeypatch.setattr(index_module, "FULL_CHECK_BYTES", 0)  # as on a large index: sizes and times only
     seg = _segments(ix)[0]
-    st = seg.stat()
-    data = bytearray(seg.read_bytes())
-    for off in range(len(data) // 40, len(data) // 40 + 200):  # compressed stored fields: zlib fails
-        data[off] ^= 0x5A
-    seg.write_bytes(bytes(data))
-    os.utime(seg, ns=(st.st_atime_ns, st.st_mtime_ns))
+    original = seg.read_bytes()
+    pristine = tmp_path / "pristine"
+    shutil.copytree(ix, pristine, copy_function=shutil.copy2)
+
+    def restore() -> None:
+        shutil.rmtree(ix)
+        shutil.copytree(pristine, ix, copy_function=shutil.copy2)
+
+    def read(c: Corpus) -> None:
+        c.listing()
+        c.search("lighthouse", limit=None)
+
+    # Find bytes whose damage makes a read fail (as zlib, pickle or struct errors did), without recovery.
+    failing = None
+    with monkeypatch.context() as m:
+        m.setattr(CorpusIndex, "recover", lambda self, exc: False)
+        for start in range(0, len(original), max(1, len(original) // 40)):
+            restore()
+            _damage(ix, seg.name, original, start)
+            c = Corpus(corpus, ix)
+            try:
+                read(c)
+            except QueryError:
+                pass
+            except index_module.READ_ERRORS:
+                failing = start
+            finally:
+                c.index.close()
+            if failing is not None:
+                break
+    assert failing is not None, "no damage made a read fail"
+    restore()
+    _damage(ix, seg.name, original, failing)
     corpus_obj = Corpus(corpus, ix)
-    listing = corpus_obj.listing()
+    listing = corpus_obj.listing()  # the read fails, the checksums differ: rebuilt, updated, read again
     assert [a.id for a in listing] == [f"a{i:03d}.txt" for i in range(5)]
     assert any("damaged" in m for m in corpus_obj.index.messages)
     assert corpus_obj.search("lighthouse", limit=None, snippets=False).total == 5
