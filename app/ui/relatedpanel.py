@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 ArticleRole = Qt.ItemDataRole.UserRole + 1  # the RelatedArticle of a row
 IdRole = Qt.ItemDataRole.UserRole + 2
 HeadingRole = Qt.ItemDataRole.UserRole + 10  # the text of a version heading row
+ChangeRole = Qt.ItemDataRole.UserRole + 3  # the change label of a row, once known (app.ui.deltapanel)
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -66,6 +67,7 @@ class RelatedModel(QAbstractListModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rows: list[RelatedArticle] = []
+        self._changes: dict[str, str] = {}  # change labels by article id (app.ui.deltapanel)
         self._entries: list[RelatedArticle | str] = []  # a str is a version heading
 
     def set_related(self, rows: list[RelatedArticle], versions: list[list[str]] | None = None,
@@ -74,7 +76,15 @@ class RelatedModel(QAbstractListModel):
         self.beginResetModel()
         self._rows = list(rows)
         self._entries = _grouped(self._rows, versions or [], here)
+        self._changes = {}
         self.endResetModel()
+
+    def set_label(self, aid: str, text: str) -> None:
+        """Show the change label of the row of ``aid`` (computed off the GUI thread)."""
+        self._changes[aid] = text
+        for n in range(self.rowCount()):
+            if self.index(n).data(IdRole) == aid:
+                self.dataChanged.emit(self.index(n), self.index(n))
 
     def ids(self) -> list[str]:
         """Article ids in row order."""
@@ -104,7 +114,10 @@ class RelatedModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return rel.title or rel.id
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{rel.id}\n{where(rel)}\n{figures(rel)}\nClick to compare it on the right"
+            change = f"\nchange: {self._changes[rel.id]}" if rel.id in self._changes else ""
+            return f"{rel.id}\n{where(rel)}\n{figures(rel)}{change}\nClick to compare it on the right"
+        if role == ChangeRole:
+            return self._changes.get(rel.id, "")
         if role == ArticleRole:
             return rel
         if role == IdRole:
@@ -182,8 +195,10 @@ class RelatedDelegate(QStyledItemDelegate):
                    QFontMetricsF(bold).elidedText(rel.title or rel.id, Qt.TextElideMode.ElideRight, r.width()))
         p.setFont(option.font)
         p.setPen(dim)
+        change = index.data(ChangeRole)
+        second = f"{change} · {where(rel)}" if change else where(rel)
         p.drawText(QRectF(r.left(), r.top() + line, r.width(), line), Qt.AlignmentFlag.AlignVCenter,
-                   fm.elidedText(where(rel), Qt.TextElideMode.ElideRight, r.width()))
+                   fm.elidedText(second, Qt.TextElideMode.ElideRight, r.width()))
         p.setPen(text)
         p.drawText(QRectF(r.left(), r.top() + 2 * line, r.width(), line), Qt.AlignmentFlag.AlignVCenter,
                    fm.elidedText(figures(rel), Qt.TextElideMode.ElideRight, r.width()))
