@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         self.overrides = OverridesController(self)  # marks, Preferences, Sources (Edit menu)
         self.reuse_docks.mapReady.connect(self.panel.set_reuse_map)  # search results collapse copies
         self._arrange_docks()
+        self._route_reuse_opens()
         self._build_view_settings(theme)
         self._fitting = False
 
@@ -307,6 +308,26 @@ class MainWindow(QMainWindow):
         self.toolbar = tb
         # A window too narrow for every button shows the rest behind the toolbar's » button.
         tb.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def _route_reuse_opens(self) -> None:
+        """Related and the corpus overview open comparisons in a new tab, never over the current one."""
+        for dock in (self.reuse_docks.related, self.reuse_docks.overview):
+            try:
+                dock.compareRequested.disconnect(self.compare)
+            except (RuntimeError, TypeError):
+                pass  # not connected that way: leave the dock's own wiring
+            else:
+                dock.compareRequested.connect(self.compare_in_new_tab)
+
+    def compare_in_new_tab(self, left: str, right: str) -> None:
+        """Compare in a new tab when the current one already shows a comparison, else in it."""
+        al = self.compare_view.alignment()
+        if al is not None and al.left.id and al.right.id and {al.left.id, al.right.id} != {left, right}:
+            self.tabs.new_tab([left, right])
+            self._start_compare()
+            self.statusBar().showMessage("Opened in a new tab (Ctrl+W closes it)", 4000)
+        else:
+            self.compare(left, right)
 
     def _arrange_docks(self) -> None:
         """Side docks share one tabbed column, so they never squeeze the comparison twice."""
@@ -793,6 +814,8 @@ class MainWindow(QMainWindow):
         shown = self.tabs.show_alignment(entry, alignment)
         if shown is None:
             return
+        if shown.query and shown.pending is None and shown.view is not None:
+            shown.view.first_query_hit()  # opened from a search: straight to the first hit
         if shown is self.tabs.current_entry():
             self._update_summary()
             self._update_compare_actions()
