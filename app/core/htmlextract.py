@@ -126,6 +126,10 @@ class _Extractor(HTMLParser):
         return self._line_starts[line - 1] + col
 
     def _flush(self) -> None:
+        if not self._parts:  # between two tags with nothing in them (most tags of a dense page)
+            self._start = None
+            self._heading = 0
+            return
         text = " ".join("".join(self._parts).split())
         if text and self._start is not None:
             self.doc.blocks.append(HtmlBlock(text, self._start, max(self._end, self._start + 1), self._heading))
@@ -151,8 +155,8 @@ class _Extractor(HTMLParser):
             self._flush()
             if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 self._heading = int(tag[1])
-            if tag == "time" and not self.doc.published:
-                self.doc.published = dict(attrs).get("datetime") or ""
+        elif tag == "time" and not self.doc.published:
+            self.doc.published = dict(attrs).get("datetime") or ""
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "meta":
@@ -175,7 +179,8 @@ class _Extractor(HTMLParser):
                     pass
             return
         if tag in _BLOCK:
-            self._end = self._offset() + len(tag) + 3
+            if self._parts:
+                self._end = self._offset() + len(tag) + 3
             self._flush()
 
     def handle_data(self, data: str) -> None:

@@ -32,8 +32,9 @@ from app.core.paths import index_dir_for
 from app.core.reader import ReadError, iter_corpus_entries, read_article
 from app.core.segwriter import ArraySegmentWriter
 
-# Bump when the schema or the analyzers change: an index of another version is rebuilt.
-SCHEMA_VERSION = 2
+# Bump when the schema, the analyzers or what the reader makes of a file change: an index of
+# another version is rebuilt. 3: CJK roles and titles, sources from page metadata, more date forms.
+SCHEMA_VERSION = 3
 MANIFEST = "parallax-manifest.json"
 INDEX_NAME = "parallax"
 # The manifest's own format (the "skipped" and "checksums" tables came with 2).
