@@ -506,10 +506,11 @@ def term_matcher(text: str) -> Callable[[str], bool]:
         field = (m.group("field") or "").lower()
         if term in ("AND", "OR", "ANDMAYBE"):
             continue
-        if term in ("NOT", "ANDNOT") or term.startswith("-"):
+        if term in ("NOT", "ANDNOT"):
+            negate = not negate  # NOT NOT x is x
+            continue
+        if term.startswith("-"):
             negate = True
-            if term.startswith("-") and len(term) > 1:
-                continue
             continue
         if negate:
             negate = False

@@ -101,6 +101,8 @@ def test_term_matcher() -> None:
     m = term_matcher('alliance AND Taiw* NOT China "Shanghai Cooperation" source:Global')
     assert m("Alliances") and m("Taiwanese") and m("Shanghai") and m("cooperation")
     assert not m("China") and not m("Global") and not m("Russia")
+    twice = term_matcher("NOT NOT alliance OR <Taiwan> NOT NOT NOT China")
+    assert twice("alliance") and twice("Taiwan") and not twice("China")
 
 
 @pytest.mark.parametrize("query", ["allian*", "a?liance", "allince~"])
