@@ -104,7 +104,9 @@ def main() -> int:
         return 0
     missing = missing_libraries()
     if missing:
-        print(message(missing), file=sys.stderr)
+        from app.cli.common import echo  # standard library only: safe before Qt is known to load
+
+        echo(message(missing), file=sys.stderr)
         return 1
     return 0
 
