@@ -119,8 +119,8 @@ def build_graph(rmap: ReuseMap, max_edges: int = MAX_EDGES,
             cluster_of[m.id] = n
             order[m.id] = k
     stories = {n for n, c in enumerate(clusters) if len(c.members) >= max(story_min, 2)}
-    # Streamed: the pairs inside a story node (124,750 for 500 copies) are never held.
-    pairs = [p for p in rmap.iter_pairs() if cluster_of.get(p.a) not in stories]
+    # The pairs inside a story node (124,750 for 500 copies) are never generated.
+    pairs = list(rmap.iter_pairs(clusters=[c for n, c in enumerate(clusters) if n not in stories]))
     pairs.sort(key=lambda q: (-q.shared, -max(q.pct_a, q.pct_b), q.a, q.b))
     origins = {c.origin for c in clusters if c.origin}
     degree: dict[str, int] = {}
