@@ -103,6 +103,36 @@ def main() -> None:
     print(f"scroll 500+500 paragraphs ({len(big.rows)} rows, {bar.maximum()} px, {steps} steps of {step} px): "
           f"p50 {pct(frames, 50):.2f} ms, p95 {pct(frames, 95):.2f} ms, max {max(frames):.2f} ms")
 
+    from app.ui.rowlayout import reading_plan
+
+    t0 = time.perf_counter()
+    plan = reading_plan(big.rows)
+    plan_ms = (time.perf_counter() - t0) * 1000
+    print(f"reading plan 500+500 ({sum(r.moved for r in big.rows)} moved rows, {len(plan.slots)} slots): "
+          f"{plan_ms:.2f} ms")
+    finds = []
+    for text in ("p", "pipeline", "summit officials", "zzz"):
+        t0 = time.perf_counter()
+        view.set_find_text(text)
+        t1 = time.perf_counter()
+        view.repaint()
+        finds.append(f"{text!r} {(t1 - t0) * 1000:.1f} ms (+ repaint {(time.perf_counter() - t1) * 1000:.1f} ms)")
+    view.set_find_text("")
+    print("find in comparison 500+500, per keystroke: " + ", ".join(finds))
+    slices = []
+    original = view._query_step
+
+    def timed(job, todo):  # noqa: ANN001, ANN202
+        t = time.perf_counter()
+        original(job, todo)
+        slices.append((time.perf_counter() - t) * 1000)
+
+    view._query_step = timed
+    view.set_highlighter(term_matcher("alliance treaty"))
+    view.wait_query_hits()
+    print(f"query hits 500+500: {len(slices)} slices, longest {max(slices):.1f} ms, "
+          f"{len(view.query_hit_rows())} rows hit")
+
     t0 = time.perf_counter()
     view.resize(1000, 900)
     app.processEvents()

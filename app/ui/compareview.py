@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFontMetricsF, QKeyEvent, QKeySequence, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -28,6 +30,8 @@ from app.ui.paragraphpane import DEFAULT_POINT_SIZE, ParagraphPane, find_all
 from app.ui.rowlayout import LEFT, RIGHT, RowLayout, reading_plan, sync_point
 
 MIN_POINT_SIZE, MAX_POINT_SIZE = 7.0, 24.0
+FIND_MIN_CHARS = 2  # one letter matches thousands of places and tells nothing
+QUERY_SLICE = 0.006  # seconds of query matching per event-loop turn
 
 _DIFFERENT = (RowKind.CHANGED, RowKind.LEFT_ONLY, RowKind.RIGHT_ONLY)
 _FURNITURE = (Role.CHROME, Role.BYLINE)
@@ -185,6 +189,9 @@ class CompareView(QWidget):
         self._find_index = -1
         self._query_hits: list[int] = []
         self._query_index = -1
+        self._query_job = 0
+        self._query_ready = True
+        self._jump_to_hit = False
         self._matcher: Callable[[str], bool] | None = None
         self._measure = 0
         self.left_pane = ParagraphPane("left", self)
@@ -258,16 +265,44 @@ class CompareView(QWidget):
         self._update_query_hits()
 
     def _update_query_hits(self) -> None:
-        """The rows holding a query term, for F3 and the ruler; painted spans are computed lazily."""
+        """Find the rows holding a query term, for F3 and the ruler, a few rows per event-loop turn.
+
+        Matching every word of a long comparison takes longer than a frame, so it runs in
+        slices of a few milliseconds; :meth:`first_query_hit` asked meanwhile jumps when done.
+        """
         self._query_hits, self._query_index = [], -1
-        if self._matcher is not None and self._alignment is not None:
-            hit_rows = set()
-            for pane in (self.left_pane, self.right_pane):
-                for n in range(len(self._rows)):
-                    if any(pane.query_spans(p) for p in (self._rows[n].left if pane is self.left_pane
-                                                       else self._rows[n].right)):
-                        hit_rows.add(n)
-            self._query_hits = sorted(hit_rows, key=self._reading_key)
+        self._query_job += 1
+        self._query_ready = self._matcher is None or self._alignment is None
+        self._push_hits()
+        if not self._query_ready:
+            self._query_found: set[int] = set()
+            QTimer.singleShot(0, functools.partial(self._query_step, self._query_job, iter(range(len(self._rows)))))
+
+    def _query_step(self, job: int, todo) -> None:  # noqa: ANN001 - an iterator of row indexes
+        if job != self._query_job:
+            return  # the alignment or the query changed meanwhile
+        start = time.perf_counter()
+        for n in todo:
+            row = self._rows[n]
+            if any(self.left_pane.query_spans(p) for p in row.left) or \
+                    any(self.right_pane.query_spans(p) for p in row.right):
+                self._query_found.add(n)
+            if time.perf_counter() - start > QUERY_SLICE:
+                QTimer.singleShot(0, functools.partial(self._query_step, job, todo))
+                return
+        self._query_hits = sorted(self._query_found, key=self._reading_key)
+        self._query_ready = True
+        self._push_hits()
+        if self._jump_to_hit:
+            self._jump_to_hit = False
+            self.first_query_hit()
+
+    def wait_query_hits(self) -> None:
+        """Finish finding the query hits now (tests, and callers that cannot wait)."""
+        while not self._query_ready:
+            QApplication.processEvents()
+
+    def _push_hits(self) -> None:
         self.overview.set_hits([self._plan.slot_of(n, LEFT if self._rows[n].left else RIGHT)
                                 for n in self._query_hits], self._find_slots())
 
@@ -276,7 +311,13 @@ class CompareView(QWidget):
         return list(self._query_hits)
 
     def first_query_hit(self) -> bool:
-        """Go to the first row holding a query term (opening a search hit); False when none."""
+        """Go to the first row holding a query term (opening a search hit); False when none.
+
+        While the hits are still being found, the jump happens once they are (and True is returned).
+        """
+        if not self._query_ready:
+            self._jump_to_hit = True
+            return True
         self._query_index = -1
         return self.next_query_hit()
 
@@ -477,8 +518,9 @@ class CompareView(QWidget):
 
     def set_find_text(self, text: str) -> None:
         """Highlight ``text`` in both panes and on the ruler (the first hit becomes current)."""
-        self._find_text = text
+        self._find_text = text if len(text.strip()) >= FIND_MIN_CHARS else ""
         self._find_hits, self._find_index = [], -1
+        text = self._find_text
         if text and self._alignment is not None:
             needle = text.casefold()
             keyed = []
@@ -490,8 +532,7 @@ class CompareView(QWidget):
             self._find_hits = [(side, para, start) for _slot, side, para, start in keyed]
         for pane in (self.left_pane, self.right_pane):
             pane.set_find(text)
-        self.overview.set_hits([self._plan.slot_of(n, LEFT if self._rows[n].left else RIGHT)
-                                for n in self._query_hits], self._find_slots())
+        self._push_hits()
         self._update_find_count()
         if self._find_hits:
             self.find_next()

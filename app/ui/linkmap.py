@@ -70,6 +70,26 @@ def band_path(band: Band, width: float) -> QPainterPath:
     return path
 
 
+def centre_path(band: Band, width: float) -> QPainterPath:
+    """The centre line of a band, for bands drawn as a line."""
+    a, b = sum(band.left) / 2, sum(band.right) / 2
+    path = QPainterPath(QPointF(0, a))
+    path.cubicTo(QPointF(width / 2, a), QPointF(width / 2, b), QPointF(width, b))
+    return path
+
+
+def clamp_band(band: Band, lo: float, hi: float) -> Band:
+    """``band`` with its edges held inside ``[lo, hi]`` (for painting only)."""
+
+    def clamp(span: Span) -> Span:
+        a, b = (max(lo, min(hi, v)) for v in span)
+        return (a, b if b > a else a + 1)
+
+    if lo <= min(band.left[0], band.right[0]) and max(band.left[1], band.right[1]) <= hi:
+        return band
+    return Band(band.row, clamp(band.left), clamp(band.right), band.kind, band.moved, band.origin)
+
+
 class LinkMap(QWidget):
     """Draws the bands for the rows visible in two :class:`ParagraphPane`\\ s."""
 
@@ -176,10 +196,22 @@ class LinkMap(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         w = float(self.width())
         current = None
+        # A moved row's band can end far off screen; painting a path thousands of pixels
+        # long costs milliseconds, so its ends are held to just beyond the visible strip.
+        lo, hi = -40.0, self.height() + 40.0
         for band in self.bands():
-            path = band_path(band, w)
-            p.setPen(QPen(c.mark(band.kind, band.moved), 1.6 if band.moved else 1))
-            p.setBrush(c.band(band.kind, band.moved))
+            far = abs((band.left[0] + band.left[1]) - (band.right[0] + band.right[1])) / 2 > self.height()
+            band = clamp_band(band, lo, hi)
+            if far:
+                # A move from off screen to off screen: a crossing line is enough, and a
+                # filled band spanning the whole map costs several milliseconds a frame.
+                path = centre_path(band, w)
+                p.setPen(QPen(c.mark(band.kind, band.moved), 2.2))
+                p.setBrush(Qt.BrushStyle.NoBrush)
+            else:
+                path = band_path(band, w)
+                p.setPen(QPen(c.mark(band.kind, band.moved), 1.6 if band.moved else 1))
+                p.setBrush(c.band(band.kind, band.moved))
             p.drawPath(path)
             if band.origin is not None:
                 self._draw_origin(p, band, w)

@@ -111,7 +111,8 @@ class OverviewRuler(QWidget):
 
     def _marks(self) -> QPixmap:
         """The row marks, drawn once per content and size (there can be thousands of rows)."""
-        key = (self.width(), self.height(), id(self._layout), len(self._rows), self.palette().cacheKey())
+        key = (self.width(), self.height(), id(self._layout), len(self._rows), self.palette().cacheKey(),
+               id(self._query_slots), id(self._find_slots))
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1]
         ratio = self.devicePixelRatioF()
@@ -141,6 +142,12 @@ class OverviewRuler(QWidget):
                     p.fillRect(QRectF(_MARGIN + 1, y, col, h), colour)
                 if row.right and part in (BOTH, RIGHT):
                     p.fillRect(QRectF(2 * _MARGIN + col, y, col, h), colour)
+            for slots, colour, x in ((self._query_slots, c.query_tick, 0.0),
+                                     (self._find_slots, c.find_current, self.width() - 5.0)):
+                for slot in slots:
+                    if 0 <= slot < len(self._layout):
+                        t, b = self._layout.span(slot)
+                        p.fillRect(QRectF(x, _MARGIN + t * scale, 5, max(2.0, (b - t) * scale)), colour)
         p.end()
         self._cache = (key, pix)
         return pix
@@ -154,12 +161,6 @@ class OverviewRuler(QWidget):
             p.end()
             return
         scale = self._scale()
-        for slots, colour, x in ((self._query_slots, c.query_tick, 0.0),
-                                 (self._find_slots, c.find_current, self.width() - 5.0)):
-            for slot in slots:
-                if 0 <= slot < len(self._layout):
-                    t, b = self._layout.span(slot)
-                    p.fillRect(QRectF(x, _MARGIN + t * scale, 5, max(2.0, (b - t) * scale)), colour)
         top, height = self._view
         view = QRectF(1.5, _MARGIN + top * scale, self.width() - 3, max(6.0, height * scale))
         shade = QColor(c.text)

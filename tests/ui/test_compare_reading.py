@@ -233,6 +233,7 @@ def test_ctrl_f_in_a_pane_finds_in_the_comparison_else_searches_the_corpus(qtbot
 def test_query_hits_go_to_the_first_and_f3_walks_them(view: CompareView) -> None:
     view.set_alignment(small_alignment())
     view.set_highlighter(term_matcher("pipeline"))
+    view.wait_query_hits()
     rows = view.query_hit_rows()
     assert rows and view.overview._query_slots
     assert view.first_query_hit() and view.current_row() == rows[0]

@@ -94,4 +94,6 @@ def test_a_comparison_opened_with_a_query_goes_to_the_first_hit(window: MainWind
     entry.generation = 1
     window._compare_done(entry, 1, small_alignment())
     view = window.compare_view
+    view.wait_query_hits()
+    QApplication.processEvents()
     assert view.query_hit_rows() and view.current_row() == view.query_hit_rows()[0]
