@@ -227,7 +227,7 @@ def add_wire(articles: list[GenArticle], *, stories: int = 300, copies: int = 30
     different wire outlet (``outlets`` of them, each with its own header and footer lines) and is
     dated 1-10 days after the original, so the original is the story's true origin. Copies are
     verbatim (40 %), lightly edited (40 %: words changed in half the paragraphs) or trimmed (20 %:
-    a paragraph dropped or the end cut). Story sizes fall from ``max_copies`` in a cubic curve.
+    a paragraph dropped or the end cut). Story sizes fall from about ``max_copies`` as (1 - rank / stories) ** 4.
 
     Returns:
         ``{original id: [copy ids]}``.
@@ -238,10 +238,16 @@ def add_wire(articles: list[GenArticle], *, stories: int = 300, copies: int = 30
     pool = [i for i, a in enumerate(articles)
             if a.copy_of is None and str(i) not in copied and a.date is not None and len(a.tags) - a.tags.count(None) >= 3]
     chosen = rng.sample(pool, stories)
-    raw = [max(2.0, max_copies * (1 - k / stories) ** 3) for k in range(stories)]
+    raw = [max(2.0, max_copies * (1 - k / stories) ** 4) for k in range(stories)]
     scale = copies / sum(raw)
     sizes = [min(max_copies, max(1, round(r * scale))) for r in raw]
-    sizes[-1] += copies - sum(sizes)
+    k = 0
+    while sum(sizes) != copies:  # rounding: spread the difference over the stories, one copy each
+        step = 1 if sum(sizes) < copies else -1
+        j = k % stories
+        if (step > 0 and sizes[j] < max_copies) or (step < 0 and sizes[j] > 1):
+            sizes[j] += step
+        k += 1
     names = [f"Wire Outlet {k:03d}" for k in range(outlets)]
     boiler = {name: _source_boilerplate(name, rng) for name in names}
     out: dict[str, list[str]] = {}

@@ -5,7 +5,7 @@ vectorised passes, never by comparing all pairs of articles:
 
 1. **Boilerplate is what an outlet repeats around different stories**, decided by co-occurrence,
    never by how many articles a paragraph is in. Every recurring *unit* (an exact normalised
-   paragraph text, or a fingerprint found in ``source_articles`` articles or more) is tested on a
+   paragraph text, or a fingerprint, found in two articles or more) is tested on a
    few of the articles holding it (``sample_holders``, picked by a fixed hash of the article so
    that units with the same holders are tested on the same articles), pair by pair. A pair is a
    pair of *copies* when one of the two shares at least ``copy_overlap`` of its text with the
@@ -361,7 +361,10 @@ class ReuseMap:
         self._src = np.array([code.get(m.source, -1) for m in self.meta], dtype=np.int64)
         self._art_row_start = np.searchsorted(p.row_art, np.arange(n + 1)).astype(np.int64)
         row_fp_end = np.cumsum(p.row_nfp, dtype=np.int64)
-        self._art_fp_start = np.r_[0, row_fp_end][self._art_row_start]
+        nbot = np.minimum(p.row_nfp, 2).astype(np.int64)  # each row's two smallest fingerprints
+        self._bot_row, bot = _expand(row_fp_end - p.row_nfp, nbot)
+        self._bot_fp = p.fp[bot]
+        self._art_bot_start = np.r_[0, np.cumsum(nbot)][self._art_row_start]
         self.row_boilerplate = self._learn_boilerplate()
         if ov.content or ov.boilerplate:
             if ov.content:
@@ -402,8 +405,7 @@ class ReuseMap:
         chrome[ex_inv[(p.row_role[rows] != 0) | (p.row_words[rows] < MIN_WORDS)]] = True
         g, a, _ = _distinct(unit, art)
         n_art = np.bincount(g, minlength=n_units)
-        min_holders = np.where(np.arange(n_units) < n_ex, 2, max(th.source_articles, 2))
-        keep = n_art[g] >= min_holders[g]
+        keep = n_art[g] >= 2
         g, a = g[keep], a[keep]
         furniture = np.zeros(n_units, dtype=bool)
         if len(g):
@@ -448,7 +450,7 @@ class ReuseMap:
             # Over the paragraph's recurring fingerprints: the ones naming the outlet or a year
             # recur too little to be tested, and must not save a network-wide footer.
             common = furniture[n_ex:][fp_inv]
-            recurring = (n_art[n_ex:] >= max(th.source_articles, 2))[fp_inv]
+            recurring = (n_art[n_ex:] >= 2)[fp_inv]
             n_common = np.bincount(fp_rows, weights=common, minlength=len(bp))
             n_recurring = np.bincount(fp_rows, weights=recurring, minlength=len(bp))
             bp |= (n_recurring >= 2) & (n_common >= th.near_boilerplate_share * n_recurring)
@@ -457,8 +459,8 @@ class ReuseMap:
     def _copies(self, px: np.ndarray, py: np.ndarray, chunk: int = 4_000_000) -> np.ndarray:
         """Per article pair: True when one of the two shares ``copy_overlap`` of its text with the other."""
         out = np.zeros(len(px), dtype=bool)
-        rs, fs = self._art_row_start, self._art_fp_start
-        cost = (np.diff(rs)[px] + np.diff(rs)[py] + np.diff(fs)[px] + np.diff(fs)[py]).astype(np.int64)
+        rs, bs = self._art_row_start, self._art_bot_start
+        cost = (np.diff(rs)[px] + np.diff(rs)[py] + np.diff(bs)[px] + np.diff(bs)[py]).astype(np.int64)
         bounds = np.searchsorted(np.cumsum(cost), np.arange(chunk, int(cost.sum()) + chunk, chunk))
         lo = 0
         for hi in [*bounds.tolist(), len(px)]:
@@ -474,24 +476,25 @@ class ReuseMap:
         return out
 
     def _found_in(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per pair k: characters of ``x[k]``'s paragraphs found in ``y[k]``, and all its characters."""
+        """Per pair k: characters of ``x[k]``'s paragraphs found in ``y[k]``, and all its characters.
+
+        A paragraph is found when its text is in ``y[k]``, or one of its two smallest fingerprints
+        (a min-hash sketch of it, kept by light edits) is among those of ``y[k]``'s paragraphs.
+        """
         p = self.prints
-        rs, fs = self._art_row_start, self._art_fp_start
+        rs, bs = self._art_row_start, self._art_bot_start
         ox, rx = _expand(rs[x], rs[x + 1] - rs[x])
         oy, ry = _expand(rs[y], rs[y + 1] - rs[y])
-        salt_x, salt_y = _rank(ox), _rank(oy)
-        found = _isin(p.row_exact[rx] ^ salt_x, p.row_exact[ry] ^ salt_y) & (p.row_exact[rx] != 0)
-        fox, fx = _expand(fs[x], fs[x + 1] - fs[x])
-        foy, fy = _expand(fs[y], fs[y + 1] - fs[y])
-        if len(fx) and len(fy):
-            hit = _isin(p.fp[fx] ^ _rank(fox), p.fp[fy] ^ _rank(foy))
-            # Entry of rx holding each fingerprint: rows of one article are consecutive in rx.
-            base = np.cumsum(rs[x + 1] - rs[x]) - (rs[x + 1] - rs[x])
-            row_of = self._fp_row[fx]
-            where = base[fox] + (row_of - rs[x][fox])
-            shared = np.bincount(where[hit], minlength=len(rx))
-            nfp = p.row_nfp[rx]
-            found |= (shared >= 2) & (2 * shared >= nfp)
+        obx, bx = _expand(bs[x], bs[x + 1] - bs[x])
+        oby, by = _expand(bs[y], bs[y + 1] - bs[y])
+        # Keys salted by pair: one sorted join answers every pair at once.
+        hit = _isin(np.concatenate([p.row_exact[rx] ^ _rank(ox), self._bot_fp[bx] ^ _rank(obx)]),
+                    np.concatenate([p.row_exact[ry] ^ _rank(oy), self._bot_fp[by] ^ _rank(oby)]))
+        found = hit[:len(rx)] & (p.row_exact[rx] != 0)
+        # Entry of rx holding each fingerprint: the rows of one article are consecutive in rx.
+        base = np.cumsum(rs[x + 1] - rs[x]) - (rs[x + 1] - rs[x])
+        where = base[obx] + (self._bot_row[bx] - rs[x][obx])
+        found[where[hit[len(rx):]]] = True
         chars = p.row_chars[rx].astype(np.float64) * (p.row_words[rx] > 0)
         return (np.bincount(ox, weights=chars * found, minlength=len(x)),
                 np.bincount(ox, weights=chars, minlength=len(x)))
