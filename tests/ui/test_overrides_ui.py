@@ -205,3 +205,6 @@ def test_sessions_carry_the_marks_and_bring_them_to_another_machine(qtbot, windo
     marks = UserDataStore(SEEDS).data.marks
     assert text_hash(text) in marks and len(marks) == 2  # merged: the local mark stays
     assert "From the session" in window.statusBar().currentMessage()
+    # The merged marks rebuild the map and re-align: let that finish before the window closes.
+    qtbot.waitUntil(lambda: not window.is_indexing() and not window.reuse_docks.busy(), timeout=30000)
+    qtbot.wait(300)
