@@ -77,7 +77,7 @@ class Thresholds:
     sample_holders: int = 8
     near_boilerplate_share: float = 0.5
     min_containment: float = 0.3
-    max_postings: int = 64
+    max_postings: int = 16
     hubs: int = 4
 
     DESCRIPTIONS: ClassVar[dict[str, str]] = {
@@ -254,8 +254,10 @@ def _pairs_within(keys: np.ndarray, items: np.ndarray, max_group: int) -> tuple[
     order = np.argsort(keys, kind="stable")
     starts, sizes = _runs(keys[order])
     items = items[order]
-    entry_size = np.repeat(sizes, sizes)
-    entry_pos = np.arange(len(items)) - np.repeat(starts, sizes)
+    del order
+    entry_size = np.repeat(sizes.astype(np.int32), sizes)
+    entry_pos = (np.arange(len(items)) - np.repeat(starts, sizes)).astype(np.int32)
+    del starts, sizes
     idx = np.flatnonzero((entry_size >= 2) & (entry_size <= max_group))
     out_a, out_b = [np.zeros(0, items.dtype)], [np.zeros(0, items.dtype)]
     d = 1
@@ -272,16 +274,19 @@ def _hub_pairs(keys: np.ndarray, items: np.ndarray, rank: np.ndarray, min_group:
     """For keys held by more than ``min_group`` items: each item paired with the ``hubs`` lowest-ranked."""
     order = np.lexsort((rank, keys))
     starts, sizes = _runs(keys[order])
+    big_run = sizes > min_group
+    starts, sizes = starts[big_run], sizes[big_run]
+    # Only the entries of big runs: their position in ``order`` and their run's start.
+    sel, pos_in = _expand(starts, sizes)
+    first = starts[sel]
+    entry_pos = pos_in - first
     items = items[order]
-    entry_size = np.repeat(sizes, sizes)
-    first = np.repeat(starts, sizes)
-    entry_pos = np.arange(len(items)) - first
-    big = np.flatnonzero(entry_size > min_group)
+    del order
     out_a, out_b = [np.zeros(0, items.dtype)], [np.zeros(0, items.dtype)]
     for h in range(hubs):
-        sel = big[entry_pos[big] > h]
-        out_a.append(items[first[sel] + h])
-        out_b.append(items[sel])
+        m = entry_pos > h
+        out_a.append(items[first[m] + h])
+        out_b.append(items[pos_in[m]])
     return np.concatenate(out_a), np.concatenate(out_b)
 
 
@@ -396,14 +401,20 @@ class ReuseMap:
             return bp
         ex_uniq, ex_inv = np.unique(p.row_exact[rows], return_inverse=True)
         n_ex = len(ex_uniq)
-        fp_rows = p.fp_rows()
+        fp_rows = self._fp_row
         fp_uniq, fp_inv = np.unique(p.fp, return_inverse=True)
-        unit = np.concatenate([ex_inv.astype(np.int64), fp_inv.astype(np.int64) + n_ex])
-        art = np.concatenate([p.row_art[rows], p.row_art[fp_rows]]).astype(np.int64)
         n_units = n_ex + len(fp_uniq)
+        del fp_uniq
         chrome = np.zeros(n_units, dtype=bool)
         chrome[ex_inv[(p.row_role[rows] != 0) | (p.row_words[rows] < MIN_WORDS)]] = True
-        g, a, _ = _distinct(unit, art)
+        # Distinct (unit, article) as one sorted int64 key: half the memory of sorting two arrays.
+        n = max(len(self.meta), 1)
+        key = np.concatenate([ex_inv.astype(np.int64) * n + p.row_art[rows],
+                              (fp_inv.astype(np.int64) + n_ex) * n + p.row_art[fp_rows]])
+        key.sort()
+        key = key[np.r_[True, key[1:] != key[:-1]]]
+        g, a = key // n, key % n
+        del key
         n_art = np.bincount(g, minlength=n_units)
         keep = n_art[g] >= 2
         g, a = g[keep], a[keep]
@@ -456,7 +467,7 @@ class ReuseMap:
             bp |= (n_recurring >= 2) & (n_common >= th.near_boilerplate_share * n_recurring)
         return bp
 
-    def _copies(self, px: np.ndarray, py: np.ndarray, chunk: int = 4_000_000) -> np.ndarray:
+    def _copies(self, px: np.ndarray, py: np.ndarray, chunk: int = 500_000) -> np.ndarray:
         """Per article pair: True when one of the two shares ``copy_overlap`` of its text with the other."""
         out = np.zeros(len(px), dtype=bool)
         rs, bs = self._art_row_start, self._art_bot_start
@@ -527,8 +538,8 @@ class ReuseMap:
         """Per row: its paragraph group (a row number; -1 for rows that are not substantive)."""
         p, th = self.prints, self.thresholds
         sub = np.flatnonzero(self.substantive)
-        local = np.full(len(p.row_art), -1, dtype=np.int64)
-        local[sub] = np.arange(len(sub))
+        local = np.full(len(p.row_art), -1, dtype=np.int32)
+        local[sub] = np.arange(len(sub), dtype=np.int32)
         ex = p.row_exact[sub]
         order = np.argsort(ex, kind="stable")
         starts, sizes = _runs(ex[order])
