@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.cli import main
@@ -172,7 +173,8 @@ def test_compare_report_over_a_foreign_file_is_refused_over_its_own_allowed(
     _one_line_error(capsys)
 
 
-def test_pdf_reports_carry_the_signature(tmp_path: Path, seeds_copy: Path) -> None:
+def test_pdf_reports_carry_the_signature(qapp: QApplication, tmp_path: Path, seeds_copy: Path) -> None:
+    # qapp: the PDF writer then uses pytest-qt's QApplication instead of making a QGuiApplication.
     out = tmp_path / "r.pdf"
     assert main(["compare", "001", "004", "--corpus", str(seeds_copy), "--pdf", str(out)]) == 0
     assert out.read_bytes().startswith(b"%PDF") and fsguard.has_report_signature(out)
