@@ -429,7 +429,20 @@ class ReuseMap:
             keep = pos < k
             g, a, pos = g[keep], a[keep], pos[keep]
             starts, sizes = _runs(g)
-            size = np.repeat(sizes, sizes)
+            # Units with the same tested holders (the paragraphs of one story, the lines of one
+            # outlet's furniture) are tested once: a signature of the holder list.
+            h = mix64(a.astype(np.uint64) ^ _rank(pos))
+            sig = np.bitwise_xor.reduceat(h, starts) ^ _rank(sizes)
+            _, rep, sig_inv = np.unique(sig, return_index=True, return_inverse=True)
+            del h, sig
+            run_unit = g[starts]
+            rep_run = np.zeros(len(starts), dtype=bool)
+            rep_run[rep] = True
+            keep = np.repeat(rep_run, sizes)
+            s_of = np.repeat(sig_inv, sizes)[keep]  # signature of each kept entry
+            a, pos = a[keep], pos[keep]
+            n_sig = len(rep)
+            size = np.repeat(sizes, sizes)[keep]
             ex, ey = [], []
             for d in range(1, k):
                 e = np.flatnonzero(pos + d < size)
@@ -442,20 +455,25 @@ class ReuseMap:
             copies = self._copies(upair // n, upair % n)[pinv]
             sx, sy = self._src[a[ex_]], self._src[a[ey_]]
             same = (sx >= 0) & (sx == sy)
-            ug = g[ex_]
-            npairs = np.maximum(np.bincount(ug, minlength=n_units), 1)
-            same_share = np.bincount(ug, weights=same, minlength=n_units) / npairs
+            us = s_of[ex_]
+            npairs = np.maximum(np.bincount(us, minlength=n_sig), 1)
+            same_share = np.bincount(us, weights=same, minlength=n_sig) / npairs
+            pair_share = np.bincount(us, weights=copies, minlength=n_sig) / npairs
             # Share of the tested holders that are a copy of another tested holder.
-            has_copy = np.zeros(len(g), dtype=bool)
+            has_copy = np.zeros(len(a), dtype=bool)
             has_copy[ex_[copies]] = True
             has_copy[ey_[copies]] = True
-            tested_holders = np.bincount(g, minlength=n_units)
-            copy_share = np.bincount(g, weights=has_copy, minlength=n_units) / np.maximum(tested_holders, 1)
-            tested = tested_holders >= 2
-            pair_share = np.bincount(ug, weights=copies, minlength=n_units) / npairs
-            content = (copy_share >= th.copies_share) & (pair_share >= th.copy_pairs_share)
-            furniture = tested & ~content & (
-                chrome | (same_share >= 0.5) | (n_art >= th.source_articles))
+            copy_share = np.bincount(s_of, weights=has_copy, minlength=n_sig) / np.maximum(
+                np.bincount(s_of, minlength=n_sig), 1)
+            content_sig = (copy_share >= th.copies_share) & (pair_share >= th.copy_pairs_share)
+            furniture_sig = ~content_sig & (same_share >= 0.5)
+            content = np.ones(n_units, dtype=bool)
+            content[run_unit] = content_sig[sig_inv]
+            lean = np.zeros(n_units, dtype=bool)
+            lean[run_unit] = furniture_sig[sig_inv]
+            tested = np.zeros(n_units, dtype=bool)
+            tested[run_unit] = sizes >= 2
+            furniture = tested & ~content & (chrome | lean | (n_art >= th.source_articles))
         bp[rows] = furniture[:n_ex][ex_inv]
         if len(p.fp):
             # Over the paragraph's recurring fingerprints: the ones naming the outlet or a year
