@@ -402,15 +402,28 @@ class ReuseMap:
         ex_uniq, ex_inv = np.unique(p.row_exact[rows], return_inverse=True)
         n_ex = len(ex_uniq)
         fp_rows = self._fp_row
-        fp_uniq, fp_inv = np.unique(p.fp, return_inverse=True)
-        n_units = n_ex + len(fp_uniq)
-        del fp_uniq
+        # Fingerprint units: only the values found twice or more (most are found once), numbered
+        # compactly, with the fingerprint entries holding them.
+        order = np.argsort(p.fp, kind="stable")
+        sf = p.fp[order]
+        new_run = np.r_[True, sf[1:] != sf[:-1]] if len(sf) else np.zeros(0, dtype=bool)
+        del sf
+        run_start = np.flatnonzero(new_run)
+        run_size = np.diff(np.r_[run_start, len(new_run)])
+        rec_run = run_size >= 2
+        compact = np.cumsum(rec_run) - 1
+        rec = np.repeat(rec_run, run_size)
+        fp_unit = np.repeat(compact, run_size)[rec]
+        fp_idx = order[rec]
+        del order, new_run, run_start, compact, rec
+        n_units = n_ex + int(rec_run.sum())
         chrome = np.zeros(n_units, dtype=bool)
         chrome[ex_inv[(p.row_role[rows] != 0) | (p.row_words[rows] < MIN_WORDS)]] = True
         # Distinct (unit, article) as one sorted int64 key: half the memory of sorting two arrays.
         n = max(len(self.meta), 1)
+        fp_row_rec = fp_rows[fp_idx]
         key = np.concatenate([ex_inv.astype(np.int64) * n + p.row_art[rows],
-                              (fp_inv.astype(np.int64) + n_ex) * n + p.row_art[fp_rows]])
+                              (fp_unit + n_ex) * n + p.row_art[fp_row_rec]])
         key.sort()
         key = key[np.r_[True, key[1:] != key[:-1]]]
         g, a = key // n, key % n
@@ -478,10 +491,10 @@ class ReuseMap:
         if len(p.fp):
             # Over the paragraph's recurring fingerprints: the ones naming the outlet or a year
             # recur too little to be tested, and must not save a network-wide footer.
-            common = furniture[n_ex:][fp_inv]
-            recurring = (n_art[n_ex:] >= 2)[fp_inv]
-            n_common = np.bincount(fp_rows, weights=common, minlength=len(bp))
-            n_recurring = np.bincount(fp_rows, weights=recurring, minlength=len(bp))
+            common = furniture[n_ex:][fp_unit]
+            recurring = (n_art[n_ex:] >= 2)[fp_unit]
+            n_common = np.bincount(fp_row_rec, weights=common, minlength=len(bp))
+            n_recurring = np.bincount(fp_row_rec, weights=recurring, minlength=len(bp))
             bp |= (n_recurring >= 2) & (n_common >= th.near_boilerplate_share * n_recurring)
         return bp
 
@@ -565,6 +578,14 @@ class ReuseMap:
         fp_rows = self._fp_row
         keep = self.substantive[fp_rows]
         keys, items = p.fp[keep], local[fp_rows[keep]]
+        # Fingerprints held by one paragraph link nothing: dropped before pairing (most of them).
+        order = np.argsort(keys, kind="stable")
+        keys, items = keys[order], items[order]
+        del order
+        starts, sizes = _runs(keys)
+        shared_fp = np.repeat(sizes >= 2, sizes)
+        keys, items = keys[shared_fp], items[shared_fp]
+        del shared_fp, starts, sizes
         fa, fb = _pairs_within(keys, items, th.max_postings)
         ha, hb = _hub_pairs(keys, items, _rank(p.row_art[sub][items]), th.max_postings, max(th.hubs, 1))
         fa, fb = np.concatenate([fa, ha]), np.concatenate([fb, hb])
