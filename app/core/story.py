@@ -328,7 +328,18 @@ def _against(ref: _Text, copy: Article, rmap: ReuseMap, vocab: Vocabulary) -> _A
 
 
 def _opcodes(a: str, b: str) -> list[tuple[str, int, int, int, int]]:
-    return [op for op in Levenshtein.opcodes(a, b).as_list() if op[0] != "equal"]
+    """The changed stretches of two word strings, neighbouring ones joined ("more than" -> "over"
+    is one place, not a replace and a delete)."""
+    out: list[tuple[str, int, int, int, int]] = []
+    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(a, b).as_list():
+        if tag == "equal":
+            continue
+        if out and out[-1][2] == i1 and out[-1][4] == j1:
+            _t, p1, _p2, q1, _q2 = out.pop()
+            i1, j1 = p1, q1
+            tag = "replace" if i2 > i1 and j2 > j1 else tag
+        out.append((tag, i1, i2, j1, j2))
+    return out
 
 
 def _stretch(r: _Reading, lo: int, hi: int) -> str:
@@ -678,6 +689,11 @@ def _derive(members: list[StoryCopy], edits: dict[str, dict[str, str]], root: st
     edges: list[Edge] = []
     notes: list[str] = []
     by_id = {c.id: c for c in members}
+
+    def name(aid: str) -> str:
+        c = by_id[aid]
+        return f"{c.outlet} ({c.date or 'undated'})"
+
     seen_links: set[tuple[str, str]] = set()
     for child in sorted(members, key=lambda c: (not c.date, c.date, c.id)):
         mine = edits.get(child.id) or {}
@@ -697,7 +713,7 @@ def _derive(members: list[StoryCopy], edits: dict[str, dict[str, str]], root: st
                 seen_links.add((min(other, child.id), max(other, child.id)))
                 descr = [mine[k] for k in shared]
                 if days is None:
-                    undated = [x for x in (other, child.id) if not by_id[x].date]
+                    undated = [by_id[x].outlet for x in (other, child.id) if not by_id[x].date]
                     why = f"{' and '.join(undated)} undated: which came first is unknown"
                 else:
                     why = "published the same day: which took from which is unknown" if days == 0 else None
@@ -705,7 +721,8 @@ def _derive(members: list[StoryCopy], edits: dict[str, dict[str, str]], root: st
                     continue  # the other is later; the edge is found from its side
                 a, b = sorted((other, child.id))
                 edges.append(Edge(a, b, tuple(descr), days if days is not None else None,
-                                  f"{a} and {b} share {_edits_phrase(len(shared))} the origin lacks; {why}",
+                                  f"{name(a)} and {name(b)} share {_edits_phrase(len(shared))} "
+                                  f"the origin lacks; {why}",
                                   directed=False))
         if not earlier:
             continue
@@ -715,11 +732,11 @@ def _derive(members: list[StoryCopy], edits: dict[str, dict[str, str]], root: st
         top.sort(key=lambda e: (by_id[e[1]].date, e[1]))
         _n, parent, shared = top[0]
         days = _days(by_id[parent].date, child.date)
-        evidence = (f"shares {_edits_phrase(len(shared))} with {parent} that the origin lacks, "
+        evidence = (f"shares {_edits_phrase(len(shared))} with {name(parent)} that the origin lacks, "
                     f"published {_lag(days)} later")
         if len(top) > 1:
-            others = ", ".join(e[1] for e in top[1:4]) + (" …" if len(top) > 4 else "")
-            evidence += f"; as many with {others} (later, so {parent} is taken as the source)"
+            others = ", ".join(name(e[1]) for e in top[1:4]) + (" …" if len(top) > 4 else "")
+            evidence += f"; as many with {others}, published later, so the earliest is taken as the source"
         edges.append(Edge(parent, child.id, tuple(mine[k] for k in shared), days, evidence))
     return edges, notes
 

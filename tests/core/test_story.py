@@ -170,7 +170,7 @@ def test_derivation_chain_origin_a_b_with_its_evidence(planted) -> None:
     assert set(directed) == {("a.txt", "b.txt")}
     edge = directed[("a.txt", "b.txt")]
     assert len(edge.edits) == 2 and edge.days == 2
-    assert edge.evidence.startswith("shares 2 edits with a.txt that the origin lacks, published 2 days later")
+    assert edge.evidence.startswith("shares 2 edits with Alpha News (2024-03-05) that the origin lacks, published 2 days later")
     assert any("11" in e and "12" in e for e in edge.edits)
     assert {m.id: m.parent for m in story.timeline()}["b.txt"] == "a.txt"
     assert {m.id: m.parent for m in story.timeline()}["a.txt"] is None
@@ -263,3 +263,72 @@ def test_csv_export_goes_through_the_write_guard(planted, tmp_path: Path) -> Non
     with pytest.raises(WriteRefused):
         write_variants_csv(story, str(corpus / "v.csv"))
     assert not (corpus / "v.csv").exists()
+
+
+# ---------------------------------------------------------------------- the command line
+
+
+@pytest.fixture(scope="module")
+def wire(tmp_path_factory: pytest.TempPathFactory):
+    from tests.fixtures.syndication import build_corpus
+
+    root = tmp_path_factory.mktemp("story-cli")
+    syn = build_corpus(root / "corpus", outlets=14, fanouts=(12, 3), own=2, seed=3)
+    return syn, ["--corpus", str(syn.root), "--index", str(root / "index")]
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    from app.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_story_json_gives_members_base_coverage_variants_and_edges(wire, capsys) -> None:
+    syn, opts = wire
+    story = syn.stories[0]
+    code, out, _err = _run(capsys, "story", story.copies[3], *opts, "--json")
+    assert code == 0
+    import json
+
+    data = json.loads(out)
+    assert data["base"] == story.origin and {m["id"] for m in data["members"]} == set(story.copies)
+    assert data["coverage"] and all(c["number"] == c["index"] + 1 for c in data["coverage"])
+    edited = {d.id for d in syn.docs.values() if d.story == 0 and any("->" in e or "number" in e for e in d.edits)}
+    varied = {c for v in data["variants"] for r in v["readings"] for c in r["copies"]
+              if "omitted" not in r["kinds"] and "added" not in r["kinds"]}
+    assert edited and edited <= varied
+    assert "edges" in data and "notes" in data
+
+
+def test_cli_story_prints_paragraphs_1_based_and_collates_one(wire, capsys) -> None:
+    syn, opts = wire
+    origin = syn.stories[0].origin
+    code, out, _err = _run(capsys, "story", origin, *opts)
+    assert code == 0 and "coverage of the base (¶ 1-based)" in out
+    first = int(out.split("\n  ¶", 1)[1].split()[0])
+    code, out, _err = _run(capsys, "story", origin, *opts, "--paragraph", str(first))
+    assert code == 0 and out.startswith(f"¶{first} of {origin} in 12 copies")
+    assert "identical]" in out
+    code, _out, err = _run(capsys, "story", origin, *opts, "--paragraph", "1")
+    assert code == 1 and err.startswith("parallax: ¶1 is not a content paragraph") and "Traceback" not in err
+
+
+def test_cli_story_variants_kind_and_csv(wire, capsys, tmp_path: Path) -> None:
+    syn, opts = wire
+    origin = syn.stories[0].origin
+    code, out, _err = _run(capsys, "story", origin, *opts, "--variants")
+    assert code == 0 and "variant place" in out
+    target = tmp_path / "v.csv"
+    code, out, _err = _run(capsys, "story", origin, *opts, "--variants", "--kind", "attribution", "--csv", str(target))
+    assert code == 0 and target.exists() and out.startswith("wrote ")
+    rows = list(csv.reader(io.StringIO(target.read_text("utf-8"))))
+    assert all("attribution" in r[4] for r in rows[1:])
+    corpus_file = syn.root / origin
+    before = corpus_file.read_bytes()
+    code, _out, err = _run(capsys, "story", origin, *opts, "--csv", str(corpus_file))
+    assert code == 1 and err.startswith("parallax: ") and corpus_file.read_bytes() == before
+    own = next(d.id for d in syn.docs.values() if d.story is None)
+    code, _out, err = _run(capsys, "story", own, *opts, "--base", origin)
+    assert code == 1 and "not a copy of this story" in err
