@@ -1,0 +1,109 @@
+"""Time the story view on a generated corpus with one story carried by 200 outlets.
+
+Usage: ``python bench/story_speed.py [--copies 200] [--runs 3] [--json]``
+
+The corpus is written by the syndication fixture (``tests/fixtures/syndication.py``: each outlet
+with its furniture, copies edited, retyped, trimmed or cut, HTML and text) to a temporary folder,
+read, and mapped (``build_map``). Then, with the files read from disk as the window does
+(``read_article``, nothing cached between runs):
+
+- **open**: :func:`app.core.story.build_story` (every copy aligned with the origin, labels,
+  coverage, derivation); target < 1 s;
+- **collation** of each base paragraph (:meth:`Story.collation`); target < 100 ms each;
+- **variants**: the whole table with its delta kinds (:meth:`Story.variants`, first call), and
+  its CSV text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.core.reader import read_article, read_corpus  # noqa: E402
+from app.core.reuseindex import build_map  # noqa: E402
+from app.core.story import build_story  # noqa: E402
+from app.core.wordops import clear_cache  # noqa: E402
+from tests.fixtures.syndication import build_corpus  # noqa: E402
+
+
+def run(copies: int, runs: int) -> dict:
+    """Generate, map, and time the story of ``copies`` copies ``runs`` times."""
+    with tempfile.TemporaryDirectory(prefix="story-bench-") as tmp:
+        root = Path(tmp) / "corpus"
+        t0 = time.perf_counter()
+        syn = build_corpus(root, outlets=copies, fanouts=(copies, 8), own=1, seed=11)
+        articles = read_corpus(root).articles
+        rmap = build_map(articles)
+        setup = time.perf_counter() - t0
+        story_truth = max(syn.stories, key=lambda s: len(s.copies))
+        aid = story_truth.copies[len(story_truth.copies) // 2]
+
+        def load(x: str):  # noqa: ANN202 - the loader build_story takes
+            return read_article(root / x, root)
+
+        opens, collations, variants, csvs = [], [], [], []
+        story = None
+        for _ in range(runs):
+            clear_cache()
+            t = time.perf_counter()
+            story = build_story(rmap, load, aid)
+            opens.append(time.perf_counter() - t)
+            for index in [c.index for c in story.coverage]:
+                t = time.perf_counter()
+                story.collation(index)
+                collations.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            table = story.variants()
+            variants.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            story.variants_csv()
+            csvs.append(time.perf_counter() - t)
+        assert story is not None
+        return {
+            "copies": story.size, "expected_copies": len(story_truth.copies),
+            "base_is_origin": story.base == story_truth.origin,
+            "base_paragraphs": len(story.coverage), "variant_places": len(table),
+            "edges": sum(e.directed for e in story.edges), "undirected_links": sum(not e.directed for e in story.edges),
+            "setup_s": round(setup, 1),
+            "open_ms_median": round(1000 * statistics.median(opens), 1),
+            "open_ms_max": round(1000 * max(opens), 1),
+            "collation_ms_median": round(1000 * statistics.median(collations), 2),
+            "collation_ms_max": round(1000 * max(collations), 2),
+            "variants_ms_median": round(1000 * statistics.median(variants), 1),
+            "variants_csv_ms_median": round(1000 * statistics.median(csvs), 1),
+        }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the figures."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--copies", type=int, default=200)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    result = run(args.copies, args.runs)
+    if args.json:
+        print(json.dumps(result, indent=1))
+        return 0
+    print(f"story of {result['copies']} copies (planted {result['expected_copies']}), "
+          f"base is the origin: {result['base_is_origin']}; {result['base_paragraphs']} base paragraphs, "
+          f"{result['variant_places']} variant places, {result['edges']} derivation edges, "
+          f"{result['undirected_links']} links of unknown direction (corpus + map in {result['setup_s']} s)")
+    print(f"open (files read, aligned, labelled, derived): median {result['open_ms_median']} ms, "
+          f"max {result['open_ms_max']} ms   (target < 1000 ms)")
+    print(f"collation of one paragraph: median {result['collation_ms_median']} ms, "
+          f"max {result['collation_ms_max']} ms   (target < 100 ms)")
+    print(f"variants table with delta kinds: median {result['variants_ms_median']} ms; "
+          f"its CSV {result['variants_csv_ms_median']} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
