@@ -38,7 +38,7 @@ TINY_CHARS = 24
 
 _TERMINAL = tuple(".!?…:;\"'”’»)]*_")
 # Possessive runs: "\W*(word)?\W*" backtracked quadratically over a line of punctuation.
-_DATE_PREFIX = re.compile(r"\W*+(?:(?:date|published|posted|updated)\W*+)?\d{4}-\d\d-\d\d\W*+", re.I)
+_DATE_PREFIX = re.compile(r"^\W*+(?:(?:date|published|posted|updated)\W*+)?\d{4}-\d\d-\d\d\W*+", re.I)
 _FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s|(?<=[。！？])")
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n(?:---|\.\.\.)\n", re.S)
 
@@ -299,10 +299,10 @@ def _outlet_folder(path: Path | str, root: Path | str) -> str:
 # only (the patterns are anchored and see at most _SOURCE_LINE_CHARS characters).
 _SOURCE_LINE_CHARS = 160
 _COPYRIGHT_LINE = re.compile(
-    r"[^\w©(]*+(?:copyright\s*+)?(?:©|\(c\)|copyright\b)\s*+(?:(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?\s*+,?\s*+)?"
+    r"^[^\w©(]*+(?:copyright\s*+)?(?:©|\(c\)|copyright\b)\s*+(?:(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?\s*+,?\s*+)?"
     r"(?P<name>[^\s,;|.©][^,;|©]{1,58}?)\s*(?:(?:19|20)\d\d\s*)?(?:[.,]\s*(?:all rights reserved\.?)?|\s+all rights reserved\.?)?\s*$",
     re.I)
-_SOURCE_PREFIX = re.compile(r"\W*+(?:source|источник|来源|出典|quelle|fuente)\s*[:：]\s*(?P<name>[^\s.,;|][^.,;|]{0,58}?)\.?\s*$",
+_SOURCE_PREFIX = re.compile(r"^\W*+(?:source|источник|来源|出典|quelle|fuente)\s*[:：]\s*(?P<name>[^\s.,;|][^.,;|]{0,58}?)\.?\s*$",
                             re.I)
 
 

@@ -27,7 +27,9 @@ _CHROME_EXACT = re.compile(
     r"(published|updated|posted)( on)?)$",
     _I,
 )
-_COUNTER = re.compile(r"^[\d.,\s]*\d[\d.,\s]*(k\s+)?(views?|comments?|shares?|likes?|reads?|replies)$", _I)
+# Possessive runs throughout: "[\d.,\s]*\d[\d.,\s]*" split a long run of digits every way (30 s on
+# 20,000 characters), as "via \S+(\s\S+)?\W*$" did a run of punctuation.
+_COUNTER = re.compile(r"^(?=[\d.,\s]*\d)[\d.,\s]*+(k\s+)?(views?|comments?|shares?|likes?|reads?|replies)$", _I)
 # Prompts that mark a short paragraph as site furniture wherever it stands.
 _PROMPT = re.compile(
     r"\b(subscribe|newsletter|donat(e|ion|ions)|paypal|patreon|follow us|click here|sign up|"
@@ -70,7 +72,7 @@ def _may_match(text: str, keys: tuple[str, ...]) -> bool:
     return any(k in folded for k in keys)  # faster than one regex alternation of the keys
 
 
-_CREDIT = re.compile(r"^\W*((featured |header |top )?(image|photo|picture|illustration)s?( credit)?s?\s*(is |are )?(:|from|by|source|courtesy)|via \S+(\s\S+)?\W*$)", _I)
+_CREDIT = re.compile(r"^\W*+((featured |header |top )?(image|photo|picture|illustration)s?( credit)?s?\s*+(is |are )?(:|from|by|source|courtesy)|via \S++(\s\S++)?\W*+$)", _I)
 _BYLINE = re.compile(r"^\W*(by|written by|posted by|articles? by|author|authors|reporter|words by)\s*:?\s+(?P<name>.{2,80})$", _I)
 _META_LINE = re.compile(
     r"^\W*(region|theme|themes|topics?|in-depth report|tags|section|category|categories|source|"
@@ -176,7 +178,7 @@ _NAV_WORD_LIST = """
     share follow donate support edition en ru de fr es english русский 中文 the a and
     """
 _NAV_WORDS = frozenset(_NAV_WORD_LIST.split())
-_NAV_SPLIT = re.compile(r"\s*(?:\||·|•|/|»|›)\s*")
+_NAV_SPLIT = re.compile(r"[|·•/»›]")  # items are stripped after the split ("\s*" around it rescanned spaces)
 
 
 def _is_nav_line(text: str) -> bool:
@@ -187,7 +189,7 @@ def _is_nav_line(text: str) -> bool:
         return sum(t.strip("|·•/»›,") not in ("the", "a", "and", "in", "up", "out", "to", "us", "")
                    for t in toks) >= 1
     if any(sep in text for sep in "|·•»›"):
-        items = [i for i in _NAV_SPLIT.split(text) if i]
+        items = [i for i in (part.strip() for part in _NAV_SPLIT.split(text)) if i]
         return len(items) >= 3 and all(len(i.split()) <= 3 and not i.endswith((".", "!", "?")) for i in items)
     return False
 
