@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "app.cli.corpus_cmds",
     "app.cli.compare",
     "app.cli.reuse",
+    "app.cli.versions",
     "app.cli.story",
     "app.cli.session",
     "app.cli.overrides",

@@ -162,6 +162,13 @@ class ReuseIndex:
         self.committed()
         return True
 
+    def current_prints(self) -> Prints:
+        """The fingerprints, up to date with the files, without building the map (passage lookups)."""
+        if not self._synced:
+            self.sync()
+        self._merge()
+        return self.prints()
+
     def map(self) -> ReuseMap:
         """The reuse map of the corpus, up to date with the files."""
         if not self._synced:
