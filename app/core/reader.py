@@ -374,6 +374,10 @@ def _text_blocks(text: str) -> tuple[list[Block], PageMeta]:
         raw.append(current)
     pieces: list[tuple[int, int, str]] = []
     for group in raw:
+        if len(group) > TINY_RUN and max(map(len, (line for _, line in group))) <= TINY_CHARS:
+            # Hundreds of tiny lines ("---", "#"): merged whatever _split_block made of them.
+            pieces.extend(_tiny_group_pieces(group, text))
+            continue
         for part in _split_block(group):
             start = part[0][0] + (len(part[0][1]) - len(part[0][1].lstrip()))
             end = part[-1][0] + len(part[-1][1].rstrip())
@@ -387,6 +391,21 @@ def _text_blocks(text: str) -> tuple[list[Block], PageMeta]:
         blocks.append(Block(raw=chunk, text=shown, start=s, end=e,
                             heading=_heading_level(chunk) if k == i + 1 else 0, norm=norm))
     return _repair(blocks, text), meta
+
+
+def _tiny_group_pieces(group: list[tuple[int, str]], text: str) -> Iterator[tuple[int, int, str]]:
+    """A block of tiny lines cut into pieces of about ``MAX_PARAGRAPH_CHARS`` characters."""
+    i = 0
+    n = len(group)
+    while i < n:
+        first = group[i][0]
+        k = i + 1
+        while k < n and group[k][0] - first < MAX_PARAGRAPH_CHARS:
+            k += 1
+        start = first + (len(group[i][1]) - len(group[i][1].lstrip()))
+        end = group[k - 1][0] + len(group[k - 1][1].rstrip())
+        yield start, end, text[start:end]
+        i = k
 
 
 def _tiny_runs(spans: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:

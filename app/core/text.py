@@ -27,6 +27,7 @@ _MD_REF_LINK = re.compile(r"\[([^\[\]]++)\]\[[^\[\]]*+\]")
 # Emphasis openers; closers are looked up in sorted position lists (see _strip_emphasis), not
 # searched for lazily, which was quadratic on a line of unclosed "*a" openers.
 _EMPH_OPENER = re.compile(r"[*_]")
+_ALNUM = re.compile(r"[^\W_]")
 _MD_CODE = re.compile(r"`([^`]*)`")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
 _MD_QUOTE = re.compile(r"^\s{0,3}>\s?", re.MULTILINE)
@@ -58,7 +59,8 @@ def strip_markdown(text: str) -> str:
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_REF_LINK.sub(r"\1", text)
     text = _MD_CODE.sub(r"\1", text)
-    if "*" in text or "_" in text:
+    # Without a letter or digit there is nothing to emphasise ("* * *" rules, runs of stars).
+    if ("*" in text or "_" in text) and _ALNUM.search(text):
         for _ in range(2):  # nested emphasis such as ***x*** or **_x_**
             text = _strip_emphasis(text)
     text = _MD_HEADING.sub("", text)
