@@ -126,7 +126,10 @@ t = time.perf_counter()
 rmap = ReuseMap(prints)
 rmap.clusters()
 t_map = time.perf_counter() - t
-print(t_load, t_map, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec, so it would report the parent's size.
+hwm = [line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM")]
+peak = int(hwm[0].split()[1]) / 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(t_load, t_map, peak)
 """
 
 
