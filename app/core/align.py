@@ -18,6 +18,9 @@ from app.core.wordops import (
 )
 
 Boilerplate = Callable[[Paragraph], bool] | Collection[str] | None
+Anchor = tuple[Sequence[int], Sequence[int]]  # left paragraph indexes, right paragraph indexes
+
+_MANUAL_WEIGHT = 1e12  # more than the words of any article: an in-order manual link is never a move
 
 _META_ROLES = (Role.CHROME, Role.BYLINE)
 
@@ -63,6 +66,7 @@ class _Group:
     meta: bool
     score: float
     moved: bool = False
+    manual: bool = False  # the analyst's link: held as it is, never grown, always kept
 
     @property
     def key(self) -> tuple[int, int]:
@@ -251,6 +255,8 @@ def _mark_moves(groups: list[_Group], sides: tuple[_Side, _Side]) -> None:
     best: tuple[float, int] = (0.0, -1)
     for n, g in enumerate(groups):
         weight = 1.0 if g.meta else 1.0 + sum(len(sides[0].enc[i]) for i in g.sides[0])
+        if g.manual:  # the analyst's links are the sync points: as many as can stand in order
+            weight += _MANUAL_WEIGHT
         r = ranks[rights[n]]
         top, k = (0.0, -1), r - 1
         while k > 0:
@@ -328,18 +334,29 @@ def _rows(groups: list[_Group], sides: tuple[_Side, _Side], opts: AlignOptions) 
     return rows
 
 
-def align(left: Article, right: Article, *, boilerplate: Boilerplate = None, **options: object) -> Alignment:
+def align(left: Article, right: Article, *, boilerplate: Boilerplate = None,
+          anchors: Sequence[Anchor] = (), forbidden: Collection[tuple[int, int]] = (),
+          **options: object) -> Alignment:
     """Align two articles paragraph by paragraph.
 
     Body and title paragraphs are linked to each other (1:1, or 1:n / n:1 for splits and merges);
     chrome and byline paragraphs, and paragraphs known to be boilerplate, only to each other, as
     ``boilerplate`` rows. Every paragraph of both sides appears in exactly one row.
 
+    With ``anchors`` (the analyst's links) the alignment is cut at them, like the sync points of
+    a diff viewer: each anchor is a row as given (anchors sharing a paragraph form one group),
+    the anchors that stand in order split both articles into segments, and each segment is
+    aligned on its own; paragraphs left unlinked in every segment may still pair across
+    segments, as moves. ``forbidden`` pairs are never linked (neither 1:1 nor as pieces).
+
     Args:
         left: The left article.
         right: The right article.
         boilerplate: Paragraphs known to recur across the corpus: a predicate, or a collection
             of normalised texts (``Paragraph.norm``). They are treated like page chrome.
+        anchors: ``(left indexes, right indexes)`` to hold as rows; indexes out of range are
+            ignored. Recorded in ``options["anchors"]`` as the groups held.
+        forbidden: ``(left index, right index)`` pairs never to link ("not a match").
         **options: Any field of :class:`AlignOptions`, overriding its default.
 
     Returns:
@@ -360,27 +377,106 @@ def align(left: Article, right: Article, *, boilerplate: Boilerplate = None, **o
     except VocabularyFull:  # the shared one filled up under us: these two articles on their own
         vocab = Vocabulary()
         sides = (_Side(left, vocab, test), _Side(right, vocab, test))
-    owner: tuple[dict[int, _Group], dict[int, _Group]] = ({}, {})
+    banned = frozenset((int(i), int(j)) for i, j in forbidden)
+    manual = _anchor_groups(anchors, sides)
+    held = ({i for g in manual for i in g.sides[0]}, {j for g in manual for j in g.sides[1]})
 
-    cands = _candidates(sides[0], sides[0].content, sides[1], sides[1].content, opts.common_share)
-    one_to_one = [
-        (ij, r) for ij, r in cands.items()
-        if r >= opts.min_score or (r == 100.0 and sides[0].enc[ij[0]])
-    ]
-    _pair_greedily(one_to_one, sides[0], sides[1], False, owner)
-    _attach_pieces(cands, sides, owner, opts)
-    groups = list({id(g): g for g in owner[0].values()}.values())
-    groups = [g for g in groups if _accept(g, sides, opts)]
+    groups: list[_Group] = list(manual)
+    for lidx, ridx in _segments(manual, sides, held):
+        groups += _link_content(sides, lidx, ridx, opts, banned, pieces=True)
+    if manual:  # what no segment linked may still be a paragraph moved across an anchor
+        linked = ({i for g in groups for i in g.sides[0]}, {j for g in groups for j in g.sides[1]})
+        groups += _link_content(sides, [i for i in sides[0].content if i not in linked[0]],
+                                [j for j in sides[1].content if j not in linked[1]], opts, banned,
+                                pieces=False)
 
-    meta = _candidates(sides[0], sides[0].metas, sides[1], sides[1].metas, 1.0)
-    meta_pairs = [(ij, r) for ij, r in meta.items() if r >= opts.boilerplate_score]
+    metas = [i for i in sides[0].metas if i not in held[0]], [j for j in sides[1].metas if j not in held[1]]
+    meta = _candidates(sides[0], metas[0], sides[1], metas[1], 1.0)
+    meta_pairs = [(ij, r) for ij, r in meta.items() if r >= opts.boilerplate_score and ij not in banned]
     meta_owner: tuple[dict[int, _Group], dict[int, _Group]] = ({}, {})
     _pair_greedily(meta_pairs, sides[0], sides[1], True, meta_owner)
     groups += list(meta_owner[0].values())
 
     _mark_moves(groups, sides)
-    groups = [g for g in groups if not (g.moved and _weak(g, sides, opts))]
-    return Alignment(left, right, _rows(groups, sides, opts), options=asdict(opts))
+    groups = [g for g in groups if g.manual or not (g.moved and _weak(g, sides, opts))]
+    used = asdict(opts)
+    if manual or banned:
+        used["anchors"] = [[list(g.sides[0]), list(g.sides[1])] for g in sorted(manual, key=lambda g: g.key)]
+        used["forbidden"] = [list(ij) for ij in sorted(banned)]
+    return Alignment(left, right, _rows(groups, sides, opts), options=used)
+
+
+def _anchor_groups(anchors: Sequence[Anchor], sides: tuple[_Side, _Side]) -> list[_Group]:
+    """The analyst's links as groups; links sharing a paragraph make one (a split or merge)."""
+    counts = len(sides[0].paragraphs), len(sides[1].paragraphs)
+    links = []
+    for anchor in anchors:
+        idx = tuple({int(i) for i in anchor[s] if 0 <= int(i) < counts[s]} for s in (0, 1))
+        if idx[0] and idx[1]:
+            links.append(idx)
+    parent = list(range(len(links)))
+
+    def find(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    seen: tuple[dict[int, int], dict[int, int]] = ({}, {})
+    for k, idx in enumerate(links):
+        for s in (0, 1):
+            for i in idx[s]:
+                parent[find(seen[s].setdefault(i, k))] = find(k)
+    merged: dict[int, tuple[set[int], set[int]]] = {}
+    for k, idx in enumerate(links):
+        both = merged.setdefault(find(k), (set(), set()))
+        both[0].update(idx[0])
+        both[1].update(idx[1])
+    groups = [_Group((sorted(lft), sorted(rgt)), False, 0.0, manual=True) for lft, rgt in merged.values()]
+    for g in groups:
+        g.score = fuzz.ratio(sides[0].joined(g.sides[0]), sides[1].joined(g.sides[1]))
+    return groups
+
+
+def _segments(manual: list[_Group], sides: tuple[_Side, _Side],
+              held: tuple[set[int], set[int]]) -> list[tuple[list[int], list[int]]]:
+    """The content paragraphs of each stretch between in-order anchors, left and right.
+
+    Without anchors this is one segment: every content paragraph of both sides.
+    """
+    if not manual:
+        return [(sides[0].content, sides[1].content)]
+    chain = sorted(manual, key=lambda g: g.key)
+    _mark_moves(chain, sides)
+    cuts = [g.key for g in chain if not g.moved]
+    bounds = [(0, 0), *cuts, (len(sides[0].paragraphs), len(sides[1].paragraphs))]
+    out = []
+    for (l0, r0), (l1, r1) in zip(bounds, bounds[1:], strict=False):
+        lidx = [i for i in sides[0].content if l0 <= i < l1 and i not in held[0]]
+        ridx = [j for j in sides[1].content if r0 <= j < r1 and j not in held[1]]
+        if lidx and ridx:
+            out.append((lidx, ridx))
+    for g in chain:
+        g.moved = False  # decided again with every group by the caller
+    return out
+
+
+def _link_content(sides: tuple[_Side, _Side], lidx: list[int], ridx: list[int], opts: AlignOptions,
+                  banned: frozenset[tuple[int, int]], *, pieces: bool) -> list[_Group]:
+    """Link content paragraphs ``lidx`` to ``ridx``: 1:1 best first, then split and merged pieces."""
+    owner: tuple[dict[int, _Group], dict[int, _Group]] = ({}, {})
+    cands = _candidates(sides[0], lidx, sides[1], ridx, opts.common_share)
+    if banned:
+        cands = {ij: r for ij, r in cands.items() if ij not in banned}
+    one_to_one = [
+        (ij, r) for ij, r in cands.items()
+        if r >= opts.min_score or (r == 100.0 and sides[0].enc[ij[0]])
+    ]
+    _pair_greedily(one_to_one, sides[0], sides[1], False, owner)
+    if pieces:
+        _attach_pieces(cands, sides, owner, opts)
+    groups = list({id(g): g for g in owner[0].values()}.values())
+    return [g for g in groups if _accept(g, sides, opts)]
 
 
 def _weak(g: _Group, sides: tuple[_Side, _Side], opts: AlignOptions) -> bool:

@@ -1,11 +1,12 @@
 """The analyst's decisions about one corpus, kept apart from its index: boilerplate marks,
-source names and reuse thresholds.
+source names, reuse thresholds and manual alignment links (:mod:`app.core.links`).
 
 The file is ``userdata/<corpus key>/userdata.json`` in the per-user data folder, keyed by the
 corpus folder exactly as the index folder is (:func:`app.core.paths.index_dir_for`) but outside
 it: rebuilding an index empties the index folder, and these decisions must outlive that.
 
-It is versioned JSON (``"format": "parallax-userdata"``, ``"version": 1``) written atomically
+It is versioned JSON (``"format": "parallax-userdata"``, ``"version": 2``; version 2 added
+``links``, and version 1 files are read as they are) written atomically
 through :mod:`app.core.atomic`, and validated when read. A damaged file is never written over:
 it is reported in one line, the corpus is used without its decisions, and the first change
 the analyst makes sets the damaged file aside under a new name (``userdata.damaged-….json``,
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.core.atomic import atomic_write_json
 from app.core.fingerprint import exact_hash
+from app.core.links import PairLinks
 from app.core.paths import data_dir, index_dir_for
 from app.core.reuse import ReuseOverrides, Thresholds
 from app.core.text import normalize
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
     from app.core.corpus import Corpus
 
 FORMAT_NAME = "parallax-userdata"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: manual links
 FILE_NAME = "userdata.json"
 KINDS = ("boilerplate", "content")
 PREVIEW = 80  # characters of a marked paragraph kept for listing it
@@ -155,16 +157,18 @@ class MergeReport:
     sources: int = 0
     thresholds: int = 0
     kept_local: tuple[str, ...] = ()  # one line per conflict, the local decision kept
+    links: int = 0  # manual-link decisions taken
 
     @property
     def changed(self) -> bool:
         """True when anything was taken."""
-        return bool(self.marks or self.sources or self.thresholds)
+        return bool(self.marks or self.sources or self.thresholds or self.links)
 
     def describe(self) -> str:
         """One line for a status bar or the terminal."""
         parts = [f"{n} {what}{'' if n == 1 else 's'}" for n, what in
-                 ((self.marks, "mark"), (self.sources, "source name"), (self.thresholds, "threshold")) if n]
+                 ((self.marks, "mark"), (self.sources, "source name"), (self.thresholds, "threshold"),
+                  (self.links, "manual link")) if n]
         text = ("Added " + ", ".join(parts)) if parts else "Nothing new"
         if self.kept_local:
             text += f"; kept this machine's choice in {len(self.kept_local)} conflict" \
@@ -179,11 +183,12 @@ class UserData:
     marks: dict[int, Mark] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)  # raw source name -> analyst's name
     thresholds: dict[str, int | float] = field(default_factory=dict)
+    links: list[PairLinks] = field(default_factory=list)  # manual alignment, per pair of articles
 
     @property
     def empty(self) -> bool:
         """True when nothing was decided."""
-        return not (self.marks or self.sources or self.thresholds)
+        return not (self.marks or self.sources or self.thresholds or self.links)
 
     # ------------------------------------------------------------------ for the model
 
@@ -256,7 +261,30 @@ class UserData:
                 thresholds += 1
             elif self.thresholds[name] != value:
                 kept.append(f"{name} stays {self.thresholds[name]} (the other says {value})")
-        return MergeReport(marks, sources, thresholds, tuple(kept))
+        links = self._merge_links(other, kept)
+        return MergeReport(marks, sources, thresholds, tuple(kept), links)
+
+    def _merge_links(self, other: UserData, kept: list[str]) -> int:
+        """Take the other side's manual-link decisions this side has not made about the same pair."""
+        taken = 0
+        mine = {p.key: p for p in self.links}
+        for pair in other.links:
+            local = mine.get(pair.key) or mine.get(pair.flipped().key)
+            if local is None:
+                self.links.append(pair)
+                mine[pair.key] = pair
+                taken += len(pair.items)
+                continue
+            seen = pair if local.key == pair.key else pair.flipped()
+            for m in seen.items:
+                same = next((x for x in local.items if x.same_pair(m)), None)
+                if same is None:
+                    local.items.append(m)
+                    taken += 1
+                elif same.kind != m.kind:
+                    kept.append(f"paragraphs “{same.left.text[:30]}” and “{same.right.text[:30]}” stay "
+                                f"{'linked' if same.kind == 'link' else 'not a match'}")
+        return taken
 
     # ------------------------------------------------------------------ JSON
 
@@ -269,6 +297,7 @@ class UserData:
                       for h, m in sorted(self.marks.items(), key=lambda kv: kv[1].marked)},
             "sources": dict(sorted(self.sources.items())),
             "thresholds": dict(sorted(self.thresholds.items())),
+            "links": [p.to_json() for p in self.links],
         }
 
     @classmethod
@@ -306,6 +335,10 @@ class UserData:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise UserDataError(f"thresholds.{name[:40]} must be a number")
             out.thresholds[name] = value
+        links = data.get("links", [])
+        if not isinstance(links, list):
+            raise UserDataError("links must be a list")
+        out.links = [PairLinks.from_json(p, f"links[{n}]") for n, p in enumerate(links)]
         return out
 
 
@@ -563,7 +596,7 @@ class UserDataStore:
 
     def merge(self, other: UserData) -> MergeReport:
         """Take what ``other`` decided and this corpus has not (see :meth:`UserData.merge`)."""
-        probe = UserData(dict(self._data.marks), dict(self._data.sources), dict(self._data.thresholds))
+        probe = UserData.from_json(self._data.to_json())
         report = probe.merge(other)
         if not report.changed:  # nothing to take: leave the file alone
             return report
