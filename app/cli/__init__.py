@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "app.cli.story",
     "app.cli.session",
     "app.cli.overrides",
+    "app.cli.links",
     "app.cli.gui",
 )
 

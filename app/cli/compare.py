@@ -45,6 +45,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     from app.cli.common import add_follow_links_option
 
     add_follow_links_option(p)
+    from app.cli.links import add_compare_options
+
+    add_compare_options(p)
     p.set_defaults(func=run)
 
 
@@ -75,7 +78,10 @@ def run(args: argparse.Namespace) -> int:
     left = corpus.resolve(args.left)
     right = corpus.resolve(args.right)
     rmap = _reuse_map(corpus, left, right)
-    result = align(left, right, boilerplate=None if rmap is None else rmap.is_boilerplate_paragraph)
+    from app.cli.links import compare_alignment, links_json, links_text
+
+    result = compare_alignment(args, corpus, left, right, None if rmap is None else rmap.is_boilerplate_paragraph,
+                               aligner=align)
     figure = shared_figure(result, rmap)  # the one "shared" figure (issue 14 §6)
     if args.html or args.pdf:
         from app.cli.session import export_alignment
@@ -86,10 +92,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         from app.cli.common import print_json
 
-        print_json({**result.to_dict(), "shared": figure.to_dict(), **changes_json(result)})
+        print_json({**result.to_dict(), "shared": figure.to_dict(), **changes_json(result), **links_json(result)})
     else:
         width = args.width or shutil.get_terminal_size((120, 40)).columns
-        echo(render_text(result, max(40, width), figure))
+        echo("\n".join([render_text(result, max(40, width), figure), *links_text(result)]))
     return 0
 
 

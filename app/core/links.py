@@ -248,8 +248,8 @@ class Resolved:
         """JSON-ready form; paragraphs as 1-based ¶ numbers (``compare --json`` ``links``)."""
         return {
             "kind": self.link.kind,
-            "left": None if self.left is None else self.left + 1,
-            "right": None if self.right is None else self.right + 1,
+            "left_para": None if self.left is None else self.left + 1,
+            "right_para": None if self.right is None else self.right + 1,
             "was": [self.link.left.index + 1, self.link.right.index + 1],
             "how": self.how,
             "score": round(self.score, 1),
@@ -358,19 +358,23 @@ def plan(pair: PairLinks | None, left: Article, right: Article, threshold: float
 
 
 def align_pair(left: Article, right: Article, data: UserData | None, *,
-               boilerplate: Any = None, extra: Iterable[ManualLink] = (), **options: object) -> Alignment:
+               boilerplate: Any = None, extra: Iterable[ManualLink] = (),
+               aligner: Callable[..., Alignment] | None = None, **options: object) -> Alignment:
     """Align two articles with the analyst's decisions about them (and ``extra`` ones) applied.
 
-    The plan is recorded in ``alignment.options["links"]`` (:meth:`Plan.to_dict`).
+    The plan is recorded in ``alignment.options["links"]`` (:meth:`Plan.to_dict`). ``aligner``
+    stands in for :func:`app.core.align.align` (it takes the same arguments).
     """
     from app.core.align import align
+
+    run = aligner or align
 
     pair = pair_for(data, left, right) if data is not None else None
     extra = list(extra)
     if extra:
         pair = PairLinks(ArticleKey.of(left), ArticleKey.of(right), [*(pair.items if pair else ()), *extra])
     p = plan(pair, left, right)
-    result = align(left, right, boilerplate=boilerplate, anchors=p.anchors, forbidden=p.forbidden, **options)
+    result = run(left, right, boilerplate=boilerplate, anchors=p.anchors, forbidden=p.forbidden, **options)
     if p.resolved:
         result.options["links"] = p.to_dict()
     return result

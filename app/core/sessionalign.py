@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.core.align import align
 from app.core.boundary import BoundaryError
 from app.core.corpus import Corpus
+from app.core.links import align_pair
 from app.core.model import Alignment, Article
 from app.core.reader import ReadError, read_article
 from app.core.report import ReportSection
@@ -28,13 +29,14 @@ def tab_article(ref: ArticleRef, corpus: Corpus) -> Article:
 
 def tab_alignment(tab: TabState, corpus: Corpus) -> Alignment:
     """Read and align a tab's two articles, with the corpus's boilerplate (learned, and the
-    analyst's marks) as the window and ``compare`` use it.
+    analyst's marks) and the pair's manual links, as the window and ``compare`` use them.
 
     Raises:
         ReadError: an article is gone or unreadable.
     """
     left, right = tab_article(tab.left, corpus), tab_article(tab.right, corpus)
-    return align(left, right, boilerplate=corpus.reuse_map().is_boilerplate_paragraph)
+    return align_pair(left, right, corpus.userdata.refresh(),
+                      boilerplate=corpus.reuse_map().is_boilerplate_paragraph, aligner=align)
 
 
 def session_sections(loaded: LoadedSession, corpus: Corpus | None = None, *,

@@ -801,7 +801,9 @@ class MainWindow(QMainWindow):
             corpus = corpus or Corpus(root, index_dir, follow_links_outside=follow)
             left = corpus.resolve(left_ref) if left_ref else _placeholder("left")
             right = corpus.resolve(right_ref) if right_ref else _placeholder("right")
-            return align(left, right, boilerplate=boilerplate)
+            from app.core.links import align_pair  # with the pair's manual links (app.core.links)
+
+            return align_pair(left, right, corpus.userdata.refresh(), boilerplate=boilerplate, aligner=align)
 
         worker = GeneratorWorker.call(run, name="align")
         worker.signals.finished.connect(lambda al: self._compare_done(entry, generation, al))

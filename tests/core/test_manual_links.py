@@ -4,6 +4,7 @@ found again after an edit or reported stale, and the user data keeps them apart 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -240,3 +241,85 @@ def test_session_carries_links_and_merge_keeps_local(tmp_path: Path, monkeypatch
     merged = UserDataStore(corpus).data
     kinds = {(m.left.index, m.right.index): m.kind for m in merged.links[0].items}
     assert kinds == {(0, 0): LINK, (4, 2): LINK}  # the local link stays; the other's new one is taken
+
+
+# ---------------------------------------------------------------------- the command line
+
+
+def _compare_json(capsys: pytest.CaptureFixture[str], corpus: Path, *extra: str) -> dict:
+    from app.cli import main
+
+    assert main(["compare", "001", "004", "--corpus", str(corpus), "--json", *extra]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _rows(data: dict) -> set[tuple[tuple[int, ...], tuple[int, ...]]]:
+    return {(tuple(r["left"]), tuple(r["right"])) for r in data["rows"] if r["left"] and r["right"]}
+
+
+def test_cli_link_unlink_not_a_match_and_save(capsys: pytest.CaptureFixture[str], seeds_copy: Path) -> None:
+    from app.cli import main
+
+    plain = _compare_json(capsys, seeds_copy)
+    assert ((5,), (3,)) not in _rows(plain) and ((9,), (3,)) in _rows(plain)
+    # --link 6:4 is ¶6 (index 5) with ¶4 (index 3); this run only.
+    once = _compare_json(capsys, seeds_copy, "--link", "6:4")
+    assert ((5,), (3,)) in _rows(once) and once["links"]["items"][0]["left_para"] == 6
+    assert "links" not in _compare_json(capsys, seeds_copy)  # nothing was saved
+    # Saved, with a not-a-match and an unlink by the right ¶ number.
+    saved = _compare_json(capsys, seeds_copy, "--link", "6:4", "--not-a-match", "10:4", "--unlink", ":2",
+                          "--save-links")
+    assert ((5,), (3,)) in _rows(saved) and ((4,), (1,)) not in _rows(saved)
+    again = _compare_json(capsys, seeds_copy)  # remembered
+    assert _rows(again) == _rows(saved)
+    assert main(["links", "list", "--corpus", str(seeds_copy), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(m["kind"], m["left"]["para"], m["right"]["para"]) for m in listed["pairs"][0]["items"]] == [
+        (LINK, 6, 4), (NOT_A_MATCH, 10, 4), (NOT_A_MATCH, 5, 2)]
+    # The text rendering says so too.
+    assert main(["compare", "001", "004", "--corpus", str(seeds_copy), "--text"]) == 0
+    assert "manual: 1 manual link · 2 not-a-match" in capsys.readouterr().out
+    assert main(["links", "clear", "001", "004", "--corpus", str(seeds_copy)]) == 0
+    assert "Cleared 3 manual decisions" in capsys.readouterr().out
+    assert _rows(_compare_json(capsys, seeds_copy)) == _rows(plain)
+
+
+def test_cli_links_survive_an_index_rebuild(capsys: pytest.CaptureFixture[str], seeds_copy: Path) -> None:
+    from app.core.corpus import Corpus
+
+    _compare_json(capsys, seeds_copy, "--link", "6:4", "--save-links")
+    corpus = Corpus(seeds_copy)
+    corpus.update_index()
+    index_dir = corpus.index.index_dir
+    corpus.index.close()
+    shutil.rmtree(index_dir)  # what a rebuild does to the index folder
+    assert Corpus(seeds_copy).update_index().added  # really rebuilt from nothing
+    assert ((5,), (3,)) in _rows(_compare_json(capsys, seeds_copy))
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (("--link", "6"), "--link takes LEFT:RIGHT"),
+    (("--link", "0:4"), "1-based"),
+    (("--link", "600:4"), "no paragraph ¶600"),
+    (("--unlink", "1"), "is not in a linked row"),
+    (("--not-a-match", "a:b"), "1-based"),
+])
+def test_cli_bad_specs_are_one_line(capsys: pytest.CaptureFixture[str], seeds_copy: Path,
+                                    argv: tuple[str, ...], message: str) -> None:
+    from app.cli import main
+
+    assert main(["compare", "001", "004", "--corpus", str(seeds_copy), *argv]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_session_report_applies_the_links(seeds_copy: Path) -> None:
+    from app.core.corpus import Corpus
+    from app.core.session import ArticleRef, TabState
+    from app.core.sessionalign import tab_alignment
+
+    corpus = Corpus(seeds_copy)
+    left, right = corpus.resolve("001"), corpus.resolve("004")
+    edit_pair(corpus.userdata, left, right, lambda items: with_decision(items, decision(LINK, left, 5, right, 3)))
+    tab = TabState(ArticleRef.from_article(left, seeds_copy), ArticleRef.from_article(right, seeds_copy))
+    assert ((5,), (3,)) in pairs(tab_alignment(tab, corpus))
