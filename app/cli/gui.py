@@ -19,6 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--compare", nargs=2, metavar=("LEFT", "RIGHT"),
                    help="open straight into a comparison (ids, id prefixes or file paths)")
     p.add_argument("--search", metavar="QUERY", help="start with this query in the search field")
+    p.add_argument("--story", metavar="ID", help="open the story of this article (all its copies) in a story tab")
     from app.cli.common import add_follow_links_option
 
     add_follow_links_option(p)  # for the window: remembered for that folder, as its File menu option
@@ -113,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
     if args.search:
         window.panel.search_edit.setText(args.search)
         window.panel.search_now()
+    if getattr(args, "story", None):
+        window.open_story(args.story)
     if args.screenshot:
         return _screenshot(window, Path(args.screenshot), args, args.timeout)
     window.show()
@@ -128,6 +131,8 @@ def _screenshot(window, target: Path, args: argparse.Namespace, timeout: float) 
     pending = {"index"} | ({"compare"} if args.compare else set()) | ({"search"} if args.search else set())
     if getattr(args, "session_opened", False):
         pending.add("session")
+    if getattr(args, "story", None):
+        pending.add("story")
     errors: list[str] = []
     # A local loop rather than QApplication.exec(): quitting it leaves the application usable
     # (the tests call this in-process).
@@ -184,6 +189,9 @@ def _screenshot(window, target: Path, args: argparse.Namespace, timeout: float) 
     window.comparisonReady.connect(
         lambda _a: all(e.view.alignment() is not None for e in window.tabs.entries()) and settle("session"))
     window.comparisonFailed.connect(lambda m: fail(f"comparison failed: {m}"))
+    for view in window.story_views():
+        view.storyShown.connect(lambda _s: settle("story"))
+        view.failed.connect(lambda m: "not ready" not in m and fail(f"story failed: {m}"))
     window.panel.searchFinished.connect(lambda _r: settle("search"))
     window.panel.searchFailed.connect(lambda _m: settle("search"))
     deadline.timeout.connect(lambda: fail(f"timed out after {timeout:.0f} s"))

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+from typing import TYPE_CHECKING
 
 from app import __version__
 from app.core.boundary import display
@@ -21,6 +22,9 @@ from app.core.kindcolours import MARK, MOVED_MARK, MOVED_TINT, ROW_TINT
 from app.core.model import Alignment, Article, Row, RowKind
 from app.core.reuse import SharedFigure, shared_figure
 from app.core.session import Note, note_rows
+
+if TYPE_CHECKING:
+    from app.core.story import Story
 
 KIND_LABEL = {
     RowKind.IDENTICAL: "identical",
@@ -360,3 +364,69 @@ def session_report_html(sections: Sequence[ReportSection], title: str = "Paralla
     head.append(f'<ul class="toc">{toc}</ul>' if sections else "<p>The session has no open comparisons.</p>")
     body = "\n".join(head + [_section(s, n, for_qt) for n, s in enumerate(sections, 1)])
     return _document(title, body)
+
+
+# ---------------------------------------------------------------------- story reports (issue 19)
+
+
+def story_report_html(story: Story, *, notes: str = "", hashes: dict[str, str] | None = None,
+                      title: str = "") -> str:
+    """The story of :mod:`app.core.story` as a self-contained HTML report.
+
+    The base with each paragraph's coverage, the copies, the variants table, the timeline with
+    its derivation edges, the story's notes, and the SHA-256 of every file (``hashes``: id -> hex).
+    Paragraphs are numbered ¶N from 1, as in the window.
+    """
+    from app.core.story import FAMILY_COLOURS
+
+    hashes = hashes or {}
+    copies = story.sorted_copies("date")
+    heading = title or f"Story: {copies[0].title if copies else story.base}"
+    out = [f'<p class="corpus">{escape(story.summary())}</p>',
+           f"<p>Likely origin: {escape(story.origin or 'unknown')} ({escape(story.origin_reason)}).</p>"]
+    if notes.strip():
+        out.append(f'<h2>Notes</h2><p class="story-notes">{_text(notes)}</p>')
+    out.append('<h2>Base text and coverage</h2><table class="coverage" data-table="coverage">'
+               "<tr><th>¶</th><th>carried</th><th>changed</th><th>similarity</th><th>text</th></tr>")
+    for c in story.coverage:
+        share = 100 * c.carried // c.copies if c.copies else 100
+        out.append(f'<tr data-paragraph="{c.number}"><td>¶{c.number}</td>'
+                   f'<td><span class="heat" style="display:inline-block;width:{share // 2}px;height:8px;'
+                   f'background:#2e7d32"></span> {c.carried}/{c.copies}</td><td>{c.changed}</td>'
+                   f"<td>{c.similarity:.0f} %</td><td>{_text(c.text)}</td></tr>")
+    out.append("</table>")
+    out.append('<h2>Copies</h2><table class="copies" data-table="copies"><tr><th>date</th><th>outlet</th>'
+               "<th>label</th><th>retained</th><th>version</th><th>id</th><th>SHA-256</th></tr>")
+    for c in copies:
+        colour = FAMILY_COLOURS[c.family % len(FAMILY_COLOURS)]
+        out.append(f'<tr data-copy="{escape(c.id)}"><td>{escape(c.date or "undated")}</td><td>{escape(c.outlet)}</td>'
+                   f"<td>{escape(c.label)}</td><td>{c.retained:.1f} %</td>"
+                   f'<td><span style="color:{colour}">●</span> v{c.family + 1}</td><td>{escape(display(c.id))}</td>'
+                   f'<td class="hash">{escape(hashes.get(c.id, ""))}</td></tr>')
+    out.append("</table>")
+    variants = story.variants()
+    out.append(f'<h2>Variants ({len(variants)} places)</h2><table class="variants" data-table="variants">'
+               "<tr><th>¶</th><th>base</th><th>reading</th><th>kinds</th><th>outlets</th></tr>")
+    for v in variants:
+        for r in v.readings:
+            reading = r.text or ("(paragraph absent)" if "omitted" in r.kinds else "(words absent)")
+            out.append(f'<tr><td>¶{v.paragraph + 1}</td><td>{_text(_excerpt(v.base)) or "—"}</td>'
+                       f"<td>{_text(_excerpt(reading))}</td><td>{escape(', '.join(r.kinds))}</td>"
+                       f"<td>{len(r.copies)}: {escape('; '.join(r.outlets))}</td></tr>")
+    out.append("</table>")
+    out.append('<h2>Spread</h2><table class="timeline" data-table="timeline"><tr><th>date</th><th>outlet</th>'
+               "<th>version</th><th>derives from</th></tr>")
+    for m in story.timeline():
+        colour = FAMILY_COLOURS[m.family % len(FAMILY_COLOURS)]
+        out.append(f'<tr><td>{escape(m.date or "undated")}</td><td>{escape(m.outlet)}'
+                   f'{" (origin)" if m.role == "origin" else ""}</td>'
+                   f'<td><span style="color:{colour}">●</span> v{m.family + 1}</td>'
+                   f"<td>{escape(m.parent or '')}</td></tr>")
+    out.append("</table>")
+    if story.edges:
+        out.append('<ul class="edges">' + "".join(
+            f"<li>{escape(e.parent)} {'→' if e.directed else '—'} {escape(e.child)}: {escape(e.evidence)}"
+            f" ({escape('; '.join(e.edits[:6]))})</li>" for e in story.edges) + "</ul>")
+    if story.notes:
+        out.append("<ul class=\"story-facts\">" + "".join(f"<li>{escape(n)}</li>" for n in story.notes) + "</ul>")
+    return _document(heading, "\n".join(out))

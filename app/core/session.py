@@ -224,6 +224,7 @@ class Session:
     query: str = ""
     format_version: int = FORMAT_VERSION
     userdata: dict[str, Any] | None = None  # the corpus's marks and source names (app.core.userdata)
+    stories: list[StoryState] = field(default_factory=list)  # story tabs (app.core.story)
     path: Path | None = field(default=None, compare=False)
     modified: bool = field(default=False, compare=False)
 
@@ -240,6 +241,8 @@ class Session:
         }
         if self.userdata:
             data["userdata"] = self.userdata
+        if self.stories:
+            data["stories"] = [s.to_dict() for s in self.stories]
         return data
 
     def article_refs(self) -> list[tuple[int, str, ArticleRef]]:
@@ -580,4 +583,28 @@ def _session_from_json(data: dict[str, Any]) -> Session:
     session.active_tab = min(max(session.active_tab, 0), max(len(session.tabs) - 1, 0))
     if isinstance(data.get("userdata"), dict):  # checked when applied (app.core.userdata)
         session.userdata = data["userdata"]
+    stories = _get(data, "stories", list, "session", [])
+    session.stories = [_story_from_json(x, f"stories[{k}]") for k, x in enumerate(stories)]
     return session
+
+
+@dataclass(slots=True)
+class StoryState:
+    """A story tab: the article it was opened from (a corpus id), its chosen base, its notes."""
+
+    id: str
+    base: str | None = None
+    notes: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"id": self.id, "base": self.base, "notes": self.notes}
+
+
+def _story_from_json(obj: Any, where: str) -> StoryState:
+    aid = _get(obj, "id", str, where)
+    base = _get(obj, "base", (str, type(None)), where, None)
+    for ref in (aid, base):  # ids are relative to the corpus: an absolute path or ../ leaves it
+        if ref is not None and (ref.startswith(("/", "\\")) or ".." in Path(ref).parts or ":" in ref[:3]):
+            raise _Invalid(f"{where}: {OUTSIDE_MESSAGE}")
+    return StoryState(aid, base, _get(obj, "notes", str, where, ""))

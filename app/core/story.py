@@ -52,6 +52,9 @@ WORDING = "wording"
 # Every kind a variant can carry, in the order the filters list them.
 VARIANT_KINDS: tuple[str, ...] = (*(str(k) for k in DeltaKind), WORDING, OMITTED, ADDED)
 SORT_KEYS = ("date", "similarity", "outlet")
+# Version family colours (timeline marks, copies list, reports), told apart on light and dark.
+FAMILY_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
+                  "#e377c2", "#7f7f7f", "#bcbd22")
 
 
 class StoryError(ValueError):
@@ -350,7 +353,16 @@ def _stretch(r: _Reading, lo: int, hi: int) -> str:
 def _segments(base: _Reading, copy: _Reading) -> tuple[Segment, ...]:
     """The copy's text cut into equal and changed stretches against the base (covering all of it)."""
     out: list[Segment] = []
-    ops = Levenshtein.opcodes(base.codes, copy.codes).as_list()
+    changed = _opcodes(base.codes, copy.codes)
+    ops: list[tuple[str, int, int, int, int]] = []
+    i = j = 0
+    for tag, i1, i2, j1, j2 in changed:  # the equal stretches between the (joined) changes
+        if i1 > i or j1 > j:
+            ops.append(("equal", i, i1, j, j1))
+        ops.append((tag, i1, i2, j1, j2))
+        i, j = i2, j2
+    if i < len(base.codes) or j < len(copy.codes):
+        ops.append(("equal", i, len(base.codes), j, len(copy.codes)))
     for n, (tag, i1, i2, j1, j2) in enumerate(ops):
         # Each stretch runs to the next word's start, so spaces and punctuation go with it.
         c_lo = 0 if n == 0 else (copy.starts[j1] if j1 < len(copy.starts) else len(copy.text))

@@ -119,6 +119,8 @@ class CompareTabs(QTabWidget):
         self.setUsesScrollButtons(True)
         self._root = root
         self._entries: dict[CompareView, TabEntry] = {}
+        self._stories: list[QWidget] = []  # story tabs (app.ui.storyview); not comparisons
+        self._last_view: CompareView | None = None  # the comparison the window acts on meanwhile
         self._closed: deque[TabEntry] = deque(maxlen=MAX_CLOSED)
         self.tabCloseRequested.connect(lambda i: self.close_tab(i))
         self.currentChanged.connect(self._current_changed)
@@ -130,8 +132,8 @@ class CompareTabs(QTabWidget):
     # --- tabs ----------------------------------------------------------------------------
 
     def entries(self) -> list[TabEntry]:
-        """Every open tab's entry, in tab order."""
-        return [self._entries[self.widget(i)] for i in range(self.count())]
+        """Every open comparison tab's entry, in tab order (story tabs are not comparisons)."""
+        return [self._entries[w] for w in (self.widget(i) for i in range(self.count())) if w in self._entries]
 
     def entry(self, view: CompareView | None = None) -> TabEntry:
         """The entry of ``view`` (default: the current tab)."""
@@ -142,10 +144,50 @@ class CompareTabs(QTabWidget):
         return self.entry()
 
     def current_view(self) -> CompareView:
-        """The comparison shown (there is always one tab)."""
+        """The comparison shown (there is always one comparison tab); while a story tab is
+        shown, the comparison last shown."""
         view = self.currentWidget()
-        assert isinstance(view, CompareView)
-        return view
+        if isinstance(view, CompareView):
+            return view
+        if self._last_view is None or self._last_view not in self._entries:
+            self._last_view = next(iter(self._entries))
+        return self._last_view
+
+    # --- story tabs ----------------------------------------------------------------------
+
+    def add_story_tab(self, widget: QWidget, label: str, tip: str = "") -> None:
+        """Add a story tab (app.ui.storyview.StoryView) and show it."""
+        self._stories.append(widget)
+        index = self.addTab(widget, label)
+        self.setTabToolTip(index, tip)
+        self.setCurrentIndex(index)
+        self.contentChanged.emit()
+
+    def story_tabs(self) -> list[QWidget]:
+        """The open story tabs, in tab order."""
+        return [w for w in (self.widget(i) for i in range(self.count())) if w in self._stories]
+
+    def set_story_label(self, widget: QWidget, label: str, tip: str = "") -> None:
+        """Relabel a story tab."""
+        index = self.indexOf(widget)
+        if index >= 0:
+            self.setTabText(index, label)
+            self.setTabToolTip(index, tip)
+
+    def story_is_current(self) -> bool:
+        """True while a story tab is shown."""
+        return self.currentWidget() in self._stories
+
+    def show_comparison(self) -> None:
+        """Show the comparison the window acts on (leaving a story tab)."""
+        if self.story_is_current():
+            self.setCurrentWidget(self.current_view())
+
+    def _close_story(self, widget: QWidget) -> None:
+        self._stories.remove(widget)
+        self.removeTab(self.indexOf(widget))
+        widget.deleteLater()
+        self.contentChanged.emit()
 
     def new_tab(self, refs: list[str | None] | None = None, *, state: TabState | None = None,
                 query: str | None = None, activate: bool = True) -> TabEntry:
@@ -185,6 +227,9 @@ class CompareTabs(QTabWidget):
         """Close a tab (default: the current one); it can be reopened. The last tab is emptied."""
         index = self.currentIndex() if index is None else index
         view = self.widget(index)
+        if view in self._stories:
+            self._close_story(view)
+            return
         entry = self._entries.get(view)
         if entry is None:
             return
@@ -192,16 +237,21 @@ class CompareTabs(QTabWidget):
             kept = TabEntry(None, list(entry.refs), entry.state, entry.query, pending=entry.view_state())
             self._closed.append(kept)
         entry.closed = True
-        if self.count() == 1:
-            self.new_tab(query=entry.query)
+        if len(self._entries) == 1:  # the last comparison: an empty one takes its place
+            self.new_tab(query=entry.query, activate=self.count() == 1 or self.currentWidget() is view)
         self.removeTab(self.indexOf(view))
         del self._entries[view]
+        if self._last_view is view:
+            self._last_view = None
         view.deleteLater()
         self.contentChanged.emit()
 
     def close_all(self) -> None:
         """Close every tab without keeping them for reopening; one empty tab remains."""
         views = [self.widget(i) for i in range(self.count())]
+        for story in list(self._stories):
+            views.remove(story)
+            self._close_story(story)
         self.new_tab(query="")
         for view in views:
             self._entries.pop(view).closed = True
@@ -339,7 +389,10 @@ class CompareTabs(QTabWidget):
         view = self.currentWidget()
         entry = self._entries.get(view)
         if entry is None:
+            if view in self._stories:
+                self.currentTabChanged.emit()
             return
+        self._last_view = view  # type: ignore[assignment]
         self._apply_pending(entry)
         self._sync_checks()
         self.currentTabChanged.emit()

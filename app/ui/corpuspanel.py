@@ -103,7 +103,9 @@ class _ArticleViewMixin:
         view: QAbstractItemView = self  # type: ignore[assignment]
         index = view.indexAt(pos)
         ids = self.selected_ids()
-        if index.isValid() and index.data(IdRole) not in ids:
+        if index.isValid() and index.data(IdRole) is None and self.panel.result_model.copies_row(index.row()):
+            ids = [self.panel.result_model.hit(index.row()).id]  # "+N copies": its story's best hit
+        elif index.isValid() and index.data(IdRole) not in ids:
             ids = [index.data(IdRole)]
         if not ids:
             return
@@ -197,6 +199,7 @@ class CorpusPanel(QWidget):
     openRequested = Signal(str, str)  # article id, "left" | "right"
     compareRequested = Signal(str, str)  # left id, right id
     bestMatchRequested = Signal(str)  # article id
+    storyRequested = Signal(str)  # article id whose story opens as a story tab
     queryChanged = Signal(str)  # the query whose hits are shown ("" when cleared)
     searchFinished = Signal(object)  # SearchResult
     searchFailed = Signal(str)  # user-facing message
@@ -472,6 +475,11 @@ class CorpusPanel(QWidget):
         compare = menu.addAction("Compare Selected", lambda: self.compareRequested.emit(ids[0], ids[1]))
         compare.setEnabled(len(ids) >= 2)
         menu.addAction("Compare with Best Match", lambda: self.bestMatchRequested.emit(first))
+        rmap = self._reuse_map
+        copies = len(rmap.copies(first)) if rmap is not None and first in rmap else 0
+        story = menu.addAction(f"Open Story View ({copies + 1} copies)" if copies else "Open Story View",
+                               lambda: self.storyRequested.emit(first))
+        story.setEnabled(bool(copies))
         menu.addSeparator()
         menu.addAction("Copy Id", lambda: QGuiApplication.clipboard().setText("\n".join(ids)))
         return menu

@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
         self.reuse_docks.mapReady.connect(self.panel.set_reuse_map)  # search results collapse copies
         self._arrange_docks()
         self._route_reuse_opens()
+        self._connect_stories()
         self._build_view_settings(theme)
         self._fitting = False
 
@@ -318,6 +319,64 @@ class MainWindow(QMainWindow):
                 pass  # not connected that way: leave the dock's own wiring
             else:
                 dock.compareRequested.connect(self.compare_in_new_tab)
+
+    # ------------------------------------------------------------------ story tabs (issue 19)
+
+    def _connect_stories(self) -> None:
+        for source in (self.reuse_docks.overview, self.reuse_docks.related, self.panel):
+            signal = getattr(source, "storyRequested", None)
+            if signal is not None:
+                signal.connect(lambda aid: self.open_story(aid))
+        self.reuse_docks.mapReady.connect(self._rebuild_stories)
+
+    def _build_story(self, aid: str, base: str | None, should_cancel: Callable[[], bool]) -> Any:
+        from app.core.story import StoryError, build_story
+
+        corpus, rmap = self._corpus, self.reuse_docks.reuse_map()
+        if corpus is None or rmap is None:
+            raise StoryError("the reuse map is not ready yet; the story opens when it is")
+        aid = corpus.resolve(aid).id
+        base = corpus.resolve(base).id if base else None
+        return build_story(rmap, corpus.article, aid, base, should_cancel=should_cancel)
+
+    def open_story(self, aid: str, base: str | None = None, notes: str = "") -> Any:
+        """Open the story of ``aid`` (all its copies against the likely origin, or ``base``) in a tab."""
+        from app.ui.storyview import StoryView
+
+        view = StoryView(aid, self._build_story, self._jobs, base=base, notes=notes,
+                         start=self.reuse_docks.reuse_map() is not None,
+                         file_of=lambda x: self._corpus.file_of(x) if self._corpus else Path(x), parent=self.tabs)
+        view.compareRequested.connect(self.compare_in_new_tab)
+        view.messageShown.connect(lambda text, error: self.show_error(text) if error
+                                  else self.statusBar().showMessage(text, 6000))
+        view.storyShown.connect(lambda story, v=view: self.tabs.set_story_label(
+            v, v.title(), f"{story.summary()}\nlikely origin: {story.origin or 'unknown'} ({story.origin_reason})"))
+        view.changed.connect(self.tabs.contentChanged)
+        self.tabs.add_story_tab(view, "Story…", f"Story of {aid}")
+        return view
+
+    def story_views(self) -> list[Any]:
+        """The open story tabs."""
+        return self.tabs.story_tabs()
+
+    def story_states(self) -> list[Any]:
+        """The story tabs as the session saves them."""
+        from app.core.session import StoryState
+
+        return [StoryState(v.aid, v.story.base if v.story is not None and v.story.base != v.story.origin
+                           else v.requested_base, v.notes_text()) for v in self.story_views()]
+
+    def restore_stories(self, stories: list[Any]) -> None:
+        """Reopen a session's story tabs (the comparison tab stays current)."""
+        current = self.tabs.currentWidget()
+        for s in stories:
+            self.open_story(s.id, s.base, s.notes)
+        if current is not None and stories:
+            self.tabs.setCurrentWidget(current)
+
+    def _rebuild_stories(self, _rmap: object) -> None:
+        for view in self.story_views():
+            view.rebuild(view.requested_base)
 
     def compare_in_new_tab(self, left: str, right: str) -> None:
         """Compare in a new tab when the current one already shows a comparison, else in it."""
@@ -724,11 +783,13 @@ class MainWindow(QMainWindow):
 
     def open_article(self, ref: str, side: str = "left") -> None:
         """Open an article (id, id prefix or file path) on one side, keeping the other."""
+        self.tabs.show_comparison()
         self._refs[0 if side == "left" else 1] = ref
         self._start_compare()
 
     def compare(self, left: str, right: str) -> None:
         """Compare two articles (ids, id prefixes or file paths)."""
+        self.tabs.show_comparison()
         self._refs = [left, right]
         self._start_compare()
 

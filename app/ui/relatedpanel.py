@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
@@ -253,6 +254,7 @@ class RelatedPanel(QDockWidget):
     """
 
     compareRequested = Signal(str, str)  # left id, right id
+    storyRequested = Signal(str)  # the left article, to open its story as a story tab
 
     NO_ARTICLE = "Open an article on the left to see the others sharing its text."
     LOADING = "Finding shared text…"
@@ -279,6 +281,8 @@ class RelatedPanel(QDockWidget):
         self.summary = QLabel("", self)
         self.summary.setObjectName("relatedSummary")
         self.summary.setContentsMargins(8, 4, 8, 2)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.linkActivated.connect(lambda _link: self._article and self.storyRequested.emit(self._article))
         self.summary.hide()
         body = QWidget(self)
         box = QVBoxLayout(body)
@@ -306,7 +310,7 @@ class RelatedPanel(QDockWidget):
         self._article = aid
         self.model.set_related(rows or [], versions, aid)
         summary = versions_summary(versions or []) if rows else ""
-        self.summary.setText(f"This story: {summary}" if summary else "")
+        self.summary.setText(f'This story: {escape(summary)} · <a href="story">Story view</a>' if summary else "")
         self.summary.setVisible(bool(summary))
         if not aid:
             self.view.placeholder = self.NO_ARTICLE

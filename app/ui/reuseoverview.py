@@ -126,6 +126,7 @@ class ReuseOverview(QDockWidget):
 
     openRequested = Signal(str)  # article id for the left side
     compareRequested = Signal(str, str)  # left id, right id
+    storyRequested = Signal(str)  # an article of the story to open as a story tab
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Corpus Overview", parent)
@@ -143,6 +144,12 @@ class ReuseOverview(QDockWidget):
         bar.addWidget(self.summary, 1)
         bar.addWidget(self.loners)
         bar.addWidget(self.fit_button)
+        self.story_button = QToolButton(body)
+        self.story_button.setObjectName("openStory")
+        self.story_button.setText("Story view")
+        self.story_button.setToolTip("Open the selected cluster as a story: every copy against the likely origin")
+        self.story_button.clicked.connect(self.request_story)
+        bar.addWidget(self.story_button)
 
         self.model = ClusterModel(self)
         self.tree = QTreeView(body)
@@ -196,6 +203,17 @@ class ReuseOverview(QDockWidget):
         self.summary.setText(f"Cluster {n + 1}: {len(cluster.members):,} copies · likely origin "
                              f"{short_id(origin)} ({cluster.reason}) · double-click a copy to compare it "
                              "with the origin")
+
+    def request_story(self) -> None:
+        """Ask for the story of the selected cluster (or of the selected member)."""
+        index = self.tree.currentIndex()
+        aid = index.siblingAtColumn(0).data(IdRole) if index.isValid() else None
+        n = index.data(ClusterRole) if index.isValid() else None
+        if not isinstance(aid, str) and isinstance(n, int) and 0 <= n < len(self.model.clusters()):
+            cluster = self.model.clusters()[n]
+            aid = cluster.origin or cluster.members[0].id
+        if isinstance(aid, str):
+            self.storyRequested.emit(aid)
 
     def set_graph(self, graph: ReuseGraph) -> None:
         """Show ``graph`` and its clusters."""

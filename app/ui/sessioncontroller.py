@@ -50,11 +50,12 @@ def content_key(session: Session) -> tuple:
     Scroll positions and current rows are left out so that reading does not count as editing,
     and a session without tabs holds nothing worth saving whatever its corpus or query.
     """
-    if not session.tabs:
+    if not session.tabs and not session.stories:
         return ()
     return (
         session.corpus,
         session.query,
+        tuple((x.id, x.base, x.notes) for x in session.stories),
         tuple(
             ((t.left.id, t.left.path), (t.right.id, t.right.path), t.query, t.hide_boilerplate,
              t.comparison_note, tuple((tuple(n.left), tuple(n.right), n.text) for n in t.notes))
@@ -126,7 +127,8 @@ class SessionController(QObject):
             tabs.append(state)
         return Session(corpus=str(root or default_corpus()), tabs=tabs, active_tab=active,
                        query=window.panel.search_edit.text().strip(), path=self.path,
-                       modified=self._modified, userdata=window.overrides.session_userdata())
+                       modified=self._modified, userdata=window.overrides.session_userdata(),
+                       stories=window.story_states())
 
     def is_modified(self) -> bool:
         """True when the session differs from its file (or, never saved, holds anything)."""
@@ -346,6 +348,7 @@ class SessionController(QObject):
         if active is not None:
             window.tabs.setCurrentWidget(active.view)
             window.tabs.close_tab(window.tabs.indexOf(first.view))  # empty: not kept for reopening
+        window.restore_stories(session.stories)
         window.panel.search_edit.setText(session.query)
         self.path = session.path
         file_state = session if not session.modified else self._saved_state(session.path)
