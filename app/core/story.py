@@ -32,7 +32,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date as Date
 
 from rapidfuzz import fuzz
@@ -41,7 +41,7 @@ from rapidfuzz.distance import Levenshtein
 from app.core.atomic import atomic_write_text
 from app.core.changes import pair_change
 from app.core.deltas import DeltaKind, row_deltas
-from app.core.model import Article, Paragraph, Role, RowKind
+from app.core.model import Alignment, Article, Paragraph, Role, RowKind
 from app.core.reader import ReadError
 from app.core.reuse import ReuseMap
 from app.core.wordops import Vocabulary, tokens
@@ -304,7 +304,7 @@ def _against(ref: _Text, copy: Article, rmap: ReuseMap, vocab: Vocabulary) -> _A
     from app.core.align import align
 
     alignment = align(ref.article, copy, boilerplate=rmap.is_boilerplate_paragraph)
-    change = pair_change(alignment)
+    change = pair_change(_furniture_apart(alignment, rmap))
     wanted = set(ref.indexes)
     readings: dict[int, _Reading] = {}
     added: list[tuple[int, _Reading]] = []
@@ -328,6 +328,20 @@ def _against(ref: _Text, copy: Article, rmap: ReuseMap, vocab: Vocabulary) -> _A
         if mine:
             last = max(mine)
     return _Against(readings, added, str(change.label), change.retained, change.added, change.similarity)
+
+
+def _furniture_apart(alignment: Alignment, rmap: ReuseMap) -> Alignment:
+    """The alignment with unmatched furniture rows (an outlet's disclaimer on one side only)
+    counted as boilerplate, so that the change label measures the story, not the page."""
+    test = rmap.is_boilerplate_paragraph
+    rows = []
+    for row in alignment.rows:
+        if row.kind in (RowKind.LEFT_ONLY, RowKind.RIGHT_ONLY):
+            paras = [alignment.left.paragraphs[i] for i in row.left] + [alignment.right.paragraphs[j] for j in row.right]
+            if all(test(p) or p.role is not Role.BODY for p in paras):
+                row = replace(row, kind=RowKind.BOILERPLATE)
+        rows.append(row)
+    return Alignment(alignment.left, alignment.right, rows, alignment.options)
 
 
 def _opcodes(a: str, b: str) -> list[tuple[str, int, int, int, int]]:

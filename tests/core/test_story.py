@@ -300,6 +300,10 @@ def test_cli_story_json_gives_members_base_coverage_variants_and_edges(wire, cap
               if "omitted" not in r["kinds"] and "added" not in r["kinds"]}
     assert edited and edited <= varied
     assert "edges" in data and "notes" in data
+    # An outlet's furniture on one side only is not a change: the base's own version reads verbatim.
+    base_family = next(m["family"] for m in data["members"] if m["role"] == "base")
+    same = [m for m in data["members"] if m["family"] == base_family and m["role"] != "base"]
+    assert same and all(m["label"] == "verbatim" and m["retained"] == 100.0 for m in same)
 
 
 def test_cli_story_prints_paragraphs_1_based_and_collates_one(wire, capsys) -> None:
