@@ -171,12 +171,12 @@ class CorpusIndex:
     """
 
     # Batches of at least this many files and bytes are parsed and indexed by worker processes.
-    # Starting them is a fixed cost while the work grows with the bytes: in this process, 1,500
-    # short articles (2 MB) went 2.2x the naive loop against 0.5-0.8x with workers, and 10,000
-    # (15 MB) 3.4x against 2.6x; 1,500 normal ones (19 MB) 13x against 6-7x, on 2 shared cores
-    # (bench/index_speed.py --kind short --path serial --path bulk2).
+    # Measured on 2 quiet cores (bench/index_speed.py --kind short --path auto --path bulk2):
+    # 300 short articles index as fast either way, 1,500 short ones 845 docs/s with workers
+    # against 577 in this process, 3,000 normal ones 430 against 255; on cores busy with other
+    # work the process-local path wins instead. No byte floor until a quiet run says otherwise.
     bulk_threshold = 1500
-    bulk_min_bytes = 32 << 20
+    bulk_min_bytes = 0
     max_workers = 2
     # Analysed tokens per segment a bulk worker writes, and per sorted run set aside on disk
     # (see bulkindex.SEGMENT_TOKENS and RUN_TOKENS).
