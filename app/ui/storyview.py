@@ -151,10 +151,15 @@ class TimelineWidget(QWidget):
         p.setPen(QPen(text, 1))
         p.drawLine(int(left), int(bottom + 10), int(right), int(bottom + 10))
         if self._days:
-            for d in (self._days[0], self._days[-1]):
-                x = left + (right - left) * (d - self._days[0]).days / max((self._days[-1] - self._days[0]).days, 1) \
-                    if len(self._days) > 1 else (left + right) / 2
-                p.drawText(QRectF(x - 50, bottom + 12, 100, 16), Qt.AlignmentFlag.AlignCenter, d.isoformat())
+            span = max((self._days[-1] - self._days[0]).days, 1)
+            last_end = -1e9
+            for d in self._days:  # a tick per day with copies; a label where it fits
+                x = left + (right - left) * (d - self._days[0]).days / span if len(self._days) > 1 else (left + right) / 2
+                p.drawLine(int(x), int(bottom + 7), int(x), int(bottom + 13))
+                box = QRectF(min(max(x - 40, 0), self.width() - 80), bottom + 14, 80, 16)
+                if box.left() > last_end + 6:
+                    p.drawText(box, Qt.AlignmentFlag.AlignCenter, d.isoformat())
+                    last_end = box.right()
         if any(not m.date for m in self._marks):
             p.drawText(QRectF(self.width() - self.MARGIN - 60, bottom + 12, 80, 16),
                        Qt.AlignmentFlag.AlignCenter, "undated")
@@ -304,6 +309,13 @@ class StoryView(QWidget):
         self.variants.setHeaderLabels(["¶", "Base", "Reading", "Kinds", "Outlets"])
         self.variants.setRootIsDecorated(False)
         self.variants.setWordWrap(True)
+        head = self.variants.header()
+        head.setStretchLastSection(True)
+        for col, mode in enumerate((QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Interactive,
+                                    QHeaderView.ResizeMode.Interactive, QHeaderView.ResizeMode.ResizeToContents)):
+            head.setSectionResizeMode(col, mode)
+        head.resizeSection(1, 140)
+        head.resizeSection(2, 140)
         vbox = QWidget(self)
         vl = QVBoxLayout(vbox)
         vl.setContentsMargins(0, 0, 0, 0)
