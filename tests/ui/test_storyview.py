@@ -147,22 +147,18 @@ def test_variants_filter_and_csv_export(qtbot, window: MainWindow, syndication: 
     assert 0 < view.variant_rows() <= everything
     assert all(kind in view.variants.topLevelItem(i).text(3) for i in range(view.variant_rows()))
     target = tmp_path / "variants.csv"
-    worker = view.export_csv(str(target))
-    with qtbot.waitSignal(worker.signals.done, timeout=10000):
-        pass
+    with qtbot.waitSignal(view.messageShown, timeout=10000) as told:
+        view.export_csv(str(target))
+    assert told.args[1] is False and told.args[0].startswith("Wrote ")
     rows = list(csv.reader(io.StringIO(target.read_text("utf-8"))))
     assert rows[0][0] == "paragraph" and len(rows) - 1 == view.variant_rows()
     assert all(kind in r[4] for r in rows[1:])
     # A corpus file is never written over.
     inside = syndication.root / _story(syndication).origin
     before = inside.read_bytes()
-    messages: list[tuple[str, bool]] = []
-    view.messageShown.connect(lambda text, error: messages.append((text, error)))
-    worker = view.export_csv(str(inside))
-    with qtbot.waitSignal(worker.signals.done, timeout=10000):
-        pass
-    qtbot.waitUntil(lambda: bool(messages), timeout=2000)
-    assert messages[-1][1] and inside.read_bytes() == before
+    with qtbot.waitSignal(view.messageShown, timeout=10000) as told:
+        view.export_csv(str(inside))
+    assert told.args[1] is True and "Could not write" in told.args[0] and inside.read_bytes() == before
 
 
 def test_html_report_holds_base_variants_timeline_notes_and_hashes(qtbot, window: MainWindow,  # noqa: ANN001
@@ -171,9 +167,9 @@ def test_html_report_holds_base_variants_timeline_notes_and_hashes(qtbot, window
     truth = _story(syndication)
     view = _shown(qtbot, window.open_story(truth.origin, notes="Checked with the desk."))
     target = tmp_path / "story.html"
-    worker = view.export_report(str(target))
-    with qtbot.waitSignal(worker.signals.done, timeout=20000):
-        pass
+    with qtbot.waitSignal(view.messageShown, timeout=20000) as told:
+        view.export_report(str(target))
+    assert told.args[1] is False
     html = target.read_text("utf-8")
     assert '<meta name="generator" content="Parallax' in html
     for table in ("coverage", "copies", "variants", "timeline"):
