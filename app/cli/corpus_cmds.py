@@ -34,6 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sort", choices=("score", "date"), default="score")
     p.add_argument("--collapse", action="store_true",
                    help="list each story once, with its number of copies (copies fold under the best hit)")
+    add_facet_options(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_search)
 
@@ -94,15 +95,24 @@ def run_search(args: argparse.Namespace) -> int:
     """Run a query and print the hits."""
     corpus = open_corpus(args)
     ensure_indexed(corpus, quiet=args.json)
-    result = corpus.search(args.query, limit=max(1, args.limit), sort=args.sort)
+    facets = facet_request(args, corpus)
+    result = corpus.search(args.query, limit=max(1, args.limit), sort=args.sort,
+                           narrow=facets.narrow if facets else None)
     from app.core.copies import HitGroup, copies_lookup, group_hits, search_json, with_source_names
 
     result = with_source_names(result, corpus.userdata.refresh().source)  # the analyst's names
     rmap = corpus.reuse_map() if args.json or args.collapse else None  # copies of each story
     if args.json:
-        print_json(search_json(result, rmap, collapse=args.collapse))
+        data = search_json(result, rmap, collapse=args.collapse)
+        if facets is not None:
+            data["filters"] = facets.filters.to_dict()
+            if args.facets:
+                data["facets"] = facets.result.to_dict()
+        print_json(data)
         return 0
     echo(f"{result.total} hit{'s' if result.total != 1 else ''} for {result.query}")
+    if facets is not None and args.facets:
+        print_facets(facets.result)
     groups = group_hits(result.hits, copies_lookup(rmap)) if args.collapse else [HitGroup(h) for h in result.hits]
     for group in groups:
         hit = group.hit
@@ -146,3 +156,48 @@ def run_show(args: argparse.Namespace) -> int:
     for p in article.paragraphs:
         echo(f"[{p.index} {p.role} {p.start}-{p.end}] {p.text}\n")
     return 0
+
+
+def add_facet_options(p: argparse.ArgumentParser) -> None:
+    """``--facets`` and the facet filters of ``search``."""
+    p.add_argument("--facets", action="store_true",
+                   help="also count the hits by source, author, year, month and file type")
+    p.add_argument("--source", action="append", default=[], metavar="NAME",
+                   help="only hits from this source (the analyst's name or the page's; repeatable)")
+    p.add_argument("--not-source", action="append", default=[], metavar="NAME", help="leave this source out")
+    p.add_argument("--author", action="append", default=[], metavar="NAME", help="only hits by this author")
+    p.add_argument("--type", action="append", default=[], metavar="EXT", help="only this file type (html, txt, md)")
+    p.add_argument("--from", dest="date_from", metavar="DATE",
+                   help="published on or after DATE (YYYY-MM-DD, YYYY-MM or YYYY); undated articles are left out")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="published on or before DATE (inclusive)")
+
+
+def facet_request(args: argparse.Namespace, corpus):  # noqa: ANN001, ANN201 - Corpus -> Facets | None
+    """The :class:`~app.core.facets.Facets` the options ask for (None when none is given)."""
+    from app.cli import UserError
+    from app.core.facets import FacetFilter, Facets, parse_date
+
+    try:
+        lo = parse_date(args.date_from) if args.date_from else None
+        hi = parse_date(args.date_to, end=True) if args.date_to else None
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if lo and hi and lo > hi:
+        raise UserError(f"--from {lo.isoformat()} is after --to {hi.isoformat()}")
+    filters = FacetFilter.of(include={"source": args.source, "author": args.author, "filetype": args.type},
+                             exclude={"source": args.not_source}, date_from=lo, date_to=hi)
+    if not args.facets and not filters.active:
+        return None
+    return Facets(filters, corpus.userdata.refresh().source)
+
+
+def print_facets(counts) -> None:  # noqa: ANN001 - FacetCounts
+    """The facet counts, a few values per facet."""
+    for name in ("source", "author", "year", "filetype"):
+        values = counts.counts.get(name, [])
+        if values:
+            shown = ", ".join(f"{v or '(none)'} {n}" for v, n in values[:8])
+            more = f", … {len(values) - 8} more" if len(values) > 8 else ""
+            echo(f"  {name}: {shown}{more}")
+    if counts.undated:
+        echo(f"  undated: {counts.undated}")

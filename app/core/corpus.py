@@ -142,10 +142,11 @@ class Corpus:
             return None
 
     def search(self, query: str, *, limit: int | None = 20, sort: str = "score",
-               snippets: bool = True) -> SearchResult:
-        """Search the index (see :func:`app.core.search.search`)."""
+               snippets: bool = True, narrow: Callable | None = None) -> SearchResult:
+        """Search the index (see :func:`app.core.search.search`; ``narrow``: facet filters)."""
         return self._reading(lambda: search(self.index, query, limit=limit, sort=sort, snippets=snippets,
-                                            load_article=self._load_for_snippet, session=self._search))
+                                            load_article=self._load_for_snippet, session=self._search,
+                                            narrow=narrow))
 
     def _reading(self, read: Callable[[], _T]) -> _T:
         """Run ``read``; when it fails on damaged index bytes (checksums differ), rebuild and read again."""

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from functools import lru_cache
 
+import numpy as np
 from whoosh import collectors, qparser
 from whoosh import query as wquery
 from whoosh.matching import AndNotMatcher
@@ -200,6 +201,7 @@ def search(
     snippets: bool = True,
     load_article: Callable[[str, str], Article | None] | None = None,
     session: SearchSession | None = None,
+    narrow: Callable[[ReaderState, np.ndarray], np.ndarray] | None = None,
 ) -> SearchResult:
     """Run a query and return hits with highlighted snippets.
 
@@ -211,6 +213,9 @@ def search(
         snippets: whether to build highlighted snippets (reads the hit files).
         load_article: ``(id, path) -> Article`` used to get the text for snippets.
         session: the open searcher to use (a temporary one when ``None``).
+        narrow: given the searcher's state and every matching docnum, a boolean mask over
+            docnums of those to keep (facet filters, :mod:`app.core.facets`); ``total`` counts
+            the kept ones.
     """
     if sort not in ("score", "date"):
         raise QueryError(f"Unknown sort order '{sort}' (use score or date).")
@@ -219,7 +224,7 @@ def search(
     if own:
         session = SearchSession(index)
     try:
-        total, page, terms = _run(session, q, limit, sort, snippets)
+        total, page, terms = _run(session, q, limit, sort, snippets, narrow)
     finally:
         if own:
             session.close()
@@ -245,7 +250,8 @@ def search(
 
 
 def _run(session: SearchSession, q: wquery.Query, limit: int | None, sort: str,
-         snippets: bool) -> tuple[int, list[tuple[dict, float]], frozenset[str]]:
+         snippets: bool, narrow: Callable[[ReaderState, np.ndarray], np.ndarray] | None = None,
+         ) -> tuple[int, list[tuple[dict, float]], frozenset[str]]:
     """(total, [(stored fields, score)] of the page, body terms to mark in snippets)."""
     deadline = time.monotonic() + SEARCH_SECONDS
     with session.reading() as state:
@@ -256,7 +262,7 @@ def _run(session: SearchSession, q: wquery.Query, limit: int | None, sort: str,
         collector = searcher.collector(limit=None if sort == "date" else limit)
         try:
             collector.prepare(searcher, q, searcher.context())
-            fast = _fast_page(state, q, limit, sort, collector.context, deadline)
+            fast = _fast_page(state, q, limit, sort, collector.context, deadline, narrow)
         except Timeout:
             raise QueryError(_too_long()) from None
         except TooWide as exc:
@@ -267,7 +273,14 @@ def _run(session: SearchSession, q: wquery.Query, limit: int | None, sort: str,
             total = fast[0]
             page = [(searcher.stored_fields(d), s) for d, s in fast[1]]
         else:
-            total, page = _whoosh_page(searcher, q, limit, sort, _DeadlineCollector(collector, deadline))
+            if narrow is not None:  # every match, for the facets, then only the kept ones are collected
+                every = np.fromiter(searcher.docs_for_query(_exact_and_not(q)), dtype=np.int64)
+                every.sort()
+                allow = frozenset(np.flatnonzero(narrow(state, every)).tolist())
+                collector = searcher.collector(limit=None if sort == "date" else limit)
+            else:
+                allow = None
+            total, page = _whoosh_page(searcher, q, limit, sort, _DeadlineCollector(collector, deadline, allow))
         return total, page, _query_terms(searcher, q) if snippets else frozenset()
 
 
@@ -283,9 +296,10 @@ class _DeadlineCollector(collectors.WrappingCollector):
     process alive for the whole time limit after its search was done.
     """
 
-    def __init__(self, child: collectors.Collector, deadline: float) -> None:
+    def __init__(self, child: collectors.Collector, deadline: float, allow: frozenset[int] | None = None) -> None:
         super().__init__(child)
         self.deadline = deadline
+        self.allow = allow  # global docnums to collect (facet filters); None: every match
 
     def collect_matches(self) -> None:
         """Collect the child's matches, raising ``TimeLimit`` once the deadline has passed."""
@@ -294,10 +308,12 @@ class _DeadlineCollector(collectors.WrappingCollector):
         deadline = self.deadline
         if clock() > deadline:
             raise collectors.TimeLimit
+        allow = self.allow
         for sub_docnum in child.matches():
             if clock() > deadline:
                 raise collectors.TimeLimit
-            child.collect(sub_docnum)
+            if allow is None or child.offset + sub_docnum in allow:
+                child.collect(sub_docnum)
 
 
 class _AndNotMatcher(AndNotMatcher):

@@ -11,6 +11,7 @@ the expansions that hold a candidate, ``field:*`` from the length columns.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 
 import numpy as np
 from whoosh import query as wquery
@@ -314,7 +315,9 @@ _REL_TOL = 1e-9
 
 
 def fast_page(state: ReaderState, q: wquery.Query, limit: int | None, sort: str, context,  # noqa: ANN001
-              deadline: float | None = None) -> tuple[int, list[tuple[int, float]]] | None:
+              deadline: float | None = None,
+              narrow: Callable[[ReaderState, np.ndarray], np.ndarray] | None = None,
+              ) -> tuple[int, list[tuple[int, float]]] | None:
     """(exact total, [(global docnum, score)] of the page) by the vectorised path, or ``None``.
 
     The page is what Whoosh's collector returns: ordered by score (ties by docnum), or by date
@@ -328,6 +331,9 @@ def fast_page(state: ReaderState, q: wquery.Query, limit: int | None, sort: str,
     except Unsupported:
         return None
     ids, est = res.ids, res.scores
+    if narrow is not None:  # facet filters: ``narrow`` sees every match, keeps some (a mask over docnums)
+        keep = narrow(state, ids)[ids]
+        ids, est = ids[keep], est[keep]
     total = len(ids)
     if not total:
         return 0, []
