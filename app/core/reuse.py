@@ -251,7 +251,7 @@ def _runs(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _pairs_within(keys: np.ndarray, items: np.ndarray, max_group: int) -> tuple[np.ndarray, np.ndarray]:
     """Every pair of ``items`` that share a key, for keys held by 2..``max_group`` items."""
-    order = np.argsort(keys, kind="stable")
+    order = np.argsort(keys)
     starts, sizes = _runs(keys[order])
     items = items[order]
     del order
@@ -404,7 +404,7 @@ class ReuseMap:
         fp_rows = self._fp_row
         # Fingerprint units: only the values found twice or more (most are found once), numbered
         # compactly, with the fingerprint entries holding them.
-        order = np.argsort(p.fp, kind="stable")
+        order = np.argsort(p.fp)
         sf = p.fp[order]
         new_run = np.r_[True, sf[1:] != sf[:-1]] if len(sf) else np.zeros(0, dtype=bool)
         del sf
@@ -547,7 +547,7 @@ class ReuseMap:
             return self.__dict__["_fp_row_cache"]
         except KeyError:
             pass
-        rows = self.prints.fp_rows()
+        rows = self.prints.fp_rows().astype(np.int32)
         self.__dict__["_fp_row_cache"] = rows
         return rows
 
@@ -578,8 +578,9 @@ class ReuseMap:
         fp_rows = self._fp_row
         keep = self.substantive[fp_rows]
         keys, items = p.fp[keep], local[fp_rows[keep]]
+        del keep
         # Fingerprints held by one paragraph link nothing: dropped before pairing (most of them).
-        order = np.argsort(keys, kind="stable")
+        order = np.argsort(keys)
         keys, items = keys[order], items[order]
         del order
         starts, sizes = _runs(keys)
