@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
+    QMenu,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -171,6 +172,10 @@ class CompareView(QWidget):
     markRequested = Signal(str, int, object)  # side, paragraph, "boilerplate" / "content" / None (clear)
     positionChanged = Signal(str)  # "difference 3 of 12", for the status bar
     pointSizeChanged = Signal(float)
+    linkRequested = Signal(int, int)  # Link These: left paragraph, right paragraph (-1: none picked)
+    unlinkRequested = Signal(int)  # Unlink: the row whose paragraphs are not a match
+    notMatchRequested = Signal(str, int)  # Not a Match: side, paragraph (against its row's partners)
+    forgetLinkRequested = Signal(int)  # Remove Manual Link: the row the analyst had linked
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -215,7 +220,11 @@ class CompareView(QWidget):
         outer.addWidget(self.find_bar)
         outer.addLayout(box, 1)
         outer.addWidget(self.legend)
+        self._picked = {"left": -1, "right": -1}  # the paragraphs Link These (Ctrl+L) takes
+        self._manual: set[int] = set()  # rows held by the analyst's links
         for side, pane in (("left", self.left_pane), ("right", self.right_pane)):
+            pane.paragraphPicked.connect(lambda para, s=side: self._picked.__setitem__(s, para))
+            pane.menu_extender = lambda menu, para, row, s=side: self.add_link_actions(menu, s, para, row)
             pane.verticalScrollBar().valueChanged.connect(lambda v, s=side: self._scrolled(s, v))
             pane.textWidthChanged.connect(self._relayout)
             pane.rowClicked.connect(self.set_current_row_no_scroll)
@@ -226,6 +235,13 @@ class CompareView(QWidget):
             pane.stripClicked.connect(self._expand_strip)
         self.overview.rowRequested.connect(self.set_current_row)
         self._actions = self._make_actions()
+        self.link_action = QAction("Link These", self)
+        self.link_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.link_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.link_action.setStatusTip("Hold the paragraphs clicked last on each side in one row; "
+                                      "the rest is aligned around them")
+        self.link_action.triggered.connect(lambda: self.link_picked())
+        self._actions.append(self.link_action)
         self.addActions(self._actions)
 
     # --- content -------------------------------------------------------------------------
@@ -237,8 +253,10 @@ class CompareView(QWidget):
         self._plan = reading_plan(self._rows)
         self._expanded.clear()
         self._differences = [n for n, r in enumerate(self._rows) if r.kind in _DIFFERENT or r.moved]
+        same_pair = (self._alignment_ids == ((alignment.left.id, alignment.right.id) if alignment else None))
         self.left_pane.set_content(alignment.left if alignment else None, self._rows, self._plan)
         self.right_pane.set_content(alignment.right if alignment else None, self._rows, self._plan)
+        self._set_manual(alignment, keep_picks=same_pair)
         self.linkmap.set_rows(self._rows)
         self._current = -1
         self._relayout(keep_position=False)
@@ -249,6 +267,85 @@ class CompareView(QWidget):
         self._update_query_hits()
         self.currentRowChanged.emit(-1)
         self._emit_position()
+
+    # --- manual links ----------------------------------------------------------------------
+
+    @property
+    def _alignment_ids(self) -> tuple[str, str] | None:
+        panes = self.left_pane.article(), self.right_pane.article()
+        return None if None in panes else (panes[0].id, panes[1].id)  # type: ignore[union-attr]
+
+    def _set_manual(self, alignment: Alignment | None, *, keep_picks: bool) -> None:
+        held = {(tuple(a[0]), tuple(a[1])) for a in (alignment.options.get("anchors") or [])} if alignment else set()
+        self._manual = {n for n, r in enumerate(self._rows) if (r.left, r.right) in held}
+        if not keep_picks:
+            self._picked = {"left": -1, "right": -1}
+        for side, pane in (("left", self.left_pane), ("right", self.right_pane)):
+            pane.set_manual_rows(self._manual)
+            pane.set_picked(self._picked[side])
+
+    def manual_rows(self) -> set[int]:
+        """Rows held by the analyst's links."""
+        return set(self._manual)
+
+    def picked(self) -> tuple[int, int]:
+        """The left and right paragraphs clicked last (-1: none)."""
+        return self._picked["left"], self._picked["right"]
+
+    def pick(self, side: str, para: int) -> None:
+        """Pick paragraph ``para`` of ``side`` for Link These, as a click does."""
+        self._picked[side] = para
+        (self.left_pane if side == "left" else self.right_pane).set_picked(para)
+
+    def link_picked(self) -> bool:
+        """Link These: ask to hold the picked paragraphs in one row; False when a side has none."""
+        al = self._alignment
+        left, right = self.picked()
+        if al is None or not (al.left.id and al.right.id):
+            return False
+        self.linkRequested.emit(left, right)  # with -1 for a side not picked: the window says what to do
+        if left < 0 or right < 0:
+            return False
+        self._picked = {"left": -1, "right": -1}
+        return True
+
+    def _row_partners(self, side: str, para: int) -> tuple[int, ...]:
+        row = next((r for r in self._rows if para in (r.left if side == "left" else r.right)), None)
+        if row is None or not row.is_match:
+            return ()
+        return row.right if side == "left" else row.left
+
+    def add_link_actions(self, menu: QMenu, side: str, para: int, row: int) -> None:
+        """Link These, Unlink, Not a Match and Remove Manual Link in a pane's context menu."""
+        al = self._alignment
+        if al is None or not (al.left.id and al.right.id):
+            return
+        from app.ui.paragraphpane import paragraph_label
+
+        menu.addSeparator()
+        left, right = self.picked()
+        label = "Link These"
+        if left >= 0 and right >= 0:
+            label = f"Link These (left {paragraph_label((left,))} ↔ right {paragraph_label((right,))})"
+        link = menu.addAction(label, lambda: self.link_picked())
+        link.setShortcut(QKeySequence("Ctrl+L"))
+        link.setObjectName("link_these")
+        link.setEnabled(left >= 0 and right >= 0)
+        real = 0 <= row < len(self._rows)
+        unlink = menu.addAction("Unlink", lambda: self.unlinkRequested.emit(row))
+        unlink.setObjectName("unlink_row")
+        unlink.setStatusTip("These paragraphs are not a match: never link them again")
+        unlink.setEnabled(real and self._rows[row].is_match)
+        nomatch = menu.addAction("Not a Match", lambda: self.notMatchRequested.emit(side, para))
+        nomatch.setObjectName("not_a_match")
+        nomatch.setEnabled(para >= 0 and bool(self._row_partners(side, para)))
+        if real and row in self._manual:
+            forget = menu.addAction("Remove Manual Link", lambda: self.forgetLinkRequested.emit(row))
+            forget.setObjectName("forget_link")
+
+    def display_row(self, row: int) -> Row | None:
+        """Row ``row`` as drawn (None out of range)."""
+        return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def alignment(self) -> Alignment | None:
         """The alignment shown, if any."""

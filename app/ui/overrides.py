@@ -6,6 +6,10 @@ the open comparisons are aligned again straight away with the mark laid over the
 boilerplate, and the reuse map is rebuilt on the index-writer thread (then the comparisons are
 aligned once more with the new map). Marks go on the window's undo stack, so Edit > Undo
 (Ctrl+Z) takes back the last mark like the last note.
+
+Manual alignment (Link These, Unlink, Not a Match, Remove Manual Link) goes the same way: each
+change is a :class:`LinksCommand` on that stack holding the pair's decisions before and after
+(:mod:`app.core.links`), written to the user data and followed by a new alignment of the pair.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from app.ui.workers import GeneratorWorker, describe_error
 
 if TYPE_CHECKING:
     from app.core.corpus import Corpus
-    from app.core.model import Paragraph
+    from app.core.links import ManualLink
+    from app.core.model import Article, Paragraph
     from app.core.userdata import Mark, UserDataStore
     from app.ui.compareview import CompareView
     from app.ui.mainwindow import MainWindow
@@ -51,6 +56,28 @@ class MarkCommand(QUndoCommand):
         self._controller.write_mark(self._store, self._hash, self._before)
 
 
+class LinksCommand(QUndoCommand):
+    """The manual decisions about one pair of articles changed: the decisions before and after."""
+
+    def __init__(self, controller: OverridesController, store: UserDataStore, pair: tuple[Article, Article],
+                 before: list[ManualLink], after: list[ManualLink], text: str) -> None:
+        super().__init__(text)
+        self._controller = controller
+        self._store = store
+        self._pair = pair
+        self._before = before
+        self._after = after
+
+    def redo(self) -> None:
+        """Write the new decisions."""
+        if not self._controller.write_links(self._store, self._pair, self._after, self.text()):
+            self.setObsolete(True)
+
+    def undo(self) -> None:
+        """Put the previous decisions back."""
+        self._controller.write_links(self._store, self._pair, self._before, f"Undid: {self.text()}")
+
+
 class OverridesController(QObject):
     """Marks from the comparison views, and the Preferences and Sources dialogs, for one window.
 
@@ -60,6 +87,7 @@ class OverridesController(QObject):
     """
 
     marksChanged = Signal()  # a mark was written (or undone)
+    linksChanged = Signal()  # manual links were written (or undone)
     thresholdsChanged = Signal()
     sourcesChanged = Signal()
 
@@ -89,6 +117,7 @@ class OverridesController(QObject):
         tabs = window.tabs
         tabs.contentChanged.connect(self._connect_views)
         window.reuse_docks.mapReady.connect(lambda _m: self._map_ready())
+        window.comparisonReady.connect(self._report_links)
         self._connect_views()
 
     # ------------------------------------------------------------------ state
@@ -140,6 +169,10 @@ class OverridesController(QObject):
             self._connected.add(id(view))
             view.markRequested.connect(lambda side, para, kind, v=view: self.mark(v, side, para, kind))
             view.set_mark_lookup(self.mark_of)
+            view.linkRequested.connect(lambda i, j, v=view: self.link(v, i, j))
+            view.unlinkRequested.connect(lambda row, v=view: self.unlink(v, row))
+            view.notMatchRequested.connect(lambda side, para, v=view: self.not_a_match(v, side, para))
+            view.forgetLinkRequested.connect(lambda row, v=view: self.forget_link(v, row))
 
     def mark(self, view: CompareView, side: str, para: int, kind: str | None) -> bool:
         """Mark paragraph ``para`` of ``side`` in ``view`` (and every recurrence) as ``kind``
@@ -190,6 +223,119 @@ class OverridesController(QObject):
         self.marksChanged.emit()
         self._model_changed()
         return True
+
+    # ------------------------------------------------------------------ manual links
+
+    def _change_links(self, view: CompareView, text: str,
+                      edit: Callable[[Article, Article, list[ManualLink]], list[ManualLink]]) -> bool:
+        """Push one undoable change of the decisions about ``view``'s pair of articles."""
+        from app.core.links import LinkError, pair_for, refreshed
+
+        store = self.store()
+        alignment = view.alignment()
+        if store is None or alignment is None or not (alignment.left.id and alignment.right.id):
+            self._status("Open two articles of the corpus first: manual links are kept per corpus")
+            return False
+        left, right = alignment.left, alignment.right
+        stored = pair_for(store.refresh(), left, right)
+        before = list(stored.items) if stored else []
+        try:
+            after = edit(left, right, refreshed(before, left, right))
+        except LinkError as exc:
+            self._status(str(exc))
+            return False
+        if after == before:
+            return False
+        self.undo_stack.push(LinksCommand(self, store, (left, right), before, after, text))
+        return True
+
+    def link(self, view: CompareView, li: int, rj: int) -> bool:
+        """Link These: hold left paragraph ``li`` and right ``rj`` in one row, undoably."""
+        from app.core.links import LINK, decision, with_decision
+        from app.ui.paragraphpane import paragraph_label
+
+        if li < 0 or rj < 0:
+            self._status("Click a paragraph on each side, then Link These (Ctrl+L)")
+            return False
+        return self._change_links(
+            view, f"Link left {paragraph_label((li,))} with right {paragraph_label((rj,))}",
+            lambda lft, rgt, items: with_decision(items, decision(LINK, lft, li, rgt, rj)))
+
+    def unlink(self, view: CompareView, row: int) -> bool:
+        """Unlink: the paragraphs of display row ``row`` are not a match (a manual link there goes)."""
+        from app.core.links import NOT_A_MATCH, decision, with_decision
+        from app.ui.paragraphpane import paragraph_label
+
+        r = view.display_row(row)
+        if r is None or not r.is_match:
+            return False
+
+        def edit(lft: Article, rgt: Article, items: list[ManualLink]) -> list[ManualLink]:
+            for i in r.left:
+                for j in r.right:
+                    items = with_decision(items, decision(NOT_A_MATCH, lft, i, rgt, j))
+            return items
+
+        return self._change_links(view, f"Unlink left {paragraph_label(r.left)} and right "
+                                  f"{paragraph_label(r.right)}", edit)
+
+    def not_a_match(self, view: CompareView, side: str, para: int) -> bool:
+        """Not a Match: paragraph ``para`` of ``side`` is never linked with its row's partners."""
+        from app.core.links import NOT_A_MATCH, decision, with_decision
+        from app.ui.paragraphpane import paragraph_label
+
+        partners = view._row_partners(side, para)
+        if not partners:
+            return False
+
+        def edit(lft: Article, rgt: Article, items: list[ManualLink]) -> list[ManualLink]:
+            for other in partners:
+                i, j = (para, other) if side == "left" else (other, para)
+                items = with_decision(items, decision(NOT_A_MATCH, lft, i, rgt, j))
+            return items
+
+        return self._change_links(view, f"Not a match: {side} {paragraph_label((para,))}", edit)
+
+    def forget_link(self, view: CompareView, row: int) -> bool:
+        """Remove Manual Link: the links holding display row ``row`` go; the aligner decides again."""
+        from app.core.links import LINK, ArticleKey, PairLinks, resolve
+        from app.ui.paragraphpane import paragraph_label
+
+        r = view.display_row(row)
+        if r is None:
+            return False
+
+        def edit(lft: Article, rgt: Article, items: list[ManualLink]) -> list[ManualLink]:
+            found = resolve(PairLinks(ArticleKey.of(lft), ArticleKey.of(rgt), items), lft, rgt)
+            return [x.link for x in found
+                    if not (x.link.kind == LINK and x.left in r.left and x.right in r.right)]
+
+        return self._change_links(view, f"Remove manual link of left {paragraph_label(r.left)}", edit)
+
+    def write_links(self, store: UserDataStore, pair: tuple[Article, Article], items: list[ManualLink],
+                    what: str) -> bool:
+        """Write the decisions about one pair (undo and redo come here); its comparisons follow."""
+        from app.core.links import save_pair
+        from app.core.userdata import UserDataError
+
+        try:
+            save_pair(store, pair[0], pair[1], items)
+        except UserDataError as exc:
+            self._window.show_error(f"Manual link not saved: {exc}")
+            return False
+        self._status(store.notice or f"{what} (Ctrl+Z undoes)")
+        store.notice = None
+        self.linksChanged.emit()
+        self.realign()
+        return True
+
+    def _report_links(self, alignment: object) -> None:
+        """Say when a pair's manual links had to be found again by text, or are stale."""
+        from app.core.model import Alignment
+
+        plan = alignment.options.get("links") if isinstance(alignment, Alignment) else None
+        if plan and (plan["stale"] or plan["reanchored"]):
+            self._window.statusBar().showMessage(f"Manual links: {plan['summary']}", 15000)
 
     # ------------------------------------------------------------------ after a change
 

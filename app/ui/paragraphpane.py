@@ -214,6 +214,7 @@ class ParagraphPane(QAbstractScrollArea):
     textWidthChanged = Signal()
     partnerRequested = Signal(int, str)  # a moved badge was clicked: show ``row`` on that side
     stripClicked = Signal(int)  # a hidden-boilerplate strip was clicked (its first slot)
+    paragraphPicked = Signal(int)  # a paragraph was clicked: the one Link These (Ctrl+L) takes
 
     def __init__(self, side: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -255,6 +256,9 @@ class ParagraphPane(QAbstractScrollArea):
         self._drag_over = False
         self._last_width = -1
         self.mark_lookup: Callable[[Paragraph], str | None] | None = None  # the analyst's mark
+        self.menu_extender: Callable[[QMenu, int, int], None] | None = None  # (menu, paragraph, row)
+        self.picked = -1  # the paragraph clicked last, outlined, for Link These
+        self.manual_rows: set[int] = set()  # rows held by the analyst's links, barred in the margin
 
     def _make_fonts(self) -> None:
         self._font = QFont(self.font())
@@ -577,12 +581,41 @@ class ParagraphPane(QAbstractScrollArea):
             if self._layout.total - scroll < self.viewport().height():
                 p.fillRect(QRect(0, self._layout.total - scroll, self.viewport().width(),
                                  self.viewport().height()), c.gap)
+        if self._article is not None and (self.picked >= 0 or self.manual_rows):
+            self._paint_manual(p)
         if self._drag_over:
             pen = QPen(c.current, 2, Qt.PenStyle.DashLine)
             p.setPen(pen)
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(self.viewport().rect().adjusted(1, 1, -2, -2))
         p.end()
+
+    def set_picked(self, para: int) -> None:
+        """Outline paragraph ``para`` as the one picked for linking (-1: none)."""
+        if para != self.picked:
+            self.picked = para
+            self.viewport().update()
+
+    def set_manual_rows(self, rows: set[int]) -> None:
+        """Mark ``rows`` as held by a manual link (a bar left of their text)."""
+        self.manual_rows = set(rows)
+        self.viewport().update()
+
+    def _paint_manual(self, p: QPainter) -> None:
+        c = self._colours
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        for row in self.manual_rows:
+            slot = self.slot_of(row)
+            if 0 <= slot < len(self._collapsed) and not self._collapsed[slot]:
+                rect = self.slot_rect(slot)
+                if not rect.isEmpty():
+                    p.fillRect(QRect(TEXT_LEFT - 7, rect.top() + ROW_PADDING, 3,
+                                     max(4, rect.height() - 2 * ROW_PADDING)), c.current)
+        if self.picked >= 0:
+            rect = self.paragraph_rect(self.picked)
+            if not rect.isEmpty():
+                p.setPen(QPen(c.current, 2, Qt.PenStyle.DashLine))
+                p.drawRect(rect.adjusted(-4, -3, 4, 3))
 
     def _strip_count(self, slot: int) -> int:
         """Paragraphs of this side in the run of hidden slots starting at ``slot``."""
@@ -749,6 +782,10 @@ class ParagraphPane(QAbstractScrollArea):
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
         """Make the clicked row current; a moved badge jumps to its partner, a strip expands."""
         pos = event.position()
+        para = self.paragraph_at(pos)
+        if para >= 0:
+            self.set_picked(para)
+            self.paragraphPicked.emit(para)
         if event.button() == Qt.MouseButton.LeftButton:
             badge = self.badge_at(pos)
             if badge >= 0:
@@ -804,6 +841,11 @@ class ParagraphPane(QAbstractScrollArea):
             menu.addAction(label, lambda: self.noteRequested.emit(row))
         if para >= 0:
             self.add_mark_actions(menu, para)
+        if self.menu_extender is not None:
+            if para >= 0:
+                self.set_picked(para)
+                self.paragraphPicked.emit(para)
+            self.menu_extender(menu, para, row)
         path = self._article.path if self._article is not None else ""
         if path:
             menu.addSeparator()
