@@ -23,6 +23,7 @@ from datetime import date
 
 import numpy as np
 
+from app.core.model import Hit
 from app.core.postings import Unsupported
 from app.core.searchstate import ReaderState, segment_key
 
@@ -158,10 +159,16 @@ class Facets:
     """
 
     def __init__(self, filters: FacetFilter | None = None, source_name: Callable[[str], str] | None = None,
-                 top: int = 50) -> None:
+                 top: int = 50, *, order: str = "", limit: int | None = None) -> None:
+        if order not in ("", "oldest", "source"):
+            raise ValueError(f"unknown order {order!r}")
         self.filters = filters or FacetFilter()
         self.source_name = source_name or (lambda s: s)
         self.top = top
+        # "oldest" or "source": only the first ``limit`` kept matches in that order are let through
+        # (the search ranks no more than those); :meth:`order_hits` puts the page in that order.
+        self.order = order
+        self.limit = limit
         self.result = FacetCounts()
 
     def _labels(self, t: _Table, k: str) -> list[str]:
@@ -244,7 +251,28 @@ class Facets:
         res.undated = int((~t.dated[ids[self._others_of(masks, ids, "date")]]).sum())
         res.kept = int(allk[ids].sum())
         self.result = res
+        if self.order and self.limit is not None and res.kept > self.limit:
+            kept = ids[allk[ids]]
+            if self.order == "oldest":  # undated last
+                key = np.where(t.dated[kept], t.ordinals[kept], np.iinfo(np.int64).max)
+                first = kept[np.lexsort((kept, key))[: self.limit]]
+            else:
+                labels = self._labels(t, "source")
+                rank = np.argsort(np.argsort([(lab or "\uffff").casefold() for lab in labels] or [""], kind="stable"))
+                first = kept[np.lexsort((kept, -t.ordinals[kept], rank[t.codes["source"][kept]]))[: self.limit]]
+            allk = np.zeros(n, dtype=bool)
+            allk[first] = True
         return allk
+
+    def order_hits(self, hits: Iterable[Hit]) -> list[Hit]:
+        """A page of hits in this request's order (oldest first, undated last; or by source name, newest first)."""
+        hits = list(hits)
+        if self.order == "oldest":
+            return sorted(hits, key=lambda h: (h.date is None, h.date or date.min, h.id))
+        if self.order == "source":
+            return sorted(hits, key=lambda h: (not h.source, self.source_name(h.source).casefold(),
+                                               -(h.date or date.min).toordinal(), h.id))
+        return hits
 
     @staticmethod
     def _others_of(masks: dict[str, np.ndarray], ids: np.ndarray, k: str) -> np.ndarray:

@@ -134,6 +134,7 @@ class PassageMatch:
     text: str = ""
     changes: tuple[PassageChange, ...] | None = ()
     same_text_as: str = ""
+    marks: tuple[tuple[int, int], ...] = ()  # the changed words' ranges in ``text``
 
     @property
     def identical(self) -> bool:
@@ -147,6 +148,7 @@ class PassageMatch:
             "paragraphs": [p + 1 for p in self.paragraphs], "similarity": round(self.similarity, 4),
             "identical": self.identical, "compared": self.changes is not None, "text": self.text,
             "changes": None if self.changes is None else [c.to_dict() for c in self.changes],
+            "marks": [list(m) for m in self.marks],
         }
 
 
@@ -183,8 +185,9 @@ def _runs(pidx: np.ndarray, counts: np.ndarray) -> list[tuple[int, int, int]]:
 
 
 def _compare(vocab: Vocabulary, passage: Paragraph, parts: Sequence[Paragraph]
-             ) -> tuple[float, str, tuple[PassageChange, ...]]:
-    """Similarity, the aligned wording and the changes of ``parts`` against the passage."""
+             ) -> tuple[float, str, tuple[PassageChange, ...], tuple[tuple[int, int], ...]]:
+    """Similarity, the aligned wording, the changes of ``parts`` against the passage, and where
+    the changed words are in the wording."""
     pw = vocab.words([passage])[0]
     ws = vocab.words(list(parts))
     a = pw.codes
@@ -193,7 +196,7 @@ def _compare(vocab: Vocabulary, passage: Paragraph, parts: Sequence[Paragraph]
                                          for s, e in zip(w.starts, w.ends, strict=True)]
     blocks = [op for op in Levenshtein.opcodes(a, b).as_list() if op[0] == "equal"]
     if not blocks or not a:
-        return 0.0, "", ()
+        return 0.0, "", (), ()
     # The stretch of the candidate the passage aligns with, widened by the passage's words
     # before the first and after the last equal block (an edited first or last word).
     lo = max(0, blocks[0][3] - blocks[0][1])
@@ -215,13 +218,20 @@ def _compare(vocab: Vocabulary, passage: Paragraph, parts: Sequence[Paragraph]
         PassageChange(tag, " ".join(ptoks[i1:i2]), " ".join(vtoks[lo + j1: lo + j2]), spans(j1, j2))
         for tag, i1, i2, j1, j2 in Levenshtein.opcodes(a, window).as_list() if tag != "equal")
     first, last = where[lo], where[hi - 1]
-    if first[0] == last[0]:
-        text = texts[first[0]][first[1]:last[2]]
-    else:
-        text = "\n\n".join(
-            texts[i][(first[1] if i == first[0] else 0):(last[2] if i == last[0] else None)]
-            for i in sorted(texts) if first[0] <= i <= last[0])
-    return sim, text, changes
+    pieces: list[str] = []
+    base: dict[int, int] = {}  # paragraph -> its offset in the wording, less where its piece starts
+    length = 0
+    for i in sorted(texts):
+        if first[0] <= i <= last[0]:
+            s0 = first[1] if i == first[0] else 0
+            piece = texts[i][s0:(last[2] if i == last[0] else None)]
+            if pieces:
+                length += 2
+            base[i] = length - s0
+            pieces.append(piece)
+            length += len(piece)
+    marks = tuple((s + base[i], e + base[i]) for c in changes for i, s, e in c.spans if i in base)
+    return sim, "\n\n".join(pieces), changes, marks
 
 
 def find_versions(lookup: PassageLookup, text: str, load: Callable[[str], Article | None], *,
@@ -269,7 +279,8 @@ def find_versions(lookup: PassageLookup, text: str, load: Callable[[str], Articl
     best.sort(key=lambda t: -t[0])
     vocab = Vocabulary()
     qpara = Paragraph(-1, text, "", 0, len(text))
-    compared: dict[tuple[int, ...], tuple[str, float, str, tuple[PassageChange, ...], int]] = {}
+    compared: dict[tuple[int, ...], tuple[str, float, str, tuple[PassageChange, ...], int,
+                                          tuple[tuple[int, int], ...]]] = {}
     matches: list[PassageMatch] = []
     for hits, r, a in best:
         meta = p.meta[a]
@@ -279,10 +290,10 @@ def find_versions(lookup: PassageLookup, text: str, load: Callable[[str], Articl
             article = load(meta.id)
             if article is not None and all(0 <= i < len(article.paragraphs) for i in pidx):
                 parts = [article.paragraphs[i] for i in range(pidx[0], pidx[-1] + 1)]
-                sim, wording, changes = _compare(vocab, qpara, parts)
-                compared[key] = (meta.id, sim, wording, changes, pidx[0])
+                sim, wording, changes, marks = _compare(vocab, qpara, parts)
+                compared[key] = (meta.id, sim, wording, changes, pidx[0], marks)
         if key in compared:
-            via, sim, wording, changes, via_first = compared[key]
+            via, sim, wording, changes, via_first, marks = compared[key]
             if sim < min_similarity:
                 continue
             if via != meta.id:  # same paragraph texts: the spans hold, the paragraph numbers are this article's
@@ -291,7 +302,7 @@ def find_versions(lookup: PassageLookup, text: str, load: Callable[[str], Articl
                                               tuple((i + shift, s0, e0) for i, s0, e0 in c.spans))
                                 for c in changes)
             matches.append(PassageMatch(meta.id, meta.title, meta.source, meta.date, pidx, sim, wording,
-                                        changes, "" if via == meta.id else via))
+                                        changes, "" if via == meta.id else via, marks))
         else:
             estimate = min(1.0, hits / expected)
             if estimate >= min_similarity:

@@ -104,3 +104,13 @@ def test_cli_facets_json_and_filters(capsys: pytest.CaptureFixture[str], corpus:
     assert "is not a date" in err and "Traceback" not in err
     assert main(["search", "ferry", *base, "--json"]) == 0
     assert "facets" not in json.loads(capsys.readouterr().out)
+
+
+def test_oldest_and_source_orders_pick_the_first_of_every_match(corpus: Corpus) -> None:
+    facets = Facets(FacetFilter(), corpus.userdata.refresh().source, order="oldest", limit=2)
+    result = corpus.search("ferry", limit=2, sort="date", snippets=False, narrow=facets.narrow)
+    assert [h.id for h in facets.order_hits(result.hits)] == ["b1.md", "a1.md"]
+    assert facets.result.kept == 7  # the real count, though only two are ranked
+    facets = Facets(FacetFilter(), corpus.userdata.refresh().source, order="source", limit=2)
+    result = corpus.search("ferry", limit=2, sort="date", snippets=False, narrow=facets.narrow)
+    assert [h.id for h in facets.order_hits(result.hits)] == ["h1.html", "c1.md"]  # Bay Times, then Coast Daily newest

@@ -64,6 +64,7 @@ def test_edited_and_verbatim_copies_are_found_ranked_by_similarity(small: Corpus
     assert ("Tuesday", "Wednesday") in changed and ("March", "April") in changed
     assert ("moved", "shifted") in changed
     assert any(c.tag == "insert" and c.version == "all" for c in edited.changes)
+    assert [edited.text[s:e] for s, e in edited.marks] == [c.version for c in edited.changes]
     # Spans point at the version's words in its own paragraph.
     para = small.article("b-edited.txt").paragraphs[edited.paragraphs[0]]
     for c in edited.changes:
