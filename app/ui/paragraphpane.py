@@ -611,6 +611,12 @@ class ParagraphPane(QAbstractScrollArea):
                 if not rect.isEmpty():
                     p.fillRect(QRect(TEXT_LEFT - 7, rect.top() + ROW_PADDING, 3,
                                      max(4, rect.height() - 2 * ROW_PADDING)), c.current)
+                    # A chain link under the ¶ number and similarity: this row was linked by hand.
+                    y = rect.top() + ROW_PADDING + 2 * QFontMetricsF(self._small).height() + 4
+                    p.setPen(QPen(c.current, 1.6))
+                    p.drawRoundedRect(QRectF(GUTTER - 28, y, 11, 7), 3.5, 3.5)
+                    p.drawRoundedRect(QRectF(GUTTER - 21, y, 11, 7), 3.5, 3.5)
+                    p.setBrush(Qt.BrushStyle.NoBrush)
         if self.picked >= 0:
             rect = self.paragraph_rect(self.picked)
             if not rect.isEmpty():
