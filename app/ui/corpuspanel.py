@@ -19,6 +19,7 @@ from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent, QPainter, QPa
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -170,20 +171,48 @@ class ArticleTableView(_ArticleViewMixin, QTableView):
         header.resizeSection(2, self.fontMetrics().horizontalAdvance("0000-00-00") + 24)
 
 
+HISTORY_SIZE = 50
+SORTS = (("relevance", "Relevance"), ("newest", "Newest"), ("oldest", "Oldest"), ("source", "Source"))
+
+
 class _SearchEdit(QLineEdit):
-    """The query field: Esc clears it, Down moves to the hits."""
+    """The query field: Esc clears it; Up and Down walk the history of queries run; Down past
+    the newest moves to the hits."""
 
     def __init__(self, parent: QWidget, on_down: Callable[[], None]) -> None:
         super().__init__(parent)
         self._on_down = on_down
+        self.history: list[str] = []  # oldest first
+        self._pos = -1  # index into history while walking it, -1 when not
+
+    def remember(self, query: str) -> None:
+        """Add a query that was run to the history (most recent last, no repeats)."""
+        query = query.strip()
+        if not query:
+            return
+        if query in self.history:
+            self.history.remove(query)
+        self.history.append(query)
+        del self.history[:-HISTORY_SIZE]
+        self._pos = -1
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         if event.key() == Qt.Key.Key_Escape and self.text():
             self.clear()
             event.accept()
             return
+        if event.key() == Qt.Key.Key_Up and self.history:
+            self._pos = len(self.history) - 1 if self._pos < 0 else max(0, self._pos - 1)
+            self.setText(self.history[self._pos])
+            event.accept()
+            return
         if event.key() == Qt.Key.Key_Down:
-            self._on_down()
+            if 0 <= self._pos < len(self.history) - 1:
+                self._pos += 1
+                self.setText(self.history[self._pos])
+            else:
+                self._pos = -1
+                self._on_down()
             event.accept()
             return
         super().keyPressEvent(event)
@@ -203,6 +232,7 @@ class CorpusPanel(QWidget):
     queryChanged = Signal(str)  # the query whose hits are shown ("" when cleared)
     searchFinished = Signal(object)  # SearchResult
     searchFailed = Signal(str)  # user-facing message
+    facetsCounted = Signal(object)  # FacetCounts of the search shown
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -235,6 +265,17 @@ class CorpusPanel(QWidget):
         self.collapse_box.setObjectName("collapseCopies")
         self.collapse_box.setChecked(True)
         self.collapse_box.setToolTip("Show a story carried by many outlets once, with its number of copies")
+        self.facet_filter: object | None = None  # a core FacetFilter, set by the Facets dock
+        self.sort_combo = QComboBox(self)
+        self.sort_combo.setObjectName("sortCombo")
+        self.sort_combo.setToolTip("Order of the hits (remembered)")
+        for key, label in SORTS:
+            self.sort_combo.addItem(label, key)
+        from app.ui.settings import settings
+
+        saved = settings().value("search/sort", "relevance")
+        self.sort_combo.setCurrentIndex(max(0, self.sort_combo.findData(saved)))
+        self.sort_combo.currentIndexChanged.connect(self._sort_changed)
         self.result_model = SearchResultModel(self)
         self.results = ResultListView(self)
         self.delegate = HitDelegate(self.results)
@@ -263,6 +304,7 @@ class CorpusPanel(QWidget):
         top_layout.setSpacing(4)
         heading = QHBoxLayout()
         heading.addWidget(self.count_label, 1)
+        heading.addWidget(self.sort_combo)
         heading.addWidget(self.collapse_box)
         top_layout.addLayout(heading)
         top_layout.addWidget(self.results)
@@ -372,8 +414,10 @@ class CorpusPanel(QWidget):
         self.count_label.setText("Searching…")
 
         def finished(found: object) -> None:
-            result, stories = found if isinstance(found, tuple) else (found, None)
+            result, stories, counts = found if isinstance(found, tuple) else (found, None, None)
             if generation == self._generation and isinstance(result, SearchResult):
+                if counts is not None:
+                    self.facetsCounted.emit(counts)
                 self._show_result(result, stories)
 
         def failed(exc: object) -> None:
@@ -381,19 +425,45 @@ class CorpusPanel(QWidget):
                 self._show_error(exc)
 
         rmap = self._reuse_map
+        order = self.sort_key()
+        facet_filter = self.facet_filter
 
-        def run() -> tuple[SearchResult, object]:
+        def run() -> tuple[SearchResult, object, object]:
             from app.core.copies import collapse_result, exact_copies, with_source_names
+            from app.core.facets import Facets
 
-            result = with_source_names(corpus.search(query, limit=SEARCH_LIMIT), corpus.userdata.refresh().source)
+            names = corpus.userdata.refresh().source
+            facets = Facets(facet_filter, names, order=order if order in ("oldest", "source") else "",  # type: ignore[arg-type]
+                            limit=SEARCH_LIMIT)
+            found = corpus.search(query, limit=SEARCH_LIMIT, sort="score" if order == "relevance" else "date",
+                                  narrow=facets.narrow)
+            # Oldest and source orders rank only the first hits: the total is every kept match.
+            found = SearchResult(found.query, max(found.total, facets.result.kept),
+                                 tuple(facets.order_hits(found.hits)))
+            result = with_source_names(found, names)
             # Until the reuse map is built, copies with the very same body text are collapsed.
             copies = rmap if rmap is not None else exact_copies(corpus.reuse.path)
-            return result, (collapse_result(result, copies) if copies is not None else None)
+            return result, (collapse_result(result, copies) if copies is not None else None), facets.result
 
         worker = GeneratorWorker.call(run, name="search")
         worker.signals.finished.connect(finished)
         worker.signals.failed.connect(failed)
         self._pool.submit(worker)
+
+    def sort_key(self) -> str:
+        """The order chosen: relevance, newest, oldest or source."""
+        return str(self.sort_combo.currentData() or "relevance")
+
+    def _sort_changed(self) -> None:
+        from app.ui.settings import settings
+
+        settings().setValue("search/sort", self.sort_key())
+        self.refresh()
+
+    def set_facet_filter(self, facet_filter: object | None) -> None:
+        """Filter the hits by facets (a core ``FacetFilter``); the query runs again."""
+        self.facet_filter = facet_filter
+        self.refresh()
 
     def set_reuse_map(self, rmap: ReuseMap | None) -> None:
         """Use ``rmap`` to collapse copies of one story in the results (the query runs again)."""
@@ -415,6 +485,7 @@ class CorpusPanel(QWidget):
         else:
             text = f"{n:,} hit{'s' if n != 1 else ''}"
         self.count_label.setText(text)
+        self.search_edit.remember(result.query)
         self.queryChanged.emit(result.query)
         self.searchFinished.emit(result)
 
