@@ -227,6 +227,7 @@ class CompareView(QWidget):
             pane.menu_extender = lambda menu, para, row, s=side: self.add_link_actions(menu, s, para, row)
             pane.verticalScrollBar().valueChanged.connect(lambda v, s=side: self._scrolled(s, v))
             pane.textWidthChanged.connect(self._relayout)
+            pane.heightsChanged.connect(self._relayout)
             pane.rowClicked.connect(self.set_current_row_no_scroll)
             pane.dropped.connect(lambda items, s=side: self.dropRequested.emit(s, items))
             pane.noteRequested.connect(self.noteRequested)
@@ -234,6 +235,12 @@ class CompareView(QWidget):
             pane.partnerRequested.connect(self.show_side)
             pane.stripClicked.connect(self._expand_strip)
         self.overview.rowRequested.connect(self.set_current_row)
+        # Rows are first sized from estimated text heights (cheap); the real layouts follow on
+        # idle in slices of a few milliseconds, so a width change never stalls the window.
+        self._refine_timer = QTimer(self)
+        self._refine_timer.setSingleShot(True)
+        self._refine_timer.setInterval(0)
+        self._refine_timer.timeout.connect(self._refine_step)
         self._actions = self._make_actions()
         self.link_action = QAction("Link These", self)
         self.link_action.setShortcut(QKeySequence("Ctrl+L"))
@@ -489,6 +496,34 @@ class CompareView(QWidget):
             self._syncing = False
         self.overview.set_rows(self._rows, self._layout, self._plan)
         self._view_changed()
+        if self._rows:
+            self._refine_timer.start()
+
+    def _refine_step(self) -> None:
+        changed = done = False
+        for pane in (self.left_pane, self.right_pane):
+            c, d = pane.refine_heights()
+            changed |= c
+            done = d if pane is self.left_pane else done and d
+            if not d:
+                break  # one slice per turn of the event loop
+        if changed:
+            self._relayout()  # restarts the refinement
+        elif not done:
+            self._refine_timer.start()
+
+    def wait_layout(self) -> None:
+        """Lay every paragraph out for real now (tests, benches); the rows are re-measured."""
+        changed = False
+        for pane in (self.left_pane, self.right_pane):
+            while True:
+                c, d = pane.refine_heights(budget=1.0)
+                changed |= c
+                if d:
+                    break
+        if changed:
+            self._relayout()
+        self._refine_timer.stop()
 
     # --- scrolling -----------------------------------------------------------------------
 

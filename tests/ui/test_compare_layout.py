@@ -71,8 +71,8 @@ def test_at_1000_by_700_no_word_is_broken_and_the_comparison_keeps_60_percent(
     assert window.tabs.width() >= 0.6 * window.width(), (window.tabs.width(), window.width())
     assert window.comparison_share() >= 0.6
     assert view.left_pane.text_width() >= 200
+    view.wait_layout()  # lays out every paragraph at the current width (else done on idle)
     for pane in (view.left_pane, view.right_pane):
-        pane.text_heights()  # lays out every paragraph at the current width
         assert pane._blocks
         assert broken_words(pane) == []
 
