@@ -393,7 +393,7 @@ def story_report_html(story: Story, *, notes: str = "", hashes: dict[str, str] |
         out.append(f'<tr data-paragraph="{c.number}"><td>¶{c.number}</td>'
                    f'<td><span class="heat" style="display:inline-block;width:{share // 2}px;height:8px;'
                    f'background:#2e7d32"></span> {c.carried}/{c.copies}</td><td>{c.changed}</td>'
-                   f"<td>{c.similarity:.0f} %</td><td>{_text(c.text)}</td></tr>")
+                   f"<td>{c.similarity:.1f} %</td><td>{_text(c.text)}</td></tr>")
     out.append("</table>")
     out.append('<h2>Copies</h2><table class="copies" data-table="copies"><tr><th>date</th><th>outlet</th>'
                "<th>label</th><th>retained</th><th>version</th><th>id</th><th>SHA-256</th></tr>")
