@@ -319,6 +319,9 @@ class MainWindow(QMainWindow):
                 pass  # not connected that way: leave the dock's own wiring
             else:
                 dock.compareRequested.connect(self.compare_in_new_tab)
+            tab_signal = getattr(dock, "newTabRequested", None)
+            if tab_signal is not None:  # middle-click or Ctrl-click: a new tab, whatever is open
+                tab_signal.connect(self.compare_in_own_tab)
 
     # ------------------------------------------------------------------ story tabs (issue 19)
 
@@ -377,6 +380,12 @@ class MainWindow(QMainWindow):
     def _rebuild_stories(self, _rmap: object) -> None:
         for view in self.story_views():
             view.rebuild(view.requested_base)
+
+    def compare_in_own_tab(self, left: str, right: str = "") -> None:
+        """Open ``left`` against ``right`` ("": nothing yet on the right) in a new tab."""
+        self.tabs.new_tab([left, right or None])
+        self._start_compare()
+        self.statusBar().showMessage("Opened in a new tab (Ctrl+W closes it)", 4000)
 
     def compare_in_new_tab(self, left: str, right: str) -> None:
         """Compare in a new tab when the current one already shows a comparison, else in it."""

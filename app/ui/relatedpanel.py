@@ -14,7 +14,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPaintEvent
+from PySide6.QtGui import QFont, QFontMetricsF, QGuiApplication, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -228,12 +228,47 @@ class RelatedDelegate(QStyledItemDelegate):
         p.restore()
 
 
+def wants_new_tab(event: QMouseEvent) -> bool:
+    """Whether a mouse button event asks for a new tab: the middle button, or Ctrl with the left."""
+    button = event.button()
+    return button == Qt.MouseButton.MiddleButton or (
+        button == Qt.MouseButton.LeftButton and bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier))
+
+
 class _RelatedList(QListView):
-    """The list, with its empty-state text drawn in the viewport."""
+    """The list, with its empty-state text drawn in the viewport.
+
+    A middle-click or Ctrl-click on a row emits :attr:`newTabClicked` (and no ``clicked``).
+    """
+
+    newTabClicked = Signal(QModelIndex)
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.placeholder = ""
+        self._tab_press: QPersistentModelIndex | None = None
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        if wants_new_tab(event):
+            # Handled whole here: Ctrl-click must not toggle the selection, nor a release compare twice.
+            index = self.indexAt(event.position().toPoint())
+            self._tab_press = QPersistentModelIndex(index) if index.isValid() else None
+            if index.isValid():
+                self.setCurrentIndex(index)
+            event.accept()
+            return
+        self._tab_press = None
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        if self._tab_press is not None:
+            pressed, self._tab_press = self._tab_press, None
+            index = self.indexAt(event.position().toPoint())
+            if index.isValid() and QModelIndex(pressed) == index:
+                self.newTabClicked.emit(index)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
         super().paintEvent(event)
@@ -250,10 +285,12 @@ class _RelatedList(QListView):
 class RelatedPanel(QDockWidget):
     """Shows a :class:`RelatedModel` for the article open on the left.
 
-    A click (or Enter) on a row emits :attr:`compareRequested` with the left article and that row.
+    A click (or Enter) on a row emits :attr:`compareRequested` with the left article and that row;
+    a middle-click, Ctrl-click or Ctrl+Enter emits :attr:`newTabRequested` (always a new tab).
     """
 
     compareRequested = Signal(str, str)  # left id, right id
+    newTabRequested = Signal(str, str)  # left id, right id: to compare in a new tab
     storyRequested = Signal(str)  # the left article, to open its story as a story tab
 
     NO_ARTICLE = "Open an article on the left to see the others sharing its text."
@@ -278,6 +315,7 @@ class RelatedPanel(QDockWidget):
         if not self.view.style().styleHint(QStyle.StyleHint.SH_ItemView_ActivateItemOnSingleClick):
             self.view.clicked.connect(self._open)
         self.view.activated.connect(self._open)
+        self.view.newTabClicked.connect(lambda index: self._open(index, new_tab=True))
         self.summary = QLabel("", self)
         self.summary.setObjectName("relatedSummary")
         self.summary.setContentsMargins(8, 4, 8, 2)
@@ -325,7 +363,11 @@ class RelatedPanel(QDockWidget):
         self.show_related(aid, [])
         self.view.placeholder = self.OUTSIDE
 
-    def _open(self, index: QModelIndex) -> None:
+    def _open(self, index: QModelIndex, new_tab: bool = False) -> None:
         rid = index.data(IdRole)
-        if self._article and isinstance(rid, str):
+        if not (self._article and isinstance(rid, str)):
+            return
+        if new_tab or QGuiApplication.keyboardModifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.newTabRequested.emit(self._article, rid)
+        else:
             self.compareRequested.emit(self._article, rid)

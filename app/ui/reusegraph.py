@@ -63,12 +63,15 @@ def _segment_distance(p: QPointF, a: QPointF, b: QPointF) -> float:
 class ReuseGraphView(QWidget):
     """Shows a :class:`ReuseGraph`: clusters apart, edge thickness by shared paragraphs.
 
-    A click on an edge emits :attr:`edgeClicked`; on a node, :attr:`nodeClicked`. The wheel
-    zooms around the pointer, dragging pans, double-click fits the graph.
+    A click on an edge emits :attr:`edgeClicked`; on a node, :attr:`nodeClicked`. A middle-click
+    or Ctrl-click emits :attr:`edgeNewTab` / :attr:`nodeNewTab` instead (to open in a new tab).
+    The wheel zooms around the pointer, dragging pans, double-click fits the graph.
     """
 
     edgeClicked = Signal(str, str)  # left id, right id
     nodeClicked = Signal(str)
+    edgeNewTab = Signal(str, str)  # left id, right id: compare in a new tab
+    nodeNewTab = Signal(str)  # open the article in a new tab
     storyClicked = Signal(int)  # a story node: its cluster number
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -85,6 +88,7 @@ class ReuseGraphView(QWidget):
         self._scale = 1.0
         self._offset = QPointF(0, 0)  # view position of layout (0, 0)
         self._press: QPointF | None = None
+        self._middle_press: QPointF | None = None
         self._dragged = False
         self._hover: GraphNode | GraphEdge | None = None
         self._current: str | None = None
@@ -217,15 +221,15 @@ class ReuseGraphView(QWidget):
         """The node, else the edge, under a view position."""
         return self.node_at(point) or self.edge_at(point)
 
-    def click(self, point: QPointF) -> GraphNode | GraphEdge | None:
-        """Act as a click at ``point`` would; returns what was hit."""
+    def click(self, point: QPointF, new_tab: bool = False) -> GraphNode | GraphEdge | None:
+        """Act as a click at ``point`` would (``new_tab``: a middle- or Ctrl-click); returns what was hit."""
         item = self.item_at(point)
         if isinstance(item, GraphNode) and item.is_story:
             self.storyClicked.emit(item.cluster)
         elif isinstance(item, GraphNode):
-            self.nodeClicked.emit(item.id)
+            (self.nodeNewTab if new_tab else self.nodeClicked).emit(item.id)
         elif isinstance(item, GraphEdge):
-            self.edgeClicked.emit(item.a, item.b)
+            (self.edgeNewTab if new_tab else self.edgeClicked).emit(item.a, item.b)
         return item
 
     # ------------------------------------------------------------------ events
@@ -247,6 +251,8 @@ class ReuseGraphView(QWidget):
         if event.button() == Qt.MouseButton.LeftButton:
             self._press = event.position()
             self._dragged = False
+        elif event.button() == Qt.MouseButton.MiddleButton:
+            self._middle_press = event.position()
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
@@ -267,9 +273,14 @@ class ReuseGraphView(QWidget):
             self.update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        if event.button() == Qt.MouseButton.MiddleButton and self._middle_press is not None:
+            delta = event.position() - self._middle_press
+            self._middle_press = None
+            if abs(delta.x()) + abs(delta.y()) <= CLICK_SLOP:
+                self.click(event.position(), new_tab=True)
         if event.button() == Qt.MouseButton.LeftButton and self._press is not None:
             if not self._dragged:
-                self.click(event.position())
+                self.click(event.position(), new_tab=bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier))
             self._press = None
             self._dragged = False
             self.unsetCursor()

@@ -126,6 +126,7 @@ class ReuseOverview(QDockWidget):
 
     openRequested = Signal(str)  # article id for the left side
     compareRequested = Signal(str, str)  # left id, right id
+    newTabRequested = Signal(str, str)  # left id, right id ('' for none): always in a new tab
     storyRequested = Signal(str)  # an article of the story to open as a story tab
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -182,6 +183,8 @@ class ReuseOverview(QDockWidget):
         self.tree.activated.connect(self._activated)
         self.graph.nodeClicked.connect(self.openRequested)
         self.graph.edgeClicked.connect(self.compareRequested)
+        self.graph.edgeNewTab.connect(self.newTabRequested)
+        self.graph.nodeNewTab.connect(lambda aid: self.newTabRequested.emit(aid, ""))
         self.graph.storyClicked.connect(self.open_cluster)
         self._opened: int | None = None  # the cluster opened from its story node
 
