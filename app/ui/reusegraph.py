@@ -20,7 +20,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from app.ui.palette import blend
+from app.ui.palette import blend, contrast, luminance
 from app.ui.reuselayout import (
     SPACING,
     GraphEdge,
@@ -34,6 +34,9 @@ from app.ui.reuselayout import (
 SOURCE_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
                   "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#86bcb6")
 UNKNOWN_SOURCE = "#9aa0a6"
+EDGE_INK = {False: "#34495e", True: "#a9bcd0"}  # slate on a light background, pale slate on a dark one
+HOVER = "#d35400"
+MIN_CONTRAST = 3.0  # WCAG 2.1 non-text contrast: lines and shapes against their background
 MIN_SCALE, MAX_SCALE = 0.05, 12.0
 CLICK_SLOP = 4  # pixels the mouse may move and still click
 EDGE_SLOP = 4.0  # pixels either side of an edge that still hit it
@@ -51,6 +54,46 @@ def node_radius(node: GraphNode, longest: float) -> float:
     if node.copies:
         return story_radius(node.copies)
     return 5.0 + 8.0 * math.sqrt(node.body_chars / longest) if longest > 0 else 6.0
+
+
+def is_dark(base: QColor) -> bool:
+    """Whether ``base`` (the graph's background) is dark."""
+    return luminance(base) < 0.18
+
+
+def _reach(start: QColor, towards: QColor, against: QColor, amount: float = 0.0) -> QColor:
+    """``start`` mixed with ``towards`` (from ``amount`` on) until it stands out from ``against`` by 3:1."""
+    colour = blend(start, towards, amount)
+    while contrast(colour, against) < MIN_CONTRAST and amount < 1.0:
+        amount = min(1.0, amount + 0.05)
+        colour = blend(start, towards, amount)
+    return colour
+
+
+def edge_colour(base: QColor, share: float) -> QColor:
+    """An edge's colour on ``base``: stronger the larger the ``share`` (0..1), never under 3:1."""
+    return _reach(base, QColor(EDGE_INK[is_dark(base)]), base, 0.55 + 0.45 * max(0.0, min(1.0, share)))
+
+
+def source_colour(n: int, base: QColor) -> QColor:
+    """The fill of the ``n``-th source's nodes on ``base``.
+
+    Past ten sources the hues repeat, darker each round on a light background and lighter on
+    a dark one; on a dark one every fill stands out from the background by at least 3:1.
+    """
+    hue = QColor(SOURCE_COLOURS[n % len(SOURCE_COLOURS)])
+    rounds = n // len(SOURCE_COLOURS)
+    if not is_dark(base):
+        return hue.darker(100 + 35 * rounds)
+    return _reach(hue.lighter(100 + 20 * rounds), QColor("#ffffff"), base)
+
+
+def node_outline(fill: QColor, base: QColor, text: QColor) -> QColor:
+    """A plain node's ring: the background (a gap between touching nodes) when the fill stands
+    out by itself, else a ring of the fill mixed towards the text colour that does."""
+    if contrast(fill, base) >= MIN_CONTRAST:
+        return base
+    return _reach(fill, text, base, 0.3)
 
 
 def _segment_distance(p: QPointF, a: QPointF, b: QPointF) -> float:
@@ -83,6 +126,7 @@ class ReuseGraphView(QWidget):
         self._graph = ReuseGraph()
         self._by_id: dict[str, GraphNode] = {}
         self._colour: dict[str, QColor] = {}
+        self._colour_base = -1  # rgb of the background the fills were made for
         self._longest = 0.0
         self._show_loners = False
         self._scale = 1.0
@@ -104,7 +148,7 @@ class ReuseGraphView(QWidget):
         """Show ``graph`` fitted to the view."""
         self._graph = graph
         self._by_id = {n.id: n for n in graph.nodes}
-        self._colour = {s: self._source_colour(i) for i, s in enumerate(graph.sources)}
+        self._colour_base = -1  # the fills are made for the palette on first use
         self._longest = max((n.body_chars for n in graph.nodes), default=0.0)
         self._hover = None
         self.fit()
@@ -129,14 +173,16 @@ class ReuseGraphView(QWidget):
         return [n for n in self._graph.nodes if self._show_loners or n.cluster >= 0]
 
     def colour_of(self, source: str) -> QColor:
-        """The fill of a source's nodes."""
-        return self._colour.get(source, QColor(UNKNOWN_SOURCE))
-
-    @staticmethod
-    def _source_colour(n: int) -> QColor:
-        base = QColor(SOURCE_COLOURS[n % len(SOURCE_COLOURS)])
-        # Past ten sources the hues repeat, darker each round.
-        return base.darker(100 + 35 * (n // len(SOURCE_COLOURS)))
+        """The fill of a source's nodes (for the current palette)."""
+        base = self.palette().base().color()
+        if self._colour_base != base.rgb():
+            self._colour_base = base.rgb()
+            self._colour = {s: source_colour(i, base) for i, s in enumerate(self._graph.sources)}
+        colour = self._colour.get(source)
+        if colour is None:
+            colour = QColor(UNKNOWN_SOURCE) if not is_dark(base) else _reach(
+                QColor(UNKNOWN_SOURCE), QColor("#ffffff"), base)
+        return colour
 
     # ------------------------------------------------------------------ geometry
 
@@ -360,14 +406,13 @@ class ReuseGraphView(QWidget):
             p.drawEllipse(c, r * self._scale, r * self._scale)
 
     def _paint_edges(self, p: QPainter, base: QColor, text: QColor, view: QRectF) -> None:
-        strong = QColor("#34495e")
         for edge in reversed(self._graph.edges):  # the strongest on top
             a, b = self.node_point(edge.a), self.node_point(edge.b)
             if not view.intersects(QRectF(a, b).normalized().adjusted(-1, -1, 1, 1)):
                 continue
             hovered = edge == self._hover
             share = max(edge.pct_a, edge.pct_b) / 100.0
-            colour = QColor("#d35400") if hovered else blend(base, strong, 0.35 + 0.6 * share)
+            colour = QColor(HOVER) if hovered else edge_colour(base, share)
             pen = QPen(colour, self._edge_width(edge) + (2 if hovered else 0))
             pen.setCapStyle(Qt.PenCapStyle.RoundCap)
             p.setPen(pen)
@@ -400,14 +445,16 @@ class ReuseGraphView(QWidget):
             if not view.contains(c):
                 continue
             r = self._radius_px(node)
-            outline = QPen(text if node.origin else base, 2.0 if node.origin else 1.2)
+            fill = self.colour_of(node.source)
+            outline = QPen(text if node.origin else base if node.is_story else node_outline(fill, base, text),
+                           2.0 if node.origin else 1.2)
             if node == self._hover or node.id == self._current:
-                outline = QPen(QColor("#d35400"), 3.0)
+                outline = QPen(QColor(HOVER), 3.0)
             p.setPen(outline)
             if node.is_story:
                 self._paint_story(p, node, c, r, outline, base, text, fm)
                 continue
-            p.setBrush(self.colour_of(node.source))
+            p.setBrush(fill)
             p.drawEllipse(c, r, r)
             if node.origin:
                 self._paint_star(p, QPointF(c.x() + r * 0.75, c.y() - r * 0.75), max(2.5, r * 0.5), text)

@@ -14,8 +14,7 @@ from app.ui.compareview import CompareView
 from app.ui.paragraphpane import _Block, _HeightEstimator
 from app.ui.rowlayout import RowLayout
 
-WORDS = ("the minister said talks on the pipeline would resume after the summit, officials "
-         "confirmed; a well-known analyst/commentator disagreed — sharply").split()
+WORDS = ["the", "minister", "said", "talks", "on", "the", "pipeline", "would", "resume", "after", "the", "summit,", "officials", "confirmed;", "a", "well-known", "analyst/commentator", "disagreed", "—", "sharply"]
 
 
 def _texts(n: int, seed: int = 3) -> list[str]:
