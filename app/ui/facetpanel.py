@@ -9,6 +9,7 @@ selects a date range (the From/To fields can be typed too). Every change emits
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
@@ -25,7 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.facets import FacetCounts, FacetFilter, parse_date
+if TYPE_CHECKING:
+    from app.core.facets import FacetCounts, FacetFilter
+    from app.ui.mainwindow import MainWindow
 
 LISTED = (("source", "Sources"), ("author", "Authors"), ("filetype", "File types"))
 _STATE_ROLE = Qt.ItemDataRole.UserRole + 1  # "", "include" or "exclude"
@@ -189,7 +192,7 @@ class FacetPanel(QDockWidget):
         self.exclude: dict[str, set[str]] = {k: set() for k, _ in LISTED}
         self.date_from: date | None = None
         self.date_to: date | None = None
-        self.counts = FacetCounts()
+        self.counts: FacetCounts | None = None  # the core loads off the GUI thread at launch
 
         body = QWidget(self)
         box = QVBoxLayout(body)
@@ -242,6 +245,8 @@ class FacetPanel(QDockWidget):
 
     def filter(self) -> FacetFilter:
         """The filters chosen."""
+        from app.core.facets import FacetFilter
+
         return FacetFilter.of(include=self.include, exclude=self.exclude,
                               date_from=self.date_from, date_to=self.date_to)
 
@@ -280,12 +285,16 @@ class FacetPanel(QDockWidget):
         self.filterChanged.emit(self.filter())
 
     def _months_selected(self, first: str, last: str) -> None:
+        from app.core.facets import parse_date
+
         if not first:
             self.set_dates(None, None)
             return
         self.set_dates(parse_date(first), parse_date(last, end=True))
 
     def _dates_typed(self) -> None:
+        from app.core.facets import parse_date
+
         try:
             lo = parse_date(self.from_edit.text()) if self.from_edit.text().strip() else None
             hi = parse_date(self.to_edit.text(), end=True) if self.to_edit.text().strip() else None
@@ -311,7 +320,7 @@ class FacetPanel(QDockWidget):
     def _refresh_lists(self) -> None:
         for key, lst in self.lists.items():
             lst.clear()
-            values = dict(self.counts.counts.get(key, []))
+            values = dict(self.counts.counts.get(key, [])) if self.counts is not None else {}
             for v in self.include[key] | self.exclude[key]:  # chosen values stay listed
                 values.setdefault(v, 0)
             for value, n in sorted(values.items(), key=lambda kv: (-kv[1], kv[0].casefold())):
@@ -331,3 +340,23 @@ class FacetPanel(QDockWidget):
         """Value -> (row, state) of a facet list, for tests and accessibility."""
         lst = self.lists[facet]
         return {lst.item(i).data(_VALUE_ROLE): (i, lst.item(i).data(_STATE_ROLE)) for i in range(lst.count())}
+
+
+def install(window: MainWindow) -> FacetPanel:
+    """Add the Facets dock beside the results of ``window``'s corpus panel (View > Facets)."""
+    from PySide6.QtGui import QKeySequence
+
+    panel = FacetPanel(window)
+    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, panel)
+    window.resizeDocks([panel], [230], Qt.Orientation.Horizontal)
+    panel.hide()  # the comparison keeps its width until the analyst asks for facets
+    action = panel.toggleViewAction()
+    action.setShortcut(QKeySequence("Ctrl+Alt+F"))
+    action.setStatusTip("Count the hits by source, author, date and type, and filter by them")
+    window.addAction(action)
+    menu = getattr(window, "view_menu", None)
+    if menu is not None:
+        menu.addAction(action)
+    panel.filterChanged.connect(window.panel.set_facet_filter)
+    window.panel.facetsCounted.connect(panel.set_counts)
+    return panel

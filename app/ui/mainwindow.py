@@ -33,11 +33,13 @@ from app.ui.comparetabs import CompareTabs, TabEntry
 from app.ui.compareview import CompareView
 from app.ui.corpuspanel import CorpusPanel
 from app.ui.deltapanel import install as install_delta_panel
+from app.ui.facetpanel import install as install_facet_panel
 from app.ui.models import SortedIds, sorted_ids
 from app.ui.notes import NotesPanel
 from app.ui.overrides import OverridesController
 from app.ui.reusedocks import ReuseDocks
 from app.ui.sessioncontroller import SessionController
+from app.ui.versionspanel import install as install_versions_panel
 from app.ui.workers import GeneratorWorker, IndexWriter, WorkerPool, describe_error
 
 if TYPE_CHECKING:
@@ -122,6 +124,8 @@ class MainWindow(QMainWindow):
         self.reuse_docks = ReuseDocks(self, self._writer)  # before the saved dock state is restored
         self.delta_panel = install_delta_panel(self)  # the Critical changes dock (View menu)
         self.overrides = OverridesController(self)  # marks, Preferences, Sources (Edit menu)
+        self.facet_panel = install_facet_panel(self)  # Facets dock beside the results (View menu)
+        self.versions_panel = install_versions_panel(self)  # Find Other Versions (View menu)
         self.reuse_docks.mapReady.connect(self.panel.set_reuse_map)  # search results collapse copies
         self._arrange_docks()
         self._route_reuse_opens()

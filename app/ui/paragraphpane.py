@@ -280,6 +280,7 @@ class ParagraphPane(QAbstractScrollArea):
     partnerRequested = Signal(int, str)  # a moved badge was clicked: show ``row`` on that side
     stripClicked = Signal(int)  # a hidden-boilerplate strip was clicked (its first slot)
     paragraphPicked = Signal(int)  # a paragraph was clicked: the one Link These (Ctrl+L) takes
+    versionsRequested = Signal(int)  # paragraph whose other versions in the corpus are asked for
 
     def __init__(self, side: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -990,6 +991,8 @@ class ParagraphPane(QAbstractScrollArea):
             menu.addAction(label, lambda: self.noteRequested.emit(row))
         if para >= 0:
             self.add_mark_actions(menu, para)
+            menu.addAction("Find Other Versions", lambda: self.versionsRequested.emit(para)).setObjectName(
+                "find_versions")
         if self.menu_extender is not None:
             if para >= 0:
                 self.set_picked(para)
