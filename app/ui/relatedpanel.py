@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
@@ -17,6 +16,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont, QFontMetricsF, QGuiApplication, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QDockWidget,
+    QHBoxLayout,
     QLabel,
     QListView,
     QStyle,
@@ -319,14 +319,22 @@ class RelatedPanel(QDockWidget):
         self.summary = QLabel("", self)
         self.summary.setObjectName("relatedSummary")
         self.summary.setContentsMargins(8, 4, 8, 2)
-        self.summary.setTextFormat(Qt.TextFormat.RichText)
-        self.summary.linkActivated.connect(lambda _link: self._article and self.storyRequested.emit(self._article))
         self.summary.hide()
+        self.story_link = QLabel('<a href="story">Story view</a>', self)
+        self.story_link.setObjectName("relatedStoryLink")
+        self.story_link.setToolTip("Open this story with all its copies against the likely origin")
+        self.story_link.setContentsMargins(8, 4, 8, 2)
+        self.story_link.linkActivated.connect(lambda _link: self._article and self.storyRequested.emit(self._article))
+        self.story_link.hide()
+        heading = QHBoxLayout()
+        heading.setContentsMargins(0, 0, 0, 0)
+        heading.addWidget(self.summary, 1)
+        heading.addWidget(self.story_link)
         body = QWidget(self)
         box = QVBoxLayout(body)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(0)
-        box.addWidget(self.summary)
+        box.addLayout(heading)
         box.addWidget(self.view, 1)
         self.setWidget(body)
 
@@ -348,8 +356,9 @@ class RelatedPanel(QDockWidget):
         self._article = aid
         self.model.set_related(rows or [], versions, aid)
         summary = versions_summary(versions or []) if rows else ""
-        self.summary.setText(f'This story: {escape(summary)} · <a href="story">Story view</a>' if summary else "")
+        self.summary.setText(f"This story: {summary}" if summary else "")
         self.summary.setVisible(bool(summary))
+        self.story_link.setVisible(bool(summary))
         if not aid:
             self.view.placeholder = self.NO_ARTICLE
         elif rows is None:

@@ -69,8 +69,9 @@ def test_open_from_related(qtbot, window: MainWindow, syndication: Syndication) 
     with qtbot.waitSignal(window.comparisonReady, timeout=10000):
         window.open_article(truth.copies[2], "left")
     panel = window.reuse_docks.related
-    qtbot.waitUntil(lambda: panel.summary.isVisibleTo(panel) and "Story view" in panel.summary.text(), timeout=5000)
-    panel.summary.linkActivated.emit("story")
+    qtbot.waitUntil(lambda: panel.story_link.isVisibleTo(panel), timeout=5000)
+    assert panel.summary.text().startswith(f"This story: {len(truth.copies)} copies")
+    panel.story_link.linkActivated.emit("story")
     view = _shown(qtbot, _only_story_tab(window))
     assert view.aid == truth.copies[2] and view.story.size == len(truth.copies)
 
