@@ -140,6 +140,10 @@ EDIT_CASES = [
     ("a paragraph inserted before it: same text elsewhere", [OTHER[3], *STORY], 5, "moved"),
     ("its wording edited: found by similar text",
      [*STORY[:4], STORY[4].replace("about 60 million", "roughly 65 million"), STORY[5]], 4, "text"),
+    ("merged with the next paragraph: found inside the merged one",
+     [*STORY[:4], STORY[4] + " " + STORY[5]], 4, "text"),
+    ("split in two: found at the larger piece",
+     [*STORY[:4], *STORY[4].split(", with ", 1), STORY[5]], 5, "text"),
     ("rewritten beyond recognition: stale", [*STORY[:4], OTHER[4], STORY[5]], None, "stale"),
     ("deleted: stale", [*STORY[:4], STORY[5]], None, "stale"),
 ]
