@@ -82,6 +82,13 @@ def _segments_html(line) -> str:  # noqa: ANN001 - a CollationLine
     return "".join(out)
 
 
+def _day(text: str) -> Date | None:
+    try:
+        return Date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
 class TimelineWidget(QWidget):
     """Copies on a time axis by date, coloured by version; derivation edges drawn between them.
 
@@ -120,9 +127,10 @@ class TimelineWidget(QWidget):
 
     def _layout(self) -> None:
         self._pos = {}
-        dated = [m for m in self._marks if m.date]
-        undated = [m for m in self._marks if not m.date]
-        days = sorted({Date.fromisoformat(m.date[:10]) for m in dated}) if dated else []
+        day_of = {m.id: _day(m.date) for m in self._marks}
+        dated = [m for m in self._marks if day_of[m.id] is not None]
+        undated = [m for m in self._marks if day_of[m.id] is None]  # no date, or one that does not parse
+        days = sorted({day_of[m.id] for m in dated})
         w, h = self.width(), self.height()
         left, right = self.MARGIN + 30, w - self.MARGIN - (70 if undated else 0)
         top, bottom = self.MARGIN, h - self.MARGIN - 16
@@ -130,7 +138,7 @@ class TimelineWidget(QWidget):
         stack: dict[str, int] = {}
         step = 2 * self.RADIUS + 3
         for m in dated:
-            d = Date.fromisoformat(m.date[:10])
+            d = day_of[m.id]
             x = left + (right - left) * (d - days[0]).days / span if len(days) > 1 else (left + right) / 2
             k = stack.get(m.date, 0)
             stack[m.date] = k + 1
@@ -160,7 +168,7 @@ class TimelineWidget(QWidget):
                 if box.left() > last_end + 6:
                     p.drawText(box, Qt.AlignmentFlag.AlignCenter, d.isoformat())
                     last_end = box.right()
-        if any(not m.date for m in self._marks):
+        if len(self._pos) and any(_day(m.date) is None for m in self._marks):
             p.drawText(QRectF(self.width() - self.MARGIN - 60, bottom + 12, 80, 16),
                        Qt.AlignmentFlag.AlignCenter, "undated")
         for e in self._story.edges:

@@ -249,3 +249,28 @@ def test_closing_tabs_keeps_a_comparison_to_act_on(qtbot, window: MainWindow, sy
     window.tabs.setCurrentWidget(view)
     window.tabs.close_tab()
     assert window.story_views() == [] and window.tabs.count() == 1
+
+
+def test_timeline_keeps_undated_and_unparsable_dates_apart(qtbot) -> None:  # noqa: ANN001
+    from dataclasses import replace
+
+    from app.core.reuseindex import build_map
+    from app.core.story import build_story
+    from app.ui.storyview import TimelineWidget
+    from tests.core.test_story import story_articles
+
+    arts = story_articles()
+    story = build_story(build_map(arts.values()), arts.__getitem__, "a.txt")
+    story.copies = [replace(c, date="2024-13-45") if c.id == "v0.txt" else c for c in story.copies]
+    widget = TimelineWidget()
+    qtbot.addWidget(widget)
+    widget.resize(600, 240)
+    widget.set_story(story)
+    widget.show()
+    qtbot.waitExposed(widget)
+    pos = widget.positions()
+    assert set(pos) == {c.id for c in story.copies}
+    apart = {aid for aid, p in pos.items() if p.x() > widget.width() - widget.MARGIN - 30}
+    assert apart == {"undated.txt", "v0.txt"}
+    assert pos["origin.txt"].x() < pos["b.txt"].x()
+    widget.repaint()
