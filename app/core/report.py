@@ -382,7 +382,11 @@ def story_report_html(story: Story, *, notes: str = "", hashes: dict[str, str] |
     hashes = hashes or {}
     copies = story.sorted_copies("date")
     heading = title or f"Story: {copies[0].title if copies else story.base}"
-    out = [f'<p class="corpus">{escape(story.summary())}</p>',
+    # Long ids and hashes wrap, so the copies table fits a portrait page.
+    out = ["<style>table.variants td { overflow-wrap: anywhere; }"
+           " table.copies td.hash { font-family: monospace; font-size: 7pt; word-break: break-all; }"
+           " table.copies td.id { font-size: 8pt; word-break: break-all; }</style>",
+           f'<p class="corpus">{escape(story.summary())}</p>',
            f"<p>Likely origin: {escape(story.origin or 'unknown')} ({escape(story.origin_reason)}).</p>"]
     if notes.strip():
         out.append(f'<h2>Notes</h2><p class="story-notes">{_text(notes)}</p>')
@@ -401,7 +405,7 @@ def story_report_html(story: Story, *, notes: str = "", hashes: dict[str, str] |
         colour = FAMILY_COLOURS[c.family % len(FAMILY_COLOURS)]
         out.append(f'<tr data-copy="{escape(c.id)}"><td>{escape(c.date or "undated")}</td><td>{escape(c.outlet)}</td>'
                    f"<td>{escape(c.label)}</td><td>{c.retained:.1f} %</td>"
-                   f'<td><span style="color:{colour}">●</span> v{c.family + 1}</td><td>{escape(display(c.id))}</td>'
+                   f'<td><span style="color:{colour}">●</span> v{c.family + 1}</td><td class="id">{escape(display(c.id))}</td>'
                    f'<td class="hash">{escape(hashes.get(c.id, ""))}</td></tr>')
     out.append("</table>")
     variants = story.variants()
