@@ -106,6 +106,8 @@ class Hit:
     date: date | None
     score: float
     snippets: tuple[str, ...] = ()  # HTML-escaped text with matched terms in <b>...</b>
+    matches: int = 0  # words of the text the query's terms matched (counted with the snippets)
+    paragraphs: tuple[int, ...] = ()  # 1-based numbers (the window's ¶N) of the paragraphs they are in
 
     def to_dict(self) -> dict:
         """JSON-ready form used by ``parallax search --json``."""
@@ -118,6 +120,8 @@ class Hit:
             "date": self.date.isoformat() if self.date else None,
             "score": round(self.score, 4),
             "snippets": list(self.snippets),
+            "matches": self.matches,
+            "paragraphs": list(self.paragraphs),
         }
 
 

@@ -231,8 +231,9 @@ def search(
     hits = []
     for fields, score in page:
         snips: tuple[str, ...] = ()
+        count, places = 0, ()
         if snippets:
-            snips = _snippets(fields, terms, load_article)
+            snips, count, places = _snippets_and_places(fields, terms, load_article)
         d = fields.get("date")
         hits.append(
             Hit(
@@ -244,6 +245,8 @@ def search(
                 date=d.date() if isinstance(d, datetime) else d if isinstance(d, date) else None,
                 score=float(score or 0.0),
                 snippets=snips,
+                matches=count,
+                paragraphs=places,
             )
         )
     return SearchResult(query=text, total=total, hits=tuple(hits))
@@ -406,7 +409,7 @@ def _query_terms(searcher, q: wquery.Query) -> frozenset[str]:  # noqa: ANN001
 
 
 def highlight_text(text: str, terms: frozenset[str], *, top: int = 3, surround: int = 60,
-                   maxchars: int = 220) -> list[str]:
+                   maxchars: int = 220, spans: list[tuple[int, int]] | None = None) -> list[str]:
     """Up to ``top`` HTML snippets of ``text`` around words whose terms are in ``terms``.
 
     Words are matched through the index analyzer (so stems match) with one regex pass and
@@ -415,7 +418,8 @@ def highlight_text(text: str, terms: frozenset[str], *, top: int = 3, surround: 
     """
     if not terms:
         return []
-    spans = _marked_spans(text, terms)
+    if spans is None:
+        spans = _marked_spans(text, terms)
     if not spans:
         return []
     frags: list[tuple[int, int, int, list[tuple[int, int]]]] = []
@@ -482,6 +486,32 @@ def _marked_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
                   if s >= 0 and _TOKEN_START.match(text, s)}
         found += [_WORD.match(text, s) for s in starts]
     return sorted({m.span() for m in found if may_match(m.group())})
+
+
+def _snippets_and_places(fields: dict, terms: frozenset[str], load_article,  # noqa: ANN001
+                         ) -> tuple[tuple[str, ...], int, tuple[int, ...]]:
+    """The snippets of a hit, how many words the terms matched and in which paragraphs (1-based)."""
+    article = None
+    if load_article is not None:
+        try:
+            article = load_article(fields["id"], fields.get("path", ""))
+        except Exception:  # noqa: BLE001 - a file that vanished still gets a hit, just no snippet
+            article = None
+    if article is None:
+        return (), 0, ()
+    shown = [p for p in article.paragraphs if p.role is not Role.CHROME]
+    body = "\n".join(p.text for p in shown)
+    spans = _marked_spans(body, terms) if terms else []
+    starts, pos = [], 0
+    for p in shown:
+        starts.append(pos)
+        pos += len(p.text) + 1
+    places = tuple(sorted({shown[bisect_right(starts, s) - 1].index + 1 for s, _ in spans}))
+    out = highlight_text(body, terms, spans=spans)
+    if not out:
+        lead = next((p.text for p in article.body), body)[:220]
+        out.append(html.escape(lead, quote=False) + ("…" if len(lead) == 220 else ""))
+    return tuple(out), len(spans), places
 
 
 def _snippets(fields: dict, terms: frozenset[str], load_article) -> tuple[str, ...]:  # noqa: ANN001

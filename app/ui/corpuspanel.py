@@ -478,12 +478,14 @@ class CorpusPanel(QWidget):
         n = result.total
         shown = len(result.hits)
         self.results.set_placeholder(f"Nothing matches “{result.query}”.")
+        matches = sum(h.matches for h in result.hits)
+        counted = f", {matches:,} match{'es' if matches != 1 else ''}" if matches else ""
         if n == 0:
             text = "No hits"
         elif shown < n:
-            text = f"{n:,} hits · showing the best {shown:,}"
+            text = f"{n:,} articles · the best {shown:,} shown{counted} in them"
         else:
-            text = f"{n:,} hit{'s' if n != 1 else ''}"
+            text = f"{n:,} article{'s' if n != 1 else ''}{counted}"
         self.count_label.setText(text)
         self.search_edit.remember(result.query)
         self.queryChanged.emit(result.query)

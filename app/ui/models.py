@@ -381,7 +381,10 @@ def hit_html(hit: Hit, muted: str, text: str) -> str:
         meta.insert(0, hit.id.rsplit("/", 1)[-1])
     if hit.score:
         meta.append(f"score {hit.score:.1f}")
-    snippet = hit.snippets[0] if hit.snippets else ""
+    if hit.matches:
+        places = ", ".join(map(str, hit.paragraphs[:12])) + ("…" if len(hit.paragraphs) > 12 else "")
+        meta.append(f"{hit.matches} match{'es' if hit.matches != 1 else ''} in ¶{places}")
+    snippet = " … ".join(hit.snippets)  # fragments apart in the text, told apart
     # Snippets arrive HTML-escaped with matched terms in <b>; restyle those as highlights.
     snippet = snippet.replace("<b>", f'<span style="background-color:{HIGHLIGHT_BG}; color:#1f1f1f;">')
     snippet = snippet.replace("</b>", "</span>")

@@ -114,3 +114,12 @@ def test_oldest_and_source_orders_pick_the_first_of_every_match(corpus: Corpus) 
     facets = Facets(FacetFilter(), corpus.userdata.refresh().source, order="source", limit=2)
     result = corpus.search("ferry", limit=2, sort="date", snippets=False, narrow=facets.narrow)
     assert [h.id for h in facets.order_hits(result.hits)] == ["h1.html", "c1.md"]  # Bay Times, then Coast Daily newest
+
+
+def test_hits_count_their_matches_and_name_their_paragraphs(corpus: Corpus) -> None:
+    result = corpus.search("ferry OR harbour", limit=None)
+    hit = next(h for h in result.hits if h.id == "a1.md")
+    article = corpus.article("a1.md")
+    body = next(p for p in article.paragraphs if "ferry" in p.text)
+    assert hit.matches == 2 and hit.paragraphs == (body.index + 1,)  # "ferry" and "harbour", one ¶
+    assert hit.to_dict()["paragraphs"] == [body.index + 1]
