@@ -170,7 +170,7 @@ class OverridesController(QObject):
             view.markRequested.connect(lambda side, para, kind, v=view: self.mark(v, side, para, kind))
             view.set_mark_lookup(self.mark_of)
             view.linkRequested.connect(lambda i, j, v=view: self.link(v, i, j))
-            view.unlinkRequested.connect(lambda row, v=view: self.unlink(v, row))
+            view.unlinkRequested.connect(lambda row, v=view: self.unlink_row(v, row))
             view.notMatchRequested.connect(lambda side, para, v=view: self.not_a_match(v, side, para))
             view.forgetLinkRequested.connect(lambda row, v=view: self.forget_link(v, row))
 
@@ -261,7 +261,7 @@ class OverridesController(QObject):
             view, f"Link left {paragraph_label((li,))} with right {paragraph_label((rj,))}",
             lambda lft, rgt, items: with_decision(items, decision(LINK, lft, li, rgt, rj)))
 
-    def unlink(self, view: CompareView, row: int) -> bool:
+    def unlink_row(self, view: CompareView, row: int) -> bool:
         """Unlink: the paragraphs of display row ``row`` are not a match (a manual link there goes)."""
         from app.core.links import NOT_A_MATCH, decision, with_decision
         from app.ui.paragraphpane import paragraph_label
