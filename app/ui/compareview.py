@@ -8,7 +8,15 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFontMetricsF, QKeyEvent, QKeySequence, QPainter, QPaintEvent
+from PySide6.QtGui import (
+    QAction,
+    QFontMetricsF,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -500,6 +508,8 @@ class CompareView(QWidget):
             self._refine_timer.start()
 
     def _refine_step(self) -> None:
+        if not self.isVisible():
+            return  # a tab in the background: resumed when it is shown
         changed = done = False
         for pane in (self.left_pane, self.right_pane):
             c, d = pane.refine_heights()
@@ -510,6 +520,12 @@ class CompareView(QWidget):
         if changed:
             self._relayout()  # restarts the refinement
         elif not done:
+            self._refine_timer.start()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        """Resume laying out the paragraphs for real (paused while the tab was hidden)."""
+        super().showEvent(event)
+        if self._rows:
             self._refine_timer.start()
 
     def wait_layout(self) -> None:
