@@ -3,12 +3,17 @@
 For each size: documents per second, total time, index size and peak memory (this process and
 its workers) for ``CorpusIndex.update()`` and for a single-process ``writer.add_document`` loop
 with Whoosh's default analyzer; then a no-op re-index and a re-index after 100 changed files.
+``update()`` is timed whole (scan, index creation, reading and parsing, indexing, commit,
+manifest and checksums); the naive loop's clock covers reading the files, ``add_document``
+and the commit, not listing the files or creating the empty index (printed apart).
 
 ``--kind short`` uses articles of 20–300 words instead of 200–3,000 (the same generator, the
 body cut to a tenth): there starting the worker processes is a large share of the work.
 ``--path`` forces one way of indexing instead of the indexer's own choice (``auto``): ``serial``
-(this process, Whoosh's writer), ``bulk1`` / ``bulk2`` (one or two worker processes writing
-numpy segments); the choice the indexer would make for each size is printed, with its thresholds.
+(this process), ``shared`` (this process and one worker process take chunks of the files),
+``bulk1`` / ``bulk2`` (one or two worker processes, this process only collects); every way
+writes numpy segments (app.core.segwriter). The choice the indexer would make for each size is
+printed, with its thresholds.
 
 Usage: python bench/index_speed.py [--articles N ...] [--kind normal|short ...] [--path P ...]
                                    [--seed S] [--naive-max N] [--no-naive] [--no-reindex] [--cold]
@@ -41,7 +46,14 @@ from app.core.index import INDEX_NAME, CorpusIndex, Progress  # noqa: E402
 from app.core.reader import iter_corpus_files  # noqa: E402
 
 BASE = Path("/tmp/parallax-bench")
-PATHS = {"serial": (None, 0), "bulk1": (0, 1), "bulk2": (0, 2)}  # (bulk_threshold, max_workers)
+_NEVER = 1 << 62
+# CorpusIndex attributes that force each way of indexing.
+PATHS = {
+    "serial": {"share_threshold": _NEVER, "bulk_threshold": _NEVER},
+    "shared": {"share_threshold": 0, "bulk_threshold": _NEVER, "bulk_min_bytes": 0, "max_workers": 2},
+    "bulk1": {"share_threshold": _NEVER, "bulk_threshold": 0, "bulk_min_bytes": 0, "max_workers": 1},
+    "bulk2": {"share_threshold": _NEVER, "bulk_threshold": 0, "bulk_min_bytes": 0, "max_workers": 2},
+}
 
 
 def ensure_short_corpus(articles: int, seed: int = 1) -> Path:
@@ -60,17 +72,25 @@ def ensure_short_corpus(articles: int, seed: int = 1) -> Path:
     return out
 
 
-def _workers(n: int, nbytes: int) -> int:
-    """The worker processes ``CorpusIndex.update`` starts for ``n`` new files of ``nbytes``."""
-    return CorpusIndex.__new__(CorpusIndex)._bulk_workers(n, nbytes)  # reads only the thresholds
+def _plan(n: int, nbytes: int) -> tuple[int, bool]:
+    """(worker processes, this process indexing a share too) ``CorpusIndex.update`` uses for ``n`` new files."""
+    return CorpusIndex.__new__(CorpusIndex)._bulk_plan(n, nbytes)  # reads only the thresholds
+
+
+def chosen_path(n: int, nbytes: int) -> str:
+    """The ``--path`` name of the way ``CorpusIndex.update`` indexes ``n`` new files of ``nbytes``."""
+    workers, share = _plan(n, nbytes)
+    return "shared" if share else ("serial", "bulk1", "bulk2")[min(2, workers)]
 
 
 def decision(n: int, nbytes: int) -> str:
     """The way ``CorpusIndex.update`` indexes ``n`` new files of ``nbytes`` in all, with why."""
-    workers = _workers(n, nbytes)
-    how = f"{workers} worker process{'es' if workers > 1 else ''}" if workers else "this process (serial)"
-    return (f"{how} (bulk from {CorpusIndex.bulk_threshold:,} files and "
-            f"{CorpusIndex.bulk_min_bytes / 1e6:.1f} MB, on {os.cpu_count()} cores)")
+    workers, share = _plan(n, nbytes)
+    procs = f"{workers} worker process{'es' if workers > 1 else ''}"
+    how = (f"this process and {procs} (shared)" if share else procs) if workers else "this process (serial)"
+    return (f"{how} (shared from {CorpusIndex.share_threshold:,} files, workers only from "
+            f"{CorpusIndex.bulk_threshold:,}, and {CorpusIndex.bulk_min_bytes / 1e6:.1f} MB; "
+            f"{os.cpu_count()} cores)")
 
 
 def _cpu() -> tuple[float, float]:
@@ -87,13 +107,21 @@ def ix_segments(ix_dir: Path) -> list:
 def naive(corpus: Path, ix_dir: Path, limit: int | None) -> tuple[int, float, float, float, float]:
     """One process, one writer, ``add_document`` per file with the default analyzer.
 
+    Timed: reading each file (UTF-8), picking a title line, ``add_document``, the commit.
+    Not timed (done before the clock starts, printed apart): listing the files and creating
+    the empty index; ``CorpusIndex.update()`` is timed whole, its scan and index creation
+    included, so this favours the naive loop slightly.
+
     Returns (files, seconds, index MB, peak MB, CPU seconds).
     """
     shutil.rmtree(ix_dir, ignore_errors=True)
     ix_dir.mkdir(parents=True)
+    t0 = time.perf_counter()
     schema = Schema(path=ID(stored=True, unique=True), title=TEXT(stored=True), body=TEXT)
     ix = windex.create_in(str(ix_dir), schema)
     files = list(iter_corpus_files(corpus))[:limit]
+    print(f"naive   : listing the files and creating the index took {(time.perf_counter() - t0) * 1000:.0f} ms "
+          "(not timed)")
     cpu0 = sum(_cpu())
     with PeakMemory() as mem:
         t0 = time.perf_counter()
@@ -142,7 +170,7 @@ def run(n: int, seed: int, naive_max: int | None, do_naive: bool, out: Path = BA
     print(f"\n== {n:,} {kind} articles, {nbytes / n / 1024:.1f} KB each ({corpus}, ready in "
           f"{time.perf_counter() - t0:.0f} s)")
     print(f"choice  : {decision(len(files), nbytes)}")
-    chosen = ("serial", "bulk1", "bulk2")[min(2, _workers(len(files), nbytes))]
+    chosen = chosen_path(len(files), nbytes)
     rates: dict[str, float] = {}
     missed = []
     ix_dir = out / f"ix-{kind}-{n}"
@@ -196,10 +224,8 @@ def _index_once(corpus: Path, ix_dir: Path, path: str, cold: bool) -> tuple[floa
         print("page cache: " + ("dropped, files come from the disk" if drop_page_cache()
                                 else "could not be dropped (needs root on Linux)"))
     index = CorpusIndex(corpus, ix_dir)
-    if path != "auto":
-        threshold, index.max_workers = PATHS[path]
-        index.bulk_threshold = threshold if threshold is not None else 1 << 62
-        index.bulk_min_bytes = 0 if threshold is not None else 1 << 62
+    for name, value in PATHS.get(path, {}).items():
+        setattr(index, name, value)
     cpu0, host0 = _cpu(), host_seconds()
     with PeakMemory() as mem:
         t0 = time.perf_counter()
@@ -233,8 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-reindex", action="store_true", help="skip the no-op and 100-changed re-index")
     args = ap.parse_args(argv)
     print(f"machine: {machine()}")
-    print(f"thresholds: bulk (worker processes) from {CorpusIndex.bulk_threshold:,} new files and "
-          f"{CorpusIndex.bulk_min_bytes / 1e6:.1f} MB, up to {CorpusIndex.max_workers} workers")
+    print(f"thresholds: this process and workers from {CorpusIndex.share_threshold:,} new files, "
+          f"workers only from {CorpusIndex.bulk_threshold:,}, and {CorpusIndex.bulk_min_bytes / 1e6:.1f} MB; "
+          f"up to {CorpusIndex.max_workers} workers")
     missed: list[str] = []
     for kind in args.kind or ["normal"]:
         for n in args.articles or [10_000, 100_000]:

@@ -28,6 +28,9 @@ _RUN_CHUNK = 4096
 # Documents per result message: fewer, larger messages keep the parent's share of a core small.
 _BATCH = 32
 _JOB_CHUNK = 64
+# Files per chunk when the parent takes chunks too: smaller, so that whoever finishes last
+# does not keep the other core waiting long.
+_SHARED_CHUNK = 24
 # A worker's held tokens are sorted and set aside on disk as a run after this many (about
 # 3,000 generated articles), which bounds its memory: encoding a run peaks at about 55 bytes
 # a token. The runs are merged into one segment when the worker finishes.
@@ -212,6 +215,12 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
         # Background priority: when the cores are busy the window's process runs first.
         with contextlib.suppress(OSError):
             os.nice(WORKER_NICE)
+    chunk = jobs.get()
+    if chunk is None or stop.is_set():
+        # Nothing left for this worker (the parent took the last files while it started):
+        # it leaves without touching the index.
+        results.put(("done", None))
+        return
     try:
         ix = GuardedStorage(index_dir).open_index(indexname)
         writer = new_writer()
@@ -221,7 +230,6 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
     root = Path(corpus_root)
     batch: list[Done] = []
     try:
-        chunk = jobs.get()
         while chunk is not None and not stop.is_set():
             # The next chunk's files are read ahead by the kernel while this one is parsed: a
             # worker that waited for each file to come off the disk would leave its core idle.
@@ -272,15 +280,21 @@ class BulkLoad:
 
     def __init__(self, index_dir: Path, indexname: str, corpus_root: Path,
                  todo: list[tuple[str, str, str | None]], *, workers: int, send_articles: bool,
-                 limitmb: int = 32, segment_tokens: int = SEGMENT_TOKENS, run_tokens: int = RUN_TOKENS) -> None:
+                 limitmb: int = 32, segment_tokens: int = SEGMENT_TOKENS, run_tokens: int = RUN_TOKENS,
+                 share: bool = False) -> None:
         ctx = multiprocessing.get_context("spawn")  # fork is unsafe with GUI threads
         self._jobs = ctx.Queue()
         self._results = ctx.Queue()
         self._stop = ctx.Event()
-        for i in range(0, len(todo), _JOB_CHUNK):
-            self._jobs.put(todo[i:i + _JOB_CHUNK])
-        for _ in range(workers):
-            self._jobs.put(None)
+        # With ``share`` the parent takes chunks too (:meth:`take`): it indexes while the
+        # workers start, and one core needs no process of its own.
+        chunk = _SHARED_CHUNK if share else _JOB_CHUNK
+        for i in range(0, len(todo), chunk):
+            self._jobs.put(todo[i:i + chunk])
+        for _ in range(workers + share):
+            self._jobs.put(None)  # one end marker for each taker
+        self._taking = share
+        self._running = workers
         self.segments: list = []
         self._procs = [
             ctx.Process(target=_worker, daemon=True,
@@ -295,9 +309,30 @@ class BulkLoad:
         """Ask the workers to finish the file in hand and close their segments."""
         self._stop.set()
 
+    def take(self) -> list[tuple[str, str, str | None]] | None:
+        """The next chunk of files for the parent to index itself (``share``); None when none is left."""
+        if not self._taking or self._stop.is_set():
+            return None
+        try:
+            # Every chunk and end marker is queued before the workers start: one is there.
+            chunk = self._jobs.get(timeout=5)
+        except queue.Empty:
+            chunk = None
+        if chunk is None:
+            self._taking = False
+        return chunk
+
+    def ready(self) -> Iterator[Done]:
+        """What the workers have reported so far, without waiting."""
+        while self._running:
+            try:
+                msg = self._results.get_nowait()
+            except queue.Empty:
+                return
+            yield from self._handle(msg)
+
     def __iter__(self) -> Iterator[Done]:
-        running = len(self._procs)
-        while running:
+        while self._running:
             try:
                 msg = self._results.get(timeout=0.5)
             except queue.Empty:
@@ -310,17 +345,20 @@ class BulkLoad:
                 else:
                     yield Done("tick", "")
                     continue
-            kind = msg[0]
-            if kind == "batch":
-                yield from msg[1]
-            elif kind == "segment":
+            yield from self._handle(msg)
+
+    def _handle(self, msg: tuple) -> Iterator[Done]:
+        kind = msg[0]
+        if kind == "batch":
+            yield from msg[1]
+        elif kind == "segment":
+            self.segments.append(msg[1])
+        elif kind == "done":
+            self._running -= 1
+            if msg[1] is not None:
                 self.segments.append(msg[1])
-            elif kind == "done":
-                running -= 1
-                if msg[1] is not None:
-                    self.segments.append(msg[1])
-            else:
-                raise WorkerFailed(msg[1])
+        else:
+            raise WorkerFailed(msg[1])
 
     def close(self) -> None:
         """Stop and reap the worker processes (after success or failure)."""

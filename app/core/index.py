@@ -170,12 +170,14 @@ class CorpusIndex:
     corpus is checked with one ``stat`` per file and no index write at all.
     """
 
-    # Batches of at least this many files and bytes are parsed and indexed by worker processes.
-    # Measured on 2 quiet cores (bench/index_speed.py --kind short --path auto --path bulk2):
-    # 300 short articles index as fast either way, 1,500 short ones 845 docs/s with workers
-    # against 577 in this process, 3,000 normal ones 430 against 255; on cores busy with other
-    # work the process-local path wins instead. No byte floor until a quiet run says otherwise.
-    bulk_threshold = 1500
+    # From share_threshold new files (and bulk_min_bytes) this process and max_workers - 1
+    # worker processes take chunks of the files in turn: this process indexes while the
+    # workers start (a spawned worker imports numpy, Whoosh and the reader first: about 0.3 s
+    # of a core), and one core needs no process of its own. From bulk_threshold only worker
+    # processes index (the large-corpus path, unchanged), this process collecting their
+    # results. Below share_threshold a worker would start too late to take any file.
+    share_threshold = 400
+    bulk_threshold = 8000
     bulk_min_bytes = 0
     max_workers = 2
     # Analysed tokens per segment a bulk worker writes, and per sorted run set aside on disk
@@ -548,9 +550,10 @@ class CorpusIndex:
                 report.removed.append(aid)
                 for listener in self.listeners:
                     listener.article_removed(aid)
-            workers = self._bulk_workers(len(todo), sum(size for _aid, _path, size, _mtime in todo))
+            workers, share = self._bulk_plan(len(todo), sum(size for _aid, _path, size, _mtime in todo))
             if workers:
-                segments = yield from self._bulk(ix, writer, todo, known, report, workers, should_cancel)
+                segments = yield from self._bulk(ix, writer, todo, known, report, workers, should_cancel,
+                                                 share)
             else:
                 segments = []
                 yield from self._serial(writer, todo, known, report, should_cancel)
@@ -587,10 +590,16 @@ class CorpusIndex:
 
     def _bulk_workers(self, n: int, nbytes: int) -> int:
         """Worker processes for ``n`` files of ``nbytes``: 0 (index in this process) unless the batch is large."""
+        return self._bulk_plan(n, nbytes)[0]
+
+    def _bulk_plan(self, n: int, nbytes: int) -> tuple[int, bool]:
+        """(worker processes, whether this process indexes a share too) for ``n`` files of ``nbytes``."""
         cores = os.cpu_count() or 1
-        if n < self.bulk_threshold or nbytes < self.bulk_min_bytes or cores < 2:
-            return 0
-        return min(self.max_workers, cores)
+        if cores < 2 or nbytes < self.bulk_min_bytes or n < min(self.share_threshold, self.bulk_threshold):
+            return 0, False
+        if n < self.bulk_threshold:
+            return max(1, min(self.max_workers, cores) - 1), True
+        return min(self.max_workers, cores), False
 
     def _forget(self, writer, aid: str, known: dict, report: IndexReport) -> None:  # noqa: ANN001
         writer.delete_by_term("id", aid)
@@ -606,64 +615,90 @@ class CorpusIndex:
             if should_cancel is not None and should_cancel():
                 report.cancelled = True
                 break
-            entry = known.get(aid)
-            try:
-                article = read_article(path, self.corpus_root)
-            except ReadError as exc:
-                report.skipped.append(Skipped(aid, str(exc)))
-                if entry is not None:
-                    self._forget(writer, aid, known, report)
-                continue
-            if entry and len(entry) > 2 and entry[2] == article.content_hash:
-                known[aid] = [article.size, article.mtime_ns, article.content_hash]
-                report.unchanged += 1  # touched but not changed: no rewrite
-            else:
-                writer.update_document(**document_for(article))
-                for listener in self.listeners:
-                    listener.article_indexed(article)
-                (report.updated if entry else report.added).append(aid)
-                known[aid] = [article.size, article.mtime_ns, article.content_hash]
+            self._index_here(writer, aid, path, known, report)
             if n % 25 == 0 or n == total:
                 yield Progress(n, total, aid)
 
-    def _bulk(self, ix: windex.Index, writer, todo: list, known: dict,  # noqa: ANN001
+    def _index_here(self, writer, aid: str, path: str, known: dict, report: IndexReport) -> None:  # noqa: ANN001
+        """Read one file and add it through ``writer`` in this process."""
+        entry = known.get(aid)
+        try:
+            article = read_article(path, self.corpus_root)
+        except ReadError as exc:
+            report.skipped.append(Skipped(aid, str(exc)))
+            if entry is not None:
+                self._forget(writer, aid, known, report)
+            return
+        if entry and len(entry) > 2 and entry[2] == article.content_hash:
+            known[aid] = [article.size, article.mtime_ns, article.content_hash]
+            report.unchanged += 1  # touched but not changed: no rewrite
+        else:
+            writer.update_document(**document_for(article))
+            for listener in self.listeners:
+                listener.article_indexed(article)
+            (report.updated if entry else report.added).append(aid)
+            known[aid] = [article.size, article.mtime_ns, article.content_hash]
+
+    def _bulk(self, ix: windex.Index, writer, todo: list, known: dict,  # noqa: ANN001, PLR0913
               report: IndexReport, workers: int,
-              should_cancel: Callable[[], bool] | None) -> Iterator[Progress]:
-        """Index ``todo`` in worker processes; returns the segments they wrote."""
+              should_cancel: Callable[[], bool] | None, share: bool = False) -> Iterator[Progress]:
+        """Index ``todo`` in worker processes; returns the segments they wrote.
+
+        With ``share`` this process indexes chunks of the files too, through ``writer``,
+        while the workers start and run.
+        """
         total = len(todo)
         # Documents may be in the index without a manifest entry (a crash between the index
         # commit and the manifest write), so added ids are deleted first unless it is empty.
         index_empty = ix.doc_count_all() == 0
+        paths = {aid: path for aid, path, _size, _mtime in todo}
         jobs = [(aid, str(path), _old_hash(known.get(aid))) for aid, path, _size, _mtime in todo]
         load = bulkindex.BulkLoad(self.index_dir, INDEX_NAME, self.corpus_root, jobs,
                                   workers=workers, send_articles=bool(self.listeners),
-                                  segment_tokens=self.segment_tokens, run_tokens=self.run_tokens)
+                                  segment_tokens=self.segment_tokens, run_tokens=self.run_tokens,
+                                  share=share)
         done = 0
+
+        def cancelled() -> bool:
+            if not report.cancelled and should_cancel is not None and should_cancel():
+                report.cancelled = True
+                load.stop()
+            return report.cancelled
+
+        def received(item: bulkindex.Done) -> None:
+            if item.kind == "skip":
+                report.skipped.append(Skipped(item.aid, item.reason))
+                if item.aid in known:
+                    self._forget(writer, item.aid, known, report)
+            elif item.kind == "same":
+                known[item.aid] = item.entry
+                report.unchanged += 1
+            else:
+                entry = known.get(item.aid)
+                if entry is not None or not index_empty:
+                    writer.delete_by_term("id", item.aid)
+                for listener in self.listeners:
+                    listener.article_indexed(item.article)
+                (report.updated if entry else report.added).append(item.aid)
+                known[item.aid] = item.entry
+
         try:
+            while not cancelled() and (chunk := load.take()) is not None:
+                for aid, _path, _old in chunk:
+                    if cancelled():
+                        break
+                    self._index_here(writer, aid, paths[aid], known, report)
+                    done += 1
+                    if done % 25 == 0:
+                        yield Progress(done, total, aid)
+                for item in load.ready():
+                    received(item)
+                    done += 1
             for item in load:
-                if item.kind == "tick":
-                    pass
-                elif item.kind == "skip":
+                if item.kind != "tick":
+                    received(item)
                     done += 1
-                    report.skipped.append(Skipped(item.aid, item.reason))
-                    if item.aid in known:
-                        self._forget(writer, item.aid, known, report)
-                elif item.kind == "same":
-                    done += 1
-                    known[item.aid] = item.entry
-                    report.unchanged += 1
-                else:
-                    done += 1
-                    entry = known.get(item.aid)
-                    if entry is not None or not index_empty:
-                        writer.delete_by_term("id", item.aid)
-                    for listener in self.listeners:
-                        listener.article_indexed(item.article)
-                    (report.updated if entry else report.added).append(item.aid)
-                    known[item.aid] = item.entry
-                if not report.cancelled and should_cancel is not None and should_cancel():
-                    report.cancelled = True
-                    load.stop()
+                cancelled()
                 if item.kind == "tick" or done % 25 == 0:
                     yield Progress(done, total, item.aid)
         except bulkindex.WorkerFailed as exc:

@@ -32,6 +32,7 @@ from operator import itemgetter
 from pickle import dumps
 
 import numpy as np
+from whoosh.analysis import IDTokenizer
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.formats import Existence, Positions
 from whoosh.system import pack_int, pack_long, pack_ushort
@@ -52,6 +53,8 @@ _SMALL_VALUES = 20_000
 _KV_LENGTHS = struct.Struct("!ii")  # whoosh.filedb.filetables: key and value lengths
 _LENGTH_CACHE = np.asarray(_length_byte_cache, dtype=np.int64)
 _PICKLE_LIST = np.frombuffer(b"\x80\x02](", dtype=np.uint8)
+_ZERO_POSITION = np.zeros(1, dtype=np.int32)
+_ZERO_POSITION.flags.writeable = False
 
 
 class _Accumulator:
@@ -216,6 +219,9 @@ class ArraySegmentWriter(LeanSegmentWriter):
             and self.schema[name].format.field_boost == 1.0
         }
         self._arrays |= self._existence
+        # Existence fields whose one term is the value itself (IDs): no analyzer run per document.
+        self._whole = {name for name in self._existence
+                       if type(getattr(self.schema[name], "analyzer", None)) is IDTokenizer}
 
     def add_document(self, **fields) -> None:  # noqa: ANN003 - Whoosh's field keywords
         """Add one document (the fields of :func:`~app.core.index.document_for`)."""
@@ -283,6 +289,10 @@ class ArraySegmentWriter(LeanSegmentWriter):
         Built from ``field.index(value)``, so the terms, counts and positions are Whoosh's;
         an Existence field's terms get one dummy position each.
         """
+        if name in self._whole and isinstance(value, str):
+            # IDTokenizer's one token is the value, as UTF-8 bytes (held as Latin-1, see _term_codec).
+            return (np.array([self.table.term_id(value.encode("utf-8").decode("latin-1"))], dtype=np.int32),
+                    _ZERO_POSITION)
         key = (name, value)
         cached = not field.unique and isinstance(value, (str, int, float, date))
         found = self._encoded.get(key) if cached else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -37,16 +38,25 @@ def _corpus(root: Path, n: int) -> Path:
     return root
 
 
-def _bulk(idx: CorpusIndex) -> CorpusIndex:
-    idx.bulk_threshold, idx.bulk_min_bytes = 10, 0  # force the worker processes on a small corpus
+def _bulk(idx: CorpusIndex, shared: bool = False) -> CorpusIndex:
+    """Force the worker processes on a small corpus (``shared``: this process takes files too)."""
+    if shared:
+        idx.share_threshold, idx.bulk_threshold, idx.bulk_min_bytes = 10, 1 << 62, 0
+    else:
+        idx.bulk_threshold, idx.bulk_min_bytes = 10, 0
     return idx
 
 
-def test_bulk_load_matches_serial_and_tells_listeners(tmp_path: Path) -> None:
+MODES = pytest.mark.parametrize("shared", [False, True], ids=["workers", "shared"])
+
+
+@MODES
+def test_bulk_load_matches_serial_and_tells_listeners(tmp_path: Path, shared: bool) -> None:
     root = _corpus(tmp_path / "corpus", 80)
     (root / "empty.txt").write_bytes(b"")
     rec = Recorder()
-    idx = _bulk(CorpusIndex(root, tmp_path / "bulk"))
+    idx = _bulk(CorpusIndex(root, tmp_path / "bulk"), shared)
+    assert idx._bulk_plan(81, 1 << 20) == ((1, True) if shared else (2, False))
     idx.listeners.append(rec)
     report = idx.update()
     assert len(report.added) == 80 and [s.path for s in report.skipped] == ["empty.txt"]
@@ -61,14 +71,15 @@ def test_bulk_load_matches_serial_and_tells_listeners(tmp_path: Path) -> None:
     assert not CorpusIndex(root, tmp_path / "bulk").update().changed
 
 
-def test_bulk_update_replaces_without_duplicates(tmp_path: Path) -> None:
+@MODES
+def test_bulk_update_replaces_without_duplicates(tmp_path: Path, shared: bool) -> None:
     root = _corpus(tmp_path / "corpus", 40)
-    _bulk(CorpusIndex(root, tmp_path / "ix")).update()
+    _bulk(CorpusIndex(root, tmp_path / "ix"), shared).update()
     for i in range(0, 40, 2):
         (root / f"b{i:03d}.txt").write_text(f"Bulletin {i}\n\nThe ferry {i} now carries puffins.\n", "utf-8")
     (root / "b001.txt").unlink()
     rec = Recorder()
-    idx = _bulk(CorpusIndex(root, tmp_path / "ix"))
+    idx = _bulk(CorpusIndex(root, tmp_path / "ix"), shared)
     idx.listeners.append(rec)
     report = idx.update()
     assert len(report.updated) == 20 and report.removed == ["b001.txt"] and rec.removed == ["b001.txt"]
@@ -78,8 +89,9 @@ def test_bulk_update_replaces_without_duplicates(tmp_path: Path) -> None:
     assert c.index.doc_count() == 39
 
 
+@MODES
 @pytest.mark.parametrize("stop_after", [1, 30])
-def test_bulk_cancel_commits_what_was_done(tmp_path: Path, stop_after: int) -> None:
+def test_bulk_cancel_commits_what_was_done(tmp_path: Path, stop_after: int, shared: bool) -> None:
     root = _corpus(tmp_path / "corpus", 120)
     calls = {"n": 0}
 
@@ -87,10 +99,30 @@ def test_bulk_cancel_commits_what_was_done(tmp_path: Path, stop_after: int) -> N
         calls["n"] += 1
         return calls["n"] > stop_after
 
-    first = _bulk(CorpusIndex(root, tmp_path / "ix")).update(should_cancel=cancel)
+    first = _bulk(CorpusIndex(root, tmp_path / "ix"), shared).update(should_cancel=cancel)
     assert first.cancelled and len(first.added) < 120
     c = Corpus(root, tmp_path / "ix")
     assert c.search("cormorants", limit=None).total == len(first.added)
-    rest = _bulk(CorpusIndex(root, tmp_path / "ix")).update()
+    rest = _bulk(CorpusIndex(root, tmp_path / "ix"), shared).update()
     assert len(first.added) + len(rest.added) == 120 and not rest.cancelled
     assert Corpus(root, tmp_path / "ix").search("cormorants", limit=None).total == 120
+
+
+def test_shared_load_indexes_here_and_in_the_worker(tmp_path: Path) -> None:
+    root = _corpus(tmp_path / "corpus", 120)
+
+    class Slow(Recorder):
+        def article_indexed(self, article: Article) -> None:
+            time.sleep(0.01)  # the parent is slow: the worker, started meanwhile, takes chunks too
+            super().article_indexed(article)
+
+    rec = Slow()
+    idx = _bulk(CorpusIndex(root, tmp_path / "ix"), shared=True)
+    idx.listeners.append(rec)
+    report = idx.update()
+    assert len(report.added) == 120 and sorted(a.id for a in rec.indexed) == sorted(report.added)
+    ix, _ = CorpusIndex(root, tmp_path / "ix").open()
+    assert len(ix._segments()) == 2  # one segment written here, one by the worker
+    c = Corpus(root, tmp_path / "ix")
+    assert c.search("cormorants", limit=None).total == 120 and c.index.doc_count() == 120
+    assert not CorpusIndex(root, tmp_path / "ix").update().changed
