@@ -99,7 +99,8 @@ class MonthHistogram(QWidget):
         """Select bars ``first..last`` and emit the months."""
         if not self.months:
             return
-        self.selection = (first, last)
+        top = len(self.months) - 1
+        self.selection = (min(max(first, 0), top), min(max(last, 0), top))
         a, b = self.selected_months() or ("", "")
         self.update()
         self.rangeSelected.emit(a, b)

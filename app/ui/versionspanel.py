@@ -85,6 +85,7 @@ class VersionsPanel(QDockWidget):
         self.list = QListWidget(body)
         self.list.setObjectName("versionsList")
         self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setToolTip("Click a version to compare it in a new tab")
         self.list.itemClicked.connect(self._clicked)
         self.list.itemActivated.connect(self._clicked)
