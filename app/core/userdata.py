@@ -158,17 +158,18 @@ class MergeReport:
     thresholds: int = 0
     kept_local: tuple[str, ...] = ()  # one line per conflict, the local decision kept
     links: int = 0  # manual-link decisions taken
+    searches: int = 0  # saved searches taken
 
     @property
     def changed(self) -> bool:
         """True when anything was taken."""
-        return bool(self.marks or self.sources or self.thresholds or self.links)
+        return bool(self.marks or self.sources or self.thresholds or self.links or self.searches)
 
     def describe(self) -> str:
         """One line for a status bar or the terminal."""
         parts = [f"{n} {what}{'' if n == 1 else 's'}" for n, what in
                  ((self.marks, "mark"), (self.sources, "source name"), (self.thresholds, "threshold"),
-                  (self.links, "manual link")) if n]
+                  (self.links, "manual link"), (self.searches, "saved search")) if n]
         text = ("Added " + ", ".join(parts)) if parts else "Nothing new"
         if self.kept_local:
             text += f"; kept this machine's choice in {len(self.kept_local)} conflict" \
@@ -184,11 +185,12 @@ class UserData:
     sources: dict[str, str] = field(default_factory=dict)  # raw source name -> analyst's name
     thresholds: dict[str, int | float] = field(default_factory=dict)
     links: list[PairLinks] = field(default_factory=list)  # manual alignment, per pair of articles
+    searches: dict[str, str] = field(default_factory=dict)  # saved search name -> query
 
     @property
     def empty(self) -> bool:
         """True when nothing was decided."""
-        return not (self.marks or self.sources or self.thresholds or self.links)
+        return not (self.marks or self.sources or self.thresholds or self.links or self.searches)
 
     # ------------------------------------------------------------------ for the model
 
@@ -262,7 +264,14 @@ class UserData:
             elif self.thresholds[name] != value:
                 kept.append(f"{name} stays {self.thresholds[name]} (the other says {value})")
         links = self._merge_links(other, kept)
-        return MergeReport(marks, sources, thresholds, tuple(kept), links)
+        searches = 0
+        for name, query in other.searches.items():
+            if name not in self.searches:
+                self.searches[name] = query
+                searches += 1
+            elif self.searches[name] != query:
+                kept.append(f"saved search “{name}” stays {self.searches[name]!r}")
+        return MergeReport(marks, sources, thresholds, tuple(kept), links, searches)
 
     def _merge_links(self, other: UserData, kept: list[str]) -> int:
         """Take the other side's manual-link decisions this side has not made about the same pair."""
@@ -298,6 +307,7 @@ class UserData:
             "sources": dict(sorted(self.sources.items())),
             "thresholds": dict(sorted(self.thresholds.items())),
             "links": [p.to_json() for p in self.links],
+            "searches": dict(sorted(self.searches.items())),
         }
 
     @classmethod
@@ -339,6 +349,10 @@ class UserData:
         if not isinstance(links, list):
             raise UserDataError("links must be a list")
         out.links = [PairLinks.from_json(p, f"links[{n}]") for n, p in enumerate(links)]
+        for name, query in _field(data, "searches").items():
+            if not isinstance(query, str) or not query.strip() or not name.strip():
+                raise UserDataError(f"searches.{name[:40]}: the name and the query must be non-empty strings")
+            out.searches[name] = query
         return out
 
 
@@ -574,6 +588,21 @@ class UserDataStore:
 
         self.change(edit)
         return reset
+
+    def save_search(self, name: str, query: str) -> None:
+        """Keep ``query`` under ``name`` (replacing a search of that name).
+
+        Raises:
+            UserDataError: an empty name or query, or the change cannot be saved.
+        """
+        name, query = " ".join(name.split()), query.strip()
+        if not name or not query:
+            raise UserDataError("a saved search needs a name and a query")
+        self.change(lambda d: d.searches.__setitem__(name, query))
+
+    def delete_search(self, name: str) -> None:
+        """Forget the saved search ``name``."""
+        self.change(lambda d: d.searches.pop(name, None))
 
     def set_thresholds(self, values: Mapping[str, Any]) -> None:
         """Set reuse thresholds (a value equal to the default is dropped, so the default follows

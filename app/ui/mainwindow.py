@@ -38,6 +38,7 @@ from app.ui.models import SortedIds, sorted_ids
 from app.ui.notes import NotesPanel
 from app.ui.overrides import OverridesController
 from app.ui.reusedocks import ReuseDocks
+from app.ui.savedsearches import install as install_saved_searches
 from app.ui.sessioncontroller import SessionController
 from app.ui.versionspanel import install as install_versions_panel
 from app.ui.workers import GeneratorWorker, IndexWriter, WorkerPool, describe_error
@@ -126,6 +127,7 @@ class MainWindow(QMainWindow):
         self.overrides = OverridesController(self)  # marks, Preferences, Sources (Edit menu)
         self.facet_panel = install_facet_panel(self)  # Facets dock beside the results (View menu)
         self.versions_panel = install_versions_panel(self)  # Find Other Versions (View menu)
+        self.saved_searches = install_saved_searches(self)  # the Searches menu
         self.reuse_docks.mapReady.connect(self.panel.set_reuse_map)  # search results collapse copies
         self._arrange_docks()
         self._route_reuse_opens()

@@ -123,3 +123,22 @@ def test_hits_count_their_matches_and_name_their_paragraphs(corpus: Corpus) -> N
     body = next(p for p in article.paragraphs if "ferry" in p.text)
     assert hit.matches == 2 and hit.paragraphs == (body.index + 1,)  # "ferry" and "harbour", one ¶
     assert hit.to_dict()["paragraphs"] == [body.index + 1]
+
+
+def test_saved_searches_are_user_data_and_merge_from_sessions(tmp_path: Path) -> None:
+    from app.core.userdata import UserData, UserDataError, UserDataStore, apply_session_userdata
+
+    root = tmp_path / "corpus"
+    root.mkdir()
+    store = UserDataStore(root)
+    store.save_search("  Ferry   strike ", 'ferry AND "harbour board"')
+    assert UserDataStore(root).data.searches == {"Ferry strike": 'ferry AND "harbour board"'}
+    with pytest.raises(UserDataError, match="name and a query"):
+        store.save_search("empty", "  ")
+    carried = UserData(searches={"Ferry strike": "other", "Quay": "quay~1"}).to_json()
+    message, added = apply_session_userdata(root, carried)
+    assert added and "1 saved search" in message and "kept this machine's choice" in message
+    assert UserDataStore(root).data.searches == {"Ferry strike": 'ferry AND "harbour board"', "Quay": "quay~1"}
+    store = UserDataStore(root)
+    store.delete_search("Quay")
+    assert list(UserDataStore(root).data.searches) == ["Ferry strike"]

@@ -116,3 +116,21 @@ def test_search_history_walks_with_up_and_down(qtbot, window: MainWindow) -> Non
     assert edit.text() == "ferry"
     qtbot.keyClick(edit, Qt.Key.Key_Down)
     assert edit.text() == "harbour"
+
+
+def test_a_query_is_saved_under_a_name_in_the_searches_menu(qtbot, window: MainWindow,  # noqa: ANN001
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    panel = window.panel
+    _search(qtbot, panel, "ferry AND harbour")
+    saved = window.saved_searches
+    monkeypatch.setattr(saved, "ask_name", lambda query: "Harbour ferries")
+    assert saved.save_current()
+    assert window.corpus().userdata.refresh().searches == {"Harbour ferries": "ferry AND harbour"}
+    saved.menu.aboutToShow.emit()
+    action = next(a for a in saved.menu.actions() if a.text() == "Harbour ferries")
+    panel.search_edit.setText("something else")
+    with qtbot.waitSignal(panel.searchFinished, timeout=20000):
+        action.trigger()
+    assert panel.search_edit.text() == "ferry AND harbour"
+    assert "Harbour ferries" in window.overrides.session_userdata()["searches"]  # carried by sessions
+    assert saved.menu.title() == "&Searches" and saved.menu.menuAction() in window.menuBar().actions()
