@@ -27,6 +27,8 @@ _MD_REF_LINK = re.compile(r"\[([^\[\]]++)\]\[[^\[\]]*+\]")
 # Emphasis openers; closers are looked up in sorted position lists (see _strip_emphasis), not
 # searched for lazily, which was quadratic on a line of unclosed "*a" openers.
 _EMPH_OPENER = re.compile(r"[*_]")
+_EMPH_CLOSER = {"*": re.compile(r"(?<=\S)\*"), "_": re.compile(r"(?<=\S)_")}
+_EMPH_WINDOW = 64  # characters searched for a closer before the sorted positions are built
 _ALNUM = re.compile(r"[^\W_]")
 _MD_CODE = re.compile(r"`([^`]*)`")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
@@ -74,10 +76,10 @@ def _strip_emphasis(text: str) -> str:
 
     The lazy pattern scanned to the end of the line from every opener that has no closer; here
     the first closer after an opener (the delimiter, preceded by a non-space, before the next
-    newline) is found by bisection in the sorted positions of each delimiter.
+    newline) is looked for in a short window, then by bisection in the sorted positions of
+    each delimiter (built only when a window is not enough).
     """
     n = len(text)
-    newlines = [m.start() for m in re.finditer("\n", text)]
     closers: dict[str, list[int]] = {}
 
     def closer_after(delim: str, lo: int, hi: int) -> int:
@@ -89,11 +91,12 @@ def _strip_emphasis(text: str) -> str:
         return found[k] if k < len(found) and found[k] < hi else -1
 
     # A closer of "**" or "***" is a closer of "*" too: a character with none cannot pair.
-    usable = [ch for ch in "*_" if ch in text and closer_after(ch, 1, n + 1) >= 0]
+    usable = [ch for ch in "*_" if ch in text and _EMPH_CLOSER[ch].search(text)]
     if not usable:
         return text
     out: list[str] = []
     last = pos = 0
+    line_end = -1  # the end of the line holding the current opener's text
     for m in _EMPH_OPENER.finditer(text):
         o = m.start()
         if o < pos:
@@ -108,9 +111,15 @@ def _strip_emphasis(text: str) -> str:
             c = o + k
             if c >= n or text[c].isspace():
                 continue
-            nl = bisect_left(newlines, c)
-            line_end = newlines[nl] if nl < len(newlines) else n
-            q = closer_after(ch * k, c + 1, line_end)
+            if c > line_end:  # openers come in order, and o+1..o+run hold no newline
+                line_end = text.find("\n", c)
+                line_end = n if line_end < 0 else line_end
+            delim = ch * k
+            window = min(line_end, c + _EMPH_WINDOW)
+            q = text.find(delim, c + 1, window + k - 1)
+            if q < 0 or q >= line_end or text[q - 1].isspace():
+                # The first delimiter is no closer, or there is none nearby.
+                q = -1 if q < 0 and window == line_end else closer_after(delim, c + 1, line_end)
             if q >= 0:
                 out.append(text[last:o])
                 out.append(text[c:q])
