@@ -388,7 +388,9 @@ class CompareView(QWidget):
         self._push_hits()
         if not self._query_ready:
             self._query_found: set[int] = set()
-            QTimer.singleShot(0, functools.partial(self._query_step, self._query_job, iter(range(len(self._rows)))))
+            # Tied to the view: a slice still pending when the tab closes is dropped with it.
+            QTimer.singleShot(0, self, functools.partial(self._query_step, self._query_job,
+                                                         iter(range(len(self._rows)))))
 
     def _query_step(self, job: int, todo) -> None:  # noqa: ANN001 - an iterator of row indexes
         if job != self._query_job:
@@ -400,7 +402,7 @@ class CompareView(QWidget):
                     any(self.right_pane.query_spans(p) for p in row.right):
                 self._query_found.add(n)
             if time.perf_counter() - start > QUERY_SLICE:
-                QTimer.singleShot(0, functools.partial(self._query_step, job, todo))
+                QTimer.singleShot(0, self, functools.partial(self._query_step, job, todo))
                 return
         self._query_hits = sorted(self._query_found, key=self._reading_key)
         self._query_ready = True

@@ -562,7 +562,7 @@ class ParagraphPane(QAbstractScrollArea):
             if guess is not None and guess[0] == width and guess[1] != block.height:
                 self._heights_off = True
                 # Not from inside a paint: the rows are re-measured once the event loop is back.
-                QTimer.singleShot(0, self._report_heights)
+                QTimer.singleShot(0, self, self._report_heights)
         return block
 
     def _report_heights(self) -> None:
