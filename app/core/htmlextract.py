@@ -92,7 +92,7 @@ _MS_SECTION_CLOSE = re.compile(r"\]\s*>")
 _CDATA_CLOSE = {"script": re.compile(r"</\s*script\s*>", re.I), "style": re.compile(r"</\s*style\s*>", re.I)}
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ=/")
 
-# Token kinds.
+# Token kinds: text alone (to unescape), literal text alone, text then a tag.
 TEXT, RAW, START, STARTEND, END = range(5)
 
 
@@ -209,13 +209,15 @@ def _slow_other(source: str, i: int, closers: _Closers) -> int:
     return gt + 1 if gt >= 0 else -1
 
 
-def tokens(source: str) -> Iterator[tuple[int, int, int, str]]:
-    """``(kind, start, end, tag)`` of every piece of ``source``, in order.
+def tokens(source: str) -> Iterator[tuple[int, str, int, int, int, str]]:
+    """``(text_start, text, kind, start, end, tag)`` of every piece of ``source``, in order.
 
-    Kinds: ``TEXT`` (to unescape), ``RAW`` (literal text: script or style content, a broken
-    tag), ``START``, ``STARTEND`` (``<x/>``) and ``END``, whose ``tag`` is lowercase. What
-    html.parser would not report (comments, declarations) is left out; an unclosed construct
-    is text up to the next ">". The content of an unclosed script or style is lost, as there.
+    ``text`` (maybe empty) comes before the tag ``source[start:end]`` of ``kind`` ``START``,
+    ``STARTEND`` (``<x/>``) or ``END``, whose name ``tag`` is lowercase; a ``TEXT`` piece is
+    text alone, to unescape, a ``RAW`` one literal text (script or style content, a broken
+    tag). What html.parser would not report (comments, declarations) is left out; an unclosed
+    construct is text up to the next ">". The content of an unclosed script or style is lost,
+    as there.
     """
     n = len(source)
     last_gt = source.rfind(">")
@@ -228,30 +230,30 @@ def tokens(source: str) -> Iterator[tuple[int, int, int, str]]:
             if cm is None:
                 return
             if cm.start() > pos:
-                yield RAW, pos, cm.start(), ""
-            yield END, cm.start(), cm.end(), cdata
+                yield pos, source[pos:cm.start()], RAW, 0, 0, ""
+            yield cm.start(), "", END, cm.start(), cm.end(), cdata
             pos = cm.end()
             cdata = ""
             continue
         for m in _TOKEN.finditer(source, pos):
             text, name, _attrs_text, slash, ename = m.groups()
-            p = m.start()
-            if text:
-                yield TEXT, p, p + len(text), ""
-                p += len(text)
             if name is not None:
                 tag = name.lower()
+                p = m.start()
                 if slash:
-                    yield STARTEND, p, m.end(), tag
+                    yield p, text, STARTEND, p + len(text), m.end(), tag
                 else:
-                    yield START, p, m.end(), tag
+                    yield p, text, START, p + len(text), m.end(), tag
                     if tag in _CDATA_CLOSE:
                         cdata = tag
                         pos = m.end()
                         break
             elif ename is not None:
-                yield END, p, m.end(), ename.lower()
+                p = m.start()
+                yield p, text, END, p + len(text), m.end(), ename.lower()
             else:
+                if text:
+                    yield m.start(), text, TEXT, 0, 0, ""
                 pos = m.end()
                 break
         else:
@@ -266,18 +268,18 @@ def tokens(source: str) -> Iterator[tuple[int, int, int, str]]:
         elif c.isascii() and c.isalpha():
             k, kind, tag = _slow_start(source, i)
             if k >= 0:
-                yield kind, i, k, tag
+                yield (i, source[i:k], RAW, 0, 0, "") if kind == RAW else (i, "", kind, i, k, tag)
                 if kind == START and tag in _CDATA_CLOSE:
                     cdata = tag
         elif c == "/":
             k, tag = _slow_end(source, i)
             if k >= 0 and tag:
-                yield END, i, k, tag
+                yield i, "", END, i, k, tag
         elif c == "!" or c == "?":
             k = _slow_other(source, i, closers)
         else:
             k = i + 1
-            yield TEXT, i, k, ""
+            yield i, "<", TEXT, 0, 0, ""
         if k < 0:
             gt = source.find(">", i + 1) if i < last_gt else -1
             if gt >= 0:
@@ -285,7 +287,7 @@ def tokens(source: str) -> Iterator[tuple[int, int, int, str]]:
             else:
                 k = source.find("<", i + 1)
                 k = k if k >= 0 else i + 1
-            yield TEXT, i, k, ""
+            yield i, source[i:k], TEXT, 0, 0, ""
         pos = k
 
 
@@ -360,10 +362,9 @@ def extract_html(source: str) -> HtmlDocument:
     start = end = heading = 0
     in_title = False
     ld_json: list[str] | None = None
-    for kind, s, e, tag in tokens(source):
-        if kind <= RAW:
-            raw = source[s:e]
-            data = unescape(raw) if kind == TEXT and "&" in raw else raw
+    for p, raw, kind, s, e, tag in tokens(source):
+        if raw:
+            data = unescape(raw) if kind != RAW and "&" in raw else raw
             if ld_json is not None and drop and drop[-1] == "script":
                 if sum(map(len, ld_json)) < _LD_JSON_CHARS:
                     ld_json.append(data)
@@ -374,12 +375,14 @@ def extract_html(source: str) -> HtmlDocument:
             elif parts:
                 parts.append(data)
                 if not data.isspace():
-                    end = s + len(raw.rstrip())
+                    end = p + len(raw.rstrip())
             elif not data.isspace():
-                start = s + len(raw) - len(raw.lstrip())
-                end = s + len(raw.rstrip())
+                start = p + len(raw) - len(raw.lstrip())
+                end = p + len(raw.rstrip())
                 parts.append(data)
-        elif kind == END:
+        if kind <= RAW:
+            continue
+        if kind == END:
             if tag == "title":
                 in_title = False
                 continue

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.htmlextract import HtmlBlock, HtmlDocument, extract_html, tokens
+from app.core.htmlextract import RAW, HtmlBlock, HtmlDocument, extract_html, tokens
 from app.core.reader import parse_bytes
 from tests.fixtures.syndication import build_corpus
 
@@ -435,9 +435,14 @@ def test_unclosed_constructs_are_text_and_the_rest_reads_on() -> None:
 def test_tokens_cover_the_page_in_order() -> None:
     source = _page(random.Random(5))
     last = 0
-    for _kind, start, end, _tag in tokens(source):
-        assert last <= start < end <= len(source)
-        last = end
+    for text_start, text, kind, start, end, _tag in tokens(source):
+        assert last <= text_start
+        if text:
+            assert source.startswith(text, text_start)
+            last = text_start + len(text)
+        if kind > RAW:
+            assert last <= start < end <= len(source) and source[start] == "<"
+            last = end
 
 
 @pytest.mark.parametrize("unit", ["<a ", "<!--", "<![CDATA[ ]>", "<a b='", "</x ", "<p>", "<![if x]", "<?x"])
