@@ -101,9 +101,11 @@ def run_search(args: argparse.Namespace) -> int:
     from app.core.copies import HitGroup, copies_lookup, group_hits, search_json, with_source_names
 
     result = with_source_names(result, corpus.userdata.refresh().source)  # the analyst's names
-    rmap = corpus.reuse_map() if args.json or args.collapse else None  # copies of each story
+    # Copies of each story: the saved table of the map (built once when stale), not the whole map.
+    rmap, copies_source = corpus.copies_table() if args.json or args.collapse else (None, "")
     if args.json:
-        data = search_json(result, rmap, collapse=args.collapse)
+        data = search_json(result, rmap, collapse=args.collapse)  # type: ignore[arg-type]
+        data["copies_source"] = copies_source
         if facets is not None:
             data["filters"] = facets.filters.to_dict()
             if args.facets:

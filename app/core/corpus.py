@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from app.core.boundary import (
     BoundaryError,
@@ -25,9 +25,12 @@ from app.core.model import Article, SearchResult
 from app.core.paths import default_corpus
 from app.core.reader import ReadError, read_article
 from app.core.reuse import ReuseMap
-from app.core.reuseindex import ReuseIndex
+from app.core.reuseindex import CopiesTable, ReuseIndex
 from app.core.search import QueryError, SearchSession, search
 from app.core.userdata import UserDataStore
+
+if TYPE_CHECKING:
+    from app.core.copies import ExactCopies
 
 _T = TypeVar("_T")
 
@@ -92,6 +95,27 @@ class Corpus:
         data = self.userdata.refresh()
         self.reuse.configure(data.reuse_thresholds(), data.overrides())
         return self.reuse.map()
+
+    def copies_table(self, *, build: bool = True) -> tuple[CopiesTable | ExactCopies, str]:
+        """The copies of every story for search hits, without building the map when a saved
+        table is current: ``(table, "map")``. Otherwise the map is built once (and its table
+        saved) when ``build``; else, or when memory runs out, the exact copies from the stored
+        fingerprints: ``(ExactCopies, "exact")``.
+        """
+        data = self.userdata.refresh()
+        self.reuse.configure(data.reuse_thresholds(), data.overrides())
+        table = self.reuse.copies_table()
+        if table is not None:
+            return table, "map"
+        if build:
+            try:
+                rmap = self.reuse.map()
+                return self.reuse.copies_table() or CopiesTable.of_map(rmap, {}), "map"
+            except MemoryError:
+                pass
+        from app.core.copies import ExactCopies
+
+        return ExactCopies(self.reuse.current_prints()), "exact"
 
     def article(self, aid: str) -> Article:
         """The parsed article with id ``aid`` (cached while the file is unchanged).

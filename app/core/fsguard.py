@@ -54,6 +54,7 @@ _INDEX_FILE = re.compile(
       | parallax_[A-Z]+LOCK                     # Whoosh's lock files
       | parallax-manifest\.json                 # the manifest
       | parallax-reuse\.npz                     # reuse fingerprints
+      | parallax-clusters\.npz                  # the reuse map's copies table (search --json)
       | \.parallax-index                        # the marker
     )$""",
     re.X,

@@ -815,6 +815,21 @@ class ReuseMap:
             self._cluster_index = idx
         return self._cluster_index
 
+    def copies_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What ``copies`` and ``duplicates`` answer, as arrays over ``meta`` (for a saved table).
+
+        Returns:
+            ``members``: article positions, cluster after cluster, each cluster oldest first;
+            ``starts``: where each cluster begins in ``members`` (one more entry: the end);
+            ``version``: each article's version key (equal within a cluster: same version).
+        """
+        clusters = self.clusters()
+        members = np.fromiter((self._pos[m.id] for c in clusters for m in c.members), dtype=np.int32)
+        sizes = np.fromiter((len(c.members) for c in clusters), dtype=np.int64, count=len(clusters))
+        starts = np.concatenate([np.zeros(1, np.int64), np.cumsum(sizes)]).astype(np.int32)
+        _, version = np.unique(np.asarray(self._version), return_inverse=True)
+        return members, starts, version.astype(np.int32).reshape(-1)
+
     def cluster_of(self, aid: str) -> Cluster | None:
         """The cluster holding ``aid`` (None when it shares nothing)."""
         i = self._pos.get(aid)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import io
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.core.atomic import atomic_write_bytes
-from app.core.fingerprint import Prints, fingerprint
+from app.core.fingerprint import FORMAT_VERSION, Prints, fingerprint, params
 from app.core.model import Article
 from app.core.reader import ReadError, read_article
 from app.core.reuse import ReuseMap, ReuseOverrides, Thresholds
@@ -18,6 +22,8 @@ if TYPE_CHECKING:
     from app.core.index import CorpusIndex
 
 PRINTS_FILE = "parallax-reuse.npz"
+CLUSTERS_FILE = "parallax-clusters.npz"  # what search needs of the map (copies, same text)
+CLUSTERS_VERSION = 1
 BATCH = 128  # articles fingerprinted per vectorised pass (bounds each GIL-holding numpy call)
 
 
@@ -40,6 +46,96 @@ def fingerprint_all(articles: Iterable[Article]) -> Prints:
     return Prints.concat(parts)
 
 
+def settings_key(thresholds: Thresholds | None, overrides: ReuseOverrides | None) -> str:
+    """A digest of what, besides the fingerprints, decides the clusters: thresholds and marks."""
+    o = overrides or ReuseOverrides()
+    text = json.dumps([CLUSTERS_VERSION, FORMAT_VERSION, params(), repr(thresholds or Thresholds()),
+                       sorted(o.boilerplate), sorted(o.content), sorted(o.source_alias.items())])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class CopiesTable:
+    """The reuse map's copies of every article, saved beside the fingerprints.
+
+    ``search --json`` reads this (milliseconds) instead of building the map (seconds to
+    minutes on a large corpus). Answers like the map does: ``copies``, ``duplicates``, ``in``.
+    """
+
+    def __init__(self, ids: list[str], members: np.ndarray, starts: np.ndarray, version: np.ndarray,
+                 key: dict) -> None:
+        self.ids = ids
+        self.members = members
+        self.starts = starts
+        self.version = version
+        self.key = key  # what it was built from: fingerprint file stamp and settings digest
+        self._pos = {aid: i for i, aid in enumerate(ids)}
+        self._cluster = np.full(len(ids), -1, dtype=np.int32)
+        for k in range(len(starts) - 1):
+            self._cluster[members[starts[k]:starts[k + 1]]] = k
+
+    @classmethod
+    def of_map(cls, rmap: ReuseMap, key: dict) -> CopiesTable:
+        """The table of a built map."""
+        members, starts, version = rmap.copies_arrays()
+        return cls([m.id for m in rmap.meta], members, starts, version, key)
+
+    def __contains__(self, aid: str) -> bool:
+        return aid in self._pos
+
+    def _members(self, aid: str) -> tuple[int, np.ndarray] | None:
+        i = self._pos.get(aid)
+        if i is None or self._cluster[i] < 0:
+            return None
+        k = int(self._cluster[i])
+        return i, self.members[self.starts[k]:self.starts[k + 1]]
+
+    def copies(self, aid: str) -> list[str]:
+        """The other articles of ``aid``'s cluster, oldest first (as :meth:`ReuseMap.copies`)."""
+        found = self._members(aid)
+        return [] if found is None else [self.ids[j] for j in found[1].tolist() if j != found[0]]
+
+    def duplicates(self, aid: str) -> list[str]:
+        """The other copies with the same version of the text (as :meth:`ReuseMap.duplicates`)."""
+        found = self._members(aid)
+        if found is None:
+            return []
+        i, members = found
+        same = members[self.version[members] == self.version[i]]
+        return sorted(self.ids[j] for j in same.tolist() if j != i)
+
+    def to_bytes(self) -> bytes:
+        """The ``.npz`` form."""
+        buf = io.BytesIO()
+        blob = np.frombuffer("\0".join(self.ids).encode("utf-8"), dtype=np.uint8)
+        header = np.frombuffer(json.dumps(self.key).encode(), dtype=np.uint8)
+        np.savez(buf, header=header, ids=blob, members=self.members, starts=self.starts, version=self.version)
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> CopiesTable:
+        """Read a table written by :meth:`to_bytes`.
+
+        Raises:
+            ValueError: not such a table, or damaged.
+        """
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as z:
+                key = json.loads(z["header"].tobytes().decode())
+                text = z["ids"].tobytes().decode("utf-8")
+                members = z["members"].astype(np.int32)
+                starts = z["starts"].astype(np.int32)
+                version = z["version"].astype(np.int32)
+        except Exception as exc:  # a damaged file is any of a dozen numpy/zip/json errors
+            raise ValueError(f"not a clusters table: {exc}") from exc
+        ids = text.split("\0") if text else []
+        n = len(ids)
+        if (not isinstance(key, dict) or len(version) != n or len(starts) < 1 or starts[0] != 0
+                or int(starts[-1]) != len(members) or np.any(np.diff(starts) < 0)
+                or (len(members) and (members.min() < 0 or members.max() >= n))):
+            raise ValueError("not a clusters table: inconsistent arrays")
+        return cls(ids, members, starts, version, key)
+
+
 class ReuseIndex:
     """An :class:`~app.core.index.IndexListener` holding the fingerprints of one corpus.
 
@@ -60,6 +156,7 @@ class ReuseIndex:
         self._pending_ids: set[str] = set()
         self._map: ReuseMap | None = None
         self._synced = False
+        self._unsaved = False  # merged prints not yet written (the stored file's stamp is not theirs)
         self.overrides: ReuseOverrides | None = None
 
     def configure(self, thresholds: Thresholds | None, overrides: ReuseOverrides | None) -> None:
@@ -72,6 +169,47 @@ class ReuseIndex:
     def path(self) -> Path:
         """The fingerprint file."""
         return Path(self.corpus_index.index_dir) / PRINTS_FILE
+
+    @property
+    def clusters_path(self) -> Path:
+        """The saved copies table (:class:`CopiesTable`)."""
+        return Path(self.corpus_index.index_dir) / CLUSTERS_FILE
+
+    def _key(self) -> dict | None:
+        """What a copies table must have been built from to be current (None: no stored prints)."""
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return {"prints": [st.st_size, st.st_mtime_ns, st.st_ino],
+                "settings": settings_key(self.thresholds, self.overrides)}
+
+    def copies_table(self) -> CopiesTable | None:
+        """The saved copies table when it is current with the stored fingerprints, thresholds
+        and marks (None: missing, damaged or stale — build the map to refresh it).
+
+        The caller brings the index up to date first: any change it commits rewrites the
+        fingerprint file, whose stamp then no longer matches the table's.
+        """
+        if self._unsaved or self._changed or self._pending_ids:
+            return None
+        if self._map is not None:
+            return CopiesTable.of_map(self._map, {})
+        key = self._key()
+        if key is None:
+            return None
+        try:
+            table = CopiesTable.from_bytes(self.clusters_path.read_bytes())
+        except (OSError, ValueError):
+            return None
+        return table if table.key == key else None
+
+    def _save_table(self, rmap: ReuseMap) -> None:
+        key = self._key()
+        if key is None or self._unsaved:
+            return
+        with contextlib.suppress(OSError):  # only a cache: the next search builds the map again
+            atomic_write_bytes(self.clusters_path, CopiesTable.of_map(rmap, key).to_bytes())
 
     # ------------------------------------------------------------------ IndexListener
 
@@ -107,6 +245,7 @@ class ReuseIndex:
     def save(self) -> None:
         """Write the fingerprints atomically."""
         atomic_write_bytes(self.path, self.prints().to_bytes())
+        self._unsaved = False
 
     def _fingerprint_changed(self) -> None:
         """Fingerprint the changed articles into a pending part (the stored prints stay as they are).
@@ -134,6 +273,7 @@ class ReuseIndex:
         self._parts = []
         self._pending_ids = set()
         self._map = None
+        self._unsaved = True
 
     def sync(self) -> bool:
         """Fingerprint files whose size or mtime differ from the stored ones; drop vanished ones.
@@ -176,4 +316,5 @@ class ReuseIndex:
         self._merge()
         if self._map is None:
             self._map = ReuseMap(self.prints(), self.thresholds, self.overrides)
+            self._save_table(self._map)
         return self._map
