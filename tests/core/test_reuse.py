@@ -228,3 +228,39 @@ def test_cli_pairs_related_clusters_json(seeds_copy: Path, capsys: pytest.Captur
     assert cluster["origin"] is None and cluster["reason"] == "no dates"
     assert main(["related", "003", "--corpus", str(seeds_copy)]) == 0
     assert "0 related articles" in capsys.readouterr().out
+
+
+def test_fingerprints_of_an_older_format_are_rebuilt(tmp_path: Path, seeds_dir: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.core import fingerprint as fp
+
+    root = tmp_path / "seeds"
+    shutil.copytree(seeds_dir, root)
+    corpus = Corpus(root, tmp_path / "index")
+    corpus.update_index()
+    with monkeypatch.context() as m:  # the file an older Parallax wrote
+        m.setattr(fp, "FORMAT_VERSION", 1)  # before CJK was tokenised per character
+        corpus.reuse.path.write_bytes(corpus.reuse.prints().to_bytes())
+    with pytest.raises(ValueError, match="another version"):
+        Prints.from_bytes(corpus.reuse.path.read_bytes())
+    read = []
+    real_read = reuseindex.read_article
+    monkeypatch.setattr(reuseindex, "read_article", lambda *a, **k: read.append(a[0]) or real_read(*a, **k))
+    fresh = Corpus(root, tmp_path / "index")
+    fresh.update_index()  # nothing changed for the index
+    assert [(p.a, p.b) for p in fresh.reuse_map().pairs()] == [(S001, S004)]
+    assert len(read) == 5  # every article fingerprinted again
+    assert len(Prints.from_bytes(fresh.reuse.path.read_bytes()).meta) == 5  # and stored in this format
+
+
+def test_chinese_copies_are_found() -> None:
+    body = ["国务院今天召开常务会议研究部署进一步稳定经济增长的政策措施会议指出当前经济运行总体平稳",
+            "会议要求各地区各部门加大工作力度确保各项政策落实到位切实保障和改善民生促进社会和谐稳定",
+            "专家表示这些措施将有助于提振市场信心推动消费和投资持续恢复为全年经济发展打下坚实基础"]
+    other = ["记者从气象部门获悉本周北方地区将迎来大范围降温天气部分地区有中到大雪请公众注意防寒保暖",
+             "交通部门提醒广大驾驶员雨雪天气出行注意安全减速慢行保持车距遇到紧急情况及时拨打救援电话",
+             "农业部门组织技术人员深入田间地头指导农民做好越冬作物防冻工作确保来年粮食生产稳定增长"]
+    rmap = build_map([_article("a.txt", body, source="Xinhua"), _article("b.txt", body[:2] + [body[2] + "。"],
+                      source="China Daily"), _article("c.txt", other, source="Global Times")])
+    assert rmap.copies("a.txt") == ["b.txt"]
+    assert rmap.copies("c.txt") == []
