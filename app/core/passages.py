@@ -60,7 +60,7 @@ class PassageLookup:
 
     def __init__(self, prints: Prints) -> None:
         self.prints = prints
-        order = np.argsort(prints.fp, kind="stable")
+        order = np.argsort(prints.fp)  # equal hashes in any order: their rows are counted, not ranked
         self.keys = prints.fp[order]
         self.rows = prints.fp_rows()[order].astype(np.int32)
         self.index = {m.id: i for i, m in enumerate(prints.meta)}
