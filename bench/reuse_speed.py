@@ -133,7 +133,10 @@ print(t_load, t_map, peak)
 """
 
 
-def _map_alone(prints: Prints) -> dict:
+SAVE_PRINTS: Path | None = None  # --save-prints: keep the fingerprint file for --map-only runs
+
+
+def _map_alone(prints: Prints | Path) -> dict:
     """Load the fingerprint file and build the map and clusters in a fresh process: its time and peak memory.
 
     This is what the application does (the generated corpus of the bench is not in memory there).
@@ -142,9 +145,16 @@ def _map_alone(prints: Prints) -> dict:
     import tempfile
 
     with tempfile.NamedTemporaryFile(suffix=".npz") as f:
-        f.write(prints.to_bytes())
-        f.flush()
-        out = subprocess.run([sys.executable, "-c", _CHILD, f.name, str(Path(__file__).resolve().parent.parent)],
+        if isinstance(prints, Path):
+            name = str(prints)
+        else:
+            data = prints.to_bytes()
+            if SAVE_PRINTS is not None:
+                SAVE_PRINTS.write_bytes(data)
+            f.write(data)
+            f.flush()
+            name = f.name
+        out = subprocess.run([sys.executable, "-c", _CHILD, name, str(Path(__file__).resolve().parent.parent)],
                              capture_output=True, text=True, check=True).stdout.split()
     t_load, t_map, peak = (float(x) for x in out)
     return {"alone_load_s": round(t_load, 1), "alone_map_and_clusters_s": round(t_map, 1),
@@ -256,7 +266,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stories", type=int, default=300)
     ap.add_argument("--max-copies", type=int, default=500)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--save-prints", type=Path, metavar="FILE", help="keep the generated corpus's fingerprints")
+    ap.add_argument("--map-only", type=Path, metavar="FILE",
+                    help="only the fresh-process map build (time, peak memory) of a saved fingerprint file")
     args = ap.parse_args(argv)
+    if args.map_only:
+        print(json.dumps(_map_alone(args.map_only)))
+        return 0
+    global SAVE_PRINTS
+    SAVE_PRINTS = args.save_prints
     for n in args.articles:
         if args.wire:
             result = run_wire(n, args.seed, args.wire, args.stories, args.max_copies)
