@@ -13,7 +13,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont, QFontMetricsF, QGuiApplication, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QFont, QFontMetricsF, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -270,6 +270,16 @@ class _RelatedList(QListView):
             return
         super().mouseReleaseEvent(event)
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        # Ctrl+Enter is read from the key event itself: the application's modifier state can be
+        # stale (a shortcut's release seen elsewhere) and would open tabs on a plain activation.
+        if (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and event.modifiers() & Qt.KeyboardModifier.ControlModifier and self.currentIndex().isValid()):
+            self.newTabClicked.emit(self.currentIndex())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
         super().paintEvent(event)
         model = self.model()
@@ -376,7 +386,7 @@ class RelatedPanel(QDockWidget):
         rid = index.data(IdRole)
         if not (self._article and isinstance(rid, str)):
             return
-        if new_tab or QGuiApplication.keyboardModifiers() & Qt.KeyboardModifier.ControlModifier:
+        if new_tab:
             self.newTabRequested.emit(self._article, rid)
         else:
             self.compareRequested.emit(self._article, rid)

@@ -130,7 +130,11 @@ class ReuseDocks(QObject):
             rmap = corpus.reuse_map()
             rmap.clusters()  # copies and versions are read on the GUI thread: clustered here
             yield rmap
-            return None if should_cancel() else build_graph(rmap, should_cancel=should_cancel)
+            if should_cancel():
+                return None
+            graph = build_graph(rmap, should_cancel=should_cancel)
+            # A graph cut short by a cancel has nodes without positions: never shown.
+            return None if should_cancel() else graph
 
         worker = GeneratorWorker(job, "reuse map")
         self._worker = worker

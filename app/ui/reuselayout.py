@@ -107,7 +107,8 @@ def build_graph(rmap: ReuseMap, max_edges: int = MAX_EDGES,
     Args:
         rmap: The corpus reuse map.
         max_edges: Most edges kept (the ones with most shared paragraphs).
-        should_cancel: Checked between clusters; when it turns true the graph is returned as is.
+        should_cancel: Checked between clusters; when it turns true the graph is returned as is,
+            its nodes not all placed (a caller drops it).
         story_min: A cluster of this many members or more is one node sized by its copies
             (a story carried by 30 outlets is not drawn as 30 nodes and 435 edges).
     """

@@ -140,3 +140,20 @@ def test_paragraph_recurring_in_a_source_is_boilerplate_in_the_window(qtbot, tmp
         assert win.reuse_docks.related.placeholder() == RelatedPanel.NONE
     finally:
         win.shutdown()
+
+
+def test_enter_compares_and_ctrl_enter_opens_a_new_tab(qtbot) -> None:  # noqa: ANN001
+    panel = RelatedPanel()
+    qtbot.addWidget(panel)
+    panel.show_related("a.txt", [RelatedArticle("b.txt", "Bee", "Herald", "2024-01-02", 3, 3, 4, 25.0, 80.0)])
+    panel.show()
+    panel.view.setCurrentIndex(panel.model.index(0, 0))
+    compared: list[tuple[str, str]] = []
+    tabbed: list[tuple[str, str]] = []
+    panel.compareRequested.connect(lambda a, b: compared.append((a, b)))
+    panel.newTabRequested.connect(lambda a, b: tabbed.append((a, b)))
+    qtbot.keyClick(panel.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert (compared, tabbed) == ([], [("a.txt", "b.txt")])
+    # A stale Ctrl in the application's modifier state does not turn a plain Enter into a new tab.
+    qtbot.keyClick(panel.view, Qt.Key.Key_Return)
+    assert (compared, tabbed) == ([("a.txt", "b.txt")], [("a.txt", "b.txt")])
