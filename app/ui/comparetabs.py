@@ -333,7 +333,7 @@ class CompareTabs(QTabWidget):
         view.set_hide_boilerplate(hide)
         if row is not None:
             view.set_current_row(row, scroll=False)
-        view.set_scroll_value(scroll)
+        view.restore_scroll(scroll)
 
     def set_query(self, query: str, entry: TabEntry | None = None) -> None:
         """Highlight ``query``'s terms in a tab (default: the current one) and keep it with the tab."""

@@ -195,6 +195,10 @@ class CompareView(QWidget):
         self._hide_boilerplate = False
         self._expanded: set[int] = set()  # boilerplate rows shown although hidden is on
         self._syncing = False
+        # A restored scroll offset is one of the real layout: held while the rows still have
+        # estimated heights, dropped once they are exact or the analyst scrolls.
+        self._scroll_target: int | None = None
+        self._restoring = False
         self._layout = RowLayout()
         self._differences: list[int] = []
         self._find_text = ""
@@ -496,10 +500,12 @@ class CompareView(QWidget):
         try:
             for pane in (self.left_pane, self.right_pane):
                 pane.set_row_layout(self._layout, collapsed)
-            if keep_position and len(old) == len(self._layout):
+            if not keep_position:
+                value, self._scroll_target = 0, None
+            elif self._scroll_target is not None:
+                value = self._scroll_target
+            elif len(old) == len(self._layout):
                 value = round(sync_point(old, self._layout, value))
-            elif not keep_position:
-                value = 0
             for pane in (self.left_pane, self.right_pane):
                 pane.verticalScrollBar().setValue(value)
         finally:
@@ -523,6 +529,8 @@ class CompareView(QWidget):
             self._relayout()  # restarts the refinement
         elif not done:
             self._refine_timer.start()
+        else:
+            self._scroll_target = None
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         """Resume laying out the paragraphs for real (paused while the tab was hidden)."""
@@ -542,12 +550,15 @@ class CompareView(QWidget):
         if changed:
             self._relayout()
         self._refine_timer.stop()
+        self._scroll_target = None
 
     # --- scrolling -----------------------------------------------------------------------
 
     def _scrolled(self, side: str, value: int) -> None:
         if self._syncing:
             return
+        if not self._restoring:
+            self._scroll_target = None
         self._syncing = True
         try:
             src, dst = (self.left_pane, self.right_pane) if side == "left" else (self.right_pane, self.left_pane)
@@ -561,8 +572,21 @@ class CompareView(QWidget):
         self.overview.set_view(self.scroll_value(), self.right_pane.viewport().height())
 
     def scroll_value(self) -> int:
-        """Vertical scroll offset of the panes, in content pixels."""
+        """Vertical scroll offset of the panes, in content pixels (a restored one until the rows are exact)."""
+        if self._scroll_target is not None:
+            return self._scroll_target
         return self.right_pane.verticalScrollBar().value()
+
+    def restore_scroll(self, value: int) -> None:
+        """Scroll to an offset saved from the exact layout (a session's), kept while rows are estimated."""
+        self._scroll_target = max(0, value)
+        self._restoring = True
+        try:
+            self.set_scroll_value(value)
+        finally:
+            self._restoring = False
+        if self._rows:
+            self._refine_timer.start()
 
     def set_scroll_value(self, value: int) -> None:
         """Scroll both panes to ``value`` (clamped)."""
