@@ -92,8 +92,8 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def write_reports(html_for: Callable[[bool], str], html: str | None, pdf: str | None, title: str,
-                  inputs: Sequence[Path | str] = ()) -> list[Path]:
-    """Write the HTML and/or PDF report; ``html_for(for_qt)`` renders the report text.
+                  inputs: Sequence[Path | str] = (), *, landscape: bool = True) -> list[Path]:
+    """Write the HTML and/or PDF report (A4, landscape unless told); ``html_for(for_qt)`` renders it.
 
     Both targets are checked before anything is written: never an input (``inputs``), a
     corpus file, or an existing file that is not a Parallax report.
@@ -118,18 +118,18 @@ def write_reports(html_for: Callable[[bool], str], html: str | None, pdf: str | 
         atomic_write_text(html, html_for(False))
         written.append(Path(html))
     if pdf:
-        written.append(_write_pdf(html_for(True), pdf, title))
+        written.append(_write_pdf(html_for(True), pdf, title, landscape))
     return written
 
 
-def _write_pdf(text: str, out: str, title: str) -> Path:
+def _write_pdf(text: str, out: str, title: str, landscape: bool = True) -> Path:
     from app.cli import UserError
 
     try:
         from app.ui.pdfexport import write_pdf
     except ImportError as exc:
         raise UserError(f"PDF export needs Qt (PySide6), which cannot be loaded: {exc}") from exc
-    return write_pdf(text, out, title=title)
+    return write_pdf(text, out, title=title, landscape=landscape)
 
 
 def export_alignment(alignment: Alignment, html: str | None, pdf: str | None,

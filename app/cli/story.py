@@ -7,6 +7,7 @@ that number. (``parallax show`` and the JSON ``index`` fields count from 0.)
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from app.cli.common import add_corpus_options, echo, ensure_indexed, open_corpus, print_json
 from app.core.story import (
@@ -17,6 +18,9 @@ from app.core.story import (
     build_story,
     write_variants_csv,
 )
+
+if TYPE_CHECKING:
+    from app.core.corpus import Corpus
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -29,6 +33,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--variants", action="store_true", help="print the variants table")
     p.add_argument("--kind", choices=VARIANT_KINDS, help="only variants of this kind")
     p.add_argument("--csv", metavar="FILE", help="write the variants table as CSV")
+    p.add_argument("--html", metavar="FILE",
+                   help="write the story report (base, copies, variants, spread, SHA-256 of every file) as HTML")
+    p.add_argument("--pdf", metavar="FILE", help="write the same story report as PDF")
     p.add_argument("--sort", choices=SORT_KEYS, default="date", help="order of the copies (default: date)")
     add_corpus_options(p)
     p.add_argument("--json", action="store_true")
@@ -64,6 +71,8 @@ def run_story(args: argparse.Namespace) -> int:
         count = write_variants_csv(story, args.csv, kind=args.kind, inputs=inputs)
         if not args.json:
             echo(f"wrote {count} variant reading{'s' if count != 1 else ''} to {args.csv}")
+    if args.html or args.pdf:
+        _export_report(story, corpus, args.html, args.pdf, quiet=args.json)
     if args.json:
         data = story.to_dict()
         if args.kind:
@@ -77,9 +86,38 @@ def run_story(args: argparse.Namespace) -> int:
         _print_collation(story, index, lines)
     elif args.variants or args.kind:
         _print_variants(story, args.kind)
-    elif not args.csv:
+    elif not (args.csv or args.html or args.pdf):
         _print_story(story, args.sort)
     return 0
+
+
+def _export_report(story: Story, corpus: Corpus, html: str | None, pdf: str | None, *, quiet: bool) -> None:
+    """Write the story report as HTML and/or PDF; refused over an input, a corpus file or a foreign file."""
+    import hashlib
+    import sys
+
+    from app.cli.session import write_reports
+    from app.core.reader import ReadError
+    from app.core.report import story_report_html, story_report_title
+
+    inputs, hashes = [], {}
+    for c in story.copies:
+        try:
+            path = corpus.file_of(c.id)
+            inputs.append(path)
+            hashes[c.id] = hashlib.sha256(path.read_bytes()).hexdigest()
+        except (OSError, ReadError):
+            hashes[c.id] = "(unreadable)"
+    title = story_report_title(story)
+
+    def render(for_qt: bool) -> str:
+        return story_report_html(story, hashes=hashes, title=title, for_qt=for_qt)
+
+    # write_reports checks both targets before it writes either.
+    written = write_reports(render, html, pdf, title, inputs, landscape=False)
+    if not quiet:
+        for path in written:
+            echo(f"wrote {path}", file=sys.stderr)
 
 
 def _print_story(story: Story, sort: str) -> None:

@@ -369,19 +369,28 @@ def session_report_html(sections: Sequence[ReportSection], title: str = "Paralla
 # ---------------------------------------------------------------------- story reports (issue 19)
 
 
+def story_report_title(story: Story) -> str:
+    """The story report's default heading (also its PDF title): the earliest copy's headline."""
+    copies = story.sorted_copies("date")
+    return f"Story: {copies[0].title if copies else story.base}"
+
+
 def story_report_html(story: Story, *, notes: str = "", hashes: dict[str, str] | None = None,
-                      title: str = "") -> str:
+                      title: str = "", for_qt: bool = False) -> str:
     """The story of :mod:`app.core.story` as a self-contained HTML report.
 
     The base with each paragraph's coverage, the copies, the variants table, the timeline with
     its derivation edges, the story's notes, and the SHA-256 of every file (``hashes``: id -> hex).
-    Paragraphs are numbered ¶N from 1, as in the window.
+    Paragraphs are numbered ¶N from 1, as in the window. ``for_qt`` gives the same content in
+    Qt's rich-text subset (for the PDF).
     """
     from app.core.story import FAMILY_COLOURS
 
     hashes = hashes or {}
+    # Qt's rich text ignores CSS padding on cells and the width of an inline-block span.
+    table = ' width="100%" cellspacing="0" cellpadding="3" border="1"' if for_qt else ""
     copies = story.sorted_copies("date")
-    heading = title or f"Story: {copies[0].title if copies else story.base}"
+    heading = title or story_report_title(story)
     # Long ids and hashes wrap, so the copies table fits a portrait page.
     out = ["<style>table.variants td { overflow-wrap: anywhere; }"
            " table.copies td.hash { font-family: monospace; font-size: 7pt; word-break: break-all; }"
@@ -390,16 +399,19 @@ def story_report_html(story: Story, *, notes: str = "", hashes: dict[str, str] |
            f"<p>Likely origin: {escape(story.origin or 'unknown')} ({escape(story.origin_reason)}).</p>"]
     if notes.strip():
         out.append(f'<h2>Notes</h2><p class="story-notes">{_text(notes)}</p>')
-    out.append('<h2>Base text and coverage</h2><table class="coverage" data-table="coverage">'
+    out.append(f'<h2>Base text and coverage</h2><table class="coverage" data-table="coverage"{table}>'
                "<tr><th>¶</th><th>carried</th><th>changed</th><th>similarity</th><th>text</th></tr>")
     for c in story.coverage:
         share = 100 * c.carried // c.copies if c.copies else 100
+        heat = (f'<span class="heat" style="color:#2e7d32">{"█" * (share // 10)}</span>'
+                f'<span style="color:#d9d9d9">{"█" * (10 - share // 10)}</span>' if for_qt else
+                f'<span class="heat" style="display:inline-block;width:{share // 2}px;height:8px;'
+                f'background:#2e7d32"></span>')
         out.append(f'<tr data-paragraph="{c.number}"><td>¶{c.number}</td>'
-                   f'<td><span class="heat" style="display:inline-block;width:{share // 2}px;height:8px;'
-                   f'background:#2e7d32"></span> {c.carried}/{c.copies}</td><td>{c.changed}</td>'
+                   f"<td>{heat} {c.carried}/{c.copies}</td><td>{c.changed}</td>"
                    f"<td>{c.similarity:.1f} %</td><td>{_text(c.text)}</td></tr>")
     out.append("</table>")
-    out.append('<h2>Copies</h2><table class="copies" data-table="copies"><tr><th>date</th><th>outlet</th>'
+    out.append(f'<h2>Copies</h2><table class="copies" data-table="copies"{table}><tr><th>date</th><th>outlet</th>'
                "<th>label</th><th>retained</th><th>version</th><th>id</th><th>SHA-256</th></tr>")
     for c in copies:
         colour = FAMILY_COLOURS[c.family % len(FAMILY_COLOURS)]
@@ -409,7 +421,7 @@ def story_report_html(story: Story, *, notes: str = "", hashes: dict[str, str] |
                    f'<td class="hash">{escape(hashes.get(c.id, ""))}</td></tr>')
     out.append("</table>")
     variants = story.variants()
-    out.append(f'<h2>Variants ({len(variants)} places)</h2><table class="variants" data-table="variants">'
+    out.append(f'<h2>Variants ({len(variants)} places)</h2><table class="variants" data-table="variants"{table}>'
                "<tr><th>¶</th><th>base</th><th>reading</th><th>kinds</th><th>outlets</th></tr>")
     for v in variants:
         for r in v.readings:
@@ -418,7 +430,7 @@ def story_report_html(story: Story, *, notes: str = "", hashes: dict[str, str] |
                        f"<td>{_text(_excerpt(reading))}</td><td>{escape(', '.join(r.kinds))}</td>"
                        f"<td>{len(r.copies)}: {escape('; '.join(r.outlets))}</td></tr>")
     out.append("</table>")
-    out.append('<h2>Spread</h2><table class="timeline" data-table="timeline"><tr><th>date</th><th>outlet</th>'
+    out.append(f'<h2>Spread</h2><table class="timeline" data-table="timeline"{table}><tr><th>date</th><th>outlet</th>'
                "<th>version</th><th>derives from</th></tr>")
     for m in story.timeline():
         colour = FAMILY_COLOURS[m.family % len(FAMILY_COLOURS)]

@@ -94,12 +94,16 @@ def html_to_pdf_bytes(html: str, *, title: str = "", landscape: bool = True) -> 
     return bytes(data.data())
 
 
-def write_pdf(html: str, path: Path | str, *, title: str = "") -> Path:
-    """Write ``html`` as a PDF file, atomically.
+def write_pdf(html: str, path: Path | str, *, title: str = "", landscape: bool = True) -> Path:
+    """Write ``html`` as a PDF file, atomically (A4, landscape unless ``landscape=False``).
+
+    Callers check the target with :func:`app.core.fsguard.check_export` first; the PDF carries
+    Parallax's creator signature, by which a later export may replace it.
+    Laying out and writing touch no widget, so this may run on a worker thread.
 
     Raises:
         OSError: the file could not be written (any previous file is left intact).
     """
     path = Path(path)
-    atomic_write_bytes(path, html_to_pdf_bytes(html, title=title))
+    atomic_write_bytes(path, html_to_pdf_bytes(html, title=title, landscape=landscape))
     return path

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -44,6 +45,8 @@ from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
 # build(aid, base, should_cancel) -> Story, run on a worker thread.
 Builder = Callable[[str, str | None, Callable[[], bool]], Story]
 ALL_KINDS = "All kinds"
+HTML_FILTER = "HTML report (*.html)"  # as the comparison's export dialog
+PDF_FILTER = "PDF report (*.pdf)"
 HEAT_SIZE = QSize(44, 14)
 
 
@@ -612,16 +615,21 @@ class StoryView(QWidget):
         return worker
 
     def export_report(self, path: str) -> GeneratorWorker | None:
-        """Write the story as an HTML report (base, coverage, variants, timeline, notes, SHA-256 of every file)."""
+        """Write the story report to ``path`` off the GUI thread: PDF for a ``.pdf`` name, else HTML.
+
+        Both hold the base with its coverage, the copies, the variants table, the timeline with
+        the derivation edges and their evidence, the notes and the SHA-256 of every file.
+        """
         if self.story is None:
             return None
         story, notes, file_of = self.story, self.notes_text(), self._file_of
         inputs = self._inputs()
+        pdf = Path(path).suffix.lower() == ".pdf"
 
         def run() -> str:
             from app.core import fsguard
             from app.core.atomic import atomic_write_text
-            from app.core.report import story_report_html
+            from app.core.report import story_report_html, story_report_title
 
             fsguard.check_export(path, inputs=inputs)
             hashes = {}
@@ -631,7 +639,14 @@ class StoryView(QWidget):
                         hashes[c.id] = hashlib.sha256(file_of(c.id).read_bytes()).hexdigest()
                 except (OSError, ValueError):
                     hashes[c.id] = "(unreadable)"
-            atomic_write_text(path, story_report_html(story, notes=notes, hashes=hashes))
+            title = story_report_title(story)
+            html = story_report_html(story, notes=notes, hashes=hashes, title=title, for_qt=pdf)
+            if pdf:
+                from app.ui.pdfexport import write_pdf
+
+                write_pdf(html, path, title=title, landscape=False)
+            else:
+                atomic_write_text(path, html)
             return path
 
         worker = GeneratorWorker.call(run, name="story report")
@@ -651,6 +666,17 @@ class StoryView(QWidget):
             self.export_csv(path)
 
     def _ask_report(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the story report", "story.html", "HTML (*.html)")
-        if path:
-            self.export_report(path)
+        path, chosen = QFileDialog.getSaveFileName(self, "Export the story report", "story.html",
+                                                   f"{HTML_FILTER};;{PDF_FILTER}")
+        if not path:
+            return
+        target = Path(path)
+        if target.suffix.lower() not in (".html", ".htm", ".pdf"):
+            # The dialog asked about replacing the name typed, not this one.
+            target = target.with_name(target.name + (".pdf" if chosen == PDF_FILTER else ".html"))
+            if target.exists() and QMessageBox.question(
+                    self, "Replace report?", f"{target.name} already exists. Replace it?",
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                    QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
+                return
+        self.export_report(str(target))

@@ -336,3 +336,41 @@ def test_cli_story_variants_kind_and_csv(wire, capsys, tmp_path: Path) -> None:
     own = next(d.id for d in syn.docs.values() if d.story is None)
     code, _out, err = _run(capsys, "story", own, *opts, "--base", origin)
     assert code == 1 and "not a copy of this story" in err
+
+
+def test_cli_story_html_and_pdf_reports(wire, capsys, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    import hashlib
+
+    from PySide6.QtCore import QCoreApplication
+
+    from app.core.fsguard import has_report_signature
+
+    if QCoreApplication.instance() is None:
+        request.getfixturevalue("qapp")  # a QApplication, shared with the UI tests
+    syn, opts = wire
+    story = syn.stories[0]
+    html, pdf = tmp_path / "story.html", tmp_path / "story.pdf"
+    code, out, err = _run(capsys, "story", story.copies[1], *opts, "--html", str(html), "--pdf", str(pdf))
+    assert code == 0 and out == "" and err.splitlines()[-2:] == [f"wrote {html}", f"wrote {pdf}"]
+    text = html.read_text("utf-8")
+    assert '<meta name="generator" content="Parallax' in text
+    for table in ("coverage", "copies", "variants", "timeline"):
+        assert f'data-table="{table}"' in text
+    for aid in story.copies:
+        assert hashlib.sha256((syn.root / aid).read_bytes()).hexdigest() in text
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-") and has_report_signature(pdf)
+    # Its own reports are replaced; a corpus file, a file it did not write, or one name twice never.
+    code, _out, _err = _run(capsys, "story", story.origin, *opts, "--pdf", str(pdf))
+    assert code == 0 and has_report_signature(pdf)
+    foreign = tmp_path / "theirs.html"
+    foreign.write_text("<p>mine</p>", "utf-8")
+    corpus_file = syn.root / story.origin
+    before = corpus_file.read_bytes()
+    fresh = tmp_path / "fresh.html"
+    for argv in (["--pdf", str(corpus_file)], ["--html", str(corpus_file)], ["--html", str(foreign)],
+                 ["--html", str(fresh), "--pdf", str(syn.root / "story.pdf")], ["--html", str(pdf), "--pdf", str(pdf)]):
+        code, _out, err = _run(capsys, "story", story.origin, *opts, *argv)
+        assert code == 1 and err.startswith("parallax: ") and "Traceback" not in err, argv
+    assert corpus_file.read_bytes() == before and foreign.read_text("utf-8") == "<p>mine</p>"
+    assert not fresh.exists() and not (syn.root / "story.pdf").exists()  # both targets checked first

@@ -274,3 +274,67 @@ def test_timeline_keeps_undated_and_unparsable_dates_apart(qtbot) -> None:  # no
     assert apart == {"undated.txt", "v0.txt"}
     assert pos["origin.txt"].x() < pos["b.txt"].x()
     widget.repaint()
+
+
+def _pdf_text(path: Path) -> str | None:
+    """The PDF's text in drawing order (cell by cell), flattened, when poppler's pdftotext is installed."""
+    import shutil
+    import subprocess
+    import unicodedata
+
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        return None
+    text = subprocess.run([tool, "-raw", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return " ".join(unicodedata.normalize("NFKC", text).split())  # ﬀ, ﬂ: ligatures of the PDF font
+
+
+def test_pdf_report_from_the_tab_holds_the_same_content(qtbot, window: MainWindow,  # noqa: ANN001
+                                                        syndication: Syndication, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.core.fsguard import has_report_signature
+    from app.ui import storyview
+
+    truth = _story(syndication)
+    view = _shown(qtbot, window.open_story(truth.origin, notes="Checked with the desk."))
+    asked = []
+
+    def save_dialog(parent, caption, name, filters):  # noqa: ANN001, ANN202
+        asked.append(filters)
+        return str(tmp_path / "story"), storyview.PDF_FILTER  # no suffix typed, PDF chosen
+
+    monkeypatch.setattr(storyview.QFileDialog, "getSaveFileName", staticmethod(save_dialog))
+    with qtbot.waitSignal(view.messageShown, timeout=30000) as told:
+        qtbot.mouseClick(view.report_button, Qt.MouseButton.LeftButton)
+    assert asked == [f"{storyview.HTML_FILTER};;{storyview.PDF_FILTER}"]
+    target = tmp_path / "story.pdf"
+    assert told.args == [f"Exported the story to {target}", False]
+    data = target.read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    assert has_report_signature(target)  # /Creator (Parallax): a later export may replace it
+    text = _pdf_text(target)
+    if text is not None:
+        story = view.story
+        for heading in ("Notes", "Base text and coverage", "Copies", f"Variants ({len(story.variants())} places)",
+                        "Spread", "derives from"):
+            assert heading in text
+        assert "Checked with the desk." in text
+        joined = text.replace(" ", "")  # hashes and ids wrap inside their cells
+        for aid in truth.copies:
+            assert hashlib.sha256((syndication.root / aid).read_bytes()).hexdigest() in joined
+        for edge in story.edges:
+            assert " ".join(edge.evidence.split()).replace(" ", "") in joined
+    # Its own earlier PDF is replaced; a file it did not write, or one inside the corpus, never.
+    with qtbot.waitSignal(view.messageShown, timeout=30000) as told:
+        view.export_report(str(target))
+    assert told.args[1] is False and has_report_signature(target)
+    foreign = tmp_path / "theirs.pdf"
+    foreign.write_bytes(b"%PDF-1.4 someone else's\n")
+    inside = syndication.root / "story.pdf"
+    for refused in (foreign, inside):
+        with qtbot.waitSignal(view.messageShown, timeout=30000) as told:
+            view.export_report(str(refused))
+        assert told.args[1] is True and told.args[0].startswith(f"Could not export {refused}: ")
+        assert "Traceback" not in told.args[0]
+    assert foreign.read_bytes() == b"%PDF-1.4 someone else's\n" and not inside.exists()
+    assert "never writes there" in told.args[0]
