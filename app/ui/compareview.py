@@ -579,7 +579,9 @@ class CompareView(QWidget):
 
     def restore_scroll(self, value: int) -> None:
         """Scroll to an offset saved from the exact layout (a session's), kept while rows are estimated."""
-        self._scroll_target = max(0, value)
+        bar = self.right_pane.verticalScrollBar()
+        # Past the end of the estimated layout it is the end, as the scroll bar clamps it.
+        self._scroll_target = max(0, value) if value <= bar.maximum() else None
         self._restoring = True
         try:
             self.set_scroll_value(value)
