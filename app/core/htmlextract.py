@@ -90,6 +90,12 @@ _COMMENT_CLOSE = re.compile(r"--\s*>")
 _SECTION_CLOSE = re.compile(r"\]\s*]\s*>")
 _MS_SECTION_CLOSE = re.compile(r"\]\s*>")
 _CDATA_CLOSE = {"script": re.compile(r"</\s*script\s*>", re.I), "style": re.compile(r"</\s*style\s*>", re.I)}
+# A run of "<" that open nothing, each with the text up to the next "<" when that text cannot
+# read as whitespace alone (it starts with a visible character that begins no character
+# reference, or holds none; only "&" then "#" or a letter can begin one): text such as
+# " &nbsp;" must stay a piece of its own, as it neither starts nor ends a block's span.
+_LITERAL_LT = re.compile(
+    r"(?:<(?![a-zA-Z/!?])(?:(?=[^\s<&]|&(?![#a-zA-Z]))[^<]*+|(?:[^<&]++|&(?![#a-zA-Z]))*+(?![^<]))?+)++")
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ=/")
 
 # Token kinds: text alone (to unescape), literal text alone, text then a tag.
@@ -264,8 +270,15 @@ def tokens(source: str) -> Iterator[tuple[int, str, int, int, int, str]]:
         i = pos
         c = source[i + 1:i + 2]
         if i > last_gt:
-            k = -1  # nothing can be closed without a ">" further on
-        elif c.isascii() and c.isalpha():
+            # Nothing can be closed without a ">" further on: the rest is text, which the
+            # piece-by-piece path below would cut at every "<" (a million pieces of "<<<...").
+            # Each piece but the last starts with "<", so none reads as whitespace alone.
+            r = source.rfind("<")
+            yield i, source[i:r + 1], TEXT, 0, 0, ""
+            if r + 1 < n:
+                yield r + 1, source[r + 1:], TEXT, 0, 0, ""
+            return
+        if c.isascii() and c.isalpha():
             k, kind, tag = _slow_start(source, i)
             if k >= 0:
                 yield (i, source[i:k], RAW, 0, 0, "") if kind == RAW else (i, "", kind, i, k, tag)
@@ -278,15 +291,12 @@ def tokens(source: str) -> Iterator[tuple[int, str, int, int, int, str]]:
         elif c == "!" or c == "?":
             k = _slow_other(source, i, closers)
         else:
-            k = i + 1
-            yield i, "<", TEXT, 0, 0, ""
+            # A "<" that opens nothing is text, and so are the ones after it (with the text
+            # between them): one piece for a run such as "< < <", not two per "<".
+            k = _LITERAL_LT.match(source, i).end()  # type: ignore[union-attr]
+            yield i, source[i:k], TEXT, 0, 0, ""
         if k < 0:
-            gt = source.find(">", i + 1) if i < last_gt else -1
-            if gt >= 0:
-                k = gt + 1
-            else:
-                k = source.find("<", i + 1)
-                k = k if k >= 0 else i + 1
+            k = source.find(">", i + 1) + 1  # there is one: i < last_gt
             yield i, source[i:k], TEXT, 0, 0, ""
         pos = k
 

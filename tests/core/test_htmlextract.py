@@ -404,6 +404,8 @@ _ODD = [
     "<p>x</p>" * 500 + "<", "<a " * 300, "<!--" * 300, "<!x" * 300, "</" * 300, "<![" * 300, "<?" * 300,
     "<p>x <!-- unclosed > y</p>", "<p>1 << 2 <3 <=4</p>", "<\ufdd0p>x", "<div\u00a0class=x>y</div>",
     "<p\vx>y</p\v>", "<a b=c d='e'f=g>h</a>", "<a b= 'c' >d", "<a b= >c", "<a b==c>d", "<img alt=`x`>y",
+    "<" * 300 + ">", "< " * 300 + ">", "<&" * 300 + ">", "< &" * 300 + "<p>x", "< &nbsp;" * 300 + "<p>x",
+    "<p>< &nbsp;<p>y", "<p>a<&nbsp;<p>b", "<p>a< &amp;<p>b", "&nbsp;< x<p>", "<3&#32;<p>x", "<p>x</p><<<a < b",
 ]
 
 
@@ -430,6 +432,24 @@ def test_spans_cover_character_references() -> None:
 def test_unclosed_constructs_are_text_and_the_rest_reads_on() -> None:
     doc = extract_html("<p>a <!-- no end > b</p><p>c <a href=\"x</p>")
     assert [b.text for b in doc.blocks] == ["a <!-- no end > b", 'c <a href="x</p>']
+
+
+def test_stray_lt_runs_are_few_pieces() -> None:
+    """Text after the last ">" is not cut at every "<", nor is a run of "<" that open nothing
+    (one piece per "<" made a page of them ten times slower than prose)."""
+    source = "<p>x</p>" + "<" * 10_000 + "a < b"
+    pieces = list(tokens(source))
+    assert len(pieces) == 4
+    assert "".join(p[1] for p in pieces[2:]) == source[8:]
+    assert len(list(tokens("<p>" + "< " * 10_000 + "</p>"))) == 3
+    assert len(list(tokens("<p>" + "<&" * 10_000 + "</p>"))) == 3
+
+
+def test_a_stray_lt_does_not_take_the_whitespace_reference_after_it() -> None:
+    # " &nbsp;" reads as whitespace: it does not extend the span of the block before it.
+    assert [(b.start, b.end) for b in extract_html("<p>< &nbsp;<p>y").blocks] == [(3, 4), (14, 15)]
+    assert [(b.start, b.end) for b in extract_html("<p>a<&nbsp;<p>b").blocks] == [(3, 5), (14, 15)]
+    assert [(b.start, b.end) for b in extract_html("<p>a< &amp;<p>b").blocks] == [(3, 11), (14, 15)]
 
 
 def test_tokens_cover_the_page_in_order() -> None:
