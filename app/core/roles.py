@@ -41,7 +41,7 @@ _PROMPT = re.compile(
 )
 # Disclaimers and rights notices, recognised at any length.
 _DISCLAIMER = re.compile(
-    r"(^\W*disclaimer\b|the (statements|views|opinions)[^.]{0,80}expressed|"
+    r"(^\W*+disclaimer\b|the (statements|views|opinions)[^.]{0,80}expressed|"
     r"do(es)? not necessarily (represent|reflect)|copyright\s*©|©|all rights reserved|"
     r"copyrighted material|\"?fair use\"?|grants permission to (cross-post|republish|repost)|"
     r"for media inquiries|the original source of this article|"
@@ -73,9 +73,11 @@ def _may_match(text: str, keys: tuple[str, ...]) -> bool:
 
 
 _CREDIT = re.compile(r"^\W*+((featured |header |top )?(image|photo|picture|illustration)s?( credit)?s?\s*+(is |are )?(:|from|by|source|courtesy)|via \S++(\s\S++)?\W*+$)", _I)
-_BYLINE = re.compile(r"^\W*(by|written by|posted by|articles? by|author|authors|reporter|words by)\s*:?\s+(?P<name>.{2,80})$", _I)
+# "\W*+": the words after it start with a letter, which \W cannot take, so the run is never
+# given back; "\W*" retried every word at every offset of a paragraph of punctuation.
+_BYLINE = re.compile(r"^\W*+(by|written by|posted by|articles? by|author|authors|reporter|words by)\s*:?\s+(?P<name>.{2,80})$", _I)
 _META_LINE = re.compile(
-    r"^\W*(region|theme|themes|topics?|in-depth report|tags|section|category|categories|source|"
+    r"^\W*+(region|theme|themes|topics?|in-depth report|tags|section|category|categories|source|"
     r"published|updated|posted|date|filed|dateline|reading time)\b\s*:?", _I,
 )
 _NAME = re.compile(r"^(?:[A-Z][\w'’\-]+\.?|[A-Z]\.)(?:\s+(?:[A-Z][\w'’\-]+\.?|[A-Z]\.|(?:de|van|von|der|da|di|le|la|bin|al)\b)){1,4}$")
