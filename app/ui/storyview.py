@@ -17,7 +17,7 @@ from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.story import FAMILY_COLOURS, SORT_KEYS, VARIANT_KINDS, Story, TimelineMark
+from app.ui.palette import ViewColours, colours
 from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
 
 # build(aid, base, should_cancel) -> Story, run on a worker thread.
@@ -70,18 +71,20 @@ def heat_pixmap(identical: int, changed: int, copies: int, size: QSize = HEAT_SI
     return pix
 
 
-def _segments_html(line) -> str:  # noqa: ANN001 - a CollationLine
+def _segments_html(line, colours: ViewColours) -> str:  # noqa: ANN001 - a CollationLine
+    """A copy's reading with its changed words marked in the palette's word colours (legible in dark too)."""
+    deleted, inserted = colours.deleted.name(), colours.inserted.name()
     out = []
     for s in line.segments:
         if s.tag == "equal":
             out.append(escape(s.copy))
         elif s.tag == "delete":
-            out.append(f'<span style="background:#f8d0d0;text-decoration:line-through">{escape(s.base)}</span> ')
+            out.append(f'<span style="background:{deleted};text-decoration:line-through">{escape(s.base)}</span> ')
         elif s.tag == "insert":
-            out.append(f'<span style="background:#c8ecc8">{escape(s.copy)}</span>')
+            out.append(f'<span style="background:{inserted}">{escape(s.copy)}</span>')
         else:
-            out.append(f'<span style="background:#f8d0d0;text-decoration:line-through">{escape(s.base)}</span>'
-                       f'<span style="background:#c8ecc8">{escape(s.copy)}</span>')
+            out.append(f'<span style="background:{deleted};text-decoration:line-through">{escape(s.base)}</span>'
+                       f'<span style="background:{inserted}">{escape(s.copy)}</span>')
     return "".join(out)
 
 
@@ -297,14 +300,20 @@ class StoryView(QWidget):
         self.copies.setHeaderLabels(["Outlet", "Date", "Label", "Retained", "Version"])
         self.copies.setRootIsDecorated(False)
         self.copies.setAlternatingRowColors(True)
-        self.copies.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, 5):
             self.copies.header().setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        self.copies.header().setStretchLastSection(False)
+        # The outlet is what the analyst reads the list by: it keeps room for about 20 characters
+        # however narrow the list is (a stretched column was squeezed to nothing by the figures).
+        self.copies.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.copies.header().resizeSection(0, self.copies.fontMetrics().horizontalAdvance("n" * 24))
+        self.copies.header().setStretchLastSection(True)
 
         self.base_list = QListWidget(self)
         self.base_list.setObjectName("storyBaseText")
         self.base_list.setWordWrap(True)
+        # Paragraphs are wrapped again at every width, never cut off behind a sideways scroll bar.
+        self.base_list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.base_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.base_list.setIconSize(HEAT_SIZE)
         self.base_list.setSpacing(3)
 
@@ -357,13 +366,17 @@ class StoryView(QWidget):
         self.side.addTab(self.notes, "Notes")
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        # Narrow tabs stack the copies above the base text, so that three columns are not squeezed.
+        self.stack = QSplitter(Qt.Orientation.Vertical, self)
+        self.stack.setChildrenCollapsible(False)
         self.splitter.addWidget(self.copies)
         self.splitter.addWidget(self.base_list)
         self.splitter.addWidget(self.side)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 3)
-        self.splitter.setSizes([420, 480, 480])
+        self.splitter.setSizes([480, 440, 440])
+        self._narrow = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.header)
@@ -487,7 +500,7 @@ class StoryView(QWidget):
             item = QTreeWidgetItem([c.outlet, c.date or "undated", c.label, f"{c.retained:.1f} %",
                                     f"v{c.family + 1}"])
             item.setData(0, Qt.ItemDataRole.UserRole, c.id)
-            item.setToolTip(0, f"{c.id}\n{c.title}" + (f"\n{c.problem}" if c.problem else ""))
+            item.setToolTip(0, f"{c.outlet}\n{c.id}\n{c.title}" + (f"\n{c.problem}" if c.problem else ""))
             pix = QPixmap(10, 10)
             pix.fill(family_colour(c.family))
             item.setIcon(4, QIcon(pix))
@@ -517,6 +530,34 @@ class StoryView(QWidget):
         if item is not None:
             self.show_collation(int(item.data(Qt.ItemDataRole.UserRole)))
 
+    NARROW_BELOW = 1000  # tab width in pixels under which the copies and base are stacked
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        """Stack the copies above the base text when the tab is narrow, side by side when wide."""
+        super().resizeEvent(event)
+        self._arrange(self.width() < self.NARROW_BELOW)
+
+    def is_stacked(self) -> bool:
+        """Whether the copies list and the base text are stacked (a narrow tab)."""
+        return self._narrow
+
+    def _arrange(self, narrow: bool) -> None:
+        if narrow == self._narrow:
+            return
+        self._narrow = narrow
+        if narrow:
+            self.stack.addWidget(self.copies)
+            self.stack.addWidget(self.base_list)
+            self.splitter.insertWidget(0, self.stack)
+            self.stack.show()
+            self.splitter.setSizes([max(1, self.width() * 55 // 100), max(1, self.width() * 45 // 100)])
+        else:
+            self.splitter.insertWidget(0, self.copies)
+            self.splitter.insertWidget(1, self.base_list)
+            self.stack.hide()
+            self.stack.setParent(self)
+            self.splitter.setSizes([max(1, self.width() // 3)] * 3)
+
     def show_collation(self, index: int) -> None:
         """Show base paragraph ``index`` (0-based) in every copy."""
         if self.story is None:
@@ -524,12 +565,13 @@ class StoryView(QWidget):
         self._paragraph = index
         lines = self.story.collation(index)
         html = [f"<p><b>¶{index + 1}</b> in {self.story.size} copies</p>"]
+        view_colours = colours(self.collation.palette())
         for line in lines:
             who = escape(line.describe())
             if len(line.outlets) > 1:
                 shown = ", ".join(line.outlets[:8]) + (" …" if len(line.outlets) > 8 else "")
-                who += f' <span style="color:#777">({escape(shown)})</span>'
-            body = "" if line.state in ("missing", "identical") else _segments_html(line)
+                who += f' <span style="color:{view_colours.dim_text.name()}">({escape(shown)})</span>'
+            body = "" if line.state in ("missing", "identical") else _segments_html(line, view_colours)
             html.append(f'<p data-state="{line.state}"><b>{who}</b><br>{body}</p>')
         self.collation.setHtml("".join(html))
         self.side.setCurrentWidget(self.collation)

@@ -338,3 +338,30 @@ def test_pdf_report_from_the_tab_holds_the_same_content(qtbot, window: MainWindo
         assert "Traceback" not in told.args[0]
     assert foreign.read_bytes() == b"%PDF-1.4 someone else's\n" and not inside.exists()
     assert "never writes there" in told.args[0]
+
+
+def test_a_narrow_tab_stacks_the_copies_above_the_base(qtbot, window: MainWindow,  # noqa: ANN001
+                                                       syndication: Syndication) -> None:
+    view = _shown(qtbot, window.open_story(_story(syndication).origin))
+    view.resize(StoryView.NARROW_BELOW + 300, 700)
+    assert not view.is_stacked()
+    assert [view.splitter.widget(i) for i in range(view.splitter.count())] == [view.copies, view.base_list, view.side]
+    view.resize(StoryView.NARROW_BELOW - 200, 700)
+    assert view.is_stacked() and view.copies.parent() is view.stack and view.base_list.parent() is view.stack
+    assert view.splitter.indexOf(view.stack) == 0 and view.splitter.indexOf(view.side) == 1
+    view.resize(StoryView.NARROW_BELOW + 300, 700)
+    assert [view.splitter.widget(i) for i in range(view.splitter.count())] == [view.copies, view.base_list, view.side]
+
+
+def test_collation_marks_use_the_palettes_word_colours(qtbot, window: MainWindow,  # noqa: ANN001
+                                                       syndication: Syndication) -> None:
+    from app.ui.palette import colours, dark_palette
+
+    view = _shown(qtbot, window.open_story(_story(syndication).origin))
+    view.collation.setPalette(dark_palette())
+    target = max(view.story.coverage, key=lambda c: (c.changed, -c.index))
+    view.show_collation(target.index)
+    html = view.collation.toHtml()
+    dark = colours(dark_palette())
+    assert target.changed == 0 or dark.deleted.name() in html or dark.inserted.name() in html
+    assert "#f8d0d0" not in html and "#c8ecc8" not in html  # the light fills under light text
