@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,23 +24,25 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from app.core.model import Alignment, Article
-from app.core.paths import default_corpus
+from app.core.model import Alignment
 from app.core.reuse import shared_figure
 from app.ui import settings
 from app.ui.comparetabs import CompareTabs, TabEntry
 from app.ui.compareview import CompareView
+from app.ui.comparisoncontroller import ComparisonController
 from app.ui.corpuspanel import CorpusPanel
 from app.ui.deltapanel import install as install_delta_panel
 from app.ui.facetpanel import install as install_facet_panel
-from app.ui.models import SortedIds, sorted_ids
+from app.ui.indexcontroller import IndexController
+from app.ui.models import SortedIds
 from app.ui.notes import NotesPanel
 from app.ui.overrides import OverridesController
+from app.ui.reportcontroller import ReportController
 from app.ui.reusedocks import ReuseDocks
 from app.ui.savedsearches import install as install_saved_searches
 from app.ui.sessioncontroller import SessionController
 from app.ui.versionspanel import install as install_versions_panel
-from app.ui.workers import GeneratorWorker, IndexWriter, WorkerPool, describe_error
+from app.ui.workers import GeneratorWorker, IndexWriter, WorkerPool
 
 if TYPE_CHECKING:
     from app.core.corpus import ArticleInfo, Corpus
@@ -52,24 +53,6 @@ COMPARISON_SHARE = 0.6  # of the window's width, at least
 PANEL_MIN = 230
 DOCK_MIN = 200
 DOCK_WIDTH = 300
-
-
-def _placeholder(side: str) -> Article:
-    # An empty side lets one article be shown alone, every row "left only" / "right only".
-    return Article(id="", path="", title=f"(open an article on the {side})")
-
-
-def _best_match_function() -> Callable[[Corpus, str], str | None]:
-    try:
-        from app.core import reuse
-    except ImportError:
-        reuse = None
-    found = getattr(reuse, "best_match", None)
-    if callable(found):
-        return found
-    from app.core.bestmatch import best_match
-
-    return best_match
 
 
 class MainWindow(QMainWindow):
@@ -95,15 +78,17 @@ class MainWindow(QMainWindow):
         self._theme = self._initial_theme(theme)  # before any widget takes its colours
         self._shown_once = False
         self._folded: set[QDockWidget] = set()
-        self._index_dir = index_dir
-        self._root: Path | None = None
-        self._corpus: Corpus | None = None  # set by the index worker, which imports the core
-        self._index_worker: GeneratorWorker | None = None
-        self._writer = IndexWriter(self)
-        self._jobs = WorkerPool(2, self)
+        self.writer = IndexWriter(self)
+        self.jobs = WorkerPool(2, self)
+        self.index = IndexController(self.writer, index_dir=index_dir,
+                                     listing_order=lambda: self.panel.article_model.order, parent=self)
 
         self.panel = CorpusPanel(self)
         self.tabs = CompareTabs(self.corpus_root, self)
+        self.comparisons = ComparisonController(
+            self.tabs, self.jobs, self.index, lambda: self.overrides.boilerplate(self.reuse_docks.boilerplate()),
+            self)
+        self.reports = ReportController(self.tabs, lambda: self.sessions.path, self.corpus_root, self)
         self.notes_panel = NotesPanel(self.tabs, self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.notes_panel)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -122,7 +107,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._connect()
         self.sessions = SessionController(self)
-        self.reuse_docks = ReuseDocks(self, self._writer)  # before the saved dock state is restored
+        self.reuse_docks = ReuseDocks(self, self.writer)  # before the saved dock state is restored
         self.delta_panel = install_delta_panel(self)  # the Critical changes dock (View menu)
         self.overrides = OverridesController(self)  # marks, Preferences, Sources (Edit menu)
         self.facet_panel = install_facet_panel(self)  # Facets dock beside the results (View menu)
@@ -194,7 +179,7 @@ class MainWindow(QMainWindow):
             "Read &Links Pointing Outside the Corpus", lambda: None, None,
             "Also read files that links in the corpus folder point to outside it (remembered for this folder)")
         self.follow_links_action.setCheckable(True)
-        self.follow_links_action.toggled.connect(self._toggle_follow_links)
+        self.follow_links_action.toggled.connect(lambda checked: self.index.set_follow_links(checked))
         self.cancel_index_action = self._action("&Cancel Indexing", self.cancel_indexing, None,
                                                 "Stop indexing")
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q", "Quit Parallax")
@@ -225,9 +210,9 @@ class MainWindow(QMainWindow):
                                                 "Save the open comparisons and notes")
         self.save_session_as_action = self._action("Save Session &As…", run("save_as"), "Ctrl+Shift+S",
                                                    "Save the session to a new file")
-        self.export_action = self._action("&Export Report…", run("export_report"), "Ctrl+E",
+        self.export_action = self._action("&Export Report…", self.reports.export_report, "Ctrl+E",
                                           "Export the current comparison and its notes (HTML or PDF)")
-        self.export_session_action = self._action("Export Session Re&port…", run("export_session_report"),
+        self.export_session_action = self._action("Export Session Re&port…", self.reports.export_session_report,
                                                   None, "Export every open comparison as one report")
         for action in self.tabs.tab_actions():
             key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
@@ -341,20 +326,21 @@ class MainWindow(QMainWindow):
     def _build_story(self, aid: str, base: str | None, should_cancel: Callable[[], bool]) -> Any:
         from app.core.story import StoryError, build_story
 
-        corpus, rmap = self._corpus, self.reuse_docks.reuse_map()
+        corpus, rmap = self.index.corpus(), self.reuse_docks.reuse_map()
         if corpus is None or rmap is None:
             raise StoryError("the reuse map is not ready yet; the story opens when it is")
         aid = corpus.resolve(aid).id
         base = corpus.resolve(base).id if base else None
-        return build_story(rmap, corpus.article, aid, base, should_cancel=should_cancel)
+        return build_story(rmap, corpus.article, aid, base, should_cancel=should_cancel,
+                           userdata=corpus.userdata.refresh())  # manual links hold in the story
 
     def open_story(self, aid: str, base: str | None = None, notes: str = "") -> Any:
         """Open the story of ``aid`` (all its copies against the likely origin, or ``base``) in a tab."""
         from app.ui.storyview import StoryView
 
-        view = StoryView(aid, self._build_story, self._jobs, base=base, notes=notes,
+        view = StoryView(aid, self._build_story, self.jobs, base=base, notes=notes,
                          start=self.reuse_docks.reuse_map() is not None,
-                         file_of=lambda x: self._corpus.file_of(x) if self._corpus else Path(x), parent=self.tabs)
+                         file_of=self._file_of, parent=self.tabs)
         view.compareRequested.connect(self.compare_in_new_tab)
         view.messageShown.connect(lambda text, error: self.show_error(text) if error
                                   else self.statusBar().showMessage(text, 6000))
@@ -363,6 +349,10 @@ class MainWindow(QMainWindow):
         view.changed.connect(self.tabs.contentChanged)
         self.tabs.add_story_tab(view, "Story…", f"Story of {aid}")
         return view
+
+    def _file_of(self, aid: str) -> Path:
+        corpus = self.index.corpus()
+        return corpus.file_of(aid) if corpus else Path(aid)
 
     def story_views(self) -> list[Any]:
         """The open story tabs."""
@@ -389,19 +379,11 @@ class MainWindow(QMainWindow):
 
     def compare_in_own_tab(self, left: str, right: str = "") -> None:
         """Open ``left`` against ``right`` ("": nothing yet on the right) in a new tab."""
-        self.tabs.new_tab([left, right or None])
-        self._start_compare()
-        self.statusBar().showMessage("Opened in a new tab (Ctrl+W closes it)", 4000)
+        self.comparisons.compare_in_own_tab(left, right)
 
     def compare_in_new_tab(self, left: str, right: str) -> None:
         """Compare in a new tab when the current one already shows a comparison, else in it."""
-        al = self.compare_view.alignment()
-        if al is not None and al.left.id and al.right.id and {al.left.id, al.right.id} != {left, right}:
-            self.tabs.new_tab([left, right])
-            self._start_compare()
-            self.statusBar().showMessage("Opened in a new tab (Ctrl+W closes it)", 4000)
-        else:
-            self.compare(left, right)
+        self.comparisons.compare_in_new_tab(left, right)
 
     def _arrange_docks(self) -> None:
         """Side docks share one tabbed column, so they never squeeze the comparison twice."""
@@ -579,21 +561,41 @@ class MainWindow(QMainWindow):
         self.panel.openRequested.connect(self.open_article)
         self.panel.compareRequested.connect(self.compare)
         self.panel.bestMatchRequested.connect(self.compare_with_best_match)
-        self.panel.queryChanged.connect(self._query_changed)
-        self.panel.searchFailed.connect(lambda _m: None)
-        self.tabs.dropRequested.connect(self._dropped)
+        self.panel.queryChanged.connect(self.tabs.set_query)
+        self.tabs.dropRequested.connect(self.comparisons.dropped)
         self.tabs.currentTabChanged.connect(self._current_tab_changed)
-        self.tabs.reopenRequested.connect(self.request_alignment)
+        self.tabs.reopenRequested.connect(self.comparisons.start)
+
+        index = self.index
+        index.opened.connect(self._corpus_opened)
+        index.listingReady.connect(self._show_listing)
+        index.busyChanged.connect(self._set_indexing)
+        index.progressChanged.connect(self._show_progress)
+        index.statusChanged.connect(self._show_index_status)
+        index.message.connect(self.statusBar().showMessage)
+        index.finished.connect(self.indexFinished)
+        index.failed.connect(self._index_failed)
+
+        comparisons = self.comparisons
+        comparisons.ready.connect(self._comparison_shown)
+        comparisons.failed.connect(self._comparison_failed)
+        comparisons.status.connect(self._show_comparison_status)
+        comparisons.message.connect(self.statusBar().showMessage)
+        comparisons.error.connect(self.show_error)
+
+        self.reports.message.connect(self.statusBar().showMessage)
+        self.reports.error.connect(self.show_error)
 
     # ------------------------------------------------------------------ corpus and index
 
     def corpus(self) -> Corpus | None:
         """The open corpus."""
-        return self._corpus
+        return self.index.corpus()
 
     def choose_corpus(self) -> None:
         """Ask for a folder and open it."""
-        start = str(self._root) if self._root else str(Path.home())
+        root = self.index.root()
+        start = str(root) if root else str(Path.home())
         folder = QFileDialog.getExistingDirectory(self, "Open Corpus Folder", start)
         if folder:
             self.open_corpus(folder)
@@ -604,128 +606,50 @@ class MainWindow(QMainWindow):
         Returns:
             False (with a message in the status bar) when the folder does not exist.
         """
-        path = Path(folder).expanduser()
-        if not path.is_dir():
-            self.show_error(f"Corpus folder not found: {path}")
+        if not self.index.open(folder):
+            self.show_error(f"Corpus folder not found: {Path(folder).expanduser()}")
             return False
-        if self._index_worker is not None:
-            self._index_worker.cancel()
-        self._root = path.resolve()
-        self._corpus = None
-        self.panel.set_corpus(None)
-        self.sessions.update_title()
-        self.corpus_label.setText(self._root.name)
-        self.corpus_label.setToolTip(str(self._root))
-        settings.add_recent_corpus(self._root)
-        self.follow_links_action.setChecked(settings.follow_links_outside(self._root))
-        self.start_indexing()
         self._update_compare_actions()
         return True
 
-    def _index_job(self, root: Path, corpus: Corpus | None) -> Callable[[Callable[[], bool]], Generator[Any, None, Any]]:
-        index_dir = self._index_dir
-        follow = settings.follow_links_outside(root)
-        order = self.panel.article_model.order
-
-        def listing(corpus: Corpus) -> tuple[list[ArticleInfo], SortedIds]:
-            articles = corpus.listing()
-            return articles, sorted_ids(articles, order)  # sorted here, off the GUI thread
-
-        def job(should_cancel: Callable[[], bool]) -> Generator[Any, None, Any]:
-            nonlocal corpus
-            if corpus is None:
-                # Built here so the core (Whoosh, numpy) is imported off the GUI thread at launch.
-                from app.core.corpus import Corpus
-
-                corpus = Corpus(root, index_dir, follow_links_outside=follow)
-                yield ("corpus", corpus)
-            # The stored listing opens (or creates) the index: searching can start right away.
-            yield ("listing", listing(corpus))
-            steps = corpus.index.update_steps(should_cancel)
-            while True:
-                try:
-                    step = next(steps)
-                except StopIteration as stop:
-                    report = stop.value
-                    break
-                # Indexing builds millions of objects; a full garbage collection over them
-                # holds the GIL for 150-400 ms and freezes the window. Freezing what exists
-                # keeps each collection to the objects made since the last step. They stay
-                # frozen: unfreezing hands them all to the next full collection (a 400 ms
-                # freeze at 100,000 articles). Reference counting still frees them; only
-                # cyclic garbage among them is kept.
-                gc.freeze()
-                yield ("progress", step)
-            if report.changed:
-                yield ("listing", listing(corpus))
-            return report
-
-        return job
-
     def start_indexing(self) -> GeneratorWorker | None:
         """Update the open corpus's index on the index-writer thread."""
-        root = self._root
-        if root is None:
-            return None
-        worker = GeneratorWorker(self._index_job(root, self._corpus), "index")
-        self._index_worker = worker
-        worker.signals.yielded.connect(lambda item: self._index_step(worker, item))
-        worker.signals.finished.connect(lambda report: self._index_done(worker, report))
-        worker.signals.failed.connect(lambda exc: self._index_error(worker, exc))
-        self._set_indexing(True)
-        self.index_label.setText("Opening index…")
-        self._writer.submit(worker)
-        return worker
-
-    def _toggle_follow_links(self, checked: bool) -> None:
-        """The File menu's "Read Links Pointing Outside the Corpus": remembered per corpus."""
-        if self._root is not None and checked != settings.follow_links_outside(self._root):
-            settings.set_follow_links_outside(self._root, checked)
-            self.open_corpus(self._root)  # the corpus and its index walk with the new choice
+        return self.index.start()
 
     def reindex(self) -> None:
         """Re-index the open corpus (F5); ignored while an update runs."""
-        if self.is_indexing():
-            self.statusBar().showMessage("Already indexing", 3000)
-            return
-        self.start_indexing()
+        self.index.reindex()
 
     def cancel_indexing(self) -> None:
         """Stop the running index update; what it committed stays searchable."""
-        if self._index_worker is not None:
-            self._index_worker.cancel()
-            self.index_label.setText("Cancelling…")
+        self.index.cancel()
 
     def is_indexing(self) -> bool:
         """True while an index update of the open corpus runs."""
-        return self._index_worker is not None
+        return self.index.is_indexing()
+
+    def _corpus_opened(self, root: Path) -> None:
+        self.panel.set_corpus(None)
+        self.sessions.update_title()
+        self.corpus_label.setText(root.name)
+        self.corpus_label.setToolTip(str(root))
+        self.follow_links_action.setChecked(settings.follow_links_outside(root))
 
     def _set_indexing(self, busy: bool) -> None:
         self.progress.setVisible(busy)
         self.cancel_button.setVisible(busy)
         self.cancel_index_action.setEnabled(busy)
         self.reindex_action.setEnabled(not busy)
-        if busy:
-            self.progress.setRange(0, 0)
 
-    def _index_step(self, worker: GeneratorWorker, tagged: tuple[str, Any]) -> None:
-        if worker is not self._index_worker:
-            return
-        kind, item = tagged
-        if kind == "corpus":
-            self._corpus = item
-        elif kind == "listing" and self._corpus is not None:
-            self._show_listing(self._corpus, *item)
-        elif kind == "progress":
-            if item.phase == "indexing" and item.total:
-                self.progress.setRange(0, item.total)
-                self.progress.setValue(item.done)
-                self.index_label.setText(f"Indexing {item.done:,} / {item.total:,}")
-            elif item.phase == "scanning":
-                self.index_label.setText("Scanning folder…")
-            elif item.phase == "committing":
-                self.progress.setRange(0, 0)
-                self.index_label.setText("Saving index…")
+    def _show_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        if total:
+            self.progress.setValue(done)
+
+    def _show_index_status(self, text: str, tip: str | None) -> None:
+        self.index_label.setText(text)
+        if tip is not None:
+            self.index_label.setToolTip(tip)
 
     def _show_listing(self, corpus: Corpus, listing: list[ArticleInfo], ordered: SortedIds | None = None) -> None:
         first = self.panel.corpus() is not corpus
@@ -739,42 +663,11 @@ class MainWindow(QMainWindow):
             self.corpusLoaded.emit(corpus)
 
     def _update_corpus_label(self, count: int) -> None:
-        if self._root is not None:
-            self.corpus_label.setText(f"{self._root.name} · {count:,} article{'s' if count != 1 else ''}")
+        root = self.index.root()
+        if root is not None:
+            self.corpus_label.setText(f"{root.name} · {count:,} article{'s' if count != 1 else ''}")
 
-    def _index_done(self, worker: GeneratorWorker, report: object) -> None:
-        if worker is not self._index_worker:
-            return
-        from app.core.index import IndexReport  # loaded by the worker that sent the report
-
-        self._index_worker = None
-        self._set_indexing(False)
-        if not isinstance(report, IndexReport):
-            return
-        if report.cancelled:
-            self.index_label.setText("Indexing cancelled")
-            self.index_label.setToolTip("Press F5 to finish indexing")
-        else:
-            changed = len(report.added) + len(report.updated) + len(report.removed)
-            self.index_label.setText("Index up to date")
-            tip = f"{changed:,} change(s) indexed in {report.seconds:.1f} s" if changed else "No changes"
-            if report.skipped:
-                tip += f"; {len(report.skipped):,} file(s) skipped"
-            self.index_label.setToolTip(tip)
-        if report.skipped and not report.cancelled:
-            self.statusBar().showMessage(
-                f"{len(report.skipped):,} file(s) could not be read, e.g. {report.skipped[0].path}: "
-                f"{report.skipped[0].reason}", 8000)
-        self.indexFinished.emit(report)
-
-    def _index_error(self, worker: GeneratorWorker, exc: object) -> None:
-        if worker is not self._index_worker:
-            return
-        self._index_worker = None
-        self._set_indexing(False)
-        message = describe_error(exc) if isinstance(exc, BaseException) else str(exc)
-        self.index_label.setText("Index not available")
-        self.index_label.setToolTip(message)
+    def _index_failed(self, message: str) -> None:
         self.show_error(f"Indexing failed: {message}")
         self.indexFailed.emit(message)
 
@@ -794,19 +687,15 @@ class MainWindow(QMainWindow):
 
     def refs(self) -> tuple[str | None, str | None]:
         """What is open on the left and right (ids or file paths)."""
-        return self._refs[0], self._refs[1]
+        return self.comparisons.refs()
 
     def open_article(self, ref: str, side: str = "left") -> None:
         """Open an article (id, id prefix or file path) on one side, keeping the other."""
-        self.tabs.show_comparison()
-        self._refs[0 if side == "left" else 1] = ref
-        self._start_compare()
+        self.comparisons.open_article(ref, side)
 
     def compare(self, left: str, right: str) -> None:
         """Compare two articles (ids, id prefixes or file paths)."""
-        self.tabs.show_comparison()
-        self._refs = [left, right]
-        self._start_compare()
+        self.comparisons.compare(left, right)
 
     def compare_selected(self) -> None:
         """Compare the two articles selected in the corpus panel."""
@@ -818,30 +707,24 @@ class MainWindow(QMainWindow):
 
     def swap_sides(self) -> None:
         """Exchange left and right (the alignment is computed again from the other side)."""
-        if any(self._refs):
-            self._refs.reverse()
-            self._start_compare()
+        self.comparisons.swap_sides()
+
+    def compare_with_best_match(self, ref: str | None = None) -> None:
+        """Open on the right the article sharing the most text with ``ref`` (default: the left one)."""
+        self.comparisons.best_match(ref or self.refs()[0] or next(iter(self.panel.selected_ids()), None))
 
     @property
     def compare_view(self) -> CompareView:
         """The comparison in the current tab."""
         return self.tabs.current_view()
 
-    @property
-    def _refs(self) -> list[str | None]:
-        return self.tabs.current_entry().refs
-
-    @_refs.setter
-    def _refs(self, refs: list[str | None]) -> None:
-        self.tabs.current_entry().refs = list(refs)
-
     def corpus_root(self) -> Path | None:
         """The open corpus folder."""
-        return self._root
+        return self.index.root()
 
     def request_alignment(self, entry: TabEntry) -> None:
         """Align a tab's articles in the background and show them in that tab."""
-        self._start_compare(entry)
+        self.comparisons.start(entry)
 
     def _current_tab_changed(self) -> None:
         self._update_summary()
@@ -857,56 +740,23 @@ class MainWindow(QMainWindow):
         if not recent:
             menu.addAction("No recent sessions").setEnabled(False)
 
-    def _start_compare(self, entry: TabEntry | None = None) -> None:
-        corpus, root, index_dir = self._corpus, self._root or default_corpus(), self._index_dir
-        follow = settings.follow_links_outside(root)
-        entry = entry or self.tabs.current_entry()
-        left_ref, right_ref = entry.refs
-        boilerplate = self.overrides.boilerplate(self.reuse_docks.boilerplate())
-        entry.generation += 1
-        generation = entry.generation
-        if entry is self.tabs.current_entry():
-            self.summary_label.setText("Aligning…")
-
-        def run() -> Alignment:
-            from app.core.align import align
-            from app.core.corpus import Corpus
-
-            # Files resolve without the index, so a comparison can open while it loads.
-            nonlocal corpus
-            corpus = corpus or Corpus(root, index_dir, follow_links_outside=follow)
-            left = corpus.resolve(left_ref) if left_ref else _placeholder("left")
-            right = corpus.resolve(right_ref) if right_ref else _placeholder("right")
-            from app.core.links import align_pair  # with the pair's manual links (app.core.links)
-
-            return align_pair(left, right, corpus.userdata.refresh(), boilerplate=boilerplate, aligner=align)
-
-        worker = GeneratorWorker.call(run, name="align")
-        worker.signals.finished.connect(lambda al: self._compare_done(entry, generation, al))
-        worker.signals.failed.connect(lambda exc: self._compare_failed(entry, generation, exc))
-        self._jobs.submit(worker)
-
-    def _compare_done(self, entry: TabEntry, generation: int, alignment: object) -> None:
-        if generation != entry.generation or not isinstance(alignment, Alignment):
-            return
-        shown = self.tabs.show_alignment(entry, alignment)
-        if shown is None:
-            return
-        if shown.query and shown.pending is None and shown.view is not None:
-            shown.view.first_query_hit()  # opened from a search: straight to the first hit
-        if shown is self.tabs.current_entry():
+    def _comparison_shown(self, alignment: Alignment, current: bool) -> None:
+        if current:
             self._update_summary()
             self._update_compare_actions()
             self.sessions.update_title()
         self.comparisonReady.emit(alignment)
 
-    def _compare_failed(self, entry: TabEntry, generation: int, exc: object) -> None:
-        if generation != entry.generation or entry.closed:
-            return
-        message = describe_error(exc) if isinstance(exc, BaseException) else str(exc)
+    def _comparison_failed(self, message: str) -> None:
         self._update_summary()
         self.show_error(f"Could not open the article: {message}")
         self.comparisonFailed.emit(message)
+
+    def _show_comparison_status(self, text: str) -> None:
+        if text:
+            self.summary_label.setText(text)
+        else:
+            self._update_summary()
 
     def _update_summary(self) -> None:
         al = self.compare_view.alignment()
@@ -923,51 +773,7 @@ class MainWindow(QMainWindow):
         self.swap_action.setEnabled(al is not None)
         for action in self.tabs.view_actions():
             action.setEnabled(al is not None)
-        self.best_match_action.setEnabled(self._refs[0] is not None or self._root is not None)
-
-    def compare_with_best_match(self, ref: str | None = None) -> None:
-        """Open on the right the article sharing the most text with ``ref`` (default: the left one)."""
-        ref = ref or self._refs[0] or next(iter(self.panel.selected_ids()), None)
-        corpus = self._corpus
-        if not ref:
-            self.statusBar().showMessage("Open an article on the left first", 4000)
-            return
-        if corpus is None:
-            self.statusBar().showMessage("The index is still opening; try again in a moment", 4000)
-            return
-        self.summary_label.setText("Looking for the best match…")
-
-        def run() -> str | None:
-            article = corpus.resolve(ref)
-            if article.id and corpus.contains(article.id):
-                return _best_match_function()(corpus, article.id)
-            from app.core.bestmatch import best_match_article
-
-            return best_match_article(corpus, article)
-
-        def found(match: object) -> None:
-            if isinstance(match, str):
-                self.compare(ref, match)
-            else:
-                self._update_summary()
-                self.statusBar().showMessage(f"No other article shares text with {ref}", 6000)
-
-        worker = GeneratorWorker.call(run, name="best match")
-        worker.signals.finished.connect(found)
-        worker.signals.failed.connect(lambda exc: self.show_error(f"Best match failed: {describe_error(exc)}"))
-        self._jobs.submit(worker)
-
-    def _dropped(self, side: str, items: list) -> None:
-        refs = [str(i) for i in items if str(i).strip()]
-        if not refs:
-            return
-        if len(refs) >= 2:
-            self.compare(refs[0], refs[1])
-        else:
-            self.open_article(refs[0], side)
-
-    def _query_changed(self, query: str) -> None:
-        self.tabs.set_query(query)
+        self.best_match_action.setEnabled(self.refs()[0] is not None or self.index.root() is not None)
 
     # ------------------------------------------------------------------ messages and lifetime
 
@@ -1035,15 +841,16 @@ class MainWindow(QMainWindow):
         settings.save_geometry(self, SETTINGS_KEY)
         settings.save_splitter(self.splitter, SETTINGS_KEY)
         settings.save_splitter(self.panel.splitter, "corpusPanel")
-        if self._root is not None:
-            settings.add_recent_corpus(self._root)
+        root = self.index.root()
+        if root is not None:
+            settings.add_recent_corpus(root)
 
     def shutdown(self, msecs: int = 10000) -> None:
         """Cancel background work and wait for it (an index update commits what it did)."""
-        self._writer.cancel_all()
-        self._jobs.cancel_all()
-        self._writer.wait(msecs)
-        self._jobs.wait(msecs)
+        self.writer.cancel_all()
+        self.jobs.cancel_all()
+        self.writer.wait(msecs)
+        self.jobs.wait(msecs)
         self.delta_panel.shutdown(msecs)
         self.panel.wait_idle(msecs)
 

@@ -435,7 +435,7 @@ class OverridesController(QObject):
         worker.signals.finished.connect(lambda counts: self._show_sources(corpus, counts))
         worker.signals.failed.connect(lambda exc: self._window.show_error(
             f"Cannot list the sources: {describe_error(exc)}"))
-        self._window._jobs.submit(worker)
+        self._window.jobs.submit(worker)
         return worker
 
     def _show_sources(self, corpus: Corpus, counts: object) -> None:

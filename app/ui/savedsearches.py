@@ -36,14 +36,14 @@ class SavedSearches:
 
     def searches(self) -> dict[str, str]:
         """The saved searches of the open corpus (name -> query)."""
-        corpus = self.window._corpus  # noqa: SLF001
+        corpus = self.window.corpus()
         return dict(corpus.userdata.refresh().searches) if corpus is not None else {}
 
     def save_current(self) -> bool:
         """Save the query in the search field under a name asked for; True when saved."""
         from app.core.userdata import UserDataError
 
-        corpus = self.window._corpus  # noqa: SLF001
+        corpus = self.window.corpus()
         query = self.window.panel.search_edit.text().strip()
         if corpus is None or not query:
             self.window.statusBar().showMessage("Type a query to save first", 4000)
@@ -70,7 +70,7 @@ class SavedSearches:
 
     def delete(self, name: str) -> None:
         """Forget saved search ``name``."""
-        corpus = self.window._corpus  # noqa: SLF001
+        corpus = self.window.corpus()
         if corpus is not None:
             corpus.userdata.delete_search(name)
         self.fill()

@@ -1,4 +1,4 @@
-"""Sessions in the window: snapshot the tabs into a Session, open one back, autosave, export."""
+"""Sessions in the window: snapshot the tabs into a Session, open one back, autosave."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import (
-    QApplication,
     QFileDialog,
     QLabel,
     QMessageBox,
@@ -20,11 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import fsguard
-from app.core.atomic import atomic_write_text
 from app.core.autosave import AUTOSAVE_INTERVAL_S, SessionAutosaver
 from app.core.paths import default_corpus
 from app.core.recent import add_recent_session, recent_sessions, remove_recent_session
-from app.core.report import ReportSection, alignment_report_html, session_report_html
 from app.core.session import (
     SUFFIX,
     LoadedSession,
@@ -39,8 +36,6 @@ from app.ui.settings import follow_links_outside
 if TYPE_CHECKING:
     from app.ui.mainwindow import MainWindow
 
-HTML_FILTER = "HTML report (*.html)"
-PDF_FILTER = "PDF report (*.pdf)"
 SESSION_FILTER = f"Parallax session (*{SUFFIX})"
 
 
@@ -176,10 +171,6 @@ class SessionController(QObject):
         start = str(self.path) if self.path else str(Path.home() / f"Untitled{SUFFIX}")
         path, _ = QFileDialog.getSaveFileName(self._window, "Save Session As", start, SESSION_FILTER)
         return path
-
-    def _ask_export_path(self, title: str, suggested: str) -> tuple[str, str]:
-        return QFileDialog.getSaveFileName(self._window, title, str(Path.home() / suggested),
-                                           f"{HTML_FILTER};;{PDF_FILTER}")
 
     def _ask_corpus_folder(self, old: str) -> str:
         QMessageBox.information(self._window, "Corpus folder moved",
@@ -443,89 +434,3 @@ class SessionController(QObject):
         self.timer.stop()
         with contextlib.suppress(OSError):
             self.autosaver.clean_exit()
-
-    # --- export --------------------------------------------------------------------------
-
-    def export_report(self) -> Path | None:
-        """Export the current comparison with its notes, as HTML or PDF by the chosen filter."""
-        entry = self._window.tabs.current_entry()
-        alignment = entry.view.alignment() if entry.view is not None else None
-        if entry.state is None or alignment is None:
-            self._window.show_error("Open two articles to export their comparison")
-            return None
-        stem = "-".join(Path(a.id).stem[:24] for a in (alignment.left, alignment.right))
-        target = self._export_target("Export Report", f"parallax-{stem}.html",
-                                     (alignment.left.path, alignment.right.path))
-        if target is None:
-            return None
-        left, right = (a.title or a.id for a in (alignment.left, alignment.right))
-        title = f"Comparison: {left} ↔ {right}"
-        pdf = target.suffix.lower() == ".pdf"
-        html = alignment_report_html(alignment, entry.state.notes, title,
-                                     comparison_note=entry.state.comparison_note, for_qt=pdf)
-        return self._write_report(target, html, title, pdf)
-
-    def export_session_report(self) -> Path | None:
-        """Export every open comparison as one report, a section per tab."""
-        sections = []
-        for entry in self._window.tabs.entries():
-            alignment = entry.view.alignment() if entry.view is not None else None
-            if entry.state is not None and alignment is not None:
-                sections.append((alignment, entry.state))
-        if not sections:
-            self._window.show_error("No comparison to export: open two articles first")
-            return None
-        name = self.path.stem if self.path else "session"
-        inputs = tuple(a.path for al, _ in sections for a in (al.left, al.right))
-        target = self._export_target("Export Session Report", f"{name}-report.html", inputs)
-        if target is None:
-            return None
-        pdf = target.suffix.lower() == ".pdf"
-        title = f"Parallax session: {name}" if self.path else "Parallax session report"
-        root = self._window.corpus_root()
-        html = session_report_html(
-            [ReportSection(al, list(state.notes), state.comparison_note, state.title) for al, state in sections],
-            title, subtitle=f"Corpus: {root}" if root else "", for_qt=pdf)
-        return self._write_report(target, html, title, pdf)
-
-    def _export_target(self, caption: str, suggested: str, inputs: tuple[str, ...] = ()) -> Path | None:
-        chosen, selected = self._ask_export_path(caption, suggested)
-        if not chosen:
-            return None
-        path = Path(chosen)
-        confirmed = True  # QFileDialog asks before returning an existing file
-        if path.suffix.lower() not in (".html", ".htm", ".pdf"):
-            path = path.with_name(path.name + (".pdf" if selected == PDF_FILTER else ".html"))
-            confirmed = False  # the dialog asked about another name
-        try:
-            fsguard.check_export(path, inputs=[p for p in (self.path, *inputs) if p])
-        except fsguard.WriteRefused as exc:
-            self._error("Report not exported", exc.strerror)
-            return None
-        if path.exists() and not confirmed and not self._ask_overwrite(path):
-            return None
-        return path
-
-    def _ask_overwrite(self, path: Path) -> bool:
-        """Confirm replacing a report Parallax wrote earlier (the dialog did not ask about this name)."""
-        answer = QMessageBox.question(
-            self._window, "Replace report?", f"{path.name} already exists (a Parallax report). Replace it?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
-
-    def _write_report(self, target: Path, html: str, title: str, pdf: bool) -> Path | None:
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            if pdf:
-                from app.ui.pdfexport import write_pdf
-
-                write_pdf(html, target, title=title)
-            else:
-                atomic_write_text(target, html)
-        except OSError as exc:
-            self._error("Report not exported", f"Could not write {target.name}: {exc.strerror or exc}")
-            return None
-        finally:
-            QApplication.restoreOverrideCursor()
-        self._window.statusBar().showMessage(f"Report written to {target}", 8000)
-        return target

@@ -199,7 +199,7 @@ def install(window: MainWindow) -> VersionsPanel:
     from PySide6.QtGui import QKeySequence
 
     # The index-writer thread keeps the reuse fingerprints in step with the index: read them there.
-    panel = VersionsPanel(window._writer, window, corpus=lambda: window._corpus)  # noqa: SLF001
+    panel = VersionsPanel(window.writer, window, corpus=window.corpus)
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
     related = getattr(getattr(window, "reuse_docks", None), "related", None)
     if related is not None:
@@ -217,7 +217,7 @@ def install(window: MainWindow) -> VersionsPanel:
     connected: set[int] = set()
 
     def names() -> None:
-        corpus = window._corpus  # noqa: SLF001
+        corpus = window.corpus()
         if corpus is not None:
             panel.source_name = corpus.userdata.refresh().source
 

@@ -573,21 +573,21 @@ def test_index_update_leaves_only_index_file_names(tmp_path: Path) -> None:
 def test_window_export_refuses_foreign_and_corpus_files_and_asks_for_its_own(
         qtbot: QtBot, tmp_path: Path, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from app.ui.mainwindow import MainWindow
-    from app.ui.sessioncontroller import HTML_FILTER
+    from app.ui.reportcontroller import HTML_FILTER
 
     win = MainWindow(restore=False)
     qtbot.addWidget(win)
-    sessions = win.sessions
+    sessions, reports = win.sessions, win.reports
     errors: list[str] = []
     asked: list[Path] = []
     answer = [False]
-    monkeypatch.setattr(sessions, "_error", lambda title, message: errors.append(message))
-    monkeypatch.setattr(sessions, "_ask_overwrite", lambda path: asked.append(path) or answer[0])
+    monkeypatch.setattr(reports, "_error", lambda title, message: errors.append(message))
+    monkeypatch.setattr(reports, "_ask_overwrite", lambda path: asked.append(path) or answer[0])
     fsguard.register_corpus_root(seeds_copy)
 
     def choose(name: str) -> Path | None:
-        monkeypatch.setattr(sessions, "_ask_export_path", lambda caption, suggested: (name, HTML_FILTER))
-        return sessions._export_target("Export Report", "r.html")
+        monkeypatch.setattr(reports, "_ask_export_path", lambda caption, suggested: (name, HTML_FILTER))
+        return reports._export_target("Export Report", "r.html")
 
     foreign = tmp_path / "page.html"
     foreign.write_text("<p>mine</p>", "utf-8")

@@ -40,7 +40,7 @@ def test_tabs_tell_copies_with_one_title_apart(window: MainWindow) -> None:
 
 
 def test_opening_from_related_never_replaces_the_current_comparison(window: MainWindow, monkeypatch) -> None:  # noqa: ANN001
-    monkeypatch.setattr(window, "_start_compare", lambda entry=None: None)
+    monkeypatch.setattr(window.comparisons, "start", lambda entry=None: None)
     window.tabs.show_alignment(window.tabs.current_entry(), small_alignment())
     before = window.tabs.count()
     window.reuse_docks.related.compareRequested.emit("a.txt", "b.txt")
@@ -92,7 +92,7 @@ def test_a_comparison_opened_with_a_query_goes_to_the_first_hit(window: MainWind
     entry = window.tabs.current_entry()
     window.tabs.set_query("pipeline", entry)
     entry.generation = 1
-    window._compare_done(entry, 1, small_alignment())
+    window.comparisons._done(entry, 1, small_alignment())
     view = window.compare_view
     view.wait_query_hits()
     QApplication.processEvents()

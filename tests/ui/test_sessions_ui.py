@@ -16,7 +16,7 @@ from app.core.autosave import LAST_SESSION, autosave_dir
 from app.core.recent import recent_sessions
 from app.core.session import load_session
 from app.ui.mainwindow import MainWindow
-from app.ui.sessioncontroller import HTML_FILTER, PDF_FILTER
+from app.ui.reportcontroller import HTML_FILTER, PDF_FILTER
 
 WindowFactory = Callable[[], MainWindow]
 
@@ -38,9 +38,12 @@ def make_window(qtbot, monkeypatch: pytest.MonkeyPatch, informed: list[str]) -> 
         win.show()
         qtbot.waitExposed(win)
         monkeypatch.setattr(win.sessions, "_inform", lambda title, lines: informed.extend(lines))
+        monkeypatch.setattr(win.reports, "_inform", lambda title, lines: informed.extend(lines))
         for prompt in ("_ask_restore", "_ask_save_changes", "_ask_corpus_folder", "_ask_open_path",
-                       "_ask_save_path", "_ask_export_path"):
+                       "_ask_save_path"):
             monkeypatch.setattr(win.sessions, prompt, lambda *_a, p=prompt: pytest.fail(f"unexpected {p}"))
+        for prompt in ("_ask_export_path", "_ask_overwrite"):
+            monkeypatch.setattr(win.reports, prompt, lambda *_a, p=prompt: pytest.fail(f"unexpected {p}"))
         made.append(win)
         return win
 
@@ -330,20 +333,20 @@ def test_export_report_html_and_pdf(qtbot, make_window: WindowFactory, seeds_cop
     win = make_window()
     _build_session(qtbot, win, seeds_copy)
     win.tabs.setCurrentIndex(0)
-    monkeypatch.setattr(win.sessions, "_ask_export_path", lambda caption, name: (str(tmp_path / "one"), HTML_FILTER))
-    out = win.sessions.export_report()
+    monkeypatch.setattr(win.reports, "_ask_export_path", lambda caption, name: (str(tmp_path / "one"), HTML_FILTER))
+    out = win.reports.export_report()
     assert out == tmp_path / "one.html"
     html = out.read_text("utf-8")
     assert "Opening paragraph copied verbatim" in html and "Same interview, two outlets." in html
     assert "data-row" in html
 
-    monkeypatch.setattr(win.sessions, "_ask_export_path", lambda caption, name: (str(tmp_path / "one"), PDF_FILTER))
-    pdf = win.sessions.export_report()
+    monkeypatch.setattr(win.reports, "_ask_export_path", lambda caption, name: (str(tmp_path / "one"), PDF_FILTER))
+    pdf = win.reports.export_report()
     assert pdf == tmp_path / "one.pdf" and pdf.read_bytes().startswith(b"%PDF")
 
-    monkeypatch.setattr(win.sessions, "_ask_export_path",
+    monkeypatch.setattr(win.reports, "_ask_export_path",
                         lambda caption, name: (str(tmp_path / "all.html"), PDF_FILTER))
-    whole = win.sessions.export_session_report()
+    whole = win.reports.export_session_report()
     text = whole.read_text("utf-8")
     assert whole.suffix == ".html"
     assert text.count('<section class="comparison"') == 3
