@@ -55,6 +55,7 @@ _INDEX_FILE = re.compile(
       | parallax-manifest\.json                 # the manifest
       | parallax-reuse\.npz                     # reuse fingerprints
       | parallax-clusters\.npz                  # the reuse map's copies table (search --json)
+      | parallax-passages\.bin                  # the fingerprints sorted for passage lookups
       | \.parallax-index                        # the marker
     )$""",
     re.X,

@@ -13,14 +13,20 @@ once (their paragraphs' exact hashes are equal), so a story carried 500 times co
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
+from app.core.atomic import atomic_write_bytes
 from app.core.fingerprint import _POS_MULT, _WORD_HASH, SAMPLE, SHINGLE, STOPWORDS, Prints, mix64
 from app.core.model import Article, Paragraph
 from app.core.reader import ReadError
@@ -38,6 +44,10 @@ class PassageError(ValueError):
     """The passage cannot be looked up (too short, or no such paragraph)."""
 
 
+class DamagedTable(RuntimeError):
+    """A stored sorted table that passed its header check holds rows the fingerprints lack."""
+
+
 def passage_shingles(text: str) -> np.ndarray:
     """Every distinct shingle hash of ``text``'s content words (as :func:`fingerprint` hashes them)."""
     cw = [_WORD_HASH[t] for t in words(normalize(text)) if t not in STOPWORDS]
@@ -51,18 +61,23 @@ def passage_shingles(text: str) -> np.ndarray:
     return np.unique(mix64(h))
 
 
+LOOKUP_FILE = "parallax-passages.bin"  # beside the fingerprint file, in the index folder
+LOOKUP_VERSION = 1
+_MAGIC = b"PRLXPSG1"
+
+
 class PassageLookup:
     """The corpus's fingerprint hashes, sorted, with the row each one comes from.
 
-    Built once per :class:`Prints` (an argsort; about 1 s for 100k articles), then every lookup
-    is a pair of binary searches per shingle.
+    Built once per :class:`Prints` (an argsort: 0.3 s for 10k articles, seconds for 100k), then
+    every lookup is a pair of binary searches per shingle. The sorted table is also kept in a
+    file beside the fingerprints (:func:`lookup_of` with a ``store``), so that a process that
+    answers one lookup, as ``parallax versions`` does, maps it instead of sorting again.
     """
 
-    def __init__(self, prints: Prints) -> None:
+    def __init__(self, prints: Prints, table: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         self.prints = prints
-        order = np.argsort(prints.fp)  # equal hashes in any order: their rows are counted, not ranked
-        self.keys = prints.fp[order]
-        self.rows = prints.fp_rows()[order].astype(np.int32)
+        self.keys, self.rows = table if table is not None else _sorted_table(prints)[1:]
         self.index = {m.id: i for i, m in enumerate(prints.meta)}
         self._art_row_start = np.searchsorted(prints.row_art, np.arange(len(prints.meta) + 1))
 
@@ -77,6 +92,8 @@ class PassageLookup:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         starts = np.repeat(lo - np.cumsum(n) + n, n)
         found = self.rows[starts + np.arange(int(n.sum()))]
+        if found.min() < 0 or found.max() >= len(self.prints.row_art):
+            raise DamagedTable("the stored passage table does not fit the fingerprints")
         rows, counts = np.unique(found, return_counts=True)
         return rows.astype(np.int64), counts
 
@@ -325,17 +342,94 @@ def paragraph_passage(article: Article, number: int) -> Paragraph:
 
 
 
+def _header(prints: Prints, stamp: list[int]) -> dict:
+    """What a stored table must have been made from to serve ``prints``."""
+    return {"version": LOOKUP_VERSION, "prints": list(stamp), "hashes": len(prints.fp),
+            "rows": len(prints.row_art), "articles": len(prints.meta), "byteorder": sys.byteorder}
+
+
+def _offset(header_bytes: int) -> int:
+    """Where the arrays start: after the magic, the header's length and the header, 8-aligned."""
+    return -(-(16 + header_bytes) // 8) * 8
+
+
+def _sorted_table(prints: Prints, header: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The file image of the sorted table, and its hashes and rows (views of that image)."""
+    head = json.dumps(header or {}).encode()
+    off = _offset(len(head))
+    n = len(prints.fp)
+    image = np.zeros(off + 12 * n, np.uint8)
+    image[:8] = np.frombuffer(_MAGIC, np.uint8)
+    image[8:16] = np.array([len(head)], "<u8").view(np.uint8)
+    image[16:16 + len(head)] = np.frombuffer(head, np.uint8)
+    keys = image[off:off + 8 * n].view(np.uint64)
+    rows = image[off + 8 * n:].view(np.int32)
+    order = np.argsort(prints.fp)  # equal hashes in any order: their rows are counted, not ranked
+    np.take(prints.fp, order, out=keys)
+    np.take(np.repeat(np.arange(len(prints.row_nfp), dtype=np.int32), prints.row_nfp), order, out=rows)
+    return image, keys, rows
+
+
+def _read_table(path: Path, header: dict) -> tuple[np.ndarray, np.ndarray] | None:
+    """The hashes and rows of the table stored at ``path`` when it was made as ``header`` says."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+            if len(head) != 16 or head[:8] != _MAGIC:
+                return None
+            size = int(np.frombuffer(head[8:], "<u8")[0])
+            if size > 1 << 20 or json.loads(fh.read(size)) != header:
+                return None
+            off, n = _offset(size), header["hashes"]
+            if os.fstat(fh.fileno()).st_size != off + 12 * n:
+                return None
+            if os.name == "nt":  # a mapped file could be neither replaced nor deleted there
+                fh.seek(off)
+                data = np.fromfile(fh, np.uint8, 12 * n)
+            else:  # mapped: only the pages the binary searches touch are read
+                data = np.memmap(fh, np.uint8, "r", off, (12 * n,)) if n else np.zeros(0, np.uint8)
+    except (OSError, ValueError):
+        return None
+    return data[:8 * n].view(np.uint64), data[8 * n:].view(np.int32)
+
+
 _lookup_lock = threading.Lock()
 _lookup: tuple[Prints, PassageLookup] | None = None
 
 
-def lookup_of(prints: Prints) -> PassageLookup:
-    """The :class:`PassageLookup` of ``prints`` (the last one built is kept while they are current)."""
+def lookup_of(prints: Prints, store: tuple[Path, list[int] | None] | None = None, *,
+              fresh: bool = False) -> PassageLookup:
+    """The :class:`PassageLookup` of ``prints`` (the last one built is kept while they are current).
+
+    Args:
+        prints: The corpus's fingerprints.
+        store: The table's file and the stamp of the fingerprint file ``prints`` are (None when
+            they are not yet written): a table stored for that stamp is read instead of sorting,
+            and a table sorted here is stored for it. Only a cache: failing to write it is silent.
+        fresh: Sort again and replace the stored table (it was found damaged).
+    """
     global _lookup
     with _lookup_lock:
-        if _lookup is None or _lookup[0] is not prints:
-            _lookup = (prints, PassageLookup(prints))
-        return _lookup[1]
+        if _lookup is not None and _lookup[0] is prints and not fresh:
+            return _lookup[1]
+        path, stamp = store if store is not None else (None, None)
+        header = _header(prints, stamp) if path is not None and stamp is not None else None
+        table = _read_table(path, header) if header is not None and not fresh else None
+        if table is None and header is not None:
+            image, keys, rows = _sorted_table(prints, header)
+            table = keys, rows
+            with contextlib.suppress(OSError):  # refused or failed: the next process sorts again
+                atomic_write_bytes(path, image.data)
+        lookup = PassageLookup(prints, table)
+        _lookup = (prints, lookup)
+        return lookup
+
+
+def corpus_lookup(corpus: Corpus, *, fresh: bool = False) -> PassageLookup:
+    """The passage lookup of ``corpus``'s fingerprints, up to date with its files."""
+    reuse = corpus.reuse
+    prints = reuse.current_prints()
+    return lookup_of(prints, (reuse.path.with_name(LOOKUP_FILE), reuse.stored_stamp()), fresh=fresh)
 
 
 def corpus_versions(corpus: Corpus, *, aid: str = "", paragraph: int | None = None, text: str = "",
@@ -356,7 +450,7 @@ def corpus_versions(corpus: Corpus, *, aid: str = "", paragraph: int | None = No
             text, index = para.text, para.index
     if not text.strip():
         raise PassageError("give a paragraph number or a passage of text")
-    lookup = lookup_of(corpus.reuse.current_prints())
+    lookup = corpus_lookup(corpus)
 
     def load(other: str) -> Article | None:
         try:
@@ -364,5 +458,9 @@ def corpus_versions(corpus: Corpus, *, aid: str = "", paragraph: int | None = No
         except ReadError:
             return None
 
-    return find_versions(lookup, text, load, origin=origin, origin_paragraph=index,
-                         min_similarity=min_similarity, limit=limit)
+    try:
+        return find_versions(lookup, text, load, origin=origin, origin_paragraph=index,
+                             min_similarity=min_similarity, limit=limit)
+    except DamagedTable:
+        return find_versions(corpus_lookup(corpus, fresh=True), text, load, origin=origin,
+                             origin_paragraph=index, min_similarity=min_similarity, limit=limit)

@@ -184,6 +184,15 @@ class ReuseIndex:
         return {"prints": [st.st_size, st.st_mtime_ns, st.st_ino],
                 "settings": settings_key(self.thresholds, self.overrides)}
 
+    def stored_stamp(self) -> list[int] | None:
+        """The fingerprint file's ``[size, mtime_ns, inode]`` when the prints in memory are the
+        stored ones (None: no file, or changes not yet written): what caches derived from the
+        prints are keyed on."""
+        if self._unsaved or self._changed or self._pending_ids:
+            return None
+        key = self._key()
+        return None if key is None else key["prints"]
+
     def copies_table(self) -> CopiesTable | None:
         """The saved copies table when it is current with the stored fingerprints, thresholds
         and marks (None: missing, damaged or stale — build the map to refresh it).

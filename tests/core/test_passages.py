@@ -143,3 +143,80 @@ def test_cli_text_and_errors(capsys: pytest.CaptureFixture[str], small: Corpus) 
     code = main(["versions", "--corpus", str(small.root), "--index", str(small.index.index_dir)])
     _, err = capsys.readouterr()
     assert code == 1 and "--paragraph" in err and "Traceback" not in err
+
+
+def _fresh_process() -> None:
+    """Forget the lookup kept in memory, as a new process starts without it."""
+    import app.core.passages as passages
+
+    passages._lookup = None
+
+
+def _own_corpus(tmp_path: Path) -> Corpus:
+    root = tmp_path / "corpus"
+    root.mkdir()
+    for name, para in (("a-original", ORIGINAL), ("b-edited", EDITED), ("c-topic", SAME_TOPIC)):
+        (root / f"{name}.txt").write_text(f"Quay closure\n\n{FILLER}\n\n{para}\n", encoding="utf-8")
+    corpus = Corpus(root, tmp_path / "ix")
+    corpus.update_index()
+    return corpus
+
+
+def test_the_sorted_table_is_stored_and_read_back_instead_of_sorting(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.core.passages as passages
+
+    corpus = _own_corpus(tmp_path)
+    _fresh_process()
+    first = corpus_versions(corpus, text=ORIGINAL)
+    stored = tmp_path / "ix" / passages.LOOKUP_FILE
+    assert stored.is_file()
+    assert [m.id for m in first.matches] == ["a-original.txt", "b-edited.txt"]
+
+    def no_sorting(*_a: object, **_k: object) -> None:
+        raise AssertionError("sorted again although the stored table is current")
+
+    monkeypatch.setattr(passages, "_sorted_table", no_sorting)
+    _fresh_process()
+    again = Corpus(corpus.root, tmp_path / "ix")  # another process: nothing in memory
+    second = corpus_versions(again, text=ORIGINAL)
+    assert second.to_dict() == first.to_dict()
+    assert isinstance(passages._lookup[1].keys, np.memmap) == (passages.os.name != "nt")
+
+
+def test_the_stored_table_follows_changed_fingerprints(tmp_path: Path) -> None:
+    import app.core.passages as passages
+
+    corpus = _own_corpus(tmp_path)
+    _fresh_process()
+    assert [m.id for m in corpus_versions(corpus, text=ORIGINAL).matches] == ["a-original.txt", "b-edited.txt"]
+    stored = tmp_path / "ix" / passages.LOOKUP_FILE
+    before = stored.read_bytes()
+    (corpus.root / "e-new.txt").write_text(f"Later\n\n{EDITED}\n", encoding="utf-8")
+    (corpus.root / "b-edited.txt").write_text(f"Quay closure\n\n{FILLER}\n", encoding="utf-8")
+    _fresh_process()
+    later = Corpus(corpus.root, tmp_path / "ix")
+    later.update_index()
+    assert [m.id for m in corpus_versions(later, text=ORIGINAL).matches] == ["a-original.txt", "e-new.txt"]
+    assert stored.read_bytes() != before
+
+
+def test_a_damaged_or_foreign_table_is_not_used(tmp_path: Path) -> None:
+    import app.core.passages as passages
+
+    corpus = _own_corpus(tmp_path)
+    _fresh_process()
+    want = corpus_versions(corpus, text=ORIGINAL).to_dict()
+    stored = tmp_path / "ix" / passages.LOOKUP_FILE
+    image = bytearray(stored.read_bytes())
+    # Rows past the fingerprints under a header that still matches: sorted again and replaced.
+    n = passages._lookup[1].keys.size
+    image[len(image) - 4 * n:] = np.full(n, 1 << 30, np.int32).tobytes()
+    stored.write_bytes(bytes(image))
+    _fresh_process()
+    assert corpus_versions(Corpus(corpus.root, tmp_path / "ix"), text=ORIGINAL).to_dict() == want
+    assert stored.read_bytes() != bytes(image)
+    for damage in (b"", b"PRLXPSG1", stored.read_bytes()[:-5], b"not a table at all" * 10):
+        stored.write_bytes(damage)
+        _fresh_process()
+        assert corpus_versions(Corpus(corpus.root, tmp_path / "ix"), text=ORIGINAL).to_dict() == want
