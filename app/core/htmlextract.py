@@ -96,6 +96,9 @@ _CDATA_CLOSE = {"script": re.compile(r"</\s*script\s*>", re.I), "style": re.comp
 # " &nbsp;" must stay a piece of its own, as it neither starts nor ends a block's span.
 _LITERAL_LT = re.compile(
     r"(?:<(?![a-zA-Z/!?])(?:(?=[^\s<&]|&(?![#a-zA-Z]))[^<]*+|(?:[^<&]++|&(?![#a-zA-Z]))*+(?![^<]))?+)++")
+# A run of what html.parser reads and reports nothing of: "</>", processing instructions and
+# bogus comments ("<!" then neither "--" nor "["), each ending at the next ">".
+_IGNORED = re.compile(r"(?:<\?[^>]*+>|<!(?!--|\[)[^>]*+>|</>)++")
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ=/")
 
 # Token kinds: text alone (to unescape), literal text alone, text then a tag.
@@ -284,6 +287,8 @@ def tokens(source: str) -> Iterator[tuple[int, str, int, int, int, str]]:
                 yield (i, source[i:k], RAW, 0, 0, "") if kind == RAW else (i, "", kind, i, k, tag)
                 if kind == START and tag in _CDATA_CLOSE:
                     cdata = tag
+        elif (ignored := _IGNORED.match(source, i)) is not None:
+            k = ignored.end()  # one step for a page of "</>" or "<!>", not one each
         elif c == "/":
             k, tag = _slow_end(source, i)
             if k >= 0 and tag:

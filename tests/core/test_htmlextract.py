@@ -406,6 +406,7 @@ _ODD = [
     "<p\vx>y</p\v>", "<a b=c d='e'f=g>h</a>", "<a b= 'c' >d", "<a b= >c", "<a b==c>d", "<img alt=`x`>y",
     "<" * 300 + ">", "< " * 300 + ">", "<&" * 300 + ">", "< &" * 300 + "<p>x", "< &nbsp;" * 300 + "<p>x",
     "<p>< &nbsp;<p>y", "<p>a<&nbsp;<p>b", "<p>a< &amp;<p>b", "&nbsp;< x<p>", "<3&#32;<p>x", "<p>x</p><<<a < b",
+    "</>" * 300 + "x", "<!>" * 300 + "<p>y", "<?x>" * 300 + "z", "<!><!-- c --><!>z", "<!-x><!->y", "<!DOCTYPE html><!>x",
 ]
 
 
@@ -443,6 +444,11 @@ def test_stray_lt_runs_are_few_pieces() -> None:
     assert "".join(p[1] for p in pieces[2:]) == source[8:]
     assert len(list(tokens("<p>" + "< " * 10_000 + "</p>"))) == 3
     assert len(list(tokens("<p>" + "<&" * 10_000 + "</p>"))) == 3
+
+
+def test_runs_of_constructs_that_report_nothing_are_skipped_at_once() -> None:
+    pieces = list(tokens("<p>a" + "</><!><?x>" * 10_000 + "b</p>"))
+    assert [(p[1], p[5]) for p in pieces] == [("", "p"), ("a", ""), ("b", "p")]
 
 
 def test_a_stray_lt_does_not_take_the_whitespace_reference_after_it() -> None:
