@@ -31,7 +31,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "compare",
         help="align two articles paragraph by paragraph",
         description="Align two articles paragraph by paragraph. LEFT and RIGHT are article ids, "
-        "unique id prefixes (such as 001) or file paths.",
+        "unique id prefixes (such as 001) or file paths. Paragraphs are ¶N from 1 (--link, reports, "
+        "as parallax show and the window number them); in --json, rows name them by their 0-based "
+        "index and each paragraph carries both its index and its number.",
     )
     p.add_argument("left", metavar="LEFT")
     p.add_argument("right", metavar="RIGHT")
@@ -92,7 +94,11 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         from app.cli.common import print_json
 
-        print_json({**result.to_dict(), "shared": figure.to_dict(), **changes_json(result), **links_json(result)})
+        data = {**result.to_dict(), "shared": figure.to_dict(), **changes_json(result), **links_json(result)}
+        for side in ("left", "right"):  # rows name paragraphs by 0-based index; people read ¶N from 1
+            for n, para in enumerate(data[side]["paragraphs"]):
+                para["index"], para["number"] = n, n + 1
+        print_json(data)
     else:
         width = args.width or shutil.get_terminal_size((120, 40)).columns
         echo("\n".join([render_text(result, max(40, width), figure), *links_text(result)]))

@@ -43,7 +43,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_articles)
 
-    p = sub.add_parser("show", help="print one article with its paragraphs")
+    p = sub.add_parser("show", help="print one article with its paragraphs",
+                       description="Print one article, each paragraph as [¶N role start-end]: N counts from 1, "
+                       "as the window's gutter, compare --link, boilerplate mark --paragraph and story "
+                       "--paragraph do. With --json each paragraph has its 1-based number and its "
+                       "0-based index.")
     p.add_argument("article", metavar="ID", help="article id, unique id prefix, or file path")
     add_corpus_options(p)
     p.add_argument("--json", action="store_true")
@@ -147,7 +151,10 @@ def run_show(args: argparse.Namespace) -> int:
     corpus = open_corpus(args)
     article = corpus.resolve(args.article)
     if args.json:
-        print_json(article.to_dict(paragraphs=True))
+        data = article.to_dict(paragraphs=True)
+        for p, shown in zip(article.paragraphs, data["paragraphs"], strict=True):
+            shown["index"], shown["number"] = p.index, p.index + 1  # 0-based place, 1-based ¶N
+        print_json(data)
         return 0
     echo(article.title)
     meta = " · ".join(x for x in (article.source, article.author,
@@ -156,7 +163,7 @@ def run_show(args: argparse.Namespace) -> int:
         echo(meta)
     echo()
     for p in article.paragraphs:
-        echo(f"[{p.index} {p.role} {p.start}-{p.end}] {p.text}\n")
+        echo(f"[¶{p.index + 1} {p.role} {p.start}-{p.end}] {p.text}\n")
     return 0
 
 

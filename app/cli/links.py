@@ -1,8 +1,8 @@
 """Manual alignment from the command line: ``compare A B --link 3:5 --unlink 7 --not-a-match 4:6
 [--save-links]`` and ``parallax links list`` / ``links clear A B``.
 
-Paragraphs are named by their 1-based ¶ numbers, as the comparison view's gutter shows them
-(``parallax show`` prints 0-based indexes: ¶N is its ``[N-1 …]``).
+Paragraphs are named by their 1-based ¶ numbers, as the comparison view's gutter, ``parallax show``
+and ``parallax story`` number them.
 """
 
 from __future__ import annotations
@@ -116,7 +116,8 @@ def compare_alignment(args: argparse.Namespace, corpus: Corpus, left: Article, r
             i, j = _pair_spec(spec, "--not-a-match")
             items = with_decision(items, decision(NOT_A_MATCH, left, i, right, j))
         if args.unlink:
-            current = align_pair(left, right, None, boilerplate=boilerplate, extra=items, aligner=aligner)
+            current = align_pair(left, right, data, boilerplate=boilerplate, extra=items, stored=False,
+                                 aligner=aligner)
             for spec in args.unlink:
                 side = 1 if spec.startswith(":") else 0
                 n = _number(spec.lstrip(":"), "--unlink")
@@ -139,7 +140,7 @@ def compare_alignment(args: argparse.Namespace, corpus: Corpus, left: Article, r
         echo(f"Saved {len(items)} manual decision{'' if len(items) == 1 else 's'} for this pair.", file=sys.stderr)
     else:
         echo("Manual decisions applied to this run only (add --save-links to keep them).", file=sys.stderr)
-    return align_pair(left, right, None, boilerplate=boilerplate, extra=items, aligner=aligner)
+    return align_pair(left, right, data, boilerplate=boilerplate, extra=items, stored=False, aligner=aligner)
 
 
 def links_json(result: Alignment) -> dict[str, Any]:
@@ -166,7 +167,7 @@ def _pair_row(pair: Any) -> dict[str, Any]:
     data = pair.to_json()
     for m in data["items"]:
         for side in ("left", "right"):
-            m[side]["para"] = m[side].pop("index") + 1
+            m[side]["number"] = m[side]["index"] + 1  # the ¶N shown; index stays 0-based
             m[side]["text"] = m[side]["text"][:80]
     return data
 

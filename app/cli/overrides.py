@@ -35,7 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         a = actions.add_parser(name, help=helptext)
         a.add_argument("article", nargs="?", metavar="ID", help="article id, unique id prefix, or file path")
         a.add_argument("--paragraph", type=int, metavar="N",
-                       help="paragraph number as `parallax show` prints it (the first is 0)")
+                       help="paragraph ¶N, counted from 1 as `parallax show` and the window's gutter number them")
         a.add_argument("--text", metavar="TEXT", help="the paragraph's text instead of ID --paragraph N")
         if name == "mark":
             a.add_argument("--as", dest="kind", choices=KINDS, default="boilerplate")
@@ -122,10 +122,10 @@ def _target(args: argparse.Namespace, corpus: Corpus) -> tuple[str, str]:
     if not args.article or args.paragraph is None:
         raise UserError("name the paragraph: ID --paragraph N, or --text \"…\"")
     article = corpus.resolve(args.article)
-    if not 0 <= args.paragraph < len(article.paragraphs):
-        raise UserError(f"{article.id} has paragraphs 0 to {len(article.paragraphs) - 1}, "
-                        f"not {args.paragraph}")
-    para = article.paragraphs[args.paragraph]
+    if not 1 <= args.paragraph <= len(article.paragraphs):
+        raise UserError(f"{article.id} has paragraphs ¶1 to ¶{len(article.paragraphs)} "
+                        f"(as `parallax show` numbers them), not {args.paragraph}")
+    para = article.paragraphs[args.paragraph - 1]
     return para.norm, para.text
 
 

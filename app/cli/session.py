@@ -85,7 +85,8 @@ def run_show(args: argparse.Namespace) -> int:
         if tab.comparison_note:
             echo(f"   note: {tab.comparison_note}")
         for note in tab.notes:
-            echo(f"   ¶{','.join(map(str, note.left)) or '-'} | ¶{','.join(map(str, note.right)) or '-'}: {note.text}")
+            left, right = (",".join(f"¶{i + 1}" for i in side) or "-" for side in (note.left, note.right))
+            echo(f"   {left} | {right}: {note.text}")
     for message in loaded.messages():
         echo(f"warning: {message}", file=sys.stderr)
     return 0

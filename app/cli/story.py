@@ -1,7 +1,8 @@
 """``parallax story``: one story across all its copies (coverage, collation, variants, spread).
 
-Paragraphs are printed as ``¶N``, 1-based as in the window's gutter; ``--paragraph N`` takes
-that number. (``parallax show`` and the JSON ``index`` fields count from 0.)
+Paragraphs are printed as ``¶N``, 1-based as in the window's gutter and ``parallax show``;
+``--paragraph N`` takes that number. (Only the JSON ``index`` fields count from 0; each comes
+with its 1-based ``number``.)
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("article", metavar="ID", help="any copy of the story (id, unique id prefix, or file path)")
     p.add_argument("--base", metavar="ID", help="the copy to read the others against (default: the likely origin)")
     p.add_argument("--paragraph", type=int, metavar="N",
-                   help="collate base paragraph ¶N (1-based, as the window numbers them)")
+                   help="collate base paragraph ¶N (from 1, as the window and `parallax show` number them)")
     p.add_argument("--variants", action="store_true", help="print the variants table")
     p.add_argument("--kind", choices=VARIANT_KINDS, help="only variants of this kind")
     p.add_argument("--csv", metavar="FILE", help="write the variants table as CSV")
@@ -56,7 +57,7 @@ def run_story(args: argparse.Namespace) -> int:
     aid = corpus.resolve(args.article).id
     base = corpus.resolve(args.base).id if args.base else None
     try:
-        story = build_story(rmap, corpus.article, aid, base)
+        story = build_story(rmap, corpus.article, aid, base, userdata=corpus.userdata.refresh())
     except StoryError as exc:
         raise _user_error(str(exc)) from exc
     index = None

@@ -7,9 +7,9 @@ from collections import Counter
 
 from whoosh import query as wquery
 
-from app.core.align import align
 from app.core.analysis import body_analyzer
 from app.core.corpus import Corpus
+from app.core.links import align_with_links
 from app.core.model import Article
 from app.core.reader import ReadError
 
@@ -43,7 +43,8 @@ def best_match_article(corpus: Corpus, article: Article, candidates: int = CANDI
     """The id of the indexed article sharing the most body text with ``article`` (None if none does).
 
     The most distinctive terms find a few candidates; each is aligned with ``article`` and the
-    one covering the largest share of its text wins.
+    one covering the largest share of its text wins (aligned with the pair's manual links and
+    the paragraph marks, :func:`app.core.links.align_with_links`).
     """
     terms = distinctive_terms(corpus, article)
     if not terms:
@@ -53,12 +54,14 @@ def best_match_article(corpus: Corpus, article: Article, candidates: int = CANDI
         hits = searcher.search(wquery.Or([wquery.Term("body", t) for t in terms]), limit=candidates + 1)
         ids = [h["id"] for h in hits if h["id"] != article.id][:candidates]
     best: tuple[float, str] | None = None
+    data = corpus.userdata.refresh()
     for aid in ids:
         try:
             other = corpus.article(aid)
         except ReadError:
             continue
-        shared = align(article, other, ops=False).summary()
+        # As the analyst aligned the pair: a not-a-match pair is not shared text, a manual link is.
+        shared = align_with_links(corpus, article, other, data=data, ops=False).summary()
         if shared.shared_rows and (best is None or shared.left_shared_chars_pct > best[0]):
             best = (shared.left_shared_chars_pct, aid)
     return best[1] if best else None

@@ -29,6 +29,7 @@ from rapidfuzz import fuzz, process
 from app.core.fingerprint import exact_hash
 
 if TYPE_CHECKING:
+    from app.core.corpus import Corpus
     from app.core.model import Alignment, Article
     from app.core.userdata import UserData, UserDataStore
 
@@ -376,18 +377,36 @@ def plan(pair: PairLinks | None, left: Article, right: Article, threshold: float
 
 
 def align_pair(left: Article, right: Article, data: UserData | None, *,
-               boilerplate: Any = None, extra: Iterable[ManualLink] = (),
+               boilerplate: Any = None, extra: Iterable[ManualLink] = (), stored: bool = True,
                aligner: Callable[..., Alignment] | None = None, **options: object) -> Alignment:
-    """Align two articles with the analyst's decisions about them (and ``extra`` ones) applied.
+    """Align two articles as the analyst decided: with the pair's remembered links and
+    not-a-match pairs, ``extra`` decisions, and the paragraph marks of ``data``.
 
-    The plan is recorded in ``alignment.options["links"]`` (:meth:`Plan.to_dict`). ``aligner``
-    stands in for :func:`app.core.align.align` (it takes the same arguments).
+    A paragraph marked content is body whatever its role (:func:`app.core.userdata.with_marks`)
+    and never boilerplate; one marked boilerplate always is. The plan is recorded in
+    ``alignment.options["links"]`` (:meth:`Plan.to_dict`).
+
+    Args:
+        left: The left article.
+        right: The right article.
+        data: The corpus's user data (None: no decisions, no marks).
+        boilerplate: The learned boilerplate, as :func:`app.core.align.align` takes it.
+        extra: Decisions applied after the stored ones.
+        stored: False leaves the stored decisions out (``extra`` already holds them), marks still apply.
+        aligner: Stands in for :func:`app.core.align.align` (it takes the same arguments).
+        **options: Passed to the aligner.
     """
     from app.core.align import align
 
     run = aligner or align
 
-    pair = pair_for(data, left, right) if data is not None else None
+    if data is not None:
+        from app.core.userdata import marked_boilerplate, with_marks
+
+        overrides = data.overrides()
+        left, right = with_marks(left, overrides.content), with_marks(right, overrides.content)
+        boilerplate = marked_boilerplate(boilerplate, overrides)
+    pair = pair_for(data, left, right) if data is not None and stored else None
     extra = list(extra)
     if extra:
         pair = PairLinks(ArticleKey.of(left), ArticleKey.of(right), [*(pair.items if pair else ()), *extra])
@@ -396,6 +415,27 @@ def align_pair(left: Article, right: Article, data: UserData | None, *,
     if p.resolved:
         result.options["links"] = p.to_dict()
     return result
+
+
+def align_with_links(corpus: Corpus | None, left: Article, right: Article, *, boilerplate: Any = None,
+                     data: UserData | None = None, **options: Any) -> Alignment:
+    """THE way to align a pair of a corpus: :func:`align_pair` with the corpus's user data.
+
+    The window, ``compare``, session reports, Related labels, the Critical changes dock, the
+    story view and best match all align through here, so that a link made by hand, a
+    not-a-match pair and a paragraph mark count everywhere.
+
+    Args:
+        corpus: The open corpus (None: an article outside any corpus, no decisions).
+        left: The left article.
+        right: The right article.
+        boilerplate: The learned boilerplate (default: none).
+        data: The user data, when the caller has just read it (saves re-reading per pair).
+        **options: ``extra``, ``stored``, ``aligner`` and the aligner's options (see :func:`align_pair`).
+    """
+    if data is None and corpus is not None:
+        data = corpus.userdata.refresh()
+    return align_pair(left, right, data, boilerplate=boilerplate, **options)
 
 
 def manual_rows(alignment: Alignment) -> set[int]:

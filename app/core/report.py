@@ -158,8 +158,13 @@ def _side_cell(article: Article, row: Row, side: int, for_qt: bool) -> str:
     for p in paras:
         cls = "" if p.is_body else ' class="meta-para"'
         marked = _marked(p.text, _side_spans(row, side, p.index), for_qt).replace("\n", "<br>")
-        parts.append(f'<p{cls}><span class="pidx">¶{p.index}</span> {marked}</p>')
+        parts.append(f'<p{cls}><span class="pidx">¶{p.index + 1}</span> {marked}</p>')
     return "".join(parts)
+
+
+def _paras(indexes: Sequence[int]) -> str:
+    """``¶3,¶4`` from 0-based indexes (``-`` for none): paragraphs as the window numbers them."""
+    return ",".join(f"¶{i + 1}" for i in indexes) or "-"
 
 
 def _notes_cell(notes: Sequence[Note]) -> str:
@@ -298,7 +303,7 @@ def _section(section: ReportSection, number: int, for_qt: bool, heading: bool = 
     out.append("</tbody></table>")
     if orphans:
         items = "".join(
-            f'<li class="note" data-note="orphan">¶ left {escape(str(n.left))}, right {escape(str(n.right))}:'
+            f'<li class="note" data-note="orphan">left {escape(_paras(n.left))}, right {escape(_paras(n.right))}:'
             f" {_text(n.text)}</li>"
             for n in orphans
         )

@@ -371,15 +371,18 @@ class ReuseMap:
         self._bot_fp = p.fp[bot]
         self._art_bot_start = np.r_[0, np.cumsum(nbot)][self._art_row_start]
         self.row_boilerplate = self._learn_boilerplate()
+        role_body = p.row_role == 0
         if ov.content or ov.boilerplate:
             if ov.content:
-                self.row_boilerplate &= ~np.isin(p.row_exact, np.array(sorted(ov.content), np.uint64))
+                marked = np.isin(p.row_exact, np.array(sorted(ov.content), np.uint64))
+                self.row_boilerplate &= ~marked
+                role_body |= marked  # marked content: body whatever role the page suggested
             if ov.boilerplate:
                 self.row_boilerplate |= np.isin(p.row_exact, np.array(sorted(ov.boilerplate), np.uint64))
         # A body paragraph repeating the article's own title (a scrape's title line) is its title.
         title_hash = np.array([exact_hash(normalize(m.title)) for m in prints.meta], dtype=np.uint64)
         is_title = (p.row_exact == title_hash[p.row_art]) if n else np.zeros(0, dtype=bool)
-        body = (p.row_role == 0) & ~self.row_boilerplate & ~is_title
+        body = role_body & ~self.row_boilerplate & ~is_title
         self.body_chars = np.bincount(p.row_art[body], weights=p.row_chars[body], minlength=n)
         self.substantive = body & (p.row_words >= MIN_WORDS)
         self.boilerplate_hashes: frozenset[int] = frozenset(

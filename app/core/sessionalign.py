@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.core.align import align
 from app.core.boundary import BoundaryError
 from app.core.corpus import Corpus
-from app.core.links import align_pair
+from app.core.links import align_with_links
 from app.core.model import Alignment, Article
 from app.core.reader import ReadError, read_article
 from app.core.report import ReportSection
@@ -35,8 +35,8 @@ def tab_alignment(tab: TabState, corpus: Corpus) -> Alignment:
         ReadError: an article is gone or unreadable.
     """
     left, right = tab_article(tab.left, corpus), tab_article(tab.right, corpus)
-    return align_pair(left, right, corpus.userdata.refresh(),
-                      boilerplate=corpus.reuse_map().is_boilerplate_paragraph, aligner=align)
+    return align_with_links(corpus, left, right, boilerplate=corpus.reuse_map().is_boilerplate_paragraph,
+                            aligner=align)
 
 
 def session_sections(loaded: LoadedSession, corpus: Corpus | None = None, *,

@@ -3,7 +3,8 @@
 A *story* is the reuse cluster of an article (:meth:`app.core.reuse.ReuseMap.cluster_of`). Its
 **base** is the likely origin unless the analyst picks another copy (when the dates cannot tell
 an origin, the article asked for is the base, and the story says why). Every copy is aligned
-with the base once (:func:`app.core.align.align`, the map's boilerplate excluded); from those
+with the base once (:func:`app.core.links.align_pair`: the map's boilerplate excluded, the pair's
+manual links and not-a-match pairs held); from those
 alignments come:
 
 - **coverage** of each base content paragraph: how many copies carry it, identical or changed,
@@ -22,9 +23,9 @@ alignments come:
   lag. Same-day or undated pairs sharing edits are listed as *links of unknown direction*;
   nothing is guessed. The sources give dates without times, so lags are in days.
 
-Paragraph numbers: ``index`` is the 0-based position in the base article's paragraphs (as
-``parallax show`` prints it); ``number`` and the ``¶N`` labels are 1-based, as the window's
-gutter shows them.
+Paragraph numbers: ``index`` is the 0-based position in the base article's paragraphs (JSON
+only); ``number`` and the ``¶N`` labels are 1-based, as the window's gutter and ``parallax show``
+number them.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date as Date
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -45,6 +47,9 @@ from app.core.model import Alignment, Article, Paragraph, Role, RowKind
 from app.core.reader import ReadError
 from app.core.reuse import ReuseMap
 from app.core.wordops import Vocabulary, tokens
+
+if TYPE_CHECKING:
+    from app.core.userdata import UserData
 
 OMITTED = "omitted"
 ADDED = "added"
@@ -300,10 +305,12 @@ def _words(text: str, vocab: Vocabulary) -> _Reading:
     return _Reading(text, vocab.encode(keys), list(starts), list(ends), False)
 
 
-def _against(ref: _Text, copy: Article, rmap: ReuseMap, vocab: Vocabulary) -> _Against:
-    from app.core.align import align
+def _against(ref: _Text, copy: Article, rmap: ReuseMap, vocab: Vocabulary, data: UserData | None) -> _Against:
+    from app.core.links import align_pair
 
-    alignment = align(ref.article, copy, boilerplate=rmap.is_boilerplate_paragraph)
+    # The pair as the analyst aligned it: its manual links and not-a-match pairs hold here too.
+    alignment = align_pair(ref.article, copy, data, boilerplate=rmap.is_boilerplate_paragraph)
+    copy = alignment.right  # with the analyst's content marks applied
     change = pair_change(_furniture_apart(alignment, rmap))
     wanted = set(ref.indexes)
     readings: dict[int, _Reading] = {}
@@ -639,7 +646,7 @@ class Story:
         data = {
             "id": self.asked, "base": self.base, "base_reason": self.base_reason,
             "origin": self.origin, "origin_reason": self.origin_reason,
-            "paragraph_numbers": "index is 0-based (as parallax show); number is 1-based (the window's ¶N)",
+            "paragraph_numbers": "index is 0-based; number is 1-based, the ¶N of the window and of parallax show",
             "members": [c.to_dict() for c in self.sorted_copies("date")],
             "coverage": [c.to_dict() for c in self.coverage],
             "edges": [e.to_dict() for e in self.edges],
@@ -782,7 +789,7 @@ def _lag(days: int | None) -> str:
 
 def build_story(rmap: ReuseMap, load: Callable[[str], Article], aid: str, base: str | None = None,
                 *, rules: object = None, progress: Callable[[int, int], None] | None = None,
-                should_cancel: Callable[[], bool] | None = None) -> Story:
+                should_cancel: Callable[[], bool] | None = None, userdata: UserData | None = None) -> Story:
     """The story of article ``aid``: its reuse cluster lined up against a base.
 
     Args:
@@ -794,6 +801,9 @@ def build_story(rmap: ReuseMap, load: Callable[[str], Article], aid: str, base: 
         rules: Delta word lists (default: the shipped ones).
         progress: Called with (copies done, copies) while aligning.
         should_cancel: Polled between copies; True stops with :class:`StoryError`.
+        userdata: The corpus's user data (``Corpus.userdata.refresh()``): each copy is aligned
+            with the base with the pair's manual links and not-a-match pairs. The map's
+            content marks apply with or without it (a chrome paragraph marked content is body).
 
     Raises:
         StoryError: ``aid`` or ``base`` is not in the map or not in the story; the base cannot be read;
@@ -817,8 +827,16 @@ def build_story(rmap: ReuseMap, load: Callable[[str], Article], aid: str, base: 
     else:
         base, base_reason = aid, f"the article asked for (no likely origin: {origin_reason})"
     vocab = Vocabulary()
+    read = load
+    content = rmap.overrides.content
+    if content:
+        from app.core.userdata import with_marks
+
+        def read(x: str) -> Article:
+            return with_marks(load(x), content)
+
     try:
-        base_article = load(base)
+        base_article = read(base)
     except ReadError as exc:
         raise StoryError(f"the base {base} cannot be read: {exc}") from exc
     ref = _Text(base_article, rmap, vocab)
@@ -826,7 +844,7 @@ def build_story(rmap: ReuseMap, load: Callable[[str], Article], aid: str, base: 
     root_text = ref
     if root != base:
         try:
-            root_text = _Text(load(root), rmap, vocab)
+            root_text = _Text(read(root), rmap, vocab)
         except ReadError:
             root_text = None  # type: ignore[assignment]
     families = {x: k for k, group in enumerate(rmap.versions(aid)) for x in group}
@@ -845,22 +863,22 @@ def build_story(rmap: ReuseMap, load: Callable[[str], Article], aid: str, base: 
             if root == base:
                 edits[x] = {}
             elif root_text is not None:
-                edits[x] = _edits(root_text, _against(root_text, base_article, rmap, vocab))
+                edits[x] = _edits(root_text, _against(root_text, base_article, rmap, vocab, userdata))
             continue
         try:
-            article = load(x)
+            article = read(x)
         except ReadError as exc:
             copies.append(StoryCopy(x, meta.title, outlets[x], meta.date, "copy", "unreadable",
                                     0.0, 0.0, 0.0, families.get(x, 0), str(exc)))
             notes.append(f"{x} could not be read: {exc}")
             continue
-        got = _against(ref, article, rmap, vocab)
+        got = _against(ref, article, rmap, vocab, userdata)
         readings[x] = got
         copies.append(StoryCopy(x, meta.title, outlets[x], meta.date, "copy", got.label, got.retained,
                                 got.added_pct, got.similarity, families.get(x, 0)))
         if root_text is not None:
             edits[x] = _edits(root_text, got) if root_text is ref else \
-                _edits(root_text, _against(root_text, article, rmap, vocab)) if x != root else {}
+                _edits(root_text, _against(root_text, article, rmap, vocab, userdata)) if x != root else {}
         if progress is not None:
             progress(n + 1, len(ids))
     coverage = []

@@ -24,8 +24,8 @@ import contextlib
 import json
 import math
 import os
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from app.core.atomic import atomic_write_json
 from app.core.fingerprint import exact_hash
 from app.core.links import PairLinks
+from app.core.model import Article, Paragraph, Role
 from app.core.paths import data_dir, index_dir_for
 from app.core.reuse import ReuseOverrides, Thresholds
 from app.core.text import normalize
@@ -67,6 +68,63 @@ def now_iso() -> str:
 def text_hash(text: str) -> int:
     """The key of a paragraph text for a mark: the reuse map's exact hash of its normalised form."""
     return exact_hash(normalize(text))
+
+
+_FURNITURE_ROLES = (Role.CHROME, Role.BYLINE)
+
+
+def with_marks(article: Article, content: Collection[int]) -> Article:
+    """``article`` as the analyst marked it: a chrome or byline paragraph marked content is body.
+
+    Roles are guessed from the page (:mod:`app.core.roles`); the analyst's "content" mark wins
+    over that guess as it wins over the learned boilerplate, so that the paragraph is aligned,
+    labelled, counted and reported as content. ``article`` itself is left alone: a copy is
+    returned when a paragraph's role changes, ``article`` when none does.
+
+    Args:
+        article: The article as read.
+        content: Exact hashes of the paragraph texts marked content (``ReuseOverrides.content``).
+    """
+    if not content:
+        return article
+    paragraphs: list[Paragraph] | None = None
+    for n, p in enumerate(article.paragraphs):
+        if p.role in _FURNITURE_ROLES and exact_hash(p.norm) in content:
+            if paragraphs is None:
+                paragraphs = list(article.paragraphs)
+            paragraphs[n] = replace(p, role=Role.BODY)
+    return article if paragraphs is None else replace(article, paragraphs=paragraphs)
+
+
+def marked_boilerplate(learned: Callable[[Paragraph], bool] | Collection[str] | None,
+                       overrides: ReuseOverrides) -> Callable[[Paragraph], bool] | Collection[str] | None:
+    """The aligner's boilerplate test with the analyst's marks laid over ``learned``.
+
+    A paragraph marked content is never boilerplate, one marked boilerplate always is, whatever
+    ``learned`` says (a reuse map built before the mark, or none). ``learned`` is a predicate or
+    a collection of normalised texts, as :func:`app.core.align.align` takes it.
+    """
+    kept, forced = overrides.content, overrides.boilerplate
+    if not (kept or forced):
+        return learned
+    if learned is None:
+        def known(p: Paragraph) -> bool:
+            return False
+    elif callable(learned):
+        known = learned
+    else:
+        texts = frozenset(learned)
+
+        def known(p: Paragraph) -> bool:
+            return p.norm in texts
+
+    def test(p: Paragraph) -> bool:
+        h = exact_hash(p.norm)
+        if h in kept:
+            return False
+        return h in forced or known(p)
+
+    return test
 
 
 def _hash_key(h: int) -> str:

@@ -68,8 +68,14 @@ def test_articles_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     assert article["author"] == "John Ruehl"
     text = Path(article["path"]).read_text("utf-8")
     first = article["paragraphs"][0]
-    assert set(first) == {"text", "start", "end", "role"}
+    assert set(first) == {"text", "start", "end", "role", "index", "number"}
+    assert [(p["index"], p["number"]) for p in article["paragraphs"][:2]] == [(0, 1), (1, 2)]
     assert "Navalny" in text[article["paragraphs"][4]["start"]:article["paragraphs"][4]["end"]]
+    # The text form numbers paragraphs ¶N from 1, as the window's gutter does.
+    code, out, _ = run(capsys, "show", "003")
+    lines = [line for line in out.splitlines() if line.startswith("[")]
+    assert lines[0].startswith("[¶1 body ") and lines[4].startswith("[¶5 ") and "Navalny" in lines[4]
+    assert not any(line.startswith("[0 ") for line in lines)
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,8 @@ def test_mark_list_unmark_by_paragraph(capsys: pytest.CaptureFixture[str], seeds
     corpus = str(seeds_copy)
     shown = _json(capsys, "show", S000, "--corpus", corpus)
     para = next(p for p in shown["paragraphs"] if p["role"] == "body")
-    n = shown["paragraphs"].index(para)
+    n = para["number"]  # ¶N, as show prints it and --paragraph takes it
+    assert n == shown["paragraphs"].index(para) + 1 == para["index"] + 1
     code, out, _ = _run(capsys, "boilerplate", "mark", S000, "--paragraph", str(n), "--corpus", corpus)
     assert code == 0 and "boilerplate" in out
     listed = _json(capsys, "boilerplate", "list", "--corpus", corpus)
@@ -56,7 +57,8 @@ def test_mark_by_text(capsys: pytest.CaptureFixture[str], seeds_copy: Path) -> N
 
 @pytest.mark.parametrize(("argv", "message"), [
     (("boilerplate", "mark"), "name the paragraph"),
-    (("boilerplate", "mark", S000, "--paragraph", "999"), "has paragraphs 0 to"),
+    (("boilerplate", "mark", S000, "--paragraph", "999"), "has paragraphs ¶1 to"),
+    (("boilerplate", "mark", S000, "--paragraph", "0"), "has paragraphs ¶1 to"),
     (("boilerplate", "mark", S000, "--paragraph", "2", "--text", "x"), "not both"),
     (("boilerplate", "unmark", "--hash", "zz"), "not a mark's hash"),
     (("sources", "rename", "No Such Outlet", "X"), "no source named"),
@@ -132,7 +134,7 @@ def test_a_mark_applies_to_compare_pairs_related_clusters_and_reports(capsys: py
     pairs_before = _json(capsys, "pairs", "--corpus", corpus)["pairs"][0]["shared_paragraphs"]
     related_before = _json(capsys, "related", "001", "--corpus", corpus)["related"][0]["shared_paragraphs"]
 
-    assert _run(capsys, "boilerplate", "mark", "001", "--paragraph", str(para), "--corpus", corpus)[0] == 0
+    assert _run(capsys, "boilerplate", "mark", "001", "--paragraph", str(para + 1), "--corpus", corpus)[0] == 0
     after = _json(capsys, "compare", "001", "004", "--corpus", corpus)
     assert next(r for r in after["rows"] if para in r["left"])["kind"] == "boilerplate"
     assert after["shared"]["paragraphs"] == before["shared"]["paragraphs"] - 1

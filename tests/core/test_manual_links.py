@@ -278,7 +278,7 @@ def test_cli_link_unlink_not_a_match_and_save(capsys: pytest.CaptureFixture[str]
     assert _rows(again) == _rows(saved)
     assert main(["links", "list", "--corpus", str(seeds_copy), "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert [(m["kind"], m["left"]["para"], m["right"]["para"]) for m in listed["pairs"][0]["items"]] == [
+    assert [(m["kind"], m["left"]["number"], m["right"]["number"]) for m in listed["pairs"][0]["items"]] == [
         (LINK, 6, 4), (NOT_A_MATCH, 10, 4), (NOT_A_MATCH, 5, 2)]
     # The text rendering says so too.
     assert main(["compare", "001", "004", "--corpus", str(seeds_copy), "--text"]) == 0
