@@ -167,10 +167,13 @@ class Corpus:
 
     def search(self, query: str, *, limit: int | None = 20, sort: str = "score",
                snippets: bool = True, narrow: Callable | None = None) -> SearchResult:
-        """Search the index (see :func:`app.core.search.search`; ``narrow``: facet filters)."""
-        return self._reading(lambda: search(self.index, query, limit=limit, sort=sort, snippets=snippets,
-                                            load_article=self._load_for_snippet, session=self._search,
-                                            narrow=narrow))
+        """Search the index (see :func:`app.core.search.search`; ``narrow``: facet filters); each
+        hit says which words of its title the query matched (``title_marks``)."""
+        from app.core.titlemarks import with_title_marks
+
+        return with_title_marks(self._reading(
+            lambda: search(self.index, query, limit=limit, sort=sort, snippets=snippets,
+                           load_article=self._load_for_snippet, session=self._search, narrow=narrow)))
 
     def _reading(self, read: Callable[[], _T]) -> _T:
         """Run ``read``; when it fails on damaged index bytes (checksums differ), rebuild and read again."""

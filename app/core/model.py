@@ -108,6 +108,7 @@ class Hit:
     snippets: tuple[str, ...] = ()  # HTML-escaped text with matched terms in <b>...</b>
     matches: int = 0  # words of the text the query's terms matched (counted with the snippets)
     paragraphs: tuple[int, ...] = ()  # 1-based numbers (the window's ¶N) of the paragraphs they are in
+    title_marks: tuple[tuple[int, int], ...] = ()  # spans of the title's words the query matched
 
     def to_dict(self) -> dict:
         """JSON-ready form used by ``parallax search --json``."""
@@ -122,6 +123,7 @@ class Hit:
             "snippets": list(self.snippets),
             "matches": self.matches,
             "paragraphs": list(self.paragraphs),
+            "title_marks": [list(m) for m in self.title_marks],
         }
 
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from app.core.copies import StoryHits
 from app.core.model import Hit, SearchResult
+from app.core.titlemarks import marked_title_html
 
 if TYPE_CHECKING:
     from app.core.corpus import ArticleInfo
@@ -370,6 +371,7 @@ class SearchResultModel(_DragsArticleIds, QAbstractListModel):
 
 
 HIGHLIGHT_BG = "#ffe27a"
+MARK_OPEN = f'<span style="background-color:{HIGHLIGHT_BG}; color:#1f1f1f;">'  # a matched word, as <b> marks it
 _PAD = 8
 COPY_INDENT = 18  # a listed copy sits under its story's hit
 
@@ -386,10 +388,11 @@ def hit_html(hit: Hit, muted: str, text: str) -> str:
         meta.append(f"{hit.matches} match{'es' if hit.matches != 1 else ''} in ¶{places}")
     snippet = " … ".join(hit.snippets)  # fragments apart in the text, told apart
     # Snippets arrive HTML-escaped with matched terms in <b>; restyle those as highlights.
-    snippet = snippet.replace("<b>", f'<span style="background-color:{HIGHLIGHT_BG}; color:#1f1f1f;">')
+    snippet = snippet.replace("<b>", MARK_OPEN)
     snippet = snippet.replace("</b>", "</span>")
+    title = marked_title_html(hit.title, hit.title_marks, MARK_OPEN, "</span>") if hit.title else html.escape(hit.id)
     return (
-        f'<div style="color:{text}; font-weight:600;">{html.escape(hit.title or hit.id)}</div>'
+        f'<div style="color:{text}; font-weight:600;">{title}</div>'
         f'<div style="color:{muted}; font-size:small;">{html.escape(" · ".join(meta))}</div>'
         f'<div style="color:{text};">{snippet}</div>'
     )

@@ -46,7 +46,7 @@ def test_search_json_default_corpus(capsys: pytest.CaptureFixture[str]) -> None:
     assert {h["id"][:3] for h in data["hits"]} == {"001", "002", "004"}
     hit = data["hits"][0]
     assert set(hit) == {"id", "path", "title", "source", "author", "date", "score", "snippets",
-                        "matches", "paragraphs",  # hit counts and places (issue 18 §3)
+                        "matches", "paragraphs", "title_marks",  # hit counts, places, title marks (issue 18 §3)
                         "copies", "same_text"}  # the other copies of the story (issue 14 §3)
     assert any("<b>Taiwan</b>" in s for s in hit["snippets"])
 

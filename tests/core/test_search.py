@@ -56,7 +56,7 @@ def test_hit_fields_and_snippets(corpus: Corpus) -> None:
     data = result.to_dict()
     assert set(data) == {"query", "total", "hits"}
     assert set(data["hits"][0]) == {"id", "path", "title", "source", "author", "date", "score", "snippets",
-                                    "matches", "paragraphs"}  # hit counts and places (issue 18 §3)
+                                    "matches", "paragraphs", "title_marks"}  # hit counts, places, title marks (issue 18 §3)
 
 
 def test_snippets_escape_html_and_mark_stems(corpus: Corpus) -> None:
