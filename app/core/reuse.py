@@ -917,14 +917,28 @@ def best_match(corpus: Corpus, aid: str, *, candidates: int = 3, min_score: floa
     if not related:
         return None
     test: Callable[[Paragraph], bool] = reuse.is_boilerplate_paragraph
-    mine = [p.norm for p in corpus.article(aid).paragraphs
-            if p.role is Role.BODY and not test(p) and len(p.norm.split()) >= MIN_WORDS]
+    article = corpus.article(aid)
+    wanted = [p for p in article.paragraphs
+              if p.role is Role.BODY and not test(p) and len(p.norm.split()) >= MIN_WORDS]
+    mine = [p.norm for p in wanted]
+    data = corpus.userdata.refresh()
     best, best_count = related[0].id, 0
     for rel in related:
         try:
             other = corpus.article(rel.id)
         except ReadError:
             continue
+        if data.links:
+            # Imported here: app.core.links -> app.core.userdata -> this module.
+            from app.core.links import align_with_links, pair_for
+
+            if pair_for(data, article, other) is not None:  # aligned by hand: its links count
+                rows = align_with_links(corpus, article, other, data=data, boilerplate=test, ops=False).rows
+                linked = {i for r in rows if r.kind in (RowKind.IDENTICAL, RowKind.CHANGED) for i in r.left}
+                matched = sum(1 for p in wanted if p.index in linked)
+                if matched > best_count:
+                    best, best_count = rel.id, matched
+                continue
         theirs = [p.norm for p in other.paragraphs if p.role is Role.BODY and not test(p)]
         if not mine or not theirs:
             continue
