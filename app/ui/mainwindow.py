@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.model import Alignment
+from app.core.paths import default_corpus
 from app.core.reuse import shared_figure
+from app.core.session import Session
 from app.ui import settings
 from app.ui.comparetabs import CompareTabs, TabEntry
 from app.ui.compareview import CompareView
@@ -101,13 +103,17 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([360, DEFAULT_SIZE[0] - 360])
         self.setCentralWidget(self.splitter)
 
+        self.sessions = SessionController(_WindowSession(self), self)
+
         self._build_status_bar()
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
         self._connect()
-        self.sessions = SessionController(self)
-        self.reuse_docks = ReuseDocks(self, self.writer)  # before the saved dock state is restored
+        # Before the saved dock state is restored.
+        self.reuse_docks = ReuseDocks(self, self.writer, corpus=self.corpus,
+                                      alignment=lambda: self.compare_view.alignment(), menu=self.view_menu)
+        self._connect_reuse_docks()
         self.delta_panel = install_delta_panel(self)  # the Critical changes dock (View menu)
         self.overrides = OverridesController(self)  # marks, Preferences, Sources (Edit menu)
         self.facet_panel = install_facet_panel(self)  # Facets dock beside the results (View menu)
@@ -115,7 +121,6 @@ class MainWindow(QMainWindow):
         self.saved_searches = install_saved_searches(self)  # the Searches menu
         self.reuse_docks.mapReady.connect(self.panel.set_reuse_map)  # search results collapse copies
         self._arrange_docks()
-        self._route_reuse_opens()
         self._connect_stories()
         self._build_view_settings(theme)
         self._fitting = False
@@ -199,16 +204,14 @@ class MainWindow(QMainWindow):
         self._build_session_actions()
 
     def _build_session_actions(self) -> None:
-        def run(name: str) -> Callable[[], None]:
-            return lambda: getattr(self.sessions, name)()
-
-        self.new_session_action = self._action("&New Session", run("new_session"), None,
+        sessions = self.sessions
+        self.new_session_action = self._action("&New Session", sessions.new_session, None,
                                                "Close every comparison and start a new session")
-        self.open_session_action = self._action("Open &Session…", run("open_session"), "Ctrl+Shift+O",
+        self.open_session_action = self._action("Open &Session…", lambda: sessions.open_session(), "Ctrl+Shift+O",
                                                 "Open a saved .parallax session")
-        self.save_session_action = self._action("&Save Session", run("save"), "Ctrl+S",
+        self.save_session_action = self._action("&Save Session", sessions.save, "Ctrl+S",
                                                 "Save the open comparisons and notes")
-        self.save_session_as_action = self._action("Save Session &As…", run("save_as"), "Ctrl+Shift+S",
+        self.save_session_as_action = self._action("Save Session &As…", sessions.save_as, "Ctrl+Shift+S",
                                                    "Save the session to a new file")
         self.export_action = self._action("&Export Report…", self.reports.export_report, "Ctrl+E",
                                           "Export the current comparison and its notes (HTML or PDF)")
@@ -301,26 +304,26 @@ class MainWindow(QMainWindow):
         # A window too narrow for every button shows the rest behind the toolbar's » button.
         tb.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
-    def _route_reuse_opens(self) -> None:
-        """Related and the corpus overview open comparisons in a new tab, never over the current one."""
-        for dock in (self.reuse_docks.related, self.reuse_docks.overview):
-            try:
-                dock.compareRequested.disconnect(self.compare)
-            except (RuntimeError, TypeError):
-                pass  # not connected that way: leave the dock's own wiring
-            else:
-                dock.compareRequested.connect(self.compare_in_new_tab)
-            tab_signal = getattr(dock, "newTabRequested", None)
-            if tab_signal is not None:  # middle-click or Ctrl-click: a new tab, whatever is open
-                tab_signal.connect(self.compare_in_own_tab)
+    def _connect_reuse_docks(self) -> None:
+        docks = self.reuse_docks
+        self.corpusLoaded.connect(docks.corpus_loaded)
+        self.indexFinished.connect(lambda _report: docks.refresh())
+        self.comparisonReady.connect(lambda _alignment: docks.show_left())
+        self.tabs.currentTabChanged.connect(docks.show_left)  # the left article is the current tab's
+        docks.realignRequested.connect(lambda: self.compare(*self.refs()))
+        docks.failed.connect(lambda message: self.show_error(f"Reuse map failed: {message}"))
+        # Related and the corpus overview open comparisons in a new tab, never over the current one;
+        # middle-click or Ctrl-click: a new tab, whatever is open.
+        for dock in (docks.related, docks.overview):
+            dock.compareRequested.connect(self.compare_in_new_tab)
+            dock.newTabRequested.connect(self.compare_in_own_tab)
+        docks.overview.openRequested.connect(lambda aid: self.open_article(aid, "left"))
 
     # ------------------------------------------------------------------ story tabs (issue 19)
 
     def _connect_stories(self) -> None:
         for source in (self.reuse_docks.overview, self.reuse_docks.related, self.panel):
-            signal = getattr(source, "storyRequested", None)
-            if signal is not None:
-                signal.connect(lambda aid: self.open_story(aid))
+            source.storyRequested.connect(lambda aid: self.open_story(aid))
         self.reuse_docks.mapReady.connect(self._rebuild_stories)
 
     def _build_story(self, aid: str, base: str | None, should_cancel: Callable[[], bool]) -> Any:
@@ -586,6 +589,16 @@ class MainWindow(QMainWindow):
         self.reports.message.connect(self.statusBar().showMessage)
         self.reports.error.connect(self.show_error)
 
+        sessions = self.sessions
+        self.tabs.contentChanged.connect(sessions.changed)
+        self.tabs.viewChanged.connect(sessions.mark_dirty)
+        self.tabs.currentTabChanged.connect(sessions.mark_dirty)
+        self.notes_panel.notesChanged.connect(sessions.changed)
+        sessions.modifiedChanged.connect(self.setWindowModified)
+        sessions.titleChanged.connect(self._update_title)
+        sessions.message.connect(self.statusBar().showMessage)
+        sessions.error.connect(self.show_error)
+
     # ------------------------------------------------------------------ corpus and index
 
     def corpus(self) -> Corpus | None:
@@ -630,7 +643,7 @@ class MainWindow(QMainWindow):
 
     def _corpus_opened(self, root: Path) -> None:
         self.panel.set_corpus(None)
-        self.sessions.update_title()
+        self._update_title()
         self.corpus_label.setText(root.name)
         self.corpus_label.setToolTip(str(root))
         self.follow_links_action.setChecked(settings.follow_links_outside(root))
@@ -729,7 +742,18 @@ class MainWindow(QMainWindow):
     def _current_tab_changed(self) -> None:
         self._update_summary()
         self._update_compare_actions()
-        self.sessions.update_title()
+        self._update_title()
+
+    def _update_title(self) -> None:
+        """``session.parallax* — left ⟷ right — Parallax — corpus``."""
+        alignment = self.compare_view.alignment()
+        shown = (alignment.left, alignment.right) if alignment is not None else ()
+        names = " ⟷ ".join(a.title or a.id for a in shown if a.id)
+        root = self.corpus_root()
+        parts = [p for p in (self.sessions.display_name(), names, "Parallax", root.name if root else "") if p]
+        # Qt shows "*" in place of "[*]" when the window is modified; it must appear once.
+        parts[0] += "[*]"
+        self.setWindowTitle(" — ".join(parts))
 
     def _fill_recent_sessions_menu(self) -> None:
         menu: QMenu = self.recent_sessions_menu
@@ -744,7 +768,7 @@ class MainWindow(QMainWindow):
         if current:
             self._update_summary()
             self._update_compare_actions()
-            self.sessions.update_title()
+            self._update_title()
         self.comparisonReady.emit(alignment)
 
     def _comparison_failed(self, message: str) -> None:
@@ -859,3 +883,55 @@ class MainWindow(QMainWindow):
         self.sessions.shutdown()
         self.shutdown()
         super().closeEvent(event)
+
+
+class _WindowSession:
+    """The window as :class:`~app.ui.sessioncontroller.SessionView`: what it shows, as a session, and back."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self._window = window
+
+    def snapshot(self) -> Session:
+        """Every tab showing two articles, the story tabs, the query and the corpus's user data."""
+        window = self._window
+        tabs, active = [], 0
+        current = window.tabs.current_entry()
+        for entry in window.tabs.entries():
+            state = entry.tab_state()
+            if state is None:
+                continue
+            if entry is current:
+                active = len(tabs)
+            tabs.append(state)
+        return Session(corpus=str(window.corpus_root() or default_corpus()), tabs=tabs, active_tab=active,
+                       query=window.panel.search_edit.text().strip(), userdata=window.overrides.session_userdata(),
+                       stories=window.story_states())
+
+    def apply(self, session: Session, skip: Collection[int]) -> None:
+        """Open ``session``'s corpus (unless open), its tabs but ``skip``, its stories and query."""
+        window = self._window
+        root = window.corpus_root()
+        if root is None or root != Path(session.corpus).resolve():
+            window.open_corpus(session.corpus)
+        window.overrides.apply_session_userdata(session.corpus, session.userdata)  # merged, never replacing
+        self.clear()
+        first = window.tabs.current_entry()
+        active = None
+        for i, tab in enumerate(session.tabs):
+            if i in skip:
+                continue
+            entry = window.tabs.new_tab([tab.left.path or tab.left.id, tab.right.path or tab.right.id],
+                                        state=tab, query=tab.query, activate=False)
+            window.request_alignment(entry)
+            if i == session.active_tab or active is None:
+                active = entry
+        if active is not None:
+            window.tabs.setCurrentWidget(active.view)
+            window.tabs.close_tab(window.tabs.indexOf(first.view))  # empty: not kept for reopening
+        window.restore_stories(session.stories)
+        window.panel.search_edit.setText(session.query)
+
+    def clear(self) -> None:
+        """Close every tab and forget the notes' undo history."""
+        self._window.tabs.close_all()
+        self._window.notes_panel.undo_stack.clear()

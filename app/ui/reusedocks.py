@@ -4,6 +4,9 @@
 asks the index-writer thread for the corpus reuse map (the map is kept in step with the index by
 a listener that thread drives, so reading it there never races an update), then lays out the
 graph on the same job. The map also gives the window the corpus-learned boilerplate to align with.
+
+It knows nothing of the window beyond a :class:`~PySide6.QtWidgets.QMainWindow` to dock into and
+two callables; the window connects its signals (index finished, comparison shown) to it.
 """
 
 from __future__ import annotations
@@ -12,35 +15,44 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
 
 from app.ui.relatedpanel import RelatedPanel
 from app.ui.reuseoverview import ReuseOverview
 from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
 
 if TYPE_CHECKING:
-    from app.core.model import Paragraph
+    from app.core.corpus import Corpus
+    from app.core.model import Alignment, Paragraph
     from app.core.reuse import ReuseMap
-    from app.ui.mainwindow import MainWindow
     from app.ui.reuselayout import ReuseGraph
 
 
 class ReuseDocks(QObject):
-    """The reuse views of ``window``, refreshed after each index update.
+    """The reuse views docked in ``window``, refreshed after each index update (:meth:`refresh`).
 
     Args:
-        window: The main window (its corpus, comparison and signals are used).
+        window: The window the docks and their toggle actions are added to.
         writer: The pool that runs index updates one at a time.
+        corpus: The open corpus (None while it loads).
+        alignment: The current comparison, whose left article the views follow.
+        menu: The menu that gets the docks' toggle actions.
     """
 
     mapReady = Signal(object)  # ReuseMap
     graphReady = Signal(object)  # ReuseGraph
     failed = Signal(str)
+    realignRequested = Signal()  # the current comparison was aligned before the boilerplate was known
 
-    def __init__(self, window: MainWindow, writer: WorkerPool) -> None:
+    def __init__(self, window: QMainWindow, writer: WorkerPool, *, corpus: Callable[[], Corpus | None],
+                 alignment: Callable[[], Alignment | None], menu: QMenu | None = None) -> None:
         super().__init__(window)
-        self._window = window
+        self._host = window
         self._writer = writer
+        self._corpus = corpus
+        self._alignment = alignment
+        self._menu = menu
         self._map: ReuseMap | None = None
         self._graph: ReuseGraph | None = None
         self._generation = 0
@@ -59,26 +71,15 @@ class ReuseDocks(QObject):
         self.overview_action = self._toggle(self.overview, "Ctrl+Shift+G",
                                             "Show the clusters and the graph of who shares text with whom")
         self.overview.visibilityChanged.connect(self._overview_shown)
-
-        window.corpusLoaded.connect(self._corpus_loaded)
-        window.indexFinished.connect(lambda _report: self.refresh())
-        window.comparisonReady.connect(lambda _alignment: self._show_left())
-        tabs = getattr(window, "tabs", None)  # comparison tabs: the left article is the current tab's
-        if tabs is not None and hasattr(tabs, "currentTabChanged"):
-            tabs.currentTabChanged.connect(self._show_left)
-        self.related.compareRequested.connect(window.compare)
-        self.overview.compareRequested.connect(window.compare)
-        self.overview.openRequested.connect(lambda aid: window.open_article(aid, "left"))
         self.overview.set_message("Open a corpus to see which articles share text.")
 
-    def _toggle(self, dock: Any, shortcut: str, tip: str) -> Any:
+    def _toggle(self, dock: QDockWidget, shortcut: str, tip: str) -> QAction:
         action = dock.toggleViewAction()
         action.setShortcut(QKeySequence(shortcut))
         action.setStatusTip(tip)
-        self._window.addAction(action)
-        menu = getattr(self._window, "view_menu", None)
-        if menu is not None:
-            menu.addAction(action)
+        self._host.addAction(action)
+        if self._menu is not None:
+            self._menu.addAction(action)
         return action
 
     # ------------------------------------------------------------------ state
@@ -107,16 +108,17 @@ class ReuseDocks(QObject):
 
     # ------------------------------------------------------------------ fetching
 
-    def _corpus_loaded(self, _corpus: object) -> None:
+    def corpus_loaded(self, _corpus: object = None) -> None:
+        """A new corpus is listed: what was shown belongs to the old one."""
         self._generation += 1
         self._map = None
         self._graph = None
-        self._show_left()
+        self.show_left()
         self.overview.set_message("Finding shared text…")
 
     def refresh(self) -> GeneratorWorker | None:
         """Fetch the reuse map and lay out the graph on the index-writer thread."""
-        corpus = self._window.corpus()
+        corpus = self._corpus()
         if corpus is None:
             return None
         if self._worker is not None:
@@ -150,11 +152,11 @@ class ReuseDocks(QObject):
         if generation != self._generation:
             return
         self._map = rmap
-        self._show_left()
+        self.show_left()
         self.mapReady.emit(rmap)
-        al = self._window.compare_view.alignment()
+        al = self._alignment()
         if self._stale_comparison and al is not None and al.left.id and al.right.id:
-            self._window.compare(*self._window.refs())
+            self.realignRequested.emit()
         self._stale_comparison = False
 
     def _graph_ready(self, generation: int, worker: GeneratorWorker, graph: object) -> None:
@@ -164,7 +166,7 @@ class ReuseDocks(QObject):
             return
         self._graph = graph  # type: ignore[assignment]
         self.overview.set_graph(graph)  # type: ignore[arg-type]
-        self._show_left()
+        self.show_left()
         self.graphReady.emit(graph)
 
     def _failed(self, generation: int, worker: GeneratorWorker, exc: object) -> None:
@@ -174,13 +176,13 @@ class ReuseDocks(QObject):
             return
         message = describe_error(exc) if isinstance(exc, BaseException) else str(exc)
         self.overview.set_message(f"Could not compute shared text: {message}")
-        self._window.show_error(f"Reuse map failed: {message}")
         self.failed.emit(message)
 
     # ------------------------------------------------------------------ views
 
-    def _show_left(self) -> None:
-        al = self._window.compare_view.alignment()
+    def show_left(self) -> None:
+        """Follow the current comparison's left article."""
+        al = self._alignment()
         aid = al.left.id if al is not None and al.left.id else None
         self.overview.set_current(aid)
         if aid is None:

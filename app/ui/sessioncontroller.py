@@ -1,17 +1,24 @@
-"""Sessions in the window: snapshot the tabs into a Session, open one back, autosave."""
+"""Sessions in the window: the window's state saved as a Session, opened back, autosaved.
+
+:class:`SessionController` sees the window through :class:`SessionView` (``snapshot()``,
+``apply()``, ``clear()``) and reports back through signals; it owns the session file, the
+"modified" state, the autosave and the dialogs about them.
+"""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
+    QMainWindow,
     QMessageBox,
     QSizePolicy,
     QToolBar,
@@ -20,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from app.core import fsguard
 from app.core.autosave import AUTOSAVE_INTERVAL_S, SessionAutosaver
-from app.core.paths import default_corpus
 from app.core.recent import add_recent_session, recent_sessions, remove_recent_session
 from app.core.session import (
     SUFFIX,
@@ -32,9 +38,6 @@ from app.core.session import (
     save_session,
 )
 from app.ui.settings import follow_links_outside
-
-if TYPE_CHECKING:
-    from app.ui.mainwindow import MainWindow
 
 SESSION_FILTER = f"Parallax session (*{SUFFIX})"
 
@@ -80,16 +83,44 @@ class RestoreBar(QToolBar):
         self.discard_action.setToolTip("Delete the unsaved state of that run")
 
 
+class SessionView(Protocol):
+    """What the session controller needs of the window."""
+
+    def snapshot(self) -> Session:
+        """What the window shows, as a session: corpus, every tab showing two articles, stories,
+        query and user data (its ``path`` and ``modified`` are the controller's to fill)."""
+        ...
+
+    def apply(self, session: Session, skip: Collection[int]) -> None:
+        """Show ``session`` in place of what is open: its corpus, its tabs but those numbered in
+        ``skip``, its stories and query; its user data merged into the corpus's."""
+        ...
+
+    def clear(self) -> None:
+        """Close every tab (a new session on the same corpus)."""
+        ...
+
+
 class SessionController(QObject):
-    """Wires a :class:`MainWindow`'s tabs and notes to session files and the autosave.
+    """Keeps what :class:`SessionView` shows in session files and the autosave.
+
+    The window calls :meth:`changed` when the session's content changes and :meth:`mark_dirty`
+    when only the reading state does (scroll position, current tab).
 
     Args:
-        window: The main window (its ``tabs``, ``notes_panel``, ``panel`` and corpus).
+        view: The window's state, to save and to set.
+        window: The window that dialogs and the restore bar open over.
         autosave_dir: Autosave folder (default: the user data folder's).
     """
 
-    def __init__(self, window: MainWindow, autosave_dir: Path | str | None = None) -> None:
+    modifiedChanged = Signal(bool)
+    titleChanged = Signal()  # the session's file (and so its name) changed
+    message = Signal(str, int)  # a passing status-bar message and its duration in ms
+    error = Signal(str)
+
+    def __init__(self, view: SessionView, window: QMainWindow, autosave_dir: Path | str | None = None) -> None:
         super().__init__(window)
+        self._view = view
         self._window = window
         self.path: Path | None = None
         self._baseline = content_key(Session(corpus=""))
@@ -100,30 +131,12 @@ class SessionController(QObject):
         self.timer.setInterval(AUTOSAVE_INTERVAL_S * 1000)
         self.timer.timeout.connect(self.autosave)
         self.timer.start()
-        window.tabs.contentChanged.connect(self.changed)
-        window.tabs.viewChanged.connect(self.autosaver.mark_dirty)
-        window.tabs.currentTabChanged.connect(self.autosaver.mark_dirty)
-        window.notes_panel.notesChanged.connect(self.changed)
 
     # --- state ---------------------------------------------------------------------------
 
     def snapshot(self) -> Session:
         """The window's session as it is now: every tab showing two articles, notes, query."""
-        window = self._window
-        root = window.corpus_root()
-        tabs, active = [], 0
-        current = window.tabs.current_entry()
-        for entry in window.tabs.entries():
-            state = entry.tab_state()
-            if state is None:
-                continue
-            if entry is current:
-                active = len(tabs)
-            tabs.append(state)
-        return Session(corpus=str(root or default_corpus()), tabs=tabs, active_tab=active,
-                       query=window.panel.search_edit.text().strip(), path=self.path,
-                       modified=self._modified, userdata=window.overrides.session_userdata(),
-                       stories=window.story_states())
+        return replace(self._view.snapshot(), path=self.path, modified=self._modified)
 
     def is_modified(self) -> bool:
         """True when the session differs from its file (or, never saved, holds anything)."""
@@ -134,30 +147,22 @@ class SessionController(QObject):
         self.autosaver.mark_dirty()
         self._set_modified(content_key(self.snapshot()) != self._baseline)
 
+    def mark_dirty(self) -> None:
+        """Only the reading state changed (scroll position, current tab): autosave it, not "modified"."""
+        self.autosaver.mark_dirty()
+
     def _set_modified(self, modified: bool) -> None:
         self._modified = modified
-        self._window.setWindowModified(modified)
+        self.modifiedChanged.emit(modified)
 
     def _mark_saved(self, session: Session) -> None:
         self._baseline = content_key(session)
         self._set_modified(False)
-        self.update_title()
+        self.titleChanged.emit()
 
     def display_name(self) -> str:
         """The session file's name, or "" for a session never saved."""
         return self.path.name if self.path else ""
-
-    def update_title(self) -> None:
-        """``session.parallax* — left ⟷ right — Parallax — corpus``."""
-        window = self._window
-        alignment = window.compare_view.alignment()
-        shown = (alignment.left, alignment.right) if alignment is not None else ()
-        names = " ⟷ ".join(a.title or a.id for a in shown if a.id)
-        root = window.corpus_root()
-        parts = [p for p in (self.display_name(), names, "Parallax", root.name if root else "") if p]
-        # Qt shows "*" in place of "[*]" when the window is modified; it must appear once.
-        parts[0] += "[*]"
-        window.setWindowTitle(" — ".join(parts))
 
     # --- dialogs (tests replace them) ----------------------------------------------------
 
@@ -221,7 +226,7 @@ class SessionController(QObject):
         box.show()
 
     def _error(self, title: str, message: str) -> None:
-        self._window.show_error(message)
+        self.error.emit(message)
         self._inform(title, [message])
 
     # --- commands ------------------------------------------------------------------------
@@ -238,8 +243,7 @@ class SessionController(QObject):
         """Close every tab and start an unsaved session on the same corpus."""
         if not self._may_replace():
             return False
-        self._window.tabs.close_all()
-        self._window.notes_panel.undo_stack.clear()
+        self._view.clear()
         self.path = None
         self._mark_saved(Session(corpus=""))
         self.changed()
@@ -273,7 +277,7 @@ class SessionController(QObject):
             add_recent_session(path)
         self._mark_saved(session)
         self.autosaver.mark_dirty()  # the autosave now belongs to this file
-        self._window.statusBar().showMessage(f"Session saved to {path}", 5000)
+        self.message.emit(f"Session saved to {path}", 5000)
         return True
 
     def open_session(self, path: Path | str | None = None) -> bool:
@@ -310,7 +314,7 @@ class SessionController(QObject):
         if loaded.corpus_missing:
             folder = self._ask_corpus_folder(loaded.session.corpus)
             if not folder:
-                self._window.show_error("Session not opened: its corpus folder is missing")
+                self.error.emit("Session not opened: its corpus folder is missing")
                 return False
             loaded = loaded.repoint_corpus(folder)
         if loaded.outside_articles and follow_links_outside(loaded.session.corpus):
@@ -318,38 +322,16 @@ class SessionController(QObject):
             loaded = replace(check_session(loaded.session, follow_links_outside=True),
                              migrated_from=loaded.migrated_from, autosave_of=loaded.autosave_of)
         session = loaded.session
-        window = self._window
-        root = window.corpus_root()
-        if root is None or root != Path(session.corpus).resolve():
-            window.open_corpus(session.corpus)
-        window.overrides.apply_session_userdata(session.corpus, session.userdata)  # merged, never replacing
-        window.tabs.close_all()
-        window.notes_panel.undo_stack.clear()
-        skip = loaded.unavailable_tabs()
-        first = window.tabs.current_entry()
-        active = None
-        for i, tab in enumerate(session.tabs):
-            if i in skip:
-                continue
-            entry = window.tabs.new_tab([tab.left.path or tab.left.id, tab.right.path or tab.right.id],
-                                        state=tab, query=tab.query, activate=False)
-            window.request_alignment(entry)
-            if i == session.active_tab or active is None:
-                active = entry
-        if active is not None:
-            window.tabs.setCurrentWidget(active.view)
-            window.tabs.close_tab(window.tabs.indexOf(first.view))  # empty: not kept for reopening
-        window.restore_stories(session.stories)
-        window.panel.search_edit.setText(session.query)
+        self._view.apply(session, loaded.unavailable_tabs())
         self.path = session.path
         file_state = session if not session.modified else self._saved_state(session.path)
         self._mark_saved(file_state or Session(corpus=""))
         self.changed()
-        self.update_title()
+        self.titleChanged.emit()
         messages = loaded.messages()
         if messages:
             self._inform("Session opened with problems", messages)
-            window.show_error(messages[0] if len(messages) == 1 else f"{len(messages)} problems: {messages[0]}")
+            self.error.emit(messages[0] if len(messages) == 1 else f"{len(messages)} problems: {messages[0]}")
         return True
 
     @staticmethod
@@ -371,7 +353,7 @@ class SessionController(QObject):
         """The timer's slot: write the autosave if anything changed; errors go to the status bar."""
         saved = self.autosaver.maybe_save()
         if self.autosaver.last_error is not None:
-            self._window.show_error(f"Autosave failed: {self.autosaver.last_error}")
+            self.error.emit(f"Autosave failed: {self.autosaver.last_error}")
         return saved
 
     def startup(self, *, restore_last: bool = True) -> bool:
@@ -410,7 +392,7 @@ class SessionController(QObject):
             fsguard.set_aside(path, kept)
         except OSError:
             kept = path
-        self._window.show_error(f"{message} Kept as {kept}.")
+        self.error.emit(f"{message} Kept as {kept}.")
 
     def restore_crashed(self, path: Path) -> bool:
         """Open a crashed run's autosave in place of the current session."""
