@@ -440,14 +440,13 @@ def corpus_versions(corpus: Corpus, *, aid: str = "", paragraph: int | None = No
         PassageError: no such paragraph, or a passage too short to look up.
         ReadError: ``aid`` cannot be read.
     """
-    origin = ""
+    origin = aid  # left out of the answer (an id the corpus lacks leaves nothing out)
     index = None
-    if aid:
+    if aid and paragraph is not None:
         article = corpus.article(aid)
         origin = article.id
-        if paragraph is not None:
-            para = paragraph_passage(article, paragraph)
-            text, index = para.text, para.index
+        para = paragraph_passage(article, paragraph)
+        text, index = para.text, para.index
     if not text.strip():
         raise PassageError("give a paragraph number or a passage of text")
     lookup = corpus_lookup(corpus)

@@ -281,6 +281,8 @@ class ParagraphPane(QAbstractScrollArea):
     stripClicked = Signal(int)  # a hidden-boilerplate strip was clicked (its first slot)
     paragraphPicked = Signal(int)  # a paragraph was clicked: the one Link These (Ctrl+L) takes
     versionsRequested = Signal(int)  # paragraph whose other versions in the corpus are asked for
+    selectionVersionsRequested = Signal(str)  # the selected text, whose other versions are asked for
+    selectionChanged = Signal()
 
     def __init__(self, side: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -328,6 +330,10 @@ class ParagraphPane(QAbstractScrollArea):
         self.mark_lookup: Callable[[Paragraph], str | None] | None = None  # the analyst's mark
         self.menu_extender: Callable[[QMenu, int, int], None] | None = None  # (menu, paragraph, row)
         self.picked = -1  # the paragraph clicked last, outlined, for Link These
+        # Text selected by dragging: (paragraph, offset) of the anchor and of the moving end.
+        self._sel_anchor: tuple[int, int] | None = None
+        self._sel_end: tuple[int, int] | None = None
+        self._selecting = False
         self.manual_rows: set[int] = set()  # rows held by the analyst's links, barred in the margin
 
     def _make_fonts(self) -> None:
@@ -358,6 +364,8 @@ class ParagraphPane(QAbstractScrollArea):
         self._find_hits.clear()
         self._marks = {}
         self._current = -1
+        self._sel_anchor = self._sel_end = None
+        self._selecting = False
         self.header.set_article(article)
         for row in self._rows:
             for op in row.ops:
@@ -701,6 +709,88 @@ class ParagraphPane(QAbstractScrollArea):
         badge = self._badge(slot)
         return f"{text} · {badge}" if badge else text
 
+    # --- selection -----------------------------------------------------------------------
+
+    def position_at(self, pos: QPointF) -> tuple[int, int] | None:
+        """``(paragraph, character offset)`` of the text under viewport ``pos`` (the nearest
+        place in the paragraph under it; None off this side's text)."""
+        slot = self.slot_at(int(pos.y()))
+        if slot < 0 or self._collapsed[slot]:
+            return None
+        paras = self._slot_paras(slot)
+        if not paras:
+            return None
+        y = self.slot_rect(slot).top() + ROW_PADDING + (BADGE_LINE if self._badge(slot) else 0)
+        width = self.text_width()
+        para = paras[-1]
+        for p in paras:
+            h = self._para_height(p, width)
+            if pos.y() < y + h + PARA_GAP / 2:
+                para = p
+                break
+            y += h + PARA_GAP
+        layout = self._block(para, width).layout
+        lx, ly = pos.x() - TEXT_LEFT, pos.y() - y
+        if layout.lineCount() == 0:
+            return para, 0
+        if ly < 0:
+            return para, 0
+        for n in range(layout.lineCount()):
+            line = layout.lineAt(n)
+            if ly < line.y() + line.height() * LINE_SPACING:
+                return para, line.xToCursor(max(0.0, lx))
+        return para, len(self._article.paragraphs[para].text)
+
+    def selection(self) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """The selected text's ``(paragraph, offset)`` start and end, in reading order (None: nothing)."""
+        if self._sel_anchor is None or self._sel_end is None or self._sel_anchor == self._sel_end:
+            return None
+        return min(self._sel_anchor, self._sel_end), max(self._sel_anchor, self._sel_end)
+
+    def select(self, start: tuple[int, int], end: tuple[int, int]) -> None:
+        """Select the text from ``start`` to ``end``, each ``(paragraph, offset)``."""
+        self._sel_anchor, self._sel_end = start, end
+        self.viewport().update()
+        self.selectionChanged.emit()
+
+    def clear_selection(self) -> None:
+        """Select nothing."""
+        if self._sel_anchor is not None:
+            self._sel_anchor = self._sel_end = None
+            self.viewport().update()
+            self.selectionChanged.emit()
+
+    def selection_spans(self, para: int) -> tuple[int, int] | None:
+        """The selected characters ``(start, end)`` of paragraph ``para`` (None: none of it)."""
+        sel = self.selection()
+        if sel is None or not sel[0][0] <= para <= sel[1][0]:
+            return None
+        (p0, o0), (p1, o1) = sel
+        start = o0 if para == p0 else 0
+        end = o1 if para == p1 else len(self._article.paragraphs[para].text)
+        return (start, end) if end > start else None
+
+    def selected_text(self) -> str:
+        """The selected text, paragraphs apart by a blank line (shown paragraphs only)."""
+        sel = self.selection()
+        if sel is None or self._article is None:
+            return ""
+        shown = {p for slot in range(len(self._plan.slots)) if not self._collapsed[slot]
+                 for p in self._slot_paras(slot)}
+        pieces = []
+        for para in range(sel[0][0], sel[1][0] + 1):
+            span = self.selection_spans(para)
+            if span is not None and para in shown:
+                pieces.append(self._article.paragraphs[para].text[span[0]:span[1]])
+        return "\n\n".join(p.strip() for p in pieces if p.strip())
+
+    def _select_word(self, at: tuple[int, int]) -> None:
+        para, offset = at
+        for m in WORD_RE.finditer(self._article.paragraphs[para].text):
+            if m.start() <= offset <= m.end():
+                self.select((para, m.start()), (para, m.end()))
+                return
+
     # --- painting ------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
@@ -862,6 +952,13 @@ class ParagraphPane(QAbstractScrollArea):
                     p.setBrush(c.find_current if current else c.find)
                     for span in block.span_rects(start, end):
                         p.drawRoundedRect(span.translated(origin).adjusted(-1, 0, 1, 0), 2.5, 2.5)
+            selected = self.selection_spans(para)
+            if selected is not None:
+                colour = self.palette().color(QPalette.ColorRole.Highlight)
+                colour.setAlpha(110)
+                p.setBrush(colour)
+                for span in block.span_rects(*selected):
+                    p.drawRect(span.translated(origin))
             role = self._article.paragraphs[para].role
             p.setPen(c.dim_text if dim or role in (Role.CHROME, Role.BYLINE) else c.text)
             block.layout.draw(p, origin)
@@ -947,23 +1044,60 @@ class ParagraphPane(QAbstractScrollArea):
                 self.stripClicked.emit(slot)
                 event.accept()
                 return
+            # A press starts a selection; a click without a drag selects nothing.
+            at = self.position_at(pos) if self._article is not None else None
+            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier and at is not None and self._sel_anchor:
+                self.select(self._sel_anchor, at)
+            else:
+                self.clear_selection()
+                self._sel_anchor = self._sel_end = at
+            self._selecting = at is not None
         row = self.row_at(int(pos.y()))
         if row >= 0:
             self.rowClicked.emit(row)
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
-        """A pointing hand over badges and strips, which act on a click."""
+        """Dragging selects text; a pointing hand over badges and strips, which act on a click."""
         pos = event.position()
+        if self._selecting and event.buttons() & Qt.MouseButton.LeftButton:
+            bar = self.verticalScrollBar()
+            if pos.y() < 0 or pos.y() > self.viewport().height():  # dragged past an edge: scroll on
+                step = int(pos.y() if pos.y() < 0 else pos.y() - self.viewport().height())
+                bar.setValue(bar.value() + max(-60, min(60, step)))
+            inside = QPointF(pos.x(), min(max(pos.y(), 0.0), self.viewport().height() - 1.0))
+            at = self.position_at(inside)
+            if at is not None and at != self._sel_end:
+                self.select(self._sel_anchor, at)
+            event.accept()
+            return
         slot = self.slot_at(int(pos.y()))
         clickable = self.badge_at(pos) >= 0 or (0 <= slot < len(self._collapsed) and self._collapsed[slot])
-        self.viewport().setCursor(Qt.CursorShape.PointingHandCursor if clickable else Qt.CursorShape.ArrowCursor)
+        over_text = pos.x() >= TEXT_LEFT and self.paragraph_at(pos) >= 0
+        self.viewport().setCursor(Qt.CursorShape.PointingHandCursor if clickable else
+                                  Qt.CursorShape.IBeamCursor if over_text else Qt.CursorShape.ArrowCursor)
         super().mouseMoveEvent(event)
 
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        """End a drag selection."""
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._selecting = False
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        """A double click selects the word under the pointer."""
+        at = self.position_at(event.position()) if self._article is not None else None
+        if event.button() == Qt.MouseButton.LeftButton and at is not None:
+            self._select_word(at)
+            self._selecting = False
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        """Ctrl+C copies this side's text of the current row."""
+        """Ctrl+C copies the selected text, or this side's text of the current row."""
         if event.matches(QKeySequence.StandardKey.Copy):
-            text = self.row_text(self._current)
+            text = self.selected_text() or self.row_text(self._current)
             if text:
                 QGuiApplication.clipboard().setText(text)
             event.accept()
@@ -979,6 +1113,9 @@ class ParagraphPane(QAbstractScrollArea):
         self.rowClicked.emit(row)
         menu = QMenu(self)
         clipboard = QGuiApplication.clipboard()
+        chosen = self.selected_text()
+        if chosen:
+            menu.addAction("Copy selection", lambda: clipboard.setText(chosen)).setObjectName("copy_selection")
         if para >= 0:
             text = self._article.paragraphs[para].text
             menu.addAction("Copy paragraph", lambda: clipboard.setText(text))
@@ -993,6 +1130,11 @@ class ParagraphPane(QAbstractScrollArea):
             self.add_mark_actions(menu, para)
             menu.addAction("Find Other Versions", lambda: self.versionsRequested.emit(para)).setObjectName(
                 "find_versions")
+        if chosen:
+            action = menu.addAction("Find Other Versions of Selection",
+                                    lambda: self.selectionVersionsRequested.emit(chosen))
+            action.setObjectName("find_versions_selection")
+            action.setStatusTip("Every article carrying the selected text, verbatim or edited")
         if self.menu_extender is not None:
             if para >= 0:
                 self.set_picked(para)

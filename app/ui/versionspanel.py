@@ -1,7 +1,8 @@
 """The Other Versions dock: every article carrying a passage, verbatim or edited.
 
 Filled by :meth:`VersionsPanel.find` (a paragraph of the comparison: right-click > Find Other
-Versions) or by a passage pasted into its field. Each version shows its similarity, outlet and
+Versions), by :meth:`VersionsPanel.find_text` (text selected in a pane by dragging: right-click >
+Find Other Versions of Selection) or by a passage pasted into its field. Each version shows its similarity, outlet and
 date, and its wording with the words that differ from the passage marked; a click opens the
 comparison of the passage's article with that version in a new tab. The lookup runs on a worker
 thread (the reuse fingerprints are read where the index writer keeps them).
@@ -68,7 +69,8 @@ class VersionsPanel(QDockWidget):
         body = QWidget(self)
         box = QVBoxLayout(body)
         box.setContentsMargins(6, 6, 6, 6)
-        self.summary = QLabel("Right-click a paragraph and choose Find Other Versions, or paste a passage.", body)
+        self.summary = QLabel("Right-click a paragraph (or select text in it) and choose Find Other Versions, "
+                              "or paste a passage.", body)
         self.summary.setObjectName("versionsSummary")
         self.summary.setWordWrap(True)
         box.addWidget(self.summary)
@@ -98,10 +100,11 @@ class VersionsPanel(QDockWidget):
         """Look up paragraph ``paragraph`` (1-based) of article ``aid``."""
         self._start(lambda c: _versions(c, aid=aid, paragraph=paragraph), f"¶{paragraph} of {aid}")
 
-    def find_text(self, text: str) -> None:
-        """Look up a passage of text."""
+    def find_text(self, text: str, origin: str = "") -> None:
+        """Look up a passage of text (taken from article ``origin``, which is left out, if given)."""
         if text.strip():
-            self._start(lambda c: _versions(c, text=text), "the passage")
+            self._start(lambda c: _versions(c, aid=origin, text=text),
+                        f"the selection in {origin}" if origin else "the passage")
 
     def _start(self, job: Callable[[Corpus], PassageResult], what: str) -> None:
         corpus = self._corpus()
@@ -229,11 +232,16 @@ def install(window: MainWindow) -> VersionsPanel:
             connected.add(id(view))
             for pane in (view.left_pane, view.right_pane):
                 pane.versionsRequested.connect(lambda para, p=pane: ask(p, para))
+                pane.selectionVersionsRequested.connect(lambda text, p=pane: ask_text(p, text))
 
     def ask(pane: Any, para: int) -> None:  # noqa: ANN401 - a ParagraphPane
         article = pane.article()
         if article is not None:
             panel.find(article.id, para + 1)
+
+    def ask_text(pane: Any, text: str) -> None:  # noqa: ANN401 - a ParagraphPane
+        article = pane.article()
+        panel.find_text(text, article.id if article is not None else "")
 
     window.tabs.contentChanged.connect(connect_views)
     connect_views()
