@@ -420,6 +420,9 @@ def lookup_of(prints: Prints, store: tuple[Path, list[int] | None] | None = None
             table = keys, rows
             with contextlib.suppress(OSError):  # refused or failed: the next process sorts again
                 atomic_write_bytes(path, image.data)
+                # Mapped, the table is the page cache's to keep rather than this process's memory.
+                table = _read_table(path, header) or table
+            del image, keys, rows
         lookup = PassageLookup(prints, table)
         _lookup = (prints, lookup)
         return lookup
