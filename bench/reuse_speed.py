@@ -114,7 +114,7 @@ def run(n: int, seed: int) -> dict:
 
 
 _CHILD = """
-import resource, sys, time
+import resource, sys, threading, time, traceback
 sys.path.insert(0, sys.argv[2])
 from pathlib import Path
 from app.core.fingerprint import Prints
@@ -123,8 +123,28 @@ t = time.perf_counter()
 prints = Prints.from_bytes(Path(sys.argv[1]).read_bytes())
 t_load = time.perf_counter() - t
 t = time.perf_counter()
-rmap = ReuseMap(prints)
-rmap.clusters()
+def build():
+    ReuseMap(prints).clusters()
+if len(sys.argv) > 3:
+    # --gil: the map builds on a worker thread, as in the window, while this thread ticks every
+    # 5 ms; a late tick is the time the worker held the GIL (the application's switch interval).
+    sys.setswitchinterval(0.002)
+    worker = threading.Thread(target=build)
+    worker.start()
+    gaps, last = [], time.perf_counter()
+    while worker.is_alive():
+        time.sleep(0.005)
+        now = time.perf_counter()
+        frame = sys._current_frames().get(worker.ident)
+        where = " < ".join(f"{f.name}:{f.lineno}" for f in reversed(traceback.extract_stack(frame)[-3:])) if frame else ""
+        gaps.append((now - last - 0.005, where))
+        last = now
+    worker.join()
+    gaps.sort(reverse=True)
+    print("GIL", round(1000 * gaps[0][0]), round(1000 * gaps[len(gaps) // 100][0]),
+          "|".join(f"{1000 * g:.0f} ms {w}" for g, w in gaps[:8]).replace(" ", "~"))
+else:
+    build()
 t_map = time.perf_counter() - t
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec, so it would report the parent's size.
 hwm = [line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM")]
@@ -136,10 +156,11 @@ print(t_load, t_map, peak)
 SAVE_PRINTS: Path | None = None  # --save-prints: keep the fingerprint file for --map-only runs
 
 
-def _map_alone(prints: Prints | Path) -> dict:
+def _map_alone(prints: Prints | Path, gil: bool = False) -> dict:
     """Load the fingerprint file and build the map and clusters in a fresh process: its time and peak memory.
 
     This is what the application does (the generated corpus of the bench is not in memory there).
+    ``gil``: build it on a worker thread and time how long the worker keeps the main thread waiting.
     """
     import subprocess
     import tempfile
@@ -154,11 +175,16 @@ def _map_alone(prints: Prints | Path) -> dict:
             f.write(data)
             f.flush()
             name = f.name
-        out = subprocess.run([sys.executable, "-c", _CHILD, name, str(Path(__file__).resolve().parent.parent)],
-                             capture_output=True, text=True, check=True).stdout.split()
+        cmd = [sys.executable, "-c", _CHILD, name, str(Path(__file__).resolve().parent.parent), *(["gil"] if gil else [])]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()
+    extra = {}
+    if gil:
+        extra = {"gil_max_wait_ms": int(out[1]), "gil_p99_wait_ms": int(out[2]),
+                 "gil_worst": [w.replace("~", " ") for w in out[3].split("|")]}
+        out = out[4:]
     t_load, t_map, peak = (float(x) for x in out)
     return {"alone_load_s": round(t_load, 1), "alone_map_and_clusters_s": round(t_map, 1),
-            "alone_peak_rss_mb": round(peak)}
+            "alone_peak_rss_mb": round(peak), **extra}
 
 
 def run_wire(n: int, seed: int, share: float, stories: int, max_copies: int) -> dict:
@@ -269,9 +295,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save-prints", type=Path, metavar="FILE", help="keep the generated corpus's fingerprints")
     ap.add_argument("--map-only", type=Path, metavar="FILE",
                     help="only the fresh-process map build (time, peak memory) of a saved fingerprint file")
+    ap.add_argument("--gil", action="store_true",
+                    help="with --map-only: build on a worker thread and print the longest wait of the main thread")
     args = ap.parse_args(argv)
     if args.map_only:
-        print(json.dumps(_map_alone(args.map_only)))
+        print(json.dumps(_map_alone(args.map_only, gil=args.gil)))
         return 0
     global SAVE_PRINTS
     SAVE_PRINTS = args.save_prints

@@ -249,12 +249,17 @@ def _runs(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, np.diff(np.r_[starts, len(sorted_keys)])
 
 
-def _pairs_within(keys: np.ndarray, items: np.ndarray, max_group: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every pair of ``items`` that share a key, for keys held by 2..``max_group`` items."""
-    order = np.argsort(keys)
-    starts, sizes = _runs(keys[order])
-    items = items[order]
-    del order
+def _pairs_within(keys: np.ndarray, items: np.ndarray, max_group: int,
+                  presorted: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of ``items`` that share a key, for keys held by 2..``max_group`` items
+    (``presorted``: ``keys`` are sorted already)."""
+    if presorted:
+        starts, sizes = _runs(keys)
+    else:
+        order = np.argsort(keys)
+        starts, sizes = _runs(keys[order])
+        items = items[order]
+        del order
     entry_size = np.repeat(sizes.astype(np.int32), sizes)
     entry_pos = (np.arange(len(items)) - np.repeat(starts, sizes)).astype(np.int32)
     del starts, sizes
@@ -294,10 +299,45 @@ def _distinct(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     """Distinct ``(a, b)`` pairs, sorted, with how often each occurred."""
     if not len(a):
         return a, b, np.zeros(0, np.int64)
+    if min(int(a.min()), int(b.min())) >= 0 and max(int(a.max()), int(b.max())) < 2**31:
+        key = _pair_keys([(a, b)], ordered=True)
+        return _distinct_keys(key, a.dtype, b.dtype)
     o = np.lexsort((b, a))
     a, b = a[o], b[o]
     first = np.flatnonzero(np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])])
     return a[first], b[first], np.diff(np.r_[first, len(a)])
+
+
+def _pair_keys(parts: list[tuple[np.ndarray, np.ndarray]], ordered: bool = False) -> np.ndarray:
+    """One int64 key ``a << 32 | b`` per pair of non-negative values below 2**31, the parts one
+    after the other (``ordered``: as given; else the smaller of each pair first).
+
+    Filled in place: sorting one array of keys takes a third of the memory of ``lexsort`` and
+    the two reordered arrays.
+    """
+    key = np.empty(sum(len(a) for a, _ in parts), dtype=np.int64)
+    at = 0
+    for a, b in parts:
+        out = key[at:at + len(a)]
+        if ordered:
+            out[:] = a
+        else:
+            np.minimum(a, b, out=out)
+        out <<= 32
+        out |= b if ordered else np.maximum(a, b)
+        at += len(a)
+    return key
+
+
+def _distinct_keys(key: np.ndarray, a_type: np.dtype, b_type: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_distinct` of pairs packed by :func:`_pair_keys` (``key`` is sorted in place)."""
+    if not len(key):
+        return np.zeros(0, a_type), np.zeros(0, b_type), np.zeros(0, np.int64)
+    key.sort()
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    counts = np.diff(np.r_[first, len(key)])
+    key = key[first]
+    return (key >> 32).astype(a_type), (key & 0xFFFFFFFF).astype(b_type), counts
 
 
 def _expand(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -331,7 +371,7 @@ def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     lab = np.arange(n, dtype=np.int64)
     if not len(a):
         return lab
-    a, b = a.astype(np.int64), b.astype(np.int64)
+    a, b = a.astype(np.int64, copy=False), b.astype(np.int64, copy=False)
     while True:
         m = np.minimum(lab[a], lab[b])
         new = lab.copy()
@@ -367,8 +407,10 @@ class ReuseMap:
         self._art_row_start = np.searchsorted(p.row_art, np.arange(n + 1)).astype(np.int64)
         row_fp_end = np.cumsum(p.row_nfp, dtype=np.int64)
         nbot = np.minimum(p.row_nfp, 2).astype(np.int64)  # each row's two smallest fingerprints
-        self._bot_row, bot = _expand(row_fp_end - p.row_nfp, nbot)
+        bot_row, bot = _expand(row_fp_end - p.row_nfp, nbot)
+        self._bot_row = bot_row.astype(np.int32)
         self._bot_fp = p.fp[bot]
+        del bot_row, bot, row_fp_end
         self._art_bot_start = np.r_[0, np.cumsum(nbot)][self._art_row_start]
         self.row_boilerplate = self._learn_boilerplate()
         role_body = p.row_role == 0
@@ -409,41 +451,58 @@ class ReuseMap:
         # compactly, with the fingerprint entries holding them.
         order = np.argsort(p.fp)
         sf = p.fp[order]
-        new_run = np.r_[True, sf[1:] != sf[:-1]] if len(sf) else np.zeros(0, dtype=bool)
+        new_value = sf[1:] != sf[:-1]
         del sf
-        run_start = np.flatnonzero(new_run)
-        run_size = np.diff(np.r_[run_start, len(new_run)])
-        rec_run = run_size >= 2
-        compact = np.cumsum(rec_run) - 1
-        rec = np.repeat(rec_run, run_size)
-        fp_unit = np.repeat(compact, run_size)[rec]
+        rec = np.zeros(len(order), dtype=bool)  # entries whose value is found twice or more
+        rec[1:] = ~new_value
+        rec[:-1] |= ~new_value
+        unit_start = np.ones(len(order), dtype=bool)
+        unit_start[1:] = new_value
+        del new_value
+        unit_start = unit_start[rec]
         fp_idx = order[rec]
-        del order, new_run, run_start, compact, rec
-        n_units = n_ex + int(rec_run.sum())
+        del order, rec
+        fp_unit = (np.cumsum(unit_start) - 1).astype(np.int32)
+        n_units = n_ex + int(unit_start.sum())
+        del unit_start
         chrome = np.zeros(n_units, dtype=bool)
         chrome[ex_inv[(p.row_role[rows] != 0) | (p.row_words[rows] < MIN_WORDS)]] = True
-        # Distinct (unit, article) as one sorted int64 key: half the memory of sorting two arrays.
+        # Distinct (unit, article) as one sorted int64 key, the article by its place in the fixed
+        # pseudo-random order of holders (``_rank``): sorted, a unit's holders come lowest-ranked
+        # first with no second sort.
         n = max(len(self.meta), 1)
+        by_rank = np.argsort(_rank(np.arange(n))).astype(np.int32)
+        rank_of = np.empty(n, dtype=np.int64)
+        rank_of[by_rank] = np.arange(n)
         fp_row_rec = fp_rows[fp_idx]
-        key = np.concatenate([ex_inv.astype(np.int64) * n + p.row_art[rows],
-                              (fp_unit + n_ex) * n + p.row_art[fp_row_rec]])
+        del fp_idx
+        key = np.empty(len(rows) + len(fp_unit), dtype=np.int64)
+        head, tail = key[:len(rows)], key[len(rows):]
+        head[:] = ex_inv
+        head *= n
+        head += rank_of[p.row_art[rows]]
+        tail[:] = fp_unit
+        tail += n_ex
+        tail *= n
+        tail += rank_of[p.row_art[fp_row_rec]]
+        del head, tail, rank_of
         key.sort()
         key = key[np.r_[True, key[1:] != key[:-1]]]
-        g, a = key // n, key % n
-        del key
+        g = (key // n).astype(np.int32)
+        key %= n
+        a = by_rank[key]
+        del key, by_rank
         n_art = np.bincount(g, minlength=n_units)
         keep = n_art[g] >= 2
         g, a = g[keep], a[keep]
         furniture = np.zeros(n_units, dtype=bool)
         if len(g):
             # A few holders per unit (the lowest in a fixed pseudo-random order), each pair of them tested.
-            order = np.lexsort((_rank(a), g))
-            g, a = g[order], a[order]
             starts, sizes = _runs(g)
             pos = np.arange(len(g)) - np.repeat(starts, sizes)
             k = max(th.sample_holders, 2)
             keep = pos < k
-            g, a, pos = g[keep], a[keep], pos[keep]
+            g, a, pos = g[keep], a[keep].astype(np.int64), pos[keep]
             starts, sizes = _runs(g)
             # Units with the same tested holders (the paragraphs of one story, the lines of one
             # outlet's furniture) are tested once: a signature of the holder list.
@@ -494,10 +553,8 @@ class ReuseMap:
         if len(p.fp):
             # Over the paragraph's recurring fingerprints: the ones naming the outlet or a year
             # recur too little to be tested, and must not save a network-wide footer.
-            common = furniture[n_ex:][fp_unit]
-            recurring = (n_art[n_ex:] >= 2)[fp_unit]
-            n_common = np.bincount(fp_row_rec, weights=common, minlength=len(bp))
-            n_recurring = np.bincount(fp_row_rec, weights=recurring, minlength=len(bp))
+            n_common = np.bincount(fp_row_rec[furniture[n_ex:][fp_unit]], minlength=len(bp))
+            n_recurring = np.bincount(fp_row_rec[(n_art[n_ex:] >= 2)[fp_unit]], minlength=len(bp))
             bp |= (n_recurring >= 2) & (n_common >= th.near_boilerplate_share * n_recurring)
         return bp
 
@@ -581,7 +638,8 @@ class ReuseMap:
         fp_rows = self._fp_row
         keep = self.substantive[fp_rows]
         keys, items = p.fp[keep], local[fp_rows[keep]]
-        del keep
+        del keep, fp_rows
+        self.__dict__.pop("_fp_row_cache", None)  # its last use
         # Fingerprints held by one paragraph link nothing: dropped before pairing (most of them).
         order = np.argsort(keys)
         keys, items = keys[order], items[order]
@@ -590,10 +648,13 @@ class ReuseMap:
         shared_fp = np.repeat(sizes >= 2, sizes)
         keys, items = keys[shared_fp], items[shared_fp]
         del shared_fp, starts, sizes
-        fa, fb = _pairs_within(keys, items, th.max_postings)
+        fa, fb = _pairs_within(keys, items, th.max_postings, presorted=True)
         ha, hb = _hub_pairs(keys, items, _rank(p.row_art[sub][items]), th.max_postings, max(th.hubs, 1))
-        fa, fb = np.concatenate([fa, ha]), np.concatenate([fb, hb])
-        lo, hi, shared = _distinct(np.minimum(fa, fb), np.maximum(fa, fb))
+        del keys, items
+        key = _pair_keys([(fa, fb), (ha, hb)])
+        del fa, fb, ha, hb
+        lo, hi, shared = _distinct_keys(key, np.dtype(np.int32), np.dtype(np.int32))
+        del key
         nfp = p.row_nfp[sub]
         small = np.minimum(nfp[lo], nfp[hi]).astype(np.float64)
         ok = (shared >= 2) & (shared / np.maximum(small, 1) >= th.min_containment)

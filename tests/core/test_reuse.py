@@ -264,3 +264,27 @@ def test_chinese_copies_are_found() -> None:
                       source="China Daily"), _article("c.txt", other, source="Global Times")])
     assert rmap.copies("a.txt") == ["b.txt"]
     assert rmap.copies("c.txt") == []
+
+
+def test_distinct_pairs_packed_in_one_key_match_the_two_array_sort() -> None:
+    from app.core.reuse import _distinct, _distinct_keys, _pair_keys
+
+    rng = np.random.default_rng(5)
+    a = rng.integers(0, 50, 5000).astype(np.int32)
+    b = rng.integers(0, 50, 5000).astype(np.int32)
+    o = np.lexsort((b, a))
+    sa, sb = a[o], b[o]
+    first = np.flatnonzero(np.r_[True, (sa[1:] != sa[:-1]) | (sb[1:] != sb[:-1])])
+    want = sa[first], sb[first], np.diff(np.r_[first, len(sa)])
+    got = _distinct(a, b)
+    assert all(np.array_equal(x, y) for x, y in zip(got, want, strict=True))
+    assert got[0].dtype == np.int32 and got[1].dtype == np.int32
+    # Unordered pairs: the smaller value first, whichever side it came from.
+    lo, hi, n = _distinct_keys(_pair_keys([(b[:100], a[:100]), (a[100:], b[100:])]), np.int32, np.int32)
+    want_lo, want_hi, want_n = _distinct(np.minimum(a, b), np.maximum(a, b))
+    assert np.array_equal(lo, want_lo) and np.array_equal(hi, want_hi) and np.array_equal(n, want_n)
+    # Values too large to pack take the two-array sort; nothing gives nothing.
+    big = np.array([2**40, 3, 2**40], dtype=np.int64)
+    ga, gb, gn = _distinct(big, np.array([1, 2, 1], dtype=np.int64))
+    assert ga.tolist() == [3, 2**40] and gb.tolist() == [2, 1] and gn.tolist() == [1, 2]
+    assert [len(x) for x in _distinct_keys(np.zeros(0, np.int64), np.int32, np.int32)] == [0, 0, 0]
