@@ -231,8 +231,10 @@ class DeltaPanel(QDockWidget):
 class RelatedLabeller(QObject):
     """Fills the Related dock with each related article's change label, off the GUI thread.
 
-    When the list changes, one worker aligns the left article with each listed one, best
-    first, and hands back the labels as they come; a newer list cancels it.
+    When the list changes, or the analyst's links or marks do, one worker aligns the left article
+    with each listed one (through :func:`app.core.links.align_with_links`: with the pair's manual
+    links and the marks), best first, and hands back the labels as they come; a newer run
+    cancels it.
     """
 
     def __init__(self, window: MainWindow, related: RelatedPanel, pool: WorkerPool) -> None:
@@ -254,11 +256,15 @@ class RelatedLabeller(QObject):
             return
         docks = getattr(self._window, "reuse_docks", None)
         boilerplate = docks.boilerplate() if docks is not None else None
+        overrides = getattr(self._window, "overrides", None)
+        if overrides is not None:  # marks made since the map was built count at once
+            boilerplate = overrides.boilerplate(boilerplate)
 
         def job(should_cancel: Callable[[], bool]) -> Generator[Any, None, None]:
-            from app.core.align import align
             from app.core.changes import pair_change
+            from app.core.links import align_with_links
 
+            data = corpus.userdata.refresh()
             left = corpus.resolve(aid)
             for rid in ids:
                 if should_cancel():
@@ -267,7 +273,8 @@ class RelatedLabeller(QObject):
                     right = corpus.resolve(rid)
                 except Exception:  # noqa: BLE001 - a file gone since the map was built: no label
                     continue
-                yield rid, pair_change(align(left, right, boilerplate=boilerplate))
+                # The pair as the analyst aligned it: its manual links and not-a-match pairs hold.
+                yield rid, pair_change(align_with_links(corpus, left, right, boilerplate=boilerplate, data=data))
 
         worker = GeneratorWorker(job, "related labels")
         self._worker = worker

@@ -118,6 +118,12 @@ class OverridesController(QObject):
         tabs.contentChanged.connect(self._connect_views)
         window.reuse_docks.mapReady.connect(lambda _m: self._map_ready())
         window.comparisonReady.connect(self._report_links)
+        labeller = getattr(getattr(window, "delta_panel", None), "related_labeller", None)
+        if labeller is not None:  # Related's change labels follow the links and marks too
+            self.linksChanged.connect(labeller.start)
+            self.marksChanged.connect(labeller.start)
+        if hasattr(window, "story_views"):  # open stories re-align their copies with the new links
+            self.linksChanged.connect(lambda: [v.rebuild(v.requested_base) for v in window.story_views()])
         self._connect_views()
 
     # ------------------------------------------------------------------ state

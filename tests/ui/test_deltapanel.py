@@ -132,3 +132,47 @@ def test_related_rows_get_their_change_label(qtbot) -> None:  # noqa: ANN001
         assert "% retained" in text and "change: " in model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
     finally:
         win.shutdown()
+
+
+def test_a_manual_unlink_changes_the_deltas_and_the_related_label(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    """The dock and Related align the pair as the analyst did: an unlinked row has no deltas."""
+    from app.ui.relatedpanel import ChangeRole
+
+    folder = tmp_path / "corpus"  # apart from the data folder, so that the reuse map can be saved
+    folder.mkdir()
+    _write_pair(folder)
+    window = MainWindow(restore=False)
+    qtbot.addWidget(window)
+    window.resize(1300, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        with qtbot.waitSignal(window.reuse_docks.mapReady, timeout=60000):
+            window.open_corpus(folder)
+        with qtbot.waitSignal(window.comparisonReady, timeout=20000):
+            window.open_article("left.txt", "left")
+        model = window.reuse_docks.related.model
+        qtbot.waitUntil(lambda: "right.txt" in model.ids(), timeout=10000)
+        alignment = _compare(qtbot, window, "left.txt", "right.txt")
+        tree = window.delta_panel.tree
+        qtbot.waitUntil(lambda: tree.topLevelItemCount() == 3, timeout=5000)
+        date_row = next(tree.topLevelItem(n).data(0, RowRole) for n in range(3)
+                        if tree.topLevelItem(n).text(1) == "Date changed")
+        row = model.ids().index("right.txt")
+        qtbot.waitUntil(lambda: bool(model.index(row, 0).data(ChangeRole)), timeout=20000)
+        before = model.index(row, 0).data(ChangeRole)
+        assert before.startswith("edited · ")
+
+        with qtbot.waitSignal(window.delta_panel.changesReady, timeout=20000):
+            assert window.overrides.unlink_row(window.compare_view, date_row)
+        assert window.compare_view.alignment() is not alignment
+        qtbot.waitUntil(lambda: tree.topLevelItemCount() == 2, timeout=5000)
+        kinds = [tree.topLevelItem(n).text(1) for n in range(2)]
+        assert "Date changed" not in kinds and "Attribution changed" in kinds
+        row = model.ids().index("right.txt")
+        qtbot.waitUntil(lambda: model.index(row, 0).data(ChangeRole) not in (None, "", before), timeout=20000)
+        after = model.index(row, 0).data(ChangeRole)
+        retained = [float(text.split(" · ")[1].split(" %")[0]) for text in (before, after)]
+        assert retained[1] < retained[0]  # the unlinked paragraph no longer counts as retained
+    finally:
+        window.shutdown()
