@@ -208,3 +208,40 @@ def test_sessions_carry_the_marks_and_bring_them_to_another_machine(qtbot, windo
     # The merged marks rebuild the map and re-align: let that finish before the window closes.
     qtbot.waitUntil(lambda: not window.is_indexing() and not window.reuse_docks.busy(), timeout=30000)
     qtbot.wait(300)
+
+
+def test_mark_as_content_makes_a_chrome_paragraph_content_in_the_view(qtbot, tmp_path) -> None:  # noqa: ANN001
+    """A story paragraph the page guesser calls chrome (a disclaimer's words) becomes content."""
+    from app.core.model import Role
+    from tests.core.test_pair_decisions import CHROMEY, STORY, TITLE
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (folder / name).write_text(TITLE + "\n\n" + "\n\n".join([*STORY[:3], CHROMEY, *STORY[3:]]) + "\n", "utf-8")
+    win = MainWindow(restore=False)
+    qtbot.addWidget(win)
+    win.resize(1300, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    try:
+        with qtbot.waitSignal(win.reuse_docks.mapReady, timeout=60000):
+            win.open_corpus(folder)
+        with qtbot.waitSignal(win.comparisonReady, timeout=20000):
+            win.compare("a.txt", "b.txt")
+        al = win.compare_view.alignment()
+        para = next(p.index for p in al.right.paragraphs if p.text == CHROMEY)
+        assert al.right.paragraphs[para].role is Role.CHROME
+        row = _row_of(win, "right", para)
+        assert al.rows[row].kind is RowKind.BOILERPLATE
+        _, menu = _menu_on_row(win, row)
+        with qtbot.waitSignal(win.comparisonReady, timeout=20000):
+            _action(menu, "mark_content").trigger()
+        new = win.compare_view.alignment()
+        assert new.rows[_row_of(win, "right", para)].kind is RowKind.IDENTICAL
+        assert new.left.paragraphs[para].role is new.right.paragraphs[para].role is Role.BODY
+        with qtbot.waitSignal(win.comparisonReady, timeout=20000):
+            win.notes_panel.undo_action.trigger()
+        assert win.compare_view.alignment().rows[_row_of(win, "right", para)].kind is RowKind.BOILERPLATE
+    finally:
+        win.shutdown()
