@@ -223,7 +223,7 @@ class Variant:
 
     def to_dict(self) -> dict:
         """JSON-ready form."""
-        return {"paragraph": self.paragraph, "number": self.paragraph + 1, "start": self.start,
+        return {"index": self.paragraph, "number": self.paragraph + 1, "start": self.start,
                 "end": self.end, "base": self.base, "kinds": list(self.kinds),
                 "readings": [r.to_dict() for r in self.readings]}
 

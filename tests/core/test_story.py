@@ -243,6 +243,7 @@ def test_json_has_members_base_coverage_variants_and_edges(planted) -> None:
     assert data["coverage"][0]["number"] == data["coverage"][0]["index"] + 1
     assert any(e["parent"] == "a.txt" and e["child"] == "b.txt" and e["evidence"] for e in data["edges"])
     assert any(r["outlets"] for v in data["variants"] for r in v["readings"])
+    assert all(v["number"] == v["index"] + 1 for v in data["variants"])  # as coverage: index and ¶ number
 
 
 def test_csv_export_goes_through_the_write_guard(planted, tmp_path: Path) -> None:
