@@ -41,7 +41,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every available subcommand."""
+    """The argument parser with every subcommand."""
     parser = _Parser(
         prog="parallax",
         description="Search a folder of articles and compare republished texts side by side.",
@@ -49,13 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"parallax {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue  # feature not present in this build
-            raise
-        module.add_parser(sub)
+        importlib.import_module(name).add_parser(sub)
     return parser
 
 
@@ -93,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = _command_names(parser)
     # "parallax FOLDER" and "parallax file.parallax" open the window, like "parallax gui ...".
-    if "gui" in commands and (not argv or (argv[0] not in commands and not argv[0].startswith("-"))):
+    if not argv or (argv[0] not in commands and not argv[0].startswith("-")):
         argv = ["gui", *argv]
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

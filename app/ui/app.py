@@ -13,6 +13,8 @@ from PySide6.QtGui import QFont, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from app import __version__
+from app.core.fsguard import append_log
+from app.core.paths import data_dir
 from app.ui.resources import resources_dir, stylesheet
 
 ORGANIZATION = "Parallax"
@@ -63,12 +65,8 @@ def report_internal_error(kind: type[BaseException], value: BaseException, tb: T
     if issubclass(kind, KeyboardInterrupt):
         sys.__excepthook__(kind, value, tb)
         return
-    from app.core.paths import data_dir
-
     log = data_dir() / "crash.log"
     try:
-        from app.core.fsguard import append_log
-
         append_log(log, "".join(traceback.format_exception(kind, value, tb)) + "\n")
         where = f"details in {log}"
     except OSError:

@@ -343,7 +343,8 @@ class CompareTabs(QTabWidget):
         if entry.view is not None:
             matcher = None
             if query:
-                from app.core.search import term_matcher  # the core, loaded by the first search
+                # Imported here for start-up time: the search engine loads with the first search.
+                from app.core.search import term_matcher
 
                 matcher = term_matcher(query)
             entry.view.set_highlighter(matcher)

@@ -36,7 +36,7 @@ from app.ui.linkmap import LinkMap
 from app.ui.overview import OverviewRuler
 from app.ui.palette import colours
 from app.ui.paragraphpane import DEFAULT_POINT_SIZE, ParagraphPane, find_all
-from app.ui.rowlayout import LEFT, RIGHT, RowLayout, reading_plan, sync_point
+from app.ui.rowlayout import LEFT, RIGHT, RowLayout, paragraph_label, reading_plan, sync_point
 
 MIN_POINT_SIZE, MAX_POINT_SIZE = 7.0, 24.0
 FIND_MIN_CHARS = 2  # one letter matches thousands of places and tells nothing
@@ -339,8 +339,6 @@ class CompareView(QWidget):
         al = self._alignment
         if al is None or not (al.left.id and al.right.id):
             return
-        from app.ui.paragraphpane import paragraph_label
-
         menu.addSeparator()
         left, right = self.picked()
         label = "Link These"

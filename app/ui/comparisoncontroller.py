@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from app.core.align import align
+from app.core.links import align_pair
 from app.core.model import Alignment, Article
 from app.core.paths import default_corpus
 from app.ui import settings
@@ -142,7 +144,8 @@ class ComparisonController(QObject):
             self.status.emit("Aligning…")
 
         def run() -> Alignment:
-            from app.core.align import align
+            # Imported here for start-up time: the index engine (Whoosh) loads on a worker
+            # thread, never on the GUI thread at launch.
             from app.core.corpus import Corpus
 
             # Files resolve without the index, so a comparison can open while it loads.
@@ -150,8 +153,7 @@ class ComparisonController(QObject):
             corpus = corpus or Corpus(root, index_dir, follow_links_outside=follow)
             left = corpus.resolve(left_ref) if left_ref else _placeholder("left")
             right = corpus.resolve(right_ref) if right_ref else _placeholder("right")
-            from app.core.links import align_pair  # with the pair's manual links (app.core.links)
-
+            # With the pair's manual links and the paragraph marks.
             return align_pair(left, right, corpus.userdata.refresh(), boilerplate=boilerplate, aligner=align)
 
         worker = GeneratorWorker.call(run, name="align")

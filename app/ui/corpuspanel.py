@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.copies import collapse_result, exact_copies, with_source_names
 from app.core.model import SearchResult
 from app.ui.models import (
     ArticleFilterProxy,
@@ -42,6 +43,7 @@ from app.ui.models import (
     SortedIds,
     ids_of,
 )
+from app.ui.settings import settings
 from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
 
 if TYPE_CHECKING:
@@ -271,8 +273,6 @@ class CorpusPanel(QWidget):
         self.sort_combo.setToolTip("Order of the hits (remembered)")
         for key, label in SORTS:
             self.sort_combo.addItem(label, key)
-        from app.ui.settings import settings
-
         saved = settings().value("search/sort", "relevance")
         self.sort_combo.setCurrentIndex(max(0, self.sort_combo.findData(saved)))
         self.sort_combo.currentIndexChanged.connect(self._sort_changed)
@@ -429,7 +429,7 @@ class CorpusPanel(QWidget):
         facet_filter = self.facet_filter
 
         def run() -> tuple[SearchResult, object, object]:
-            from app.core.copies import collapse_result, exact_copies, with_source_names
+            # Imported here for start-up time: app.core.facets loads the index engine (on this worker).
             from app.core.facets import Facets
 
             names = corpus.userdata.refresh().source
@@ -455,8 +455,6 @@ class CorpusPanel(QWidget):
         return str(self.sort_combo.currentData() or "relevance")
 
     def _sort_changed(self) -> None:
-        from app.ui.settings import settings
-
         settings().setValue("search/sort", self.sort_key())
         self.refresh()
 
@@ -492,7 +490,8 @@ class CorpusPanel(QWidget):
         self.searchFinished.emit(result)
 
     def _show_error(self, exc: BaseException) -> None:
-        from app.core.search import QueryError  # loaded: the search that failed imported it
+        # Imported here for start-up time (the search engine); loaded already by the search that failed.
+        from app.core.search import QueryError
 
         message = str(exc) if isinstance(exc, QueryError) else f"Search failed: {describe_error(exc)}"
         self.message.setText(message)

@@ -12,7 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QKeySequence, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -246,6 +246,7 @@ class FacetPanel(QDockWidget):
 
     def filter(self) -> FacetFilter:
         """The filters chosen."""
+        # Imported here for start-up time: app.core.facets loads the index engine's postings.
         from app.core.facets import FacetFilter
 
         return FacetFilter.of(include=self.include, exclude=self.exclude,
@@ -286,6 +287,7 @@ class FacetPanel(QDockWidget):
         self.filterChanged.emit(self.filter())
 
     def _months_selected(self, first: str, last: str) -> None:
+        # Imported here for start-up time: app.core.facets loads the index engine's postings.
         from app.core.facets import parse_date
 
         if not first:
@@ -294,6 +296,7 @@ class FacetPanel(QDockWidget):
         self.set_dates(parse_date(first), parse_date(last, end=True))
 
     def _dates_typed(self) -> None:
+        # Imported here for start-up time: app.core.facets loads the index engine's postings.
         from app.core.facets import parse_date
 
         try:
@@ -345,8 +348,6 @@ class FacetPanel(QDockWidget):
 
 def install(window: MainWindow) -> FacetPanel:
     """Add the Facets dock beside the results of ``window``'s corpus panel (View > Facets)."""
-    from PySide6.QtGui import QKeySequence
-
     panel = FacetPanel(window)
     window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, panel)
     window.resizeDocks([panel], [230], Qt.Orientation.Horizontal)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QToolTip, QWidget
 
 from app.core.model import Row, RowKind
 from app.ui.palette import ViewColours, colours, row_description
-from app.ui.rowlayout import LEFT, RIGHT
+from app.ui.rowlayout import LEFT, RIGHT, paragraph_label
 
 Span = tuple[float, float]  # (top, bottom) in link-map coordinates
 
@@ -165,8 +165,6 @@ class LinkMap(QWidget):
             if band is None:
                 QToolTip.hideText()
             else:
-                from app.ui.paragraphpane import paragraph_label
-
                 r = self._rows[band.row]
                 QToolTip.showText(event.globalPos(), f"{row_description(r)}: left {paragraph_label(r.left)} ↔ "
                                                      f"right {paragraph_label(r.right)}", self)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import Qt, QTimer, Signal, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -27,7 +29,9 @@ from PySide6.QtWidgets import (
 from app.core.model import Alignment
 from app.core.paths import default_corpus
 from app.core.reuse import shared_figure
-from app.core.session import Session
+from app.core.session import Session, StoryState
+from app.core.story import StoryError, build_story
+from app.core.versions import component_versions
 from app.ui import settings
 from app.ui.comparetabs import CompareTabs, TabEntry
 from app.ui.compareview import CompareView
@@ -39,10 +43,13 @@ from app.ui.indexcontroller import IndexController
 from app.ui.models import SortedIds
 from app.ui.notes import NotesPanel
 from app.ui.overrides import OverridesController
+from app.ui.palette import THEMES, apply_theme
+from app.ui.paragraphpane import MEASURE_CHARS
 from app.ui.reportcontroller import ReportController
 from app.ui.reusedocks import ReuseDocks
 from app.ui.savedsearches import install as install_saved_searches
 from app.ui.sessioncontroller import SessionController
+from app.ui.storyview import StoryView
 from app.ui.versionspanel import install as install_versions_panel
 from app.ui.workers import GeneratorWorker, IndexWriter, WorkerPool
 
@@ -327,8 +334,6 @@ class MainWindow(QMainWindow):
         self.reuse_docks.mapReady.connect(self._rebuild_stories)
 
     def _build_story(self, aid: str, base: str | None, should_cancel: Callable[[], bool]) -> Any:
-        from app.core.story import StoryError, build_story
-
         corpus, rmap = self.index.corpus(), self.reuse_docks.reuse_map()
         if corpus is None or rmap is None:
             raise StoryError("the reuse map is not ready yet; the story opens when it is")
@@ -339,8 +344,6 @@ class MainWindow(QMainWindow):
 
     def open_story(self, aid: str, base: str | None = None, notes: str = "") -> Any:
         """Open the story of ``aid`` (all its copies against the likely origin, or ``base``) in a tab."""
-        from app.ui.storyview import StoryView
-
         view = StoryView(aid, self._build_story, self.jobs, base=base, notes=notes,
                          start=self.reuse_docks.reuse_map() is not None,
                          file_of=self._file_of, parent=self.tabs)
@@ -363,8 +366,6 @@ class MainWindow(QMainWindow):
 
     def story_states(self) -> list[Any]:
         """The story tabs as the session saves them."""
-        from app.core.session import StoryState
-
         return [StoryState(v.aid, v.story.base if v.story is not None and v.story.base != v.story.origin
                            else v.requested_base, v.notes_text()) for v in self.story_views()]
 
@@ -509,8 +510,6 @@ class MainWindow(QMainWindow):
             view._window_wired = True
             view.positionChanged.connect(lambda text, v=view: v is self.compare_view and
                                          self.position_label.setText(text))
-        from app.ui.paragraphpane import MEASURE_CHARS
-
         if self._point_size:
             view.set_point_size(self._point_size)
         view.set_measure(MEASURE_CHARS if self.measure_action.isChecked() else 0)
@@ -518,15 +517,11 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _initial_theme(theme: str | None) -> str:
-        from app.ui.palette import THEMES, apply_theme
-
         chosen = theme or str(settings.settings().value("view/theme", "system"))
         return apply_theme(chosen if chosen in THEMES else "system")
 
     def set_theme(self, theme: str) -> None:
         """Switch to the ``light``, ``dark`` or ``system`` theme and remember it."""
-        from app.ui.palette import apply_theme
-
         self._theme = apply_theme(theme)
         if self._theme in self.theme_actions:
             self.theme_actions[self._theme].setChecked(True)
@@ -807,13 +802,6 @@ class MainWindow(QMainWindow):
 
     def about_text(self) -> str:
         """The Help > About text: what Parallax is and the versions it runs on."""
-        import html
-
-        from PySide6 import __version__ as pyside_version
-        from PySide6.QtCore import qVersion
-
-        from app.core.versions import component_versions
-
         versions = component_versions(qt_version=qVersion(), pyside_version=pyside_version)
         details = "<br>".join(f"{html.escape(k)} {html.escape(v)}" for k, v in versions.items())
         return (f"<b>Parallax {html.escape(versions['Parallax'])}</b><br>Search a folder of articles "
@@ -824,8 +812,6 @@ class MainWindow(QMainWindow):
 
     def shortcuts_text(self) -> str:
         """The Help > Keyboard Shortcuts page, built from the actions themselves."""
-        import html
-
         rows = []
         seen = set()
         for action in [*self.actions(), *self.tabs.view_actions()]:

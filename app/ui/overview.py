@@ -10,7 +10,15 @@ from PySide6.QtWidgets import QToolTip, QWidget
 
 from app.core.model import Row, RowKind
 from app.ui.palette import ViewColours, colours, row_description
-from app.ui.rowlayout import BOTH, LEFT, RIGHT, ReadingPlan, RowLayout, reading_plan
+from app.ui.rowlayout import (
+    BOTH,
+    LEFT,
+    RIGHT,
+    ReadingPlan,
+    RowLayout,
+    paragraph_label,
+    reading_plan,
+)
 
 _MARGIN = 3.0
 # Notes are marked in the same yellow in the panes and here, whatever the theme: a sticky note.
@@ -96,8 +104,6 @@ class OverviewRuler(QWidget):
         if event.type() == QEvent.Type.ToolTip:
             row = self.row_at(event.pos().y())
             if row >= 0:
-                from app.ui.paragraphpane import paragraph_label
-
                 r = self._rows[row]
                 where = " ↔ ".join(x for x in (paragraph_label(r.left), paragraph_label(r.right)) if x)
                 QToolTip.showText(event.globalPos(), f"{row_description(r)} ({where}) · click to jump", self)

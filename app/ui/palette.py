@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QStyleFactory
 
 from app.core.kindcolours import (
     KIND_LABEL,
@@ -188,8 +188,6 @@ def dark_palette() -> QPalette:
 
 def light_palette() -> QPalette:
     """A light application palette: Fusion's own."""
-    from PySide6.QtWidgets import QStyleFactory
-
     style = QStyleFactory.create("Fusion")
     return style.standardPalette() if style is not None else QPalette()
 

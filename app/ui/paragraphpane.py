@@ -46,7 +46,16 @@ from app.core.model import Article, Paragraph, Role, Row, RowKind
 from app.core.text import WORD_RE
 from app.ui.overview import NOTE_EDGE, NOTE_FILL
 from app.ui.palette import ViewColours, colours, row_description
-from app.ui.rowlayout import BOTH, LEFT, RIGHT, ROW_PADDING, ReadingPlan, RowLayout, reading_plan
+from app.ui.rowlayout import (
+    BOTH,
+    LEFT,
+    RIGHT,
+    ROW_PADDING,
+    ReadingPlan,
+    RowLayout,
+    paragraph_label,
+    reading_plan,
+)
 
 ARTICLE_ID_MIME = "application/x-parallax-article-id"
 GUTTER = 44  # kind strip and paragraph numbers, left of the text
@@ -57,14 +66,6 @@ LINE_SPACING = 1.32
 BADGE_LINE = 18  # a moved cell's badge gets a line of its own above the text, never over it
 DEFAULT_POINT_SIZE = 11.0
 MEASURE_CHARS = 80  # the readable line length, when lines are held to it
-
-
-def paragraph_label(paras: tuple[int, ...]) -> str:
-    """``¶5`` or ``¶5–6``: 1-based paragraph numbers as shown in the gutter and the badges."""
-    if not paras:
-        return ""
-    lo, hi = min(paras) + 1, max(paras) + 1
-    return f"¶{lo}" if lo == hi else f"¶{lo}–{hi}"
 
 
 def drop_items(mime) -> list[str]:  # noqa: ANN001 - QMimeData

@@ -6,6 +6,7 @@ threshold added to the model appears here without a change to this module.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 
 from PySide6.QtWidgets import (
@@ -94,6 +95,4 @@ class PreferencesDialog(QDialog):
 
 
 def _escape(text: str) -> str:
-    import html
-
     return html.escape(text)

@@ -19,6 +19,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
 
 from app.ui.relatedpanel import RelatedPanel
+from app.ui.reuselayout import ReuseGraph, build_graph
 from app.ui.reuseoverview import ReuseOverview
 from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
 
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from app.core.corpus import Corpus
     from app.core.model import Alignment, Paragraph
     from app.core.reuse import ReuseMap
-    from app.ui.reuselayout import ReuseGraph
 
 
 class ReuseDocks(QObject):
@@ -127,8 +127,6 @@ class ReuseDocks(QObject):
         generation = self._generation
 
         def job(should_cancel: Callable[[], bool]) -> Generator[Any, None, Any]:
-            from app.ui.reuselayout import build_graph
-
             rmap = corpus.reuse_map()
             rmap.clusters()  # copies and versions are read on the GUI thread: clustered here
             yield rmap

@@ -14,6 +14,14 @@ MIN_ROW_HEIGHT = 28
 BOTH, LEFT, RIGHT = "both", "left", "right"
 
 
+def paragraph_label(paras: tuple[int, ...]) -> str:
+    """``¶5`` or ``¶5–6``: 1-based paragraph numbers as shown in the gutter and the badges."""
+    if not paras:
+        return ""
+    lo, hi = min(paras) + 1, max(paras) + 1
+    return f"¶{lo}" if lo == hi else f"¶{lo}–{hi}"
+
+
 @dataclass(frozen=True, slots=True)
 class ReadingPlan:
     """Where each side of each row is drawn, so that both panes read in their own article's order.

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMenu
 
+from app.core.userdata import UserDataError
+
 if TYPE_CHECKING:
     from app.ui.mainwindow import MainWindow
 
@@ -41,8 +43,6 @@ class SavedSearches:
 
     def save_current(self) -> bool:
         """Save the query in the search field under a name asked for; True when saved."""
-        from app.core.userdata import UserDataError
-
         corpus = self.window.corpus()
         query = self.window.panel.search_edit.text().strip()
         if corpus is None or not query:

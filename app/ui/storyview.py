@@ -39,8 +39,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.story import FAMILY_COLOURS, SORT_KEYS, VARIANT_KINDS, Story, TimelineMark
+from app.core import fsguard
+from app.core.atomic import atomic_write_text
+from app.core.report import story_report_html, story_report_title
+from app.core.story import (
+    FAMILY_COLOURS,
+    SORT_KEYS,
+    VARIANT_KINDS,
+    Story,
+    TimelineMark,
+    write_variants_csv,
+)
 from app.ui.palette import ViewColours, colours
+from app.ui.pdfexport import write_pdf
 from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
 
 # build(aid, base, should_cancel) -> Story, run on a worker thread.
@@ -647,8 +658,6 @@ class StoryView(QWidget):
         """Write the variants table (as filtered) to ``path`` off the GUI thread."""
         if self.story is None:
             return None
-        from app.core.story import write_variants_csv
-
         story, kind, inputs = self.story, self.current_kind(), self._inputs()
         worker = GeneratorWorker.call(lambda: write_variants_csv(story, path, kind=kind, inputs=inputs), name="csv")
         worker.signals.finished.connect(lambda n: self._told(f"Wrote {n} variant readings to {path}"))
@@ -669,10 +678,6 @@ class StoryView(QWidget):
         pdf = Path(path).suffix.lower() == ".pdf"
 
         def run() -> str:
-            from app.core import fsguard
-            from app.core.atomic import atomic_write_text
-            from app.core.report import story_report_html, story_report_title
-
             fsguard.check_export(path, inputs=inputs)
             hashes = {}
             for c in story.copies:
@@ -684,8 +689,6 @@ class StoryView(QWidget):
             title = story_report_title(story)
             html = story_report_html(story, notes=notes, hashes=hashes, title=title, for_qt=pdf)
             if pdf:
-                from app.ui.pdfexport import write_pdf
-
                 write_pdf(html, path, title=title, landscape=False)
             else:
                 atomic_write_text(path, html)

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.passages import PassageError, corpus_versions
 from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
 
 if TYPE_CHECKING:
@@ -124,9 +127,6 @@ class VersionsPanel(QDockWidget):
 
         def failed(exc: object) -> None:
             if generation == self._generation and isinstance(exc, BaseException):
-                # Loaded already: the job that failed imported it.
-                from app.core.passages import PassageError
-
                 self.summary.setText(str(exc) if isinstance(exc, PassageError) else describe_error(exc))
 
         worker = GeneratorWorker.call(lambda: job(corpus), name="versions")
@@ -186,12 +186,8 @@ class VersionsPanel(QDockWidget):
 
 
 def _versions(corpus: Corpus, **kw: Any) -> PassageResult:  # noqa: ANN401 - corpus_versions' options
-    from app.core.passages import corpus_versions
-
     result = corpus_versions(corpus, **kw)
     names = corpus.userdata.refresh().source
-    from dataclasses import replace
-
     result.matches = [replace(m, source=names(m.source)) for m in result.matches]
     return result
 
@@ -199,8 +195,6 @@ def _versions(corpus: Corpus, **kw: Any) -> PassageResult:  # noqa: ANN401 - cor
 def install(window: MainWindow) -> VersionsPanel:
     """Add the Other Versions dock to ``window``: Find Other Versions in every pane's context
     menu, View > Other Versions, and a click on a version opens its comparison in a new tab."""
-    from PySide6.QtGui import QKeySequence
-
     # The index-writer thread keeps the reuse fingerprints in step with the index: read them there.
     panel = VersionsPanel(window.writer, window, corpus=window.corpus)
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
