@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.core.atomic import atomic_write_json
 from app.core.fingerprint import exact_hash
-from app.core.links import PairLinks
+from app.core.links import PairLinks, paragraph_hash
 from app.core.model import Article, Paragraph, Role
 from app.core.paths import data_dir, index_dir_for
 from app.core.reuse import ReuseOverrides, Thresholds
@@ -89,7 +89,7 @@ def with_marks(article: Article, content: Collection[int]) -> Article:
         return article
     paragraphs: list[Paragraph] | None = None
     for n, p in enumerate(article.paragraphs):
-        if p.role in _FURNITURE_ROLES and exact_hash(p.norm) in content:
+        if p.role in _FURNITURE_ROLES and paragraph_hash(p.norm) in content:
             if paragraphs is None:
                 paragraphs = list(article.paragraphs)
             paragraphs[n] = replace(p, role=Role.BODY)
@@ -119,7 +119,7 @@ def marked_boilerplate(learned: Callable[[Paragraph], bool] | Collection[str] | 
             return p.norm in texts
 
     def test(p: Paragraph) -> bool:
-        h = exact_hash(p.norm)
+        h = paragraph_hash(p.norm)
         if h in kept:
             return False
         return h in forced or known(p)
