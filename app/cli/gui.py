@@ -133,6 +133,10 @@ def _screenshot(window, target: Path, args: argparse.Namespace, timeout: float) 
         pending.add("session")
     if getattr(args, "story", None):
         pending.add("story")
+    if args.compare or "session" in pending:
+        # Boilerplate comes from the reuse map: a comparison shown before it would be grabbed
+        # with furniture drawn as content (it is aligned again when the map arrives).
+        pending.add("map")
     errors: list[str] = []
     # A local loop rather than QApplication.exec(): quitting it leaves the application usable
     # (the tests call this in-process).
@@ -184,6 +188,7 @@ def _screenshot(window, target: Path, args: argparse.Namespace, timeout: float) 
     settle_timer.timeout.connect(grab)
 
     window.indexFinished.connect(lambda _r: settle("index"))
+    window.reuse_docks.mapReady.connect(lambda _m: settle("map"))
     window.indexFailed.connect(lambda m: fail(f"indexing failed: {m}"))
     window.comparisonReady.connect(lambda _a: settle("compare"))
     window.comparisonReady.connect(
