@@ -365,3 +365,22 @@ def test_collation_marks_use_the_palettes_word_colours(qtbot, window: MainWindow
     dark = colours(dark_palette())
     assert target.changed == 0 or dark.deleted.name() in html or dark.inserted.name() in html
     assert "#f8d0d0" not in html and "#c8ecc8" not in html  # the light fills under light text
+
+
+def test_a_link_change_in_a_comparison_rebuilds_the_open_story(qtbot, window: MainWindow,  # noqa: ANN001
+                                                               syndication: Syndication) -> None:
+    view = _shown(qtbot, window.open_story(_story(syndication).origin))
+    story = view.story
+    copy_id = next(c.id for c in story.copies if c.role == "copy" and c.label == "verbatim")
+    with qtbot.waitSignal(window.comparisonReady, timeout=10000) as blocker:
+        window.compare_in_own_tab(story.base, copy_id)
+    alignment = blocker.args[0]
+    index = story.coverage[0].index  # the base's first content paragraph
+    row = next(n for n, r in enumerate(alignment.rows) if index in r.left)
+    assert alignment.rows[row].is_match
+    assert not any(line.state == "missing" and copy_id in line.copies for line in story.collation(index))
+    with qtbot.waitSignal(view.storyShown, timeout=20000):
+        assert window.overrides.unlink_row(window.compare_view, row)  # boilerplate shown: display row = row
+    lines = view.story.collation(index)
+    assert any(line.state == "missing" and copy_id in line.copies for line in lines)
+    assert view.story.coverage[0].carried == story.coverage[0].carried - 1
