@@ -1,20 +1,26 @@
-"""The article of a corpus that shares the most text with a given one (used by the GUI's "best match")."""
+"""Best match: the article of a corpus that shares the most text with a given one (the GUI's Ctrl+B)."""
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 
+import numpy as np
+from rapidfuzz import fuzz, process
 from whoosh import query as wquery
 
 from app.core.analysis import body_analyzer
 from app.core.corpus import Corpus
-from app.core.links import align_with_links
-from app.core.model import Article
+from app.core.fingerprint import MIN_WORDS
+from app.core.links import align_with_links, pair_for
+from app.core.model import Article, Paragraph, Role, RowKind
 from app.core.reader import ReadError
+from app.core.userdata import UserData
 
 TERMS = 15
-CANDIDATES = 5
+CANDIDATES = 3
+MIN_SCORE = 60.0
 
 
 def distinctive_terms(corpus: Corpus, article: Article, count: int = TERMS) -> list[str]:
@@ -39,38 +45,66 @@ def distinctive_terms(corpus: Corpus, article: Article, count: int = TERMS) -> l
     return [term for _, term in scored[:count]]
 
 
-def best_match_article(corpus: Corpus, article: Article, candidates: int = CANDIDATES) -> str | None:
-    """The id of the indexed article sharing the most body text with ``article`` (None if none does).
-
-    The most distinctive terms find a few candidates; each is aligned with ``article`` and the
-    one covering the largest share of its text wins (aligned with the pair's manual links and
-    the paragraph marks, :func:`app.core.links.align_with_links`).
-    """
+def _indexed_candidates(corpus: Corpus, article: Article, count: int) -> list[str]:
+    """The indexed articles best matching ``article``'s most distinctive terms."""
     terms = distinctive_terms(corpus, article)
     if not terms:
-        return None
+        return []
     ix, _ = corpus.index.open()
     with ix.searcher() as searcher:
-        hits = searcher.search(wquery.Or([wquery.Term("body", t) for t in terms]), limit=candidates + 1)
-        ids = [h["id"] for h in hits if h["id"] != article.id][:candidates]
-    best: tuple[float, str] | None = None
+        hits = searcher.search(wquery.Or([wquery.Term("body", t) for t in terms]), limit=count + 1)
+        return [h["id"] for h in hits if h["id"] != article.id][:count]
+
+
+def _carried(article: Article, other: Article, wanted: list[Paragraph], data: UserData,
+             boilerplate: Callable[[Paragraph], bool], min_score: float, corpus: Corpus) -> int:
+    """How many of ``wanted`` (``article``'s substantive body paragraphs) ``other`` carries."""
+    if data.links and pair_for(data, article, other) is not None:
+        # A pair aligned by hand: its links and not-a-match decisions say what is shared.
+        rows = align_with_links(corpus, article, other, data=data, boilerplate=boilerplate, ops=False).rows
+        linked = {i for r in rows if r.kind in (RowKind.IDENTICAL, RowKind.CHANGED) for i in r.left}
+        return sum(1 for p in wanted if p.index in linked)
+    theirs = [p.norm for p in other.paragraphs if p.role is Role.BODY and not boilerplate(p)]
+    if not wanted or not theirs:
+        return 0
+    scores = process.cdist([p.norm for p in wanted], theirs, scorer=fuzz.ratio, dtype=np.uint8)
+    return int((scores.max(axis=1) >= min_score).sum())
+
+
+def best_match(corpus: Corpus, article: Article | str, *, candidates: int = CANDIDATES,
+               min_score: float = MIN_SCORE) -> str | None:
+    """The id of the article sharing the most text with ``article`` (an article or an id), or None.
+
+    The candidates are the reuse map's closest related articles when the map holds ``article``
+    (they share passages with it), else, for a file the map does not know (outside the corpus,
+    or changed since), the indexed articles that best match its most distinctive terms. Each
+    candidate is scored by how many of ``article``'s substantive body paragraphs it carries:
+    paragraphs compared with rapidfuzz (``fuzz.ratio`` >= ``min_score``), or, for a pair the
+    analyst aligned by hand, the paragraphs its links hold. The highest count wins; when none
+    counts, the map's closest related article (None for a file the map does not know).
+
+    Raises:
+        ReadError: ``article`` is an id whose file cannot be read.
+    """
+    if isinstance(article, str):
+        article = corpus.article(article)
+    rmap = corpus.reuse_map()
+    known = bool(article.id) and article.id in rmap and rmap.article(article.id).content_hash == article.content_hash
+    count = max(candidates, 1)
+    ids = [r.id for r in rmap.related(article.id)[:count]] if known else _indexed_candidates(corpus, article, count)
+    if not ids:
+        return None
+    boilerplate = rmap.is_boilerplate_paragraph
+    wanted = [p for p in article.paragraphs
+              if p.role is Role.BODY and not boilerplate(p) and len(p.norm.split()) >= MIN_WORDS]
     data = corpus.userdata.refresh()
+    best, best_count = (ids[0] if known else None), 0
     for aid in ids:
         try:
             other = corpus.article(aid)
         except ReadError:
             continue
-        # As the analyst aligned the pair: a not-a-match pair is not shared text, a manual link is.
-        shared = align_with_links(corpus, article, other, data=data, ops=False).summary()
-        if shared.shared_rows and (best is None or shared.left_shared_chars_pct > best[0]):
-            best = (shared.left_shared_chars_pct, aid)
-    return best[1] if best else None
-
-
-def best_match(corpus: Corpus, article_id: str) -> str | None:
-    """Like :func:`best_match_article` for an article of the corpus, named by id.
-
-    Raises:
-        ReadError: the article cannot be read.
-    """
-    return best_match_article(corpus, corpus.article(article_id))
+        matched = _carried(article, other, wanted, data, boilerplate, min_score, corpus)
+        if matched > best_count:
+            best, best_count = aid, matched
+    return best

@@ -22,7 +22,6 @@ from app.ui.indexcontroller import IndexController
 from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
 
 if TYPE_CHECKING:
-    from app.core.corpus import Corpus
     from app.core.model import Paragraph
 
 Boilerplate = Callable[[], "Callable[[Paragraph], bool] | None"]
@@ -31,19 +30,6 @@ Boilerplate = Callable[[], "Callable[[Paragraph], bool] | None"]
 def _placeholder(side: str) -> Article:
     # An empty side lets one article be shown alone, every row "left only" / "right only".
     return Article(id="", path="", title=f"(open an article on the {side})")
-
-
-def _best_match_function() -> Callable[[Corpus, str], str | None]:
-    try:
-        from app.core import reuse
-    except ImportError:
-        reuse = None
-    found = getattr(reuse, "best_match", None)
-    if callable(found):
-        return found
-    from app.core.bestmatch import best_match
-
-    return best_match
 
 
 class ComparisonController(QObject):
@@ -191,12 +177,10 @@ class ComparisonController(QObject):
         self.status.emit("Looking for the best match…")
 
         def run() -> str | None:
-            article = corpus.resolve(ref)
-            if article.id and corpus.contains(article.id):
-                return _best_match_function()(corpus, article.id)
-            from app.core.bestmatch import best_match_article
+            # Imported here for start-up time: best match loads the index engine (Whoosh) on the worker.
+            from app.core.bestmatch import best_match
 
-            return best_match_article(corpus, article)
+            return best_match(corpus, corpus.resolve(ref))
 
         def found(match: object) -> None:
             if isinstance(match, str):

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -123,9 +124,9 @@ def test_a_manual_link_brings_its_deltas(linked_pair) -> None:  # noqa: ANN001
 
 
 def test_best_match_follows_the_decisions(tmp_path: Path) -> None:
-    """Both best matches: the index's (an article outside the map) and the reuse map's."""
-    from app.core.bestmatch import best_match_article
-    from app.core.reuse import best_match
+    """Best match scores the reuse map's candidates and, for an article the map does not know,
+    the index's candidates alike: with the pair's decisions."""
+    from app.core.bestmatch import best_match
 
     _write(tmp_path / "c", "a.txt", STORY)
     _write(tmp_path / "c", "b.txt", STORY)  # the full copy
@@ -135,9 +136,10 @@ def test_best_match_follows_the_decisions(tmp_path: Path) -> None:
     corpus = Corpus(tmp_path / "c")
     corpus.update_index()
     a, b = corpus.resolve("a.txt"), corpus.resolve("b.txt")
-    assert best_match_article(corpus, a) == best_match(corpus, "a.txt") == "b.txt"
+    unknown = replace(a, content_hash="edited since the map was built")  # candidates from the index
+    assert best_match(corpus, "a.txt") == best_match(corpus, unknown) == "b.txt"
     save_pair(corpus.userdata, a, b, [decision(NOT_A_MATCH, a, i, b, i) for i in range(len(a.paragraphs))])
-    assert best_match_article(corpus, a) == best_match(corpus, "a.txt") == "c.txt"
+    assert best_match(corpus, "a.txt") == best_match(corpus, unknown) == "c.txt"
 
 
 @pytest.fixture(scope="module")

@@ -14,11 +14,12 @@ import pytest
 
 from app.cli import main
 from app.core import reuseindex
+from app.core.bestmatch import best_match
 from app.core.corpus import Corpus
 from app.core.fingerprint import Prints, fingerprint
 from app.core.model import Article, Paragraph, Role
 from app.core.reader import read_corpus
-from app.core.reuse import ReuseMap, best_match
+from app.core.reuse import ReuseMap
 from app.core.reuseindex import build_map
 from app.core.text import normalize
 
