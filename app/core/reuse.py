@@ -49,21 +49,16 @@ vectorised passes, never by comparing all pairs of articles:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import numpy as np
-from rapidfuzz import fuzz, process
 
 from app.core.fingerprint import MIN_WORDS, ArticleMeta, Prints, exact_hash, mix64
 from app.core.model import Alignment, Article, Paragraph, Role, RowKind
-from app.core.reader import ReadError
 from app.core.text import normalize
-
-if TYPE_CHECKING:
-    from app.core.corpus import Corpus
 
 
 @dataclass(frozen=True, slots=True)
@@ -965,46 +960,3 @@ def shared_figure(alignment: Alignment, rmap: ReuseMap | None = None) -> SharedF
 
     return SharedFigure(a.id, b.id, len(rows), len(left), len(right),
                         pct(a, left, excluded[0]), pct(b, right, excluded[1]))
-
-
-def best_match(corpus: Corpus, aid: str, *, candidates: int = 3, min_score: float = 60.0) -> str | None:
-    """The article sharing the most text with ``aid``, or None.
-
-    The map's best few candidates are checked on their paragraph texts with rapidfuzz (word
-    sequences compared with ``fuzz.ratio``), so that the answer reflects the texts as they are now.
-    """
-    reuse = corpus.reuse_map()
-    related = reuse.related(aid)[:max(candidates, 1)]
-    if not related:
-        return None
-    test: Callable[[Paragraph], bool] = reuse.is_boilerplate_paragraph
-    article = corpus.article(aid)
-    wanted = [p for p in article.paragraphs
-              if p.role is Role.BODY and not test(p) and len(p.norm.split()) >= MIN_WORDS]
-    mine = [p.norm for p in wanted]
-    data = corpus.userdata.refresh()
-    best, best_count = related[0].id, 0
-    for rel in related:
-        try:
-            other = corpus.article(rel.id)
-        except ReadError:
-            continue
-        if data.links:
-            # Imported here: app.core.links -> app.core.userdata -> this module.
-            from app.core.links import align_with_links, pair_for
-
-            if pair_for(data, article, other) is not None:  # aligned by hand: its links count
-                rows = align_with_links(corpus, article, other, data=data, boilerplate=test, ops=False).rows
-                linked = {i for r in rows if r.kind in (RowKind.IDENTICAL, RowKind.CHANGED) for i in r.left}
-                matched = sum(1 for p in wanted if p.index in linked)
-                if matched > best_count:
-                    best, best_count = rel.id, matched
-                continue
-        theirs = [p.norm for p in other.paragraphs if p.role is Role.BODY and not test(p)]
-        if not mine or not theirs:
-            continue
-        scores = process.cdist(mine, theirs, scorer=fuzz.ratio, dtype=np.uint8)
-        matched = int((scores.max(axis=1) >= min_score).sum())
-        if matched > best_count:
-            best, best_count = rel.id, matched
-    return best
