@@ -339,6 +339,10 @@ def align(left: Article, right: Article, *, boilerplate: Boilerplate = None,
           **options: object) -> Alignment:
     """Align two articles paragraph by paragraph.
 
+    This is the bare aligner: a pair of a corpus is aligned with
+    :func:`app.core.links.align_with_links`, which adds the analyst's manual links,
+    not-a-match pairs and paragraph marks, so that every view and command agrees.
+
     Body and title paragraphs are linked to each other (1:1, or 1:n / n:1 for splits and merges);
     chrome and byline paragraphs, and paragraphs known to be boilerplate, only to each other, as
     ``boilerplate`` rows. Every paragraph of both sides appears in exactly one row.
