@@ -1,6 +1,6 @@
 """The reuse graph's data and deterministic layout: articles as nodes, pairs as edges, clusters apart.
 
-Qt-free, so that it runs on a worker thread. Each cluster is laid out on its own (two nodes side
+No Qt: it runs on a worker thread (the GUI's graph view draws it). Each cluster is laid out on its own (two nodes side
 by side, a circle up to :data:`CIRCLE_MAX` members, a force-directed layout with a fixed seed
 beyond), then the clusters are packed in rows, largest first; articles sharing no text form a
 grid below them.
@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.core.reuse import SharedFigure
+
 if TYPE_CHECKING:
-    from app.core.reuse import Cluster, ReuseMap, SharedFigure
+    from app.core.reuse import Cluster, ReuseMap
 
 MAX_EDGES = 2000  # edges drawn at most (the strongest); the rest are counted in a notice
 CIRCLE_MAX = 8
@@ -75,8 +77,6 @@ class GraphEdge:
 
     def figure(self) -> SharedFigure:
         """The edge's :class:`~app.core.reuse.SharedFigure` (the one "shared" figure)."""
-        from app.core.reuse import SharedFigure
-
         return SharedFigure(self.a, self.b, self.shared, 0, 0, self.pct_a, self.pct_b)
 
 

@@ -18,8 +18,8 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
 
+from app.core.reuselayout import ReuseGraph, build_graph
 from app.ui.relatedpanel import RelatedPanel
-from app.ui.reuselayout import ReuseGraph, build_graph
 from app.ui.reuseoverview import ReuseOverview
 from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
 

@@ -20,8 +20,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from app.ui.palette import blend, contrast, luminance
-from app.ui.reuselayout import (
+from app.core.reuselayout import (
     SPACING,
     GraphEdge,
     GraphNode,
@@ -29,6 +28,7 @@ from app.ui.reuselayout import (
     layout_bounds,
     story_radius,
 )
+from app.ui.palette import blend, contrast, luminance
 
 # Tableau 10: distinct at a glance and readable on white.
 SOURCE_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",

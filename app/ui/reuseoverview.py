@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.reuselayout import ReuseGraph
 from app.ui.reusegraph import ReuseGraphView, short_id
-from app.ui.reuselayout import ReuseGraph
 
 if TYPE_CHECKING:
     from app.core.reuse import Cluster

@@ -112,7 +112,7 @@ def test_related_groups_the_copies_by_version(qtbot, window: MainWindow, syndica
 
 def test_the_graph_draws_a_story_as_one_node_sized_by_its_copies(qtbot, window: MainWindow,  # noqa: ANN001
                                                                  syndication: Syndication) -> None:
-    from app.ui.reuselayout import build_graph, story_cluster
+    from app.core.reuselayout import build_graph, story_cluster
 
     rmap = window.reuse_docks.reuse_map()
     story = max(syndication.stories, key=lambda s: len(s.copies))

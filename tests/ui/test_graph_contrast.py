@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QPalette
 
 from app.core.model import Article, Paragraph
 from app.core.reuseindex import build_map
+from app.core.reuselayout import build_graph
 from app.core.text import normalize
 from app.ui.palette import contrast, dark_palette, light_palette
 from app.ui.reusegraph import (
@@ -24,7 +25,6 @@ from app.ui.reusegraph import (
     node_outline,
     source_colour,
 )
-from app.ui.reuselayout import build_graph
 
 PALETTES = {"light": light_palette, "dark": dark_palette}
 

@@ -12,10 +12,10 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from app.core.model import Article, Paragraph
 from app.core.reuse import ReuseMap
 from app.core.reuseindex import build_map
+from app.core.reuselayout import GraphEdge, GraphNode, build_graph
 from app.core.text import normalize
 from app.ui.mainwindow import MainWindow
 from app.ui.reusegraph import ReuseGraphView
-from app.ui.reuselayout import GraphEdge, GraphNode, build_graph
 from app.ui.reuseoverview import IdRole
 from tests.ui.conftest import SEEDS
 
