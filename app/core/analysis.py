@@ -14,7 +14,7 @@ from whoosh.fields import TEXT
 from whoosh.formats import Positions
 from whoosh.lang import stemmer_for_language
 
-from app.core import tokenarrays
+from app.core import stemmer, tokenarrays
 
 # Words: runs of letters/digits; apostrophes inside words kept ("don't"), hyphens split words.
 TOKEN_PATTERN = r"\w+(?:['’]\w+)*"
@@ -36,11 +36,10 @@ def _stemmers() -> tuple:
 @lru_cache(maxsize=200_000)
 def stem_word(word: str) -> str:
     """Stem one lowercased word with the stemmer of its script (Latin → English, Cyrillic → Russian)."""
-    en, ru = _stemmers()
-    if _CYRILLIC.search(word):
-        return ru(word)
     if word.isascii():
-        return en(word)
+        return stemmer.stem(word)  # Whoosh's English stemmer, with cheaper suffix searches
+    if _CYRILLIC.search(word):
+        return _stemmers()[1](word)
     return word
 
 
@@ -257,6 +256,12 @@ class TermTable:
         code = self._codes.get(raw, _UNSEEN)
         if code is not _UNSEEN:
             return code
+        if raw.isascii() and "'" not in raw:
+            # What _analyse_token makes of it, without its general steps: no CJK, no apostrophe.
+            low = raw.lower()
+            code = self._STOP if low in STOP_WORDS else self.term_id(stem_word(low))
+            self._codes[raw] = code
+            return code
         kept, lead, pieces = _analyse_token(raw)
         if len(kept) == 1 and lead == 0 and pieces == 1:
             code = self.term_id(kept[0])
@@ -283,10 +288,12 @@ class TermTable:
         missing = np.flatnonzero(codes == tokenarrays.MISSING)
         if len(missing):
             new, first = np.unique(toks.hashes[missing], return_index=True)
-            starts, ends = toks.starts, toks.ends
-            for key, i in zip(new.tolist(), missing[first].tolist(), strict=True):
-                code = self._code(text[starts[i]:ends[i]])
-                hashed.insert(key, self._MULTI if code is None else code)
+            at = missing[first]
+            code, multi = self._code, self._MULTI
+            found = [multi if c is None else c
+                     for c in map(code, map(text.__getitem__, map(slice, toks.starts[at].tolist(),
+                                                                   toks.ends[at].tolist())))]
+            hashed.insert_many(new, np.asarray(found, dtype=np.int32))
             codes = hashed.lookup(toks.hashes)
         if (codes == self._MULTI).any():
             return self._general(text)
@@ -312,8 +319,12 @@ class TermTable:
         entries = list(map(get, chunks))
         if None in entries:
             known = self._chunks
+            code = self._code
             for chunk in set(chunks).difference(known):
-                known[chunk] = tuple(self._code(raw) for raw in _TOKEN.findall(chunk))
+                if chunk.isascii() and chunk.isalnum():
+                    known[chunk] = (code(chunk),)  # one token, the whole chunk
+                else:
+                    known[chunk] = tuple(map(code, _TOKEN.findall(chunk)))
             entries = list(map(get, chunks))
         codes = list(chain.from_iterable(entries))
         if None in codes:

@@ -19,9 +19,13 @@ here, more than everything else together.
 
 from __future__ import annotations
 
+import array
 import copy
 import ctypes
 import ctypes.util
+import functools
+import hashlib
+import operator
 import os
 import struct
 import tempfile
@@ -35,7 +39,7 @@ import numpy as np
 from whoosh.analysis import IDTokenizer
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.formats import Existence, Positions
-from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import _length_byte_cache
 
 from app.core.analysis import FastText, TermTable
@@ -147,25 +151,128 @@ def _values_stream(freq: np.ndarray, deltas: np.ndarray) -> tuple[bytes, list[in
     return _flatten(items, ilen).tobytes(), starts
 
 
-def _add_terms(tindex, keys: list[bytes], values: list[bytes]) -> None:  # noqa: ANN001
-    """``OrderedHashWriter.add`` for many keys in one write (the file's bytes are the same)."""
+# A term's row in the term index: W3TermInfo (flags, weight, document frequency, min and max
+# length bytes, max weight, first and last document; struct "!BfIBBfII"), then the posting
+# list's offset and length (pack_long, pack_int).
+_TERM_ROW = np.dtype([("flags", "u1"), ("weight", ">f4"), ("df", ">u4"), ("minl", "u1"),
+                      ("maxl", "u1"), ("maxw", ">f4"), ("minid", ">u4"), ("maxid", ">u4"),
+                      ("offset", ">i8"), ("length", ">i4")])
+_HASH_SLOT = np.dtype([("hash", ">u4"), ("pos", ">i8")])  # whoosh.filedb.filetables._pointer
+_MAGIC = np.frombuffer(WHOOSH3_HEADER_MAGIC, dtype=np.uint8)
+_md5 = functools.partial(hashlib.md5, usedforsecurity=False)
+_digest = operator.methodcaller("digest")
+
+
+def _add_terms(tindex, keys: list[bytes], stats: tuple, offsets: np.ndarray,  # noqa: ANN001
+               lengths: np.ndarray) -> None:
+    """``OrderedHashWriter.add`` for many keys at once; the records are the same bytes.
+
+    ``stats`` are the W3TermInfo statistics by key (weight, document frequency, min and max
+    length byte, max weight, first and last document); ``offsets`` and ``lengths`` place each
+    key's posting list. The hashes (md5, the writer's hash type) are kept as arrays for
+    :func:`_write_hash_tables`: one Python tuple per key in Whoosh's buckets cost more than
+    writing the key.
+    """
+    n = len(keys)
+    if not n:
+        return
+    if keys[0] <= tindex.lastkey or not all(map(operator.lt, keys, keys[1:])):
+        raise ValueError(f"keys must increase: {tindex.lastkey!r}..{keys[0]!r}")
+    weight, df, minl, maxl, maxw, minid, maxid = stats
+    rows = np.zeros(n, dtype=_TERM_ROW)
+    rows["weight"], rows["df"], rows["minl"], rows["maxl"] = weight, df, minl, maxl
+    rows["maxw"], rows["minid"], rows["maxid"] = maxw, minid, maxid
+    rows["offset"], rows["length"] = offsets, lengths
+    vsize = _TERM_ROW.itemsize
+    klen = np.fromiter(map(len, keys), dtype=np.int64, count=n)
+    local = _offsets(klen + (_KV_LENGTHS.size + vsize))
+    blob = np.empty(int(local[-1]), dtype=np.uint8)
+    heads = np.empty((n, 2), dtype=">i4")
+    heads[:, 0], heads[:, 1] = klen, vsize
+    at_head = local[:-1, None] + np.arange(_KV_LENGTHS.size)
+    at_value = (local[:-1] + _KV_LENGTHS.size + klen)[:, None] + np.arange(vsize)
+    is_key = np.ones(len(blob), dtype=bool)
+    is_key[at_head] = False
+    is_key[at_value] = False
+    blob[at_head] = heads.view(np.uint8).reshape(n, _KV_LENGTHS.size)
+    blob[at_value] = rows.view(np.uint8).reshape(n, vsize)
+    blob[is_key] = np.frombuffer(b"".join(keys), dtype=np.uint8)
     dbfile = tindex.dbfile
-    pos = dbfile.tell()
-    hashfn, buckets, index = tindex.hashfn, tindex.buckets, tindex.index
-    last = tindex.lastkey
-    pack = _KV_LENGTHS.pack
-    out: list[bytes] = []
-    for key, value in zip(keys, values, strict=True):
-        if key <= last:
-            raise ValueError(f"keys must increase: {last!r}..{key!r}")
-        index.append(pos)
-        h = hashfn(key)
-        buckets[h & 255].append((h, pos))
-        out += (pack(len(key), len(value)), key, value)
-        pos += _KV_LENGTHS.size + len(key) + len(value)
-        last = key
-    dbfile.write(b"".join(out))
-    tindex.lastkey = last
+    positions = local[:-1] + dbfile.tell()
+    dbfile.write(blob.data)
+    index = tindex.index  # a GrowableArray: widened first when the positions need it
+    last = int(positions[-1])
+    if isinstance(index.array, array.array):
+        try:
+            array.array(index.array.typecode, [last])
+        except OverflowError:
+            index._retype(last)
+    index.array.extend(positions.tolist())
+    # md5_hash: the digest's last four bytes, big-endian.
+    digests = np.frombuffer(b"".join(map(_digest, map(_md5, keys))), dtype=">u4").reshape(n, 4)
+    tindex._array_hashes.append((digests[:, 3].astype(np.uint64), positions))
+    tindex.lastkey = keys[-1]
+
+
+def _write_hash_tables(tindex) -> None:  # noqa: ANN001 - an OrderedHashWriter
+    """``HashWriter._write_hashes`` for keys added by :func:`_add_terms` and by Whoosh.
+
+    The same 256 tables of twice as many slots as keys, each key in the first free slot from
+    ``(hash >> 8) % slots`` on, so Whoosh's reader finds every key; keys that want one slot
+    are placed in another order than Whoosh's, which the reader does not depend on.
+    """
+    hashes = [h for h, _p in tindex._array_hashes]
+    places = [p for _h, p in tindex._array_hashes]
+    for entries in tindex.buckets:
+        if entries:
+            hashes.append(np.array([h for h, _p in entries], dtype=np.uint64))
+            places.append(np.array([p for _h, p in entries], dtype=np.int64))
+    h = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
+    pos = np.concatenate(places) if places else np.zeros(0, dtype=np.int64)
+    bucket = (h & np.uint64(255)).astype(np.int64)
+    nslots = 2 * np.bincount(bucket, minlength=256)
+    base = _offsets(nslots)
+    table = np.zeros(int(base[-1]), dtype=_HASH_SLOT)
+    if len(h):
+        size = nslots[bucket]
+        slot = ((h >> np.uint64(8)) % size.astype(np.uint64)).astype(np.int64)
+        filled = np.zeros(len(table), dtype=bool)
+        pending = np.arange(len(h))
+        while len(pending):
+            at = base[bucket[pending]] + slot[pending]
+            free = ~filled[at]
+            won, first = np.unique(at[free], return_index=True)
+            winners = pending[free][first]
+            filled[won] = True
+            table["hash"][won] = h[winners]
+            table["pos"][won] = pos[winners]
+            placed = np.zeros(len(h), dtype=bool)
+            placed[winners] = True
+            pending = pending[~placed[pending]]
+            slot[pending] = (slot[pending] + 1) % size[pending]
+    dbfile = tindex.dbfile
+    start = dbfile.tell()
+    tindex.directory.extend(zip((start + _HASH_SLOT.itemsize * base[:-1]).tolist(), nslots.tolist(),
+                                strict=True))
+    dbfile.write(table.tobytes())
+
+
+def _with_headers(data: bytes, term_off: np.ndarray, last_off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Encoded terms (:func:`_encode_postings` chunks) as posting lists: each one headed by
+    Whoosh's magic, its last block marked final (a negative size). Returns the bytes and
+    where each term starts in them."""
+    src = np.frombuffer(data, dtype=np.uint8)
+    k = len(term_off)
+    start = term_off + 4 * np.arange(k)
+    out = np.empty(len(src) + 4 * k, dtype=np.uint8)
+    heads = start[:, None] + np.arange(4)
+    body = np.ones(len(out), dtype=bool)
+    body[heads] = False
+    out[body] = src
+    out[heads] = _MAGIC
+    sizes = (start + 4 + last_off)[:, None] + np.arange(4)
+    out[sizes] = (-out[sizes].view(">i4")).astype(">i4").view(np.uint8)  # arithmetic is native-endian
+    return out, start
 
 
 class ArraySegmentWriter(LeanSegmentWriter):
@@ -219,6 +326,10 @@ class ArraySegmentWriter(LeanSegmentWriter):
             and self.schema[name].format.field_boost == 1.0
         }
         self._arrays |= self._existence
+        # The term index's hash tables are written from arrays (see _add_terms).
+        tindex = self.fieldwriter._tindex
+        tindex._array_hashes = []
+        tindex._write_hashes = functools.partial(_write_hash_tables, tindex)
         # Existence fields whose one term is the value itself (IDs): no analyzer run per document.
         self._whole = {name for name in self._existence
                        if type(getattr(self.schema[name], "analyzer", None)) is IDTokenizer}
@@ -430,6 +541,9 @@ class ArraySegmentWriter(LeanSegmentWriter):
     def _write_arrays(self, name: str) -> None:
         """Write the field's postings: the tokens still held become a last run, then the runs
         are merged (one run is written out as it is)."""
+        if name not in self._runs:
+            self._write_direct(name)
+            return
         if name in self._acc:
             self._spill_field(name)
         runs = self._runs.pop(name)
@@ -438,6 +552,31 @@ class ArraySegmentWriter(LeanSegmentWriter):
         finally:
             for r in runs:  # closed on failure too (disk full): the anonymous run files go at once
                 r.file.close()
+
+    def _write_direct(self, name: str) -> None:
+        """Write the field's held tokens as its postings, with no run set aside before (a
+        segment of one run: no temporary file, read back and copied term by term)."""
+        field, term_ids, pterm, pdoc, freq, deltas, doc_lb = self._sorted(name)
+        stats, chunks = _encode_postings(field, pterm, pdoc, freq, deltas, doc_lb, self._blocklimit,
+                                         values=name not in self._existence)
+        del pterm, pdoc, freq, deltas
+        fw = self.fieldwriter
+        fw.start_field(name, field)
+        prefix = pack_ushort(fw._fieldid)
+        codec = self._term_codec(name)
+        terms = self.table.terms
+        postfile = fw._postfile
+        t = 0
+        for data, term_off, last_off in chunks:
+            out, starts = _with_headers(data, np.asarray(term_off, dtype=np.int64),
+                                        np.asarray(last_off, dtype=np.int64))
+            base = postfile.tell()
+            postfile.write(out.data)
+            t_end = t + len(starts)
+            _add_terms(fw._tindex, [prefix + terms[i].encode(codec) for i in term_ids[t:t_end].tolist()],
+                       tuple(a[t:t_end] for a in stats), base + starts, np.diff(np.append(starts, len(out))))
+            t = t_end
+        fw.finish_field()
 
     # ------------------------------------------------------------------ sorted runs
 
@@ -505,13 +644,10 @@ class ArraySegmentWriter(LeanSegmentWriter):
             unset = minid[rr] < 0
             minid[rr[unset]] = first_id[unset]
             maxid[rr] = last_id  # runs follow each other: the last one holding the term wins
-        weight, df, minl, maxl = weight.tolist(), df.tolist(), minl.tolist(), maxl.tolist()
-        maxw, minid, maxid = maxw.tolist(), minid.tolist(), maxid.tolist()
         fw = self.fieldwriter
         fw.start_field(name, field)
         prefix = pack_ushort(fw._fieldid)
         postfile = fw._postfile
-        pack = _TERMINFO.pack
         fds = [r.file.fileno() for r in runs]
         codec = self._term_codec(name)
         # Steps of whole terms and about _MERGE_BYTES of postings, read run by run with one
@@ -558,10 +694,10 @@ class ArraySegmentWriter(LeanSegmentWriter):
             base = postfile.tell()
             postfile.write(buf)
             del buf
+            offsets = np.asarray(term_off, dtype=np.int64)
             _add_terms(fw._tindex, [prefix + terms[order[g]].encode(codec) for g in range(t, t_end)],
-                       [pack(0, weight[g], df[g], minl[g], maxl[g], maxw[g], minid[g], maxid[g])
-                        + pack_long(base + term_off[k]) + pack_int(term_off[k + 1] - term_off[k])
-                        for k, g in enumerate(range(t, t_end))])
+                       tuple(a[t:t_end] for a in (weight, df, minl, maxl, maxw, minid, maxid)),
+                       base + offsets[:-1], np.diff(offsets))
         fw.finish_field()
         for r in runs:
             r.file.close()

@@ -148,10 +148,38 @@ class HashCodes:
         self._vals[slot] = code
         self.count += 1
 
+    def insert_many(self, keys: np.ndarray, codes: np.ndarray) -> None:
+        """Add distinct hashes (none present yet) with their codes, probing as whole arrays.
+
+        Keys that want the same free slot in one round: the first takes it, the others
+        probe on, so every key stays reachable from its home slot through filled ones.
+        """
+        if not len(keys):
+            return
+        while (self.count + len(keys)) * 2 > len(self._keys):
+            self._grow()
+        mask = self._mask
+        slots = self._slots(keys)
+        pending = np.arange(len(keys))
+        vals, table = self._vals, self._keys
+        while len(pending):
+            s = slots[pending]
+            free = vals[s] == _EMPTY
+            # Among the keys at a free slot, the first for each slot wins it.
+            cand = pending[free]
+            won_slots, first = np.unique(s[free], return_index=True)
+            winners = cand[first]
+            table[won_slots] = keys[winners]
+            vals[won_slots] = codes[winners]
+            placed = np.zeros(len(keys), dtype=bool)
+            placed[winners] = True
+            pending = pending[~placed[pending]]
+            slots[pending] = (slots[pending] + 1) & mask
+        self.count += len(keys)
+
     def _grow(self) -> None:
         filled = self._vals != _EMPTY
         keys, vals = self._keys[filled], self._vals[filled]
         bits = (len(self._keys) * 2).bit_length() - 1
         self.__init__(bits)
-        for k, v in zip(keys.tolist(), vals.tolist(), strict=True):
-            self.insert(k, v)
+        self.insert_many(keys, vals)

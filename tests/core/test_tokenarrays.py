@@ -71,6 +71,26 @@ def test_hash_table_grows_and_keeps_every_code() -> None:
     assert (table.lookup(absent[~np.isin(absent, keys)]) == tokenarrays.MISSING).all()
 
 
+def test_hash_table_inserts_batches_that_collide() -> None:
+    table = tokenarrays.HashCodes(bits=3)
+    rng = np.random.default_rng(5)
+    keys = np.unique(rng.integers(0, 2**62, 6000, dtype=np.int64).astype(np.uint64))
+    # Keys with the same home slot in one batch, then batches into a fuller table.
+    slots = table._slots(keys)
+    clash = keys[slots == slots[0]]
+    assert len(clash) > 100
+    table.insert_many(clash, np.arange(len(clash), dtype=np.int32))
+    rest = keys[~np.isin(keys, clash)]
+    for part, base in ((rest[:2000], 10_000), (rest[2000:], 20_000)):
+        table.insert_many(part, np.arange(base, base + len(part), dtype=np.int32))
+    assert len(table) == len(keys)
+    assert table.lookup(clash).tolist() == list(range(len(clash)))
+    assert table.lookup(rest[:2000]).tolist() == list(range(10_000, 12_000))
+    assert table.lookup(rest[2000:]).tolist() == list(range(20_000, 20_000 + len(rest) - 2000))
+    absent = keys + np.uint64(1)
+    assert (table.lookup(absent[~np.isin(absent, keys)]) == tokenarrays.MISSING).all()
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_term_table_matches_the_analyzer_on_random_text(seed: int) -> None:
     rng = random.Random(seed)
