@@ -131,18 +131,25 @@ if len(sys.argv) > 3:
     sys.setswitchinterval(0.002)
     worker = threading.Thread(target=build)
     worker.start()
-    gaps, last = [], time.perf_counter()
+    # The worker's own CPU time over a late tick tells a GIL held (it ran all along) from a
+    # machine too busy to run either thread.
+    clock = time.pthread_getcpuclockid(worker.ident)
+    gaps, last, before, ran = [], time.perf_counter(), "", time.clock_gettime(clock)
     while worker.is_alive():
         time.sleep(0.005)
         now = time.perf_counter()
         frame = sys._current_frames().get(worker.ident)
+        try:
+            cpu = time.clock_gettime(clock)
+        except OSError:  # the worker just ended
+            break
         where = " < ".join(f"{f.name}:{f.lineno}" for f in reversed(traceback.extract_stack(frame)[-3:])) if frame else ""
-        gaps.append((now - last - 0.005, where))
-        last = now
+        gaps.append((now - last - 0.005, cpu - ran, f"{before} -> {where}"))  # the wait began at or after ``before``
+        last, before, ran = now, where, cpu
     worker.join()
     gaps.sort(reverse=True)
     print("GIL", round(1000 * gaps[0][0]), round(1000 * gaps[len(gaps) // 100][0]),
-          "|".join(f"{1000 * g:.0f} ms {w}" for g, w in gaps[:8]).replace(" ", "~"))
+          "|".join(f"{1000 * g:.0f} ms (worker ran {1000 * c:.0f} ms) {w}" for g, c, w in gaps[:8]).replace(" ", "~"))
 else:
     build()
 t_map = time.perf_counter() - t

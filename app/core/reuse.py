@@ -236,6 +236,62 @@ class Cluster:
                 "reason": self.reason, "pairs": self.pairs}
 
 
+_CHUNK = 1 << 18  # elements per numpy call that holds the GIL (about a millisecond each)
+
+
+# The map is built on a worker thread next to the window. Most numpy calls release the GIL, but
+# ``repeat``, ``bincount``, ``ufunc.at`` and a ``cumsum`` that changes the dtype (so also
+# ``np.unique(..., return_inverse=True)``) hold it throughout: at 100,000 articles one of them
+# froze the window for 365 ms. These take their input a chunk at a time.
+
+
+def _repeat(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``np.repeat(values, counts)`` for 1-D arrays, a chunk of output at a time."""
+    counts = np.asarray(counts)
+    if int(counts.sum()) <= _CHUNK:
+        return np.repeat(values, counts)
+    ends = np.cumsum(counts.astype(np.int64, copy=False))
+    total = int(ends[-1])
+    out = np.empty(total, dtype=np.asarray(values).dtype)
+    cuts = np.searchsorted(ends, np.arange(_CHUNK, total, _CHUNK), side="right")
+    lo = 0
+    for hi in [*np.unique(cuts).tolist(), len(counts)]:
+        if hi > lo:
+            start = int(ends[lo - 1]) if lo else 0
+            out[start:int(ends[hi - 1])] = np.repeat(values[lo:hi], counts[lo:hi])
+            lo = hi
+    return out
+
+
+def _bincount(x: np.ndarray, weights: np.ndarray | None = None, minlength: int = 0) -> np.ndarray:
+    """``np.bincount``, a chunk at a time (weights here are whole numbers: the sums are exact)."""
+    if len(x) <= _CHUNK:
+        return np.bincount(x, weights, minlength)
+    size = max(minlength, int(x.max()) + 1)
+    out = np.zeros(size, dtype=np.int64 if weights is None else np.float64)
+    for s in range(0, len(x), _CHUNK):
+        out += np.bincount(x[s:s + _CHUNK], None if weights is None else weights[s:s + _CHUNK], size)
+    return out
+
+
+def _cumsum(x: np.ndarray) -> np.ndarray:
+    """``np.cumsum`` as int64 (converted first: a converting ``cumsum`` holds the GIL)."""
+    return np.cumsum(x.astype(np.int64, copy=False))
+
+
+def _unique_inverse(x: np.ndarray, first: bool = False) -> tuple[np.ndarray, ...]:
+    """``np.unique(x, return_inverse=True)`` of a 1-D array (``first``: also ``return_index``)."""
+    order = np.argsort(x, kind="stable" if first else None)
+    sx = x[order]
+    new = np.empty(len(x), dtype=bool)
+    new[:1] = True
+    np.not_equal(sx[1:], sx[:-1], out=new[1:])
+    inv = np.empty(len(x), dtype=np.int64)
+    inv[order] = _cumsum(new) - 1
+    uniq = sx[new]
+    return (uniq, order[new], inv) if first else (uniq, inv)
+
+
 def _runs(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and length of each run of equal values in a sorted array."""
     if not len(sorted_keys):
@@ -255,8 +311,8 @@ def _pairs_within(keys: np.ndarray, items: np.ndarray, max_group: int,
         starts, sizes = _runs(keys[order])
         items = items[order]
         del order
-    entry_size = np.repeat(sizes.astype(np.int32), sizes)
-    entry_pos = (np.arange(len(items)) - np.repeat(starts, sizes)).astype(np.int32)
+    entry_size = _repeat(sizes.astype(np.int32), sizes)
+    entry_pos = (np.arange(len(items)) - _repeat(starts, sizes)).astype(np.int32)
     del starts, sizes
     idx = np.flatnonzero((entry_size >= 2) & (entry_size <= max_group))
     out_a, out_b = [np.zeros(0, items.dtype)], [np.zeros(0, items.dtype)]
@@ -339,8 +395,8 @@ def _expand(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.nda
     """For ranges ``[start, start + length)``: the range number and the value of every element."""
     lengths = lengths.astype(np.int64)
     total = int(lengths.sum())
-    owner = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    offset = np.repeat(starts.astype(np.int64) - (np.cumsum(lengths) - lengths), lengths)
+    owner = _repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    offset = _repeat(starts.astype(np.int64) - (np.cumsum(lengths) - lengths), lengths)
     return owner, offset + np.arange(total, dtype=np.int64)
 
 
@@ -370,8 +426,9 @@ def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     while True:
         m = np.minimum(lab[a], lab[b])
         new = lab.copy()
-        np.minimum.at(new, a, m)
-        np.minimum.at(new, b, m)
+        for s in range(0, len(a), _CHUNK):  # ufunc.at holds the GIL
+            np.minimum.at(new, a[s:s + _CHUNK], m[s:s + _CHUNK])
+            np.minimum.at(new, b[s:s + _CHUNK], m[s:s + _CHUNK])
         while True:  # pointer jumping: every node straight to its current root
             nxt = new[new]
             if np.array_equal(nxt, new):
@@ -400,7 +457,7 @@ class ReuseMap:
         code = {s: i for i, s in enumerate(sources)}
         self._src = np.array([code.get(m.source, -1) for m in self.meta], dtype=np.int64)
         self._art_row_start = np.searchsorted(p.row_art, np.arange(n + 1)).astype(np.int64)
-        row_fp_end = np.cumsum(p.row_nfp, dtype=np.int64)
+        row_fp_end = _cumsum(p.row_nfp)
         nbot = np.minimum(p.row_nfp, 2).astype(np.int64)  # each row's two smallest fingerprints
         bot_row, bot = _expand(row_fp_end - p.row_nfp, nbot)
         self._bot_row = bot_row.astype(np.int32)
@@ -420,7 +477,7 @@ class ReuseMap:
         title_hash = np.array([exact_hash(normalize(m.title)) for m in prints.meta], dtype=np.uint64)
         is_title = (p.row_exact == title_hash[p.row_art]) if n else np.zeros(0, dtype=bool)
         body = role_body & ~self.row_boilerplate & ~is_title
-        self.body_chars = np.bincount(p.row_art[body], weights=p.row_chars[body], minlength=n)
+        self.body_chars = _bincount(p.row_art[body], weights=p.row_chars[body], minlength=n)
         self.substantive = body & (p.row_words >= MIN_WORDS)
         self.boilerplate_hashes: frozenset[int] = frozenset(
             int(h) for h in np.unique(p.row_exact[self.row_boilerplate & (p.row_exact != 0)]))
@@ -439,7 +496,7 @@ class ReuseMap:
         rows = np.flatnonzero(p.row_exact != 0)
         if not len(rows):
             return bp
-        ex_uniq, ex_inv = np.unique(p.row_exact[rows], return_inverse=True)
+        ex_uniq, ex_inv = _unique_inverse(p.row_exact[rows])
         n_ex = len(ex_uniq)
         fp_rows = self._fp_row
         # Fingerprint units: only the values found twice or more (most are found once), numbered
@@ -457,7 +514,7 @@ class ReuseMap:
         unit_start = unit_start[rec]
         fp_idx = order[rec]
         del order, rec
-        fp_unit = (np.cumsum(unit_start) - 1).astype(np.int32)
+        fp_unit = (_cumsum(unit_start) - 1).astype(np.int32)
         n_units = n_ex + int(unit_start.sum())
         del unit_start
         chrome = np.zeros(n_units, dtype=bool)
@@ -487,14 +544,14 @@ class ReuseMap:
         key %= n
         a = by_rank[key]
         del key, by_rank
-        n_art = np.bincount(g, minlength=n_units)
+        n_art = _bincount(g, minlength=n_units)
         keep = n_art[g] >= 2
         g, a = g[keep], a[keep]
         furniture = np.zeros(n_units, dtype=bool)
         if len(g):
             # A few holders per unit (the lowest in a fixed pseudo-random order), each pair of them tested.
             starts, sizes = _runs(g)
-            pos = np.arange(len(g)) - np.repeat(starts, sizes)
+            pos = np.arange(len(g)) - _repeat(starts, sizes)
             k = max(th.sample_holders, 2)
             keep = pos < k
             g, a, pos = g[keep], a[keep].astype(np.int64), pos[keep]
@@ -503,16 +560,16 @@ class ReuseMap:
             # outlet's furniture) are tested once: a signature of the holder list.
             h = mix64(a.astype(np.uint64) ^ _rank(pos))
             sig = np.bitwise_xor.reduceat(h, starts) ^ _rank(sizes)
-            _, rep, sig_inv = np.unique(sig, return_index=True, return_inverse=True)
+            _, rep, sig_inv = _unique_inverse(sig, first=True)
             del h, sig
             run_unit = g[starts]
             rep_run = np.zeros(len(starts), dtype=bool)
             rep_run[rep] = True
-            keep = np.repeat(rep_run, sizes)
-            s_of = np.repeat(sig_inv, sizes)[keep]  # signature of each kept entry
+            keep = _repeat(rep_run, sizes)
+            s_of = _repeat(sig_inv, sizes)[keep]  # signature of each kept entry
             a, pos = a[keep], pos[keep]
             n_sig = len(rep)
-            size = np.repeat(sizes, sizes)[keep]
+            size = _repeat(sizes, sizes)[keep]
             ex, ey = [], []
             for d in range(1, k):
                 e = np.flatnonzero(pos + d < size)
@@ -520,21 +577,20 @@ class ReuseMap:
                 ey.append(e + d)
             ex_, ey_ = np.concatenate(ex), np.concatenate(ey)
             n = max(len(self.meta), 1)
-            upair, pinv = np.unique(np.minimum(a[ex_], a[ey_]) * n + np.maximum(a[ex_], a[ey_]),
-                                    return_inverse=True)
+            upair, pinv = _unique_inverse(np.minimum(a[ex_], a[ey_]) * n + np.maximum(a[ex_], a[ey_]))
             copies = self._copies(upair // n, upair % n)[pinv]
             sx, sy = self._src[a[ex_]], self._src[a[ey_]]
             same = (sx >= 0) & (sx == sy)
             us = s_of[ex_]
-            npairs = np.maximum(np.bincount(us, minlength=n_sig), 1)
-            same_share = np.bincount(us, weights=same, minlength=n_sig) / npairs
-            pair_share = np.bincount(us, weights=copies, minlength=n_sig) / npairs
+            npairs = np.maximum(_bincount(us, minlength=n_sig), 1)
+            same_share = _bincount(us, weights=same, minlength=n_sig) / npairs
+            pair_share = _bincount(us, weights=copies, minlength=n_sig) / npairs
             # Share of the tested holders that are a copy of another tested holder.
             has_copy = np.zeros(len(a), dtype=bool)
             has_copy[ex_[copies]] = True
             has_copy[ey_[copies]] = True
-            copy_share = np.bincount(s_of, weights=has_copy, minlength=n_sig) / np.maximum(
-                np.bincount(s_of, minlength=n_sig), 1)
+            copy_share = _bincount(s_of, weights=has_copy, minlength=n_sig) / np.maximum(
+                _bincount(s_of, minlength=n_sig), 1)
             content_sig = (copy_share >= th.copies_share) & (pair_share >= th.copy_pairs_share)
             furniture_sig = ~content_sig & (same_share >= 0.5)
             content = np.ones(n_units, dtype=bool)
@@ -548,8 +604,8 @@ class ReuseMap:
         if len(p.fp):
             # Over the paragraph's recurring fingerprints: the ones naming the outlet or a year
             # recur too little to be tested, and must not save a network-wide footer.
-            n_common = np.bincount(fp_row_rec[furniture[n_ex:][fp_unit]], minlength=len(bp))
-            n_recurring = np.bincount(fp_row_rec[(n_art[n_ex:] >= 2)[fp_unit]], minlength=len(bp))
+            n_common = _bincount(fp_row_rec[furniture[n_ex:][fp_unit]], minlength=len(bp))
+            n_recurring = _bincount(fp_row_rec[(n_art[n_ex:] >= 2)[fp_unit]], minlength=len(bp))
             bp |= (n_recurring >= 2) & (n_common >= th.near_boilerplate_share * n_recurring)
         return bp
 
@@ -593,8 +649,8 @@ class ReuseMap:
         where = base[obx] + (self._bot_row[bx] - rs[x][obx])
         found[where[hit[len(rx):]]] = True
         chars = p.row_chars[rx].astype(np.float64) * (p.row_words[rx] > 0)
-        return (np.bincount(ox, weights=chars * found, minlength=len(x)),
-                np.bincount(ox, weights=chars, minlength=len(x)))
+        return (_bincount(ox, weights=chars * found, minlength=len(x)),
+                _bincount(ox, weights=chars, minlength=len(x)))
 
     @property
     def _fp_row(self) -> np.ndarray:
@@ -602,7 +658,8 @@ class ReuseMap:
             return self.__dict__["_fp_row_cache"]
         except KeyError:
             pass
-        rows = self.prints.fp_rows().astype(np.int32)
+        nfp = self.prints.row_nfp
+        rows = _repeat(np.arange(len(nfp), dtype=np.int32), nfp)  # Prints.fp_rows, as int32
         self.__dict__["_fp_row_cache"] = rows
         return rows
 
@@ -629,7 +686,7 @@ class ReuseMap:
         ex = p.row_exact[sub]
         order = np.argsort(ex, kind="stable")
         starts, sizes = _runs(ex[order])
-        ea, eb = order, np.repeat(order[starts], sizes)
+        ea, eb = order, _repeat(order[starts], sizes)
         fp_rows = self._fp_row
         keep = self.substantive[fp_rows]
         keys, items = p.fp[keep], local[fp_rows[keep]]
@@ -640,7 +697,7 @@ class ReuseMap:
         keys, items = keys[order], items[order]
         del order
         starts, sizes = _runs(keys)
-        shared_fp = np.repeat(sizes >= 2, sizes)
+        shared_fp = _repeat(sizes >= 2, sizes)
         keys, items = keys[shared_fp], items[shared_fp]
         del shared_fp, starts, sizes
         fa, fb = _pairs_within(keys, items, th.max_postings, presorted=True)
@@ -667,7 +724,7 @@ class ReuseMap:
         sub = np.flatnonzero(self.row_group >= 0)
         grp, art = self.row_group[sub], p.row_art[sub].astype(np.int64)
         g, a, _ = _distinct(grp, art)
-        holders = np.bincount(g, minlength=int(grp.max(initial=-1)) + 1)
+        holders = _bincount(g, minlength=int(grp.max(initial=-1)) + 1)
         keep = holders[grp] >= 2
         sub, grp, art = sub[keep], grp[keep], art[keep]
         self._srow, self._srow_grp, self._srow_art = sub, grp, art  # rows are in article order
@@ -692,7 +749,7 @@ class ReuseMap:
             return out
         art = p.row_art[sub].astype(np.int64)
         starts, sizes = _runs(art)
-        pos = (np.arange(len(sub)) - np.repeat(starts, sizes)).astype(np.uint64)
+        pos = (np.arange(len(sub)) - _repeat(starts, sizes)).astype(np.uint64)
         h = mix64(p.row_exact[sub] ^ _rank(pos))
         out[art[starts]] = np.bitwise_xor.reduceat(h, starts) | np.uint64(1)
         return out
@@ -712,11 +769,11 @@ class ReuseMap:
         own, idx, other = own[mask], idx[mask], other[mask]
         uo, inv = np.unique(other, return_inverse=True)
         m = len(uo)
-        return (uo, np.bincount(inv, minlength=m),
-                np.bincount(inv, weights=self._ag_rows[s:e][own], minlength=m).astype(np.int64),
-                np.bincount(inv, weights=self._ga_rows[idx], minlength=m).astype(np.int64),
-                np.bincount(inv, weights=self._ag_chars[s:e][own], minlength=m),
-                np.bincount(inv, weights=self._ga_chars[idx], minlength=m))
+        return (uo, _bincount(inv, minlength=m),
+                _bincount(inv, weights=self._ag_rows[s:e][own], minlength=m).astype(np.int64),
+                _bincount(inv, weights=self._ga_rows[idx], minlength=m).astype(np.int64),
+                _bincount(inv, weights=self._ag_chars[s:e][own], minlength=m),
+                _bincount(inv, weights=self._ga_chars[idx], minlength=m))
 
     # ------------------------------------------------------------------ queries
 
@@ -827,7 +884,7 @@ class ReuseMap:
             # Each group's holders linked to its first holder: articles sharing a group are joined.
             starts, sizes = _runs(self._ga_grp)
             a = self._ga_art
-            b = np.repeat(a[starts], sizes) if len(starts) else a
+            b = _repeat(a[starts], sizes) if len(starts) else a
             labels = _components(n, a, b)
         else:
             pa, pb = [], []
@@ -840,7 +897,7 @@ class ReuseMap:
                     pb.append(sel)
             labels = _components(n, np.concatenate([np.zeros(0, np.int64), *pa]),
                                  np.concatenate([np.zeros(0, np.int64), *pb]))
-        size = np.bincount(labels, minlength=n)
+        size = _bincount(labels, minlength=n)
         members = np.flatnonzero(size[labels] >= 2)
         groups: dict[int, list[int]] = {}
         for x, r in zip(members.tolist(), labels[members].tolist(), strict=True):
