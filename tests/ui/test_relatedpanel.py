@@ -11,7 +11,7 @@ from app.core.align import align
 from app.core.model import Alignment, RowKind
 from app.core.reuse import RelatedArticle
 from app.ui.mainwindow import MainWindow
-from app.ui.relatedpanel import RelatedModel, RelatedPanel, figures
+from app.ui.relatedpanel import IdRole, RelatedModel, RelatedPanel, figures
 from tests.ui.conftest import SEEDS
 
 
@@ -157,3 +157,18 @@ def test_enter_compares_and_ctrl_enter_opens_a_new_tab(qtbot) -> None:  # noqa: 
     # A stale Ctrl in the application's modifier state does not turn a plain Enter into a new tab.
     qtbot.keyClick(panel.view, Qt.Key.Key_Return)
     assert (compared, tabbed) == ([("a.txt", "b.txt")], [("a.txt", "b.txt")])
+
+
+def test_change_label_updates_its_own_row_under_version_headings(qtbot) -> None:  # noqa: ANN001
+    from app.ui.relatedpanel import ChangeRole
+
+    model = RelatedModel()
+    rows = [RelatedArticle(f"{c}.txt", c, "Herald", "", 3, 3, 3, 50.0, 50.0) for c in "bcd"]
+    model.set_related(rows, [["a.txt", "b.txt"], ["c.txt", "d.txt"]], "a.txt")
+    changed: list[int] = []
+    model.dataChanged.connect(lambda top, _bottom, _roles=(): changed.append(top.row()))
+    model.set_label("d.txt", "minor edit")
+    model.set_label("gone.txt", "never listed")
+    row = next(n for n in range(model.rowCount()) if model.index(n).data(IdRole) == "d.txt")
+    assert changed == [row] and model.is_heading(row - 2)
+    assert model.index(row).data(ChangeRole) == "minor edit"
