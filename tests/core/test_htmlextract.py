@@ -446,7 +446,7 @@ def test_stray_lt_runs_are_few_pieces() -> None:
     assert len(list(tokens("<p>" + "<&" * 10_000 + "</p>"))) == 3
 
 
-def test_runs_of_constructs_that_report_nothing_are_skipped_at_once() -> None:
+def test_runs_of_constructs_that_report_nothing_keep_the_text_around_them() -> None:
     pieces = list(tokens("<p>a" + "</><!><?x>" * 10_000 + "b</p>"))
     assert [(p[1], p[5]) for p in pieces] == [("", "p"), ("a", ""), ("b", "p")]
 
@@ -480,9 +480,9 @@ def test_floods_of_unclosed_constructs_stay_linear(unit: str) -> None:
         source = unit * count + ">" + "<p>tail</p>"
         best = float("inf")
         for _ in range(3):
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             extract_html(source)
-            best = min(best, time.perf_counter() - t0)
+            best = min(best, time.process_time() - t0)
         return best
 
     small, large = seconds(20_000), seconds(60_000)

@@ -53,7 +53,7 @@ def test_pathological_file_is_read_within_budget(name: str) -> None:
 _UNITS = ["=", "&", "&amp;", "<", "<a ", "<!--", "<![", "</", "<p>", "</p>", "<div>", "*", "*a ", "_a",
           "[", "![a", "[a](", "(", "`", "#", "# h\n", "> ", "- ", "1. ", "---\n", "2024-05-01 ",
           "Published: ", "By ", "via ", "1", " ", "\t", "\u00a0", "\n", "\n\n", " - ", "--", "a-",
-          "a'", "中", "May 12 ", "© ", "\u200b", "word "]
+          "a'", "中", "May 12 ", "© ", "\u200b", "word ", "</>", "<!>", "<&"]
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
