@@ -29,8 +29,8 @@ from app.ui.workers import GeneratorWorker, WorkerPool
 if TYPE_CHECKING:
     from app.core.changes import Changes, PairChange
     from app.ui.comparetabs import CompareTabs, TabEntry
-    from app.ui.mainwindow import MainWindow
     from app.ui.relatedpanel import RelatedPanel
+    from app.ui.windowbase import WindowBase
 
 RowRole = Qt.ItemDataRole.UserRole + 1
 _CACHE = 16  # alignments whose changes are remembered (one per open tab, and some)
@@ -237,7 +237,7 @@ class RelatedLabeller(QObject):
     cancels it.
     """
 
-    def __init__(self, window: MainWindow, related: RelatedPanel, pool: WorkerPool) -> None:
+    def __init__(self, window: WindowBase, related: RelatedPanel, pool: WorkerPool) -> None:
         super().__init__(window)
         self._window = window
         self._related = related
@@ -294,7 +294,7 @@ class RelatedLabeller(QObject):
             self._worker = None
 
 
-def install(window: MainWindow) -> DeltaPanel:
+def install(window: WindowBase) -> DeltaPanel:
     """Add the Critical changes dock to ``window``: View menu toggle, row jumps, status bar label,
     tab tooltips, and labels in the Related dock."""
     pool = WorkerPool(1, window)  # its own thread: a long analysis never holds up an alignment

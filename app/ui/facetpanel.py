@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 if TYPE_CHECKING:
     from app.core.facets import FacetCounts, FacetFilter
-    from app.ui.mainwindow import MainWindow
+    from app.ui.windowbase import WindowBase
 
 LISTED = (("source", "Sources"), ("author", "Authors"), ("filetype", "File types"))
 _STATE_ROLE = Qt.ItemDataRole.UserRole + 1  # "", "include" or "exclude"
@@ -346,7 +346,7 @@ class FacetPanel(QDockWidget):
         return {lst.item(i).data(_VALUE_ROLE): (i, lst.item(i).data(_STATE_ROLE)) for i in range(lst.count())}
 
 
-def install(window: MainWindow) -> FacetPanel:
+def install(window: WindowBase) -> FacetPanel:
     """Add the Facets dock beside the results of ``window``'s corpus panel (View > Facets)."""
     panel = FacetPanel(window)
     window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, panel)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import Qt, QTimer, Signal, qVersion
+from PySide6.QtCore import Qt, QTimer, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -33,7 +33,7 @@ from app.core.session import Session, StoryState
 from app.core.story import StoryError, build_story
 from app.core.versions import component_versions
 from app.ui import settings
-from app.ui.comparetabs import CompareTabs, TabEntry
+from app.ui.comparetabs import CompareTabs
 from app.ui.compareview import CompareView
 from app.ui.comparisoncontroller import ComparisonController
 from app.ui.corpuspanel import CorpusPanel
@@ -51,7 +51,8 @@ from app.ui.savedsearches import install as install_saved_searches
 from app.ui.sessioncontroller import SessionController
 from app.ui.storyview import StoryView
 from app.ui.versionspanel import install as install_versions_panel
-from app.ui.workers import GeneratorWorker, IndexWriter, WorkerPool
+from app.ui.windowbase import WindowBase
+from app.ui.workers import IndexWriter, WorkerPool
 
 if TYPE_CHECKING:
     from app.core.corpus import ArticleInfo, Corpus
@@ -64,19 +65,13 @@ DOCK_MIN = 200
 DOCK_WIDTH = 300
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowBase):
     """Parallax's window around one corpus and one comparison.
 
     Args:
         index_dir: Index folder for the corpora opened (default: per corpus, in the data folder).
         restore: Restore the saved geometry and splitter sizes.
     """
-
-    corpusLoaded = Signal(object)  # Corpus, once its listing is shown
-    indexFinished = Signal(object)  # IndexReport
-    indexFailed = Signal(str)
-    comparisonReady = Signal(object)  # Alignment
-    comparisonFailed = Signal(str)
 
     def __init__(self, *, index_dir: Path | str | None = None, restore: bool = True,
                  theme: str | None = None) -> None:
@@ -360,10 +355,6 @@ class MainWindow(QMainWindow):
         corpus = self.index.corpus()
         return corpus.file_of(aid) if corpus else Path(aid)
 
-    def story_views(self) -> list[Any]:
-        """The open story tabs."""
-        return self.tabs.story_tabs()
-
     def story_states(self) -> list[Any]:
         """The story tabs as the session saves them."""
         return [StoryState(v.aid, v.story.base if v.story is not None and v.story.base != v.story.origin
@@ -380,14 +371,6 @@ class MainWindow(QMainWindow):
     def _rebuild_stories(self, _rmap: object) -> None:
         for view in self.story_views():
             view.rebuild(view.requested_base)
-
-    def compare_in_own_tab(self, left: str, right: str = "") -> None:
-        """Open ``left`` against ``right`` ("": nothing yet on the right) in a new tab."""
-        self.comparisons.compare_in_own_tab(left, right)
-
-    def compare_in_new_tab(self, left: str, right: str) -> None:
-        """Compare in a new tab when the current one already shows a comparison, else in it."""
-        self.comparisons.compare_in_new_tab(left, right)
 
     def _arrange_docks(self) -> None:
         """Side docks share one tabbed column, so they never squeeze the comparison twice."""
@@ -596,10 +579,6 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ corpus and index
 
-    def corpus(self) -> Corpus | None:
-        """The open corpus."""
-        return self.index.corpus()
-
     def choose_corpus(self) -> None:
         """Ask for a folder and open it."""
         root = self.index.root()
@@ -620,10 +599,6 @@ class MainWindow(QMainWindow):
         self._update_compare_actions()
         return True
 
-    def start_indexing(self) -> GeneratorWorker | None:
-        """Update the open corpus's index on the index-writer thread."""
-        return self.index.start()
-
     def reindex(self) -> None:
         """Re-index the open corpus (F5); ignored while an update runs."""
         self.index.reindex()
@@ -631,10 +606,6 @@ class MainWindow(QMainWindow):
     def cancel_indexing(self) -> None:
         """Stop the running index update; what it committed stays searchable."""
         self.index.cancel()
-
-    def is_indexing(self) -> bool:
-        """True while an index update of the open corpus runs."""
-        return self.index.is_indexing()
 
     def _corpus_opened(self, root: Path) -> None:
         self.panel.set_corpus(None)
@@ -693,18 +664,6 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ comparing
 
-    def refs(self) -> tuple[str | None, str | None]:
-        """What is open on the left and right (ids or file paths)."""
-        return self.comparisons.refs()
-
-    def open_article(self, ref: str, side: str = "left") -> None:
-        """Open an article (id, id prefix or file path) on one side, keeping the other."""
-        self.comparisons.open_article(ref, side)
-
-    def compare(self, left: str, right: str) -> None:
-        """Compare two articles (ids, id prefixes or file paths)."""
-        self.comparisons.compare(left, right)
-
     def compare_selected(self) -> None:
         """Compare the two articles selected in the corpus panel."""
         ids = self.panel.selected_ids()
@@ -725,14 +684,6 @@ class MainWindow(QMainWindow):
     def compare_view(self) -> CompareView:
         """The comparison in the current tab."""
         return self.tabs.current_view()
-
-    def corpus_root(self) -> Path | None:
-        """The open corpus folder."""
-        return self.index.root()
-
-    def request_alignment(self, entry: TabEntry) -> None:
-        """Align a tab's articles in the background and show them in that tab."""
-        self.comparisons.start(entry)
 
     def _current_tab_changed(self) -> None:
         self._update_summary()
@@ -795,10 +746,6 @@ class MainWindow(QMainWindow):
         self.best_match_action.setEnabled(self.refs()[0] is not None or self.index.root() is not None)
 
     # ------------------------------------------------------------------ messages and lifetime
-
-    def show_error(self, message: str) -> None:
-        """Show an error in the status bar (never a dialog, never a traceback)."""
-        self.statusBar().showMessage(message, 12000)
 
     def about_text(self) -> str:
         """The Help > About text: what Parallax is and the versions it runs on."""

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from app.core.model import Article, Paragraph
     from app.core.userdata import Mark, UserDataStore
     from app.ui.compareview import CompareView
-    from app.ui.mainwindow import MainWindow
+    from app.ui.windowbase import WindowBase
 
 KIND_LABELS = {"boilerplate": "Mark as Boilerplate", "content": "Mark as Content", None: "Clear Mark"}
 
@@ -91,7 +91,7 @@ class OverridesController(QObject):
     thresholdsChanged = Signal()
     sourcesChanged = Signal()
 
-    def __init__(self, window: MainWindow, undo_stack: QUndoStack | None = None) -> None:
+    def __init__(self, window: WindowBase, undo_stack: QUndoStack | None = None) -> None:
         super().__init__(window)
         self._window = window
         notes = getattr(window, "notes_panel", None)

@@ -14,13 +14,13 @@ from PySide6.QtWidgets import QInputDialog, QMenu
 from app.core.userdata import UserDataError
 
 if TYPE_CHECKING:
-    from app.ui.mainwindow import MainWindow
+    from app.ui.windowbase import WindowBase
 
 
 class SavedSearches:
     """The Searches menu of ``window`` (built on :meth:`install`)."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: WindowBase) -> None:
         self.window = window
         self.menu = QMenu("&Searches", window)
         self.menu.setObjectName("searchesMenu")
@@ -91,7 +91,7 @@ class SavedSearches:
                 forget.addAction(name.replace("&", "&&"), lambda n=name: self.delete(n))
 
 
-def install(window: MainWindow) -> SavedSearches:
+def install(window: WindowBase) -> SavedSearches:
     """Add the Searches menu before the View menu of ``window``."""
     searches = SavedSearches(window)
     view = getattr(window, "view_menu", None)

@@ -35,7 +35,7 @@ from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
 if TYPE_CHECKING:
     from app.core.corpus import Corpus
     from app.core.passages import PassageMatch, PassageResult
-    from app.ui.mainwindow import MainWindow
+    from app.ui.windowbase import WindowBase
 
 _ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -192,7 +192,7 @@ def _versions(corpus: Corpus, **kw: Any) -> PassageResult:  # noqa: ANN401 - cor
     return result
 
 
-def install(window: MainWindow) -> VersionsPanel:
+def install(window: WindowBase) -> VersionsPanel:
     """Add the Other Versions dock to ``window``: Find Other Versions in every pane's context
     menu, View > Other Versions, and a click on a version opens its comparison in a new tab."""
     # The index-writer thread keeps the reuse fingerprints in step with the index: read them there.
