@@ -103,6 +103,7 @@ def run_search(args: argparse.Namespace) -> int:
     result = corpus.search(args.query, limit=max(1, args.limit), sort=args.sort,
                            narrow=facets.narrow if facets else None)
     from app.core.copies import HitGroup, copies_lookup, group_hits, search_json, with_source_names
+    from app.core.titlemarks import marked_title_html
 
     result = with_source_names(result, corpus.userdata.refresh().source)  # the analyst's names
     # Copies of each story: the saved table of the map (built once when stale), not the whole map.
@@ -123,7 +124,11 @@ def run_search(args: argparse.Namespace) -> int:
     for group in groups:
         hit = group.hit
         when = hit.date.isoformat() if hit.date else "undated"
-        echo(f"\n{hit.score:7.2f}  {hit.id}  {hit.title}")
+        title = _terminal_snippet(marked_title_html(hit.title, hit.title_marks)) if hit.title_marks else None
+        if title is None:
+            echo(f"\n{hit.score:7.2f}  {hit.id}  {hit.title}")
+        else:  # the words the query matched marked, as in snippets (made safe piece by piece)
+            print(f"\n{hit.score:7.2f}  {terminal_safe(hit.id)}  {title}")
         echo(f"         {hit.source or 'unknown source'} · {when}"
              + (f" · +{len(group.copies)} cop{'y' if len(group.copies) == 1 else 'ies'}" if group.copies else ""))
         for s in hit.snippets:

@@ -64,3 +64,16 @@ def test_search_json_carries_the_title_marks(tmp_path: Path, capsys: pytest.Capt
     data = json.loads(capsys.readouterr().out)
     (hit,) = data["hits"]
     assert hit["id"] == "a.txt" and hit["title_marks"] == [[TITLE.index("trade"), TITLE.index("trade") + 5]]
+
+
+def test_search_text_output_brackets_the_title_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "a.txt").write_text("Trade \x1b[31m war widens\n\nThe war over trade with Taiwan widened on Monday.\n",
+                                encoding="utf-8")
+    capsys.readouterr()
+    assert main(["search", "title:widen", "--corpus", str(root), "--index", str(tmp_path / "ix")]) == 0
+    out = capsys.readouterr().out
+    (line,) = [line for line in out.splitlines() if "a.txt" in line]
+    assert line.endswith(" war [widens]")
+    assert "\x1b" not in out  # the title's escape sequence is made harmless, marks are brackets
