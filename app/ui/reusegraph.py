@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Iterator
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetricsF,
     QHelpEvent,
+    QImage,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -38,6 +41,8 @@ EDGE_INK = {False: "#34495e", True: "#a9bcd0"}  # slate on a light background, p
 HOVER = "#d35400"
 MIN_CONTRAST = 3.0  # WCAG 2.1 non-text contrast: lines and shapes against their background
 MIN_SCALE, MAX_SCALE = 0.05, 12.0
+RENDER_BUDGET_S = 0.03  # a large graph is drawn over several turns of the event loop, this long each
+RENDER_STEP = 50  # edges or nodes drawn between two looks at the clock
 CLICK_SLOP = 4  # pixels the mouse may move and still click
 EDGE_SLOP = 4.0  # pixels either side of an edge that still hit it
 LABEL_PX = 48.0  # on-screen room between linked nodes from which they get labels
@@ -137,6 +142,16 @@ class ReuseGraphView(QWidget):
         self._hover: GraphNode | GraphEdge | None = None
         self._current: str | None = None
         self._message = "No corpus"
+        # The last complete drawing and the one under way (a generator painting into an image).
+        self._image: QImage | None = None
+        self._image_key: tuple | None = None
+        self._render: Iterator[None] | None = None
+        self._render_key: tuple | None = None
+        self._render_image: QImage | None = None
+        self._render_timer = QTimer(self)  # the next turn of a drawing under way
+        self._render_timer.setSingleShot(True)
+        self._render_timer.setInterval(0)
+        self._render_timer.timeout.connect(self.update)
 
     # ------------------------------------------------------------------ content
 
@@ -147,6 +162,8 @@ class ReuseGraphView(QWidget):
     def set_graph(self, graph: ReuseGraph) -> None:
         """Show ``graph`` fitted to the view."""
         self._graph = graph
+        self._image = self._image_key = None  # never shown for another graph
+        self._stop_render()
         self._by_id = {n.id: n for n in graph.nodes}
         self._colour_base = -1  # the fills are made for the palette on first use
         self._longest = max((n.body_chars for n in graph.nodes), default=0.0)
@@ -381,22 +398,87 @@ class ReuseGraphView(QWidget):
     # ------------------------------------------------------------------ painting
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # The scene is drawn into an image, RENDER_BUDGET_S at a time: a corpus-wide graph
+        # (thousands of nodes drawn one by one) took 0.2-0.4 s a paint at 20,000 articles and
+        # froze the window when the map arrived. Until a new drawing is complete (zoom, hover,
+        # a new graph) the last one stays on screen; a small graph is drawn in one go.
         pal = self.palette()
         base, text = pal.base().color(), pal.text().color()
-        p.fillRect(self.rect(), base)
         nodes = self.visible_nodes()
         if not nodes:
+            self._stop_render()
+            p = QPainter(self)
+            p.fillRect(self.rect(), base)
             p.setPen(blend(text, base, 0.45))
             p.drawText(self.rect().adjusted(16, 16, -16, -16),
                        Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._message)
             return
-        view = QRectF(self.rect()).adjusted(-40, -40, 40, 40)
-        self._paint_halos(p, base, text)
-        self._paint_edges(p, base, text, view)
-        self._paint_nodes(p, nodes, base, text, view)
-        self._paint_legend(p, base, text)
+        key = self._scene_key()
+        if key != self._image_key:
+            if key != self._render_key:
+                self._start_render(key, nodes)
+            if not self._advance_render():
+                self._render_timer.start()
+        p = QPainter(self)
+        p.fillRect(self.rect(), base)
+        if self._image is not None:
+            p.drawImage(QPointF(0, 0), self._image)
+
+    def _scene_key(self) -> tuple:
+        """Everything the drawing depends on besides the graph (a new graph drops the drawings)."""
+        pal = self.palette()
+        hover = (self._hover.a, self._hover.b) if isinstance(self._hover, GraphEdge) else (
+            self._hover.id if isinstance(self._hover, GraphNode) else None)
+        return (self.width(), self.height(), self.devicePixelRatioF(), self._scale, self._offset.x(),
+                self._offset.y(), self._show_loners, pal.base().color().rgba(), pal.text().color().rgba(),
+                self.font().key(), hover, self._current)
+
+    def _stop_render(self) -> None:
+        if self._render is not None:
+            self._render.close()
+        self._render = self._render_key = self._render_image = None
+
+    def _start_render(self, key: tuple, nodes: list[GraphNode]) -> None:
+        self._stop_render()
+        dpr = self.devicePixelRatioF()
+        image = QImage(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)),
+                       QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(dpr)
+        self._render, self._render_key, self._render_image = self._render_steps(image, nodes), key, image
+
+    def _advance_render(self) -> bool:
+        """Draw on for RENDER_BUDGET_S; True when the drawing is complete (and shown from now on)."""
+        assert self._render is not None
+        deadline = time.perf_counter() + RENDER_BUDGET_S
+        try:
+            next(self._render)  # at least one step a turn
+            while time.perf_counter() < deadline:
+                next(self._render)
+        except StopIteration:
+            self._image, self._image_key = self._render_image, self._render_key
+            self._render = self._render_key = self._render_image = None
+            return True
+        return False
+
+    def _render_steps(self, image: QImage, nodes: list[GraphNode]) -> Iterator[None]:
+        p = QPainter(image)
+        try:
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            pal = self.palette()
+            base, text = pal.base().color(), pal.text().color()
+            p.fillRect(QRectF(0, 0, self.width(), self.height()), base)
+            view = QRectF(self.rect()).adjusted(-40, -40, 40, 40)
+            self._paint_halos(p, base, text)
+            edges = self._graph.edges[::-1]  # the strongest on top
+            for start in range(0, len(edges), RENDER_STEP):
+                yield
+                self._paint_edges(p, base, text, view, edges[start:start + RENDER_STEP])
+            for start in range(0, len(nodes), RENDER_STEP):
+                yield
+                self._paint_nodes(p, nodes[start:start + RENDER_STEP], base, text, view)
+            self._paint_legend(p, base, text)
+        finally:
+            p.end()
 
     def _paint_halos(self, p: QPainter, base: QColor, text: QColor) -> None:
         p.setPen(Qt.PenStyle.NoPen)
@@ -405,8 +487,9 @@ class ReuseGraphView(QWidget):
             c = self.to_view(x, y)
             p.drawEllipse(c, r * self._scale, r * self._scale)
 
-    def _paint_edges(self, p: QPainter, base: QColor, text: QColor, view: QRectF) -> None:
-        for edge in reversed(self._graph.edges):  # the strongest on top
+    def _paint_edges(self, p: QPainter, base: QColor, text: QColor, view: QRectF,
+                     edges: list[GraphEdge]) -> None:
+        for edge in edges:
             a, b = self.node_point(edge.a), self.node_point(edge.b)
             if not view.intersects(QRectF(a, b).normalized().adjusted(-1, -1, 1, 1)):
                 continue

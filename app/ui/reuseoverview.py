@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QDockWidget,
@@ -28,6 +35,8 @@ IdRole = Qt.ItemDataRole.UserRole + 1  # article id of a member row; None on a c
 ClusterRole = Qt.ItemDataRole.UserRole + 2  # cluster number of any row
 _Index = QModelIndex | QPersistentModelIndex
 _HEADERS = ("Cluster / article", "Date", "Source")
+EXPAND_ROWS = 1000  # member rows expanded per turn of the event loop (a corpus-wide tree has 40,000)
+EXPAND_CLUSTERS = 100  # and clusters
 
 
 class ClusterModel(QAbstractItemModel):
@@ -160,7 +169,11 @@ class ReuseOverview(QDockWidget):
         self.tree.setAlternatingRowColors(True)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setStretchLastSection(False)
-        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        # Dates all have one width: sizing the column to its contents asked every row for its
+        # text each time the tree grew (0.14 s of the 0.32 s a 20,000-article tree took).
+        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+        metrics = self.tree.fontMetrics()
+        self.tree.header().resizeSection(1, 24 + max(metrics.horizontalAdvance(t) for t in ("0000-00-00", "undated")))
         self.tree.header().setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
         self.graph = ReuseGraphView(body)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, body)
@@ -187,6 +200,7 @@ class ReuseOverview(QDockWidget):
         self.graph.nodeNewTab.connect(lambda aid: self.newTabRequested.emit(aid, ""))
         self.graph.storyClicked.connect(self.open_cluster)
         self._opened: int | None = None  # the cluster opened from its story node
+        self._expanding = 0  # generation of the tree's expansion (a newer tree or an opened cluster stops it)
 
     def open_cluster(self, n: int) -> None:
         """List cluster ``n``'s members in the tree (the others folded) and focus it in the graph.
@@ -196,6 +210,7 @@ class ReuseOverview(QDockWidget):
         if not 0 <= n < self.model.rowCount():
             return
         self._opened = n
+        self._expanding += 1
         self.tree.collapseAll()
         index = self.model.index(n, 0)
         self.tree.expand(index)
@@ -222,7 +237,8 @@ class ReuseOverview(QDockWidget):
         """Show ``graph`` and its clusters."""
         self._opened = None
         self.model.set_clusters(graph.clusters)
-        self.tree.expandAll()
+        self._expanding += 1
+        self._expand_from(0, self._expanding)
         self.graph.set_graph(graph)
         loners = sum(1 for n in graph.nodes if n.cluster < 0)
         c = len(graph.clusters)
@@ -234,8 +250,27 @@ class ReuseOverview(QDockWidget):
         elif not graph.clusters and not self.loners.isChecked():
             self.graph.set_message("No two articles share text (boilerplate aside).")
 
+    def _expand_from(self, first: int, generation: int) -> None:
+        """Expand the clusters from ``first`` on, about ``EXPAND_ROWS`` member rows now and the
+        next ones on the next turn of the event loop: every cluster ends up expanded, as by
+        ``expandAll``, without holding up the window for a corpus-wide tree."""
+        if generation != self._expanding:
+            return
+        clusters = self.model.clusters()
+        if first == 0 and sum(len(c.members) for c in clusters) <= EXPAND_ROWS:
+            self.tree.expandAll()
+            return
+        rows, n = 0, first
+        while n < len(clusters) and rows < EXPAND_ROWS and n - first < EXPAND_CLUSTERS:
+            self.tree.expand(self.model.index(n, 0))
+            rows += len(clusters[n].members)
+            n += 1
+        if n < len(clusters):
+            QTimer.singleShot(0, lambda: self._expand_from(n, generation))
+
     def set_message(self, text: str) -> None:
         """Clear the overview and show ``text`` (loading, no corpus)."""
+        self._expanding += 1
         self.model.set_clusters([])
         self.graph.set_graph(ReuseGraph())
         self.graph.set_message(text)

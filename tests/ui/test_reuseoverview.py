@@ -190,3 +190,43 @@ def test_cli_compare_uses_the_learned_boilerplate(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120,
                          env={"PARALLAX_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert "PREDICATE True" in out.stderr, out.stderr
+
+
+def test_a_large_graph_is_drawn_over_several_turns_and_then_as_in_one_go(
+        qtbot, synthetic_map: ReuseMap, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    from app.ui import reusegraph
+
+    graph = build_graph(synthetic_map)
+    view = ReuseGraphView()
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_graph(graph)
+    whole = view.grab().toImage()  # drawn in one go (a small graph fits the budget)
+    monkeypatch.setattr(reusegraph, "RENDER_BUDGET_S", 0.0)  # one step a turn
+    monkeypatch.setattr(reusegraph, "RENDER_STEP", 1)
+    view.set_graph(graph)
+    first = view.grab().toImage()
+    assert first != whole  # only begun: the background so far
+    qtbot.waitUntil(lambda: view.grab().toImage() == whole, timeout=5000)
+
+
+def test_a_large_cluster_tree_is_expanded_a_batch_at_a_time(
+        qtbot, synthetic_map: ReuseMap, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    from app.ui import reuseoverview
+
+    monkeypatch.setattr(reuseoverview, "EXPAND_ROWS", 1)
+    dock = reuseoverview.ReuseOverview()
+    qtbot.addWidget(dock)
+    dock.show()
+    graph = build_graph(synthetic_map)
+    assert len(graph.clusters) >= 2
+    dock.set_graph(graph)
+    model, tree = dock.model, dock.tree
+    assert tree.isExpanded(model.index(0, 0)) and not tree.isExpanded(model.index(1, 0))
+    qtbot.waitUntil(lambda: all(tree.isExpanded(model.index(n, 0)) for n in range(model.rowCount())), timeout=5000)
+    dock.set_graph(graph)
+    dock.open_cluster(1)  # an opened cluster stops the expansion: the others stay folded
+    qtbot.wait(50)
+    assert [tree.isExpanded(model.index(n, 0)) for n in range(model.rowCount())].count(True) == 1
