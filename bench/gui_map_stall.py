@@ -1,0 +1,257 @@
+"""GUI stall while the reuse map builds: the longest gap between ticks of a 10 ms timer on the GUI thread.
+
+Run: ``QT_QPA_PLATFORM=offscreen .venv/bin/python bench/gui_map_stall.py [--articles 20000] [--wire 0.3]``
+
+A corpus of ``--articles`` generated articles (``--wire`` of them wire copies of ``--stories``
+stories, up to ``--max-copies`` each, as in ``bench/reuse_speed.py``) is written and indexed once
+(kept in ``--folder``, default under the temp folder, and reused by later runs). Then the real
+:class:`~app.ui.mainwindow.MainWindow` opens it with the Corpus Overview dock shown and the
+largest story's original compared with one of its copies, so that the map is built on the
+index-writer thread (index check, fingerprints loaded, map, clusters, graph layout) and then fills
+Related, the clusters tree and the graph on the GUI thread. Meanwhile a 10 ms timer on the GUI
+thread records every gap between its ticks. Prints the longest gap, the 99th percentile and the
+worst gaps with the phase they fell in (``PARALLAX_BENCH_STACKS=1`` also prints every thread's stack
+at each gap over 80 ms). Exits with status 1 when the longest gap is over ``STALL_MS`` (100 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+for p in (ROOT, ROOT / "bench"):
+    if str(p) not in sys.path:
+        sys.path.insert(0, str(p))
+
+STALL_MS = 100.0
+TICK_MS = 10
+
+
+def prepare(folder: Path, n: int, share: float, stories: int, max_copies: int, seed: int) -> dict:
+    """Write and index the corpus once (``folder/ready.json`` marks it done); its largest story."""
+    marker = folder / "ready.json"
+    if marker.is_file():
+        return json.loads(marker.read_text())
+    from corpusgen import add_wire, generate, write_corpus
+
+    from app.core.corpus import Corpus
+
+    t = time.perf_counter()
+    n_copies = int(n * share)
+    gen = generate(n - n_copies, seed)
+    wire = add_wire(gen, stories=stories, copies=n_copies, max_copies=max_copies, seed=seed) if n_copies else {}
+    write_corpus(gen, folder / "corpus")
+    del gen
+    print(f"corpus written in {time.perf_counter() - t:.0f} s", flush=True)
+    t = time.perf_counter()
+    corpus = Corpus(folder / "corpus", folder / "index")
+    corpus.update_index()
+    print(f"indexed in {time.perf_counter() - t:.0f} s", flush=True)
+    biggest = max(wire, key=lambda k: len(wire[k])) if wire else ""
+    info = {"articles": n, "origin": biggest, "copy": wire[biggest][0] if biggest else ""}
+    marker.write_text(json.dumps(info))
+    return info
+
+
+def measure(folder: Path, info: dict, settle_s: float) -> dict:
+    """Open the corpus in the window and time the GUI thread's gaps until the graph is shown."""
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    from app.ui.app import create_application
+    from app.ui.mainwindow import MainWindow
+
+    qapp = create_application(sys.argv[:1])
+    work = _time_gui_work()
+    window = MainWindow(index_dir=folder / "index", restore=False)
+    window.show()
+    window.reuse_docks.overview.show()
+    clock = QElapsedTimer()
+    marks: dict[str, float] = {}
+    gaps: list[tuple[int, int, float]] = []  # (gap, tick time, GUI-thread CPU ms in the gap)
+    last = [0]
+    cpu = [time.thread_time()]
+
+    def tick() -> None:
+        # The GUI thread's own CPU time over a gap tells its own work from waiting (for the
+        # GIL, or for a core on a loaded machine).
+        now, used = clock.elapsed(), time.thread_time()
+        gaps.append((now - last[0], now, (used - cpu[0]) * 1000))
+        last[0], cpu[0] = now, used
+
+    def mark(name: str) -> None:
+        marks.setdefault(name, clock.elapsed())
+
+    window.corpusLoaded.connect(lambda _c: mark("listed"))
+    window.indexFinished.connect(lambda _r: mark("index checked"))
+    window.reuse_docks.mapReady.connect(lambda _m: mark("map ready"))
+    window.reuse_docks.graphReady.connect(lambda _g: mark("graph shown"))
+    window.reuse_docks.failed.connect(lambda m: sys.exit(f"reuse map failed: {m}"))
+    if info.get("origin"):
+        window.corpusLoaded.connect(lambda _c: window.compare(info["origin"], info["copy"]))
+    samples: list[tuple[int, int, str]] = []  # (stall start, sampled at, stacks)
+    if os.environ.get("PARALLAX_BENCH_STACKS"):
+        _sample_stalls(last, clock, samples)
+    timer = QTimer()
+    timer.setInterval(TICK_MS)
+    timer.timeout.connect(tick)
+    clock.start()
+    timer.start()
+    window.open_corpus(folder / "corpus")
+    deadline = time.perf_counter() + 1800
+    end = None
+    while end is None or time.perf_counter() < end:
+        qapp.processEvents()
+        time.sleep(0.001)
+        if end is None and "graph shown" in marks:
+            end = time.perf_counter() + settle_s
+        if time.perf_counter() > deadline:
+            sys.exit("timed out waiting for the reuse graph")
+    timer.stop()
+    window.shutdown()
+    window.close()
+
+    def phase(at: int) -> str:
+        name = "opening"
+        for k, v in sorted(marks.items(), key=lambda kv: kv[1]):
+            if at >= v:
+                name = f"after {k}"
+        return name
+
+    ordered = sorted(gaps, reverse=True)
+    values = sorted(g for g, _, _ in gaps)
+    build = [g for g, at, _ in gaps if marks.get("index checked", 0) <= at <= marks.get("map ready", 0)]
+    after = [g for g, at, _ in gaps if at >= marks.get("map ready", 0)]
+    return {
+        "marks_s": {k: round(v / 1000, 2) for k, v in sorted(marks.items(), key=lambda kv: kv[1])},
+        "ticks": len(gaps),
+        "max_gap_ms": values[-1] if values else 0,
+        "p99_gap_ms": values[int(len(values) * 0.99)] if values else 0,
+        "max_gap_map_build_ms": max(build, default=0),
+        "max_gap_after_map_ms": max(after, default=0),
+        "worst": [f"{g} ms at {at / 1000:.2f} s ({phase(at)}, GUI thread busy {used:.0f} ms)"
+                  for g, at, used in ordered[:6]],
+        "stacks": [_stall_stacks(samples, at - g) for g, at, _ in ordered[:6] if g > 50 and samples],
+        "gui_work": {k: f"{len(v)} calls, max {max(v):.0f} ms, total {sum(v):.0f} ms"
+                     for k, v in sorted(work.items(), key=lambda kv: -max(kv[1])) if v},
+    }
+
+
+# GUI-thread handlers of the map and the graph, timed by wrapping them (name -> durations, ms).
+_TIMED = (
+    ("app.ui.reusedocks", "ReuseDocks", "_map_ready"), ("app.ui.reusedocks", "ReuseDocks", "_graph_ready"),
+    ("app.ui.reusedocks", "ReuseDocks", "_show_left"),
+    ("app.ui.relatedpanel", "RelatedPanel", "show_related"), ("app.ui.relatedpanel", "RelatedModel", "set_label"),
+    ("app.ui.reuseoverview", "ReuseOverview", "set_graph"), ("app.ui.reusegraph", "ReuseGraphView", "set_graph"),
+    ("app.ui.reusegraph", "ReuseGraphView", "paintEvent"), ("app.ui.relatedpanel", "RelatedView", "paintEvent"),
+    ("app.ui.corpuspanel", "CorpusPanel", "set_reuse_map"),
+)
+
+
+def _time_gui_work() -> dict[str, list[float]]:
+    import functools
+    import importlib
+    import threading
+
+    times: dict[str, list[float]] = {}
+    for module, cls, name in _TIMED:
+        klass = getattr(importlib.import_module(module), cls, None)
+        func = getattr(klass, name, None) if klass is not None else None
+        if func is None:
+            continue
+        key = f"{cls}.{name}"
+        times[key] = []
+
+        def timed(*args, _func=func, _key=key, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            if threading.current_thread() is not threading.main_thread():
+                return _func(*args, **kwargs)
+            t = time.perf_counter()
+            try:
+                return _func(*args, **kwargs)
+            finally:
+                times[_key].append((time.perf_counter() - t) * 1000)
+
+        setattr(klass, name, functools.wraps(func)(timed))
+    return times
+
+
+def _sample_stalls(last: list[int], clock, out: list[tuple[int, int, str]], after_ms: int = 40) -> None:  # noqa: ANN001
+    """Every 10 ms while the GUI thread has not ticked for ``after_ms``: every thread's innermost frames."""
+    import threading
+    import traceback
+
+    main = threading.main_thread().ident
+
+    def run() -> None:
+        while True:
+            time.sleep(0.01)
+            start, now = last[0], clock.elapsed()
+            if now - start < after_ms:
+                continue
+            parts = []
+            for tid, frame in sys._current_frames().items():
+                if tid == threading.get_ident():
+                    continue
+                lines = [f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in traceback.extract_stack(frame)[-4:]]
+                parts.append(("GUI" if tid == main else f"t{tid % 10000}") + ": " + " < ".join(reversed(lines)))
+            out.append((start, now, "\n    ".join(parts)))
+
+    threading.Thread(target=run, daemon=True).start()
+
+
+def _stall_stacks(samples: list[tuple[int, int, str]], start: int) -> str:
+    """The stacks sampled during the stall that began at ``start``, each distinct one with its count."""
+    seen: dict[str, int] = {}
+    for s, _at, text in samples:
+        if abs(s - start) <= 1:
+            seen[text] = seen.get(text, 0) + 1
+    ranked = sorted(seen.items(), key=lambda kv: -kv[1])[:4]
+    return f"stall from {start / 1000:.2f} s:\n" + "\n".join(f"  x{n}  {t}" for t, n in ranked)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--articles", type=int, default=20_000)
+    ap.add_argument("--wire", type=float, default=0.3, metavar="SHARE")
+    ap.add_argument("--stories", type=int, default=300)
+    ap.add_argument("--max-copies", type=int, default=500)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--folder", type=Path, help="where the corpus and its index are kept between runs")
+    ap.add_argument("--settle", type=float, default=3.0, help="seconds measured after the graph is shown")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--prepare-only", action="store_true", help="write and index the corpus, measure nothing")
+    args = ap.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    folder = args.folder or Path(tempfile.gettempdir()) / (
+        f"parallax-map-stall-{args.articles}-{args.wire}-{args.stories}-{args.max_copies}-{args.seed}")
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PARALLAX_DATA_DIR", str(folder / "data"))
+    info = prepare(folder, args.articles, args.wire, args.stories, args.max_copies, args.seed)
+    if args.prepare_only:
+        return 0
+    result = measure(folder, info, args.settle)
+    ok = result["max_gap_ms"] <= STALL_MS
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"reuse map of {args.articles:,} articles built while the window runs: phases at"
+              f" {result['marks_s']}")
+        print(f"GUI thread ({TICK_MS} ms timer, {result['ticks']:,} ticks): longest gap {result['max_gap_ms']} ms,"
+              f" p99 {result['p99_gap_ms']} ms; while the map builds {result['max_gap_map_build_ms']} ms,"
+              f" after it arrives {result['max_gap_after_map_ms']} ms   target < {STALL_MS:.0f} ms")
+        print("  worst: " + "; ".join(result["worst"]))
+        print("  GUI-thread work: " + "; ".join(f"{k} {v}" for k, v in result["gui_work"].items()))
+        for text in result["stacks"]:
+            print(text)
+    print("OK" if ok else "STALLS OVER TARGET")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
