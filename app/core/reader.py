@@ -345,8 +345,12 @@ def read_corpus(root: Path | str, progress: Callable[[int, int], bool | None] | 
 # ---------------------------------------------------------------- plain text and markdown
 
 
-def _lines(text: str) -> Iterator[tuple[int, str]]:
-    pos = 0
+# A run of consecutive lines that are not blank (each holds a character str.strip keeps; \S is
+# the same test), from the start of its first line to the end of its last.
+_LINE_RUN = re.compile(r"^[^\S\n]*+\S[^\n]*+(?:\n[^\S\n]*+\S[^\n]*+)*+", re.MULTILINE)
+
+
+def _lines(text: str, pos: int = 0) -> Iterator[tuple[int, str]]:
     for line in text.split("\n"):
         yield pos, line
         pos += len(line) + 1
@@ -359,21 +363,15 @@ def _text_blocks(text: str) -> tuple[list[Block], PageMeta]:
     if fm:
         meta = _front_matter(fm.group(1))
         body_start = fm.end()
-    # Group non-blank lines into raw blocks.
-    raw: list[list[tuple[int, str]]] = []
-    current: list[tuple[int, str]] = []
-    for pos, line in _lines(text):
-        if pos < body_start:
-            continue
-        if line.strip():
-            current.append((pos, line))
-        elif current:
-            raw.append(current)
-            current = []
-    if current:
-        raw.append(current)
     pieces: list[tuple[int, int, str]] = []
-    for group in raw:
+    for m in _LINE_RUN.finditer(text, body_start):
+        run = m.group()
+        if "\n" not in run:  # one line: no _split_block (a file of one-word paragraphs)
+            start = m.start() + len(run) - len(run.lstrip())
+            end = m.start() + len(run.rstrip())
+            pieces.append((start, end, text[start:end]))
+            continue
+        group = list(_lines(run, m.start()))
         if len(group) > TINY_RUN and max(map(len, (line for _, line in group))) <= TINY_CHARS:
             # Hundreds of tiny lines ("---", "#"): merged whatever _split_block made of them.
             pieces.extend(_tiny_group_pieces(group, text))

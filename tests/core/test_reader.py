@@ -167,6 +167,17 @@ def test_hard_wrapped_and_one_per_line_text(tmp_path: Path) -> None:
     assert len(read_article(lines, tmp_path).paragraphs) == 2
 
 
+def test_lines_of_unicode_whitespace_are_blank_and_only_newlines_break_lines() -> None:
+    text = ("First paragraph has words.\n\xa0\u3000\t\nSecond one\u2028still the same line.\n\x1c\r\n"
+            "  Third, after a line of separators and a carriage return.  \n")
+    a = parse_bytes(text.encode("utf-8"), path=Path("/c/a.txt"), root=Path("/c"))
+    assert [(p.text, p.start, p.end) for p in a.paragraphs] == [
+        ("First paragraph has words.", 0, 26),
+        ("Second one still the same line.", 31, 62),
+        ("Third, after a line of separators and a carriage return.", 67, 123),
+    ]
+
+
 def test_source_from_subfolder(tmp_path: Path) -> None:
     (tmp_path / "site-a").mkdir()
     f = tmp_path / "site-a" / "story.txt"
