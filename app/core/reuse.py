@@ -493,6 +493,8 @@ class ReuseMap:
         """Per row: furniture by co-occurrence (module docstring, rule 1)."""
         p, th = self.prints, self.thresholds
         bp = np.zeros(len(p.row_art), dtype=bool)
+        # The recurring fingerprints' rows and units, sorted by value, for _group_rows.
+        self._rec_rows = self._rec_units = np.zeros(0, dtype=np.int32)
         rows = np.flatnonzero(p.row_exact != 0)
         if not len(rows):
             return bp
@@ -527,7 +529,9 @@ class ReuseMap:
         rank_of = np.empty(n, dtype=np.int64)
         rank_of[by_rank] = np.arange(n)
         fp_row_rec = fp_rows[fp_idx]
-        del fp_idx
+        del fp_idx, fp_rows
+        self.__dict__.pop("_fp_row_cache", None)
+        self._rec_rows, self._rec_units = fp_row_rec, fp_unit
         key = np.empty(len(rows) + len(fp_unit), dtype=np.int64)
         head, tail = key[:len(rows)], key[len(rows):]
         head[:] = ex_inv
@@ -687,15 +691,13 @@ class ReuseMap:
         order = np.argsort(ex, kind="stable")
         starts, sizes = _runs(ex[order])
         ea, eb = order, _repeat(order[starts], sizes)
-        fp_rows = self._fp_row
-        keep = self.substantive[fp_rows]
-        keys, items = p.fp[keep], local[fp_rows[keep]]
-        del keep, fp_rows
-        self.__dict__.pop("_fp_row_cache", None)  # its last use
+        # The fingerprints of substantive rows found twice or more, sorted by value, as furniture
+        # learning left them: fingerprint units for keys, no second sort of the fingerprints.
+        keep = self.substantive[self._rec_rows]
+        keys, items = self._rec_units[keep], local[self._rec_rows[keep]]
+        del keep
+        self._rec_rows = self._rec_units = np.zeros(0, dtype=np.int32)
         # Fingerprints held by one paragraph link nothing: dropped before pairing (most of them).
-        order = np.argsort(keys)
-        keys, items = keys[order], items[order]
-        del order
         starts, sizes = _runs(keys)
         shared_fp = _repeat(sizes >= 2, sizes)
         keys, items = keys[shared_fp], items[shared_fp]
