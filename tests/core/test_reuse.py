@@ -289,3 +289,33 @@ def test_distinct_pairs_packed_in_one_key_match_the_two_array_sort() -> None:
     ga, gb, gn = _distinct(big, np.array([1, 2, 1], dtype=np.int64))
     assert ga.tolist() == [3, 2**40] and gb.tolist() == [2, 1] and gn.tolist() == [1, 2]
     assert [len(x) for x in _distinct_keys(np.zeros(0, np.int64), np.int32, np.int32)] == [0, 0, 0]
+
+
+def test_chunked_numpy_steps_give_numpy_results_and_the_same_map(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.core import reuse
+
+    rng = np.random.default_rng(3)
+    counts = rng.integers(0, 5, 300)
+    values = rng.integers(-50, 50, 300)
+    x = rng.integers(0, 40, 1000)
+    weights = rng.integers(0, 9, 1000).astype(np.float64)
+    h = rng.integers(0, 30, 500).astype(np.uint64)
+    rng_words = random.Random(8)
+    story = [_prose(rng_words, 40) for _ in range(6)]
+    arts = [_article(f"copy{n}", [_edit(rng_words, p, 0.05) for p in story] + [_prose(rng_words, 30)],
+                     source=f"S{n % 3}", when=date(2020, 1, 1 + n)) for n in range(30)]
+    arts += [_article(f"other{n}", [_prose(rng_words, 50) for _ in range(4)], source="S9") for n in range(10)]
+    whole = build_map(arts)
+    monkeypatch.setattr(reuse, "_CHUNK", 7)  # every step in many chunks
+    assert np.array_equal(reuse._repeat(values, counts), np.repeat(values, counts))
+    assert np.array_equal(reuse._bincount(x, minlength=50), np.bincount(x, minlength=50))
+    assert np.array_equal(reuse._bincount(x, weights), np.bincount(x, weights))
+    for got, want in zip(reuse._unique_inverse(h, first=True),
+                         np.unique(h, return_index=True, return_inverse=True), strict=True):
+        assert np.array_equal(got, want)
+    chunked = build_map(arts)
+    assert np.array_equal(chunked.row_boilerplate, whole.row_boilerplate)
+    assert np.array_equal(chunked.row_group, whole.row_group)
+    assert [c.to_dict() for c in chunked.clusters()] == [c.to_dict() for c in whole.clusters()]
+    assert [p.to_dict() for p in chunked.pairs()] == [p.to_dict() for p in whole.pairs()]
+    assert len(whole.clusters()) == 1 and len(whole.clusters()[0].members) == 30
