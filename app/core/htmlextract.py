@@ -377,6 +377,8 @@ def extract_html(source: str) -> HtmlDocument:
     start = end = heading = 0
     in_title = False
     ld_json: list[str] | None = None
+    # Locals: a page of a million tiny tags spends its time on lookups like these.
+    add_block, block_tags, special, headings, block = blocks.append, _BLOCK, _SPECIAL, _HEADING, HtmlBlock
     for p, raw, kind, s, e, tag in tokens(source):
         if raw:
             data = unescape(raw) if kind != RAW and "&" in raw else raw
@@ -410,13 +412,13 @@ def extract_html(source: str) -> HtmlDocument:
                 elif tag in drop:
                     while drop and drop.pop() != tag:
                         pass
-            elif tag in _BLOCK:
+            elif tag in block_tags:
                 if parts:
                     end = s + len(tag) + 3
-                    blocks.append(HtmlBlock(" ".join("".join(parts).split()), start, max(end, start + 1), heading))
+                    add_block(block(" ".join("".join(parts).split()), start, max(end, start + 1), heading))
                     parts.clear()
                 heading = 0
-        elif tag in _SPECIAL:
+        elif tag in special:
             if tag == "meta":
                 meta.meta(dict(_attrs(source, s, e)))
             elif kind == STARTEND:
@@ -429,11 +431,12 @@ def extract_html(source: str) -> HtmlDocument:
                     ld_json = []
             elif not drop and not doc.published:  # <time datetime=...>
                 doc.published = dict(_attrs(source, s, e)).get("datetime") or ""
-        elif not drop and tag in _BLOCK:
+        elif not drop and tag in block_tags:
             if parts:
-                blocks.append(HtmlBlock(" ".join("".join(parts).split()), start, max(end, start + 1), heading))
+                text = parts[0] if len(parts) == 1 else "".join(parts)
+                add_block(block(" ".join(text.split()), start, end if end > start else start + 1, heading))
                 parts.clear()
-            heading = _HEADING.get(tag, 0) if kind == START else 0
+            heading = headings.get(tag, 0) if kind == START else 0
     if parts:
         blocks.append(HtmlBlock(" ".join("".join(parts).split()), start, max(end, start + 1), heading))
     meta.finish(title_parts)
