@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import weakref
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,6 +83,7 @@ class MainWindow(WindowBase):
         self._theme = self._initial_theme(theme)  # before any widget takes its colours
         self._shown_once = False
         self._folded: set[QDockWidget] = set()
+        self._wired_views: weakref.WeakSet[CompareView] = weakref.WeakSet()  # position shown in the status bar
         self.writer = IndexWriter(self)
         self.jobs = WorkerPool(2, self)
         self.index = IndexController(self.writer, index_dir=index_dir,
@@ -489,8 +491,8 @@ class MainWindow(WindowBase):
     def _apply_view_settings(self, view: CompareView | None) -> None:
         if view is None:
             return
-        if not getattr(view, "_window_wired", False):
-            view._window_wired = True
+        if view not in self._wired_views:
+            self._wired_views.add(view)
             view.positionChanged.connect(lambda text, v=view: v is self.compare_view and
                                          self.position_label.setText(text))
         if self._point_size:
