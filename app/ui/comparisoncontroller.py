@@ -16,6 +16,7 @@ from app.core.align import align
 from app.core.links import align_pair
 from app.core.model import Alignment, Article
 from app.core.paths import default_corpus
+from app.core.story import Story, StoryError, build_story
 from app.ui import settings
 from app.ui.comparetabs import CompareTabs, TabEntry
 from app.ui.indexcontroller import IndexController
@@ -23,6 +24,7 @@ from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
 
 if TYPE_CHECKING:
     from app.core.model import Paragraph
+    from app.core.reuse import ReuseMap
 
 Boilerplate = Callable[[], "Callable[[Paragraph], bool] | None"]
 
@@ -40,6 +42,7 @@ class ComparisonController(QObject):
         jobs: The pool alignments and best-match searches run on.
         index: The open corpus (articles resolve without it while it loads).
         boilerplate: The boilerplate test to align with now (None: not known yet).
+        reuse_map: The corpus reuse map, once fetched (stories are built from it).
         parent: The owning QObject.
     """
 
@@ -50,12 +53,14 @@ class ComparisonController(QObject):
     error = Signal(str)
 
     def __init__(self, tabs: CompareTabs, jobs: WorkerPool, index: IndexController,
-                 boilerplate: Boilerplate, parent: QObject | None = None) -> None:
+                 boilerplate: Boilerplate, reuse_map: Callable[[], ReuseMap | None],
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._tabs = tabs
         self._jobs = jobs
         self._index = index
         self._boilerplate = boilerplate
+        self._reuse_map = reuse_map
 
     # ------------------------------------------------------------------ what is open
 
@@ -162,6 +167,22 @@ class ComparisonController(QObject):
             return
         message = describe_error(exc) if isinstance(exc, BaseException) else str(exc)
         self.failed.emit(message)
+
+    # ------------------------------------------------------------------ stories
+
+    def build_story(self, aid: str, base: str | None, should_cancel: Callable[[], bool]) -> Story:
+        """The story of ``aid`` against ``base`` (None: the likely origin); a story tab's job, run off the GUI thread.
+
+        Raises:
+            StoryError: the reuse map is not ready yet.
+        """
+        corpus, rmap = self._index.corpus(), self._reuse_map()
+        if corpus is None or rmap is None:
+            raise StoryError("the reuse map is not ready yet; the story opens when it is")
+        aid = corpus.resolve(aid).id
+        base = corpus.resolve(base).id if base else None
+        return build_story(rmap, corpus.article, aid, base, should_cancel=should_cancel,
+                           userdata=corpus.userdata.refresh())  # manual links hold in the story
 
     # ------------------------------------------------------------------ best match
 

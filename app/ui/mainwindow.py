@@ -31,7 +31,6 @@ from app.core.model import Alignment
 from app.core.paths import default_corpus
 from app.core.reuse import shared_figure
 from app.core.session import Session, StoryState
-from app.core.story import StoryError, build_story
 from app.core.versions import component_versions
 from app.ui import settings
 from app.ui.comparetabs import CompareTabs
@@ -93,7 +92,7 @@ class MainWindow(WindowBase):
         self.tabs = CompareTabs(self.corpus_root, self)
         self.comparisons = ComparisonController(
             self.tabs, self.jobs, self.index, lambda: self.overrides.boilerplate(self.reuse_docks.boilerplate()),
-            self)
+            lambda: self.reuse_docks.reuse_map(), self)
         self.reports = ReportController(self.tabs, lambda: self.sessions.path, self.corpus_root, self)
         self.notes_panel = NotesPanel(self.tabs, self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.notes_panel)
@@ -330,18 +329,9 @@ class MainWindow(WindowBase):
             source.storyRequested.connect(lambda aid: self.open_story(aid))
         self.reuse_docks.mapReady.connect(self._rebuild_stories)
 
-    def _build_story(self, aid: str, base: str | None, should_cancel: Callable[[], bool]) -> Any:
-        corpus, rmap = self.index.corpus(), self.reuse_docks.reuse_map()
-        if corpus is None or rmap is None:
-            raise StoryError("the reuse map is not ready yet; the story opens when it is")
-        aid = corpus.resolve(aid).id
-        base = corpus.resolve(base).id if base else None
-        return build_story(rmap, corpus.article, aid, base, should_cancel=should_cancel,
-                           userdata=corpus.userdata.refresh())  # manual links hold in the story
-
     def open_story(self, aid: str, base: str | None = None, notes: str = "") -> Any:
         """Open the story of ``aid`` (all its copies against the likely origin, or ``base``) in a tab."""
-        view = StoryView(aid, self._build_story, self.jobs, base=base, notes=notes,
+        view = StoryView(aid, self.comparisons.build_story, self.jobs, base=base, notes=notes,
                          start=self.reuse_docks.reuse_map() is not None,
                          file_of=self._file_of, parent=self.tabs)
         view.compareRequested.connect(self.compare_in_new_tab)
