@@ -45,8 +45,12 @@ _POW = _powers()
 @lru_cache(maxsize=1)
 def _word_chars() -> np.ndarray:
     """``\\w`` of Python's re for every BMP code point (asked of the regex engine itself)."""
-    word = re.compile(r"\w")
-    return np.fromiter((word.match(chr(c)) is not None for c in range(0x10000)), dtype=bool, count=0x10000)
+    # One substitution over every BMP character: asking the engine one character at a time
+    # cost a small indexing run 12 ms.
+    marked = re.sub(r"\W", "\0", "".join(map(chr, range(0x10000))))
+    out = np.frombuffer(marked.encode("utf-32-le", "surrogatepass"), dtype="<u4") != 0
+    out[0] = re.match(r"\w", "\0") is not None
+    return out
 
 
 class Tokens:
