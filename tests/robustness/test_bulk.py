@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from app.core import bulkindex
+from app.core import index as index_module
 from app.core.corpus import Corpus
 from app.core.index import CorpusIndex
 from app.core.model import Article
@@ -126,3 +129,53 @@ def test_shared_load_indexes_here_and_in_the_worker(tmp_path: Path) -> None:
     c = Corpus(root, tmp_path / "ix")
     assert c.search("cormorants", limit=None).total == 120 and c.index.doc_count() == 120
     assert not CorpusIndex(root, tmp_path / "ix").update().changed
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["workers", "shared"])
+def test_forked_workers_write_what_spawned_ones_do(tmp_path: Path, shared: bool,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _corpus(tmp_path / "corpus", 120)
+    results = {}
+    for method in ("fork", "spawn"):
+        monkeypatch.setattr(bulkindex, "start_method", lambda method=method: method)
+        rec = Recorder()
+        idx = _bulk(CorpusIndex(root, tmp_path / method), shared)
+        idx.listeners.append(rec)
+        report = idx.update()
+        assert len(report.added) == 120 and sorted(a.id for a in rec.indexed) == sorted(report.added)
+        c = Corpus(root, tmp_path / method)
+        results[method] = sorted((h.id, round(h.score, 5)) for h in c.search("ferry cormorants", limit=None).hits)
+        assert len(results[method]) == 120 and not CorpusIndex(root, tmp_path / method).update().changed
+    assert results["fork"] == results["spawn"]
+
+
+def test_workers_are_forked_only_where_no_other_thread_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulkindex.sys, "platform", "linux")
+    monkeypatch.delenv(bulkindex.START_ENV, raising=False)
+    monkeypatch.delitem(bulkindex.sys.modules, "PySide6", raising=False)
+    assert bulkindex.start_method() == "fork"
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        assert bulkindex.start_method() == "spawn"  # a thread may hold a lock at the fork
+    finally:
+        release.set()
+        thread.join()
+    monkeypatch.setenv(bulkindex.START_ENV, "spawn")
+    assert bulkindex.start_method() == "spawn"
+    monkeypatch.delenv(bulkindex.START_ENV)
+    monkeypatch.setattr(bulkindex.sys, "platform", "darwin")
+    assert bulkindex.start_method() == "spawn"
+
+
+def test_small_batches_are_indexed_here_and_larger_ones_shared(monkeypatch: pytest.MonkeyPatch) -> None:
+    idx = CorpusIndex.__new__(CorpusIndex)  # the plan reads only the thresholds
+    monkeypatch.setattr(index_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(bulkindex, "start_method", lambda: "fork")
+    assert idx._bulk_plan(300, 450_000) == (0, False)  # 300 short articles: no worker
+    assert idx._bulk_plan(300, 3_600_000) == (1, True)  # 300 of 12 KB
+    monkeypatch.setattr(bulkindex, "start_method", lambda: "spawn")
+    assert idx._bulk_plan(300, 3_600_000) == (0, False)  # a spawned worker would come too late
+    assert idx._bulk_plan(1500, 2_200_000) == (1, True)
+    assert idx._bulk_plan(20_000, 30_000_000) == (2, False)
