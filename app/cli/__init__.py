@@ -9,8 +9,6 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from app import __version__
-
 # Each module registers its subcommands with add_parser(subparsers); one module per feature
 # so that features can be developed side by side.
 COMMAND_MODULES = (
@@ -24,6 +22,12 @@ COMMAND_MODULES = (
     "app.cli.links",
     "app.cli.gui",
 )
+
+# The module of the commands a script runs most often. ``parallax index ...`` builds a parser
+# of that module's commands alone: importing every command module (alignment, reuse, stories
+# and their dependencies) would cost a small corpus's indexing run more than the indexing.
+# Any other first argument (help, the window, other commands) builds the whole parser.
+COMMAND_HOMES = {name: "app.cli.corpus_cmds" for name in ("index", "search", "articles", "show")}
 
 
 class UserError(Exception):
@@ -40,15 +44,29 @@ class _Parser(argparse.ArgumentParser):
         super()._print_message(terminal_safe(message) if message else message, file)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand."""
+class _VersionAction(argparse.Action):
+    """``--version``, with the version looked up only when asked for (see ``app.__getattr__``)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show program's version number and exit", **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # noqa: ANN001
+        from app import __version__
+
+        parser._print_message(f"parallax {__version__}\n", sys.stdout)
+        parser.exit()
+
+
+def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
+    """The argument parser with the subcommands of ``modules`` (default: every one)."""
     parser = _Parser(
         prog="parallax",
         description="Search a folder of articles and compare republished texts side by side.",
     )
-    parser.add_argument("--version", action="version", version=f"parallax {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in modules:
         importlib.import_module(name).add_parser(sub)
     return parser
 
@@ -83,8 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A terminal that cannot show a character gets an escape, not a UnicodeEncodeError.
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="backslashreplace")
-    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    home = COMMAND_HOMES.get(argv[0]) if argv else None
+    parser = build_parser((home,) if home else COMMAND_MODULES)
     commands = _command_names(parser)
     # "parallax FOLDER" and "parallax file.parallax" open the window, like "parallax gui ...".
     if not argv or (argv[0] not in commands and not argv[0].startswith("-")):
