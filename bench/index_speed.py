@@ -15,8 +15,13 @@ body cut to a tenth): there starting the worker processes is a large share of th
 writes numpy segments (app.core.segwriter). The choice the indexer would make for each size is
 printed, with its thresholds.
 
+``--process R`` also times ``parallax index CORPUS --index DIR`` and the naive loop
+(``bench/naive_index.py``) as whole processes, start to exit, R times each in turn (medians):
+what a user meets, interpreter and imports included.
+
 Usage: python bench/index_speed.py [--articles N ...] [--kind normal|short ...] [--path P ...]
                                    [--seed S] [--naive-max N] [--no-naive] [--no-reindex] [--cold]
+                                   [--process R]
 Corpora are generated under /tmp/parallax-bench (kept between runs). Exits 1 when a target is
 missed: 100k in under 180 s, 2x the naive loop, under 1 GB, no-op < 3 s, 100 changed < 10 s.
 """
@@ -28,6 +33,8 @@ import json
 import os
 import resource
 import shutil
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -42,7 +49,15 @@ from gen_articles import ensure_corpus  # noqa: E402
 from whoosh import index as windex  # noqa: E402
 from whoosh.fields import ID, TEXT, Schema  # noqa: E402
 
-from app.core.index import INDEX_NAME, CorpusIndex, Progress  # noqa: E402
+from app.core.bulkindex import start_method  # noqa: E402
+from app.core.index import (  # noqa: E402
+    INDEX_NAME,
+    SHARE_FORKED_S,
+    SHARE_SPAWNED_S,
+    CorpusIndex,
+    Progress,
+    serial_seconds,
+)
 from app.core.reader import iter_corpus_files  # noqa: E402
 
 BASE = Path("/tmp/parallax-bench")
@@ -88,9 +103,14 @@ def decision(n: int, nbytes: int) -> str:
     workers, share = _plan(n, nbytes)
     procs = f"{workers} worker process{'es' if workers > 1 else ''}"
     how = (f"this process and {procs} (shared)" if share else procs) if workers else "this process (serial)"
-    return (f"{how} (shared from {CorpusIndex.share_threshold:,} files, workers only from "
-            f"{CorpusIndex.bulk_threshold:,}, and {CorpusIndex.bulk_min_bytes / 1e6:.1f} MB; "
-            f"{os.cpu_count()} cores)")
+    return (f"{how} ({serial_seconds(n, nbytes):.2f} s of serial work by the estimate; "
+            f"{_thresholds()}; {os.cpu_count()} cores)")
+
+
+def _thresholds() -> str:
+    return (f"shared from {SHARE_FORKED_S} s of work with forked workers, {SHARE_SPAWNED_S} s with spawned "
+            f"ones (here: {start_method()}), workers only from {CorpusIndex.bulk_threshold:,} files and "
+            f"{CorpusIndex.bulk_min_bytes / 1e6:.1f} MB")
 
 
 def _cpu() -> tuple[float, float]:
@@ -136,6 +156,47 @@ def naive(corpus: Path, ix_dir: Path, limit: int | None) -> tuple[int, float, fl
     return len(files), seconds, folder_mb(ix_dir), mem.peak_mb, sum(_cpu()) - cpu0
 
 
+def _run_process(argv: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system, its children included) of one process, start to exit."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    if proc.returncode:
+        raise SystemExit(f"{argv[1:3]} failed ({proc.returncode}): {err[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def process_figures(corpus: Path, out: Path, kind: str, n: int, repeat: int) -> float:
+    """Time ``parallax index CORPUS --index DIR`` and the naive loop (bench/naive_index.py), each
+    as a whole process from start to exit, ``repeat`` times in turn; print the medians.
+
+    ``parallax index`` starts the interpreter, imports what indexing needs, indexes, writes the
+    reuse fingerprints and prints its report; the naive script imports only Whoosh. Returns
+    the ratio of the median wall times (naive / Parallax).
+    """
+    runs: dict[str, list[tuple[float, float]]] = {"parallax": [], "naive": []}
+    for _ in range(repeat):
+        for name in runs:
+            ix_dir = out / f"ix-process-{name}-{kind}-{n}"
+            shutil.rmtree(ix_dir, ignore_errors=True)
+            argv = ([sys.executable, "-m", "app", "index", str(corpus), "--index", str(ix_dir)]
+                    if name == "parallax" else
+                    [sys.executable, str(ROOT / "bench" / "naive_index.py"), str(corpus), str(ix_dir)])
+            runs[name].append(_run_process(argv))
+            shutil.rmtree(ix_dir, ignore_errors=True)
+    med = {name: (statistics.median(w for w, _c in r), statistics.median(c for _w, c in r))
+           for name, r in runs.items()}
+    for name, (wall, cpu) in med.items():
+        print(f"process : {name:8s} {wall:.2f} s wall, {cpu:.2f} s CPU (median of {repeat}, start to exit)")
+    ratio = med["naive"][0] / med["parallax"][0]
+    print(f"ratio   : process {ratio:.2f}x the naive process's wall time, "
+          f"{med['naive'][1] / med['parallax'][1]:.2f}x its CPU time")
+    return ratio
+
+
 def reindex_figures(corpus: Path, ix_dir: Path) -> tuple[float, float]:
     """Seconds for a no-op re-index and for one after 100 files changed."""
     t0 = time.perf_counter()
@@ -161,7 +222,8 @@ def reindex_figures(corpus: Path, ix_dir: Path) -> tuple[float, float]:
 
 
 def run(n: int, seed: int, naive_max: int | None, do_naive: bool, out: Path = BASE, cold: bool = False,
-        kind: str = "normal", paths: tuple[str, ...] = ("auto",), reindex: bool = True) -> list[str]:
+        kind: str = "normal", paths: tuple[str, ...] = ("auto",), reindex: bool = True,
+        process: int = 0) -> list[str]:
     """Measure one corpus size; returns the targets it missed."""
     t0 = time.perf_counter()
     corpus = ensure_short_corpus(n, seed) if kind == "short" else ensure_corpus(n, seed, BASE)
@@ -192,6 +254,8 @@ def run(n: int, seed: int, naive_max: int | None, do_naive: bool, out: Path = BA
         rate = rates.get("auto", rates.get(chosen))
         if rate is not None and rate / nrate < 2:
             missed.append(f"{kind} {n}: {rate / nrate:.2f}x naive (target 2x)")
+    if process:
+        process_figures(corpus, out, kind, n, process)
     if not reindex:
         return missed
     if "auto" not in rates:
@@ -257,16 +321,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--path", action="append", choices=("auto", *PATHS),
                     help="way of indexing (repeatable; default auto: the indexer's own choice)")
     ap.add_argument("--no-reindex", action="store_true", help="skip the no-op and 100-changed re-index")
+    ap.add_argument("--process", type=int, default=0, metavar="R",
+                    help="also time 'parallax index' and the naive script as whole processes, R times each")
     args = ap.parse_args(argv)
     print(f"machine: {machine()}")
-    print(f"thresholds: this process and workers from {CorpusIndex.share_threshold:,} new files, "
-          f"workers only from {CorpusIndex.bulk_threshold:,}, and {CorpusIndex.bulk_min_bytes / 1e6:.1f} MB; "
-          f"up to {CorpusIndex.max_workers} workers")
+    print(f"thresholds: {_thresholds()}; up to {CorpusIndex.max_workers} workers")
     missed: list[str] = []
     for kind in args.kind or ["normal"]:
         for n in args.articles or [10_000, 100_000]:
             missed += run(n, args.seed, args.naive_max, not args.no_naive, args.out, args.cold,
-                          kind, tuple(args.path or ["auto"]), not args.no_reindex)
+                          kind, tuple(args.path or ["auto"]), not args.no_reindex, args.process)
     print("\ntargets: " + ("all met" if not missed else "MISSED " + "; ".join(missed)))
     return 1 if missed else 0
 
