@@ -27,7 +27,7 @@ _MD_REF_LINK = re.compile(r"\[([^\[\]]++)\]\[[^\[\]]*+\]")
 # Emphasis openers; closers are looked up in sorted position lists (see _strip_emphasis), not
 # searched for lazily, which was quadratic on a line of unclosed "*a" openers.
 _EMPH_OPENER = re.compile(r"[*_]")
-_EMPH_CLOSER = {"*": re.compile(r"(?<=\S)\*"), "_": re.compile(r"(?<=\S)_")}
+_EMPH_CLOSER = {d: re.compile(r"(?<=\S)" + re.escape(d)) for d in ("*", "**", "***", "_", "__", "___")}
 _EMPH_WINDOW = 64  # characters searched for a closer before the sorted positions are built
 _ALNUM = re.compile(r"[^\W_]")
 _MD_CODE = re.compile(r"`([^`]*)`")
@@ -94,6 +94,12 @@ def _strip_emphasis(text: str) -> str:
     usable = [ch for ch in "*_" if ch in text and _EMPH_CLOSER[ch].search(text)]
     if not usable:
         return text
+    # Nor can a delimiter with no closer anywhere ("**a **b" has none for "**"): the run
+    # lengths to try, longest first, for each character and length of its opening run.
+    tries: dict[str, list[tuple[int, ...]]] = {}
+    for ch in usable:
+        ks = [k for k in (3, 2, 1) if k == 1 or (ch * k in text and _EMPH_CLOSER[ch * k].search(text))]
+        tries[ch] = [(), *(tuple(k for k in ks if k <= run) for run in (1, 2, 3))]
     out: list[str] = []
     last = pos = 0
     line_end = -1  # the end of the line holding the current opener's text
@@ -102,12 +108,12 @@ def _strip_emphasis(text: str) -> str:
         if o < pos:
             continue
         ch = text[o]
-        if ch not in usable:
+        if ch not in tries:
             continue
         run = 1
         while run < 3 and o + run < n and text[o + run] == ch:
             run += 1
-        for k in range(run, 0, -1):
+        for k in tries[ch][run]:
             c = o + k
             if c >= n or text[c].isspace():
                 continue

@@ -7,10 +7,13 @@ import re
 
 import pytest
 
-from app.core.text import has_markdown
+from app.core.text import _strip_emphasis, has_markdown
 
 _CHAR = re.compile(r"[\[*_`#>]")
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s", re.MULTILINE)
+
+
+_EMPHASIS = re.compile(r"(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1")
 
 
 def _reference(text: str) -> bool:
@@ -41,3 +44,17 @@ def test_has_markdown_matches_the_regular_expressions_on_random_text() -> None:
     for _ in range(20_000):
         text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 9)))
         assert has_markdown(text) is _reference(text), repr(text)
+
+
+@pytest.mark.parametrize("text", ["**a **b", "**a **b*", "***a* b**", "__a __b_ c__", "*a**", "**a** *b*", "*_a*_a"])
+def test_emphasis_is_stripped_as_the_lazy_pattern_would(text: str) -> None:
+    assert _strip_emphasis(text) == _EMPHASIS.sub(r"\2", text)
+
+
+def test_emphasis_matches_the_lazy_pattern_on_random_text() -> None:
+    rnd = random.Random(11)
+    alphabet = ["*", "**", "***", "_", "__", "___", " ", "a", "b ", "\n", "x*", "*y", " * ", "_z_", "**w**",
+                "word " * 5, "\t", "\u00a0", "*_", "_*"]
+    for _ in range(5_000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 120)))
+        assert _strip_emphasis(text) == _EMPHASIS.sub(r"\2", text), repr(text)
