@@ -32,7 +32,7 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 MAX_FILE_BYTES = 64 * 1024 * 1024
 # A paragraph longer than this is cut into pieces so that one huge line cannot stall matching.
 MAX_PARAGRAPH_CHARS = 20_000
-# A run of more tiny paragraphs than this is merged (see _merge_tiny_runs).
+# A run of more tiny paragraphs than this is merged (see _tiny_runs).
 TINY_RUN = 200
 TINY_CHARS = 24
 
@@ -382,7 +382,7 @@ def _text_blocks(text: str) -> tuple[list[Block], PageMeta]:
             pieces.append((start, end, text[start:end]))
     blocks = []
     markdown = has_markdown(text)  # one search of the file instead of two per paragraph
-    for i, k in _tiny_runs([(p[0], p[1]) for p in pieces]):
+    for i, k in _tiny_runs([p[0] for p in pieces], [p[1] for p in pieces]):
         s, e = pieces[i][0], pieces[k - 1][1]
         chunk = pieces[i][2] if k == i + 1 else text[s:e]
         shown, norm = display_and_norm(chunk, markdown)
@@ -406,19 +406,19 @@ def _tiny_group_pieces(group: list[tuple[int, str]], text: str) -> Iterator[tupl
         i = k
 
 
-def _tiny_runs(spans: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
-    """``[i, k)`` ranges of ``spans`` (start, end) to keep as one paragraph each.
+def _tiny_runs(starts: list[int], ends: list[int]) -> Iterator[tuple[int, int]]:
+    """``[i, k)`` ranges of the paragraphs ``starts[i]:ends[i]`` to keep as one paragraph each.
 
     More than ``TINY_RUN`` consecutive paragraphs of at most ``TINY_CHARS`` characters are no
     menu or list but a degenerate file (a line of "#" or "---" per paragraph); each costs as
     much to classify as a paragraph of prose, so such a run is cut into pieces of about
     ``MAX_PARAGRAPH_CHARS`` characters instead. Every other paragraph is its own range.
     """
-    n = len(spans)
+    n = len(starts)
     i = 0
     while i < n:
         j = i
-        while j < n and spans[j][1] - spans[j][0] <= TINY_CHARS:
+        while j < n and ends[j] - starts[j] <= TINY_CHARS:
             j += 1
         if j - i <= TINY_RUN:
             for k in range(i, max(j, i + 1)):
@@ -427,7 +427,8 @@ def _tiny_runs(spans: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
             continue
         while i < j:
             k = i + 1
-            while k < j and spans[k][1] - spans[i][0] < MAX_PARAGRAPH_CHARS:
+            limit = starts[i] + MAX_PARAGRAPH_CHARS
+            while k < j and ends[k] < limit:
                 k += 1
             yield i, k
             i = k
@@ -571,7 +572,7 @@ def _html_blocks(text: str) -> tuple[list[Block], PageMeta]:
                     date=parse_date(doc.published) if doc.published else None)
     found = doc.blocks
     blocks = []
-    for i, k in _tiny_runs([(b.start, b.end) for b in found]):
+    for i, k in _tiny_runs([b.start for b in found], [b.end for b in found]):
         if k == i + 1:
             b = found[i]
             blocks.append(Block(raw=b.text, text=b.text, start=b.start, end=b.end, heading=b.heading))
