@@ -27,6 +27,7 @@ run: $(VENV)/.installed
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check $(wildcard app tests bench packaging)
 	$(BIN)/lint-imports
+	$(BIN)/mypy app
 
 test: $(VENV)/.installed-test lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
