@@ -21,6 +21,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -95,8 +96,9 @@ def measure(folder: Path, info: dict, settle_s: float) -> dict:
     if info.get("origin"):
         window.corpusLoaded.connect(lambda _c: window.compare(info["origin"], info["copy"]))
     samples: list[tuple[int, int, str]] = []  # (stall start, sampled at, stacks)
+    stop_sampling = threading.Event()
     if os.environ.get("PARALLAX_BENCH_STACKS"):
-        _sample_stalls(last, clock, samples)
+        _sample_stalls(last, clock, samples, stop_sampling)
     timer = QTimer()
     timer.setInterval(TICK_MS)
     timer.timeout.connect(tick)
@@ -113,6 +115,7 @@ def measure(folder: Path, info: dict, settle_s: float) -> dict:
         if time.perf_counter() > deadline:
             sys.exit("timed out waiting for the reuse graph")
     timer.stop()
+    stop_sampling.set()  # before the window goes: a thread reading frames at exit can crash
     window.shutdown()
     window.close()
 
@@ -148,7 +151,7 @@ _TIMED = (
     ("app.ui.reusedocks", "ReuseDocks", "_show_left"),
     ("app.ui.relatedpanel", "RelatedPanel", "show_related"), ("app.ui.relatedpanel", "RelatedModel", "set_label"),
     ("app.ui.reuseoverview", "ReuseOverview", "set_graph"), ("app.ui.reusegraph", "ReuseGraphView", "set_graph"),
-    ("app.ui.reusegraph", "ReuseGraphView", "paintEvent"), ("app.ui.relatedpanel", "RelatedView", "paintEvent"),
+    ("app.ui.reusegraph", "ReuseGraphView", "paintEvent"), ("app.ui.relatedpanel", "_RelatedList", "paintEvent"),
     ("app.ui.corpuspanel", "CorpusPanel", "set_reuse_map"),
 )
 
@@ -156,7 +159,6 @@ _TIMED = (
 def _time_gui_work() -> dict[str, list[float]]:
     import functools
     import importlib
-    import threading
 
     times: dict[str, list[float]] = {}
     for module, cls, name in _TIMED:
@@ -180,16 +182,15 @@ def _time_gui_work() -> dict[str, list[float]]:
     return times
 
 
-def _sample_stalls(last: list[int], clock, out: list[tuple[int, int, str]], after_ms: int = 40) -> None:  # noqa: ANN001
+def _sample_stalls(last: list[int], clock, out: list[tuple[int, int, str]], stop: threading.Event,  # noqa: ANN001
+                   after_ms: int = 40) -> None:
     """Every 10 ms while the GUI thread has not ticked for ``after_ms``: every thread's innermost frames."""
-    import threading
     import traceback
 
     main = threading.main_thread().ident
 
     def run() -> None:
-        while True:
-            time.sleep(0.01)
+        while not stop.wait(0.01):
             start, now = last[0], clock.elapsed()
             if now - start < after_ms:
                 continue

@@ -41,7 +41,7 @@ EDGE_INK = {False: "#34495e", True: "#a9bcd0"}  # slate on a light background, p
 HOVER = "#d35400"
 MIN_CONTRAST = 3.0  # WCAG 2.1 non-text contrast: lines and shapes against their background
 MIN_SCALE, MAX_SCALE = 0.05, 12.0
-RENDER_BUDGET_S = 0.03  # a large graph is drawn over several turns of the event loop, this long each
+RENDER_BUDGET_S = 0.015  # a large graph is drawn over several turns of the event loop, this long each
 RENDER_STEP = 50  # edges or nodes drawn between two looks at the clock
 CLICK_SLOP = 4  # pixels the mouse may move and still click
 EDGE_SLOP = 4.0  # pixels either side of an edge that still hit it
@@ -148,6 +148,7 @@ class ReuseGraphView(QWidget):
         self._render: Iterator[None] | None = None
         self._render_key: tuple | None = None
         self._render_image: QImage | None = None
+        self._visible: tuple[ReuseGraph, bool, list[GraphNode]] | None = None
         self._render_timer = QTimer(self)  # the next turn of a drawing under way
         self._render_timer.setSingleShot(True)
         self._render_timer.setInterval(0)
@@ -186,8 +187,11 @@ class ReuseGraphView(QWidget):
         self.fit()
 
     def visible_nodes(self) -> list[GraphNode]:
-        """Nodes drawn with the current toggle."""
-        return [n for n in self._graph.nodes if self._show_loners or n.cluster >= 0]
+        """Nodes drawn with the current toggle (kept: every paint and hit test asks)."""
+        if self._visible is None or self._visible[0] is not self._graph or self._visible[1] != self._show_loners:
+            nodes = [n for n in self._graph.nodes if self._show_loners or n.cluster >= 0]
+            self._visible = (self._graph, self._show_loners, nodes)
+        return self._visible[2]
 
     def colour_of(self, source: str) -> QColor:
         """The fill of a source's nodes (for the current palette)."""
@@ -468,7 +472,10 @@ class ReuseGraphView(QWidget):
             base, text = pal.base().color(), pal.text().color()
             p.fillRect(QRectF(0, 0, self.width(), self.height()), base)
             view = QRectF(self.rect()).adjusted(-40, -40, 40, 40)
-            self._paint_halos(p, base, text)
+            halos = self._graph.halos
+            for start in range(0, len(halos), RENDER_STEP * 4):
+                yield
+                self._paint_halos(p, base, text, halos[start:start + RENDER_STEP * 4])
             edges = self._graph.edges[::-1]  # the strongest on top
             for start in range(0, len(edges), RENDER_STEP):
                 yield
@@ -480,10 +487,10 @@ class ReuseGraphView(QWidget):
         finally:
             p.end()
 
-    def _paint_halos(self, p: QPainter, base: QColor, text: QColor) -> None:
+    def _paint_halos(self, p: QPainter, base: QColor, text: QColor, halos: list[tuple[float, float, float]]) -> None:
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(blend(base, text, 0.045))
-        for x, y, r in self._graph.halos:
+        for x, y, r in halos:
             c = self.to_view(x, y)
             p.drawEllipse(c, r * self._scale, r * self._scale)
 
