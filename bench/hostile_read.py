@@ -6,11 +6,12 @@ and unclosed tags, giant single lines, whitespace runs, blank lines, markdown ma
 prefixes. The baseline is real prose (the seeds' text, repeated) as text and as HTML.
 Target: the worst case within 3x of prose. Times are CPU times (the machine may be shared).
 
-Figures (1 MB, median of 3-6 runs on a loaded 2-core machine, 2026-12-04): prose 0.16 s/MB;
-worst md-underscores 0.28 s/MB = 1.7x (then one-char-lines, html-short-paragraphs 1.5x).
-Before this round: unclosed-lt 1.22 s/MB = 7.6x, stray-lt-closed 6.9x, stray-lt-ampersands
-5.3x, unclosed-comments 3.3x (each "<" was a token of its own; "\\W*" in the byline patterns
-retried a dozen words at every offset of a paragraph of punctuation).
+Figures (1 MB, CPU, medians of 3 runs on a loaded 2-core machine, 2026-12-04): prose 0.155 s/MB;
+worst html-one-letter-paragraphs 0.39 s/MB = 2.5x (about 1.5 us per element, one every four
+bytes, is what this Python tokenizer costs), md-double-star-words 2.2x, one-letter-paragraphs 1.7x.
+Before this round: unclosed-lt 1.22 s/MB = 7.6x, stray-lt-closed 6.9x, stray-lt-ampersands 5.3x,
+one-letter-paragraphs 3.8x, unclosed-comments 3.3x (each "<" was a token of its own; "\\W*" in
+the byline patterns retried a dozen words at every offset of a paragraph of punctuation).
 
 Usage: python bench/hostile_read.py [--mb 1.0] [--repeat 3] [--only NAME]
 """
@@ -92,6 +93,7 @@ HOSTILE: dict[str, tuple[str, Callable[[int], str]]] = {
     "many-meta-tags": (".html", lambda n: _fill('<meta name="x" content="y">', n)),
     "html-blank-paragraphs": (".html", lambda n: _fill("<p></p>", n)),
     "html-short-paragraphs": (".html", lambda n: _fill("<p>Menu</p>\n", n)),
+    "html-one-letter-paragraphs": (".html", lambda n: _fill("<p>a", n)),
     "giant-line-prose": (".txt", lambda n: _prose_text(n).replace("\n", " ")),
     "giant-word": (".txt", lambda n: _fill("a", n)),
     "cjk-one-line": (".txt", lambda n: _fill("中俄关系的发展进入新阶段", n)),
@@ -103,10 +105,12 @@ HOSTILE: dict[str, tuple[str, Callable[[int], str]]] = {
     "blank-lines": (".txt", lambda n: "Title line here\n" + _fill("\n", n) + "The end of a sentence."),
     "whitespace-lines": (".txt", lambda n: _fill("  \t \n", n) + "x y z"),
     "one-char-lines": (".txt", lambda n: _fill("a\n", n)),
+    "one-letter-paragraphs": (".txt", lambda n: _fill("A\n\n", n)),
     "short-lines": (".txt", lambda n: _fill("Menu Search Log in\n", n)),
     "md-stars": (".md", lambda n: _fill("*", n)),
     "md-star-words": (".md", lambda n: _fill("*a ", n)),
     "md-underscores": (".md", lambda n: _fill("_a", n)),
+    "md-double-star-words": (".md", lambda n: _fill("**a ", n)),
     "md-brackets": (".md", lambda n: _fill("[", n)),
     "md-image-openers": (".md", lambda n: _fill("![a", n)),
     "md-link-openers": (".md", lambda n: _fill("[a](", n)),
