@@ -150,9 +150,9 @@ class Prints:
         new_index = np.cumsum(keep, dtype=np.int64) - 1
         return Prints(
             [m for m, k in zip(self.meta, keep, strict=True) if k],
-            new_index[self.row_art[rows]].astype(np.int32),
-            *(getattr(self, f)[rows] for f in _ROW_FIELDS[1:]),
-            self.fp[np.repeat(rows, self.row_nfp)],
+            row_art=new_index[self.row_art[rows]].astype(np.int32),
+            fp=self.fp[np.repeat(rows, self.row_nfp)],
+            **{f: getattr(self, f)[rows] for f in _ROW_FIELDS[1:]},
         )
 
     @staticmethod
@@ -166,9 +166,9 @@ class Prints:
         offsets = np.cumsum([0] + [len(p) for p in parts[:-1]])
         return Prints(
             [m for p in parts for m in p.meta],
-            np.concatenate([p.row_art + np.int32(o) for p, o in zip(parts, offsets, strict=True)]),
-            *(np.concatenate([getattr(p, f) for p in parts]) for f in _ROW_FIELDS[1:]),
-            np.concatenate([p.fp for p in parts]),
+            row_art=np.concatenate([p.row_art + np.int32(o) for p, o in zip(parts, offsets, strict=True)]),
+            fp=np.concatenate([p.fp for p in parts]),
+            **{f: np.concatenate([getattr(p, f) for p in parts]) for f in _ROW_FIELDS[1:]},
         )
 
     def to_bytes(self) -> bytes:
@@ -192,11 +192,11 @@ class Prints:
         """
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as z:
-                header = json.loads(z["header"].tobytes().decode("utf-8"))
+                header = _loads_header(z["header"].tobytes().decode("utf-8"))
                 if header.get("format_version") != FORMAT_VERSION or header.get("params") != params():
                     raise ValueError("reuse fingerprints are from another version")
-                prints = cls([ArticleMeta(*m) for m in header["meta"]],
-                             *(z[f] for f in _ROW_FIELDS), z["fp"])
+                prints = cls([ArticleMeta(*m) for m in header["meta"]], fp=z["fp"],
+                             **{f: z[f] for f in _ROW_FIELDS})
         except (OSError, KeyError, TypeError, zlib.error, EOFError, zipfile.BadZipFile) as exc:
             raise ValueError(f"reuse fingerprints cannot be read ({type(exc).__name__})") from exc
         if len(prints.row_art) and int(prints.row_art.max()) >= len(prints.meta):
@@ -204,6 +204,38 @@ class Prints:
         if int(prints.row_nfp.sum()) != len(prints.fp):
             raise ValueError("reuse fingerprints are inconsistent")
         return prints
+
+
+_META_KEY = '"meta": ['  # as JSONEncoder writes the last key of the header (a string's quotes are escaped)
+
+
+def _loads_header(text: str) -> dict:
+    """``json.loads`` of a :meth:`Prints.to_bytes` header, its article list an entry at a time.
+
+    The C decoder holds the GIL through the whole list (0.25 s at 100,000 articles), and the
+    map is loaded on a worker thread beside the window.
+    """
+    at = text.find(_META_KEY)
+    if at < 0:
+        return json.loads(text)
+    head = text[:at].rstrip()
+    header = json.loads((head[:-1] if head.endswith(",") else head) + "}")
+    decoder = json.JSONDecoder()
+    meta = []
+    pos, end = at + len(_META_KEY), len(text)
+    while True:
+        while pos < end and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= end:
+            raise ValueError("reuse fingerprints: the article list is cut short")
+        if text[pos] == "]":
+            break
+        item, pos = decoder.raw_decode(text, pos)
+        meta.append(item)
+    if text[pos + 1:].strip() != "}":
+        raise ValueError("reuse fingerprints: unexpected data after the article list")
+    header["meta"] = meta
+    return header
 
 
 def params() -> dict:

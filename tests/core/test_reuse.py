@@ -319,3 +319,27 @@ def test_chunked_numpy_steps_give_numpy_results_and_the_same_map(monkeypatch: py
     assert [c.to_dict() for c in chunked.clusters()] == [c.to_dict() for c in whole.clusters()]
     assert [p.to_dict() for p in chunked.pairs()] == [p.to_dict() for p in whole.pairs()]
     assert len(whole.clusters()) == 1 and len(whole.clusters()[0].members) == 30
+
+
+def test_stored_article_list_is_read_an_entry_at_a_time_as_json_would() -> None:
+    import io
+    import json
+
+    from app.core.fingerprint import _loads_header
+
+    rng = random.Random(9)
+    titles = ['"meta": [ quoted', "], [ brackets", "naïve — ünïcödé 中文", "back\\slash", ""]
+    arts = [_article(f"a{n}", [_prose(rng, 30)]) for n in range(len(titles))]
+    for art, title in zip(arts, titles, strict=True):
+        art.title = title
+    prints = fingerprint(arts)
+    data = prints.to_bytes()
+    with np.load(io.BytesIO(data)) as z:
+        text = z["header"].tobytes().decode("utf-8")
+    assert _loads_header(text) == json.loads(text)
+    assert [m.title for m in Prints.from_bytes(data).meta] == titles
+    empty = Prints.empty().to_bytes()
+    assert Prints.from_bytes(empty).meta == []
+    for cut in (text[:-2], text[: text.index('"meta": [') + 30]):
+        with pytest.raises(ValueError):
+            _loads_header(cut)
