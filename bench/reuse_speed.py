@@ -126,8 +126,12 @@ t = time.perf_counter()
 def build():
     ReuseMap(prints).clusters()
 if len(sys.argv) > 3:
-    # --gil: the map builds on a worker thread, as in the window, while this thread ticks every
-    # 5 ms; a late tick is the time the worker held the GIL (the application's switch interval).
+    # --gil: the file is loaded and the map built on a worker thread, as in the window, while this
+    # thread ticks every 5 ms; a late tick is the time the worker held the GIL (the application's
+    # switch interval).
+    del prints
+    def build():
+        ReuseMap(Prints.from_bytes(Path(sys.argv[1]).read_bytes())).clusters()
     sys.setswitchinterval(0.002)
     worker = threading.Thread(target=build)
     worker.start()
