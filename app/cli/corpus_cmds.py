@@ -120,7 +120,11 @@ def run_search(args: argparse.Namespace) -> int:
     echo(f"{result.total} hit{'s' if result.total != 1 else ''} for {result.query}")
     if facets is not None and args.facets:
         print_facets(facets.result)
-    groups = group_hits(result.hits, copies_lookup(rmap)) if args.collapse else [HitGroup(h) for h in result.hits]
+    # copies_lookup's annotation leaves out CopiesTable, which it reads the same way as a map.
+    if args.collapse:
+        groups = group_hits(result.hits, copies_lookup(rmap))  # type: ignore[arg-type]
+    else:
+        groups = [HitGroup(h) for h in result.hits]
     for group in groups:
         hit = group.hit
         when = hit.date.isoformat() if hit.date else "undated"

@@ -191,12 +191,19 @@ def _screenshot(window, target: Path, args: argparse.Namespace, timeout: float) 
     window.reuse_docks.mapReady.connect(lambda _m: settle("map"))
     window.indexFailed.connect(lambda m: fail(f"indexing failed: {m}"))
     window.comparisonReady.connect(lambda _a: settle("compare"))
-    window.comparisonReady.connect(
-        lambda _a: all(e.view.alignment() is not None for e in window.tabs.entries()) and settle("session"))
+    def session_compared(_alignment: object) -> None:
+        if all(e.view.alignment() is not None for e in window.tabs.entries()):
+            settle("session")
+
+    def story_failed(message: str) -> None:
+        if "not ready" not in message:
+            fail(f"story failed: {message}")
+
+    window.comparisonReady.connect(session_compared)
     window.comparisonFailed.connect(lambda m: fail(f"comparison failed: {m}"))
     for view in window.story_views():
         view.storyShown.connect(lambda _s: settle("story"))
-        view.failed.connect(lambda m: "not ready" not in m and fail(f"story failed: {m}"))
+        view.failed.connect(story_failed)
     window.panel.searchFinished.connect(lambda _r: settle("search"))
     window.panel.searchFailed.connect(lambda _m: settle("search"))
     deadline.timeout.connect(lambda: fail(f"timed out after {timeout:.0f} s"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from typing import Any
 
 import numpy as np
 
@@ -215,8 +216,8 @@ def _sources(args: argparse.Namespace) -> tuple[Corpus, UserDataStore, Counter[s
 
 
 def _source_rows(store: UserDataStore, counts: Counter[str]) -> list[dict]:
-    rows = [{"source": raw, "shown_as": store.data.source(raw), "articles": n}
-            for raw, n in counts.items() if raw]
+    rows: list[dict[str, Any]] = [{"source": raw, "shown_as": store.data.source(raw), "articles": n}
+                                  for raw, n in counts.items() if raw]
     rows.sort(key=lambda r: (r["shown_as"].casefold(), r["source"]))
     return rows
 

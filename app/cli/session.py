@@ -107,7 +107,7 @@ def write_reports(html_for: Callable[[bool], str], html: str | None, pdf: str | 
     from app.core.atomic import atomic_write_text
 
     targets = [t for t in (html, pdf) if t]
-    if len(targets) == 2 and Path(html).resolve() == Path(pdf).resolve():
+    if html and pdf and Path(html).resolve() == Path(pdf).resolve():
         raise UserError(f"--html and --pdf name the same file: {html}")
     try:
         for target in targets:

@@ -132,9 +132,9 @@ def _print_story(story: Story, sort: str) -> None:
              f"{c.similarity:.1f} % similar  {c.text[:50]}")
     echo("")
     echo(f"copies (by {sort}):")
-    for c in story.sorted_copies(sort):
-        echo(f"  {c.date or 'undated':10}  {c.outlet[:24]:24}  {c.label:10}  {c.retained:5.1f} % retained  "
-             f"v{c.family + 1}  {c.id}")
+    for copy in story.sorted_copies(sort):
+        echo(f"  {copy.date or 'undated':10}  {copy.outlet[:24]:24}  {copy.label:10}  {copy.retained:5.1f} % retained  "
+             f"v{copy.family + 1}  {copy.id}")
     if story.edges:
         echo("")
         echo("derivation:")

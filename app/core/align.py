@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from app.core.model import Alignment, Article, Paragraph, Role, Row, RowKind
+from app.core.model import Alignment, Article, Paragraph, Role, Row, RowKind, WordOp
 from app.core.wordops import (
     Vocabulary,
     VocabularyFull,
@@ -286,7 +286,7 @@ def _row(g: _Group, sides: tuple[_Side, _Side], opts: AlignOptions) -> Row:
         sides[0].paragraphs[i].norm == sides[1].paragraphs[j].norm for i in left for j in right)
     if same:
         return Row(left, right, RowKind.IDENTICAL, g.moved, 100.0)
-    ops = ()
+    ops: tuple[WordOp, ...] = ()
     if opts.ops:
         ops = encoded_ops([(i, sides[0].words[i]) for i in left], [(j, sides[1].words[j]) for j in right])
     return Row(left, right, RowKind.CHANGED, g.moved, min(g.score, 99.99), ops)
@@ -317,11 +317,11 @@ def _rows(groups: list[_Group], sides: tuple[_Side, _Side], opts: AlignOptions) 
     for target in [*chain, None]:
         lstop, rstop = (nl, nr) if target is None else target.key
         while li < lstop:
-            g = owner[0].get(li)
-            if g is None:
+            held = owner[0].get(li)
+            if held is None:
                 rows.append(Row((li,), (), RowKind.LEFT_ONLY))
-            elif g.moved:
-                emit(g)
+            elif held.moved:
+                emit(held)
             li += 1
         while rj < rstop:
             if rj not in owner[1]:

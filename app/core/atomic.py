@@ -16,7 +16,7 @@ from app.core import fsguard
 from app.core.boundary import json_escape_surrogates
 
 
-def atomic_write_bytes(path: Path | str, data: bytes) -> None:
+def atomic_write_bytes(path: Path | str, data: bytes | memoryview) -> None:
     """Write ``data`` to ``path`` so that readers see either the old file or the new one, never half.
 
     Raises:

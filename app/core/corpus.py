@@ -234,8 +234,8 @@ class Corpus:
             if rel is not None:
                 return self.article(rel)
             try:
-                rel = candidate.resolve().relative_to(self.root)
-                return self.article("/".join(name_to_id(p) for p in rel.parts))
+                inside = candidate.resolve().relative_to(self.root)
+                return self.article("/".join(name_to_id(p) for p in inside.parts))
             except ValueError:
                 return read_article(candidate, candidate.parent)
         ids = self.ids()

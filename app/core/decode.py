@@ -140,9 +140,9 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     if b"\x00" in sample:
         guess = _looks_utf16(sample) or _nul_parity(sample)
         for utf16 in (guess,) if guess else ("utf-16-le", "utf-16-be"):
-            text = _try_utf16(data, utf16)
-            if text is not None:
-                return normalize_newlines(text), utf16
+            wide = _try_utf16(data, utf16)
+            if wide is not None:
+                return normalize_newlines(wide), utf16
     if _is_binary(sample):
         raise DecodeError("binary file (contains NUL or control bytes)")
     try:

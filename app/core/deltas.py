@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
 
 from app.core.deltarules import Rules, default_rules
 from app.core.model import Alignment, Article, Paragraph, Row, RowKind
+from app.core.wordops import levenshtein_opcodes
 
 MAX_CHARS = 40_000  # of one side of a row; text past it is not searched for deltas
 
@@ -533,8 +533,8 @@ class _Reader:
                 j += 1
                 if lead < len(values):
                     break
-            elif seen and self.rules.scales.match(self.lows, j) is not None and len(parts) == 1:
-                scale = self.rules.scales.match(self.lows, j)[1]  # type: ignore[index]
+            elif seen and len(parts) == 1 and (scaled := self.rules.scales.match(self.lows, j)) is not None:
+                scale = scaled[1]
                 if scale >= 1000:
                     total += (current or 1) * scale
                     current = 0.0
@@ -546,12 +546,12 @@ class _Reader:
             else:
                 break
         if not seen:
-            lead = self.rules.number_lead.match(self.lows, i) if i < n and self.toks[i].kind == "word" else None
-            if lead is not None and i + 1 < n:
+            led = self.rules.number_lead.match(self.lows, i) if i < n and self.toks[i].kind == "word" else None
+            if led is not None and i + 1 < n:
                 after = self.rules.scales.match(self.lows, i + 1) or (
                     self.rules.numbers.match(self.lows, i + 1) if self.lows[i + 1] == "dozen" else None)
                 if after is not None:
-                    return lead[1] * after[1], 2
+                    return led[1] * after[1], 2
             return None
         return total + current, j - i
 
@@ -570,7 +570,8 @@ class _Reader:
                 continue
             lo, unit = i, ""
             if t.kind == "sym" and t.text in _CURRENCY_SYMBOLS and i + 1 < n and toks[i + 1].kind in ("num", "word"):
-                unit = rules.units.match(self.lows, i)[1] if rules.units.match(self.lows, i) else t.text
+                currency = rules.units.match(self.lows, i)
+                unit = currency[1] if currency else t.text
                 i += 1
                 t = toks[i]
             value: float | None = None
@@ -782,7 +783,7 @@ class _Map:
         self.lkeep, self.rkeep = lkeep, rkeep
         self.lpos = {k: n for n, k in enumerate(lkeep)}
         self.rpos = {k: n for n, k in enumerate(rkeep)}
-        self.ops = Levenshtein.opcodes(enc(left, lkeep), enc(right, rkeep)).as_list()
+        self.ops = levenshtein_opcodes(enc(left, lkeep), enc(right, rkeep))
         self._regions: list[tuple[int, int, int, int]] | None = None
         # Per side: the opcodes that cover tokens of that side, by their first position.
         self._starts: list[list[int]] = [[], []]
@@ -882,7 +883,7 @@ def _pair(removed: list[_Item], added: list[_Item], m: _Map, limit: float = 30.0
         out.append((a, b))
     out += [(a, None) for a in removed if id(a) not in done]
     out += [(None, b) for b in added if id(b) not in done]
-    out.sort(key=lambda p: (p[0].lo if p[0] else m.across(1, p[1].lo) if p[1] else 0))  # type: ignore[union-attr]
+    out.sort(key=lambda p: (p[0].lo if p[0] else m.across(1, p[1].lo) if p[1] else 0))
     return out
 
 

@@ -89,7 +89,7 @@ class WriteRefused(PermissionError):
         super().__init__(errno.EPERM, message)
 
     def __str__(self) -> str:
-        return self.strerror
+        return self.strerror or ""
 
 
 # ---------------------------------------------------------------------- corpus roots

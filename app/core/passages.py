@@ -31,7 +31,7 @@ from app.core.fingerprint import _POS_MULT, _WORD_HASH, SAMPLE, SHINGLE, STOPWOR
 from app.core.model import Article, Paragraph
 from app.core.reader import ReadError
 from app.core.text import normalize, words
-from app.core.wordops import Vocabulary
+from app.core.wordops import Vocabulary, levenshtein_opcodes
 
 if TYPE_CHECKING:
     from app.core.corpus import Corpus
@@ -211,7 +211,7 @@ def _compare(vocab: Vocabulary, passage: Paragraph, parts: Sequence[Paragraph]
     b = "".join(w.codes for w in ws)
     where: list[tuple[int, int, int]] = [(p.index, s, e) for p, w in zip(parts, ws, strict=True)
                                          for s, e in zip(w.starts, w.ends, strict=True)]
-    blocks = [op for op in Levenshtein.opcodes(a, b).as_list() if op[0] == "equal"]
+    blocks = [op for op in levenshtein_opcodes(a, b) if op[0] == "equal"]
     if not blocks or not a:
         return 0.0, "", (), ()
     # The stretch of the candidate the passage aligns with, widened by the passage's words
@@ -233,7 +233,7 @@ def _compare(vocab: Vocabulary, passage: Paragraph, parts: Sequence[Paragraph]
 
     changes = tuple(
         PassageChange(tag, " ".join(ptoks[i1:i2]), " ".join(vtoks[lo + j1: lo + j2]), spans(j1, j2))
-        for tag, i1, i2, j1, j2 in Levenshtein.opcodes(a, window).as_list() if tag != "equal")
+        for tag, i1, i2, j1, j2 in levenshtein_opcodes(a, window) if tag != "equal")
     first, last = where[lo], where[hi - 1]
     pieces: list[str] = []
     base: dict[int, int] = {}  # paragraph -> its offset in the wording, less where its piece starts
@@ -413,16 +413,18 @@ def lookup_of(prints: Prints, store: tuple[Path, list[int] | None] | None = None
         if _lookup is not None and _lookup[0] is prints and not fresh:
             return _lookup[1]
         path, stamp = store if store is not None else (None, None)
-        header = _header(prints, stamp) if path is not None and stamp is not None else None
-        table = _read_table(path, header) if header is not None and not fresh else None
-        if table is None and header is not None:
-            image, keys, rows = _sorted_table(prints, header)
-            table = keys, rows
-            with contextlib.suppress(OSError):  # refused or failed: the next process sorts again
-                atomic_write_bytes(path, image.data)
-                # Mapped, the table is the page cache's to keep rather than this process's memory.
-                table = _read_table(path, header) or table
-            del image, keys, rows
+        table = None
+        if path is not None and stamp is not None:
+            header = _header(prints, stamp)
+            table = _read_table(path, header) if not fresh else None
+            if table is None:
+                image, keys, rows = _sorted_table(prints, header)
+                table = keys, rows
+                with contextlib.suppress(OSError):  # refused or failed: the next process sorts again
+                    atomic_write_bytes(path, image.data)
+                    # Mapped, the table is the page cache's to keep rather than this process's memory.
+                    table = _read_table(path, header) or table
+                del image, keys, rows
         lookup = PassageLookup(prints, table)
         _lookup = (prints, lookup)
         return lookup

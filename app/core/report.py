@@ -418,12 +418,12 @@ def story_report_html(story: Story, *, notes: str = "", hashes: dict[str, str] |
     out.append("</table>")
     out.append(f'<h2>Copies</h2><table class="copies" data-table="copies"{table}><tr><th>date</th><th>outlet</th>'
                "<th>label</th><th>retained</th><th>version</th><th>id</th><th>SHA-256</th></tr>")
-    for c in copies:
-        colour = FAMILY_COLOURS[c.family % len(FAMILY_COLOURS)]
-        out.append(f'<tr data-copy="{escape(c.id)}"><td>{escape(c.date or "undated")}</td><td>{escape(c.outlet)}</td>'
-                   f"<td>{escape(c.label)}</td><td>{c.retained:.1f} %</td>"
-                   f'<td><span style="color:{colour}">●</span> v{c.family + 1}</td><td class="id">{escape(display(c.id))}</td>'
-                   f'<td class="hash">{escape(hashes.get(c.id, ""))}</td></tr>')
+    for copy in copies:
+        colour = FAMILY_COLOURS[copy.family % len(FAMILY_COLOURS)]
+        out.append(f'<tr data-copy="{escape(copy.id)}"><td>{escape(copy.date or "undated")}</td><td>{escape(copy.outlet)}</td>'
+                   f"<td>{escape(copy.label)}</td><td>{copy.retained:.1f} %</td>"
+                   f'<td><span style="color:{colour}">●</span> v{copy.family + 1}</td><td class="id">{escape(display(copy.id))}</td>'
+                   f'<td class="hash">{escape(hashes.get(copy.id, ""))}</td></tr>')
     out.append("</table>")
     variants = story.variants()
     out.append(f'<h2>Variants ({len(variants)} places)</h2><table class="variants" data-table="variants"{table}>'

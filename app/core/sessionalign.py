@@ -62,7 +62,7 @@ def session_sections(loaded: LoadedSession, corpus: Corpus | None = None, *,
             messages.append(f"Tab {i + 1} ({tab.title or tab.left.id}) left out of the report.")
             continue
         try:
-            alignment = tab_alignment(tab, corpus)  # type: ignore[arg-type]
+            alignment = tab_alignment(tab, corpus)
         except ReadError as exc:
             messages.append(f"Tab {i + 1} left out of the report: {exc}")
             continue

@@ -38,7 +38,6 @@ from datetime import date as Date
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
 
 from app.core.atomic import atomic_write_text
 from app.core.changes import pair_change
@@ -46,9 +45,11 @@ from app.core.deltas import DeltaKind, row_deltas
 from app.core.model import Alignment, Article, Paragraph, Role, RowKind
 from app.core.reader import ReadError
 from app.core.reuse import ReuseMap
-from app.core.wordops import Vocabulary, tokens
+from app.core.wordops import Vocabulary, levenshtein_opcodes, tokens
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from app.core.userdata import UserData
 
 OMITTED = "omitted"
@@ -355,7 +356,7 @@ def _opcodes(a: str, b: str) -> list[tuple[str, int, int, int, int]]:
     """The changed stretches of two word strings, neighbouring ones joined ("more than" -> "over"
     is one place, not a replace and a delete)."""
     out: list[tuple[str, int, int, int, int]] = []
-    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(a, b).as_list():
+    for tag, i1, i2, j1, j2 in levenshtein_opcodes(a, b):
         if tag == "equal":
             continue
         if out and out[-1][2] == i1 and out[-1][4] == j1:
@@ -592,14 +593,14 @@ class Story:
                 slot[2].add(ADDED)
         out = []
         for key in sorted(places, key=lambda k: (k[0], k[1] < 0, k[1], k[2])):
-            readings = []
-            for text, ids, kinds in places[key].values():
-                ids = sorted(set(ids), key=self._order)
-                readings.append(VariantReading(text, tuple(ids), self._names(ids),
-                                               tuple(k for k in VARIANT_KINDS if k in kinds)))
-            readings.sort(key=lambda r: (-len(r.copies), r.text))
+            choices = []
+            for text, holders, marks in places[key].values():
+                ids = sorted(set(holders), key=self._order)
+                choices.append(VariantReading(text, tuple(ids), self._names(ids),
+                                              tuple(k for k in VARIANT_KINDS if k in marks)))
+            choices.sort(key=lambda r: (-len(r.copies), r.text))
             index, start, end = key
-            out.append(Variant(index, max(start, 0), max(end, 0), base_of[key], tuple(readings)))
+            out.append(Variant(index, max(start, 0), max(end, 0), base_of[key], tuple(choices)))
         return out
 
     def _order(self, aid: str) -> tuple:
@@ -745,6 +746,7 @@ def _derive(members: list[StoryCopy], edits: dict[str, dict[str, str]], root: st
             elif (min(other, child.id), max(other, child.id)) not in seen_links:
                 seen_links.add((min(other, child.id), max(other, child.id)))
                 descr = [mine[k] for k in shared]
+                why: str | None
                 if days is None:
                     undated = [by_id[x].outlet for x in (other, child.id) if not by_id[x].date]
                     why = f"{' and '.join(undated)} undated: which came first is unknown"
@@ -925,7 +927,7 @@ def build_story(rmap: ReuseMap, load: Callable[[str], Article], aid: str, base: 
 
 
 def write_variants_csv(story: Story, path: str, *, kind: str | None = None,
-                       inputs: Iterable[str] = ()) -> int:
+                       inputs: Iterable[Path | str] = ()) -> int:
     """Write the variants table as CSV through the write guard; returns the number of readings.
 
     Raises:

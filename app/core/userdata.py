@@ -107,16 +107,21 @@ def marked_boilerplate(learned: Callable[[Paragraph], bool] | Collection[str] | 
     kept, forced = overrides.content, overrides.boilerplate
     if not (kept or forced):
         return learned
+    known: Callable[[Paragraph], bool]
     if learned is None:
-        def known(p: Paragraph) -> bool:
+        def never(p: Paragraph) -> bool:
             return False
+
+        known = never
     elif callable(learned):
         known = learned
     else:
         texts = frozenset(learned)
 
-        def known(p: Paragraph) -> bool:
+        def listed(p: Paragraph) -> bool:
             return p.norm in texts
+
+        known = listed
 
     def test(p: Paragraph) -> bool:
         h = paragraph_hash(p.norm)
@@ -260,7 +265,7 @@ class UserData:
 
     def reuse_thresholds(self) -> Thresholds:
         """The thresholds with the analyst's settings applied (unknown or invalid ones ignored)."""
-        settings = {}
+        settings: dict[str, Any] = {}  # check_threshold gives each value its field's type
         for name, value in self.thresholds.items():
             with contextlib.suppress(UserDataError):
                 settings[name] = check_threshold(name, value)

@@ -9,6 +9,7 @@ from array import array
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain, islice
+from typing import cast
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
@@ -102,7 +103,7 @@ class Vocabulary:
         out = [cache.get(p.text) for p in paragraphs]
         missing = list(dict.fromkeys(p.text for p, w in zip(paragraphs, out, strict=True) if w is None))
         if not missing:
-            return out  # type: ignore[return-value]
+            return cast("list[Words]", out)  # all were cached
         made = dict(zip(missing, self._make(missing), strict=True))
         if self._cache_size > 0:
             with self._lock:
@@ -133,19 +134,19 @@ class Vocabulary:
             uniques = _unique_per_part(codes, owner, len(batch))
             # Offsets into each paragraph, as arrays that index fast from Python.
             base = bases[owner]
-            starts = array("i", (starts - base).astype(np.int32).tobytes())
-            ends = array("i", (ends - base).astype(np.int32).tobytes())
-            cuts = cuts.tolist()
+            firsts = array("i", (starts - base).astype(np.int32).tobytes())
+            lasts = array("i", (ends - base).astype(np.int32).tobytes())
+            bounds = cuts.tolist()
             for k, n in enumerate(batch):
-                lo, hi = cuts[k], cuts[k + 1]
-                out[n] = Words(codes[lo:hi], starts[lo:hi], ends[lo:hi], uniques[k])
+                lo, hi = bounds[k], bounds[k + 1]
+                out[n] = Words(codes[lo:hi], firsts[lo:hi], lasts[lo:hi], uniques[k])
         for n, w in enumerate(out):
             if w is None:  # casefolding moved characters (ß, ligatures), or not plain BMP text
                 keys, s, e = _tokens_of(texts[n], _fold_same_length(texts[n]))
                 code = self.encode(keys)
                 ids = np.frombuffer(code.encode("utf-32-le"), np.uint32)
                 out[n] = Words(code, array("i", s), array("i", e), sorted_unique(ids)[0])
-        return out  # type: ignore[return-value]
+        return cast("list[Words]", out)  # every paragraph got its words above
 
 
 def _plain_bmp(text: str) -> bool:
@@ -281,6 +282,17 @@ def tokens(paragraph: Paragraph) -> Tokens:
 Part = tuple[int, Words]
 
 
+Opcode = tuple[str, int, int, int, int]
+"""``(tag, i1, i2, j1, j2)``: ``a[i1:i2]`` becomes ``b[j1:j2]``; tag ``equal``, ``replace``,
+``delete`` or ``insert``."""
+
+
+def levenshtein_opcodes(a: str, b: str) -> list[Opcode]:
+    """rapidfuzz's Levenshtein opcodes turning ``a`` into ``b``, as plain tuples."""
+    # as_list() returns tuples; rapidfuzz's stub says Opcode objects.
+    return cast("list[Opcode]", Levenshtein.opcodes(a, b).as_list())
+
+
 def _spans(parts: list[tuple[int, int, array[int], array[int]]], lo: int, hi: int) -> tuple[tuple[int, int, int], ...]:
     """Character ranges covering tokens ``lo:hi`` of ``parts`` read as one sequence, one per paragraph.
 
@@ -309,7 +321,7 @@ def encoded_ops(left: Sequence[Part], right: Sequence[Part]) -> tuple[WordOp, ..
     """
     a = left[0][1].codes if len(left) == 1 else "".join(w.codes for _, w in left)
     b = right[0][1].codes if len(right) == 1 else "".join(w.codes for _, w in right)
-    changes = [op for op in Levenshtein.opcodes(a, b).as_list() if op[0] != "equal"]
+    changes = [op for op in levenshtein_opcodes(a, b) if op[0] != "equal"]
     if not changes:
         return ()
     sides = []
