@@ -131,8 +131,8 @@ def run_search(args: argparse.Namespace) -> int:
         title = _terminal_snippet(marked_title_html(hit.title, hit.title_marks)) if hit.title_marks else None
         if title is None:
             echo(f"\n{hit.score:7.2f}  {hit.id}  {hit.title}")
-        else:  # the words the query matched marked, as in snippets (made safe piece by piece)
-            print(f"\n{hit.score:7.2f}  {terminal_safe(hit.id)}  {title}")
+        else:  # the words the query matched marked, as in snippets
+            print(f"\n{hit.score:7.2f}  {terminal_safe(hit.id)}  {title}")  # made safe piece by piece
         echo(f"         {hit.source or 'unknown source'} · {when}"
              + (f" · +{len(group.copies)} cop{'y' if len(group.copies) == 1 else 'ies'}" if group.copies else ""))
         for s in hit.snippets:
