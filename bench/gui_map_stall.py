@@ -74,16 +74,17 @@ def measure(folder: Path, info: dict, settle_s: float) -> dict:
     window.reuse_docks.overview.show()
     clock = QElapsedTimer()
     marks: dict[str, float] = {}
-    gaps: list[tuple[int, int, float]] = []  # (gap, tick time, GUI-thread CPU ms in the gap)
+    gaps: list[tuple[int, int, float, float]] = []  # (gap, tick time, GUI-thread and process CPU ms in it)
     last = [0]
-    cpu = [time.thread_time()]
+    cpu = [time.thread_time(), time.process_time()]
 
     def tick() -> None:
-        # The GUI thread's own CPU time over a gap tells its own work from waiting (for the
-        # GIL, or for a core on a loaded machine).
-        now, used = clock.elapsed(), time.thread_time()
-        gaps.append((now - last[0], now, (used - cpu[0]) * 1000))
-        last[0], cpu[0] = now, used
+        # The GUI thread's own CPU time over a gap tells its own work from waiting; the whole
+        # process's tells waiting for the GIL (other threads ran) from waiting for a core (a
+        # machine busy with other processes: nothing ran).
+        now, used, process = clock.elapsed(), time.thread_time(), time.process_time()
+        gaps.append((now - last[0], now, (used - cpu[0]) * 1000, (process - cpu[1]) * 1000))
+        last[0], cpu[0], cpu[1] = now, used, process
 
     def mark(name: str) -> None:
         marks.setdefault(name, clock.elapsed())
@@ -127,9 +128,9 @@ def measure(folder: Path, info: dict, settle_s: float) -> dict:
         return name
 
     ordered = sorted(gaps, reverse=True)
-    values = sorted(g for g, _, _ in gaps)
-    build = [g for g, at, _ in gaps if marks.get("index checked", 0) <= at <= marks.get("map ready", 0)]
-    after = [g for g, at, _ in gaps if at >= marks.get("map ready", 0)]
+    values = sorted(g[0] for g in gaps)
+    build = [g for g, at, _, _ in gaps if marks.get("index checked", 0) <= at <= marks.get("map ready", 0)]
+    after = [g for g, at, _, _ in gaps if at >= marks.get("map ready", 0)]
     return {
         "marks_s": {k: round(v / 1000, 2) for k, v in sorted(marks.items(), key=lambda kv: kv[1])},
         "ticks": len(gaps),
@@ -137,9 +138,12 @@ def measure(folder: Path, info: dict, settle_s: float) -> dict:
         "p99_gap_ms": values[int(len(values) * 0.99)] if values else 0,
         "max_gap_map_build_ms": max(build, default=0),
         "max_gap_after_map_ms": max(after, default=0),
-        "worst": [f"{g} ms at {at / 1000:.2f} s ({phase(at)}, GUI thread busy {used:.0f} ms)"
-                  for g, at, used in ordered[:6]],
-        "stacks": [_stall_stacks(samples, at - g) for g, at, _ in ordered[:6] if g > 50 and samples],
+        # What a gap would be with the machine to ourselves: the CPU this process used in it.
+        "max_process_cpu_in_gap_ms": round(max((min(g, proc) for g, _, _, proc in gaps), default=0)),
+        "max_gui_cpu_in_gap_ms": round(max((used for _, _, used, _ in gaps), default=0)),
+        "worst": [f"{g} ms at {at / 1000:.2f} s ({phase(at)}; CPU: GUI thread {used:.0f} ms, process {proc:.0f} ms)"
+                  for g, at, used, proc in ordered[:6]],
+        "stacks": [_stall_stacks(samples, at - g) for g, at, _, _ in ordered[:6] if g > 50 and samples],
         "gui_work": {k: f"{len(v)} calls, max {max(v):.0f} ms, total {sum(v):.0f} ms"
                      for k, v in sorted(work.items(), key=lambda kv: -max(kv[1])) if v},
     }
@@ -246,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"GUI thread ({TICK_MS} ms timer, {result['ticks']:,} ticks): longest gap {result['max_gap_ms']} ms,"
               f" p99 {result['p99_gap_ms']} ms; while the map builds {result['max_gap_map_build_ms']} ms,"
               f" after it arrives {result['max_gap_after_map_ms']} ms   target < {STALL_MS:.0f} ms")
+        print(f"  CPU used within one gap: this process at most {result['max_process_cpu_in_gap_ms']} ms,"
+              f" the GUI thread {result['max_gui_cpu_in_gap_ms']} ms (a gap much longer than its process's CPU"
+              " is the machine running other processes)")
         print("  worst: " + "; ".join(result["worst"]))
         print("  GUI-thread work: " + "; ".join(f"{k} {v}" for k, v in result["gui_work"].items()))
         for text in result["stacks"]:
