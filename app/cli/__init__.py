@@ -93,6 +93,7 @@ def _log_crash() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``parallax`` and ``python -m app``; returns the exit status."""
     from app.cli.common import echo
+    from app.core.engine import engine_mode
     from app.core.index import IndexError_
     from app.core.reader import ReadError
     from app.core.search import QueryError
@@ -112,6 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    mode, message = engine_mode()
+    if mode == "stock":  # once a run: another Whoosh release, or PARALLAX_STOCK_WHOOSH=1
+        echo(f"parallax: {message}", file=sys.stderr)
     try:
         return int(args.func(args) or 0)
     except (UserError, ReadError, QueryError, IndexError_) as exc:

@@ -23,8 +23,9 @@ from typing import Protocol
 from whoosh import index as windex
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.index import TOC, LockError
+from whoosh.writing import SegmentWriter
 
-from app.core import bulkindex, fsguard
+from app.core import bulkindex, engine, fsguard
 from app.core.analysis import FastText, name_analyzer
 from app.core.atomic import atomic_write_json
 from app.core.model import Article, Role, Skipped
@@ -439,9 +440,14 @@ class CorpusIndex:
 
     # ------------------------------------------------------------------ updating
 
-    def _writer(self, ix: windex.Index) -> ArraySegmentWriter:
-        """A segment writer; the caller holds the writer lock (:meth:`locked`)."""
+    def _writer(self, ix: windex.Index) -> SegmentWriter:
+        """A segment writer; the caller holds the writer lock (:meth:`locked`).
+
+        The numpy writer, or Whoosh's own where the engine runs stock (:mod:`app.core.engine`).
+        """
         try:
+            if not engine.fast():
+                return SegmentWriter(ix, _lk=False)
             return ArraySegmentWriter(ix, run_tokens=self.run_tokens, _lk=False)
         except LockError:
             raise IndexError_("another Parallax process is updating this index; "
@@ -614,6 +620,8 @@ class CorpusIndex:
     def _bulk_plan(self, n: int, nbytes: int) -> tuple[int, bool]:
         """(worker processes, whether this process indexes a share too) for ``n`` files of ``nbytes``."""
         cores = os.cpu_count() or 1
+        if not engine.fast():
+            return 0, False  # the workers write with the numpy writer: stock Whoosh indexes here
         if cores < 2 or nbytes < self.bulk_min_bytes or (n < self.bulk_threshold and not self.shares(n, nbytes)):
             return 0, False
         if n < self.bulk_threshold:

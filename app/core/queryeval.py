@@ -15,6 +15,7 @@ Query types not covered raise :class:`Unsupported` and go through Whoosh's colle
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from bisect import bisect_left
@@ -28,6 +29,7 @@ from whoosh import scoring
 from app.core.postings import TermPostings, Unsupported, read_positions
 from app.core.searchstate import ReaderState, segment_key
 
+_log = logging.getLogger(__name__)  # math.log is ``log`` here
 __all__ = ["Evaluation", "Evaluator", "Timeout", "TooWide", "Unsupported", "every_field"]
 
 # An Or of this many clauses is evaluated by Whoosh with an array matcher (Or.TOO_MANY_CLAUSES).
@@ -155,7 +157,9 @@ class Evaluator:
             return float(self._expanded[id(q)][1])
         try:
             return float(q.estimate_size(self.state.reader))
-        except Exception:  # noqa: BLE001 - an estimate only orders the work
+        except Exception as exc:  # noqa: BLE001 - an estimate only orders the work
+            _log.debug("no size estimate for %r (%s: %s): counted as every document", str(q),
+                      type(exc).__name__, exc)
             return float(self.state.doc_count)
 
     @staticmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import re
 import threading
 import time
@@ -18,6 +19,7 @@ from whoosh import collectors, qparser
 from whoosh import query as wquery
 from whoosh.matching import AndNotMatcher
 
+from app.core import engine
 from app.core.analysis import _CJK, TOKEN_PATTERN, token_terms
 from app.core.index import CorpusIndex
 from app.core.model import Article, Hit, Role, SearchResult
@@ -25,6 +27,7 @@ from app.core.queryeval import Timeout, TooWide
 from app.core.searchpage import fast_page as _fast_page
 from app.core.searchstate import Caches, ReaderState
 
+log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 1000
 MAX_FUZZY_EDITS = 2
 # A query that runs longer than this is stopped (e.g. many wildcards over a huge corpus).
@@ -263,15 +266,20 @@ def _run(session: SearchSession, q: wquery.Query, limit: int | None, sort: str,
         # No terms=True: recording matched terms per document defeats Whoosh's top-k skipping;
         # snippets get the query's (expanded) terms instead.
         collector = searcher.collector(limit=None if sort == "date" else limit)
-        try:
-            collector.prepare(searcher, q, searcher.context())
-            fast = _fast_page(state, q, limit, sort, collector.context, deadline, narrow)
-        except Timeout:
-            raise QueryError(_too_long()) from None
-        except TooWide as exc:
-            raise QueryError(str(exc)) from None
-        except Exception:  # noqa: BLE001 - the fast path is an optimisation only
-            fast = None
+        fast = None
+        if engine.fast():
+            try:
+                collector.prepare(searcher, q, searcher.context())
+                fast = _fast_page(state, q, limit, sort, collector.context, deadline, narrow)
+            except Timeout:
+                raise QueryError(_too_long()) from None
+            except TooWide as exc:
+                raise QueryError(str(exc)) from None
+            except Exception as exc:  # noqa: BLE001 - the fast path is an optimisation only
+                # A failure, not a query the fast path does not cover (those return None and
+                # log why): Whoosh's collector still answers, and the cause is kept.
+                log.warning("search fast path failed for %r (%s: %s); Whoosh's collector runs it",
+                            str(q), type(exc).__name__, exc, exc_info=True)
         if fast is not None:
             total = fast[0]
             page = [(searcher.stored_fields(d), s) for d, s in fast[1]]

@@ -10,6 +10,7 @@ the expansions that hold a candidate, ``field:*`` from the length columns.
 
 from __future__ import annotations
 
+import logging
 from bisect import bisect_left
 from collections.abc import Callable
 
@@ -26,6 +27,8 @@ from whoosh.util import make_binary_tree
 from app.core.postings import Unsupported
 from app.core.queryeval import Evaluator, every_field, local_docs
 from app.core.searchstate import ReaderState, segment_key
+
+log = logging.getLogger(__name__)
 
 __all__ = ["MAX_RESCORE", "fast_page", "scoring_query"]
 
@@ -328,8 +331,8 @@ def fast_page(state: ReaderState, q: wquery.Query, limit: int | None, sort: str,
     evaluator = Evaluator(state, context, deadline)
     try:
         res = evaluator.eval(q)
-    except Unsupported:
-        return None
+    except Unsupported as exc:
+        return _fallback(q, f"not covered: {exc}")
     ids, est = res.ids, res.scores
     if narrow is not None:  # facet filters: ``narrow`` sees every match, keeps some (a mask over docnums)
         keep = narrow(state, ids)[ids]
@@ -343,20 +346,25 @@ def fast_page(state: ReaderState, q: wquery.Query, limit: int | None, sort: str,
         ids, est = ids[keep], est[keep]
         dk = dk[keep] if dk is not None else None
     if len(ids) > MAX_RESCORE:
-        return None
+        return _fallback(q, f"{len(ids):,} candidates to rescore (more than {MAX_RESCORE:,})")
     exact = _exact_scores(state, scoring_query(evaluator, q, ids), ids, context)
     if len(exact) != len(ids):
-        return None
+        return _fallback(q, f"Whoosh's matchers scored {len(exact):,} of {len(ids):,} candidates")
     scores = np.array([exact[d] for d in ids.tolist()], dtype=np.float64)
     if res.exact and not np.array_equal(scores, est):
         # Claimed bit-identical but is not: the candidate choice may be off, let Whoosh rank.
-        return None
+        return _fallback(q, "scores claimed exact differ from Whoosh's")
     if np.any(np.abs(scores - est) > _REL_TOL * np.maximum(1.0, np.abs(est))):
-        return None  # the estimate does not model this query: let Whoosh rank it
+        return _fallback(q, "the score estimate does not model this query")
     order = np.lexsort((ids, -scores, -dk)) if dk is not None else np.lexsort((ids, -scores))
     if limit is not None:
         order = order[:limit]
     return total, [(int(ids[i]), float(scores[i])) for i in order]
+
+
+def _fallback(q: wquery.Query, reason: str) -> None:
+    """Log why ``q`` goes to Whoosh's collector instead (the caller returns this None)."""
+    log.debug("search fast path falls back to Whoosh's collector for %r: %s", str(q), reason)
 
 
 def _candidates(ids: np.ndarray, est: np.ndarray, dk: np.ndarray | None, limit: int,
@@ -434,7 +442,8 @@ def _patch_leaf(m, state: ReaderState, leaf, docs: np.ndarray) -> None:  # noqa:
         return
     try:
         tp = state.postings(leaf, term[0], term[1], docs)
-    except Unsupported:
+    except Unsupported as exc:
+        log.debug("scoring %r: Whoosh's matcher reads its own blocks (%s)", term, exc)
         return
     if tp is None or not len(tp.heads) or int(tp.heads[0]) != getattr(m, "_baseoffset", None):
         return

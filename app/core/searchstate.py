@@ -7,6 +7,7 @@ are kept by segment (:class:`Caches`, one per corpus) and survive a reopened sea
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Hashable
 from datetime import date
 
@@ -26,6 +27,7 @@ from app.core.postings import (
 
 __all__ = ["Caches", "ReaderState", "segment_key"]
 
+log = logging.getLogger(__name__)
 _LOWEST_DATE = -(2**40)  # below every ordinal, and safe to negate
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 # Microseconds per day in Whoosh's datetime columns (counted from datetime.min).
@@ -186,7 +188,8 @@ class ReaderState:
             for leaf, _ in self.leaves:
                 try:
                     words.update(self.terms(leaf, field)[0])
-                except Unsupported:
+                except Unsupported as exc:
+                    log.debug("vocabulary of %s: Whoosh's lexicon instead of the term file (%s)", field, exc)
                     words.update(leaf.lexicon(field))
             vocab = list(words)
             found = self._vocab[field] = (vocab, np.fromiter(map(len, vocab), dtype=np.int64, count=len(vocab)),
