@@ -6,10 +6,10 @@ and unclosed tags, giant single lines, whitespace runs, blank lines, markdown ma
 prefixes. The baseline is real prose (the seeds' text, repeated) as text and as HTML.
 Target: the worst case within 3x of prose. Times are CPU times (the machine may be shared).
 
-Figures (1 MB, CPU, medians of 3 runs on a loaded 2-core machine, 2026-12-04): prose 0.155 s/MB;
-worst html-one-letter-paragraphs 0.39 s/MB = 2.5x (about 1.5 us per element, one every four
-bytes, is what this Python tokenizer costs), md-double-star-words 2.2x, one-letter-paragraphs 1.7x.
-Before this round: unclosed-lt 1.22 s/MB = 7.6x, stray-lt-closed 6.9x, stray-lt-ampersands 5.3x,
+Figures (1 MB, CPU, medians of 3 runs on a loaded 2-core machine, 2026-12-04): prose 0.148 s/MB
+(0.161 before this round); worst html-one-letter-paragraphs 0.40 s/MB = 2.7x (about 1.5 us per
+element, one every four bytes, is what this Python tokenizer costs), md-double-star-words 2.1x,
+one-letter-paragraphs 1.7x. Before this round: unclosed-lt 1.22 s/MB = 7.6x, stray-lt-closed 6.9x, stray-lt-ampersands 5.3x,
 one-letter-paragraphs 3.8x, unclosed-comments 3.3x (each "<" was a token of its own; "\\W*" in
 the byline patterns retried a dozen words at every offset of a paragraph of punctuation).
 
