@@ -219,7 +219,8 @@ def commit(writer, extra_segments: list, merge: bool = True) -> None:  # noqa: A
 
 
 def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, stop,  # noqa: ANN001, PLR0913
-            send_articles: bool, limitmb: int, segment_tokens: int, run_tokens: int) -> None:
+            send_articles: bool, limitmb: int, segment_tokens: int, run_tokens: int,
+            background: bool = True) -> None:
     """Worker process: parse files from ``jobs`` into a new segment; report on ``results``."""
     from app.core.analysis import TermTable
     from app.core.fsguard import GuardedStorage
@@ -232,7 +233,7 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
             table = None
         return ArraySegmentWriter(ix, table, run_tokens=run_tokens, _lk=False, limitmb=limitmb, compound=False)
 
-    if hasattr(os, "nice"):
+    if background and hasattr(os, "nice"):
         # Background priority: when the cores are busy the window's process runs first.
         with contextlib.suppress(OSError):
             os.nice(WORKER_NICE)
@@ -303,7 +304,8 @@ class BulkLoad:
                  todo: list[tuple[str, str, str | None]], *, workers: int, send_articles: bool,
                  limitmb: int = 32, segment_tokens: int = SEGMENT_TOKENS, run_tokens: int = RUN_TOKENS,
                  share: bool = False) -> None:
-        ctx = multiprocessing.get_context(start_method())
+        method = start_method()
+        ctx = multiprocessing.get_context(method)
         self._jobs = ctx.Queue()
         self._results = ctx.Queue()
         self._stop = ctx.Event()
@@ -320,7 +322,11 @@ class BulkLoad:
         self._procs = [
             ctx.Process(target=_worker, daemon=True,
                         args=(str(index_dir), indexname, str(corpus_root), self._jobs,
-                              self._results, self._stop, send_articles, limitmb, segment_tokens, run_tokens))
+                              self._results, self._stop, send_articles, limitmb, segment_tokens, run_tokens,
+                              # Forked workers serve the command line (no window to keep
+                              # responsive): at a lower priority, a busy machine would leave
+                              # this process waiting for their last files.
+                              method == "spawn"))
             for _ in range(workers)
         ]
         for p in self._procs:
