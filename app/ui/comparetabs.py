@@ -135,6 +135,10 @@ class CompareTabs(QTabWidget):
         """Every open comparison tab's entry, in tab order (story tabs are not comparisons)."""
         return [self._entries[w] for w in (self.widget(i) for i in range(self.count())) if w in self._entries]
 
+    def _entry_of(self, widget: QWidget | None) -> TabEntry | None:
+        """The entry of a comparison tab's page (None for a story tab's or no page)."""
+        return self._entries.get(widget) if isinstance(widget, CompareView) else None
+
     def entry(self, view: CompareView | None = None) -> TabEntry:
         """The entry of ``view`` (default: the current tab)."""
         return self._entries[view if view is not None else self.current_view()]
@@ -203,7 +207,7 @@ class CompareTabs(QTabWidget):
         # The window's proxies carry the shortcuts; the view's own would be ambiguous with them.
         for action in view.actions():
             view.removeAction(action)
-        previous = self._entries.get(self.currentWidget()) if self.count() else None
+        previous = self._entry_of(self.currentWidget()) if self.count() else None
         entry = TabEntry(view, list(refs) if refs else [None, None], state)
         self._entries[view] = entry
         view.dropRequested.connect(self.dropRequested)
@@ -230,8 +234,7 @@ class CompareTabs(QTabWidget):
         if view in self._stories:
             self._close_story(view)
             return
-        entry = self._entries.get(view)
-        if entry is None:
+        if not isinstance(view, CompareView) or (entry := self._entries.get(view)) is None:
             return
         if entry.refs != [None, None] or entry.state is not None:
             kept = TabEntry(None, list(entry.refs), entry.state, entry.query, pending=entry.view_state())
@@ -248,9 +251,8 @@ class CompareTabs(QTabWidget):
 
     def close_all(self) -> None:
         """Close every tab without keeping them for reopening; one empty tab remains."""
-        views = [self.widget(i) for i in range(self.count())]
-        for story in list(self._stories):
-            views.remove(story)
+        views = [w for w in (self.widget(i) for i in range(self.count())) if isinstance(w, CompareView)]
+        for story in list(self._stories):  # the other tabs
             self._close_story(story)
         self.new_tab(query="")
         for view in views:
@@ -357,12 +359,12 @@ class CompareTabs(QTabWidget):
 
     def _update_label(self, entry: TabEntry) -> None:
         view = entry.view
-        index = self.indexOf(view)
-        if index < 0:
+        index = self.indexOf(view) if view is not None else -1
+        if view is None or index < 0:
             return
         alignment = view.alignment()
         shown = [a for a in (alignment.left, alignment.right) if a.id] if alignment is not None else []
-        if not shown:
+        if not shown or alignment is None:
             self.setTabText(index, EMPTY_TITLE)
             self.setTabToolTip(index, "Open an article from the list to fill this tab")
             return
@@ -388,7 +390,7 @@ class CompareTabs(QTabWidget):
 
     def _current_changed(self, _index: int) -> None:
         view = self.currentWidget()
-        entry = self._entries.get(view)
+        entry = self._entry_of(view)
         if entry is None:
             if view in self._stories:
                 self.currentTabChanged.emit()

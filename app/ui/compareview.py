@@ -68,8 +68,8 @@ def display_rows(alignment: Alignment) -> list[Row]:
 class Legend(QWidget):
     """The row kinds' colours in words, under the panes (the reports use the same colours)."""
 
-    ITEMS = (RowKind.IDENTICAL, RowKind.CHANGED, "moved", RowKind.LEFT_ONLY, RowKind.RIGHT_ONLY,
-             RowKind.BOILERPLATE)
+    ITEMS: tuple[RowKind | str, ...] = (RowKind.IDENTICAL, RowKind.CHANGED, "moved", RowKind.LEFT_ONLY,
+                                        RowKind.RIGHT_ONLY, RowKind.BOILERPLATE)  # "moved": any kind
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,7 +80,7 @@ class Legend(QWidget):
 
     def labels(self) -> list[str]:
         """The legend's entries, in order."""
-        return [("moved" if item == "moved" else KIND_LABEL[item]) for item in self.ITEMS]
+        return [KIND_LABEL[item] if isinstance(item, RowKind) else item for item in self.ITEMS]
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         """One line of small text."""
@@ -103,8 +103,8 @@ class Legend(QWidget):
         x = 10.0
         h = self.height()
         for item, label in zip(self.ITEMS, self.labels(), strict=True):
-            fill = c.moved_row if item == "moved" else c.row(item)
-            mark = c.moved_mark if item == "moved" else c.mark(item)
+            fill = c.row(item) if isinstance(item, RowKind) else c.moved_row
+            mark = c.mark(item) if isinstance(item, RowKind) else c.moved_mark
             w = fm.horizontalAdvance(label)
             if x + 16 + w > self.width():
                 break
@@ -190,6 +190,7 @@ class CompareView(QWidget):
         self.setObjectName("compareView")
         self._alignment: Alignment | None = None
         self._rows: list[Row] = []
+        self._para_rows: tuple[list[Row], dict[tuple[str, int], int]] | None = None  # see _para_index
         self._plan = reading_plan([])
         self._current = -1
         self._hide_boilerplate = False
@@ -711,8 +712,9 @@ class CompareView(QWidget):
         if self._find_hits:
             self.find_next()
 
-    def _para_slot(self, side: str, para: int) -> int:
-        if not hasattr(self, "_para_rows") or self._para_rows[0] is not self._rows:
+    def _para_index(self) -> dict[tuple[str, int], int]:
+        """The row of every (side, paragraph), made again when the rows change."""
+        if self._para_rows is None or self._para_rows[0] is not self._rows:
             index: dict[tuple[str, int], int] = {}
             for n, r in enumerate(self._rows):
                 for p in r.left:
@@ -720,7 +722,10 @@ class CompareView(QWidget):
                 for p in r.right:
                     index[(RIGHT, p)] = n
             self._para_rows = (self._rows, index)
-        row = self._para_rows[1].get((side, para))
+        return self._para_rows[1]
+
+    def _para_slot(self, side: str, para: int) -> int:
+        row = self._para_index().get((side, para))
         return self._plan.slot_of(row, side) if row is not None else 0
 
     def _find_slots(self) -> list[int]:
@@ -742,7 +747,7 @@ class CompareView(QWidget):
         step = 1 if forward else -1
         self._find_index = (self._find_index + step) % len(self._find_hits)
         side, para, start = self._find_hits[self._find_index]
-        row = self._para_rows[1][(side, para)]
+        row = self._para_index()[(side, para)]
         if self._collapsed(row):
             self._expanded.add(row)
             self._relayout()
@@ -864,6 +869,6 @@ class CompareView(QWidget):
                                            "Previous match of the find text, or previous search hit")
         return [*acts, self._hide_action, self.goto_action, self.find_next_action, self.find_previous_action]
 
-    def actions(self) -> list[QAction]:  # type: ignore[override]
+    def actions(self) -> list[QAction]:
         """Navigation and hide-boilerplate actions, with their shortcuts, for menus and toolbars."""
         return list(self._actions)

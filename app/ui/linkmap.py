@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
-from PySide6.QtGui import QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtGui import QHelpEvent, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from app.core.model import Row, RowKind
 from app.ui.palette import ViewColours, colours, row_description
 from app.ui.rowlayout import LEFT, RIGHT, paragraph_label
+
+if TYPE_CHECKING:
+    from app.ui.paragraphpane import ParagraphPane
 
 Span = tuple[float, float]  # (top, bottom) in link-map coordinates
 
@@ -99,11 +103,11 @@ class LinkMap(QWidget):
         self.setFixedWidth(44)
         self._colours: ViewColours = colours(self.palette())
         self._rows: list[Row] = []
-        self._panes = None
+        self._panes: tuple[ParagraphPane, ParagraphPane] | None = None
         self._current = -1
         self.setMouseTracking(True)
 
-    def set_panes(self, left, right) -> None:  # noqa: ANN001 - ParagraphPane (import cycle)
+    def set_panes(self, left: ParagraphPane, right: ParagraphPane) -> None:
         """Follow ``left`` and ``right``: their row rectangles and scroll offsets."""
         self._panes = (left, right)
 
@@ -122,7 +126,7 @@ class LinkMap(QWidget):
         if self._panes is None or not self._rows:
             return []
         left, right = self._panes
-        dl, dr = self._offsets()
+        dl, dr = self._offsets(self._panes)
         layout = left.row_layout()
         plan = left.plan()
         if len(layout) != len(plan.slots) or len(plan.left_slot) != len(self._rows):
@@ -160,7 +164,7 @@ class LinkMap(QWidget):
 
     def event(self, event: QEvent) -> bool:
         """Tooltips on bands: the row's kind, similarity and paragraph numbers."""
-        if event.type() == QEvent.Type.ToolTip:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             band = self.band_at(QPointF(event.pos()))
             if band is None:
                 QToolTip.hideText()
@@ -173,10 +177,10 @@ class LinkMap(QWidget):
             self._colours = colours(self.palette())
         return super().event(event)
 
-    def _offsets(self) -> tuple[float, float]:
+    def _offsets(self, panes: tuple[ParagraphPane, ParagraphPane]) -> tuple[float, float]:
         """Where each pane's viewport starts, in link-map y (the headers sit above)."""
         me = self.mapTo(self.window(), QPointF(0, 0)).y()
-        left, right = self._panes
+        left, right = panes
         return (left.viewport().mapTo(self.window(), QPointF(0, 0)).y() - me,
                 right.viewport().mapTo(self.window(), QPointF(0, 0)).y() - me)
 
@@ -187,7 +191,7 @@ class LinkMap(QWidget):
         c = self._colours
         p.fillRect(self.rect(), c.header)
         if self._panes is not None:
-            top = max(self._offsets())
+            top = max(self._offsets(self._panes))
             p.setPen(QPen(c.separator, 1))
             p.drawLine(0, round(top) - 1, self.width(), round(top) - 1)
             p.setClipRect(QRectF(0, top, self.width(), self.height() - top))
@@ -212,7 +216,7 @@ class LinkMap(QWidget):
                 p.setBrush(c.band(band.kind, band.moved))
             p.drawPath(path)
             if band.origin is not None:
-                self._draw_origin(p, band, w)
+                self._draw_origin(p, band, band.origin, w)
             if band.row == self._current:
                 current = path
         if current is not None:
@@ -221,10 +225,10 @@ class LinkMap(QWidget):
             p.drawPath(current)
         p.end()
 
-    def _draw_origin(self, p: QPainter, band: Band, w: float) -> None:
-        """A dashed line from the moved band to the right article's original position."""
+    def _draw_origin(self, p: QPainter, band: Band, origin: float, w: float) -> None:
+        """A dashed line from the moved band to the right article's original position (``origin``)."""
         start = QPointF(0, (band.left[0] + band.left[1]) / 2)
-        end = QPointF(w, band.origin)
+        end = QPointF(w, origin)
         path = QPainterPath(start)
         path.cubicTo(QPointF(w / 2, start.y()), QPointF(w / 2, end.y()), end)
         p.setPen(QPen(self._colours.moved_mark, 1.3, Qt.PenStyle.DashLine))

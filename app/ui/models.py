@@ -9,6 +9,7 @@ from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractListModel,
     QAbstractTableModel,
     QMimeData,
@@ -59,7 +60,13 @@ def ids_of(indexes: Sequence[QModelIndex]) -> list[str]:
     return seen
 
 
-class _DragsArticleIds:
+if TYPE_CHECKING:
+    _ModelBase = QAbstractItemModel  # what the mix-in's super() is in the models below
+else:
+    _ModelBase = object
+
+
+class _DragsArticleIds(_ModelBase):
     """Model mix-in: rows drag as article ids (and plain text) onto panes and other lists."""
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
@@ -432,7 +439,7 @@ class HitDelegate(QStyledItemDelegate):
         full = view.viewport().width() if isinstance(view, QWidget) and hasattr(view, "viewport") else 0
         return (option.rect.width() or full) - 2 * _PAD
 
-    def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:  # noqa: ANN001
+    def paint(self, painter, option: QStyleOptionViewItem, index: _Index) -> None:  # noqa: ANN001
         hit = index.data(HitRole)
         kind = index.data(KindRole)
         if kind == COPIES:  # "+N copies": a link-coloured line under its story's hit
@@ -466,7 +473,7 @@ class HitDelegate(QStyledItemDelegate):
         painter.drawLine(option.rect.bottomLeft(), option.rect.bottomRight())
         painter.restore()
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:  # noqa: N802
         hit = index.data(HitRole)
         if not isinstance(hit, Hit):
             return super().sizeHint(option, index)

@@ -261,14 +261,15 @@ class NotesPanel(QDockWidget):
         """Show the current tab's notes."""
         entry = self._tabs.current_entry()
         alignment = entry.view.alignment() if entry.view is not None else None
-        usable = entry.state is not None and alignment is not None
+        state = entry.state
+        usable = state is not None and alignment is not None
         self.comparison_note.blockSignals(True)
-        self.comparison_note.setPlainText(entry.state.comparison_note if entry.state is not None else "")
+        self.comparison_note.setPlainText(state.comparison_note if state is not None else "")
         self.comparison_note.blockSignals(False)
-        self.comparison_note.setEnabled(entry.state is not None)
+        self.comparison_note.setEnabled(state is not None)
         self.edit_button.setEnabled(usable)
         self.list.clear()
-        if not usable:
+        if state is None or alignment is None:
             self.hint.setText("Open two articles to take notes on their comparison.")
             self.delete_button.setEnabled(False)
             return
@@ -290,14 +291,15 @@ class NotesPanel(QDockWidget):
             item.setToolTip(1, note.text)
             items.append(item)
         self.list.addTopLevelItems(items)
-        count = len(entry.state.notes)
+        count = len(state.notes)
         self.hint.setText(f"{count} note{'s' if count != 1 else ''} · Ctrl+M adds one to the current row"
                           if count else "No row notes yet: select a row and press Ctrl+M.")
         self.delete_button.setEnabled(bool(items))
 
     def rows_listed(self) -> list[int]:
         """The row index of each note listed, in order (-1 for a note that found no row)."""
-        return [self.list.topLevelItem(i).data(0, ROW_ROLE) for i in range(self.list.topLevelItemCount())]
+        return [item.data(0, ROW_ROLE) for i in range(self.list.topLevelItemCount())
+                if (item := self.list.topLevelItem(i)) is not None]
 
     def _selected_row(self) -> int | None:
         item = self.list.currentItem()

@@ -216,7 +216,9 @@ def apply_theme(theme: str, app: QApplication | None = None) -> str:
     desktop; System keeps the desktop's own palette, going dark when the desktop is dark.
     """
     global _system_palette
-    app = app or QApplication.instance()
+    if app is None:
+        running = QApplication.instance()
+        app = running if isinstance(running, QApplication) else None  # a widget application's
     theme = theme if theme in THEMES else "system"
     if app is None:
         return theme

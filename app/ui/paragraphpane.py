@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
 from bisect import bisect_right
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
@@ -20,6 +22,7 @@ from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
     QGuiApplication,
+    QHelpEvent,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
@@ -30,6 +33,7 @@ from PySide6.QtGui import (
     QPolygonF,
     QResizeEvent,
     QTextLayout,
+    QTextLine,
     QTextOption,
 )
 from PySide6.QtWidgets import (
@@ -139,6 +143,12 @@ class _HeightEstimator:
         return math.ceil((lines - 1) * self.line_height * LINE_SPACING + self.line_height)
 
 
+def _cursor_x(line: QTextLine, cursor: int) -> float:
+    """The x of text position ``cursor`` on ``line``."""
+    # PySide6 returns (x, cursor); its stub says object.
+    return cast("tuple[float, int]", line.cursorToX(cursor))[0]
+
+
 class _Block:
     """A paragraph's text laid out for one width; paint-time marks are drawn on top."""
 
@@ -175,8 +185,8 @@ class _Block:
             ls, le = line.textStart(), line.textStart() + line.textLength()
             if end <= ls or start >= le:
                 continue
-            x1 = line.cursorToX(max(start, ls))[0]
-            x2 = line.cursorToX(min(end, le))[0]
+            x1 = _cursor_x(line, max(start, ls))
+            x2 = _cursor_x(line, min(end, le))
             rects.append(QRectF(x1, line.y(), x2 - x1, line.height()))
         return rects
 
@@ -358,7 +368,7 @@ class ParagraphPane(QAbstractScrollArea):
         self._plan = plan if plan is not None and article is not None else reading_plan(self._rows)
         self._blocks.clear()
         self._estimates.clear()
-        self._cells: list[tuple[tuple[int, ...], bool]] = []  # each slot's paragraphs, badged
+        self._cells = []  # each slot's paragraphs, badged
         self._pieces.clear()
         self._refine_width = -1
         self._hits.clear()
@@ -378,6 +388,11 @@ class ParagraphPane(QAbstractScrollArea):
     def article(self) -> Article | None:
         """The article shown."""
         return self._article
+
+    @property
+    def _paragraphs(self) -> list[Paragraph]:
+        """The shown article's paragraphs (none before one is shown)."""
+        return self._article.paragraphs if self._article is not None else []
 
     def set_highlighter(self, matcher: Callable[[str], bool] | None) -> None:
         """Highlight the words ``matcher`` accepts (query terms); None clears."""
@@ -563,7 +578,7 @@ class ParagraphPane(QAbstractScrollArea):
     def _block(self, para: int, width: int) -> _Block:
         block = self._blocks.get(para)
         if block is None or block.width != width:
-            p = self._article.paragraphs[para]
+            p = self._paragraphs[para]
             font = self._title_font if p.role is Role.TITLE else self._font
             block = _Block(p.text, font, width)
             self._blocks[para] = block
@@ -586,10 +601,10 @@ class ParagraphPane(QAbstractScrollArea):
             return block.height
         guess = self._estimates.get(para)
         if guess is None or guess[0] != width:
-            estimator = self._estimators[self._article.paragraphs[para].role is Role.TITLE]
+            estimator = self._estimators[self._paragraphs[para].role is Role.TITLE]
             pieces = self._pieces.get(para)
             if pieces is None:
-                pieces = self._pieces[para] = estimator.pieces(self._article.paragraphs[para].text)
+                pieces = self._pieces[para] = estimator.pieces(self._paragraphs[para].text)
             guess = (width, estimator.height(pieces, width))
             self._estimates[para] = guess
         return guess[1]
@@ -740,7 +755,7 @@ class ParagraphPane(QAbstractScrollArea):
             line = layout.lineAt(n)
             if ly < line.y() + line.height() * LINE_SPACING:
                 return para, line.xToCursor(max(0.0, lx))
-        return para, len(self._article.paragraphs[para].text)
+        return para, len(self._paragraphs[para].text)
 
     def selection(self) -> tuple[tuple[int, int], tuple[int, int]] | None:
         """The selected text's ``(paragraph, offset)`` start and end, in reading order (None: nothing)."""
@@ -768,7 +783,7 @@ class ParagraphPane(QAbstractScrollArea):
             return None
         (p0, o0), (p1, o1) = sel
         start = o0 if para == p0 else 0
-        end = o1 if para == p1 else len(self._article.paragraphs[para].text)
+        end = o1 if para == p1 else len(self._paragraphs[para].text)
         return (start, end) if end > start else None
 
     def selected_text(self) -> str:
@@ -787,7 +802,7 @@ class ParagraphPane(QAbstractScrollArea):
 
     def _select_word(self, at: tuple[int, int]) -> None:
         para, offset = at
-        for m in WORD_RE.finditer(self._article.paragraphs[para].text):
+        for m in WORD_RE.finditer(self._paragraphs[para].text):
             if m.start() <= offset <= m.end():
                 self.select((para, m.start()), (para, m.end()))
                 return
@@ -960,7 +975,7 @@ class ParagraphPane(QAbstractScrollArea):
                 p.setBrush(colour)
                 for span in block.span_rects(*selected):
                     p.drawRect(span.translated(origin))
-            role = self._article.paragraphs[para].role
+            role = self._paragraphs[para].role
             p.setPen(c.dim_text if dim or role in (Role.CHROME, Role.BYLINE) else c.text)
             block.layout.draw(p, origin)
             if strikes:
@@ -1004,7 +1019,7 @@ class ParagraphPane(QAbstractScrollArea):
 
     def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 - Qt override
         """Tooltips describing the row under the pointer."""
-        if event.type() == QEvent.Type.ToolTip:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             text = self.describe_at(QPointF(event.pos()))
             if text:
                 QToolTip.showText(event.globalPos(), text, self.viewport())
@@ -1068,7 +1083,7 @@ class ParagraphPane(QAbstractScrollArea):
                 bar.setValue(bar.value() + max(-60, min(60, step)))
             inside = QPointF(pos.x(), min(max(pos.y(), 0.0), self.viewport().height() - 1.0))
             at = self.position_at(inside)
-            if at is not None and at != self._sel_end:
+            if at is not None and at != self._sel_end and self._sel_anchor is not None:
                 self.select(self._sel_anchor, at)
             event.accept()
             return
@@ -1118,7 +1133,7 @@ class ParagraphPane(QAbstractScrollArea):
         if chosen:
             menu.addAction("Copy selection", lambda: clipboard.setText(chosen)).setObjectName("copy_selection")
         if para >= 0:
-            text = self._article.paragraphs[para].text
+            text = self._paragraphs[para].text
             menu.addAction("Copy paragraph", lambda: clipboard.setText(text))
         row_text = self.row_text(row)
         if row_text:
@@ -1171,7 +1186,7 @@ class ParagraphPane(QAbstractScrollArea):
         menu.addSeparator()
         for kind, label in (("boilerplate", "Mark as boilerplate (everywhere)"),
                             ("content", "Mark as content (everywhere)")):
-            action = menu.addAction(label, lambda k=kind: self.markRequested.emit(para, k))
+            action = menu.addAction(label, functools.partial(self.markRequested.emit, para, kind))
             action.setCheckable(True)
             action.setChecked(current == kind)
             action.setObjectName(f"mark_{kind}")

@@ -60,7 +60,7 @@ class PreferencesDialog(QDialog):
                 editor.setRange(1, 1_000_000)
             editor.setObjectName(f"threshold_{name}")
             editor.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
-            editor.setValue(current.get(name, default))
+            _show(editor, current.get(name, default))
             tip = descriptions.get(name, "")
             editor.setToolTip(f"{tip} (default {default})" if tip else f"default {default}")
             label = QLabel(name.replace("_", " "), self)
@@ -86,12 +86,19 @@ class PreferencesDialog(QDialog):
     def restore_defaults(self) -> None:
         """Put every editor back to the model's default."""
         for name, editor in self.editors.items():
-            editor.setValue(self._defaults[name])
+            _show(editor, self._defaults[name])
 
     def values(self) -> dict[str, int | float]:
         """The value of every threshold as edited."""
         return {name: (e.value() if isinstance(e, QDoubleSpinBox) else int(e.value()))
                 for name, e in self.editors.items()}
+
+
+def _show(editor: QSpinBox | QDoubleSpinBox, value: int | float) -> None:
+    if isinstance(editor, QDoubleSpinBox):
+        editor.setValue(float(value))
+    else:
+        editor.setValue(int(value))
 
 
 def _escape(text: str) -> str:

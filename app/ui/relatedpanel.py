@@ -268,7 +268,7 @@ class _RelatedList(QListView):
         if self._tab_press is not None:
             pressed, self._tab_press = self._tab_press, None
             index = self.indexAt(event.position().toPoint())
-            if index.isValid() and QModelIndex(pressed) == index:
+            if index.isValid() and pressed == index:
                 self.newTabClicked.emit(index)
             event.accept()
             return

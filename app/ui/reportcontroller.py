@@ -125,7 +125,7 @@ class ReportController(QObject):
         try:
             fsguard.check_export(path, inputs=[p for p in (self._session_path(), *inputs) if p])
         except fsguard.WriteRefused as exc:
-            self._error("Report not exported", exc.strerror)
+            self._error("Report not exported", str(exc))
             return None
         if path.exists() and not confirmed and not self._ask_overwrite(path):
             return None

@@ -116,7 +116,8 @@ class SourcesDialog(QDialog):
         """Select the rows of these raw source names (tests, and after a change)."""
         for k in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(k)
-            item.setSelected(item.data(0, RAW_ROLE) in raws)
+            if item is not None:
+                item.setSelected(item.data(0, RAW_ROLE) in raws)
 
     def _update_buttons(self) -> None:
         raws = self.selected_raw()

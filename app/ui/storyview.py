@@ -145,17 +145,16 @@ class TimelineWidget(QWidget):
     def _layout(self) -> None:
         self._pos = {}
         day_of = {m.id: _day(m.date) for m in self._marks}
-        dated = [m for m in self._marks if day_of[m.id] is not None]
+        dated = [(m, d) for m in self._marks if (d := day_of[m.id]) is not None]
         undated = [m for m in self._marks if day_of[m.id] is None]  # no date, or one that does not parse
-        days = sorted({day_of[m.id] for m in dated})
+        days = sorted({d for _m, d in dated})
         w, h = self.width(), self.height()
         left, right = self.MARGIN + 30, w - self.MARGIN - (70 if undated else 0)
         top, bottom = self.MARGIN, h - self.MARGIN - 16
         span = max((days[-1] - days[0]).days, 1) if days else 1
         stack: dict[str, int] = {}
         step = 2 * self.RADIUS + 3
-        for m in dated:
-            d = day_of[m.id]
+        for m, d in dated:
             x = left + (right - left) * (d - days[0]).days / span if len(days) > 1 else (left + right) / 2
             k = stack.get(m.date, 0)
             stack[m.date] = k + 1
@@ -484,10 +483,11 @@ class StoryView(QWidget):
         self._fill_copies()
         self.base_list.blockSignals(True)
         self.base_list.clear()
-        for c in story.coverage:
-            item = QListWidgetItem(QIcon(heat_pixmap(c.identical, c.changed, c.copies)), f"¶{c.number}  {c.text}")
-            item.setData(Qt.ItemDataRole.UserRole, c.index)
-            item.setToolTip(c.describe())
+        for cover in story.coverage:
+            item = QListWidgetItem(QIcon(heat_pixmap(cover.identical, cover.changed, cover.copies)),
+                                   f"¶{cover.number}  {cover.text}")
+            item.setData(Qt.ItemDataRole.UserRole, cover.index)
+            item.setToolTip(cover.describe())
             self.base_list.addItem(item)
         self.base_list.blockSignals(False)
         self._fill_variants()
@@ -524,13 +524,13 @@ class StoryView(QWidget):
 
     def copy_ids(self) -> list[str]:
         """The copies list's ids, in its order."""
-        return [self.copies.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole)
-                for i in range(self.copies.topLevelItemCount())]
+        return [item.data(0, Qt.ItemDataRole.UserRole) for i in range(self.copies.topLevelItemCount())
+                if (item := self.copies.topLevelItem(i)) is not None]
 
     def _select_copy(self, aid: str) -> None:
         for i in range(self.copies.topLevelItemCount()):
             item = self.copies.topLevelItem(i)
-            if item.data(0, Qt.ItemDataRole.UserRole) == aid:
+            if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == aid:
                 self.copies.setCurrentItem(item)
                 return
 

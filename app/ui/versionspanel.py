@@ -99,7 +99,7 @@ class VersionsPanel(QDockWidget):
 
     # ------------------------------------------------------------------ asking
 
-    def find(self, aid: str, paragraph: int) -> None:
+    def find_paragraph(self, aid: str, paragraph: int) -> None:
         """Look up paragraph ``paragraph`` (1-based) of article ``aid``."""
         self._start(lambda c: _versions(c, aid=aid, paragraph=paragraph), f"¶{paragraph} of {aid}")
 
@@ -231,7 +231,7 @@ def install(window: WindowBase) -> VersionsPanel:
     def ask(pane: Any, para: int) -> None:  # noqa: ANN401 - a ParagraphPane
         article = pane.article()
         if article is not None:
-            panel.find(article.id, para + 1)
+            panel.find_paragraph(article.id, para + 1)
 
     def ask_text(pane: Any, text: str) -> None:  # noqa: ANN401 - a ParagraphPane
         article = pane.article()
