@@ -30,8 +30,10 @@ _EMPH_OPENER = re.compile(r"[*_]")
 _EMPH_CLOSER = {d: re.compile(r"(?<=\S)" + re.escape(d)) for d in ("*", "**", "***", "_", "__", "___")}
 # The run lengths to try, longest first, for an opening run of 1, 2 or 3 (index), given which
 # of the longer delimiters have a closer somewhere in the text (key).
-_TRIES = {longer: [(), *(tuple(k for k in (*longer, 1) if k <= run) for run in (1, 2, 3))]
-          for longer in ((), (2,), (3,), (3, 2))}
+_TRIES: dict[tuple[int, ...], list[tuple[int, ...]]] = {
+    longer: [(), *(tuple(k for k in (*longer, 1) if k <= run) for run in (1, 2, 3))]
+    for longer in ((), (2,), (3,), (3, 2))
+}
 _EMPH_WINDOW = 64  # characters searched for a closer before the sorted positions are built
 _ALNUM = re.compile(r"[^\W_]")
 _MD_CODE = re.compile(r"`([^`]*)`")
