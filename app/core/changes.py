@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from app.core.deltarules import Rules
 from app.core.deltas import Delta, DeltaKind, deltas
@@ -134,7 +135,7 @@ class Changes:
     rows: dict[int, tuple[RowLabel, ...]] = field(default_factory=dict)
     deltas: list[Delta] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The fields ``parallax compare --json`` adds: label, retained, added, deltas."""
         return {
             "label": str(self.pair.label),

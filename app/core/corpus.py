@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.core.boundary import (
     BoundaryError,
@@ -30,7 +30,10 @@ from app.core.search import QueryError, SearchSession, search
 from app.core.userdata import UserDataStore
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from app.core.copies import ExactCopies
+    from app.core.searchstate import ReaderState
 
 _T = TypeVar("_T")
 
@@ -49,7 +52,7 @@ class ArticleInfo:
     date: date | None
     paragraphs: int
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
             "id": self.id, "path": self.path, "title": self.title, "source": self.source,
@@ -166,7 +169,8 @@ class Corpus:
             return None
 
     def search(self, query: str, *, limit: int | None = 20, sort: str = "score",
-               snippets: bool = True, narrow: Callable | None = None) -> SearchResult:
+               snippets: bool = True,
+               narrow: Callable[[ReaderState, np.ndarray], np.ndarray] | None = None) -> SearchResult:
         """Search the index (see :func:`app.core.search.search`; ``narrow``: facet filters); each
         hit says which words of its title the query matched (``title_marks``)."""
         from app.core.titlemarks import with_title_marks

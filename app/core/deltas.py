@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any, cast
 
 from rapidfuzz import fuzz
 
@@ -104,7 +105,7 @@ class Delta:
     note: str = "changed"
     weight: float = 1.0
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form used by ``parallax compare --json``."""
         return {
             "kind": str(self.kind),
@@ -744,6 +745,11 @@ def _has(side: _Side, word: str) -> bool:
     return False
 
 
+def _name_key(item: _Item) -> tuple[str, ...]:
+    """The words of a name item's key."""
+    return cast("tuple[str, ...]", item.key)  # a NAME item's key is always its words
+
+
 def _subsequence(short: tuple[str, ...], long: tuple[str, ...], cyrillic: bool) -> bool:
     """Whether ``short`` is a short form of ``long``: its words in order, ending on the same word
     (Putin / Vladimir Putin; but Japan is not Japan Meteorological Agency). By stem for Russian."""
@@ -979,11 +985,11 @@ class _RowComparer:
     def _names(self, items: list[list[_Item]], m: _Map) -> None:
         left, right = self.sides
 
-        names = ([i.key for i in left.items if i.kind is DeltaKind.NAME],
-                 [i.key for i in right.items if i.kind is DeltaKind.NAME])
+        names = ([_name_key(i) for i in left.items if i.kind is DeltaKind.NAME],
+                 [_name_key(i) for i in right.items if i.kind is DeltaKind.NAME])
 
-        def absent(item: _Item, other: _Side, their_names: list) -> bool:
-            key: tuple[str, ...] = item.key  # type: ignore[assignment]
+        def absent(item: _Item, other: _Side, their_names: list[tuple[str, ...]]) -> bool:
+            key = _name_key(item)
             if all(_has(other, w) for w in key):
                 return False  # reordered, moved, or no longer capitalised
             # A short or a long form of the same name (Putin / President Vladimir Putin).

@@ -20,6 +20,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -65,7 +66,7 @@ class FacetFilter:
         """True when anything is filtered."""
         return bool(self.include or self.exclude or self.date_from or self.date_to)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"include": {k: sorted(v) for k, v in self.include.items()},
                 "exclude": {k: sorted(v) for k, v in self.exclude.items()},
@@ -82,7 +83,7 @@ class FacetCounts:
     matched: int = 0  # matches of the query before any facet filter
     kept: int = 0  # after every filter
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form used by ``parallax search --facets --json``."""
         return {"matched": self.matched, "kept": self.kept, "undated": self.undated,
                 **{k: [{"value": v, "count": n} for v, n in vs] for k, vs in self.counts.items()}}
@@ -110,13 +111,14 @@ class _Table:
         self.year = days.astype("datetime64[Y]").astype(np.int64) + 1970
 
 
-def _segment_table(state: ReaderState, leaf) -> dict[str, tuple[list[str], np.ndarray]]:  # noqa: ANN001
+def _segment_table(state: ReaderState, leaf: Any) -> dict[str, tuple[list[str], np.ndarray]]:  # Whoosh's reader: untyped
     """(value names, per-document codes) of source, author and file type in one segment (cached)."""
     try:
         key: object = (segment_key(leaf), "facets")
     except Unsupported:
         key = None
-    found = state.caches.segment_array(key) if key is not None else None
+    found: dict[str, tuple[list[str], np.ndarray]] | None = (
+        state.caches.segment_array(key) if key is not None else None)
     if found is not None:
         return found
     n = leaf.doc_count_all()

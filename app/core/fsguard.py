@@ -175,7 +175,7 @@ def is_index_file_name(name: str) -> bool:
     return bool(temp and _INDEX_FILE.match(temp.group("name")))
 
 
-def read_marker(folder: Path | str) -> dict | None:
+def read_marker(folder: Path | str) -> dict[str, Any] | None:
     """The index folder's marker, or None when it has none (or a damaged one)."""
     try:
         data = json.loads((Path(folder) / INDEX_MARKER).read_text("utf-8"))
@@ -386,7 +386,7 @@ def _only_index_files(names: list[str]) -> bool:
     return all(is_index_file_name(n) or n == INDEX_TEMP_DIR for n in names)
 
 
-def claim_index_dir(index_dir: Path | str, corpus_root: Path | str) -> dict:
+def claim_index_dir(index_dir: Path | str, corpus_root: Path | str) -> dict[str, Any]:
     """Make sure ``index_dir`` is Parallax's: create it with a marker, or find the marker; returns it.
 
     A new or empty folder gets the marker (``{"format", "version", "id", "created"}``); a
@@ -450,7 +450,7 @@ def remove_index_file(folder: Path | str, name: str) -> bool:
     return True
 
 
-class GuardedStorage(FileStorage):
+class GuardedStorage(FileStorage):  # type: ignore[misc]  # Whoosh ships no types
     """Whoosh's file storage, with every create, rename and delete checked by the guard.
 
     Whoosh creates, renames (its table of contents) and deletes (superseded segments) files
@@ -461,7 +461,7 @@ class GuardedStorage(FileStorage):
 
     def __init__(self, path: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(path, *args, **kwargs)
-        self._writing: weakref.WeakSet = weakref.WeakSet()
+        self._writing: weakref.WeakSet[Any] = weakref.WeakSet()  # Whoosh's StructFile objects
 
     def create_file(self, name: str, excl: bool = False, mode: str = "wb", **kwargs: Any) -> Any:
         """Create ``name`` in the index folder (a Parallax index file name only)."""
@@ -518,7 +518,7 @@ class GuardedStorage(FileStorage):
         raise WriteRefused(f"refusing to remove {self.folder}")
 
 
-class _TempStorage(FileStorage):
+class _TempStorage(FileStorage):  # type: ignore[misc]  # Whoosh ships no types
     """Whoosh's per-writer temp folder (``parallax.tmp`` in a marked index folder)."""
 
     def _check(self) -> None:

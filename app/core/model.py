@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 
 class Role(StrEnum):
@@ -65,9 +66,9 @@ class Article:
         """The content paragraphs' display text joined by blank lines."""
         return "\n\n".join(p.text for p in self.body)
 
-    def to_dict(self, *, paragraphs: bool = False) -> dict:
+    def to_dict(self, *, paragraphs: bool = False) -> dict[str, Any]:
         """JSON-ready metadata (and paragraphs when asked)."""
-        data: dict = {
+        data: dict[str, Any] = {
             "id": self.id,
             "path": self.path,
             "title": self.title,
@@ -110,7 +111,7 @@ class Hit:
     paragraphs: tuple[int, ...] = ()  # 1-based numbers (the window's ¶N) of the paragraphs they are in
     title_marks: tuple[tuple[int, int], ...] = ()  # spans of the title's words the query matched
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form used by ``parallax search --json``."""
         return {
             "id": self.id,
@@ -135,7 +136,7 @@ class SearchResult:
     total: int
     hits: tuple[Hit, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form used by ``parallax search --json``."""
         return {"query": self.query, "total": self.total, "hits": [h.to_dict() for h in self.hits]}
 
@@ -163,7 +164,7 @@ class WordOp:
     left: tuple[tuple[int, int, int], ...] = ()
     right: tuple[tuple[int, int, int], ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"op": self.tag, "left": [list(s) for s in self.left], "right": [list(s) for s in self.right]}
 
@@ -184,7 +185,7 @@ class Row:
         """True when the row links paragraphs of both sides."""
         return bool(self.left) and bool(self.right)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form used by ``parallax compare --json``."""
         return {
             "left": list(self.left),
@@ -207,7 +208,7 @@ class AlignmentSummary:
     right_shared_chars_pct: float
     by_kind: dict[str, int]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form used by ``parallax compare --json``."""
         return {
             "shared_rows": self.shared_rows,
@@ -234,7 +235,7 @@ class Alignment:
     left: Article
     right: Article
     rows: list[Row]
-    options: dict = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> AlignmentSummary:
         """Shared rows, share of each side's body text found in the other, count per kind."""
@@ -253,10 +254,10 @@ class Alignment:
             by_kind=by_kind,
         )
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The exact shape printed by ``parallax compare --json``."""
 
-        def side(a: Article) -> dict:
+        def side(a: Article) -> dict[str, Any]:
             return {
                 "id": a.id,
                 "path": a.path,

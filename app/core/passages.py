@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
@@ -123,7 +123,7 @@ class PassageChange:
     version: str
     spans: tuple[tuple[int, int, int], ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"tag": self.tag, "passage": self.passage, "version": self.version,
                 "spans": [list(s) for s in self.spans]}
@@ -158,7 +158,7 @@ class PassageMatch:
         """True when this version has the passage word for word."""
         return self.changes is not None and not self.changes
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (``paragraphs`` 1-based, as the window's ¶ numbers)."""
         return {
             "id": self.id, "title": self.title, "source": self.source, "date": self.date or None,
@@ -179,7 +179,7 @@ class PassageResult:
     shingles: int = 0
     matches: list[PassageMatch] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form used by ``parallax versions --json``."""
         return {
             "passage": self.passage, "origin": self.origin or None,
@@ -342,7 +342,7 @@ def paragraph_passage(article: Article, number: int) -> Paragraph:
 
 
 
-def _header(prints: Prints, stamp: list[int]) -> dict:
+def _header(prints: Prints, stamp: list[int]) -> dict[str, Any]:
     """What a stored table must have been made from to serve ``prints``."""
     return {"version": LOOKUP_VERSION, "prints": list(stamp), "hashes": len(prints.fp),
             "rows": len(prints.row_art), "articles": len(prints.meta), "byteorder": sys.byteorder}
@@ -353,7 +353,7 @@ def _offset(header_bytes: int) -> int:
     return -(-(16 + header_bytes) // 8) * 8
 
 
-def _sorted_table(prints: Prints, header: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _sorted_table(prints: Prints, header: dict[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The file image of the sorted table, and its hashes and rows (views of that image)."""
     head = json.dumps(header or {}).encode()
     off = _offset(len(head))
@@ -370,7 +370,7 @@ def _sorted_table(prints: Prints, header: dict | None = None) -> tuple[np.ndarra
     return image, keys, rows
 
 
-def _read_table(path: Path, header: dict) -> tuple[np.ndarray, np.ndarray] | None:
+def _read_table(path: Path, header: dict[str, Any]) -> tuple[np.ndarray, np.ndarray] | None:
     """The hashes and rows of the table stored at ``path`` when it was made as ``header`` says."""
     try:
         with open(path, "rb") as fh:

@@ -14,6 +14,7 @@ seed corpus, a generated vocabulary and random words built from the suffixes).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _VOWELS = "aeiouy"
 _DOUBLE = ("bb", "dd", "ff", "gg", "mm", "nn", "pp", "rr", "tt")
@@ -42,7 +43,7 @@ _VOWEL = re.compile(r"[aeiouy]")
 _MARK_Y = re.compile(r"([aeiouy])y")
 
 
-def _finder(suffixes: tuple[str, ...]):  # noqa: ANN202 - a closure
+def _finder(suffixes: tuple[str, ...]) -> Callable[[str], str]:
     """``word -> the first of suffixes that word ends with, or ""`` (they are longest first)."""
     assert list(suffixes) == sorted(suffixes, key=len, reverse=True)
     # Candidates by the word's last two letters, longest first; one-letter suffixes apart.

@@ -35,13 +35,14 @@ import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date as Date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
 
 from app.core.atomic import atomic_write_text
 from app.core.changes import pair_change
-from app.core.deltas import DeltaKind, row_deltas
+from app.core.deltarules import Rules
+from app.core.deltas import Delta, DeltaKind, row_deltas
 from app.core.model import Alignment, Article, Paragraph, Role, RowKind
 from app.core.reader import ReadError
 from app.core.reuse import ReuseMap
@@ -106,7 +107,7 @@ class StoryCopy:
     family: int = 0
     problem: str = ""
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (``parallax story --json``)."""
         return {"id": self.id, "title": self.title, "outlet": self.outlet, "date": self.date or None,
                 "role": self.role, "label": self.label, "retained": round(self.retained, 1),
@@ -141,7 +142,7 @@ class Coverage:
         return (f"¶{self.number}: {self.carried} of {self.copies} copies carry it "
                 f"({self.changed} changed, mean similarity {self.similarity:.0f} %)")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"index": self.index, "number": self.number, "carried": self.carried,
                 "identical": self.identical, "changed": self.changed, "missing": self.missing,
@@ -175,7 +176,7 @@ class CollationLine:
             return f"{who} {'lacks' if n == 1 else 'lack'} this paragraph"
         return f"{who}, {self.similarity:.0f} % similar"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"state": self.state, "copies": list(self.copies), "outlets": list(self.outlets),
                 "similarity": round(self.similarity, 1), "text": self.text,
@@ -191,7 +192,7 @@ class VariantReading:
     outlets: tuple[str, ...]
     kinds: tuple[str, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"text": self.text, "copies": list(self.copies), "outlets": list(self.outlets),
                 "kinds": list(self.kinds)}
@@ -222,7 +223,7 @@ class Variant:
         """How many copies read otherwise here."""
         return sum(len(r.copies) for r in self.readings)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"index": self.paragraph, "number": self.paragraph + 1, "start": self.start,
                 "end": self.end, "base": self.base, "kinds": list(self.kinds),
@@ -241,7 +242,7 @@ class Edge:
     evidence: str
     directed: bool = True
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"parent": self.parent, "child": self.child, "directed": self.directed,
                 "shared_edits": list(self.edits), "days_later": self.days, "evidence": self.evidence}
@@ -422,8 +423,8 @@ class Story:
     _base_text: _Text = field(repr=False)
     _readings: dict[str, _Against] = field(repr=False)
     _outlets: dict[str, str] = field(repr=False)
-    _rules: object = field(default=None, repr=False)
-    _delta_cache: dict[tuple[int, str], list] = field(default_factory=dict, repr=False)
+    _rules: Rules | None = field(default=None, repr=False)
+    _delta_cache: dict[tuple[int, str], list[Delta]] = field(default_factory=dict, repr=False)
     _variants: list[Variant] | None = field(default=None, repr=False)
     _by_id: dict[str, StoryCopy] = field(default_factory=dict, repr=False)
 
@@ -516,7 +517,7 @@ class Story:
         if found is None:
             left = [Paragraph(0, base.text, base.text.casefold(), 0, len(base.text))]
             right = [Paragraph(0, reading.text, reading.text.casefold(), 0, len(reading.text))]
-            found = row_deltas(left, right, 0, self._rules)  # type: ignore[arg-type]
+            found = row_deltas(left, right, 0, self._rules)
             self._delta_cache[key] = found
         out = []
         for _tag, i1, i2, j1, j2 in ops:
@@ -603,7 +604,7 @@ class Story:
             out.append(Variant(index, max(start, 0), max(end, 0), base_of[key], tuple(choices)))
         return out
 
-    def _order(self, aid: str) -> tuple:
+    def _order(self, aid: str) -> tuple[bool, str, str]:
         if len(self._by_id) != len(self.copies):
             self._by_id.update((c.id, c) for c in self.copies)
         c = self._by_id[aid]
@@ -642,7 +643,7 @@ class Story:
         return (f"{self.size} cop{'ies' if self.size != 1 else 'y'} in {families} "
                 f"version{'s' if families != 1 else ''}; base {self.base} ({self.base_reason})")
 
-    def to_dict(self, *, variants: bool = True) -> dict:
+    def to_dict(self, *, variants: bool = True) -> dict[str, Any]:
         """``parallax story --json``: members, base, coverage, variants, derivation edges."""
         data = {
             "id": self.asked, "base": self.base, "base_reason": self.base_reason,
@@ -790,7 +791,7 @@ def _lag(days: int | None) -> str:
 
 
 def build_story(rmap: ReuseMap, load: Callable[[str], Article], aid: str, base: str | None = None,
-                *, rules: object = None, progress: Callable[[int, int], None] | None = None,
+                *, rules: Rules | None = None, progress: Callable[[int, int], None] | None = None,
                 should_cancel: Callable[[], bool] | None = None, userdata: UserData | None = None) -> Story:
     """The story of article ``aid``: its reuse cluster lined up against a base.
 

@@ -188,14 +188,14 @@ def check_threshold(name: str, value: Any) -> int | float:
     if kinds[name] is int:
         if value != int(value):
             raise UserDataError(f"{name} must be a whole number")
-        value = int(value)
-        if value < 1:
+        whole = int(value)
+        if whole < 1:
             raise UserDataError(f"{name} must be at least 1")
-        return value
-    value = float(value)
-    if not 0.0 <= value <= 1.0:
+        return whole
+    share = float(value)
+    if not 0.0 <= share <= 1.0:
         raise UserDataError(f"{name} is a share: it must lie between 0 and 1")
-    return value
+    return share
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,7 +423,7 @@ class _Newer(UserDataError):
     """A file of a newer format version: readable by a newer Parallax, so never rewritten."""
 
 
-def _field(data: dict, key: str) -> dict:
+def _field(data: dict[str, Any], key: str) -> dict[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
         raise UserDataError(f"{key} must be an object")

@@ -187,7 +187,8 @@ def _word_table() -> np.ndarray:
     bmp = "".join(map(chr, range(0x10000)))
     # Every non-word character (NUL and the surrogates among them) becomes NUL.
     plain = _NON_WORD_CHAR_RE.sub("\0", bmp)
-    return np.frombuffer(plain.encode("utf-32-le"), np.uint32) != 0
+    table: np.ndarray = np.frombuffer(plain.encode("utf-32-le"), np.uint32) != 0
+    return table
 
 
 def _tokenise(text: str, points: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
