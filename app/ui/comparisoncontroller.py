@@ -1,31 +1,35 @@
-"""Comparisons in the window's tabs: what each tab shows, aligned off the GUI thread, and best match.
+"""Comparisons and stories in the window's tabs: what each tab shows, worked out off the GUI thread.
 
 :class:`ComparisonController` keeps the article references of every comparison tab, aligns them on
-the worker pool (the newest request of a tab wins) and finds the best match for an article; the
-window shows the results it reports.
+the worker pool (the newest request of a tab wins), finds the best match for an article, and opens
+the story tabs; the window shows the results it reports. Every article resolves in the one
+:class:`~app.core.corpus.Corpus` of the open folder (:meth:`IndexController.request_corpus`): a tab
+asked for before it exists is aligned once it does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from app.core.align import align
-from app.core.links import align_pair
+from app.core.links import align_with_links
 from app.core.model import Alignment, Article
-from app.core.paths import default_corpus
+from app.core.session import StoryState
 from app.core.story import Story, StoryError, build_story
-from app.ui import settings
 from app.ui.comparetabs import CompareTabs, TabEntry
 from app.ui.indexcontroller import IndexController
+from app.ui.storyview import StoryView
 from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
 
 if TYPE_CHECKING:
+    from app.core.corpus import Corpus
     from app.core.model import Paragraph
     from app.core.reuse import ReuseMap
 
+# The boilerplate test an alignment takes, asked for when it starts (None: not known yet).
 Boilerplate = Callable[[], "Callable[[Paragraph], bool] | None"]
 
 
@@ -35,12 +39,12 @@ def _placeholder(side: str) -> Article:
 
 
 class ComparisonController(QObject):
-    """Opens articles in the comparison tabs and aligns them in the background.
+    """Opens articles in the comparison tabs and aligns them in the background; opens story tabs.
 
     Args:
         tabs: The comparison tabs (each entry holds its left and right references).
         jobs: The pool alignments and best-match searches run on.
-        index: The open corpus (articles resolve without it while it loads).
+        index: The open corpus (articles resolve in its Corpus, which is made on the index-writer thread).
         boilerplate: The boilerplate test to align with now (None: not known yet).
         reuse_map: The corpus reuse map, once fetched (stories are built from it).
         parent: The owning QObject.
@@ -51,6 +55,7 @@ class ComparisonController(QObject):
     status = Signal(str)  # what the comparison line says while work runs ("": the work is over)
     message = Signal(str, int)  # a passing status-bar message and its duration in ms
     error = Signal(str)
+    storyOpened = Signal(object)  # StoryView
 
     def __init__(self, tabs: CompareTabs, jobs: WorkerPool, index: IndexController,
                  boilerplate: Boilerplate, reuse_map: Callable[[], ReuseMap | None],
@@ -61,6 +66,9 @@ class ComparisonController(QObject):
         self._index = index
         self._boilerplate = boilerplate
         self._reuse_map = reuse_map
+        self._waiting: list[TabEntry] = []  # asked for before the Corpus existed
+        index.corpusReady.connect(self._corpus_ready)
+        index.corpusFailed.connect(self._corpus_failed)
 
     # ------------------------------------------------------------------ what is open
 
@@ -123,34 +131,42 @@ class ComparisonController(QObject):
 
     def start(self, entry: TabEntry | None = None) -> None:
         """Align a tab's articles (default: the current tab's) in the background and show them there."""
-        corpus, index_dir = self._index.corpus(), self._index.index_dir()
-        root = self._index.root() or default_corpus()
-        follow = settings.follow_links_outside(root)
         entry = entry or self._tabs.current_entry()
-        left_ref, right_ref = entry.refs
-        boilerplate = self._boilerplate()
-        entry.generation += 1
+        entry.generation += 1  # an alignment already running for this tab is not shown
         generation = entry.generation
         if entry is self._tabs.current_entry():
             self.status.emit("Aligning…")
+        corpus = self._index.request_corpus()
+        if corpus is None:
+            # Aligned as soon as the index-writer thread has made the Corpus (files resolve
+            # before the index is open, so this is well before the article list shows).
+            if not any(e is entry for e in self._waiting):
+                self._waiting.append(entry)
+            return
+        left_ref, right_ref = entry.refs
+        boilerplate = self._boilerplate()
 
         def run() -> Alignment:
-            # Imported here for start-up time: the index engine (Whoosh) loads on a worker
-            # thread, never on the GUI thread at launch.
-            from app.core.corpus import Corpus
-
-            # Files resolve without the index, so a comparison can open while it loads.
-            nonlocal corpus
-            corpus = corpus or Corpus(root, index_dir, follow_links_outside=follow)
             left = corpus.resolve(left_ref) if left_ref else _placeholder("left")
             right = corpus.resolve(right_ref) if right_ref else _placeholder("right")
-            # With the pair's manual links and the paragraph marks.
-            return align_pair(left, right, corpus.userdata.refresh(), boilerplate=boilerplate, aligner=align)
+            # With the pair's manual links, not-a-match pairs and the paragraph marks.
+            return align_with_links(corpus, left, right, boilerplate=boilerplate)
 
         worker = GeneratorWorker.call(run, name="align")
         worker.signals.finished.connect(lambda al: self._done(entry, generation, al))
         worker.signals.failed.connect(lambda exc: self._failed(entry, generation, exc))
         self._jobs.submit(worker)
+
+    def _corpus_ready(self, _corpus: Corpus) -> None:
+        waiting, self._waiting = self._waiting, []
+        for entry in waiting:
+            if not entry.closed:
+                self.start(entry)
+
+    def _corpus_failed(self, message: str) -> None:
+        waiting, self._waiting = self._waiting, []
+        for entry in waiting:
+            self._failed(entry, entry.generation, message)
 
     def _done(self, entry: TabEntry, generation: int, alignment: object) -> None:
         if generation != entry.generation or not isinstance(alignment, Alignment):
@@ -169,6 +185,45 @@ class ComparisonController(QObject):
         self.failed.emit(message)
 
     # ------------------------------------------------------------------ stories
+
+    def open_story(self, aid: str, base: str | None = None, notes: str = "") -> StoryView:
+        """Open the story of ``aid`` (all its copies against the likely origin, or ``base``) in a tab."""
+        view = StoryView(aid, self.build_story, self._jobs, base=base, notes=notes,
+                         start=self._reuse_map() is not None, file_of=self._file_of, parent=self._tabs)
+        view.compareRequested.connect(self.compare_in_new_tab)
+        view.messageShown.connect(lambda text, error: self.error.emit(text) if error else self.message.emit(text, 6000))
+        view.storyShown.connect(lambda story, v=view: self._tabs.set_story_label(
+            v, v.title(), f"{story.summary()}\nlikely origin: {story.origin or 'unknown'} ({story.origin_reason})"))
+        view.changed.connect(self._tabs.contentChanged)
+        self._tabs.add_story_tab(view, "Story…", f"Story of {aid}")
+        self.storyOpened.emit(view)
+        return view
+
+    def story_views(self) -> list[StoryView]:
+        """The open story tabs, in tab order."""
+        return [w for w in self._tabs.story_tabs() if isinstance(w, StoryView)]
+
+    def story_states(self) -> list[StoryState]:
+        """The story tabs as a session saves them (the base only when the analyst chose it)."""
+        return [StoryState(v.aid, v.story.base if v.story is not None and v.story.base != v.story.origin
+                           else v.requested_base, v.notes_text()) for v in self.story_views()]
+
+    def restore_stories(self, stories: list[StoryState]) -> None:
+        """Reopen a session's story tabs (the tab current before stays current)."""
+        current = self._tabs.currentWidget()
+        for s in stories:
+            self.open_story(s.id, s.base, s.notes)
+        if current is not None and stories:
+            self._tabs.setCurrentWidget(current)
+
+    def rebuild_stories(self) -> None:
+        """Build every open story again (a new reuse map, or new manual links)."""
+        for view in self.story_views():
+            view.rebuild(view.requested_base)
+
+    def _file_of(self, aid: str) -> Path:
+        corpus = self._index.corpus()
+        return corpus.file_of(aid) if corpus else Path(aid)
 
     def build_story(self, aid: str, base: str | None, should_cancel: Callable[[], bool]) -> Story:
         """The story of ``aid`` against ``base`` (None: the likely origin); a story tab's job, run off the GUI thread.

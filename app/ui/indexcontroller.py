@@ -1,8 +1,9 @@
 """The open corpus and its index: opened and updated on the index-writer thread, progress reported.
 
-:class:`IndexController` owns the corpus folder, the :class:`~app.core.corpus.Corpus` (created on
-the index-writer thread, so the core loads off the GUI thread at launch) and the index update's
-lifecycle; the window only shows what it reports.
+:class:`IndexController` owns the corpus folder, the :class:`~app.core.corpus.Corpus` and the index
+update's lifecycle; the window only shows what it reports. There is one Corpus per open folder,
+created on the index-writer thread (so the core loads off the GUI thread at launch) and shared by
+everything that reads the corpus: comparisons, stories, the reuse docks, searches.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from app.core.paths import default_corpus
 from app.ui import settings
 from app.ui.models import SortedIds, sorted_ids
 from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
@@ -34,6 +36,8 @@ class IndexController(QObject):
     """
 
     opened = Signal(object)  # Path: a folder is now the corpus; its Corpus is not loaded yet
+    corpusReady = Signal(object)  # Corpus: the one :meth:`request_corpus` waited for
+    corpusFailed = Signal(str)  # the Corpus could not be created (why)
     listingReady = Signal(object, object, object)  # Corpus, list[ArticleInfo], SortedIds
     busyChanged = Signal(bool)
     progressChanged = Signal(int, int)  # done, total; total 0: busy, no count known
@@ -51,6 +55,8 @@ class IndexController(QObject):
         self._root: Path | None = None
         self._corpus: Corpus | None = None
         self._worker: GeneratorWorker | None = None
+        self._files: Corpus | None = None  # while no folder is open: articles given as files
+        self._files_worker: GeneratorWorker | None = None
 
     # ------------------------------------------------------------------ state
 
@@ -61,6 +67,21 @@ class IndexController(QObject):
     def corpus(self) -> Corpus | None:
         """The open corpus, once the index-writer thread has created it."""
         return self._corpus
+
+    def request_corpus(self) -> Corpus | None:
+        """The Corpus articles resolve in now, or None: :attr:`corpusReady` (or :attr:`corpusFailed`) follows.
+
+        It is the open folder's, created by the index update once it runs. While no folder is open,
+        files are read as the embedded corpus reads them; that Corpus too is made once, on the
+        index-writer thread, and kept until a folder opens.
+        """
+        if self._root is not None:
+            if self._corpus is None and self._worker is None:
+                self.start()  # the last attempt failed before the Corpus was made: try again
+            return self._corpus
+        if self._files is None and self._files_worker is None:
+            self._start_files_corpus()
+        return self._files
 
     def index_dir(self) -> Path | str | None:
         """The index folder given at start (None: per corpus, in the data folder)."""
@@ -85,6 +106,7 @@ class IndexController(QObject):
             self._worker.cancel()
         self._root = path.resolve()
         self._corpus = None
+        self._files = None
         self.opened.emit(self._root)
         settings.add_recent_corpus(self._root)
         self.start()
@@ -126,7 +148,35 @@ class IndexController(QObject):
             self._worker.cancel()
             self.statusChanged.emit("Cancelling…", None)
 
-    # ------------------------------------------------------------------ the job
+    # ------------------------------------------------------------------ the jobs
+
+    def _start_files_corpus(self) -> None:
+        root, index_dir = default_corpus(), self._index_dir
+        follow = settings.follow_links_outside(root)
+
+        def make() -> Corpus:
+            # Imported here for start-up time: the core (Whoosh) loads on the index-writer thread.
+            from app.core.corpus import Corpus
+
+            return Corpus(root, index_dir, follow_links_outside=follow)
+
+        worker = GeneratorWorker.call(make, name="corpus")
+        self._files_worker = worker
+        worker.signals.finished.connect(lambda corpus: self._files_made(worker, corpus))
+        worker.signals.failed.connect(lambda exc: self._files_made(worker, None, exc))
+        self._writer.submit(worker)
+
+    def _files_made(self, worker: GeneratorWorker, corpus: Corpus | None, exc: object = None) -> None:
+        if worker is not self._files_worker:
+            return
+        self._files_worker = None
+        if self._root is not None:
+            return  # a folder opened meanwhile: its own Corpus is the one to wait for
+        if corpus is None:
+            self.corpusFailed.emit(describe_error(exc) if isinstance(exc, BaseException) else str(exc))
+            return
+        self._files = corpus
+        self.corpusReady.emit(corpus)
 
     def _job(self, root: Path, corpus: Corpus | None) -> Callable[[Callable[[], bool]], Generator[Any, None, Any]]:
         index_dir = self._index_dir
@@ -175,6 +225,7 @@ class IndexController(QObject):
         kind, item = tagged
         if kind == "corpus":
             self._corpus = item
+            self.corpusReady.emit(item)
         elif kind == "listing" and self._corpus is not None:
             self.listingReady.emit(self._corpus, *item)
         elif kind == "progress":
@@ -214,4 +265,6 @@ class IndexController(QObject):
         self.busyChanged.emit(False)
         message = describe_error(exc) if isinstance(exc, BaseException) else str(exc)
         self.statusChanged.emit("Index not available", message)
+        if self._corpus is None:
+            self.corpusFailed.emit(message)
         self.failed.emit(message)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from app.core.model import Alignment
 from app.core.paths import default_corpus
 from app.core.reuse import shared_figure
-from app.core.session import Session, StoryState
+from app.core.session import Session
 from app.core.versions import component_versions
 from app.ui import settings
 from app.ui.comparetabs import CompareTabs
@@ -49,7 +49,6 @@ from app.ui.reportcontroller import ReportController
 from app.ui.reusedocks import ReuseDocks
 from app.ui.savedsearches import install as install_saved_searches
 from app.ui.sessioncontroller import SessionController
-from app.ui.storyview import StoryView
 from app.ui.versionspanel import install as install_versions_panel
 from app.ui.windowbase import WindowBase
 from app.ui.workers import IndexWriter, WorkerPool
@@ -327,42 +326,7 @@ class MainWindow(WindowBase):
     def _connect_stories(self) -> None:
         for source in (self.reuse_docks.overview, self.reuse_docks.related, self.panel):
             source.storyRequested.connect(lambda aid: self.open_story(aid))
-        self.reuse_docks.mapReady.connect(self._rebuild_stories)
-
-    def open_story(self, aid: str, base: str | None = None, notes: str = "") -> Any:
-        """Open the story of ``aid`` (all its copies against the likely origin, or ``base``) in a tab."""
-        view = StoryView(aid, self.comparisons.build_story, self.jobs, base=base, notes=notes,
-                         start=self.reuse_docks.reuse_map() is not None,
-                         file_of=self._file_of, parent=self.tabs)
-        view.compareRequested.connect(self.compare_in_new_tab)
-        view.messageShown.connect(lambda text, error: self.show_error(text) if error
-                                  else self.statusBar().showMessage(text, 6000))
-        view.storyShown.connect(lambda story, v=view: self.tabs.set_story_label(
-            v, v.title(), f"{story.summary()}\nlikely origin: {story.origin or 'unknown'} ({story.origin_reason})"))
-        view.changed.connect(self.tabs.contentChanged)
-        self.tabs.add_story_tab(view, "Story…", f"Story of {aid}")
-        return view
-
-    def _file_of(self, aid: str) -> Path:
-        corpus = self.index.corpus()
-        return corpus.file_of(aid) if corpus else Path(aid)
-
-    def story_states(self) -> list[Any]:
-        """The story tabs as the session saves them."""
-        return [StoryState(v.aid, v.story.base if v.story is not None and v.story.base != v.story.origin
-                           else v.requested_base, v.notes_text()) for v in self.story_views()]
-
-    def restore_stories(self, stories: list[Any]) -> None:
-        """Reopen a session's story tabs (the comparison tab stays current)."""
-        current = self.tabs.currentWidget()
-        for s in stories:
-            self.open_story(s.id, s.base, s.notes)
-        if current is not None and stories:
-            self.tabs.setCurrentWidget(current)
-
-    def _rebuild_stories(self, _rmap: object) -> None:
-        for view in self.story_views():
-            view.rebuild(view.requested_base)
+        self.reuse_docks.mapReady.connect(lambda _rmap: self.comparisons.rebuild_stories())
 
     def _arrange_docks(self) -> None:
         """Side docks share one tabbed column, so they never squeeze the comparison twice."""
@@ -830,7 +794,7 @@ class _WindowSession:
             tabs.append(state)
         return Session(corpus=str(window.corpus_root() or default_corpus()), tabs=tabs, active_tab=active,
                        query=window.panel.search_edit.text().strip(), userdata=window.overrides.session_userdata(),
-                       stories=window.story_states())
+                       stories=window.comparisons.story_states())
 
     def apply(self, session: Session, skip: Collection[int]) -> None:
         """Open ``session``'s corpus (unless open), its tabs but ``skip``, its stories and query."""
@@ -853,7 +817,7 @@ class _WindowSession:
         if active is not None:
             window.tabs.setCurrentWidget(active.view)
             window.tabs.close_tab(window.tabs.indexOf(first.view))  # empty: not kept for reopening
-        window.restore_stories(session.stories)
+        window.comparisons.restore_stories(session.stories)
         window.panel.search_edit.setText(session.query)
 
     def clear(self) -> None:

@@ -90,9 +90,13 @@ class WindowBase(QMainWindow):
         """Align a tab's articles in the background and show them in that tab."""
         self.comparisons.start(entry)
 
+    def open_story(self, aid: str, base: str | None = None, notes: str = "") -> StoryView:
+        """Open the story of ``aid`` (all its copies against the likely origin, or ``base``) in a tab."""
+        return self.comparisons.open_story(aid, base, notes)
+
     def story_views(self) -> list[StoryView]:
         """The open story tabs."""
-        return [w for w in self.tabs.story_tabs() if isinstance(w, StoryView)]
+        return self.comparisons.story_views()
 
     # ------------------------------------------------------------------ messages
 

@@ -234,7 +234,7 @@ def test_story_tab_and_notes_are_saved_and_restored_with_the_session(qtbot, wind
     again = _session_from_json(Session(corpus=snap.corpus, tabs=snap.tabs, stories=snap.stories).to_dict())
     window.tabs.close_all()
     assert window.story_views() == []
-    window.restore_stories(again.stories)
+    window.comparisons.restore_stories(again.stories)
     restored = _shown(qtbot, _only_story_tab(window))
     assert restored.aid == truth.copies[4] and restored.notes_text() == "Outlet X dropped the quote."
     assert restored.story.size == len(truth.copies)
