@@ -27,6 +27,7 @@ import zipfile
 import zlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -64,7 +65,7 @@ _POS_MULT = np.array(
 )[:SHINGLE]
 
 
-class _WordHashes(dict):
+class _WordHashes(dict[str, int]):
     """Stable 32-bit word hashes, memoised (``hash()`` differs between runs)."""
 
     def __missing__(self, word: str) -> int:
@@ -94,7 +95,8 @@ def mix64(h: np.ndarray) -> np.ndarray:
     h = h * np.uint64(0xBF58476D1CE4E5B9)
     h = h ^ (h >> np.uint64(27))
     h = h * np.uint64(0x94D049BB133111EB)
-    return h ^ (h >> np.uint64(31))
+    mixed: np.ndarray = h ^ (h >> np.uint64(31))
+    return mixed
 
 
 @dataclass(slots=True)
@@ -209,7 +211,7 @@ class Prints:
 _META_KEY = '"meta": ['  # as JSONEncoder writes the last key of the header (a string's quotes are escaped)
 
 
-def _loads_header(text: str) -> dict:
+def _loads_header(text: str) -> dict[str, Any]:
     """``json.loads`` of a :meth:`Prints.to_bytes` header, its article list an entry at a time.
 
     The C decoder holds the GIL through the whole list (0.25 s at 100,000 articles), and the
@@ -217,9 +219,10 @@ def _loads_header(text: str) -> dict:
     """
     at = text.find(_META_KEY)
     if at < 0:
-        return json.loads(text)
+        whole: dict[str, Any] = json.loads(text)
+        return whole
     head = text[:at].rstrip()
-    header = json.loads((head[:-1] if head.endswith(",") else head) + "}")
+    header: dict[str, Any] = json.loads((head[:-1] if head.endswith(",") else head) + "}")
     decoder = json.JSONDecoder()
     meta = []
     pos, end = at + len(_META_KEY), len(text)
@@ -238,7 +241,7 @@ def _loads_header(text: str) -> dict:
     return header
 
 
-def params() -> dict:
+def params() -> dict[str, Any]:
     """The parameters fingerprints depend on: stored files with other values are rebuilt."""
     stop = hashlib.sha1(" ".join(sorted(STOPWORDS)).encode()).hexdigest()[:12]
     return {"shingle": SHINGLE, "sample": SAMPLE, "bottom": BOTTOM, "stopwords": stop}
