@@ -127,6 +127,8 @@ def _write_pdf(text: str, out: str, title: str, landscape: bool = True) -> Path:
     from app.cli import UserError
 
     try:
+        # Imported here: Qt loads only when a PDF is asked for. It is the one UI module the
+        # command line may import (the import-linter contract): Qt's rich-text engine lays out PDFs.
         from app.ui.pdfexport import write_pdf
     except ImportError as exc:
         raise UserError(f"PDF export needs Qt (PySide6), which cannot be loaded: {exc}") from exc

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Generator
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -17,17 +18,21 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
+    QMenu,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from app.core.changes import PAIR_LABEL_HELP, Changes, PairChange, analyse, pair_change
+from app.core.deltas import KIND_HELP, KIND_TITLE
+from app.core.links import align_with_links
 from app.core.model import Alignment
+from app.ui.comparisoncontroller import Boilerplate
 from app.ui.workers import GeneratorWorker, WorkerPool
 
 if TYPE_CHECKING:
-    from app.core.changes import Changes, PairChange
     from app.ui.comparetabs import CompareTabs, TabEntry
     from app.ui.relatedpanel import RelatedPanel
     from app.ui.windowbase import WindowBase
@@ -36,15 +41,7 @@ RowRole = Qt.ItemDataRole.UserRole + 1
 _CACHE = 16  # alignments whose changes are remembered (one per open tab, and some)
 
 
-def _analyse(alignment: Alignment) -> Changes:
-    from app.core.changes import analyse  # the core, loaded on the worker
-
-    return analyse(alignment)
-
-
 def _pair_tip(changes: Changes) -> str:
-    from app.core.changes import PAIR_LABEL_HELP
-
     pair = changes.pair
     return (f"{pair.describe()}\n{pair.label}: {PAIR_LABEL_HELP[pair.label]}\n"
             f"{len(changes.deltas)} critical change{'s' if len(changes.deltas) != 1 else ''}")
@@ -147,7 +144,7 @@ class DeltaPanel(QDockWidget):
         key = id(alignment)
         if key in self._running:
             return
-        worker = GeneratorWorker.call(_analyse, alignment, name="critical changes")
+        worker = GeneratorWorker.call(analyse, alignment, name="critical changes")
         self._running[key] = worker
         worker.signals.finished.connect(lambda changes, a=alignment: self._done(a, changes))
         worker.signals.failed.connect(lambda _exc, a=alignment: self._failed(a))
@@ -170,8 +167,6 @@ class DeltaPanel(QDockWidget):
     # --- showing
 
     def _show(self, changes: Changes | None, message: str = "") -> None:
-        from html import escape
-
         self.tree.setSortingEnabled(False)
         self.tree.clear()
         self.row_label.setText("")
@@ -180,8 +175,6 @@ class DeltaPanel(QDockWidget):
             self.header.setToolTip("")
             self.tree.setSortingEnabled(True)
             return
-        from app.core.deltas import KIND_HELP, KIND_TITLE
-
         pair = changes.pair
         count = len(changes.deltas)
         self.header.setText(
@@ -235,13 +228,21 @@ class RelatedLabeller(QObject):
     with each listed one (through :func:`app.core.links.align_with_links`: with the pair's manual
     links and the marks), best first, and hands back the labels as they come; a newer run
     cancels it.
+
+    Args:
+        window: The main window (its corpus).
+        related: The Related dock's list.
+        pool: Where the labelling runs.
+        boilerplate: The boilerplate test to align with now, marks included (None: not known yet).
     """
 
-    def __init__(self, window: WindowBase, related: RelatedPanel, pool: WorkerPool) -> None:
+    def __init__(self, window: WindowBase, related: RelatedPanel, pool: WorkerPool,
+                 boilerplate: Boilerplate) -> None:
         super().__init__(window)
         self._window = window
         self._related = related
         self.pool = pool
+        self._boilerplate = boilerplate
         self._worker: GeneratorWorker | None = None
         related.model.modelReset.connect(self.start)
 
@@ -254,16 +255,9 @@ class RelatedLabeller(QObject):
         corpus = self._window.corpus()
         if not aid or not ids or corpus is None:
             return
-        docks = getattr(self._window, "reuse_docks", None)
-        boilerplate = docks.boilerplate() if docks is not None else None
-        overrides = getattr(self._window, "overrides", None)
-        if overrides is not None:  # marks made since the map was built count at once
-            boilerplate = overrides.boilerplate(boilerplate)
+        boilerplate = self._boilerplate()  # marks made since the map was built count at once
 
         def job(should_cancel: Callable[[], bool]) -> Generator[Any, None, None]:
-            from app.core.changes import pair_change
-            from app.core.links import align_with_links
-
             data = corpus.userdata.refresh()
             left = corpus.resolve(aid)
             for rid in ids:
@@ -294,9 +288,9 @@ class RelatedLabeller(QObject):
             self._worker = None
 
 
-def install(window: WindowBase) -> DeltaPanel:
+def install(window: WindowBase, *, view_menu: QMenu, related: RelatedPanel, boilerplate: Boilerplate) -> DeltaPanel:
     """Add the Critical changes dock to ``window``: View menu toggle, row jumps, status bar label,
-    tab tooltips, and labels in the Related dock."""
+    tab tooltips, and labels in ``related`` (the Related dock's list), aligned with ``boilerplate``."""
     pool = WorkerPool(1, window)  # its own thread: a long analysis never holds up an alignment
     panel = DeltaPanel(window.tabs, pool, window)
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
@@ -304,9 +298,7 @@ def install(window: WindowBase) -> DeltaPanel:
     action.setShortcut(QKeySequence("Ctrl+Shift+K"))
     action.setStatusTip("Show the changes that alter meaning in the current comparison")
     window.addAction(action)
-    menu = getattr(window, "view_menu", None)
-    if menu is not None:
-        menu.addAction(action)
+    view_menu.addAction(action)
     status = QLabel("", window)
     status.setObjectName("changeLabel")
     window.statusBar().addPermanentWidget(status)
@@ -327,7 +319,5 @@ def install(window: WindowBase) -> DeltaPanel:
     window.tabs.currentTabChanged.connect(current)
     window.tabs.alignmentShown.connect(lambda _entry: current())
     panel.rowRequested.connect(lambda row: window.tabs.current_view().set_current_row(row))
-    docks = getattr(window, "reuse_docks", None)
-    if docks is not None:
-        panel.related_labeller = RelatedLabeller(window, docks.related, WorkerPool(1, window))
+    panel.related_labeller = RelatedLabeller(window, related, WorkerPool(1, window), boilerplate)
     return panel

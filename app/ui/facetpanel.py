@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -346,8 +347,8 @@ class FacetPanel(QDockWidget):
         return {lst.item(i).data(_VALUE_ROLE): (i, lst.item(i).data(_STATE_ROLE)) for i in range(lst.count())}
 
 
-def install(window: WindowBase) -> FacetPanel:
-    """Add the Facets dock beside the results of ``window``'s corpus panel (View > Facets)."""
+def install(window: WindowBase, *, view_menu: QMenu) -> FacetPanel:
+    """Add the Facets dock beside the results of ``window``'s corpus panel, toggled from ``view_menu``."""
     panel = FacetPanel(window)
     window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, panel)
     window.resizeDocks([panel], [230], Qt.Orientation.Horizontal)
@@ -356,9 +357,7 @@ def install(window: WindowBase) -> FacetPanel:
     action.setShortcut(QKeySequence("Ctrl+Alt+F"))
     action.setStatusTip("Count the hits by source, author, date and type, and filter by them")
     window.addAction(action)
-    menu = getattr(window, "view_menu", None)
-    if menu is not None:
-        menu.addAction(action)
+    view_menu.addAction(action)
     panel.filterChanged.connect(window.panel.set_facet_filter)
     window.panel.facetsCounted.connect(panel.set_counts)
     return panel

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from app.core.model import Alignment
+from app.core.model import Alignment, Paragraph
 from app.core.paths import default_corpus
 from app.core.reuse import shared_figure
 from app.core.session import Session
@@ -89,9 +89,8 @@ class MainWindow(WindowBase):
 
         self.panel = CorpusPanel(self)
         self.tabs = CompareTabs(self.corpus_root, self)
-        self.comparisons = ComparisonController(
-            self.tabs, self.jobs, self.index, lambda: self.overrides.boilerplate(self.reuse_docks.boilerplate()),
-            lambda: self.reuse_docks.reuse_map(), self)
+        self.comparisons = ComparisonController(self.tabs, self.jobs, self.index, self._boilerplate,
+                                                lambda: self.reuse_docks.reuse_map(), self)
         self.reports = ReportController(self.tabs, lambda: self.sessions.path, self.corpus_root, self)
         self.notes_panel = NotesPanel(self.tabs, self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.notes_panel)
@@ -116,11 +115,13 @@ class MainWindow(WindowBase):
         self.reuse_docks = ReuseDocks(self, self.writer, corpus=self.corpus,
                                       alignment=lambda: self.compare_view.alignment(), menu=self.view_menu)
         self._connect_reuse_docks()
-        self.delta_panel = install_delta_panel(self)  # the Critical changes dock (View menu)
-        self.overrides = OverridesController(self)  # marks, Preferences, Sources (Edit menu)
-        self.facet_panel = install_facet_panel(self)  # Facets dock beside the results (View menu)
+        self.delta_panel = install_delta_panel(  # the Critical changes dock (View menu)
+            self, view_menu=self.view_menu, related=self.reuse_docks.related, boilerplate=self._boilerplate)
+        self.overrides = OverridesController(  # marks, Preferences, Sources (Edit menu)
+            self, related_labeller=self.delta_panel.related_labeller)
+        self.facet_panel = install_facet_panel(self, view_menu=self.view_menu)  # beside the results
         self.versions_panel = install_versions_panel(self)  # Find Other Versions (View menu)
-        self.saved_searches = install_saved_searches(self)  # the Searches menu
+        self.saved_searches = install_saved_searches(self, before=self.view_menu)  # the Searches menu
         self.reuse_docks.mapReady.connect(self.panel.set_reuse_map)  # search results collapse copies
         self._arrange_docks()
         self._connect_stories()
@@ -133,6 +134,10 @@ class MainWindow(WindowBase):
             settings.restore_splitter(self.splitter, SETTINGS_KEY)
             settings.restore_splitter(self.panel.splitter, "corpusPanel")
         self._update_compare_actions()
+
+    def _boilerplate(self) -> Callable[[Paragraph], bool] | None:
+        """What an alignment takes as boilerplate now: the reuse map's, with the analyst's marks over it."""
+        return self.overrides.boilerplate(self.reuse_docks.boilerplate())
 
     # ------------------------------------------------------------------ building
 

@@ -15,20 +15,49 @@ change is a :class:`LinksCommand` on that stack holding the pair's decisions bef
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QDialog
 
+from app.core.fingerprint import exact_hash
+from app.core.links import (
+    LINK,
+    NOT_A_MATCH,
+    ArticleKey,
+    LinkError,
+    ManualLink,
+    PairLinks,
+    decision,
+    pair_for,
+    refreshed,
+    resolve,
+    save_pair,
+    with_decision,
+)
+from app.core.model import Alignment, Article, Paragraph
+from app.core.userdata import (
+    PREVIEW,
+    Mark,
+    UserDataError,
+    UserDataStore,
+    apply_session_userdata,
+    now_iso,
+    source_counts,
+    threshold_defaults,
+)
+from app.ui.preferences import PreferencesDialog
+from app.ui.rowlayout import paragraph_label
+from app.ui.sources import SourcesDialog
 from app.ui.workers import GeneratorWorker, describe_error
 
 if TYPE_CHECKING:
-    from app.core.corpus import Corpus
-    from app.core.links import ManualLink
-    from app.core.model import Article, Paragraph
-    from app.core.userdata import Mark, UserDataStore
+    from app.core.corpus import Corpus  # the index engine: loaded on the index-writer thread
     from app.ui.compareview import CompareView
+    from app.ui.deltapanel import RelatedLabeller
     from app.ui.windowbase import WindowBase
 
 KIND_LABELS = {"boilerplate": "Mark as Boilerplate", "content": "Mark as Content", None: "Clear Mark"}
@@ -84,6 +113,8 @@ class OverridesController(QObject):
     Args:
         window: The main window (its corpus, tabs, reuse docks and status bar are used).
         undo_stack: Where marks are pushed (default: the Notes dock's, the window's Edit > Undo).
+        related_labeller: Labels the Related dock's rows; it labels them again when links or
+            marks change (None: there is no such labelling).
     """
 
     marksChanged = Signal()  # a mark was written (or undone)
@@ -91,11 +122,11 @@ class OverridesController(QObject):
     thresholdsChanged = Signal()
     sourcesChanged = Signal()
 
-    def __init__(self, window: WindowBase, undo_stack: QUndoStack | None = None) -> None:
+    def __init__(self, window: WindowBase, undo_stack: QUndoStack | None = None, *,
+                 related_labeller: RelatedLabeller | None = None) -> None:
         super().__init__(window)
         self._window = window
-        notes = getattr(window, "notes_panel", None)
-        self.undo_stack = undo_stack or (notes.undo_stack if notes is not None else QUndoStack(self))
+        self.undo_stack = undo_stack or window.notes_panel.undo_stack
         self._connected: set[int] = set()
         self._realign_on_map = False
 
@@ -118,12 +149,11 @@ class OverridesController(QObject):
         tabs.contentChanged.connect(self._connect_views)
         window.reuse_docks.mapReady.connect(lambda _m: self._map_ready())
         window.comparisonReady.connect(self._report_links)
-        labeller = getattr(getattr(window, "delta_panel", None), "related_labeller", None)
-        if labeller is not None:  # Related's change labels follow the links and marks too
-            self.linksChanged.connect(labeller.start)
-            self.marksChanged.connect(labeller.start)
-        if hasattr(window, "story_views"):  # open stories re-align their copies with the new links
-            self.linksChanged.connect(lambda: [v.rebuild(v.requested_base) for v in window.story_views()])
+        if related_labeller is not None:  # Related's change labels follow the links and marks too
+            self.linksChanged.connect(related_labeller.start)
+            self.marksChanged.connect(related_labeller.start)
+        # Open stories re-align their copies with the new links.
+        self.linksChanged.connect(window.comparisons.rebuild_stories)
         self._connect_views()
 
     # ------------------------------------------------------------------ state
@@ -135,8 +165,6 @@ class OverridesController(QObject):
 
     def mark_of(self, paragraph: Paragraph) -> str | None:
         """``"boilerplate"``, ``"content"`` or None for a paragraph of the open corpus."""
-        from app.core.fingerprint import exact_hash
-
         store = self.store()
         return store.data.mark_kind(exact_hash(paragraph.norm)) if store is not None else None
 
@@ -151,8 +179,6 @@ class OverridesController(QObject):
         built_with = rmap.overrides.boilerplate if rmap is not None else frozenset()
         if store is None or not (store.data.marks or built_with):
             return learned
-        from app.core.fingerprint import exact_hash
-
         overrides = store.data.overrides()
         forced, kept = overrides.boilerplate, overrides.content
         unforced = built_with - forced  # marks undone since the map was built: not boilerplate meanwhile
@@ -187,9 +213,6 @@ class OverridesController(QObject):
         Returns:
             True when the mark changed.
         """
-        from app.core.fingerprint import exact_hash
-        from app.core.userdata import PREVIEW, Mark, now_iso
-
         store = self.store()
         alignment = view.alignment()
         if store is None or alignment is None:
@@ -212,8 +235,6 @@ class OverridesController(QObject):
 
     def write_mark(self, store: UserDataStore, h: int, mark: Mark | None) -> bool:
         """Write one mark (undo and redo come here); the views follow."""
-        from app.core.userdata import UserDataError
-
         try:
             store.restore_mark(h, mark)
         except UserDataError as exc:
@@ -235,8 +256,6 @@ class OverridesController(QObject):
     def _change_links(self, view: CompareView, text: str,
                       edit: Callable[[Article, Article, list[ManualLink]], list[ManualLink]]) -> bool:
         """Push one undoable change of the decisions about ``view``'s pair of articles."""
-        from app.core.links import LinkError, pair_for, refreshed
-
         store = self.store()
         alignment = view.alignment()
         if store is None or alignment is None or not (alignment.left.id and alignment.right.id):
@@ -257,9 +276,6 @@ class OverridesController(QObject):
 
     def link(self, view: CompareView, li: int, rj: int) -> bool:
         """Link These: hold left paragraph ``li`` and right ``rj`` in one row, undoably."""
-        from app.core.links import LINK, decision, with_decision
-        from app.ui.paragraphpane import paragraph_label
-
         if li < 0 or rj < 0:
             self._status("Click a paragraph on each side, then Link These (Ctrl+L)")
             return False
@@ -269,9 +285,6 @@ class OverridesController(QObject):
 
     def unlink_row(self, view: CompareView, row: int) -> bool:
         """Unlink: the paragraphs of display row ``row`` are not a match (a manual link there goes)."""
-        from app.core.links import NOT_A_MATCH, decision, with_decision
-        from app.ui.paragraphpane import paragraph_label
-
         r = view.display_row(row)
         if r is None or not r.is_match:
             return False
@@ -287,9 +300,6 @@ class OverridesController(QObject):
 
     def not_a_match(self, view: CompareView, side: str, para: int) -> bool:
         """Not a Match: paragraph ``para`` of ``side`` is never linked with its row's partners."""
-        from app.core.links import NOT_A_MATCH, decision, with_decision
-        from app.ui.paragraphpane import paragraph_label
-
         partners = view._row_partners(side, para)
         if not partners:
             return False
@@ -304,9 +314,6 @@ class OverridesController(QObject):
 
     def forget_link(self, view: CompareView, row: int) -> bool:
         """Remove Manual Link: the links holding display row ``row`` go; the aligner decides again."""
-        from app.core.links import LINK, ArticleKey, PairLinks, resolve
-        from app.ui.paragraphpane import paragraph_label
-
         r = view.display_row(row)
         if r is None:
             return False
@@ -321,9 +328,6 @@ class OverridesController(QObject):
     def write_links(self, store: UserDataStore, pair: tuple[Article, Article], items: list[ManualLink],
                     what: str) -> bool:
         """Write the decisions about one pair (undo and redo come here); its comparisons follow."""
-        from app.core.links import save_pair
-        from app.core.userdata import UserDataError
-
         try:
             save_pair(store, pair[0], pair[1], items)
         except UserDataError as exc:
@@ -337,8 +341,6 @@ class OverridesController(QObject):
 
     def _report_links(self, alignment: object) -> None:
         """Say when a pair's manual links had to be found again by text, or are stale."""
-        from app.core.model import Alignment
-
         plan = alignment.options.get("links") if isinstance(alignment, Alignment) else None
         if plan and (plan["stale"] or plan["reanchored"]):
             self._window.statusBar().showMessage(f"Manual links: {plan['summary']}", 15000)
@@ -357,9 +359,6 @@ class OverridesController(QObject):
         decisions are kept); says what happened in the status bar and returns that line."""
         if not data:
             return None
-        from pathlib import Path
-
-        from app.core.userdata import apply_session_userdata
 
         message, added = apply_session_userdata(corpus_root, data)
         corpus = self._window.corpus()
@@ -395,17 +394,12 @@ class OverridesController(QObject):
 
     def ask_thresholds(self, current: dict[str, int | float]) -> dict[str, int | float] | None:
         """Show the Preferences dialog; the values chosen, or None when cancelled (tests replace it)."""
-        from app.ui.preferences import PreferencesDialog
-
         corpus = self._window.corpus()
         dialog = PreferencesDialog(current, corpus.name if corpus is not None else "", self._window)
         return dialog.values() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
     def open_preferences(self) -> bool:
         """Edit the thresholds of the open corpus; returns True when they changed."""
-        from dataclasses import asdict
-
-        from app.core.userdata import UserDataError, threshold_defaults
 
         store = self.store()
         if store is None:
@@ -435,8 +429,6 @@ class OverridesController(QObject):
         if corpus is None:
             self._status("Open a corpus first: source names are kept per corpus")
             return None
-        from app.core.userdata import source_counts
-
         worker = GeneratorWorker.call(source_counts, corpus, name="sources")
         worker.signals.finished.connect(lambda counts: self._show_sources(corpus, counts))
         worker.signals.failed.connect(lambda exc: self._window.show_error(
@@ -445,8 +437,6 @@ class OverridesController(QObject):
         return worker
 
     def _show_sources(self, corpus: Corpus, counts: object) -> None:
-        from app.ui.sources import SourcesDialog
-
         if corpus is not self._window.corpus():
             return
         changed = []

@@ -91,14 +91,9 @@ class SavedSearches:
                 forget.addAction(name.replace("&", "&&"), lambda n=name: self.delete(n))
 
 
-def install(window: WindowBase) -> SavedSearches:
-    """Add the Searches menu before the View menu of ``window``."""
+def install(window: WindowBase, *, before: QMenu) -> SavedSearches:
+    """Add the Searches menu to ``window``'s menu bar, just before the menu ``before`` (the View menu)."""
     searches = SavedSearches(window)
-    view = getattr(window, "view_menu", None)
-    bar = window.menuBar()
-    if view is not None:
-        bar.insertMenu(view.menuAction(), searches.menu)
-    else:
-        bar.addMenu(searches.menu)
+    window.menuBar().insertMenu(before.menuAction(), searches.menu)
     window.addAction(searches.save_action)
     return searches
