@@ -319,6 +319,10 @@ def test_chunked_numpy_steps_give_numpy_results_and_the_same_map(monkeypatch: py
     assert [c.to_dict() for c in chunked.clusters()] == [c.to_dict() for c in whole.clusters()]
     assert [p.to_dict() for p in chunked.pairs()] == [p.to_dict() for p in whole.pairs()]
     assert len(whole.clusters()) == 1 and len(whole.clusters()[0].members) == 30
+    # Pairs counted from the clusters' own counts, and member by member above one paragraph.
+    assert whole.pair_count() == len(whole.pairs()) == whole.clusters()[0].pairs
+    assert whole.pair_count(2) == len(whole.pairs(min_shared=2))
+    assert whole.pair_count(7) == len(whole.pairs(min_shared=7)) == 0 < whole.pair_count()
 
 
 def test_stored_article_list_is_read_an_entry_at_a_time_as_json_would() -> None:
