@@ -69,6 +69,7 @@ def measure(folder: Path, info: dict, settle_s: float) -> dict:
 
     qapp = create_application(sys.argv[:1])
     work = _time_gui_work()
+    collections = _time_collections()
     window = MainWindow(index_dir=folder / "index", restore=False)
     window.show()
     window.reuse_docks.overview.show()
@@ -130,6 +131,8 @@ def measure(folder: Path, info: dict, settle_s: float) -> dict:
     ordered = sorted(gaps, reverse=True)
     values = sorted(g[0] for g in gaps)
     build = [g for g, at, _, _ in gaps if marks.get("index checked", 0) <= at <= marks.get("map ready", 0)]
+    build_worst = max((g for g in gaps if marks.get("index checked", 0) <= g[1] <= marks.get("map ready", 0)),
+                      default=(0, 0, 0.0, 0.0))
     after = [g for g, at, _, _ in gaps if at >= marks.get("map ready", 0)]
     return {
         "marks_s": {k: round(v / 1000, 2) for k, v in sorted(marks.items(), key=lambda kv: kv[1])},
@@ -138,6 +141,7 @@ def measure(folder: Path, info: dict, settle_s: float) -> dict:
         "p99_gap_ms": values[int(len(values) * 0.99)] if values else 0,
         "max_gap_map_build_ms": max(build, default=0),
         "max_gap_after_map_ms": max(after, default=0),
+        "map_build_worst": f"{build_worst[0]} ms (CPU: GUI thread {build_worst[2]:.0f} ms, process {build_worst[3]:.0f} ms)",
         # What a gap would be with the machine to ourselves: the CPU this process used in it.
         "max_process_cpu_in_gap_ms": round(max((min(g, proc) for g, _, _, proc in gaps), default=0)),
         "max_gui_cpu_in_gap_ms": round(max((used for _, _, used, _ in gaps), default=0)),
@@ -146,7 +150,29 @@ def measure(folder: Path, info: dict, settle_s: float) -> dict:
         "stacks": [_stall_stacks(samples, at - g) for g, at, _, _ in ordered[:6] if g > 50 and samples],
         "gui_work": {k: f"{len(v)} calls, max {max(v):.0f} ms, total {sum(v):.0f} ms"
                      for k, v in sorted(work.items(), key=lambda kv: -max(kv[1])) if v},
+        "full_collections": (f"{len(collections)}, longest {max(d for d, _ in collections):.0f} ms, "
+                             f"{sum(gui for _, gui in collections)} on the GUI thread") if collections else "none",
     }
+
+
+def _time_collections() -> list[tuple[float, bool]]:
+    """Full garbage collections (they hold the GIL): duration (ms) and whether on the GUI thread."""
+    import gc
+
+    out: list[tuple[float, bool]] = []
+    started = [0.0]
+
+    def callback(phase: str, info: dict) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            out.append(((time.perf_counter() - started[0]) * 1000,
+                        threading.current_thread() is threading.main_thread()))
+
+    gc.callbacks.append(callback)
+    return out
 
 
 # GUI-thread handlers of the map and the graph, timed by wrapping them (name -> durations, ms).
@@ -250,11 +276,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"GUI thread ({TICK_MS} ms timer, {result['ticks']:,} ticks): longest gap {result['max_gap_ms']} ms,"
               f" p99 {result['p99_gap_ms']} ms; while the map builds {result['max_gap_map_build_ms']} ms,"
               f" after it arrives {result['max_gap_after_map_ms']} ms   target < {STALL_MS:.0f} ms")
+        print(f"  longest gap while the map builds: {result['map_build_worst']}")
         print(f"  CPU used within one gap: this process at most {result['max_process_cpu_in_gap_ms']} ms,"
               f" the GUI thread {result['max_gui_cpu_in_gap_ms']} ms (a gap much longer than its process's CPU"
               " is the machine running other processes)")
         print("  worst: " + "; ".join(result["worst"]))
         print("  GUI-thread work: " + "; ".join(f"{k} {v}" for k, v in result["gui_work"].items()))
+        print(f"  full garbage collections: {result['full_collections']}")
         for text in result["stacks"]:
             print(text)
     print("OK" if ok else "STALLS OVER TARGET")
