@@ -11,6 +11,7 @@ two callables; the window connects its signals (index finished, comparison shown
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
@@ -129,6 +130,11 @@ class ReuseDocks(QObject):
         def job(should_cancel: Callable[[], bool]) -> Generator[Any, None, Any]:
             rmap = corpus.reuse_map()
             rmap.clusters()  # copies and versions are read on the GUI thread: clustered here
+            # The map lives as long as the corpus is open: frozen out of the garbage collector,
+            # as the index job does with its objects, so that the full collections the graph's
+            # objects trigger (GIL held, window waiting) walk only what came after (100k
+            # articles: 41 + 52 ms -> 16 ms). Reference counting still frees a dropped map.
+            gc.freeze()
             yield rmap
             if should_cancel():
                 return None
