@@ -6,7 +6,7 @@ import argparse
 import shutil
 import textwrap
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.core.align import align
 from app.core.model import Alignment, Article, Paragraph, Row, RowKind
@@ -25,7 +25,7 @@ _MARKS = {
 }
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``compare``."""
     p = subparsers.add_parser(
         "compare",
@@ -157,7 +157,7 @@ def render_text(result: Alignment, width: int = 120, figure: SharedFigure | None
     return "\n".join(lines)
 
 
-def changes_json(result: Alignment) -> dict:
+def changes_json(result: Alignment) -> dict[str, Any]:
     """``label``, ``retained``, ``added`` and ``deltas`` of a comparison, and ``labels`` in each row."""
     from app.core.changes import analyse
 

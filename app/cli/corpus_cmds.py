@@ -6,6 +6,7 @@ import argparse
 import html
 import re
 import sys
+from typing import TYPE_CHECKING
 
 from app.cli.common import (
     add_corpus_options,
@@ -17,8 +18,12 @@ from app.cli.common import (
     terminal_safe,
 )
 
+if TYPE_CHECKING:
+    from app.core.corpus import Corpus
+    from app.core.facets import FacetCounts, Facets
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the corpus subcommands."""
     p = sub.add_parser("index", help="index a corpus folder (incremental)")
     p.add_argument("corpus_dir", nargs="?", metavar="CORPUS", help="corpus folder (default: seeds/)")
@@ -190,7 +195,7 @@ def add_facet_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--to", dest="date_to", metavar="DATE", help="published on or before DATE (inclusive)")
 
 
-def facet_request(args: argparse.Namespace, corpus):  # noqa: ANN001, ANN201 - Corpus -> Facets | None
+def facet_request(args: argparse.Namespace, corpus: Corpus) -> Facets | None:
     """The :class:`~app.core.facets.Facets` the options ask for (None when none is given)."""
     from app.cli import UserError
     from app.core.facets import FacetFilter, Facets, parse_date
@@ -209,7 +214,7 @@ def facet_request(args: argparse.Namespace, corpus):  # noqa: ANN001, ANN201 - C
     return Facets(filters, corpus.userdata.refresh().source)
 
 
-def print_facets(counts) -> None:  # noqa: ANN001 - FacetCounts
+def print_facets(counts: FacetCounts) -> None:
     """The facet counts, a few values per facet."""
     for name in ("source", "author", "year", "filetype"):
         values = counts.counts.get(name, [])

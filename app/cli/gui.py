@@ -6,9 +6,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.ui.mainwindow import MainWindow
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``gui``."""
     p = sub.add_parser("gui", help="open the desktop window (the default command)")
     p.add_argument("corpus", nargs="?", metavar="CORPUS",
@@ -122,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     return qapp.exec()
 
 
-def _screenshot(window, target: Path, args: argparse.Namespace, timeout: float) -> int:  # noqa: ANN001
+def _screenshot(window: MainWindow, target: Path, args: argparse.Namespace, timeout: float) -> int:
     from PySide6.QtCore import QEventLoop, QTimer
 
     from app.cli import UserError
@@ -169,7 +173,7 @@ def _screenshot(window, target: Path, args: argparse.Namespace, timeout: float) 
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         fmt = (target.suffix[1:] or "png").upper()
         try:
-            if not image.save(buffer, fmt):
+            if not image.save(buffer, fmt):  # type: ignore[call-overload]  # PySide6 takes a str format; its stub says bytes
                 raise OSError(f"cannot encode a {fmt} image")
             atomic_write_bytes(target, bytes(buffer.data().data()))
         except OSError as exc:
@@ -192,7 +196,7 @@ def _screenshot(window, target: Path, args: argparse.Namespace, timeout: float) 
     window.indexFailed.connect(lambda m: fail(f"indexing failed: {m}"))
     window.comparisonReady.connect(lambda _a: settle("compare"))
     def session_compared(_alignment: object) -> None:
-        if all(e.view.alignment() is not None for e in window.tabs.entries()):
+        if all(e.view is not None and e.view.alignment() is not None for e in window.tabs.entries()):
             settle("session")
 
     def story_failed(message: str) -> None:

@@ -34,7 +34,7 @@ def add_compare_options(p: argparse.ArgumentParser) -> None:
                    help="remember these decisions for this pair (kept with the corpus's user data)")
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``links``."""
     p = sub.add_parser("links", help="list or clear the manual alignment links kept per pair of articles",
                        description="Manual links and not-a-match decisions made in the comparison view or "
@@ -164,7 +164,7 @@ def links_text(result: Alignment) -> list[str]:
 
 
 def _pair_row(pair: Any) -> dict[str, Any]:
-    data = pair.to_json()
+    data: dict[str, Any] = pair.to_json()
     for m in data["items"]:
         for side in ("left", "right"):
             m[side]["number"] = m[side]["index"] + 1  # the ¶N shown; index stays 0-based

@@ -25,7 +25,7 @@ from app.core.userdata import (
 )
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the override subcommands."""
     p = sub.add_parser("boilerplate", help="mark paragraphs as boilerplate or content everywhere they recur",
                        description="Override the learned boilerplate: a mark applies to the paragraph's text "
@@ -158,7 +158,7 @@ def run_unmark(args: argparse.Namespace) -> int:
             h = int(args.hash, 16)
         except ValueError:
             raise UserError(f"'{args.hash}' is not a mark's hash (16 hex digits)") from None
-        target: dict = {"hash_": h}
+        target: dict[str, Any] = {"hash_": h}
     else:
         target = {"text": _target(args, corpus)[0]}
     try:
@@ -215,7 +215,7 @@ def _sources(args: argparse.Namespace) -> tuple[Corpus, UserDataStore, Counter[s
     return corpus, _store(corpus, args.json), source_counts(corpus)
 
 
-def _source_rows(store: UserDataStore, counts: Counter[str]) -> list[dict]:
+def _source_rows(store: UserDataStore, counts: Counter[str]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = [{"source": raw, "shown_as": store.data.source(raw), "articles": n}
                                   for raw, n in counts.items() if raw]
     rows.sort(key=lambda r: (r["shown_as"].casefold(), r["source"]))
@@ -287,7 +287,7 @@ def run_sources_reset(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------- thresholds
 
 
-def _threshold_rows(store: UserDataStore) -> list[dict]:
+def _threshold_rows(store: UserDataStore) -> list[dict[str, Any]]:
     current = store.data.reuse_thresholds()
     descriptions = threshold_descriptions()
     return [{"name": name, "value": getattr(current, name), "default": default,

@@ -17,7 +17,7 @@ from app.core.corpus import Corpus
 from app.core.reuse import ReuseMap
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the reuse subcommands."""
     p = sub.add_parser("related", help="articles sharing text with one article, best first")
     p.add_argument("article", metavar="ID", help="article id, unique id prefix, or file path")

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from app.core.session import LoadedSession
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``session`` with its ``show`` and ``export`` subcommands."""
     p = sub.add_parser("session", help="inspect or export a saved session (.parallax file)")
     actions = p.add_subparsers(dest="session_command", metavar="ACTION")
@@ -34,7 +34,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--corpus", metavar="DIR", help="the corpus folder, if it moved since the session was saved")
     add_follow_links_option(export)
     export.set_defaults(func=run_export)
-    p.set_defaults(func=lambda _args: p.print_help() or 2)
+
+    def usage(_args: argparse.Namespace) -> int:
+        p.print_help()
+        return 2
+
+    p.set_defaults(func=usage)
 
 
 def _load(file: str, corpus: str | None = None, *, follow: bool = False) -> LoadedSession:

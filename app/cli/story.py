@@ -22,9 +22,10 @@ from app.core.story import (
 
 if TYPE_CHECKING:
     from app.core.corpus import Corpus
+    from app.core.story import CollationLine
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``parallax story``."""
     p = sub.add_parser("story", help="one story across all its copies: coverage, variants, spread")
     p.add_argument("article", metavar="ID", help="any copy of the story (id, unique id prefix, or file path)")
@@ -148,7 +149,7 @@ def _print_story(story: Story, sort: str) -> None:
         echo(f"note: {note}")
 
 
-def _print_collation(story: Story, index: int, lines: list) -> None:
+def _print_collation(story: Story, index: int, lines: list[CollationLine]) -> None:
     echo(f"¶{index + 1} of {story.base} in {story.size} copies")
     for line in lines:
         echo(f"[{line.describe()}]")

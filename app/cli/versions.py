@@ -7,7 +7,7 @@ import argparse
 from app.cli.common import add_corpus_options, echo, ensure_indexed, open_corpus, print_json
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``versions``."""
     p = sub.add_parser("versions", help="every article carrying a passage, verbatim or edited")
     p.add_argument("article", metavar="ID", nargs="?", default="",
