@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gen_copies import load_pool, make_case  # noqa: E402
-from rapidfuzz import fuzz  # noqa: E402
+from gen_copies import load_pool, make_case
+from rapidfuzz import fuzz
 
-from app.core.align import align  # noqa: E402
-from app.core.model import Article  # noqa: E402
-from app.core.wordops import clear_cache  # noqa: E402
+from app.core.align import align
+from app.core.model import Article
+from app.core.wordops import clear_cache
 
 
 def naive(left: Article, right: Article) -> list[tuple[int, int, float]]:

@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.core.bestmatch import best_match  # noqa: E402
-from app.core.corpus import Corpus  # noqa: E402
-from tests.fixtures.syndication import build_corpus  # noqa: E402
+from app.core.bestmatch import best_match
+from app.core.corpus import Corpus
+from tests.fixtures.syndication import build_corpus
 
 
 def _score(corpus: Corpus, story_of: dict[str, int | None], cases: list[tuple[str, object]]) -> str:

@@ -122,7 +122,7 @@ def main() -> None:
     slices = []
     original = view._query_step
 
-    def timed(job, todo):  # noqa: ANN001, ANN202
+    def timed(job, todo):
         t = time.perf_counter()
         original(job, todo)
         slices.append((time.perf_counter() - t) * 1000)

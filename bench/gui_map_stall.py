@@ -199,7 +199,7 @@ def _time_gui_work() -> dict[str, list[float]]:
         key = f"{cls}.{name}"
         times[key] = []
 
-        def timed(*args, _func=func, _key=key, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        def timed(*args, _func=func, _key=key, **kwargs):
             if threading.current_thread() is not threading.main_thread():
                 return _func(*args, **kwargs)
             t = time.perf_counter()
@@ -212,7 +212,7 @@ def _time_gui_work() -> dict[str, list[float]]:
     return times
 
 
-def _sample_stalls(last: list[int], clock, out: list[tuple[int, int, str]], stop: threading.Event,  # noqa: ANN001
+def _sample_stalls(last: list[int], clock, out: list[tuple[int, int, str]], stop: threading.Event,
                    after_ms: int = 40) -> None:
     """Every 10 ms while the GUI thread has not ticked for ``after_ms``: every thread's innermost frames."""
     import traceback

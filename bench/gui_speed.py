@@ -126,7 +126,7 @@ def measure_launch(data_dir: Path, runs: int = 3) -> tuple[float, float]:
 # ---------------------------------------------------------------------------- in-process
 
 
-def _wait(qapp, predicate, timeout: float = 120.0) -> None:  # noqa: ANN001
+def _wait(qapp, predicate, timeout: float = 120.0) -> None:
     deadline = time.perf_counter() + timeout
     while not predicate():
         if time.perf_counter() > deadline:
@@ -135,7 +135,7 @@ def _wait(qapp, predicate, timeout: float = 120.0) -> None:  # noqa: ANN001
         time.sleep(0.001)
 
 
-def measure_compare(qapp, window, folder: Path, repeat: int = 5) -> list[float]:  # noqa: ANN001
+def measure_compare(qapp, window, folder: Path, repeat: int = 5) -> list[float]:
     """Milliseconds from asking for a comparison to its first paint, per repeat."""
     left, right = write_pair(folder, 200)
     done: list[object] = []
@@ -155,7 +155,7 @@ def measure_compare(qapp, window, folder: Path, repeat: int = 5) -> list[float]:
     return times
 
 
-def measure_scroll(qapp, window, folder: Path) -> tuple[list[float], int]:  # noqa: ANN001
+def measure_scroll(qapp, window, folder: Path) -> tuple[list[float], int]:
     """Paint time of each frame while scrolling a 500-paragraph comparison 60 px at a time."""
     left, right = write_pair(folder, 500, seed=11)
     done: list[object] = []
@@ -181,7 +181,7 @@ def measure_scroll(qapp, window, folder: Path) -> tuple[list[float], int]:  # no
     return frames, end
 
 
-def _watch_stalls(last: list[int], clock, out: list[str], limit_ms: int = 80) -> None:  # noqa: ANN001
+def _watch_stalls(last: list[int], clock, out: list[str], limit_ms: int = 80) -> None:
     """Record every thread's stack whenever the GUI thread has not ticked for ``limit_ms``."""
     import threading
     import traceback
@@ -204,7 +204,7 @@ def _watch_stalls(last: list[int], clock, out: list[str], limit_ms: int = 80) ->
     threading.Thread(target=run, daemon=True).start()
 
 
-def measure_big_open(qapp, window, folder: Path, files: int) -> dict[str, float]:  # noqa: ANN001
+def measure_big_open(qapp, window, folder: Path, files: int) -> dict[str, float]:
     """Open an unindexed corpus of ``files`` files and record the longest GUI-thread stall."""
     from PySide6.QtCore import QElapsedTimer, QTimer
 

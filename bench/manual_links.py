@@ -23,11 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from align_quality import Tally, predicted_links  # noqa: E402
-from gen_copies import TRANSFORMS, load_pool, make_case  # noqa: E402
+from align_quality import Tally, predicted_links
+from gen_copies import TRANSFORMS, load_pool, make_case
 
-from app.core.align import align  # noqa: E402
-from app.core.links import LINK, ArticleKey, PairLinks, decision, plan  # noqa: E402
+from app.core.align import align
+from app.core.links import LINK, ArticleKey, PairLinks, decision, plan
 
 
 def correction(pool: list[list[str]], trials: int, size: int, seed: int) -> None:

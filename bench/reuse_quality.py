@@ -34,13 +34,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.core.align import align  # noqa: E402
-from app.core.model import Article, Role, RowKind  # noqa: E402
-from app.core.reader import read_corpus  # noqa: E402
-from app.core.reuse import shared_figure  # noqa: E402
-from app.core.reuseindex import build_map  # noqa: E402
-from app.core.text import normalize  # noqa: E402
-from tests.fixtures.syndication import Syndication, build_corpus  # noqa: E402
+from app.core.align import align
+from app.core.model import Article, Role, RowKind
+from app.core.reader import read_corpus
+from app.core.reuse import shared_figure
+from app.core.reuseindex import build_map
+from app.core.text import normalize
+from tests.fixtures.syndication import Syndication, build_corpus
 
 
 def _tags(syn: Syndication, article: Article) -> list[tuple | None]:

@@ -29,14 +29,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpusgen import GenArticle, add_wire, generate, truth_pairs  # noqa: E402
+from corpusgen import GenArticle, add_wire, generate, truth_pairs
 
-from app.core.align import align  # noqa: E402
-from app.core.fingerprint import Prints  # noqa: E402
-from app.core.model import Article, Paragraph, Role, RowKind  # noqa: E402
-from app.core.reuse import ReuseMap  # noqa: E402
-from app.core.reuseindex import fingerprint_all  # noqa: E402
-from app.core.text import display_text, normalize  # noqa: E402
+from app.core.align import align
+from app.core.fingerprint import Prints
+from app.core.model import Article, Paragraph, Role, RowKind
+from app.core.reuse import ReuseMap
+from app.core.reuseindex import fingerprint_all
+from app.core.text import display_text, normalize
 
 
 def to_article(g: GenArticle) -> Article:

@@ -111,7 +111,7 @@ def _usable(ix_dir: Path) -> str:
         return f"schema version {manifest.get('schema_version')} (this code reads {SCHEMA_VERSION})"
     try:
         ix = windex.open_dir(str(ix_dir), indexname=INDEX_NAME)
-    except Exception as exc:  # noqa: BLE001 - any failure means Parallax would rebuild it
+    except Exception as exc:
         return f"Whoosh cannot open it ({type(exc).__name__})"
     names = ix.schema.names()
     ix.close()

@@ -29,14 +29,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.core.reader import read_article, read_corpus  # noqa: E402
-from app.core.reuseindex import build_map  # noqa: E402
-from app.core.story import build_story  # noqa: E402
-from app.core.wordops import clear_cache  # noqa: E402
-from tests.fixtures.syndication import build_corpus  # noqa: E402
+from app.core.reader import read_article, read_corpus
+from app.core.reuseindex import build_map
+from app.core.story import build_story
+from app.core.wordops import clear_cache
+from tests.fixtures.syndication import build_corpus
 
 
-def _gui(story) -> dict:  # noqa: ANN001 - a Story
+def _gui(story) -> dict:
     """GUI-thread costs of a built story in the story tab (offscreen)."""
     import os
 
@@ -52,7 +52,7 @@ def _gui(story) -> dict:  # noqa: ANN001 - a Story
     view.show()
     app.processEvents()
 
-    def timed(step) -> float:  # noqa: ANN001
+    def timed(step) -> float:
         t = time.perf_counter()
         step()
         app.processEvents()
@@ -82,7 +82,7 @@ def run(copies: int, runs: int, with_gui: bool = False) -> dict:
         story_truth = max(syn.stories, key=lambda s: len(s.copies))
         aid = story_truth.copies[len(story_truth.copies) // 2]
 
-        def load(x: str):  # noqa: ANN202 - the loader build_story takes
+        def load(x: str):
             return read_article(root / x, root)
 
         opens, collations, variants, csvs = [], [], [], []

@@ -38,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage and error messages cannot drive the terminal (they
     repeat what the user typed, which may hold pasted control characters)."""
 
-    def _print_message(self, message: str, file=None) -> None:  # noqa: ANN001 - argparse's signature
+    def _print_message(self, message: str, file=None) -> None:
         from app.cli.common import terminal_safe
 
         super()._print_message(terminal_safe(message) if message else message, file)
@@ -47,11 +47,11 @@ class _Parser(argparse.ArgumentParser):
 class _VersionAction(argparse.Action):
     """``--version``, with the version looked up only when asked for (see ``app.__getattr__``)."""
 
-    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs) -> None:
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
                          help="show program's version number and exit", **kwargs)
 
-    def __call__(self, parser, namespace, values, option_string=None) -> None:  # noqa: ANN001
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
         from app import __version__
 
         parser._print_message(f"parallax {__version__}\n", sys.stdout)
@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         echo(f"parallax: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return 1
-    except Exception as exc:  # noqa: BLE001 - last line of defence: never show a traceback
+    except Exception as exc:
         log = _log_crash()
         echo(f"parallax: internal error ({type(exc).__name__}: {exc}); details in {log}", file=sys.stderr)
         return 1

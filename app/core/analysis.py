@@ -106,13 +106,13 @@ class MultiLangStemFilter(Filter):
             yield t
 
 
-def body_analyzer():  # noqa: ANN201 - whoosh analyzers are composed dynamically
+def body_analyzer():
     """Analyzer for article text: tokenise, CJK bigrams, lowercase, English stop words, stem."""
     return (RegexTokenizer(TOKEN_PATTERN) | CJKBigramFilter() | LowercaseFilter()
             | StopFilter(minsize=1) | MultiLangStemFilter())
 
 
-def name_analyzer():  # noqa: ANN201
+def name_analyzer():
     """Analyzer for names and sources: tokenise and lowercase, no stemming or stop words."""
     return RegexTokenizer(TOKEN_PATTERN) | CJKBigramFilter() | LowercaseFilter()
 
@@ -197,10 +197,10 @@ class FastText(TEXT):
     which produces the same terms and positions (tests prove it).
     """
 
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003 - TEXT's keyword arguments
+    def __init__(self, **kwargs) -> None:
         super().__init__(analyzer=body_analyzer(), **kwargs)
 
-    def index(self, value, **kwargs):  # noqa: ANN001, ANN201 - Whoosh's field API
+    def index(self, value, **kwargs):
         """(term bytes, frequency, weight, encoded positions) for each distinct term."""
         fmt = self.format
         if not isinstance(value, str) or type(fmt) is not Positions:

@@ -83,7 +83,7 @@ class Done:
 class _LeanPool(PostingPool):
     """Whoosh's posting pool without per-posting type asserts (the postings come from our fields)."""
 
-    def add(self, item: tuple) -> None:  # noqa: D102
+    def add(self, item: tuple) -> None:
         self.fieldnames.add(item[0])
         # Whoosh's own size estimate, so memory use and spilling behave as before.
         self.currentsize += 174 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
@@ -92,7 +92,7 @@ class _LeanPool(PostingPool):
         self.current.append(item)
 
     # Whoosh pickles spilled postings one by one; whole chunks through marshal are ~10x cheaper.
-    def _write_run(self, f, items) -> None:  # noqa: ANN001
+    def _write_run(self, f, items) -> None:
         chunk: list = []
         for item in items:
             chunk.append(item)
@@ -129,7 +129,7 @@ class _Lengths:
         self.fallback = None
         self.unscored: set[str] = set()
 
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:  # noqa: D102
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
         found = self.known.get(fieldname, {}).get(docnum)
         if found is not None:
             return found
@@ -141,7 +141,7 @@ class _Lengths:
 class LeanSegmentWriter(SegmentWriter):
     """A Whoosh SegmentWriter with cheaper per-posting bookkeeping; the files it writes are identical."""
 
-    def __init__(self, ix, **kwargs) -> None:  # noqa: ANN001, ANN003 - SegmentWriter's arguments
+    def __init__(self, ix, **kwargs) -> None:
         super().__init__(ix, **kwargs)
         self.pool = _LeanPool(self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128))
         self._lengths = _Lengths()
@@ -149,7 +149,7 @@ class LeanSegmentWriter(SegmentWriter):
         add_field = self.perdocwriter.add_field
         known = self._lengths.known
 
-        def record(fieldname: str, fieldobj, value, length) -> None:  # noqa: ANN001
+        def record(fieldname: str, fieldobj, value, length) -> None:
             if length:
                 lengths = known.get(fieldname)
                 if lengths is None:
@@ -179,7 +179,7 @@ SMALL_SEGMENT = 400
 MERGE_AFTER = 6
 
 
-def merge_small(writer, segments: list) -> list:  # noqa: ANN001
+def merge_small(writer, segments: list) -> list:
     """Merge policy: fold small segments (from incremental updates) into the new one.
 
     Whoosh's default policy may merge any number of large segments, which its pure-Python
@@ -199,7 +199,7 @@ def merge_small(writer, segments: list) -> list:  # noqa: ANN001
     return [seg for seg in segments if seg not in small]
 
 
-def commit(writer, extra_segments: list, merge: bool = True) -> None:  # noqa: ANN001
+def commit(writer, extra_segments: list, merge: bool = True) -> None:
     """Commit ``writer`` (a Whoosh SegmentWriter) plus segments written by other processes.
 
     The same steps as ``SegmentWriter.commit``, with the worker segments added to the new table
@@ -218,7 +218,7 @@ def commit(writer, extra_segments: list, merge: bool = True) -> None:  # noqa: A
     writer._finish()
 
 
-def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, stop,  # noqa: ANN001, PLR0913
+def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, stop,
             send_articles: bool, limitmb: int, segment_tokens: int, run_tokens: int,
             background: bool = True) -> None:
     """Worker process: parse files from ``jobs`` into a new segment; report on ``results``."""
@@ -246,7 +246,7 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
     try:
         ix = GuardedStorage(index_dir).open_index(indexname)
         writer = new_writer()
-    except Exception as exc:  # noqa: BLE001 - reported to the parent as one line
+    except Exception as exc:
         results.put(("error", f"cannot open the index: {exc}"))
         return
     root = Path(corpus_root)
@@ -266,7 +266,7 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
                 except ReadError as exc:
                     batch.append(Done("skip", aid, reason=str(exc)))
                     continue
-                except Exception as exc:  # noqa: BLE001 - one bad file must not stop the load
+                except Exception as exc:
                     batch.append(Done("skip", aid, reason=f"could not be read ({type(exc).__name__})"))
                     continue
                 entry = [article.size, article.mtime_ns, article.content_hash]
@@ -288,7 +288,7 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
         if segment is None:
             writer._close_segment()
         results.put(("done", segment))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         with contextlib.suppress(Exception):
             writer.cancel()
         results.put(("error", f"indexing failed: {type(exc).__name__}: {exc}"))

@@ -411,7 +411,7 @@ class CorpusIndex:
         manifest = self._read_manifest()
         try:
             present = self.index_dir.exists() and windex.exists_in(str(self.index_dir), indexname=INDEX_NAME)
-        except Exception:  # noqa: BLE001 - an unreadable table of contents is a corrupt index
+        except Exception:
             present, manifest = True, None
         if not present:
             return None, "new index"
@@ -428,7 +428,7 @@ class CorpusIndex:
                         s.reader().field_length(name)
             if ix.schema.names() != make_schema().names():
                 raise ValueError("schema differs")
-        except Exception as exc:  # noqa: BLE001 - any failure to read means rebuild
+        except Exception as exc:
             return None, f"index could not be read ({type(exc).__name__})"
         return ix, ""
 
@@ -628,14 +628,14 @@ class CorpusIndex:
             return max(1, min(self.max_workers, cores) - 1), True
         return min(self.max_workers, cores), False
 
-    def _forget(self, writer, aid: str, known: dict, report: IndexReport) -> None:  # noqa: ANN001
+    def _forget(self, writer, aid: str, known: dict, report: IndexReport) -> None:
         writer.delete_by_term("id", aid)
         known.pop(aid, None)
         report.removed.append(aid)
         for listener in self.listeners:
             listener.article_removed(aid)
 
-    def _serial(self, writer, todo: list, known: dict, report: IndexReport,  # noqa: ANN001
+    def _serial(self, writer, todo: list, known: dict, report: IndexReport,
                 should_cancel: Callable[[], bool] | None) -> Iterator[Progress]:
         total = len(todo)
         for n, (aid, path, _size, _mtime) in enumerate(todo, 1):
@@ -646,7 +646,7 @@ class CorpusIndex:
             if n % 25 == 0 or n == total:
                 yield Progress(n, total, aid)
 
-    def _index_here(self, writer, aid: str, path: str, known: dict, report: IndexReport) -> None:  # noqa: ANN001
+    def _index_here(self, writer, aid: str, path: str, known: dict, report: IndexReport) -> None:
         """Read one file and add it through ``writer`` in this process."""
         entry = known.get(aid)
         try:
@@ -666,7 +666,7 @@ class CorpusIndex:
             (report.updated if entry else report.added).append(aid)
             known[aid] = [article.size, article.mtime_ns, article.content_hash]
 
-    def _bulk(self, ix: windex.Index, writer, todo: list, known: dict,  # noqa: ANN001, PLR0913
+    def _bulk(self, ix: windex.Index, writer, todo: list, known: dict,
               report: IndexReport, workers: int,
               should_cancel: Callable[[], bool] | None, share: bool = False) -> Iterator[Progress]:
         """Index ``todo`` in worker processes; returns the segments they wrote.

@@ -120,14 +120,14 @@ class LRU:
         self._cost = 0
 
 
-def _terms_reader(leaf) -> W3TermsReader:  # noqa: ANN001
+def _terms_reader(leaf) -> W3TermsReader:
     terms = getattr(leaf, "_terms", None)
     if type(terms) is not W3TermsReader:
         raise Unsupported("not a W3 segment")
     return terms
 
 
-def term_frequencies(leaf, field: str) -> tuple[list[bytes], np.ndarray]:  # noqa: ANN001
+def term_frequencies(leaf, field: str) -> tuple[list[bytes], np.ndarray]:
     """The terms of ``field`` in a segment, sorted, and their document frequencies.
 
     Whoosh's lexicon iterator reads the terms file a record at a time (about 10 µs a term).
@@ -159,7 +159,7 @@ def term_frequencies(leaf, field: str) -> tuple[list[bytes], np.ndarray]:  # noq
     return [data[s:e] for s, e in zip((offsets + 10).tolist(), values.tolist(), strict=True)], df
 
 
-def read_term(leaf, field: str, btext: bytes, docs: np.ndarray | None = None) -> TermPostings | None:  # noqa: ANN001
+def read_term(leaf, field: str, btext: bytes, docs: np.ndarray | None = None) -> TermPostings | None:
     """The postings of ``field:btext`` in segment reader ``leaf`` (``None`` when absent).
 
     With ``docs`` (sorted segment docnums) much fewer than the term's postings, only the blocks
@@ -168,7 +168,7 @@ def read_term(leaf, field: str, btext: bytes, docs: np.ndarray | None = None) ->
     return read_terms(leaf, field, [btext], docs)[0]
 
 
-def read_terms(leaf, field: str, btexts: list[bytes],  # noqa: ANN001
+def read_terms(leaf, field: str, btexts: list[bytes],
                docs: np.ndarray | None = None) -> list[TermPostings | None]:
     """:func:`read_term` for several terms, their blocks gathered together."""
     terms = _terms_reader(leaf)
@@ -219,7 +219,7 @@ def _walk(terms: W3TermsReader, field: str, btext: bytes, docs: np.ndarray | Non
         last = blen < 0
         stream.seek(p + 4)
         # The block info (count, last id, max weight, compression, lengths) is a small pickle.
-        n, maxid, _maxw, comp, _minlen, _maxlen = pickle.load(stream)  # noqa: S301 - our own index
+        n, maxid, _maxw, comp, _minlen, _maxlen = pickle.load(stream)
         dstart, dend = stream.tell(), p + 4 + abs(blen)
         if wanted is not None:
             while j < len(wanted) and wanted[j] <= (maxids[-1] if maxids else -1):
@@ -233,7 +233,7 @@ def _walk(terms: W3TermsReader, field: str, btext: bytes, docs: np.ndarray | Non
             layout = _scan_head(head, n)
             if layout is None:
                 whole = zlib.decompress(buf[dstart:dend]) if comp else buf[dstart:dend]
-                layout = _unpickled_head(pickle.loads(whole), n)  # noqa: S301 - our own index
+                layout = _unpickled_head(pickle.loads(whole), n)
             texts.append(head)
             layouts.append(layout)
             counts.append(n)
@@ -432,7 +432,7 @@ def _skip_put(raw: bytes, p: int) -> int:
     return p
 
 
-def _blocks_positions(postfile, tp: TermPostings, blocks: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:  # noqa: ANN001
+def _blocks_positions(postfile, tp: TermPostings, blocks: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
     """Positions of every posting of the given blocks: per block, (count per posting, positions)."""
     values: list[bytes] = []
     sizes = []
@@ -441,7 +441,7 @@ def _blocks_positions(postfile, tp: TermPostings, blocks: list[int]) -> list[tup
         raw = postfile.get(start, end - start)
         if tp.comps[k]:
             raw = zlib.decompress(raw)
-        vals = pickle.loads(raw)[2]  # noqa: S301 - our own index
+        vals = pickle.loads(raw)[2]
         if not isinstance(vals, tuple) or not vals:
             raise Unsupported("values")
         values.extend(vals)
@@ -476,14 +476,14 @@ def _position_deltas(values: list[bytes]) -> list[list[int]]:
         keep = np.ones(len(a), dtype=bool)
         keep[(starts[:, None] + np.arange(_INT_SIZE + 2)).ravel()] = False
         keep[ends - 1] = False
-        lists = pickle.loads(b"\x80\x02(" + a[keep].tobytes() + b"l.")  # noqa: S301
+        lists = pickle.loads(b"\x80\x02(" + a[keep].tobytes() + b"l.")
         if len(lists) == len(values):
             return lists
     loads = pickle.loads
-    return [loads(v[_INT_SIZE:] if v.endswith(b".") else v[_INT_SIZE:] + b".") for v in values]  # noqa: S301
+    return [loads(v[_INT_SIZE:] if v.endswith(b".") else v[_INT_SIZE:] + b".") for v in values]
 
 
-def read_positions(leaf, field: str, tp: TermPostings, docs: np.ndarray,  # noqa: ANN001
+def read_positions(leaf, field: str, tp: TermPostings, docs: np.ndarray,
                    cache: LRU | None = None, key: Hashable = None) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the term in ``docs`` (sorted segment docnums, all in ``tp.ids``).
 

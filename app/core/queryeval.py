@@ -70,7 +70,7 @@ _EMPTY = Evaluation(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 class Evaluator:
     """Evaluates a query over every segment of a :class:`ReaderState`."""
 
-    def __init__(self, state: ReaderState, context=None, deadline: float | None = None) -> None:  # noqa: ANN001
+    def __init__(self, state: ReaderState, context=None, deadline: float | None = None) -> None:
         self.state = state
         self.searcher = state.searcher
         self.schema = state.searcher.schema
@@ -157,7 +157,7 @@ class Evaluator:
             return float(self._expanded[id(q)][1])
         try:
             return float(q.estimate_size(self.state.reader))
-        except Exception as exc:  # noqa: BLE001 - an estimate only orders the work
+        except Exception as exc:
             _log.debug("no size estimate for %r (%s: %s): counted as every document", str(q),
                       type(exc).__name__, exc)
             return float(self.state.doc_count)
@@ -215,7 +215,7 @@ class Evaluator:
 
     # ------------------------------------------------------------------ terms
 
-    def _btext(self, field: str, text) -> bytes | None:  # noqa: ANN001
+    def _btext(self, field: str, text) -> bytes | None:
         if field not in self.schema:
             return None
         try:
@@ -344,7 +344,7 @@ class Evaluator:
             found = self._expanded[id(q)] = (words, postings)
         return found[0]
 
-    def _expand(self, leaf, q: wquery.PatternQuery) -> tuple[list[bytes], int | None]:  # noqa: ANN001
+    def _expand(self, leaf, q: wquery.PatternQuery) -> tuple[list[bytes], int | None]:
         """PatternQuery._btexts in one segment, and the expansions' postings when known.
 
         Whoosh reads the terms one at a time from the pattern's literal prefix on: for a short
@@ -407,7 +407,7 @@ class Evaluator:
         res = Evaluation(np.concatenate(ids_parts), np.concatenate(score_parts), len(btexts) <= 2)
         return self._boost(res, q.boost)
 
-    def _phrase_docs(self, leaf, offset: int, field: str, btexts: list[bytes],  # noqa: ANN001
+    def _phrase_docs(self, leaf, offset: int, field: str, btexts: list[bytes],
                      within: np.ndarray | None) -> np.ndarray | None:
         """Segment docnums (among ``within``, if given) where ``btexts`` stand at consecutive positions."""
         df = {b: leaf.doc_frequency(field, b) for b in btexts}

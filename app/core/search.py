@@ -148,7 +148,7 @@ def parse(index: CorpusIndex, text: str) -> wquery.Query:
     parser.add_plugin(qparser.GtLtPlugin())
     try:
         q = parser.parse(text)
-    except Exception as exc:  # noqa: BLE001 - the parser has many failure modes; all are user input
+    except Exception as exc:
         raise QueryError(_DATE_HELP if _is_date_error(exc) else
                          "Could not read the query: check its operators, brackets and field "
                          'names, or put unusual characters inside "quotes".') from exc
@@ -275,7 +275,7 @@ def _run(session: SearchSession, q: wquery.Query, limit: int | None, sort: str,
                 raise QueryError(_too_long()) from None
             except TooWide as exc:
                 raise QueryError(str(exc)) from None
-            except Exception as exc:  # noqa: BLE001 - the fast path is an optimisation only
+            except Exception as exc:
                 # A failure, not a query the fast path does not cover (those return None and
                 # log why): Whoosh's collector still answers, and the cause is kept.
                 log.warning("search fast path failed for %r (%s: %s); Whoosh's collector runs it",
@@ -342,7 +342,7 @@ class _AndNotMatcher(AndNotMatcher):
 class _AndNot(wquery.AndNot):
     """``a ANDNOT b`` matched by :class:`_AndNotMatcher`."""
 
-    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh's Query API
+    def matcher(self, searcher, context=None):
         """As ``AndNot.matcher``, with the corrected matcher."""
         return _AndNotMatcher(self.a.matcher(searcher, context),
                               self.b.matcher(searcher, searcher.boolean_context()))
@@ -355,7 +355,7 @@ def _exact_and_not(q: wquery.Query) -> wquery.Query:
     return q if q.is_leaf() else q.apply(_exact_and_not)
 
 
-def _whoosh_page(searcher, q: wquery.Query, limit: int | None, sort: str,  # noqa: ANN001
+def _whoosh_page(searcher, q: wquery.Query, limit: int | None, sort: str,
                  timed: _DeadlineCollector) -> tuple[int, list[tuple[dict, float]]]:
     """(total, [(stored fields, score)]) by Whoosh's own collector (under the time limit)."""
     q = _exact_and_not(q)
@@ -369,7 +369,7 @@ def _whoosh_page(searcher, q: wquery.Query, limit: int | None, sort: str,  # noq
         raise QueryError(_too_long()) from None
     except OSError:
         raise  # the disk, not the query: reported as such by the callers
-    except Exception as exc:  # noqa: BLE001 - the cause stays on the QueryError for callers
+    except Exception as exc:
         raise QueryError(_DATE_HELP if _is_date_error(exc) else
                          "The query could not be run: try it with fewer operators or wildcards.") from exc
     ordered = list(results)
@@ -388,7 +388,7 @@ def _expand_fuzzy(q: wquery.Query, state: ReaderState) -> wquery.Query:
     if isinstance(q, wquery.FuzzyTerm):
         try:
             near = state.near_terms(q.fieldname, q.text, q.maxdist, q.prefixlength)
-        except Exception:  # noqa: BLE001 - unknown field etc.: let Whoosh handle it
+        except Exception:
             return q
         if not near:
             return wquery.NullQuery
@@ -398,7 +398,7 @@ def _expand_fuzzy(q: wquery.Query, state: ReaderState) -> wquery.Query:
     return q.apply(lambda sub: _expand_fuzzy(sub, state))
 
 
-def _query_terms(searcher, q: wquery.Query) -> frozenset[str]:  # noqa: ANN001
+def _query_terms(searcher, q: wquery.Query) -> frozenset[str]:
     """The body-field terms a query can match (wildcards and fuzzy terms expanded)."""
     try:
         # existing_terms expands wildcards and fuzzy terms but can miss plain ones: take both.
@@ -410,7 +410,7 @@ def _query_terms(searcher, q: wquery.Query) -> frozenset[str]:  # noqa: ANN001
         for leaf in q.leaves():
             if getattr(leaf, "fieldname", None) == "body" and hasattr(leaf, "expanded_terms"):
                 found.update(leaf.expanded_terms(reader))
-    except Exception:  # noqa: BLE001 - no snippet marks is better than no result
+    except Exception:
         return frozenset()
     return frozenset(t.decode("utf-8") if isinstance(t, bytes) else str(t)
                      for field, t in found if field == "body")
@@ -496,14 +496,14 @@ def _marked_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
     return sorted({m.span() for m in found if may_match(m.group())})
 
 
-def _snippets_and_places(fields: dict, terms: frozenset[str], load_article,  # noqa: ANN001
+def _snippets_and_places(fields: dict, terms: frozenset[str], load_article,
                          ) -> tuple[tuple[str, ...], int, tuple[int, ...]]:
     """The snippets of a hit, how many words the terms matched and in which paragraphs (1-based)."""
     article = None
     if load_article is not None:
         try:
             article = load_article(fields["id"], fields.get("path", ""))
-        except Exception:  # noqa: BLE001 - a file that vanished still gets a hit, just no snippet
+        except Exception:
             article = None
     if article is None:
         return (), 0, ()
@@ -522,12 +522,12 @@ def _snippets_and_places(fields: dict, terms: frozenset[str], load_article,  # n
     return tuple(out), len(spans), places
 
 
-def _snippets(fields: dict, terms: frozenset[str], load_article) -> tuple[str, ...]:  # noqa: ANN001
+def _snippets(fields: dict, terms: frozenset[str], load_article) -> tuple[str, ...]:
     article = None
     if load_article is not None:
         try:
             article = load_article(fields["id"], fields.get("path", ""))
-        except Exception:  # noqa: BLE001 - a file that vanished still gets a hit, just no snippet
+        except Exception:
             article = None
     if article is None:
         return ()

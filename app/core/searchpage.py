@@ -76,7 +76,7 @@ class VerifiedPhrase(wquery.Phrase):
         self.docs = docs
         self.state = state
 
-    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh's Query API
+    def matcher(self, searcher, context=None):
         """The words' intersection as Phrase.matcher builds it, without the span check."""
         leaf = searcher.reader()
         found = self.docs.get(segment_key(leaf))
@@ -100,29 +100,29 @@ class _OverDocs:
     def _find(self) -> None:
         raise NotImplementedError
 
-    def is_active(self) -> bool:  # noqa: D102 - Whoosh's Matcher API
+    def is_active(self) -> bool:
         return self._i < len(self._docs)
 
-    def next(self) -> None:  # noqa: D102
+    def next(self) -> None:
         self._i += 1
         self._find()
 
-    def skip_to(self, id: int) -> None:  # noqa: A002, D102
+    def skip_to(self, id: int) -> None:
         if self.is_active() and id > self._docs[self._i]:
             self._i = bisect_left(self._docs, id, self._i)
             self._find()
 
-    def supports_block_quality(self) -> bool:  # noqa: D102
+    def supports_block_quality(self) -> bool:
         return False
 
-    def replace(self, minquality: float = 0) -> _OverDocs:  # noqa: D102
+    def replace(self, minquality: float = 0) -> _OverDocs:
         return self
 
 
 class _Listed(_OverDocs, WrappingMatcher):
     """Matches the documents of a sorted list that its child matches, skipping straight to each."""
 
-    def __init__(self, child, docs: list[int]) -> None:  # noqa: ANN001
+    def __init__(self, child, docs: list[int]) -> None:
         super().__init__(child)
         self._docs = docs
         self._i = 0
@@ -168,11 +168,11 @@ class _NarrowedPattern:
         self.segments = segments
         self.local = local
 
-    def estimate_size(self, ixreader) -> int:  # noqa: ANN001 - Whoosh's Query API
+    def estimate_size(self, ixreader) -> int:
         """MultiTerm.estimate_size, from the document frequencies already read."""
         return sum(self.segments.get(segment_key(ixreader), ((), {}))[1].values())
 
-    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh's Query API
+    def matcher(self, searcher, context=None):
         """MultiTerm.matcher with stand-ins for the expansions that do not matter."""
         reader = searcher.reader()
         # The expansions in their order (Whoosh's _btexts), as the evaluator found them.
@@ -214,11 +214,11 @@ class _SparseOr(wquery.Or):
     :class:`_SparseUnionMatcher` does; elsewhere Whoosh's own matcher is kept.
     """
 
-    def __init__(self, subqueries: list, local: dict[str, list[int]], **kwargs) -> None:  # noqa: ANN003 - Or's
+    def __init__(self, subqueries: list, local: dict[str, list[int]], **kwargs) -> None:
         super().__init__(subqueries, **kwargs)
         self.local = local
 
-    def _matcher(self, subs, searcher, context):  # noqa: ANN001, ANN202 - Whoosh's Query API
+    def _matcher(self, subs, searcher, context):
         needs_current = context.needs_current if context else True
         if self.matcher_type != self.AUTO_MATCHER or (
                 len(subs) < self.TOO_MANY_CLAUSES
@@ -260,16 +260,16 @@ class _SparseUnionMatcher(_OverDocs, CombinationMatcher):
                 return
             self._i += 1
 
-    def id(self) -> int:  # noqa: D102 - Whoosh's Matcher API
+    def id(self) -> int:
         return self._docs[self._i]
 
-    def score(self) -> float:  # noqa: D102
+    def score(self) -> float:
         return self._score
 
-    def supports(self, astype: str) -> bool:  # noqa: D102
+    def supports(self, astype: str) -> bool:
         return False
 
-    def copy(self) -> _SparseUnionMatcher:  # noqa: D102
+    def copy(self) -> _SparseUnionMatcher:
         return _SparseUnionMatcher([m.copy() for m in self._submatchers], self._docs[self._i:],
                                    self._boost, self._scored)
 
@@ -282,7 +282,7 @@ class _FieldEvery(wquery.Every):
         super().__init__(fieldname, boost=boost)
         self.mask, self.state = mask, state
 
-    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh's Query API
+    def matcher(self, searcher, context=None):
         """The ListMatcher Every.matcher builds, from the same documents."""
         reader = searcher.reader()
         offset = next(off for leaf, off in self.state.leaves if leaf is reader)
@@ -303,11 +303,11 @@ class _Absent(wquery.Term):
         super().__init__(fieldname, text)
         self.df = df
 
-    def estimate_size(self, ixreader) -> int:  # noqa: ANN001 - Whoosh's Query API
+    def estimate_size(self, ixreader) -> int:
         """Term.estimate_size (the document frequency), already known."""
         return self.df
 
-    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201 - Whoosh's Query API
+    def matcher(self, searcher, context=None):
         """An empty matcher."""
         return NullMatcher()
 
@@ -317,7 +317,7 @@ MAX_RESCORE = 3000
 _REL_TOL = 1e-9
 
 
-def fast_page(state: ReaderState, q: wquery.Query, limit: int | None, sort: str, context,  # noqa: ANN001
+def fast_page(state: ReaderState, q: wquery.Query, limit: int | None, sort: str, context,
               deadline: float | None = None,
               narrow: Callable[[ReaderState, np.ndarray], np.ndarray] | None = None,
               ) -> tuple[int, list[tuple[int, float]]] | None:
@@ -391,7 +391,7 @@ def _candidates(ids: np.ndarray, est: np.ndarray, dk: np.ndarray | None, limit: 
     return keep | same & (est >= kth - _REL_TOL * max(1.0, abs(kth)))
 
 
-def _exact_scores(state: ReaderState, q: wquery.Query, docnums: np.ndarray, context) -> dict[int, float]:  # noqa: ANN001
+def _exact_scores(state: ReaderState, q: wquery.Query, docnums: np.ndarray, context) -> dict[int, float]:
     """Whoosh's own scores of ``docnums`` (sorted global numbers), via each segment's matcher."""
     out: dict[int, float] = {}
     for sub, offset in state.searcher.leaf_searchers():
@@ -409,7 +409,7 @@ def _exact_scores(state: ReaderState, q: wquery.Query, docnums: np.ndarray, cont
     return out
 
 
-def _jump_blocks(m, state: ReaderState, leaf, docs: np.ndarray) -> None:  # noqa: ANN001
+def _jump_blocks(m, state: ReaderState, leaf, docs: np.ndarray) -> None:
     """Let the term matchers in ``m`` skip straight to a block instead of reading every header,
     and take the ids and weights of the blocks holding ``docs`` (sorted segment docnums) from
     the postings already decoded.
@@ -436,7 +436,7 @@ def _jump_blocks(m, state: ReaderState, leaf, docs: np.ndarray) -> None:  # noqa
             stack.extend(getattr(cur, name, None) or ())
 
 
-def _patch_leaf(m, state: ReaderState, leaf, docs: np.ndarray) -> None:  # noqa: ANN001
+def _patch_leaf(m, state: ReaderState, leaf, docs: np.ndarray) -> None:
     term = getattr(m, "_term", None)
     if not term:
         return

@@ -42,7 +42,7 @@ class Caches:
         self.blocks = LRU(blocks_bytes)
         self.per_segment: dict[Hashable, object] = {}
 
-    def segment_array(self, key: Hashable):  # noqa: ANN201 - what was kept under ``key``
+    def segment_array(self, key: Hashable):
         """A cached per-segment array or table (lengths, date keys, terms)."""
         return self.per_segment.get(key)
 
@@ -53,7 +53,7 @@ class Caches:
         self.per_segment[key] = arr
 
 
-def segment_key(leaf) -> str:  # noqa: ANN001
+def segment_key(leaf) -> str:
     """A name for a segment reader's segment, stable across searchers."""
     try:
         return str(leaf.segment().segment_id())
@@ -64,7 +64,7 @@ def segment_key(leaf) -> str:  # noqa: ANN001
 class ReaderState:
     """One open searcher and the per-segment data the evaluator reads from it."""
 
-    def __init__(self, searcher, caches: Caches) -> None:  # noqa: ANN001
+    def __init__(self, searcher, caches: Caches) -> None:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.leaves = list(self.reader.leaf_readers())
@@ -75,13 +75,13 @@ class ReaderState:
         self._vocab: dict[str, tuple[list[bytes], np.ndarray, np.ndarray]] = {}
         self._near: dict[tuple, list[str]] = {}
 
-    def postings(self, leaf, field: str, btext: bytes,  # noqa: ANN001
+    def postings(self, leaf, field: str, btext: bytes,
                  docs: np.ndarray | None = None) -> TermPostings | None:
         """The postings of a term in one segment (cached); with ``docs`` (sorted segment
         docnums), at least those of the blocks that can hold them."""
         return self.postings_of(leaf, field, [btext], docs)[0]
 
-    def postings_of(self, leaf, field: str, btexts: list[bytes],  # noqa: ANN001
+    def postings_of(self, leaf, field: str, btexts: list[bytes],
                     docs: np.ndarray | None = None) -> list[TermPostings | None]:
         """:meth:`postings` of several terms (those not cached are read together)."""
         seg = segment_key(leaf)
@@ -101,7 +101,7 @@ class ReaderState:
                     self.caches.postings.put((seg, field, btexts[i]), fresh, fresh.nbytes)
         return out
 
-    def terms(self, leaf, field: str) -> tuple[list[bytes], np.ndarray]:  # noqa: ANN001
+    def terms(self, leaf, field: str) -> tuple[list[bytes], np.ndarray]:
         """The sorted terms of ``field`` in one segment and their document frequencies (cached)."""
         key = (segment_key(leaf), "terms", field)
         found = self.caches.segment_array(key)
@@ -110,7 +110,7 @@ class ReaderState:
             self.caches.keep_segment_array(key, found)
         return found
 
-    def lengths(self, leaf, field: str) -> np.ndarray:  # noqa: ANN001
+    def lengths(self, leaf, field: str) -> np.ndarray:
         """Field lengths of every document of a segment, as Whoosh's scorer reads them."""
         key = (segment_key(leaf), "len", field)
         arr = self.caches.segment_array(key)
@@ -154,7 +154,7 @@ class ReaderState:
                 if self.leaves else np.zeros(0, dtype=np.int64)
         return self._dates
 
-    def _leaf_dates(self, leaf) -> np.ndarray:  # noqa: ANN001
+    def _leaf_dates(self, leaf) -> np.ndarray:
         key = (segment_key(leaf), "date")
         arr = self.caches.segment_array(key)
         if arr is not None:

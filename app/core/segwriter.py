@@ -162,7 +162,7 @@ _md5 = functools.partial(hashlib.md5, usedforsecurity=False)
 _digest = operator.methodcaller("digest")
 
 
-def _add_terms(tindex, keys: list[bytes], stats: tuple, offsets: np.ndarray,  # noqa: ANN001
+def _add_terms(tindex, keys: list[bytes], stats: tuple, offsets: np.ndarray,
                lengths: np.ndarray) -> None:
     """``OrderedHashWriter.add`` for many keys at once; the records are the same bytes.
 
@@ -213,7 +213,7 @@ def _add_terms(tindex, keys: list[bytes], stats: tuple, offsets: np.ndarray,  # 
     tindex.lastkey = keys[-1]
 
 
-def _write_hash_tables(tindex) -> None:  # noqa: ANN001 - an OrderedHashWriter
+def _write_hash_tables(tindex) -> None:
     """``HashWriter._write_hashes`` for keys added by :func:`_add_terms` and by Whoosh.
 
     The same 256 tables of twice as many slots as keys, each key in the first free slot from
@@ -287,8 +287,8 @@ class ArraySegmentWriter(LeanSegmentWriter):
     however large the segment grows.
     """
 
-    def __init__(self, ix, table: TermTable | None = None, *, run_tokens: int | None = None,  # noqa: ANN001
-                 **kwargs) -> None:  # noqa: ANN003 - SegmentWriter's arguments
+    def __init__(self, ix, table: TermTable | None = None, *, run_tokens: int | None = None,
+                 **kwargs) -> None:
         super().__init__(ix, **kwargs)
         # A table handed on from the previous segment keeps its analysed tokens warm.
         self.table = table if table is not None else TermTable()
@@ -333,7 +333,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
         self._whole = {name for name in self._existence
                        if type(getattr(self.schema[name], "analyzer", None)) is IDTokenizer}
 
-    def add_document(self, **fields) -> None:  # noqa: ANN003 - Whoosh's field keywords
+    def add_document(self, **fields) -> None:
         """Add one document (the fields of :func:`~app.core.index.document_for`)."""
         if any(name.startswith("_") for name in fields):
             raise ValueError("boosts and _stored_ values are not supported here")
@@ -392,7 +392,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
         are binary) and sorts them as bytes; text terms are UTF-8."""
         return "latin-1" if name in self._existence else "utf-8"
 
-    def _analysed(self, name: str, field, value) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+    def _analysed(self, name: str, field, value) -> tuple[np.ndarray, np.ndarray]:
         """(term ids, positions) of a value of a field the term table does not analyse (names,
         ids, dates).
 
@@ -455,7 +455,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
         if pdr:
             pdr.close()
 
-    def _absorb(self, name: str, items) -> None:  # noqa: ANN001 - pool postings
+    def _absorb(self, name: str, items) -> None:
         """Add pool postings of an array field (from merged segments) to its arrays.
 
         ``add_reader`` numbers merged documents after every added one, and the pool yields
@@ -723,7 +723,7 @@ class _Run:
     __slots__ = ("terms", "bounds", "lasts", "stats", "file")
 
     def __init__(self, terms: np.ndarray, bounds: np.ndarray, lasts: np.ndarray, stats: tuple,
-                 file) -> None:  # noqa: ANN001 - an open binary file
+                 file) -> None:
         self.terms, self.bounds, self.lasts, self.stats, self.file = terms, bounds, lasts, stats, file
 
 
@@ -781,7 +781,7 @@ def _steps(sizes: np.ndarray, max_bytes: int, max_items: int) -> list[int]:
     return bounds
 
 
-def _encode_postings(field, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarray,  # noqa: ANN001, PLR0913, PLR0915
+def _encode_postings(field, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarray,
                      deltas: np.ndarray, doc_lb: np.ndarray, bl: int, *, values: bool = True) -> tuple:
     """Whoosh W3 posting blocks of sorted postings: (term statistics, chunks).
 
@@ -893,7 +893,7 @@ _C_PROTO, _C_END = (0, 3), (3, 3)
 _NO_BYTES = np.zeros(0, dtype=np.uint8)
 
 
-def _blocks(a: np.ndarray, n: np.ndarray, last: np.ndarray, maxw: np.ndarray,  # noqa: PLR0913
+def _blocks(a: np.ndarray, n: np.ndarray, last: np.ndarray, maxw: np.ndarray,
             minl: np.ndarray, maxl: np.ndarray, kind: np.ndarray, wval: np.ndarray, ids: np.ndarray,
             ioff: np.ndarray, floats: np.ndarray, ints: np.ndarray, vals: bytes, voff: np.ndarray,
             values: bool) -> tuple[bytes, np.ndarray]:

@@ -80,7 +80,7 @@ def _regions(word: str) -> tuple[str, str]:
     return r1, (r1[m.end():] if m else "")
 
 
-def stem(word: str) -> str:  # noqa: PLR0912, PLR0915 - Whoosh's algorithm, kept in one piece
+def stem(word: str) -> str:
     """The stem Whoosh's ``EnglishStemmer().stem`` gives ``word``."""
     word = word.lower()
     special = _SPECIAL.get(word)

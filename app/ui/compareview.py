@@ -82,18 +82,18 @@ class Legend(QWidget):
         """The legend's entries, in order."""
         return [KIND_LABEL[item] if isinstance(item, RowKind) else item for item in self.ITEMS]
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+    def sizeHint(self) -> QSize:
         """One line of small text."""
         return QSize(400, round(QFontMetricsF(self.font()).height()) + 8)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+    def changeEvent(self, event: QEvent) -> None:
         """Follow palette changes."""
         if event.type() == QEvent.Type.PaletteChange:
             self._colours = colours(self.palette())
             self.update()
         super().changeEvent(event)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         """Swatch and label per kind, as many as fit."""
         self._colours = colours(self.palette())
         p = QPainter(self)
@@ -154,7 +154,7 @@ class FindBar(QWidget):
         self.edit.installEventFilter(self)
         self._view = view
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: ANN001, N802 - Qt override
+    def eventFilter(self, obj, event) -> bool:
         """Esc closes, Shift+Enter goes back."""
         if obj is self.edit and event.type() == QEvent.Type.KeyPress:
             key = QKeyEvent(event)
@@ -395,7 +395,7 @@ class CompareView(QWidget):
             QTimer.singleShot(0, self, functools.partial(self._query_step, self._query_job,
                                                          iter(range(len(self._rows)))))
 
-    def _query_step(self, job: int, todo) -> None:  # noqa: ANN001 - an iterator of row indexes
+    def _query_step(self, job: int, todo) -> None:
         if job != self._query_job:
             return  # the alignment or the query changed meanwhile
         start = time.perf_counter()
@@ -531,7 +531,7 @@ class CompareView(QWidget):
         else:
             self._scroll_target = None
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+    def showEvent(self, event: QShowEvent) -> None:
         """Resume laying out the paragraphs for real (paused while the tab was hidden)."""
         super().showEvent(event)
         if self._rows:

@@ -80,7 +80,7 @@ class _ArticleViewMixin:
         view: QAbstractItemView = self  # type: ignore[assignment]
         return ids_of(view.selectionModel().selectedRows())
 
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         view: QAbstractItemView = self  # type: ignore[assignment]
         index = view.indexAt(event.position().toPoint())
         if event.button() == Qt.MouseButton.LeftButton and index.isValid():
@@ -90,7 +90,7 @@ class _ArticleViewMixin:
             return
         super().mouseDoubleClickEvent(event)  # type: ignore[misc]
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             ids = self.selected_ids()
             if len(ids) >= 2:
@@ -120,7 +120,7 @@ class ResultListView(_ArticleViewMixin, QListView):
 
     placeholder = "Type to search the full text"
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         if self.model() is not None and self.model().rowCount() == 0 and self.placeholder:
             painter = QPainter(self.viewport())
@@ -161,7 +161,7 @@ class ArticleTableView(_ArticleViewMixin, QTableView):
         self.verticalHeader().setDefaultSectionSize(24)
         self.horizontalHeader().setHighlightSections(False)
 
-    def setModel(self, model: QAbstractItemModel | None) -> None:  # noqa: N802 - Qt API
+    def setModel(self, model: QAbstractItemModel | None) -> None:
         super().setModel(model)
         # Section modes only apply to sections that exist, i.e. once the model is set.
         header = self.horizontalHeader()
@@ -198,7 +198,7 @@ class _SearchEdit(QLineEdit):
         del self.history[:-HISTORY_SIZE]
         self._pos = -1
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and self.text():
             self.clear()
             event.accept()

@@ -265,7 +265,7 @@ class RelatedLabeller(QObject):
                     return
                 try:
                     right = corpus.resolve(rid)
-                except Exception:  # noqa: BLE001 - a file gone since the map was built: no label
+                except Exception:
                     continue
                 # The pair as the analyst aligned it: its manual links and not-a-match pairs hold.
                 yield rid, pair_change(align_with_links(corpus, left, right, boilerplate=boilerplate, data=data))

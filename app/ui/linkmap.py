@@ -184,7 +184,7 @@ class LinkMap(QWidget):
         return (left.viewport().mapTo(self.window(), QPointF(0, 0)).y() - me,
                 right.viewport().mapTo(self.window(), QPointF(0, 0)).y() - me)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         """Fill the gutter and draw the visible bands, the current one outlined."""
         self._colours = colours(self.palette())
         p = QPainter(self)

@@ -73,10 +73,10 @@ class _DragsArticleIds(_ModelBase):
         base = super().flags(index)
         return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
 
-    def mimeTypes(self) -> list[str]:  # noqa: N802
+    def mimeTypes(self) -> list[str]:
         return [ARTICLE_MIME, "text/plain"]
 
-    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # noqa: N802
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         return article_mime(ids_of(indexes))
 
 
@@ -184,10 +184,10 @@ class ArticleTableModel(_DragsArticleIds, QAbstractTableModel):
         """The metadata of article ``aid``, if listed."""
         return self._info.get(aid)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt API
         return 0 if parent.isValid() else len(self._ids)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.COLUMNS)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
@@ -213,7 +213,7 @@ class ArticleTableModel(_DragsArticleIds, QAbstractTableModel):
             return f"{info.title or aid}\n{info.source}{by}\n{aid} · {info.paragraphs} paragraphs"
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.COLUMNS[section]
@@ -343,7 +343,7 @@ class SearchResultModel(_DragsArticleIds, QAbstractListModel):
             self._build()
             self.endResetModel()
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
@@ -439,7 +439,7 @@ class HitDelegate(QStyledItemDelegate):
         full = view.viewport().width() if isinstance(view, QWidget) and hasattr(view, "viewport") else 0
         return (option.rect.width() or full) - 2 * _PAD
 
-    def paint(self, painter, option: QStyleOptionViewItem, index: _Index) -> None:  # noqa: ANN001
+    def paint(self, painter, option: QStyleOptionViewItem, index: _Index) -> None:
         hit = index.data(HitRole)
         kind = index.data(KindRole)
         if kind == COPIES:  # "+N copies": a link-coloured line under its story's hit
@@ -473,7 +473,7 @@ class HitDelegate(QStyledItemDelegate):
         painter.drawLine(option.rect.bottomLeft(), option.rect.bottomRight())
         painter.restore()
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:  # noqa: N802
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
         hit = index.data(HitRole)
         if not isinstance(hit, Hit):
             return super().sizeHint(option, index)

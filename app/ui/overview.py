@@ -158,7 +158,7 @@ class OverviewRuler(QWidget):
         self._cache = (key, pix)
         return pix
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         """Draw the marks, then the visible region and the current row on top."""
         p = QPainter(self)
         c = self._colours
@@ -188,7 +188,7 @@ class OverviewRuler(QWidget):
             p.drawLine(1, round(y), self.width() - 1, round(y))
         p.end()
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         """Jump to the row under the click."""
         if event.button() == Qt.MouseButton.LeftButton:
             row = self.row_at(event.position().y())
@@ -196,7 +196,7 @@ class OverviewRuler(QWidget):
                 self.rowRequested.emit(row)
         super().mousePressEvent(event)
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         """Dragging keeps jumping, like a scroll bar."""
         if event.buttons() & Qt.MouseButton.LeftButton:
             row = self.row_at(event.position().y())

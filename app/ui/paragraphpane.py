@@ -72,7 +72,7 @@ DEFAULT_POINT_SIZE = 11.0
 MEASURE_CHARS = 80  # the readable line length, when lines are held to it
 
 
-def drop_items(mime) -> list[str]:  # noqa: ANN001 - QMimeData
+def drop_items(mime) -> list[str]:
     """Article ids or local file paths carried by a drag, in order; empty when none."""
     if mime.hasFormat(ARTICLE_ID_MIME):
         raw = bytes(mime.data(ARTICLE_ID_MIME).data()).decode("utf-8", "replace")
@@ -250,12 +250,12 @@ class PaneHeader(QFrame):
         """The full title shown (the label may show it elided)."""
         return self._title_text
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+    def resizeEvent(self, event: QResizeEvent) -> None:
         """Elide the path to the new width."""
         super().resizeEvent(event)
         self._elide_path()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         """Background, then a rule along the bottom edge."""
         super().paintEvent(event)
         p = QPainter(self)
@@ -809,7 +809,7 @@ class ParagraphPane(QAbstractScrollArea):
 
     # --- painting ------------------------------------------------------------------------
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         """Paint the rows intersecting the exposed area."""
         if self.palette().cacheKey() != self._palette_key:  # the theme changed
             self._palette_key = self.palette().cacheKey()
@@ -1009,7 +1009,7 @@ class ParagraphPane(QAbstractScrollArea):
 
     # --- events --------------------------------------------------------------------------
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+    def changeEvent(self, event: QEvent) -> None:
         """Follow a change of the application palette (Light/Dark/System)."""
         if event.type() == QEvent.Type.PaletteChange:
             self._colours = colours(self.palette())
@@ -1017,7 +1017,7 @@ class ParagraphPane(QAbstractScrollArea):
             self.viewport().update()
         super().changeEvent(event)
 
-    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def viewportEvent(self, event: QEvent) -> bool:
         """Tooltips describing the row under the pointer."""
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             text = self.describe_at(QPointF(event.pos()))
@@ -1028,7 +1028,7 @@ class ParagraphPane(QAbstractScrollArea):
             return True
         return super().viewportEvent(event)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+    def resizeEvent(self, event: QResizeEvent) -> None:
         """Re-place the header and ask for a relayout when the text width changes."""
         super().resizeEvent(event)
         self._place_header()
@@ -1042,7 +1042,7 @@ class ParagraphPane(QAbstractScrollArea):
     def _place_header(self) -> None:
         self.header.setGeometry(0, 0, self.viewport().width(), self._header_height)
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         """Make the clicked row current; a moved badge jumps to its partner, a strip expands."""
         pos = event.position()
         para = self.paragraph_at(pos)
@@ -1073,7 +1073,7 @@ class ParagraphPane(QAbstractScrollArea):
             self.rowClicked.emit(row)
         super().mousePressEvent(event)
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         """Dragging selects text; a pointing hand over badges and strips, which act on a click."""
         pos = event.position()
         if self._selecting and event.buttons() & Qt.MouseButton.LeftButton:
@@ -1094,13 +1094,13 @@ class ParagraphPane(QAbstractScrollArea):
                                   Qt.CursorShape.IBeamCursor if over_text else Qt.CursorShape.ArrowCursor)
         super().mouseMoveEvent(event)
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         """End a drag selection."""
         if event.button() == Qt.MouseButton.LeftButton:
             self._selecting = False
         super().mouseReleaseEvent(event)
 
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         """A double click selects the word under the pointer."""
         at = self.position_at(event.position()) if self._article is not None else None
         if event.button() == Qt.MouseButton.LeftButton and at is not None:
@@ -1110,7 +1110,7 @@ class ParagraphPane(QAbstractScrollArea):
             return
         super().mouseDoubleClickEvent(event)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         """Ctrl+C copies the selected text, or this side's text of the current row."""
         if event.matches(QKeySequence.StandardKey.Copy):
             text = self.selected_text() or self.row_text(self._current)
@@ -1165,7 +1165,7 @@ class ParagraphPane(QAbstractScrollArea):
                            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(folder)))
         return menu
 
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt override
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         """Offer to copy the paragraph or the row under the pointer."""
         # The event comes from the viewport in its own coordinates, or from the header in the
         # scroll area's: the global position means the same point either way.
@@ -1194,7 +1194,7 @@ class ParagraphPane(QAbstractScrollArea):
         clear.setObjectName("mark_clear")
         clear.setEnabled(current is not None)
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         """Accept local files and article ids."""
         if drop_items(event.mimeData()):
             event.acceptProposedAction()
@@ -1203,19 +1203,19 @@ class ParagraphPane(QAbstractScrollArea):
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt override
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         """Keep accepting while the drag is over the pane."""
         if drop_items(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragLeaveEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+    def dragLeaveEvent(self, event) -> None:
         """Drop the drag outline."""
         self._drag_over = False
         self.viewport().update()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+    def dropEvent(self, event: QDropEvent) -> None:
         """Emit :attr:`dropped` with the dropped ids or paths."""
         self._drag_over = False
         self.viewport().update()

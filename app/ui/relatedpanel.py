@@ -107,7 +107,7 @@ class RelatedModel(QAbstractListModel):
         """True for a version heading row."""
         return 0 <= row < len(self._entries) and isinstance(self._entries[row], str)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt API
         return 0 if parent.isValid() else len(self._entries)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
@@ -167,7 +167,7 @@ class RelatedDelegate(QStyledItemDelegate):
     PAD = 6
     BAR = 4
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:  # noqa: N802 - Qt API
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
         h = QFontMetricsF(option.font).height()
         if index.data(HeadingRole):
             return QSize(200, int(h + 2 * self.PAD))
@@ -252,7 +252,7 @@ class _RelatedList(QListView):
         self.placeholder = ""
         self._tab_press: QPersistentModelIndex | None = None
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if wants_new_tab(event):
             # Handled whole here: Ctrl-click must not toggle the selection, nor a release compare twice.
             index = self.indexAt(event.position().toPoint())
@@ -264,7 +264,7 @@ class _RelatedList(QListView):
         self._tab_press = None
         super().mousePressEvent(event)
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._tab_press is not None:
             pressed, self._tab_press = self._tab_press, None
             index = self.indexAt(event.position().toPoint())
@@ -274,7 +274,7 @@ class _RelatedList(QListView):
             return
         super().mouseReleaseEvent(event)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         # Ctrl+Enter is read from the key event itself: the application's modifier state can be
         # stale (a shortcut's release seen elsewhere) and would open tabs on a plain activation.
         if (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -284,7 +284,7 @@ class _RelatedList(QListView):
             return
         super().keyPressEvent(event)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         model = self.model()
         if model is not None and model.rowCount() == 0 and self.placeholder:

@@ -301,20 +301,20 @@ class ReuseGraphView(QWidget):
 
     # ------------------------------------------------------------------ events
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+    def sizeHint(self) -> QSize:
         return QSize(720, 480)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.fit()
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt API
+    def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120.0
         if steps:
             self.zoom_by(1.2 ** steps, event.position())
         event.accept()
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self._press = event.position()
             self._dragged = False
@@ -322,7 +322,7 @@ class ReuseGraphView(QWidget):
             self._middle_press = event.position()
         super().mousePressEvent(event)
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
         if self._press is not None and event.buttons() & Qt.MouseButton.LeftButton:
             delta = pos - self._press
@@ -339,7 +339,7 @@ class ReuseGraphView(QWidget):
             self.setCursor(Qt.CursorShape.PointingHandCursor if hover else Qt.CursorShape.ArrowCursor)
             self.update()
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.MiddleButton and self._middle_press is not None:
             delta = event.position() - self._middle_press
             self._middle_press = None
@@ -353,16 +353,16 @@ class ReuseGraphView(QWidget):
             self.unsetCursor()
         super().mouseReleaseEvent(event)
 
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         if self.item_at(event.position()) is None:
             self.fit()
 
-    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+    def leaveEvent(self, event: QEvent) -> None:
         self._hover = None
         self.update()
         super().leaveEvent(event)
 
-    def event(self, event: QEvent) -> bool:  # noqa: D102 - Qt API
+    def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             text = self.tooltip_at(QPointF(event.pos()))
             if text:
@@ -403,7 +403,7 @@ class ReuseGraphView(QWidget):
 
     # ------------------------------------------------------------------ painting
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, event: QPaintEvent) -> None:
         # The scene is drawn into an image, RENDER_BUDGET_S at a time: a corpus-wide graph
         # (thousands of nodes drawn one by one) took 0.2-0.4 s a paint at 20,000 articles and
         # froze the window when the map arrived. Until a new drawing is complete (zoom, hover,

@@ -82,7 +82,7 @@ def heat_pixmap(identical: int, changed: int, copies: int, size: QSize = HEAT_SI
     return pix
 
 
-def _segments_html(line, colours: ViewColours) -> str:  # noqa: ANN001 - a CollationLine
+def _segments_html(line, colours: ViewColours) -> str:
     """A copy's reading with its changed words marked in the palette's word colours (legible in dark too)."""
     deleted, inserted = colours.deleted.name(), colours.inserted.name()
     out = []
@@ -138,7 +138,7 @@ class TimelineWidget(QWidget):
         """Centre of each copy's mark (for tests and tooltips)."""
         return dict(self._pos)
 
-    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._layout()
 
@@ -164,7 +164,7 @@ class TimelineWidget(QWidget):
         self._days = days
         self._axis = (left, right, top, bottom)
 
-    def paintEvent(self, _event) -> None:  # noqa: ANN001, N802 - Qt override
+    def paintEvent(self, _event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         text = self.palette().windowText().color()
@@ -234,7 +234,7 @@ class TimelineWidget(QWidget):
                 return f"{e.evidence}\n" + "\n".join(e.edits[:6])
         return ""
 
-    def event(self, event) -> bool:  # noqa: ANN001 - Qt override
+    def event(self, event) -> bool:
         if event.type() == event.Type.ToolTip:
             tip = self.tip_at(QPointF(event.pos()))
             if tip:
@@ -244,7 +244,7 @@ class TimelineWidget(QWidget):
             return True
         return super().event(event)
 
-    def mousePressEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+    def mousePressEvent(self, event) -> None:
         for m in self._marks:
             c = self._pos.get(m.id)
             if c is not None and (c - event.position()).manhattanLength() <= self.RADIUS + 3:
@@ -426,7 +426,7 @@ class StoryView(QWidget):
         self.requested_base = base
         aid, build = self.aid, self._build
 
-        def job(should_cancel: Callable[[], bool]):  # noqa: ANN202 - a worker job
+        def job(should_cancel: Callable[[], bool]):
             story = build(aid, base, should_cancel)
             story.variants()  # the delta kinds are worked out here, not on the GUI thread
             return story
@@ -543,7 +543,7 @@ class StoryView(QWidget):
 
     NARROW_BELOW = 1000  # tab width in pixels under which the copies and base are stacked
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+    def resizeEvent(self, event: QResizeEvent) -> None:
         """Stack the copies above the base text when the tab is narrow, side by side when wide."""
         super().resizeEvent(event)
         self._arrange(self.width() < self.NARROW_BELOW)

@@ -185,7 +185,7 @@ class VersionsPanel(QDockWidget):
             self.compareRequested.emit(origin or other, other if origin else "")
 
 
-def _versions(corpus: Corpus, **kw: Any) -> PassageResult:  # noqa: ANN401 - corpus_versions' options
+def _versions(corpus: Corpus, **kw: Any) -> PassageResult:
     result = corpus_versions(corpus, **kw)
     names = corpus.userdata.refresh().source
     result.matches = [replace(m, source=names(m.source)) for m in result.matches]
@@ -228,12 +228,12 @@ def install(window: WindowBase) -> VersionsPanel:
                 pane.versionsRequested.connect(lambda para, p=pane: ask(p, para))
                 pane.selectionVersionsRequested.connect(lambda text, p=pane: ask_text(p, text))
 
-    def ask(pane: Any, para: int) -> None:  # noqa: ANN401 - a ParagraphPane
+    def ask(pane: Any, para: int) -> None:
         article = pane.article()
         if article is not None:
             panel.find_paragraph(article.id, para + 1)
 
-    def ask_text(pane: Any, text: str) -> None:  # noqa: ANN401 - a ParagraphPane
+    def ask_text(pane: Any, text: str) -> None:
         article = pane.article()
         panel.find_text(text, article.id if article is not None else "")
 

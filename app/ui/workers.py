@@ -94,7 +94,7 @@ class GeneratorWorker(QRunnable):
                     self._abort.set()
                     steps.close()
                     return
-        except Exception as exc:  # noqa: BLE001 - every failure goes to the GUI as a message
+        except Exception as exc:
             self.error = exc
             if not isinstance(exc, (*_user_errors(), OSError)):
                 traceback.print_exc()
@@ -104,7 +104,7 @@ class GeneratorWorker(QRunnable):
         _emit(self.signals.done)
 
 
-def _emit(signal: Any, *args: Any) -> bool:  # noqa: ANN401 - a bound Qt signal
+def _emit(signal: Any, *args: Any) -> bool:
     """Emit ``signal``; False when its QObject was deleted (the window closed mid-job)."""
     try:
         signal.emit(*args)

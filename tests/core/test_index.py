@@ -127,7 +127,7 @@ def test_manifest_is_not_reread_after_writing_but_is_after_an_outside_change(
     reads: list[Path] = []
     original = Path.read_text
 
-    def counting(self: Path, *args, **kwargs) -> str:  # noqa: ANN002, ANN003
+    def counting(self: Path, *args, **kwargs) -> str:
         if self.name == MANIFEST:
             reads.append(self)
         return original(self, *args, **kwargs)

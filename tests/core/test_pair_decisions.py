@@ -95,11 +95,11 @@ def linked_pair(tmp_path: Path) -> tuple[Corpus, Article, Article]:
     return corpus, corpus.resolve("left.txt"), corpus.resolve("right.txt")
 
 
-def _number_deltas(alignment) -> list[tuple[str, str]]:  # noqa: ANN001
+def _number_deltas(alignment) -> list[tuple[str, str]]:
     return [(d.before, d.after) for d in analyse(alignment).deltas if d.kind is DeltaKind.NUMBER]
 
 
-def test_a_not_a_match_changes_the_label_figures_and_the_deltas(linked_pair) -> None:  # noqa: ANN001
+def test_a_not_a_match_changes_the_label_figures_and_the_deltas(linked_pair) -> None:
     corpus, left, right = linked_pair
     before = align_with_links(corpus, left, right)
     assert ("11 percent", "15 percent") in _number_deltas(before)
@@ -114,7 +114,7 @@ def test_a_not_a_match_changes_the_label_figures_and_the_deltas(linked_pair) -> 
     assert _number_deltas(align(left, right)) == _number_deltas(before)
 
 
-def test_a_manual_link_brings_its_deltas(linked_pair) -> None:  # noqa: ANN001
+def test_a_manual_link_brings_its_deltas(linked_pair) -> None:
     corpus, left, right = linked_pair
     assert not any("90" in after for _b, after in _number_deltas(align_with_links(corpus, left, right)))
     save_pair(corpus.userdata, left, right, [decision(LINK, left, 5, right, 5)])  # ¶6 : ¶6, rewritten
@@ -148,7 +148,7 @@ def story_map():
     return arts, build_map(arts.values())
 
 
-def test_the_story_holds_the_pairs_manual_links(story_map) -> None:  # noqa: ANN001
+def test_the_story_holds_the_pairs_manual_links(story_map) -> None:
     arts, rmap = story_map
     origin, copy = arts["origin.txt"], arts["a.txt"]
     plain = build_story(rmap, arts.__getitem__, "b.txt")

@@ -160,7 +160,7 @@ def test_wide_patterns_summed_like_whoosh(corpus: Corpus, monkeypatch: pytest.Mo
     # ones count 1 per document): force the tree here, where every segment is small.
     monkeypatch.setattr(wquery.Or, "matcher_type", wquery.Or.DEFAULT_MATCHER)
 
-    def boom(*a, **k):  # noqa: ANN002, ANN003, ANN202
+    def boom(*a, **k):
         raise AssertionError("fell back to Whoosh's collector")
 
     with monkeypatch.context() as m:
@@ -171,7 +171,7 @@ def test_wide_patterns_summed_like_whoosh(corpus: Corpus, monkeypatch: pytest.Mo
     assert fast[1] == every[:5]
 
 
-def _shape(m) -> object:  # noqa: ANN001
+def _shape(m) -> object:
     """A matcher tree as nested pairs of the terms at its leaves (None for a stand-in)."""
     from whoosh.matching import UnionMatcher
     from whoosh.matching.wrappers import FilterMatcher
@@ -259,7 +259,7 @@ def test_queries_have_hits(corpus: Corpus) -> None:
 @pytest.mark.parametrize("query", [q for q in QUERIES if q not in ("alliance ANDMAYBE china",)])
 @pytest.mark.parametrize("sort", ["score", "date"])
 def test_fast_path_is_used(corpus: Corpus, monkeypatch: pytest.MonkeyPatch, query: str, sort: str) -> None:
-    def boom(*a, **k):  # noqa: ANN002, ANN003, ANN202
+    def boom(*a, **k):
         raise AssertionError("fell back to Whoosh's collector")
 
     monkeypatch.setattr(search_mod, "_whoosh_page", boom)

@@ -45,7 +45,7 @@ def _docs() -> list[dict]:
     return docs
 
 
-def _build(tmp: Path, cls: type, docs: list[dict]):  # noqa: ANN202
+def _build(tmp: Path, cls: type, docs: list[dict]):
     tmp.mkdir()
     ix = FileStorage(str(tmp)).create_index(make_schema(), indexname=INDEX_NAME)
     writer = cls(ix)
@@ -55,12 +55,12 @@ def _build(tmp: Path, cls: type, docs: list[dict]):  # noqa: ANN202
     return FileStorage(str(tmp)).open_index(INDEX_NAME)
 
 
-def _stats(info) -> tuple:  # noqa: ANN001
+def _stats(info) -> tuple:
     return (info.weight(), info.doc_frequency(), info.min_length(), info.max_length(),
             info.max_weight(), info.min_id(), info.max_id())
 
 
-def _build_merged(tmp: Path, cls: type, docs: list[dict]):  # noqa: ANN202
+def _build_merged(tmp: Path, cls: type, docs: list[dict]):
     """Three segments, then merged into one (Whoosh stores merged lengths quantised)."""
     tmp.mkdir()
     ix = FileStorage(str(tmp)).create_index(make_schema(), indexname=INDEX_NAME)

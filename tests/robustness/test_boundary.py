@@ -142,7 +142,7 @@ def test_session_references_outside_the_corpus_are_reported_and_never_read(
     opened: list[str] = []
     real_open = __import__("os").open
 
-    def spy(file, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def spy(file, *args, **kwargs):
         opened.append(str(file))
         return real_open(file, *args, **kwargs)
 

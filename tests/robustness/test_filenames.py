@@ -105,7 +105,7 @@ def test_corpus_folder_whose_name_is_not_utf8(seeds_copy: Path, tmp_path: Path,
     assert load_session(path).ok
 
 
-def align_two(c: Corpus):  # noqa: ANN201
+def align_two(c: Corpus):
     from app.core.align import align
 
     return align(c.resolve("001"), c.resolve("004"))

@@ -109,7 +109,7 @@ def test_file_deleted_or_rewritten_while_indexing(tmp_path: Path, monkeypatch: p
         (root / name).write_text(f"Article {name} about puffins.\n", "utf-8")
     real_read = index_module.read_article
 
-    def racing_read(path: Path, corpus_root: Path):  # noqa: ANN202 - mirrors read_article
+    def racing_read(path: Path, corpus_root: Path):
         # Between the scan and the read another program deletes one file and rewrites another.
         if Path(path).name == "a.txt":
             Path(path).unlink()

@@ -53,7 +53,7 @@ def test_fast_path_matches_whoosh(corpus: Corpus, monkeypatch: pytest.MonkeyPatc
 
 @pytest.mark.parametrize("query", ["alliance", "Navalny OR Tashkent", "(Navalny OR Tashkent) AND Lai"])
 def test_fast_path_is_used(corpus: Corpus, monkeypatch: pytest.MonkeyPatch, query: str) -> None:
-    def boom(*a, **k):  # noqa: ANN002, ANN003, ANN202
+    def boom(*a, **k):
         raise AssertionError("fell back to Whoosh's collector")
 
     monkeypatch.setattr(search_mod, "_whoosh_page", boom)

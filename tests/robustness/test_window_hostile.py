@@ -13,10 +13,10 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QSettings
 
-from app.core.autosave import LAST_SESSION  # noqa: E402
-from app.ui.mainwindow import MainWindow  # noqa: E402
+from app.core.autosave import LAST_SESSION
+from app.ui.mainwindow import MainWindow
 
 NON_UTF8 = sys.platform.startswith("linux")
 # Every shown window under QT_QPA_PLATFORM=offscreen says this; it is not about the code tested.
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 
 @pytest.fixture(autouse=True)
-def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qapp) -> Iterator[None]:  # noqa: ANN001
+def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qapp) -> Iterator[None]:
     data = tmp_path / "parallax-data"
     data.mkdir()
     monkeypatch.setenv("PARALLAX_DATA_DIR", str(data))
@@ -42,7 +42,7 @@ def informed() -> list[str]:
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch: pytest.MonkeyPatch, informed: list[str]) -> Iterator[MainWindow]:  # noqa: ANN001
+def window(qtbot, monkeypatch: pytest.MonkeyPatch, informed: list[str]) -> Iterator[MainWindow]:
     win = MainWindow(restore=False)
     qtbot.addWidget(win)
     win.resize(1100, 700)
@@ -53,7 +53,7 @@ def window(qtbot, monkeypatch: pytest.MonkeyPatch, informed: list[str]) -> Itera
     win.shutdown()
 
 
-def _open(qtbot, win: MainWindow, folder: Path) -> None:  # noqa: ANN001
+def _open(qtbot, win: MainWindow, folder: Path) -> None:
     with qtbot.waitSignal(win.indexFinished, timeout=30000):
         win.open_corpus(folder)
 
@@ -67,7 +67,7 @@ def _session_file(path: Path, corpus: Path, **tab: object) -> Path:
     return path
 
 
-def test_huge_scroll_value_opens_clamped(qtbot, window: MainWindow, seeds_copy: Path, tmp_path: Path) -> None:  # noqa: ANN001
+def test_huge_scroll_value_opens_clamped(qtbot, window: MainWindow, seeds_copy: Path, tmp_path: Path) -> None:
     path = _session_file(tmp_path / "scroll.parallax", seeds_copy, scroll=10**4000, current_row=10**30)
     _open(qtbot, window, seeds_copy)
     assert window.sessions.open_session(path)
@@ -80,7 +80,7 @@ def test_huge_scroll_value_opens_clamped(qtbot, window: MainWindow, seeds_copy: 
 @pytest.mark.parametrize("content", ['{"format_version": 1, "tabs": ' + "[" * 100_000 + "]" * 100_000 + "}",
                                      '{"format_version": 1, "corpus": "/x", "tabs": [{"scroll": '
                                      + "9" * 5000 + "}]}"])
-def test_damaged_session_is_reported_in_one_line(qtbot, window: MainWindow, tmp_path: Path,  # noqa: ANN001
+def test_damaged_session_is_reported_in_one_line(qtbot, window: MainWindow, tmp_path: Path,
                                                  informed: list[str], content: str) -> None:
     path = tmp_path / "damaged.parallax"
     path.write_text(content, "utf-8")
@@ -90,7 +90,7 @@ def test_damaged_session_is_reported_in_one_line(qtbot, window: MainWindow, tmp_
     assert path.read_text("utf-8") == content
 
 
-def test_damaged_last_session_is_kept_aside_not_overwritten(qtbot, window: MainWindow,  # noqa: ANN001
+def test_damaged_last_session_is_kept_aside_not_overwritten(qtbot, window: MainWindow,
                                                             seeds_copy: Path) -> None:
     last = window.sessions.autosaver.directory / LAST_SESSION
     last.parent.mkdir(parents=True, exist_ok=True)
@@ -104,7 +104,7 @@ def test_damaged_last_session_is_kept_aside_not_overwritten(qtbot, window: MainW
     assert kept[0].read_text("utf-8") == damaged
 
 
-def test_session_outside_the_corpus_is_not_opened(qtbot, window: MainWindow, seeds_copy: Path,  # noqa: ANN001
+def test_session_outside_the_corpus_is_not_opened(qtbot, window: MainWindow, seeds_copy: Path,
                                                   tmp_path: Path, informed: list[str]) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("SECRET HEADLINE\n\nA secret paragraph that must never be shown.\n", "utf-8")
@@ -118,20 +118,20 @@ def test_session_outside_the_corpus_is_not_opened(qtbot, window: MainWindow, see
         assert al is None or "SECRET" not in (al.left.title + al.right.title)
 
 
-def test_follow_links_outside_is_a_checkable_per_corpus_option(qtbot, window: MainWindow,  # noqa: ANN001
+def test_follow_links_outside_is_a_checkable_per_corpus_option(qtbot, window: MainWindow,
                                                                seeds_copy: Path, tmp_path: Path) -> None:
     (tmp_path / "outside.txt").write_text("Outside headline\n\nAn article kept outside the corpus folder.\n",
                                           "utf-8")
     (seeds_copy / "linked.txt").symlink_to(tmp_path / "outside.txt")
     _open(qtbot, window, seeds_copy)
-    ids = window.panel.article_model._ids  # noqa: SLF001
+    ids = window.panel.article_model._ids
     assert "linked.txt" not in ids
     assert "link points outside the corpus" in window.statusBar().currentMessage()
     action = window.follow_links_action
     assert action.isCheckable() and not action.isChecked()
     with qtbot.waitSignal(window.indexFinished, timeout=30000):
         action.trigger()
-    qtbot.waitUntil(lambda: "linked.txt" in window.panel.article_model._ids, timeout=10000)  # noqa: SLF001
+    qtbot.waitUntil(lambda: "linked.txt" in window.panel.article_model._ids, timeout=10000)
     # Remembered for this corpus only.
     _open(qtbot, window, _other_corpus(tmp_path))
     assert not window.follow_links_action.isChecked()
@@ -147,14 +147,14 @@ def _other_corpus(tmp_path: Path) -> Path:
 
 
 @pytest.mark.skipif(not NON_UTF8, reason="file names that are not UTF-8 need a bytes file system")
-def test_non_utf8_name_is_listed_escaped_and_opens(qtbot, window: MainWindow, seeds_copy: Path) -> None:  # noqa: ANN001
+def test_non_utf8_name_is_listed_escaped_and_opens(qtbot, window: MainWindow, seeds_copy: Path) -> None:
     name = os.fsdecode(b"caf\xe9.txt")
     (seeds_copy / name).write_text("The headline of the cafe article\n\nA body paragraph about a cafe on the "
                                    "corner, long enough to count as the body of this article.\n", "utf-8")
     _open(qtbot, window, seeds_copy)
     model = window.panel.article_model
-    assert "caf\\xe9.txt" in model._ids  # noqa: SLF001
-    row = model._ids.index("caf\\xe9.txt")  # noqa: SLF001
+    assert "caf\\xe9.txt" in model._ids
+    row = model._ids.index("caf\\xe9.txt")
     shown = [str(model.data(model.index(row, c))) for c in range(model.columnCount())]
     tip = str(model.data(model.index(row, 0), 3))  # ToolTipRole
     assert "cafe" in shown[0] and "caf\\xe9.txt" in tip
@@ -163,7 +163,7 @@ def test_non_utf8_name_is_listed_escaped_and_opens(qtbot, window: MainWindow, se
     assert window.compare_view.alignment().left.id == "caf\\xe9.txt"
 
 
-def test_an_uncaught_error_becomes_one_line_not_a_traceback(qtbot, window: MainWindow,  # noqa: ANN001
+def test_an_uncaught_error_becomes_one_line_not_a_traceback(qtbot, window: MainWindow,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     from app.core.paths import data_dir
     from app.ui.app import report_internal_error
@@ -178,7 +178,7 @@ def test_an_uncaught_error_becomes_one_line_not_a_traceback(qtbot, window: MainW
     assert "Traceback" in (data_dir() / "crash.log").read_text("utf-8")
 
 
-def test_a_session_of_a_corpus_that_follows_links_reopens_them(qtbot, window: MainWindow,  # noqa: ANN001
+def test_a_session_of_a_corpus_that_follows_links_reopens_them(qtbot, window: MainWindow,
                                                                seeds_copy: Path, tmp_path: Path,
                                                                informed: list[str]) -> None:
     from app.ui import settings

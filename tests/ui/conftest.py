@@ -16,7 +16,7 @@ SEEDS = default_corpus()
 
 
 @pytest.fixture(autouse=True)
-def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qapp) -> Iterator[Path]:  # noqa: ANN001
+def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qapp) -> Iterator[Path]:
     """Keep QSettings and the data folder (indexes, logs) inside the test's tmp dir."""
     data = tmp_path / "parallax-data"
     data.mkdir()

@@ -30,7 +30,7 @@ def seeds_alignment():
 
 
 @pytest.fixture
-def window(qtbot):  # noqa: ANN001
+def window(qtbot):
     win = MainWindow(restore=False)
     qtbot.addWidget(win)
     yield win
@@ -38,7 +38,7 @@ def window(qtbot):  # noqa: ANN001
     apply_theme("system")
 
 
-def show_at(window: MainWindow, qtbot, size: tuple[int, int], alignment=None) -> None:  # noqa: ANN001
+def show_at(window: MainWindow, qtbot, size: tuple[int, int], alignment=None) -> None:
     window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
@@ -49,7 +49,7 @@ def show_at(window: MainWindow, qtbot, size: tuple[int, int], alignment=None) ->
         QApplication.processEvents()
 
 
-def broken_words(pane) -> list[str]:  # noqa: ANN001
+def broken_words(pane) -> list[str]:
     """Words split across two lines in the paragraphs laid out in ``pane``."""
     out = []
     for para, block in pane._blocks.items():
@@ -64,7 +64,7 @@ def broken_words(pane) -> list[str]:  # noqa: ANN001
 
 
 def test_at_1000_by_700_no_word_is_broken_and_the_comparison_keeps_60_percent(
-        window: MainWindow, qtbot, seeds_alignment) -> None:  # noqa: ANN001
+        window: MainWindow, qtbot, seeds_alignment) -> None:
     window.reuse_docks.related.show()
     show_at(window, qtbot, (1000, 700), seeds_alignment)
     view = window.compare_view
@@ -77,7 +77,7 @@ def test_at_1000_by_700_no_word_is_broken_and_the_comparison_keeps_60_percent(
         assert broken_words(pane) == []
 
 
-def test_docks_come_back_when_the_window_widens(window: MainWindow, qtbot) -> None:  # noqa: ANN001
+def test_docks_come_back_when_the_window_widens(window: MainWindow, qtbot) -> None:
     related = window.reuse_docks.related
     related.show()
     show_at(window, qtbot, (1000, 700))
@@ -89,13 +89,13 @@ def test_docks_come_back_when_the_window_widens(window: MainWindow, qtbot) -> No
     assert folded or related.width() <= 320
 
 
-def test_toolbar_overflows_into_a_menu_instead_of_losing_actions(window: MainWindow, qtbot) -> None:  # noqa: ANN001
+def test_toolbar_overflows_into_a_menu_instead_of_losing_actions(window: MainWindow, qtbot) -> None:
     show_at(window, qtbot, (700, 600))
     ext = window.toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
     assert ext is not None and ext.isVisible()
 
 
-def test_wide_screens_hold_lines_to_a_readable_measure(window: MainWindow, qtbot, seeds_alignment) -> None:  # noqa: ANN001
+def test_wide_screens_hold_lines_to_a_readable_measure(window: MainWindow, qtbot, seeds_alignment) -> None:
     show_at(window, qtbot, (2560, 1440), seeds_alignment)
     pane = window.compare_view.left_pane
     assert window.measure_action.isChecked()
@@ -105,7 +105,7 @@ def test_wide_screens_hold_lines_to_a_readable_measure(window: MainWindow, qtbot
     assert pane.text_width() == pane.viewport().width() - 44 - 16
 
 
-def test_text_size_follows_ctrl_plus_minus_zero_and_is_remembered(window: MainWindow, qtbot, seeds_alignment) -> None:  # noqa: ANN001
+def test_text_size_follows_ctrl_plus_minus_zero_and_is_remembered(window: MainWindow, qtbot, seeds_alignment) -> None:
     show_at(window, qtbot, (1200, 800), seeds_alignment)
     view = window.compare_view
     start = view.point_size()
@@ -158,7 +158,7 @@ def distance(a: QColor, b: QColor) -> float:
     return ((a.red() - b.red()) ** 2 + (a.green() - b.green()) ** 2 + (a.blue() - b.blue()) ** 2) ** 0.5
 
 
-def test_theme_menu_switches_the_panes_and_is_remembered(window: MainWindow, qtbot) -> None:  # noqa: ANN001
+def test_theme_menu_switches_the_panes_and_is_remembered(window: MainWindow, qtbot) -> None:
     show_at(window, qtbot, (1100, 700))
     assert set(window.theme_actions) == {"light", "dark", "system"}
     window.theme_actions["dark"].trigger()
@@ -176,7 +176,7 @@ def test_theme_menu_switches_the_panes_and_is_remembered(window: MainWindow, qtb
     assert not pane._colours.dark
 
 
-def test_gui_size_and_theme_make_the_screenshot(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+def test_gui_size_and_theme_make_the_screenshot(qtbot, tmp_path: Path) -> None:
     from app.cli import gui
 
     target = tmp_path / "dark.png"

@@ -27,7 +27,7 @@ from gen_copies import load_pool, make_case  # noqa: E402
 
 
 @pytest.fixture
-def view(qtbot) -> CompareView:  # noqa: ANN001
+def view(qtbot) -> CompareView:
     widget = CompareView()
     qtbot.addWidget(widget)
     widget.resize(1100, 700)
@@ -51,7 +51,7 @@ def moved_case():
 # --- 1. the right-click menu acts on the row under the pointer --------------------------------
 
 
-def right_click(pane, pos: QPoint, monkeypatch) -> QMenu:  # noqa: ANN001
+def right_click(pane, pos: QPoint, monkeypatch) -> QMenu:
     """Send a real context-menu event to ``pane``'s viewport; return the menu it would show."""
     shown: list[QMenu] = []
     monkeypatch.setattr(pane, "show_menu", lambda menu, _pos: shown.append(menu))
@@ -62,7 +62,7 @@ def right_click(pane, pos: QPoint, monkeypatch) -> QMenu:  # noqa: ANN001
     return shown[0]
 
 
-def test_right_click_acts_on_the_row_under_the_pointer(view: CompareView, monkeypatch) -> None:  # noqa: ANN001
+def test_right_click_acts_on_the_row_under_the_pointer(view: CompareView, monkeypatch) -> None:
     view.set_alignment(small_alignment())
     pane = view.right_pane
     assert pane.header.height() > 40  # the offset the old code got wrong
@@ -81,7 +81,7 @@ def test_right_click_acts_on_the_row_under_the_pointer(view: CompareView, monkey
         assert noted == [row]
 
 
-def test_context_menu_offers_the_file_path_and_its_folder(view: CompareView, monkeypatch) -> None:  # noqa: ANN001
+def test_context_menu_offers_the_file_path_and_its_folder(view: CompareView, monkeypatch) -> None:
     view.set_alignment(small_alignment())
     menu = right_click(view.left_pane, view.left_pane.row_rect(1).center(), monkeypatch)
     texts = [a.text() for a in menu.actions()]
@@ -122,7 +122,7 @@ def test_both_panes_read_in_their_own_order_with_moves(view: CompareView, moved_
     assert any(view.left_pane.row_rect(n).top() != view.right_pane.row_rect(n).top() for n in moved)
 
 
-def test_moved_badge_says_where_the_partner_is_and_jumps_there(view: CompareView, qtbot) -> None:  # noqa: ANN001
+def test_moved_badge_says_where_the_partner_is_and_jumps_there(view: CompareView, qtbot) -> None:
     view.resize(1100, 400)
     QApplication.processEvents()
     view.set_alignment(small_alignment())
@@ -146,7 +146,7 @@ def test_moved_badge_says_where_the_partner_is_and_jumps_there(view: CompareView
 # --- 3. paragraph numbers, "difference N of M", Go to ¶ ------------------------------------
 
 
-def test_difference_counter_and_go_to_paragraph(view: CompareView, monkeypatch) -> None:  # noqa: ANN001
+def test_difference_counter_and_go_to_paragraph(view: CompareView, monkeypatch) -> None:
     view.set_alignment(small_alignment())
     seen: list[str] = []
     view.positionChanged.connect(seen.append)
@@ -184,7 +184,7 @@ def test_gutter_shows_paragraph_numbers(view: CompareView) -> None:
 # --- 4. find inside the comparison -------------------------------------------------------------
 
 
-def test_find_highlights_both_panes_walks_hits_and_marks_the_ruler(view: CompareView, qtbot) -> None:  # noqa: ANN001
+def test_find_highlights_both_panes_walks_hits_and_marks_the_ruler(view: CompareView, qtbot) -> None:
     view.set_alignment(small_alignment())
     view.open_find()
     assert view.find_bar.isVisible()
@@ -206,7 +206,7 @@ def test_find_highlights_both_panes_walks_hits_and_marks_the_ruler(view: Compare
     assert view.left_pane.find_spans(hits[0][1]) == []
 
 
-def test_ctrl_f_in_a_pane_finds_in_the_comparison_else_searches_the_corpus(qtbot) -> None:  # noqa: ANN001
+def test_ctrl_f_in_a_pane_finds_in_the_comparison_else_searches_the_corpus(qtbot) -> None:
     from app.ui.mainwindow import MainWindow
 
     window = MainWindow(restore=False)
@@ -268,7 +268,7 @@ def test_ruler_draws_every_kind_and_the_visible_range(view: CompareView) -> None
 # --- 7. hidden boilerplate collapses to a labelled strip ---------------------------------------
 
 
-def test_hidden_boilerplate_runs_collapse_to_one_labelled_strip_that_expands(view: CompareView, qtbot) -> None:  # noqa: ANN001
+def test_hidden_boilerplate_runs_collapse_to_one_labelled_strip_that_expands(view: CompareView, qtbot) -> None:
     left = make_article("l", ["Home", "News", "Share", sentence(1, 30), sentence(2, 30)],
                         [Role.CHROME] * 3 + [Role.BODY] * 2)
     right = make_article("r", ["Menu", "Latest", "Donate", sentence(1, 30), sentence(2, 30)],
@@ -290,7 +290,7 @@ def test_hidden_boilerplate_runs_collapse_to_one_labelled_strip_that_expands(vie
 # --- 8. legend and tooltips --------------------------------------------------------------------
 
 
-def tooltip(widget, pos: QPoint) -> str:  # noqa: ANN001
+def tooltip(widget, pos: QPoint) -> str:
     QToolTip.hideText()
     QApplication.sendEvent(widget, QHelpEvent(QEvent.Type.ToolTip, pos, widget.mapToGlobal(pos)))
     return QToolTip.text() if QToolTip.isVisible() else ""

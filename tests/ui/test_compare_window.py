@@ -13,7 +13,7 @@ from app.ui.palette import apply_theme
 
 
 @pytest.fixture
-def window(qtbot):  # noqa: ANN001
+def window(qtbot):
     win = MainWindow(restore=False)
     qtbot.addWidget(win)
     win.resize(1200, 800)
@@ -39,7 +39,7 @@ def test_tabs_tell_copies_with_one_title_apart(window: MainWindow) -> None:
     assert window.compare_view.left_pane.header.meta.text().startswith("Global Research")
 
 
-def test_opening_from_related_never_replaces_the_current_comparison(window: MainWindow, monkeypatch) -> None:  # noqa: ANN001
+def test_opening_from_related_never_replaces_the_current_comparison(window: MainWindow, monkeypatch) -> None:
     monkeypatch.setattr(window.comparisons, "start", lambda entry=None: None)
     window.tabs.show_alignment(window.tabs.current_entry(), small_alignment())
     before = window.tabs.count()

@@ -79,7 +79,7 @@ def long_alignment(n: int = 120) -> Alignment:
 
 
 @pytest.fixture
-def view(qtbot) -> CompareView:  # noqa: ANN001
+def view(qtbot) -> CompareView:
     widget = CompareView()
     qtbot.addWidget(widget)
     widget.resize(1100, 700)
@@ -143,7 +143,7 @@ def test_sync_point_interpolates_inside_the_aligned_row() -> None:
     assert sync_point(src, src, 137) == 137
 
 
-def test_alt_down_and_alt_up_walk_the_matches(view: CompareView, qtbot) -> None:  # noqa: ANN001
+def test_alt_down_and_alt_up_walk_the_matches(view: CompareView, qtbot) -> None:
     view.set_alignment(small_alignment())
     view.activateWindow()
     view.left_pane.setFocus()
@@ -205,7 +205,7 @@ def drag_enter(pos: QPoint, mime: QMimeData) -> QDragEnterEvent:
         return QDragEnterEvent(pos, *rest)
 
 
-def drop(pane, mime: QMimeData) -> None:  # noqa: ANN001
+def drop(pane, mime: QMimeData) -> None:
     target = pane.viewport()
     center = target.rect().center()
     pos = QPointF(center)
@@ -217,7 +217,7 @@ def drop(pane, mime: QMimeData) -> None:  # noqa: ANN001
     QApplication.sendEvent(target, event)
 
 
-def test_dropping_files_and_article_ids_requests_them_for_that_side(view: CompareView, qtbot, tmp_path) -> None:  # noqa: ANN001
+def test_dropping_files_and_article_ids_requests_them_for_that_side(view: CompareView, qtbot, tmp_path) -> None:
     path = tmp_path / "story.txt"
     path.write_text("x", encoding="utf-8")
     files = QMimeData()
@@ -240,7 +240,7 @@ def test_a_drag_of_plain_text_is_refused(view: CompareView) -> None:
     assert not enter.isAccepted()
 
 
-def test_overview_click_jumps_to_that_row(view: CompareView, qtbot) -> None:  # noqa: ANN001
+def test_overview_click_jumps_to_that_row(view: CompareView, qtbot) -> None:
     view.set_alignment(long_alignment())
     assert view.scroll_value() == 0
     ruler = view.overview
@@ -254,7 +254,7 @@ def test_overview_click_jumps_to_that_row(view: CompareView, qtbot) -> None:  # 
     assert view.left_pane.row_rect(row).intersects(view.left_pane.viewport().rect())
 
 
-def test_clicking_a_row_makes_it_current_and_ctrl_c_copies_it(view: CompareView, qtbot) -> None:  # noqa: ANN001
+def test_clicking_a_row_makes_it_current_and_ctrl_c_copies_it(view: CompareView, qtbot) -> None:
     view.set_alignment(small_alignment())
     rect = view.right_pane.row_rect(2)
     qtbot.mouseClick(view.right_pane.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
@@ -303,7 +303,7 @@ def edited_copy(article: Article) -> Article:
     return copy
 
 
-def test_renders_a_real_comparison_to_png(view: CompareView, tmp_path) -> None:  # noqa: ANN001
+def test_renders_a_real_comparison_to_png(view: CompareView, tmp_path) -> None:
     from app.core.align import align
 
     left = read_article(next(SEEDS.glob("001_*")), SEEDS)

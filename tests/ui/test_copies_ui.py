@@ -18,7 +18,7 @@ def syndication(tmp_path: Path) -> Syndication:
 
 
 @pytest.fixture
-def window(qtbot, syndication: Syndication) -> MainWindow:  # noqa: ANN001
+def window(qtbot, syndication: Syndication) -> MainWindow:
     win = MainWindow(restore=False)
     qtbot.addWidget(win)
     win.resize(1300, 800)
@@ -36,7 +36,7 @@ def _kinds(window: MainWindow) -> list[tuple[str, str | None]]:
             for r in range(model.rowCount())]
 
 
-def test_a_story_is_listed_once_and_its_copies_row_expands(qtbot, window: MainWindow,  # noqa: ANN001
+def test_a_story_is_listed_once_and_its_copies_row_expands(qtbot, window: MainWindow,
                                                           syndication: Syndication) -> None:
     story = max(syndication.stories, key=lambda s: len(s.copies))
     panel = window.panel
@@ -70,7 +70,7 @@ def test_a_story_is_listed_once_and_its_copies_row_expands(qtbot, window: MainWi
     assert len([aid for k, aid in _kinds(window) if k == HIT and aid in story.copies]) == 1
 
 
-def test_selecting_a_folded_copy_lists_it(qtbot, window: MainWindow, syndication: Syndication) -> None:  # noqa: ANN001
+def test_selecting_a_folded_copy_lists_it(qtbot, window: MainWindow, syndication: Syndication) -> None:
     story = max(syndication.stories, key=lambda s: len(s.copies))
     panel = window.panel
     with qtbot.waitSignal(panel.searchFinished, timeout=20000):
@@ -81,7 +81,7 @@ def test_selecting_a_folded_copy_lists_it(qtbot, window: MainWindow, syndication
     assert panel.selected_ids() == [folded]
 
 
-def test_related_groups_the_copies_by_version(qtbot, window: MainWindow, syndication: Syndication) -> None:  # noqa: ANN001
+def test_related_groups_the_copies_by_version(qtbot, window: MainWindow, syndication: Syndication) -> None:
     from app.ui.relatedpanel import HeadingRole
 
     story = max(syndication.stories, key=lambda s: len(s.copies))
@@ -110,7 +110,7 @@ def test_related_groups_the_copies_by_version(qtbot, window: MainWindow, syndica
     assert all(len(ks) == 1 for h, ks in seen.items() if h is not None)
 
 
-def test_the_graph_draws_a_story_as_one_node_sized_by_its_copies(qtbot, window: MainWindow,  # noqa: ANN001
+def test_the_graph_draws_a_story_as_one_node_sized_by_its_copies(qtbot, window: MainWindow,
                                                                  syndication: Syndication) -> None:
     from app.core.reuselayout import build_graph, story_cluster
 
@@ -159,7 +159,7 @@ STORY = ["The harbour authority said on Tuesday that the new container terminal 
          "according to figures published with the announcement on the authority's website."]
 
 
-def test_exact_copies_collapse_before_the_reuse_map_is_built(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+def test_exact_copies_collapse_before_the_reuse_map_is_built(qtbot, tmp_path: Path) -> None:
     from app.core.copies import ExactCopies
     from app.core.corpus import Corpus
     from app.core.fingerprint import Prints

@@ -12,7 +12,7 @@ from app.ui.models import ARTICLE_MIME, IdRole, SortedIds, sorted_ids
 
 
 @pytest.fixture
-def panel(qtbot, seeds_corpus: Corpus) -> CorpusPanel:  # noqa: ANN001
+def panel(qtbot, seeds_corpus: Corpus) -> CorpusPanel:
     widget = CorpusPanel()
     qtbot.addWidget(widget)
     widget.resize(420, 800)
@@ -23,7 +23,7 @@ def panel(qtbot, seeds_corpus: Corpus) -> CorpusPanel:  # noqa: ANN001
     return widget
 
 
-def _search(qtbot, panel: CorpusPanel, text: str) -> SearchResult:  # noqa: ANN001
+def _search(qtbot, panel: CorpusPanel, text: str) -> SearchResult:
     with qtbot.waitSignal(panel.searchFinished, timeout=10000) as blocker:
         qtbot.keyClicks(panel.search_edit, text)
     return blocker.args[0]
@@ -33,7 +33,7 @@ def _prefixes(ids: list[str]) -> list[str]:
     return sorted(i[:3] for i in ids)
 
 
-def test_typing_taiwan_lists_001_002_004(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+def test_typing_taiwan_lists_001_002_004(qtbot, panel: CorpusPanel) -> None:
     result = _search(qtbot, panel, "Taiwan")
     assert result.query == "Taiwan"
     assert _prefixes(panel.result_model.ids()) == ["001", "002", "004"]
@@ -44,7 +44,7 @@ def test_typing_taiwan_lists_001_002_004(qtbot, panel: CorpusPanel) -> None:  # 
     assert not panel.message.isVisible()
 
 
-def test_results_are_debounced_and_stale_ones_dropped(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+def test_results_are_debounced_and_stale_ones_dropped(qtbot, panel: CorpusPanel) -> None:
     shown: list[str] = []
     panel.searchFinished.connect(lambda r: shown.append(r.query))
     qtbot.keyClicks(panel.search_edit, "Putin")
@@ -59,7 +59,7 @@ def test_results_are_debounced_and_stale_ones_dropped(qtbot, panel: CorpusPanel)
     ("query", "expected"),
     [('"Putin in China', "quotes"), ("(china AND", "parenthes"), ("bogus:term", "Unknown field")],
 )
-def test_malformed_query_shows_its_message_inline(qtbot, panel: CorpusPanel, query: str,  # noqa: ANN001
+def test_malformed_query_shows_its_message_inline(qtbot, panel: CorpusPanel, query: str,
                                                    expected: str) -> None:
     with qtbot.waitSignal(panel.searchFailed, timeout=10000) as blocker:
         qtbot.keyClicks(panel.search_edit, query)
@@ -73,7 +73,7 @@ def test_malformed_query_shows_its_message_inline(qtbot, panel: CorpusPanel, que
     assert not panel.message.isVisible()
 
 
-def test_escape_clears_the_search(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+def test_escape_clears_the_search(qtbot, panel: CorpusPanel) -> None:
     _search(qtbot, panel, "Taiwan")
     with qtbot.waitSignal(panel.queryChanged, timeout=2000) as blocker:
         qtbot.keyClick(panel.search_edit, Qt.Key.Key_Escape)
@@ -82,7 +82,7 @@ def test_escape_clears_the_search(qtbot, panel: CorpusPanel) -> None:  # noqa: A
     assert panel.result_model.rowCount() == 0
 
 
-def test_article_list_sorts_and_filters_as_you_type(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+def test_article_list_sorts_and_filters_as_you_type(qtbot, panel: CorpusPanel) -> None:
     assert panel.proxy.rowCount() == 5
     assert panel.articles_label.text() == "Articles · 5"
     panel.articles.sortByColumn(0, Qt.SortOrder.AscendingOrder)
@@ -103,7 +103,7 @@ def test_article_list_sorts_and_filters_as_you_type(qtbot, panel: CorpusPanel) -
     assert panel.articles_label.text() == "Articles · 2 of 5"
 
 
-def test_double_click_opens_left_and_ctrl_double_click_right(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+def test_double_click_opens_left_and_ctrl_double_click_right(qtbot, panel: CorpusPanel) -> None:
     _search(qtbot, panel, "Taiwan")
     view = panel.results
     first = view.visualRect(panel.result_model.index(0)).center()
@@ -117,7 +117,7 @@ def test_double_click_opens_left_and_ctrl_double_click_right(qtbot, panel: Corpu
     assert blocker.args == [panel.result_model.hit(1).id, "right"]
 
 
-def test_two_selected_and_enter_requests_a_comparison(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+def test_two_selected_and_enter_requests_a_comparison(qtbot, panel: CorpusPanel) -> None:
     _search(qtbot, panel, "Taiwan")
     ids = {i[:3]: i for i in panel.result_model.ids()}
     assert panel.select_ids([ids["001"], ids["004"]]) == 2
@@ -126,7 +126,7 @@ def test_two_selected_and_enter_requests_a_comparison(qtbot, panel: CorpusPanel)
     assert sorted(blocker.args) == sorted([ids["001"], ids["004"]])
 
 
-def test_enter_in_the_article_list_too(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+def test_enter_in_the_article_list_too(qtbot, panel: CorpusPanel) -> None:
     ids = [panel.proxy.index(r, 0).data(IdRole) for r in range(2)]
     panel.select_ids(ids)
     assert panel.selected_ids() == ids
@@ -135,7 +135,7 @@ def test_enter_in_the_article_list_too(qtbot, panel: CorpusPanel) -> None:  # no
     assert blocker.args == ids
 
 
-def test_lists_drag_article_ids(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+def test_lists_drag_article_ids(qtbot, panel: CorpusPanel) -> None:
     _search(qtbot, panel, "Taiwan")
     rows = [panel.result_model.index(0), panel.result_model.index(1)]
     data = panel.result_model.mimeData(rows)
@@ -147,7 +147,7 @@ def test_lists_drag_article_ids(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN
     assert bytes(data.data(ARTICLE_MIME)).decode() == panel.article_model.article_id(0)
 
 
-def test_context_menu_offers_both_sides_and_best_match(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+def test_context_menu_offers_both_sides_and_best_match(qtbot, panel: CorpusPanel) -> None:
     menu = panel.build_menu(["a.txt", "b.txt"], panel)
     texts = [a.text() for a in menu.actions() if a.text()]
     assert texts[:4] == ["Open on Left", "Open on Right", "Compare Selected", "Compare with Best Match"]
@@ -158,7 +158,7 @@ def test_context_menu_offers_both_sides_and_best_match(qtbot, panel: CorpusPanel
     assert not single.actions()[2].isEnabled()
 
 
-def test_hits_paint_with_a_height_for_their_snippet(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+def test_hits_paint_with_a_height_for_their_snippet(qtbot, panel: CorpusPanel) -> None:
     _search(qtbot, panel, "Taiwan")
     view = panel.results
     rect = view.visualRect(panel.result_model.index(0))
@@ -168,7 +168,7 @@ def test_hits_paint_with_a_height_for_their_snippet(qtbot, panel: CorpusPanel) -
     assert view.indexAt(QPoint(rect.center())).row() == 0
 
 
-def test_filter_keeps_rows_holding_every_word(qtbot, seeds_corpus) -> None:  # noqa: ANN001
+def test_filter_keeps_rows_holding_every_word(qtbot, seeds_corpus) -> None:
     widget = CorpusPanel()
     qtbot.addWidget(widget)
     widget.set_articles(seeds_corpus.listing())
@@ -189,7 +189,7 @@ def test_filter_keeps_rows_holding_every_word(qtbot, seeds_corpus) -> None:  # n
     assert proxy.rowCount() == total
 
 
-def test_presorted_ids_are_used_only_for_the_current_order(qtbot, seeds_corpus) -> None:  # noqa: ANN001
+def test_presorted_ids_are_used_only_for_the_current_order(qtbot, seeds_corpus) -> None:
     panel = CorpusPanel()
     qtbot.addWidget(panel)
     model = panel.article_model

@@ -37,7 +37,7 @@ def _write_pair(folder: Path) -> None:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path) -> MainWindow:  # noqa: ANN001
+def window(qtbot, tmp_path: Path) -> MainWindow:
     _write_pair(tmp_path)
     win = MainWindow(restore=False)
     qtbot.addWidget(win)
@@ -49,13 +49,13 @@ def window(qtbot, tmp_path: Path) -> MainWindow:  # noqa: ANN001
     win.shutdown()
 
 
-def _compare(qtbot, win: MainWindow, left: str, right: str) -> Alignment:  # noqa: ANN001
+def _compare(qtbot, win: MainWindow, left: str, right: str) -> Alignment:
     with qtbot.waitSignal(win.delta_panel.changesReady, timeout=20000) as blocker:
         win.compare(left, right)
     return blocker.args[0]
 
 
-def test_panel_lists_the_planted_changes_and_a_click_jumps_to_the_row(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_panel_lists_the_planted_changes_and_a_click_jumps_to_the_row(qtbot, window: MainWindow) -> None:
     panel = window.delta_panel
     assert panel.isVisible() and window.findChild(object, "deltaDock") is panel
     alignment = _compare(qtbot, window, "left.txt", "right.txt")
@@ -89,7 +89,7 @@ def test_panel_lists_the_planted_changes_and_a_click_jumps_to_the_row(qtbot, win
     assert view.current_row() == first.data(0, RowRole)
 
 
-def test_status_bar_and_tab_tooltip_carry_the_label(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_status_bar_and_tab_tooltip_carry_the_label(qtbot, window: MainWindow) -> None:
     _compare(qtbot, window, "left.txt", "right.txt")
     label = window.delta_panel.status_label
     qtbot.waitUntil(lambda: label.text().startswith("edited · "), timeout=3000)
@@ -101,7 +101,7 @@ def test_status_bar_and_tab_tooltip_carry_the_label(qtbot, window: MainWindow) -
     assert lines[-1] == "3 critical changes"
 
 
-def test_identical_pair_says_nothing_changed_and_view_menu_toggles(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_identical_pair_says_nothing_changed_and_view_menu_toggles(qtbot, window: MainWindow) -> None:
     _compare(qtbot, window, "left.txt", "left.txt")
     panel = window.delta_panel
     assert panel.tree.topLevelItemCount() == 0
@@ -112,7 +112,7 @@ def test_identical_pair_says_nothing_changed_and_view_menu_toggles(qtbot, window
     assert not panel.isVisible()
 
 
-def test_related_rows_get_their_change_label(qtbot) -> None:  # noqa: ANN001
+def test_related_rows_get_their_change_label(qtbot) -> None:
     win = MainWindow(restore=False)
     qtbot.addWidget(win)
     win.show()
@@ -134,7 +134,7 @@ def test_related_rows_get_their_change_label(qtbot) -> None:  # noqa: ANN001
         win.shutdown()
 
 
-def test_a_manual_unlink_changes_the_deltas_and_the_related_label(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_manual_unlink_changes_the_deltas_and_the_related_label(qtbot, tmp_path: Path) -> None:
     """The dock and Related align the pair as the analyst did: an unlinked row has no deltas."""
     from app.ui.relatedpanel import ChangeRole
 

@@ -11,7 +11,7 @@ import pytest
 from app.cli import UserError, displaylibs, gui
 
 
-def test_missing_libraries_are_read_from_ldd_and_mapped_to_packages(monkeypatch, tmp_path: Path) -> None:  # noqa: ANN001
+def test_missing_libraries_are_read_from_ldd_and_mapped_to_packages(monkeypatch, tmp_path: Path) -> None:
     plugin = tmp_path / "libqxcb.so"
     plugin.write_bytes(b"")
     out = ("\tlibxcb-cursor.so.0 => not found\n\tlibxcb.so.1 => /lib/libxcb.so.1 (0x1)\n"
@@ -25,7 +25,7 @@ def test_missing_libraries_are_read_from_ldd_and_mapped_to_packages(monkeypatch,
     assert "libxcb-cursor.so.0" in displaylibs.message(missing)
 
 
-def test_only_the_xcb_platform_is_checked(monkeypatch) -> None:  # noqa: ANN001
+def test_only_the_xcb_platform_is_checked(monkeypatch) -> None:
     monkeypatch.setattr(displaylibs.sys, "platform", "linux")
     assert displaylibs.uses_xcb({"DISPLAY": ":0"})
     assert not displaylibs.uses_xcb({"QT_QPA_PLATFORM": "offscreen"})
@@ -33,7 +33,7 @@ def test_only_the_xcb_platform_is_checked(monkeypatch) -> None:  # noqa: ANN001
     assert not displaylibs.uses_xcb({"WAYLAND_DISPLAY": "wayland-0", "XDG_SESSION_TYPE": "wayland"})
 
 
-def test_gui_stops_with_the_install_command_instead_of_qts_abort(monkeypatch) -> None:  # noqa: ANN001
+def test_gui_stops_with_the_install_command_instead_of_qts_abort(monkeypatch) -> None:
     monkeypatch.setattr(displaylibs, "uses_xcb", lambda environ=None: True)
     monkeypatch.setattr(displaylibs, "missing_libraries", lambda files=None: ["libxcb-cursor.so.0"])
     monkeypatch.setattr(gui, "_has_display", lambda: True)

@@ -19,7 +19,7 @@ ARTICLES = (("a1", "Harbour Post", "2024-01-10"), ("a2", "Harbour Post", "2024-0
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path) -> MainWindow:  # noqa: ANN001
+def window(qtbot, tmp_path: Path) -> MainWindow:
     root = tmp_path / "corpus"
     root.mkdir()
     for name, source, day in ARTICLES:
@@ -38,7 +38,7 @@ def window(qtbot, tmp_path: Path) -> MainWindow:  # noqa: ANN001
     win.shutdown()
 
 
-def _search(qtbot, panel: CorpusPanel, query: str = "ferry") -> None:  # noqa: ANN001
+def _search(qtbot, panel: CorpusPanel, query: str = "ferry") -> None:
     with qtbot.waitSignal(panel.searchFinished, timeout=20000):
         panel.search_edit.setText(query)
         panel.search_now()
@@ -48,7 +48,7 @@ def _hits(panel: CorpusPanel) -> list[str]:
     return panel.result_model.ids()
 
 
-def _click_value(qtbot, window: MainWindow, facet: str, value: str, ctrl: bool = False) -> None:  # noqa: ANN001
+def _click_value(qtbot, window: MainWindow, facet: str, value: str, ctrl: bool = False) -> None:
     lst = window.facet_panel.lists[facet]
     row, _ = window.facet_panel.value_items(facet)[value]
     pos = lst.visualItemRect(lst.item(row)).center()
@@ -57,7 +57,7 @@ def _click_value(qtbot, window: MainWindow, facet: str, value: str, ctrl: bool =
         qtbot.mouseClick(lst.viewport(), Qt.MouseButton.LeftButton, mods, pos)
 
 
-def test_facet_clicks_filter_and_ctrl_click_excludes(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_facet_clicks_filter_and_ctrl_click_excludes(qtbot, window: MainWindow) -> None:
     window.facet_panel.show()
     _search(qtbot, window.panel)
     fp = window.facet_panel
@@ -76,7 +76,7 @@ def test_facet_clicks_filter_and_ctrl_click_excludes(qtbot, window: MainWindow) 
     assert len(_hits(window.panel)) == 6
 
 
-def test_dragging_across_the_histogram_selects_months(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_dragging_across_the_histogram_selects_months(qtbot, window: MainWindow) -> None:
     window.facet_panel.show()
     _search(qtbot, window.panel)
     hist = window.facet_panel.histogram
@@ -92,7 +92,7 @@ def test_dragging_across_the_histogram_selects_months(qtbot, window: MainWindow)
     assert sorted(_hits(window.panel)) == ["a2.md", "b1.md"]  # undated c2 is left out
 
 
-def test_sorting_orders_the_hits_and_is_remembered(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_sorting_orders_the_hits_and_is_remembered(qtbot, window: MainWindow) -> None:
     panel = window.panel
     _search(qtbot, panel)
     for key, expected in (("oldest", ["a1.md", "a2.md", "b1.md", "b2.md", "c1.md", "c2.md"]),
@@ -105,7 +105,7 @@ def test_sorting_orders_the_hits_and_is_remembered(qtbot, window: MainWindow) ->
     assert CorpusPanel().sort_key() == "source"  # a new panel starts with the remembered order
 
 
-def test_search_history_walks_with_up_and_down(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_search_history_walks_with_up_and_down(qtbot, window: MainWindow) -> None:
     panel = window.panel
     _search(qtbot, panel, "ferry")
     _search(qtbot, panel, "harbour")
@@ -118,7 +118,7 @@ def test_search_history_walks_with_up_and_down(qtbot, window: MainWindow) -> Non
     assert edit.text() == "harbour"
 
 
-def test_a_query_is_saved_under_a_name_in_the_searches_menu(qtbot, window: MainWindow,  # noqa: ANN001
+def test_a_query_is_saved_under_a_name_in_the_searches_menu(qtbot, window: MainWindow,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     panel = window.panel
     _search(qtbot, panel, "ferry AND harbour")

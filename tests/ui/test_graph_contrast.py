@@ -65,7 +65,7 @@ def _story(seed: int) -> list[str]:
 
 
 @pytest.mark.parametrize("name", ["light", "dark"])
-def test_rendered_edges_keep_3_to_1_against_the_pixels_beside_them(qtbot, name: str) -> None:  # noqa: ANN001
+def test_rendered_edges_keep_3_to_1_against_the_pixels_beside_them(qtbot, name: str) -> None:
     arts = []
     for n in range(3):
         story = _story(10 + n)

@@ -61,7 +61,7 @@ def test_estimates_agree_with_the_real_layout_for_latin_text_and_break_cjk() -> 
     assert estimator.height(estimator.pieces(cjk), 300) > 3 * one_line  # not one unbreakable word
 
 
-def test_a_width_change_sizes_rows_without_laying_out_every_paragraph(qtbot, pair: Alignment) -> None:  # noqa: ANN001
+def test_a_width_change_sizes_rows_without_laying_out_every_paragraph(qtbot, pair: Alignment) -> None:
     view = CompareView()
     qtbot.addWidget(view)
     view.resize(1400, 800)
@@ -81,7 +81,7 @@ def test_a_width_change_sizes_rows_without_laying_out_every_paragraph(qtbot, pai
 
 
 def test_a_wrong_estimate_is_corrected_once_the_paragraph_is_painted(qtbot, pair: Alignment,
-                                                                     monkeypatch) -> None:  # noqa: ANN001
+                                                                     monkeypatch) -> None:
     monkeypatch.setattr(_HeightEstimator, "height", lambda self, pieces, width: 7)
     view = CompareView()
     qtbot.addWidget(view)

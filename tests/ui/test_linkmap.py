@@ -67,7 +67,7 @@ def article(ident: str, texts: list[str]) -> Article:
     return Article(id=ident, path=ident, title=ident, paragraphs=paras)
 
 
-def test_live_bands_follow_the_panes_and_cross_to_a_moved_paragraph(qtbot) -> None:  # noqa: ANN001
+def test_live_bands_follow_the_panes_and_cross_to_a_moved_paragraph(qtbot) -> None:
     words = ["a", "moved", "paragraph", "crosses", "the", "other", "bands", "in", "the", "link", "map"]
     texts = [" ".join(words[: 3 + n % 8] * (1 + n % 4)) for n in range(40)]
     left, right = article("l", texts), article("r", texts[:5] + texts[6:30] + [texts[5]] + texts[30:])

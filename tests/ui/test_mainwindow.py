@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def window(qtbot) -> MainWindow:  # noqa: ANN001
+def window(qtbot) -> MainWindow:
     win = MainWindow()
     qtbot.addWidget(win)
     win.show()
@@ -45,7 +45,7 @@ def test_opens_the_corpus_and_reports_it(window: MainWindow) -> None:
     assert settings.last_corpus() == SEEDS.resolve()
 
 
-def test_taiwan_then_select_001_and_004_and_enter_compares(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_taiwan_then_select_001_and_004_and_enter_compares(qtbot, window: MainWindow) -> None:
     panel = window.panel
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert panel.search_edit.hasFocus()
@@ -66,7 +66,7 @@ def test_taiwan_then_select_001_and_004_and_enter_compares(qtbot, window: MainWi
     assert "Putin in China" in window.windowTitle()
 
 
-def test_malformed_query_shows_a_message_not_a_dialog(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_malformed_query_shows_a_message_not_a_dialog(qtbot, window: MainWindow) -> None:
     with qtbot.waitSignal(window.panel.searchFailed, timeout=10000):
         qtbot.keyClicks(window.panel.search_edit, "china AND (russia")
     assert window.panel.message.isVisible()
@@ -74,7 +74,7 @@ def test_malformed_query_shows_a_message_not_a_dialog(qtbot, window: MainWindow)
     assert QApplication.activeModalWidget() is None
 
 
-def test_swap_sides_and_best_match(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_swap_sides_and_best_match(qtbot, window: MainWindow) -> None:
     with qtbot.waitSignal(window.comparisonReady, timeout=10000):
         window.open_article("001", "left")
     assert "Open a second article" in window.summary_label.text()
@@ -88,7 +88,7 @@ def test_swap_sides_and_best_match(qtbot, window: MainWindow) -> None:  # noqa: 
     assert (_prefix(al.left.id), _prefix(al.right.id)) == ("004", "001")
 
 
-def test_dropped_files_compare_even_outside_the_corpus(qtbot, window: MainWindow, tmp_path: Path) -> None:  # noqa: ANN001
+def test_dropped_files_compare_even_outside_the_corpus(qtbot, window: MainWindow, tmp_path: Path) -> None:
     outside = tmp_path / "outside.txt"
     outside.write_text("A Headline\n\n" + (SEEDS / window.corpus().ids()[1]).read_text("utf-8"), "utf-8")
     with qtbot.waitSignal(window.comparisonReady, timeout=10000) as blocker:
@@ -98,7 +98,7 @@ def test_dropped_files_compare_even_outside_the_corpus(qtbot, window: MainWindow
     assert al.summary().shared_rows > 0
 
 
-def test_unreadable_drop_is_a_status_message(qtbot, window: MainWindow, tmp_path: Path) -> None:  # noqa: ANN001
+def test_unreadable_drop_is_a_status_message(qtbot, window: MainWindow, tmp_path: Path) -> None:
     binary = tmp_path / "picture.txt"
     binary.write_bytes(b"\x00\x01\x02PNG\x00" * 200)
     with qtbot.waitSignal(window.comparisonFailed, timeout=10000) as blocker:
@@ -113,7 +113,7 @@ def test_missing_corpus_folder_is_a_status_message(window: MainWindow, tmp_path:
     assert window.corpus().root == SEEDS.resolve()
 
 
-def test_searching_while_indexing_and_cancel(qtbot, window: MainWindow, generated_corpus: Path) -> None:  # noqa: ANN001
+def test_searching_while_indexing_and_cancel(qtbot, window: MainWindow, generated_corpus: Path) -> None:
     with qtbot.waitSignal(window.corpusLoaded, timeout=10000):
         window.open_corpus(generated_corpus)
     assert window.is_indexing()
@@ -130,7 +130,7 @@ def test_searching_while_indexing_and_cancel(qtbot, window: MainWindow, generate
     assert [_prefix(h.id) for h in blocker.args[0].hits] == ["a00"]
 
 
-def test_geometry_splitters_and_corpus_are_restored(qtbot) -> None:  # noqa: ANN001
+def test_geometry_splitters_and_corpus_are_restored(qtbot) -> None:
     first = MainWindow()
     qtbot.addWidget(first)
     first.show()
@@ -171,7 +171,7 @@ def test_keyboard_shortcuts(window: MainWindow) -> None:
             assert action.toolTip()
 
 
-def test_gui_command_writes_a_screenshot(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+def test_gui_command_writes_a_screenshot(qtbot, tmp_path: Path) -> None:
     from app.cli import gui
 
     target = tmp_path / "shot.png"

@@ -19,7 +19,7 @@ from tests.ui.conftest import SEEDS
 LEFT_PARA, RIGHT_PARA, AUTO_PARTNER = 5, 3, 9
 
 
-def _open(qtbot, win: MainWindow) -> None:  # noqa: ANN001
+def _open(qtbot, win: MainWindow) -> None:
     with qtbot.waitSignal(win.indexFinished, timeout=30000):
         win.open_corpus(SEEDS)
     with qtbot.waitSignal(win.reuse_docks.mapReady, timeout=30000):
@@ -29,7 +29,7 @@ def _open(qtbot, win: MainWindow) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def window(qtbot) -> MainWindow:  # noqa: ANN001
+def window(qtbot) -> MainWindow:
     win = MainWindow(restore=False)
     qtbot.addWidget(win)
     win.resize(1400, 900)
@@ -50,7 +50,7 @@ def _stored(window: MainWindow) -> list[tuple[str, int, int]]:
     return [(m.kind, m.left.index, m.right.index) for m in pair.items] if pair else []
 
 
-def _link(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def _link(qtbot, window: MainWindow) -> None:
     """Click left ¶6 and right ¶4, then press Ctrl+L."""
     view = window.compare_view
     for pane, para in ((view.left_pane, LEFT_PARA), (view.right_pane, RIGHT_PARA)):
@@ -68,7 +68,7 @@ def _held_row(window: MainWindow) -> int:
                 if (r.left, r.right) == ((LEFT_PARA,), (RIGHT_PARA,)))
 
 
-def test_link_these_realigns_and_undo_redo(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_link_these_realigns_and_undo_redo(qtbot, window: MainWindow) -> None:
     assert ((AUTO_PARTNER,), (RIGHT_PARA,)) in _pairs(window)
     assert ((LEFT_PARA,), (RIGHT_PARA,)) not in _pairs(window)
     _link(qtbot, window)
@@ -89,7 +89,7 @@ def test_link_these_realigns_and_undo_redo(qtbot, window: MainWindow) -> None:  
     assert _stored(window) == [(LINK, LEFT_PARA, RIGHT_PARA)]
 
 
-def _menu_action(window: MainWindow, side: str, row: int, name: str):  # noqa: ANN202
+def _menu_action(window: MainWindow, side: str, row: int, name: str):
     view = window.compare_view
     pane = view.left_pane if side == "left" else view.right_pane
     view.set_current_row(row)
@@ -99,7 +99,7 @@ def _menu_action(window: MainWindow, side: str, row: int, name: str):  # noqa: A
     return next((a for a in menu.actions() if a.objectName() == name), None)
 
 
-def test_unlink_not_a_match_and_remove_manual_link(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_unlink_not_a_match_and_remove_manual_link(qtbot, window: MainWindow) -> None:
     view = window.compare_view
     auto = next(n for n, r in enumerate(view.alignment().rows) if (r.left, r.right) == ((AUTO_PARTNER,), (RIGHT_PARA,)))
     action = _menu_action(window, "left", auto, "unlink_row")
@@ -137,7 +137,7 @@ def test_unlink_not_a_match_and_remove_manual_link(qtbot, window: MainWindow) ->
     assert (left, right) in _pairs(window)
 
 
-def test_link_these_needs_a_paragraph_on_each_side(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_link_these_needs_a_paragraph_on_each_side(qtbot, window: MainWindow) -> None:
     view = window.compare_view
     view.pick("left", LEFT_PARA)
     assert not view.link_picked()
@@ -147,7 +147,7 @@ def test_link_these_needs_a_paragraph_on_each_side(qtbot, window: MainWindow) ->
     assert "Click a paragraph on each side" in window.statusBar().currentMessage()
 
 
-def test_the_link_survives_closing_the_pair_and_an_index_rebuild(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_the_link_survives_closing_the_pair_and_an_index_rebuild(qtbot, window: MainWindow) -> None:
     _link(qtbot, window)
     window.tabs.close_tab()
     with qtbot.waitSignal(window.comparisonReady, timeout=20000):
@@ -172,7 +172,7 @@ def test_the_link_survives_closing_the_pair_and_an_index_rebuild(qtbot, window: 
         again.shutdown()
 
 
-def test_the_link_travels_in_a_session(qtbot, window: MainWindow, tmp_path,  # noqa: ANN001
+def test_the_link_travels_in_a_session(qtbot, window: MainWindow, tmp_path,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     from app.core.session import save_session
 
@@ -197,7 +197,7 @@ def test_the_link_travels_in_a_session(qtbot, window: MainWindow, tmp_path,  # n
     qtbot.wait(300)
 
 
-def test_a_stale_link_is_reported_in_the_status_bar(qtbot, tmp_path) -> None:  # noqa: ANN001
+def test_a_stale_link_is_reported_in_the_status_bar(qtbot, tmp_path) -> None:
     from app.core.links import decision, edit_pair, with_decision
     from app.core.reader import read_article
 

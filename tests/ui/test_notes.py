@@ -19,7 +19,7 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 @pytest.fixture
-def window(qtbot) -> MainWindow:  # noqa: ANN001
+def window(qtbot) -> MainWindow:
     win = MainWindow(restore=False)
     qtbot.addWidget(win)
     win.resize(1300, 800)
@@ -53,7 +53,7 @@ def _has_colour(image: QImage, colour: QColor) -> bool:
                for y in range(image.height()) for x in range(0, image.width(), 1))
 
 
-def test_ctrl_m_adds_a_note_on_the_current_row(qtbot, window: MainWindow, tmp_path: Path,  # noqa: ANN001
+def test_ctrl_m_adds_a_note_on_the_current_row(qtbot, window: MainWindow, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(window.sessions, "_ask_save_path", lambda: str(tmp_path / "s.parallax"))
     assert window.sessions.save()
@@ -73,7 +73,7 @@ def test_ctrl_m_adds_a_note_on_the_current_row(qtbot, window: MainWindow, tmp_pa
     assert window.isWindowModified()
 
 
-def test_editing_shows_the_old_text_and_empty_text_deletes(qtbot, window: MainWindow,  # noqa: ANN001
+def test_editing_shows_the_old_text_and_empty_text_deletes(qtbot, window: MainWindow,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     row = _matches(window)[0]
     assert window.notes_panel.set_note(row, "first")
@@ -97,7 +97,7 @@ def test_cancelled_dialog_and_no_row_change_nothing(window: MainWindow, monkeypa
     assert window.tabs.current_entry().state.notes == []
 
 
-def test_delete_then_undo_and_redo(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_delete_then_undo_and_redo(qtbot, window: MainWindow) -> None:
     rows = _matches(window)[:2]
     for row in rows:
         window.notes_panel.set_note(row, f"note {row}")
@@ -135,7 +135,7 @@ def test_row_context_menu_hook_asks_for_a_note(window: MainWindow, monkeypatch: 
     assert window.notes_panel.rows_listed() == [row]
 
 
-def test_comparison_note_is_kept_per_tab(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_comparison_note_is_kept_per_tab(qtbot, window: MainWindow) -> None:
     window.notes_panel.comparison_note.setPlainText("Two sites, one source.")
     assert window.tabs.current_entry().state.comparison_note == "Two sites, one source."
     assert window.isWindowModified()
@@ -146,7 +146,7 @@ def test_comparison_note_is_kept_per_tab(qtbot, window: MainWindow) -> None:  # 
     assert window.notes_panel.comparison_note.toPlainText() == "Two sites, one source."
 
 
-def test_swapping_sides_keeps_the_notes_on_their_paragraphs(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_swapping_sides_keeps_the_notes_on_their_paragraphs(qtbot, window: MainWindow) -> None:
     row = _matches(window)[1]
     before = window.compare_view.alignment().rows[row]
     window.notes_panel.set_note(row, "follows the swap")
@@ -158,7 +158,7 @@ def test_swapping_sides_keeps_the_notes_on_their_paragraphs(qtbot, window: MainW
     assert any(window.compare_view.left_pane.has_note(n) and r.left == before.right for n, r in enumerate(rows))
 
 
-def test_note_marks_are_painted_in_the_pane_and_the_overview(qtbot) -> None:  # noqa: ANN001
+def test_note_marks_are_painted_in_the_pane_and_the_overview(qtbot) -> None:
     article = make_article("a.txt", [f"Paragraph number {n} with a few words." for n in range(6)])
     rows = [Row((n,), (n,), RowKind.IDENTICAL) for n in range(6)]
     view = CompareView()
@@ -178,7 +178,7 @@ def test_note_marks_are_painted_in_the_pane_and_the_overview(qtbot) -> None:  # 
     assert _has_colour(view.overview.grab().toImage(), NOTE_FILL)
 
 
-def test_aligning_the_same_pair_again_keeps_notes_and_their_undo(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_aligning_the_same_pair_again_keeps_notes_and_their_undo(qtbot, window: MainWindow) -> None:
     row = _matches(window)[0]
     window.notes_panel.set_note(row, "survives a re-alignment")
     state = window.tabs.current_entry().state

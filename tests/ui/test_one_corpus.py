@@ -24,7 +24,7 @@ def made(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, str]]:
     made: list[tuple[Path, str]] = []
     init = corpus_module.Corpus.__init__
 
-    def counting(self, *args: object, **kwargs: object) -> None:  # noqa: ANN001
+    def counting(self, *args: object, **kwargs: object) -> None:
         init(self, *args, **kwargs)
         made.append((self.root, threading.current_thread().name))
 
@@ -42,7 +42,7 @@ def folder(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def window(qtbot) -> MainWindow:  # noqa: ANN001
+def window(qtbot) -> MainWindow:
     win = MainWindow(restore=False)
     qtbot.addWidget(win)
     yield win
@@ -50,7 +50,7 @@ def window(qtbot) -> MainWindow:  # noqa: ANN001
 
 
 def test_a_comparison_asked_for_while_the_folder_opens_uses_the_folders_one_corpus(
-        qtbot, window: MainWindow, folder: Path, made: list) -> None:  # noqa: ANN001
+        qtbot, window: MainWindow, folder: Path, made: list) -> None:
     assert window.open_corpus(folder)
     assert window.corpus() is None  # made on the index-writer thread, not yet
     with qtbot.waitSignal(window.comparisonReady, timeout=20000) as shown:
@@ -67,7 +67,7 @@ def test_a_comparison_asked_for_while_the_folder_opens_uses_the_folders_one_corp
 
 
 def test_files_compared_with_no_folder_open_resolve_in_one_corpus(
-        qtbot, window: MainWindow, folder: Path, made: list) -> None:  # noqa: ANN001
+        qtbot, window: MainWindow, folder: Path, made: list) -> None:
     left, right = str(folder / "left.txt"), str(folder / "right.txt")
     for pair in ((left, right), (right, left)):
         with qtbot.waitSignal(window.comparisonReady, timeout=20000) as shown:
@@ -78,8 +78,8 @@ def test_files_compared_with_no_folder_open_resolve_in_one_corpus(
 
 
 def test_a_corpus_that_cannot_be_made_fails_the_waiting_comparison_with_a_message(
-        qtbot, window: MainWindow, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
-    def refuse(self, *args: object, **kwargs: object) -> None:  # noqa: ANN001
+        qtbot, window: MainWindow, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self, *args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied", str(folder))
 
     monkeypatch.setattr(corpus_module.Corpus, "__init__", refuse)

@@ -31,7 +31,7 @@ def _pair(window: MainWindow) -> tuple[str, str]:
 
 
 @pytest.fixture
-def window(qtbot) -> MainWindow:  # noqa: ANN001
+def window(qtbot) -> MainWindow:
     win = MainWindow(restore=False)
     qtbot.addWidget(win)
     win.resize(1400, 900)
@@ -43,12 +43,12 @@ def window(qtbot) -> MainWindow:  # noqa: ANN001
     win.shutdown()
 
 
-def _compare(qtbot, window: MainWindow, left: str, right: str) -> None:  # noqa: ANN001
+def _compare(qtbot, window: MainWindow, left: str, right: str) -> None:
     window.compare(left, right)
     qtbot.waitUntil(lambda: _pair(window) == (left, right), timeout=20000)
 
 
-def _related_row_centre(qtbot, window: MainWindow) -> QPoint:  # noqa: ANN001
+def _related_row_centre(qtbot, window: MainWindow) -> QPoint:
     panel = window.reuse_docks.related
     qtbot.waitUntil(lambda: panel.model.rowCount() > 0 and isinstance(panel.model.ids()[0], str), timeout=10000)
     row = next(r for r in range(panel.model.rowCount()) if _prefix(panel.model.ids()[r]) == "004")
@@ -59,7 +59,7 @@ def _tab_pairs(window: MainWindow) -> list[tuple[str, str]]:
     return [(_prefix(e.refs[0]), _prefix(e.refs[1])) for e in window.tabs.entries()]
 
 
-def test_ctrl_or_middle_click_on_a_row_asks_for_a_new_tab_only(qtbot) -> None:  # noqa: ANN001
+def test_ctrl_or_middle_click_on_a_row_asks_for_a_new_tab_only(qtbot) -> None:
     panel = RelatedPanel()
     qtbot.addWidget(panel)
     panel.resize(320, 400)
@@ -79,7 +79,7 @@ def test_ctrl_or_middle_click_on_a_row_asks_for_a_new_tab_only(qtbot) -> None:  
     assert panel.view.currentIndex().row() == 0
 
 
-def test_middle_click_on_related_opens_a_new_tab_even_for_the_same_pair(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_middle_click_on_related_opens_a_new_tab_even_for_the_same_pair(qtbot, window: MainWindow) -> None:
     _compare(qtbot, window, "001", "004")
     centre = _related_row_centre(qtbot, window)
     before = window.tabs.count()
@@ -89,7 +89,7 @@ def test_middle_click_on_related_opens_a_new_tab_even_for_the_same_pair(qtbot, w
     assert _tab_pairs(window).count(("001", "004")) == 2
 
 
-def test_ctrl_click_on_related_keeps_the_current_tab(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_ctrl_click_on_related_keeps_the_current_tab(qtbot, window: MainWindow) -> None:
     _compare(qtbot, window, "001", "000")
     centre = _related_row_centre(qtbot, window)
     first = window.tabs.current_entry()
@@ -99,7 +99,7 @@ def test_ctrl_click_on_related_keeps_the_current_tab(qtbot, window: MainWindow) 
     assert (_prefix(first.refs[0]), _prefix(first.refs[1])) == ("001", "000")
 
 
-def test_plain_click_opens_a_new_tab_over_another_pair_but_not_over_its_own(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_plain_click_opens_a_new_tab_over_another_pair_but_not_over_its_own(qtbot, window: MainWindow) -> None:
     _compare(qtbot, window, "001", "000")
     centre = _related_row_centre(qtbot, window)
     viewport = window.reuse_docks.related.view.viewport()
@@ -114,7 +114,7 @@ def test_plain_click_opens_a_new_tab_over_another_pair_but_not_over_its_own(qtbo
     assert window.tabs.count() == before + 1
 
 
-def _graph(qtbot, window: MainWindow):  # noqa: ANN001, ANN202
+def _graph(qtbot, window: MainWindow):
     window.reuse_docks.overview_action.trigger()
     view = window.reuse_docks.overview.graph
     qtbot.waitUntil(lambda: view.isVisible() and bool(view.graph().edges), timeout=5000)
@@ -125,7 +125,7 @@ def _at(point: QPointF) -> QPoint:
     return QPoint(round(point.x()), round(point.y()))
 
 
-def test_middle_click_on_a_graph_edge_opens_a_new_tab(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_middle_click_on_a_graph_edge_opens_a_new_tab(qtbot, window: MainWindow) -> None:
     _compare(qtbot, window, "001", "004")
     view = _graph(qtbot, window)
     before = window.tabs.count()
@@ -136,7 +136,7 @@ def test_middle_click_on_a_graph_edge_opens_a_new_tab(qtbot, window: MainWindow)
                          _prefix(window.compare_view.alignment().right.id)} == {"001", "004"}, timeout=20000)
 
 
-def test_ctrl_click_on_a_graph_node_opens_it_in_a_new_tab(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_ctrl_click_on_a_graph_node_opens_it_in_a_new_tab(qtbot, window: MainWindow) -> None:
     _compare(qtbot, window, "001", "000")
     view = _graph(qtbot, window)
     aid = next(n.id for n in view.visible_nodes() if _prefix(n.id) == "004")
@@ -148,7 +148,7 @@ def test_ctrl_click_on_a_graph_node_opens_it_in_a_new_tab(qtbot, window: MainWin
     assert (_prefix(first.refs[0]), _prefix(first.refs[1])) == ("001", "000")
 
 
-def test_plain_click_on_a_graph_edge_does_not_replace_another_pair(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_plain_click_on_a_graph_edge_does_not_replace_another_pair(qtbot, window: MainWindow) -> None:
     _compare(qtbot, window, "001", "000")
     view = _graph(qtbot, window)
     before = window.tabs.count()

@@ -20,7 +20,7 @@ from tests.ui.conftest import SEEDS
 
 
 @pytest.fixture
-def window(qtbot) -> MainWindow:  # noqa: ANN001
+def window(qtbot) -> MainWindow:
     win = MainWindow(restore=False)
     qtbot.addWidget(win)
     win.resize(1300, 800)
@@ -41,7 +41,7 @@ def _row_of(window: MainWindow, side: str, para: int) -> int:
     return next(n for n, r in enumerate(rows) if para in (r.left if side == "left" else r.right))
 
 
-def _menu_on_row(window: MainWindow, row: int):  # noqa: ANN202 - QMenu
+def _menu_on_row(window: MainWindow, row: int):
     """The mark actions of the right pane's context menu at a point in ``row``'s first paragraph."""
     pane = window.compare_view.right_pane
     window.compare_view.set_current_row(row)  # scrolled into view
@@ -51,11 +51,11 @@ def _menu_on_row(window: MainWindow, row: int):  # noqa: ANN202 - QMenu
     return pane, menu
 
 
-def _action(menu, name: str):  # noqa: ANN001, ANN202
+def _action(menu, name: str):
     return next(a for a in menu.actions() if a.objectName() == name)
 
 
-def test_mark_from_the_context_menu_realigns_and_undo_takes_it_back(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_mark_from_the_context_menu_realigns_and_undo_takes_it_back(qtbot, window: MainWindow) -> None:
     al = window.compare_view.alignment()
     row = next(n for n, r in enumerate(al.rows) if r.kind is RowKind.IDENTICAL and r.right
                and len(al.right.paragraphs[r.right[0]].text.split()) > 12 and n > 6)
@@ -91,7 +91,7 @@ def test_mark_from_the_context_menu_realigns_and_undo_takes_it_back(qtbot, windo
     assert final.rows[_row_of(window, "right", para)].kind is RowKind.IDENTICAL
 
 
-def test_mark_as_content_and_clear(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_mark_as_content_and_clear(qtbot, window: MainWindow) -> None:
     al = window.compare_view.alignment()
     view = window.compare_view
     para = next(i for i, p in enumerate(al.left.paragraphs) if len(p.text.split()) > 12)
@@ -105,7 +105,7 @@ def test_mark_as_content_and_clear(qtbot, window: MainWindow) -> None:  # noqa: 
     assert UserDataStore(SEEDS).data.mark_kind(h) is None
 
 
-def test_preferences_are_generated_from_the_thresholds(qtbot) -> None:  # noqa: ANN001
+def test_preferences_are_generated_from_the_thresholds(qtbot) -> None:
     dialog = PreferencesDialog({"source_articles": 7}, "seeds")
     qtbot.addWidget(dialog)
     assert set(dialog.editors) == set(asdict(Thresholds()))
@@ -117,7 +117,7 @@ def test_preferences_are_generated_from_the_thresholds(qtbot) -> None:  # noqa: 
     assert dialog.values() == asdict(Thresholds())
 
 
-def test_preferences_saved_per_corpus_and_the_map_rebuilt(qtbot, window: MainWindow,  # noqa: ANN001
+def test_preferences_saved_per_corpus_and_the_map_rebuilt(qtbot, window: MainWindow,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[dict] = []
 
@@ -137,7 +137,7 @@ def test_preferences_saved_per_corpus_and_the_map_rebuilt(qtbot, window: MainWin
             window.notes_panel.undo_action} <= set(edit.actions())
 
 
-def test_sources_dialog_renames_and_merges(qtbot, tmp_path) -> None:  # noqa: ANN001
+def test_sources_dialog_renames_and_merges(qtbot, tmp_path) -> None:
     (tmp_path / "c").mkdir()
     store = UserDataStore(tmp_path / "c")
     dialog = SourcesDialog(store, Counter({"rt.com": 4, "RT News": 2, "tass.ru": 3, "": 5}))
@@ -160,7 +160,7 @@ def test_sources_dialog_renames_and_merges(qtbot, tmp_path) -> None:  # noqa: AN
     assert store.data.sources == {"RT News": "Russia Today"}
 
 
-def test_sources_from_the_window_rename_the_listing(qtbot, window: MainWindow,  # noqa: ANN001
+def test_sources_from_the_window_rename_the_listing(qtbot, window: MainWindow,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     raw = next(a.source for a in window.corpus().listing() if a.source)
 
@@ -182,7 +182,7 @@ def test_sources_from_the_window_rename_the_listing(qtbot, window: MainWindow,  
     assert "Renamed Outlet" in shown and raw not in shown
 
 
-def test_sessions_carry_the_marks_and_bring_them_to_another_machine(qtbot, window: MainWindow,  # noqa: ANN001
+def test_sessions_carry_the_marks_and_bring_them_to_another_machine(qtbot, window: MainWindow,
                                                                      tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     from app.core.session import Session, save_session
     from app.core.userdata import UserData, text_hash
@@ -210,7 +210,7 @@ def test_sessions_carry_the_marks_and_bring_them_to_another_machine(qtbot, windo
     qtbot.wait(300)
 
 
-def test_mark_as_content_makes_a_chrome_paragraph_content_in_the_view(qtbot, tmp_path) -> None:  # noqa: ANN001
+def test_mark_as_content_makes_a_chrome_paragraph_content_in_the_view(qtbot, tmp_path) -> None:
     """A story paragraph the page guesser calls chrome (a disclaimer's words) becomes content."""
     from app.core.model import Role
     from tests.core.test_pair_decisions import CHROMEY, STORY, TITLE

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 
 @pytest.fixture
-def view(qtbot) -> CompareView:  # noqa: ANN001
+def view(qtbot) -> CompareView:
     widget = CompareView()
     qtbot.addWidget(widget)
     widget.resize(1100, 700)
@@ -59,7 +59,7 @@ def word_bounds(text: str, word: str) -> tuple[int, int]:
     return start, start + len(word)
 
 
-def test_dragging_selects_words_and_ctrl_c_copies_them(view: CompareView, qtbot) -> None:  # noqa: ANN001
+def test_dragging_selects_words_and_ctrl_c_copies_them(view: CompareView, qtbot) -> None:
     pane = view.right_pane
     text = pane.article().paragraphs[4].text
     words = text.split()
@@ -136,7 +136,7 @@ def syndication(tmp_path: Path) -> Syndication:
 
 
 @pytest.fixture
-def window(qtbot, syndication: Syndication) -> MainWindow:  # noqa: ANN001
+def window(qtbot, syndication: Syndication) -> MainWindow:
     win = MainWindow(restore=False)
     qtbot.addWidget(win)
     win.resize(1300, 800)
@@ -148,7 +148,7 @@ def window(qtbot, syndication: Syndication) -> MainWindow:  # noqa: ANN001
     win.shutdown()
 
 
-def test_find_other_versions_of_a_selected_sentence(qtbot, window: MainWindow,  # noqa: ANN001
+def test_find_other_versions_of_a_selected_sentence(qtbot, window: MainWindow,
                                                      syndication: Syndication) -> None:
     story = max(syndication.stories, key=lambda s: len(s.copies))
     origin, other = story.copies[0], story.copies[1]

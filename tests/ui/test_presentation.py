@@ -12,13 +12,13 @@ from tests.ui.conftest import SEEDS
 
 
 @pytest.fixture
-def alignment():  # noqa: ANN201
+def alignment():
     left = read_article(next(SEEDS.glob("001_*")), SEEDS)
     right = read_article(next(SEEDS.glob("004_*")), SEEDS)
     return align(left, right)
 
 
-def test_one_sided_chrome_is_shown_as_boilerplate(alignment) -> None:  # noqa: ANN001
+def test_one_sided_chrome_is_shown_as_boilerplate(alignment) -> None:
     shown = display_rows(alignment)
     texts = {alignment.left.paragraphs[r.left[0]].text: (r, s) for r, s in zip(alignment.rows, shown, strict=True)
              if r.left and not r.right}
@@ -30,7 +30,7 @@ def test_one_sided_chrome_is_shown_as_boilerplate(alignment) -> None:  # noqa: A
     assert [r.kind for r in alignment.rows].count(RowKind.IDENTICAL) == 31  # the alignment is untouched
 
 
-def test_hide_boilerplate_collapses_furniture_and_differences_skip_it(qtbot, alignment) -> None:  # noqa: ANN001
+def test_hide_boilerplate_collapses_furniture_and_differences_skip_it(qtbot, alignment) -> None:
     view = CompareView()
     qtbot.addWidget(view)
     view.resize(1200, 800)
@@ -46,7 +46,7 @@ def test_hide_boilerplate_collapses_furniture_and_differences_skip_it(qtbot, ali
     assert view.left_pane.row_rect(first_chrome).height() < tall
 
 
-def test_about_names_the_versions(qtbot) -> None:  # noqa: ANN001
+def test_about_names_the_versions(qtbot) -> None:
     from PySide6.QtCore import qVersion
 
     from app import __version__

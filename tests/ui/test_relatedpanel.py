@@ -19,7 +19,7 @@ def _prefix(aid: str) -> str:
     return Path(aid).name[:3]
 
 
-def _open_corpus(qtbot, folder: Path) -> MainWindow:  # noqa: ANN001
+def _open_corpus(qtbot, folder: Path) -> MainWindow:
     win = MainWindow(restore=False)
     qtbot.addWidget(win)
     win.show()
@@ -30,19 +30,19 @@ def _open_corpus(qtbot, folder: Path) -> MainWindow:  # noqa: ANN001
 
 
 @pytest.fixture
-def window(qtbot) -> MainWindow:  # noqa: ANN001
+def window(qtbot) -> MainWindow:
     win = _open_corpus(qtbot, SEEDS)
     yield win
     win.shutdown()
 
 
-def _open_left(qtbot, win: MainWindow, ref: str) -> Alignment:  # noqa: ANN001
+def _open_left(qtbot, win: MainWindow, ref: str) -> Alignment:
     with qtbot.waitSignal(win.comparisonReady, timeout=10000) as blocker:
         win.open_article(ref, "left")
     return blocker.args[0]
 
 
-def test_model_rows_and_figures(qtbot) -> None:  # noqa: ANN001
+def test_model_rows_and_figures(qtbot) -> None:
     panel = RelatedPanel()
     qtbot.addWidget(panel)
     rel = RelatedArticle("b.txt", "Bee", "Herald", "2024-01-02", 3, 3, 4, 25.0, 80.0)
@@ -56,7 +56,7 @@ def test_model_rows_and_figures(qtbot) -> None:  # noqa: ANN001
     assert blocker.args == ["a.txt", "b.txt"]
 
 
-def test_related_for_001_lists_004_and_a_click_compares(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_related_for_001_lists_004_and_a_click_compares(qtbot, window: MainWindow) -> None:
     panel = window.reuse_docks.related
     assert panel.isVisible()
     _open_left(qtbot, window, "001")
@@ -74,7 +74,7 @@ def test_related_for_001_lists_004_and_a_click_compares(qtbot, window: MainWindo
     assert [_prefix(i) for i in panel.model.ids()] == ["004"]
 
 
-def test_article_sharing_nothing_shows_the_empty_state(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_article_sharing_nothing_shows_the_empty_state(qtbot, window: MainWindow) -> None:
     panel = window.reuse_docks.related
     assert panel.placeholder() == RelatedPanel.NO_ARTICLE
     _open_left(qtbot, window, "003")
@@ -85,7 +85,7 @@ def test_article_sharing_nothing_shows_the_empty_state(qtbot, window: MainWindow
     assert panel.model.rowCount() == 0
 
 
-def test_related_dock_toggles_with_its_shortcut(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_related_dock_toggles_with_its_shortcut(qtbot, window: MainWindow) -> None:
     docks = window.reuse_docks
     assert docks.related_action.shortcut().toString() == "Ctrl+Shift+R"
     assert docks.related_action in window.view_menu.actions()
@@ -95,7 +95,7 @@ def test_related_dock_toggles_with_its_shortcut(qtbot, window: MainWindow) -> No
     assert docks.related.isVisible()
 
 
-def test_window_aligns_000_and_002_with_the_learned_footer(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_window_aligns_000_and_002_with_the_learned_footer(qtbot, window: MainWindow) -> None:
     with qtbot.waitSignal(window.comparisonReady, timeout=10000) as blocker:
         window.compare("000", "002")
     al: Alignment = blocker.args[0]
@@ -116,7 +116,7 @@ def _herald(folder: Path, n: int, motto: str) -> None:
         f"# Story {n}\n\n{body}.\n\n{body[::-1]}.\n\n{motto}\n", encoding="utf-8")
 
 
-def test_paragraph_recurring_in_a_source_is_boilerplate_in_the_window(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+def test_paragraph_recurring_in_a_source_is_boilerplate_in_the_window(qtbot, tmp_path: Path) -> None:
     """A long body paragraph in every Daily Herald article: reuse for the aligner, boilerplate for the corpus."""
     folder = tmp_path / "herald"
     folder.mkdir()
@@ -142,7 +142,7 @@ def test_paragraph_recurring_in_a_source_is_boilerplate_in_the_window(qtbot, tmp
         win.shutdown()
 
 
-def test_enter_compares_and_ctrl_enter_opens_a_new_tab(qtbot) -> None:  # noqa: ANN001
+def test_enter_compares_and_ctrl_enter_opens_a_new_tab(qtbot) -> None:
     panel = RelatedPanel()
     qtbot.addWidget(panel)
     panel.show_related("a.txt", [RelatedArticle("b.txt", "Bee", "Herald", "2024-01-02", 3, 3, 4, 25.0, 80.0)])
@@ -159,7 +159,7 @@ def test_enter_compares_and_ctrl_enter_opens_a_new_tab(qtbot) -> None:  # noqa: 
     assert (compared, tabbed) == ([("a.txt", "b.txt")], [("a.txt", "b.txt")])
 
 
-def test_change_label_updates_its_own_row_under_version_headings(qtbot) -> None:  # noqa: ANN001
+def test_change_label_updates_its_own_row_under_version_headings(qtbot) -> None:
     from app.ui.relatedpanel import ChangeRole
 
     model = RelatedModel()

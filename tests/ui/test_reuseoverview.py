@@ -27,7 +27,7 @@ def _prefix(aid: str) -> str:
 
 
 @pytest.fixture
-def window(qtbot) -> MainWindow:  # noqa: ANN001
+def window(qtbot) -> MainWindow:
     win = MainWindow(restore=False)
     qtbot.addWidget(win)
     win.show()
@@ -97,7 +97,7 @@ def test_edges_are_limited_to_the_strongest(synthetic_map: ReuseMap) -> None:
     assert limited.pos == full.pos  # the layout uses every pair, drawn or not
 
 
-def test_graph_view_hit_testing_and_loners_toggle(qtbot, synthetic_map: ReuseMap) -> None:  # noqa: ANN001
+def test_graph_view_hit_testing_and_loners_toggle(qtbot, synthetic_map: ReuseMap) -> None:
     view = ReuseGraphView()
     qtbot.addWidget(view)
     view.resize(800, 600)
@@ -132,7 +132,7 @@ def test_overview_shows_the_one_content_cluster_of_the_seeds(window: MainWindow)
     assert "1 cluster" in overview.summary.text()
 
 
-def test_clicking_the_edge_opens_the_comparison(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_clicking_the_edge_opens_the_comparison(qtbot, window: MainWindow) -> None:
     view = window.reuse_docks.overview.graph
     edge = view.graph().edges[0]
     point = view.edge_point(edge)
@@ -143,7 +143,7 @@ def test_clicking_the_edge_opens_the_comparison(qtbot, window: MainWindow) -> No
     assert (_prefix(al.left.id), _prefix(al.right.id)) == ("001", "004")
 
 
-def test_clicking_a_node_opens_it_on_the_left(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_clicking_a_node_opens_it_on_the_left(qtbot, window: MainWindow) -> None:
     view = window.reuse_docks.overview.graph
     aid = next(n.id for n in view.visible_nodes() if _prefix(n.id) == "004")
     with qtbot.waitSignal(window.comparisonReady, timeout=10000) as blocker:
@@ -154,7 +154,7 @@ def test_clicking_a_node_opens_it_on_the_left(qtbot, window: MainWindow) -> None
     assert _prefix(related.model.ids()[0]) == "001"
 
 
-def test_double_clicking_a_cluster_member_opens_it(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_double_clicking_a_cluster_member_opens_it(qtbot, window: MainWindow) -> None:
     overview = window.reuse_docks.overview
     member = overview.model.index(1, 0, overview.model.index(0, 0))
     with qtbot.waitSignal(window.comparisonReady, timeout=10000) as blocker:
@@ -162,7 +162,7 @@ def test_double_clicking_a_cluster_member_opens_it(qtbot, window: MainWindow) ->
     assert blocker.args[0].left.id == member.data(IdRole)
 
 
-def test_overview_shortcut_and_dock_state_restored(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+def test_overview_shortcut_and_dock_state_restored(qtbot, tmp_path: Path) -> None:
     win = MainWindow()
     qtbot.addWidget(win)
     win.show()
@@ -193,7 +193,7 @@ def test_cli_compare_uses_the_learned_boilerplate(tmp_path: Path) -> None:
 
 
 def test_a_large_graph_is_drawn_over_several_turns_and_then_as_in_one_go(
-        qtbot, synthetic_map: ReuseMap, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+        qtbot, synthetic_map: ReuseMap, monkeypatch: pytest.MonkeyPatch) -> None:
     from app.ui import reusegraph
 
     graph = build_graph(synthetic_map)
@@ -213,7 +213,7 @@ def test_a_large_graph_is_drawn_over_several_turns_and_then_as_in_one_go(
 
 
 def test_a_large_cluster_tree_is_expanded_a_batch_at_a_time(
-        qtbot, synthetic_map: ReuseMap, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+        qtbot, synthetic_map: ReuseMap, monkeypatch: pytest.MonkeyPatch) -> None:
     from app.ui import reuseoverview
 
     monkeypatch.setattr(reuseoverview, "EXPAND_ROWS", 1)

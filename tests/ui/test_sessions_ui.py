@@ -28,7 +28,7 @@ def informed() -> list[str]:
 
 
 @pytest.fixture
-def make_window(qtbot, monkeypatch: pytest.MonkeyPatch, informed: list[str]) -> Iterator[WindowFactory]:  # noqa: ANN001
+def make_window(qtbot, monkeypatch: pytest.MonkeyPatch, informed: list[str]) -> Iterator[WindowFactory]:
     made: list[MainWindow] = []
 
     def make() -> MainWindow:
@@ -52,12 +52,12 @@ def make_window(qtbot, monkeypatch: pytest.MonkeyPatch, informed: list[str]) -> 
         win.shutdown()
 
 
-def _open_corpus(qtbot, win: MainWindow, folder: Path) -> None:  # noqa: ANN001
+def _open_corpus(qtbot, win: MainWindow, folder: Path) -> None:
     with qtbot.waitSignal(win.indexFinished, timeout=30000):
         win.open_corpus(folder)
 
 
-def _compare(qtbot, win: MainWindow, left: str, right: str, *, new_tab: bool = False) -> None:  # noqa: ANN001
+def _compare(qtbot, win: MainWindow, left: str, right: str, *, new_tab: bool = False) -> None:
     if new_tab:
         win.tabs.new_tab(query="")
     win.compare(left, right)
@@ -71,7 +71,7 @@ def _shows(win: MainWindow, left: str, right: str) -> bool:
     return al is not None and al.left.id.startswith(left) and al.right.id.startswith(right)
 
 
-def _wait_settled(qtbot, win: MainWindow) -> None:  # noqa: ANN001
+def _wait_settled(qtbot, win: MainWindow) -> None:
     qtbot.waitUntil(lambda: all(e.view.alignment() is not None for e in win.tabs.entries()), timeout=20000)
     qtbot.waitUntil(lambda: not win.is_indexing(), timeout=30000)
 
@@ -80,7 +80,7 @@ def _matches(win: MainWindow) -> list[int]:
     return [n for n, r in enumerate(win.compare_view.alignment().rows) if r.is_match]
 
 
-def _build_session(qtbot, win: MainWindow, corpus: Path) -> None:  # noqa: ANN001
+def _build_session(qtbot, win: MainWindow, corpus: Path) -> None:
     """Three tabs with notes, a comparison note, a query, hidden boilerplate and a current row."""
     _open_corpus(qtbot, win, corpus)
     _compare(qtbot, win, "001", "004")
@@ -102,7 +102,7 @@ def _save(win: MainWindow, monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
     assert win.sessions.save()
 
 
-def test_save_then_reopen_gives_the_same_session(qtbot, make_window: WindowFactory, seeds_copy: Path,  # noqa: ANN001
+def test_save_then_reopen_gives_the_same_session(qtbot, make_window: WindowFactory, seeds_copy: Path,
                                                  tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = make_window()
     _build_session(qtbot, first, seeds_copy)
@@ -138,7 +138,7 @@ def test_save_then_reopen_gives_the_same_session(qtbot, make_window: WindowFacto
     assert second.sessions.snapshot() == on_disk
 
 
-def test_editing_after_save_marks_modified_and_undo_clears_it(qtbot, make_window: WindowFactory,  # noqa: ANN001
+def test_editing_after_save_marks_modified_and_undo_clears_it(qtbot, make_window: WindowFactory,
                                                               tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     win = make_window()
@@ -168,7 +168,7 @@ def _crash(win: MainWindow) -> Path:
     return left
 
 
-def test_autosave_is_offered_after_a_crash(qtbot, make_window: WindowFactory, seeds_copy: Path,  # noqa: ANN001
+def test_autosave_is_offered_after_a_crash(qtbot, make_window: WindowFactory, seeds_copy: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     crashed = make_window()
     _build_session(qtbot, crashed, seeds_copy)
@@ -194,7 +194,7 @@ def test_autosave_is_offered_after_a_crash(qtbot, make_window: WindowFactory, se
     assert restored.sessions.autosaver.path.is_file()
 
 
-def test_declining_the_restore_discards_the_autosave(qtbot, make_window: WindowFactory,  # noqa: ANN001
+def test_declining_the_restore_discards_the_autosave(qtbot, make_window: WindowFactory,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     crashed = make_window()
     _compare(qtbot, crashed, "001", "004")
@@ -207,7 +207,7 @@ def test_declining_the_restore_discards_the_autosave(qtbot, make_window: WindowF
     assert other.tabs.count() == 1 and other.compare_view.alignment() is None
 
 
-def test_restore_bar_offers_the_crashed_session_without_blocking(qtbot, make_window: WindowFactory,  # noqa: ANN001
+def test_restore_bar_offers_the_crashed_session_without_blocking(qtbot, make_window: WindowFactory,
                                                                  seeds_copy: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     crashed = make_window()
@@ -229,7 +229,7 @@ def test_restore_bar_offers_the_crashed_session_without_blocking(qtbot, make_win
     assert not autosave.exists()
 
 
-def test_clean_quit_reopens_the_last_session_without_asking(qtbot, make_window: WindowFactory,  # noqa: ANN001
+def test_clean_quit_reopens_the_last_session_without_asking(qtbot, make_window: WindowFactory,
                                                            seeds_copy: Path) -> None:
     first = make_window()
     _build_session(qtbot, first, seeds_copy)
@@ -244,7 +244,7 @@ def test_clean_quit_reopens_the_last_session_without_asking(qtbot, make_window: 
     assert second.isWindowModified()  # never saved to a file
 
 
-def test_moved_corpus_asks_for_the_new_folder(qtbot, make_window: WindowFactory, seeds_copy: Path,  # noqa: ANN001
+def test_moved_corpus_asks_for_the_new_folder(qtbot, make_window: WindowFactory, seeds_copy: Path,
                                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = make_window()
     _build_session(qtbot, first, seeds_copy)
@@ -273,7 +273,7 @@ def test_moved_corpus_asks_for_the_new_folder(qtbot, make_window: WindowFactory,
         seeds_copy.resolve())
 
 
-def test_changed_and_missing_articles_open_the_rest_and_say_which(qtbot, make_window: WindowFactory,  # noqa: ANN001
+def test_changed_and_missing_articles_open_the_rest_and_say_which(qtbot, make_window: WindowFactory,
                                                                   seeds_copy: Path, tmp_path: Path,
                                                                   informed: list[str],
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
@@ -301,7 +301,7 @@ def test_changed_and_missing_articles_open_the_rest_and_say_which(qtbot, make_wi
     (b"{ not json", "damaged"),
     (json.dumps({"format_version": 99, "tabs": []}).encode(), "newer Parallax"),
 ])
-def test_bad_session_files_give_a_message_and_stay_untouched(qtbot, make_window: WindowFactory,  # noqa: ANN001
+def test_bad_session_files_give_a_message_and_stay_untouched(qtbot, make_window: WindowFactory,
                                                             tmp_path: Path, informed: list[str],
                                                             content: bytes, expected: str) -> None:
     win = make_window()
@@ -315,7 +315,7 @@ def test_bad_session_files_give_a_message_and_stay_untouched(qtbot, make_window:
     assert win.compare_view.alignment() is not None and win.tabs.count() == 1
 
 
-def test_new_session_asks_before_dropping_changes(qtbot, make_window: WindowFactory,  # noqa: ANN001
+def test_new_session_asks_before_dropping_changes(qtbot, make_window: WindowFactory,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     win = make_window()
     _compare(qtbot, win, "001", "004")
@@ -328,7 +328,7 @@ def test_new_session_asks_before_dropping_changes(qtbot, make_window: WindowFact
     assert not win.isWindowModified()
 
 
-def test_export_report_html_and_pdf(qtbot, make_window: WindowFactory, seeds_copy: Path,  # noqa: ANN001
+def test_export_report_html_and_pdf(qtbot, make_window: WindowFactory, seeds_copy: Path,
                                     tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     win = make_window()
     _build_session(qtbot, win, seeds_copy)
@@ -353,7 +353,7 @@ def test_export_report_html_and_pdf(qtbot, make_window: WindowFactory, seeds_cop
     assert "Shared chrome" in text and "Closing quote" in text
 
 
-def test_gui_opens_a_session_file_given_as_corpus(qtbot, make_window: WindowFactory, seeds_copy: Path,  # noqa: ANN001
+def test_gui_opens_a_session_file_given_as_corpus(qtbot, make_window: WindowFactory, seeds_copy: Path,
                                                   tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import argparse
 

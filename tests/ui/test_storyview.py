@@ -23,7 +23,7 @@ def syndication(tmp_path_factory: pytest.TempPathFactory) -> Syndication:
 
 
 @pytest.fixture
-def window(qtbot, syndication: Syndication) -> MainWindow:  # noqa: ANN001
+def window(qtbot, syndication: Syndication) -> MainWindow:
     win = MainWindow(restore=False)
     qtbot.addWidget(win)
     win.resize(1400, 900)
@@ -35,11 +35,11 @@ def window(qtbot, syndication: Syndication) -> MainWindow:  # noqa: ANN001
     win.shutdown()
 
 
-def _story(syn: Syndication):  # noqa: ANN202
+def _story(syn: Syndication):
     return max(syn.stories, key=lambda s: len(s.copies))
 
 
-def _shown(qtbot, view: StoryView) -> StoryView:  # noqa: ANN001
+def _shown(qtbot, view: StoryView) -> StoryView:
     if view.story is None:
         with qtbot.waitSignal(view.storyShown, timeout=20000):
             pass
@@ -52,7 +52,7 @@ def _only_story_tab(window: MainWindow) -> StoryView:
     return view
 
 
-def test_open_from_the_corpus_overview(qtbot, window: MainWindow, syndication: Syndication) -> None:  # noqa: ANN001
+def test_open_from_the_corpus_overview(qtbot, window: MainWindow, syndication: Syndication) -> None:
     overview = window.reuse_docks.overview
     overview.tree.setCurrentIndex(overview.model.index(0, 0))  # the largest cluster
     qtbot.mouseClick(overview.story_button, Qt.MouseButton.LeftButton)
@@ -64,7 +64,7 @@ def test_open_from_the_corpus_overview(qtbot, window: MainWindow, syndication: S
     assert view.base_list.count() == len(view.story.coverage) > 0
 
 
-def test_open_from_related(qtbot, window: MainWindow, syndication: Syndication) -> None:  # noqa: ANN001
+def test_open_from_related(qtbot, window: MainWindow, syndication: Syndication) -> None:
     truth = _story(syndication)
     with qtbot.waitSignal(window.comparisonReady, timeout=10000):
         window.open_article(truth.copies[2], "left")
@@ -76,7 +76,7 @@ def test_open_from_related(qtbot, window: MainWindow, syndication: Syndication) 
     assert view.aid == truth.copies[2] and view.story.size == len(truth.copies)
 
 
-def test_open_from_the_copies_row_of_search_results(qtbot, window: MainWindow,  # noqa: ANN001
+def test_open_from_the_copies_row_of_search_results(qtbot, window: MainWindow,
                                                     syndication: Syndication) -> None:
     truth = _story(syndication)
     panel = window.panel
@@ -96,7 +96,7 @@ def test_open_from_the_copies_row_of_search_results(qtbot, window: MainWindow,  
     assert view.story.size == len(truth.copies)
 
 
-def test_gui_story_option_opens_the_story_tab(qtbot, tmp_path: Path, syndication: Syndication) -> None:  # noqa: ANN001
+def test_gui_story_option_opens_the_story_tab(qtbot, tmp_path: Path, syndication: Syndication) -> None:
     from app.cli import gui
 
     truth = _story(syndication)
@@ -108,14 +108,14 @@ def test_gui_story_option_opens_the_story_tab(qtbot, tmp_path: Path, syndication
     assert target.stat().st_size > 10_000
 
 
-def test_the_story_is_built_off_the_gui_thread(qtbot, window: MainWindow, syndication: Syndication) -> None:  # noqa: ANN001
+def test_the_story_is_built_off_the_gui_thread(qtbot, window: MainWindow, syndication: Syndication) -> None:
     view = window.open_story(_story(syndication).origin)
     assert view.story is None and view.busy()  # open_story returned before the work was done
     _shown(qtbot, view)
     assert not view.busy()
 
 
-def test_clicking_a_base_paragraph_shows_its_collation(qtbot, window: MainWindow,  # noqa: ANN001
+def test_clicking_a_base_paragraph_shows_its_collation(qtbot, window: MainWindow,
                                                        syndication: Syndication) -> None:
     view = _shown(qtbot, window.open_story(_story(syndication).origin))
     story = view.story
@@ -137,7 +137,7 @@ def test_clicking_a_base_paragraph_shows_its_collation(qtbot, window: MainWindow
     assert view.side.currentWidget() is view.collation
 
 
-def test_variants_filter_and_csv_export(qtbot, window: MainWindow, syndication: Syndication,  # noqa: ANN001
+def test_variants_filter_and_csv_export(qtbot, window: MainWindow, syndication: Syndication,
                                         tmp_path: Path) -> None:
     view = _shown(qtbot, window.open_story(_story(syndication).origin))
     everything = view.variant_rows()
@@ -162,7 +162,7 @@ def test_variants_filter_and_csv_export(qtbot, window: MainWindow, syndication: 
     assert told.args[1] is True and "Could not write" in told.args[0] and inside.read_bytes() == before
 
 
-def test_html_report_holds_base_variants_timeline_notes_and_hashes(qtbot, window: MainWindow,  # noqa: ANN001
+def test_html_report_holds_base_variants_timeline_notes_and_hashes(qtbot, window: MainWindow,
                                                                   syndication: Syndication,
                                                                   tmp_path: Path) -> None:
     truth = _story(syndication)
@@ -181,7 +181,7 @@ def test_html_report_holds_base_variants_timeline_notes_and_hashes(qtbot, window
     assert html.count('data-copy="') == len(truth.copies)
 
 
-def test_compare_a_copy_with_the_base_in_a_comparison_tab(qtbot, window: MainWindow,  # noqa: ANN001
+def test_compare_a_copy_with_the_base_in_a_comparison_tab(qtbot, window: MainWindow,
                                                           syndication: Syndication) -> None:
     view = _shown(qtbot, window.open_story(_story(syndication).origin))
     other = next(i for i in range(view.copies.topLevelItemCount())
@@ -196,7 +196,7 @@ def test_compare_a_copy_with_the_base_in_a_comparison_tab(qtbot, window: MainWin
     assert window.story_views() == [view]  # the story tab stays open
 
 
-def test_copies_sort_and_timeline_tooltips(qtbot, window: MainWindow, syndication: Syndication) -> None:  # noqa: ANN001
+def test_copies_sort_and_timeline_tooltips(qtbot, window: MainWindow, syndication: Syndication) -> None:
     view = _shown(qtbot, window.open_story(_story(syndication).origin))
     story = view.story
     for n, key in enumerate(("date", "similarity", "outlet")):
@@ -213,7 +213,7 @@ def test_copies_sort_and_timeline_tooltips(qtbot, window: MainWindow, syndicatio
     assert view.timeline.tip_at(QPointF(-50, -50)) == ""
 
 
-def test_a_chosen_base_rebuilds_the_story(qtbot, window: MainWindow, syndication: Syndication) -> None:  # noqa: ANN001
+def test_a_chosen_base_rebuilds_the_story(qtbot, window: MainWindow, syndication: Syndication) -> None:
     truth = _story(syndication)
     view = _shown(qtbot, window.open_story(truth.origin))
     k = view.base_box.findData(truth.copies[3])
@@ -223,7 +223,7 @@ def test_a_chosen_base_rebuilds_the_story(qtbot, window: MainWindow, syndication
     assert view.story.base == truth.copies[3] and view.story.base_reason == "chosen as base"
 
 
-def test_story_tab_and_notes_are_saved_and_restored_with_the_session(qtbot, window: MainWindow,  # noqa: ANN001
+def test_story_tab_and_notes_are_saved_and_restored_with_the_session(qtbot, window: MainWindow,
                                                                      syndication: Syndication) -> None:
     truth = _story(syndication)
     view = _shown(qtbot, window.open_story(truth.copies[4]))
@@ -240,7 +240,7 @@ def test_story_tab_and_notes_are_saved_and_restored_with_the_session(qtbot, wind
     assert restored.story.size == len(truth.copies)
 
 
-def test_closing_tabs_keeps_a_comparison_to_act_on(qtbot, window: MainWindow, syndication: Syndication) -> None:  # noqa: ANN001
+def test_closing_tabs_keeps_a_comparison_to_act_on(qtbot, window: MainWindow, syndication: Syndication) -> None:
     view = _shown(qtbot, window.open_story(_story(syndication).origin))
     assert window.tabs.story_is_current()
     assert window.compare_view is window.tabs.entries()[0].view  # actions act on the comparison
@@ -251,7 +251,7 @@ def test_closing_tabs_keeps_a_comparison_to_act_on(qtbot, window: MainWindow, sy
     assert window.story_views() == [] and window.tabs.count() == 1
 
 
-def test_timeline_keeps_undated_and_unparsable_dates_apart(qtbot) -> None:  # noqa: ANN001
+def test_timeline_keeps_undated_and_unparsable_dates_apart(qtbot) -> None:
     from dataclasses import replace
 
     from app.core.reuseindex import build_map
@@ -289,7 +289,7 @@ def _pdf_text(path: Path) -> str | None:
     return " ".join(unicodedata.normalize("NFKC", text).split())  # ﬀ, ﬂ: ligatures of the PDF font
 
 
-def test_pdf_report_from_the_tab_holds_the_same_content(qtbot, window: MainWindow,  # noqa: ANN001
+def test_pdf_report_from_the_tab_holds_the_same_content(qtbot, window: MainWindow,
                                                         syndication: Syndication, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     from app.core.fsguard import has_report_signature
@@ -299,7 +299,7 @@ def test_pdf_report_from_the_tab_holds_the_same_content(qtbot, window: MainWindo
     view = _shown(qtbot, window.open_story(truth.origin, notes="Checked with the desk."))
     asked = []
 
-    def save_dialog(parent, caption, name, filters):  # noqa: ANN001, ANN202
+    def save_dialog(parent, caption, name, filters):
         asked.append(filters)
         return str(tmp_path / "story"), storyview.PDF_FILTER  # no suffix typed, PDF chosen
 
@@ -340,7 +340,7 @@ def test_pdf_report_from_the_tab_holds_the_same_content(qtbot, window: MainWindo
     assert "never writes there" in told.args[0]
 
 
-def test_a_narrow_tab_stacks_the_copies_above_the_base(qtbot, window: MainWindow,  # noqa: ANN001
+def test_a_narrow_tab_stacks_the_copies_above_the_base(qtbot, window: MainWindow,
                                                        syndication: Syndication) -> None:
     view = _shown(qtbot, window.open_story(_story(syndication).origin))
     view.resize(StoryView.NARROW_BELOW + 300, 700)
@@ -353,7 +353,7 @@ def test_a_narrow_tab_stacks_the_copies_above_the_base(qtbot, window: MainWindow
     assert [view.splitter.widget(i) for i in range(view.splitter.count())] == [view.copies, view.base_list, view.side]
 
 
-def test_collation_marks_use_the_palettes_word_colours(qtbot, window: MainWindow,  # noqa: ANN001
+def test_collation_marks_use_the_palettes_word_colours(qtbot, window: MainWindow,
                                                        syndication: Syndication) -> None:
     from app.ui.palette import colours, dark_palette
 
@@ -367,7 +367,7 @@ def test_collation_marks_use_the_palettes_word_colours(qtbot, window: MainWindow
     assert "#f8d0d0" not in html and "#c8ecc8" not in html  # the light fills under light text
 
 
-def test_a_link_change_in_a_comparison_rebuilds_the_open_story(qtbot, window: MainWindow,  # noqa: ANN001
+def test_a_link_change_in_a_comparison_rebuilds_the_open_story(qtbot, window: MainWindow,
                                                                syndication: Syndication) -> None:
     view = _shown(qtbot, window.open_story(_story(syndication).origin))
     story = view.story

@@ -15,7 +15,7 @@ SHIFT = Qt.KeyboardModifier.ShiftModifier
 
 
 @pytest.fixture
-def window(qtbot) -> MainWindow:  # noqa: ANN001
+def window(qtbot) -> MainWindow:
     win = MainWindow(restore=False)
     qtbot.addWidget(win)
     win.show()
@@ -31,14 +31,14 @@ def _prefixes(window: MainWindow) -> tuple[str, str]:
     return Path(al.left.id).name[:3], Path(al.right.id).name[:3]
 
 
-def _compare(qtbot, window: MainWindow, left: str, right: str) -> None:  # noqa: ANN001
+def _compare(qtbot, window: MainWindow, left: str, right: str) -> None:
     window.compare(left, right)
     # comparisonReady also fires for other tabs' re-alignments: wait for this one's.
     qtbot.waitUntil(lambda: window.compare_view.alignment() is not None
                     and _prefixes(window) == (left, right), timeout=20000)
 
 
-def test_ctrl_t_opens_an_empty_tab_the_next_article_fills(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_ctrl_t_opens_an_empty_tab_the_next_article_fills(qtbot, window: MainWindow) -> None:
     _compare(qtbot, window, "001", "004")
     first = window.compare_view
     qtbot.keyClick(window, Qt.Key.Key_T, CTRL)
@@ -57,7 +57,7 @@ def test_ctrl_t_opens_an_empty_tab_the_next_article_fills(qtbot, window: MainWin
     assert "Left:" in window.tabs.tabToolTip(1) and "Right:" in window.tabs.tabToolTip(1)
 
 
-def test_each_tab_keeps_row_hide_state_query_and_summary(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_each_tab_keeps_row_hide_state_query_and_summary(qtbot, window: MainWindow) -> None:
     _compare(qtbot, window, "001", "004")
     window.compare_view.set_current_row(5)
     window.tabs.set_query("Taiwan")
@@ -88,7 +88,7 @@ def test_each_tab_keeps_row_hide_state_query_and_summary(qtbot, window: MainWind
     assert window.summary_label.text() == summary_two
 
 
-def test_navigation_acts_on_the_current_tab_only(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_navigation_acts_on_the_current_tab_only(qtbot, window: MainWindow) -> None:
     _compare(qtbot, window, "001", "004")
     first = window.compare_view
     window.tabs.new_tab()
@@ -98,7 +98,7 @@ def test_navigation_acts_on_the_current_tab_only(qtbot, window: MainWindow) -> N
     assert first.current_row() == -1
 
 
-def test_close_then_reopen_brings_back_articles_and_row(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_close_then_reopen_brings_back_articles_and_row(qtbot, window: MainWindow) -> None:
     _compare(qtbot, window, "001", "004")
     window.tabs.new_tab()
     _compare(qtbot, window, "000", "002")
@@ -115,7 +115,7 @@ def test_close_then_reopen_brings_back_articles_and_row(qtbot, window: MainWindo
     assert window.tabs.closed_count() == 0
 
 
-def test_closing_the_last_tab_leaves_an_empty_one(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_closing_the_last_tab_leaves_an_empty_one(qtbot, window: MainWindow) -> None:
     _compare(qtbot, window, "001", "004")
     window.tabs.close_tab()
     assert window.tabs.count() == 1
@@ -123,7 +123,7 @@ def test_closing_the_last_tab_leaves_an_empty_one(qtbot, window: MainWindow) -> 
     assert window.refs() == (None, None)
 
 
-def test_a_late_result_for_a_closed_tab_is_dropped(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_a_late_result_for_a_closed_tab_is_dropped(qtbot, window: MainWindow) -> None:
     window.tabs.new_tab()
     window.compare("001", "004")
     window.tabs.close_tab()
@@ -134,7 +134,7 @@ def test_a_late_result_for_a_closed_tab_is_dropped(qtbot, window: MainWindow) ->
     assert window.tabs.count() == 1 and window.compare_view.alignment() is None
 
 
-def test_a_noted_tab_is_not_replaced_by_another_comparison(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_a_noted_tab_is_not_replaced_by_another_comparison(qtbot, window: MainWindow) -> None:
     _compare(qtbot, window, "001", "004")
     row = next(n for n, r in enumerate(window.compare_view.alignment().rows) if r.is_match)
     assert window.notes_panel.set_note(row, "keep me")

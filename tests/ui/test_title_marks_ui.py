@@ -12,7 +12,7 @@ from app.ui.models import HIGHLIGHT_BG, HitRole, hit_html
 
 
 @pytest.fixture
-def panel(qtbot, seeds_corpus: Corpus) -> CorpusPanel:  # noqa: ANN001
+def panel(qtbot, seeds_corpus: Corpus) -> CorpusPanel:
     widget = CorpusPanel()
     qtbot.addWidget(widget)
     widget.resize(420, 800)
@@ -27,7 +27,7 @@ def _title_block(markup: str) -> str:
     return markup.split("</div>", 1)[0]
 
 
-def test_a_title_query_highlights_the_titles_it_matched(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+def test_a_title_query_highlights_the_titles_it_matched(qtbot, panel: CorpusPanel) -> None:
     with qtbot.waitSignal(panel.searchFinished, timeout=10000) as blocker:
         qtbot.keyClicks(panel.search_edit, "title:alliance")
     result: SearchResult = blocker.args[0]
@@ -45,7 +45,7 @@ def test_a_title_query_highlights_the_titles_it_matched(qtbot, panel: CorpusPane
         assert title.count(f"background-color:{HIGHLIGHT_BG}") == len(hit.title_marks)
 
 
-def test_a_body_query_leaves_the_title_plain(qtbot, panel: CorpusPanel) -> None:  # noqa: ANN001
+def test_a_body_query_leaves_the_title_plain(qtbot, panel: CorpusPanel) -> None:
     with qtbot.waitSignal(panel.searchFinished, timeout=10000) as blocker:
         qtbot.keyClicks(panel.search_edit, "body:alliance")
     result: SearchResult = blocker.args[0]

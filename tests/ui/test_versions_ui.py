@@ -18,7 +18,7 @@ def syndication(tmp_path: Path) -> Syndication:
 
 
 @pytest.fixture
-def window(qtbot, syndication: Syndication) -> MainWindow:  # noqa: ANN001
+def window(qtbot, syndication: Syndication) -> MainWindow:
     win = MainWindow(restore=False)
     qtbot.addWidget(win)
     win.resize(1300, 800)
@@ -30,7 +30,7 @@ def window(qtbot, syndication: Syndication) -> MainWindow:  # noqa: ANN001
     win.shutdown()
 
 
-def test_find_other_versions_from_the_context_menu(qtbot, window: MainWindow,  # noqa: ANN001
+def test_find_other_versions_from_the_context_menu(qtbot, window: MainWindow,
                                                    syndication: Syndication) -> None:
     story = max(syndication.stories, key=lambda s: len(s.copies))
     origin, other = story.copies[0], story.copies[1]
@@ -69,7 +69,7 @@ def test_find_other_versions_from_the_context_menu(qtbot, window: MainWindow,  #
     assert (al.left.id, al.right.id) == (origin, ids[-1])
 
 
-def test_pasted_text_and_short_text(qtbot, window: MainWindow, syndication: Syndication) -> None:  # noqa: ANN001
+def test_pasted_text_and_short_text(qtbot, window: MainWindow, syndication: Syndication) -> None:
     story = max(syndication.stories, key=lambda s: len(s.copies))
     doc = syndication.docs[story.copies[0]]
     passage = next(p for p, t in zip(doc.paragraphs, doc.tags, strict=True) if t[0] == "story")

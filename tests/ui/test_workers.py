@@ -14,7 +14,7 @@ from app.core.reader import ReadError
 from app.ui.workers import GeneratorWorker, IndexWriter, WorkerPool, describe_error
 
 
-def test_call_returns_the_function_result(qtbot) -> None:  # noqa: ANN001
+def test_call_returns_the_function_result(qtbot) -> None:
     pool = WorkerPool(1)
     worker = GeneratorWorker.call(lambda a, b: a + b, 2, 3)
     with qtbot.waitSignal(worker.signals.finished, timeout=5000) as blocker:
@@ -23,7 +23,7 @@ def test_call_returns_the_function_result(qtbot) -> None:  # noqa: ANN001
     assert pool.wait(2000)
 
 
-def test_failure_is_reported_as_a_message(qtbot) -> None:  # noqa: ANN001
+def test_failure_is_reported_as_a_message(qtbot) -> None:
     def boom() -> None:
         raise ReadError("cannot read: Permission denied")
 
@@ -38,7 +38,7 @@ def test_failure_is_reported_as_a_message(qtbot) -> None:  # noqa: ANN001
     assert pool.wait(2000)
 
 
-def test_index_worker_reports_progress(qtbot, generated_corpus: Path) -> None:  # noqa: ANN001
+def test_index_worker_reports_progress(qtbot, generated_corpus: Path) -> None:
     corpus = Corpus(generated_corpus)
     writer = IndexWriter()
     worker = GeneratorWorker(corpus.index.update_steps, "index")
@@ -56,7 +56,7 @@ def test_index_worker_reports_progress(qtbot, generated_corpus: Path) -> None:  
     assert corpus.index.doc_count() == 300
 
 
-def test_index_worker_can_be_cancelled(qtbot, generated_corpus: Path) -> None:  # noqa: ANN001
+def test_index_worker_can_be_cancelled(qtbot, generated_corpus: Path) -> None:
     corpus = Corpus(generated_corpus)
     writer = IndexWriter()
     worker = GeneratorWorker(corpus.index.update_steps, "index")
@@ -80,14 +80,14 @@ def test_index_worker_can_be_cancelled(qtbot, generated_corpus: Path) -> None:  
     assert corpus.index.doc_count() == 300
 
 
-def test_index_writer_runs_one_update_at_a_time(qtbot) -> None:  # noqa: ANN001
+def test_index_writer_runs_one_update_at_a_time(qtbot) -> None:
     writer = IndexWriter()
     release = threading.Event()
     running: list[str] = []
     overlap: list[bool] = []
 
-    def job(name: str):  # noqa: ANN202
-        def steps(_should_cancel):  # noqa: ANN001, ANN202
+    def job(name: str):
+        def steps(_should_cancel):
             overlap.append(bool(running))
             running.append(name)
             yield name
@@ -112,11 +112,11 @@ def test_index_writer_runs_one_update_at_a_time(qtbot) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("cancel_first", [True, False])
-def test_cancel_all_reaches_queued_workers(qtbot, cancel_first: bool) -> None:  # noqa: ANN001
+def test_cancel_all_reaches_queued_workers(qtbot, cancel_first: bool) -> None:
     pool = WorkerPool(1)
     seen: list[bool] = []
 
-    def steps(should_cancel):  # noqa: ANN001, ANN202
+    def steps(should_cancel):
         seen.append(should_cancel())
         return None
         yield
@@ -134,7 +134,7 @@ def test_a_job_whose_receiver_was_deleted_stops_quietly(capsys: pytest.CaptureFi
 
     closed: list[bool] = []
 
-    def job(_should_cancel):  # noqa: ANN001, ANN202
+    def job(_should_cancel):
         try:
             yield from range(10)
         finally:
