@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -145,7 +145,7 @@ class ReuseGraphView(QWidget):
         # The last complete drawing and the one under way (a generator painting into an image).
         self._image: QImage | None = None
         self._image_key: tuple | None = None
-        self._render: Iterator[None] | None = None
+        self._render: Generator[None, None, None] | None = None
         self._render_key: tuple | None = None
         self._render_image: QImage | None = None
         self._visible: tuple[ReuseGraph, bool, list[GraphNode]] | None = None
@@ -466,7 +466,7 @@ class ReuseGraphView(QWidget):
             return True
         return False
 
-    def _render_steps(self, image: QImage, nodes: list[GraphNode]) -> Iterator[None]:
+    def _render_steps(self, image: QImage, nodes: list[GraphNode]) -> Generator[None, None, None]:
         p = QPainter(image)
         try:
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
