@@ -218,7 +218,7 @@ def _slow_other(source: str, i: int, closers: _Closers) -> int:
     return gt + 1 if gt >= 0 else -1
 
 
-def tokens(source: str) -> Iterator[tuple[int, str, int, int, int, str]]:
+def tokens(source: str, start: int = 0) -> Iterator[tuple[int, str, int, int, int, str]]:
     """``(text_start, text, kind, start, end, tag)`` of every piece of ``source``, in order.
 
     ``text`` (maybe empty) comes before the tag ``source[start:end]`` of ``kind`` ``START``,
@@ -227,11 +227,15 @@ def tokens(source: str) -> Iterator[tuple[int, str, int, int, int, str]]:
     tag). What html.parser would not report (comments, declarations) is left out; an unclosed
     construct is text up to the next ">". The content of an unclosed script or style is lost,
     as there.
+
+    ``start`` resumes at a block's first visible character (an :class:`HtmlBlock`'s ``start``):
+    the pieces from there are those of a read from the top, the first one without the
+    whitespace before it.
     """
     n = len(source)
     last_gt = source.rfind(">")
     closers = _Closers(source)
-    pos = 0
+    pos = start
     cdata = ""
     while pos < n:
         if cdata:
@@ -441,3 +445,61 @@ def extract_html(source: str) -> HtmlDocument:
         blocks.append(HtmlBlock(" ".join("".join(parts).split()), start, max(end, start + 1), heading))
     meta.finish(title_parts)
     return doc
+
+
+# A piece of visible text: where its source text starts, the source text (entities not
+# decoded), and whether it is decoded (``html.unescape``) to give the text shown.
+VisiblePiece = tuple[int, str, bool]
+# Between two blocks: one space (the reader joins blocks with one), at no source position.
+BLOCK_GAP: VisiblePiece = (-1, " ", False)
+
+
+def visible_pieces(source: str, start: int, end: int) -> list[VisiblePiece]:
+    """The visible text pieces of the blocks :func:`extract_html` finds in ``source[start:end]``.
+
+    ``start`` is a block's start and ``end`` the end of it or of a later block. Each block's
+    text is ``" ".join(text.split())`` of the concatenation of its pieces' decoded texts;
+    the blocks are separated by :data:`BLOCK_GAP`. Only the reader's cutting of huge
+    paragraphs needs this, which is why :func:`extract_html` keeps no source positions for
+    the pieces it joins (a page of a million tiny tags would pay for them).
+    """
+    out: list[VisiblePiece] = []
+    drop: list[str] = []
+    in_title = False
+    open_block = False  # a block's text is being read
+    for p, raw, kind, _s, _e, tag in tokens(source, start):
+        if p >= end:
+            break
+        if raw and not in_title and not drop:
+            decode = kind != RAW and "&" in raw
+            if open_block:
+                out.append((p, raw, decode))
+            elif p == start or not (unescape(raw) if decode else raw).isspace():  # a block starts at start
+                if out:
+                    out.append(BLOCK_GAP)
+                out.append((p, raw, decode))
+                open_block = True
+        if kind <= RAW:
+            continue
+        # Block boundaries as extract_html finds them.
+        if kind == END:
+            if tag == "title":
+                in_title = False
+            elif drop:
+                if tag == drop[-1]:
+                    drop.pop()
+                elif tag in drop:
+                    while drop and drop.pop() != tag:
+                        pass
+            elif tag in _BLOCK:
+                open_block = False
+        elif tag in _SPECIAL:
+            if kind == STARTEND or tag in ("meta", "time"):
+                pass
+            elif tag == "title":
+                in_title = True
+            else:
+                drop.append(tag)
+        elif not drop and tag in _BLOCK:
+            open_block = False
+    return out

@@ -6,15 +6,18 @@ import hashlib
 import os
 import re
 import stat
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from html import unescape
+from itertools import accumulate
 from pathlib import Path
 
 from app.core.boundary import OUTSIDE_REASON, display, is_inside, name_to_id, real
 from app.core.dates import parse_date
 from app.core.decode import DecodeError, decode_bytes
-from app.core.htmlextract import extract_html
+from app.core.htmlextract import extract_html, visible_pieces
 from app.core.model import Article, Paragraph, Skipped
 from app.core.roles import Block, PageMeta, classify
 from app.core.text import (
@@ -208,11 +211,12 @@ def parse_bytes(data: bytes, *, path: Path, root: Path, size: int = 0, mtime_ns:
         raise ReadError("no text (only whitespace)")
     if not has_visible_text(text):
         raise ReadError("no text (only whitespace and invisible characters)")
-    if path.suffix.lower() in HTML_SUFFIXES:
+    html = path.suffix.lower() in HTML_SUFFIXES
+    if html:
         blocks, meta = _html_blocks(text)
     else:
         blocks, meta = _text_blocks(text)
-    blocks = [b for b in _split_huge(blocks) if b.text]
+    blocks = [b for b in _split_huge(blocks, text, html) if b.text]
     if not blocks:
         raise ReadError("no visible text")
     stem = name_to_id(path.stem)
@@ -384,11 +388,18 @@ def _text_blocks(text: str) -> tuple[list[Block], PageMeta]:
     markdown = has_markdown(text)  # one search of the file instead of two per paragraph
     for i, k in _tiny_runs([p[0] for p in pieces], [p[1] for p in pieces]):
         s, e = pieces[i][0], pieces[k - 1][1]
+        if e - s > MAX_PARAGRAPH_CHARS:
+            # Cut before it is shown (showing it whole, then each piece, cost twice as much),
+            # unless what it shows is short (a run of spaces or of markup).
+            cut = _cut_text(text, s, e, markdown)
+            if sum(len(b.text) + 1 for b in cut) > MAX_PARAGRAPH_CHARS + 1:
+                blocks.extend(cut)
+                continue
         chunk = pieces[i][2] if k == i + 1 else text[s:e]
         shown, norm = display_and_norm(chunk, markdown)
         blocks.append(Block(raw=chunk, text=shown, start=s, end=e,
                             heading=_heading_level(chunk) if k == i + 1 else 0, norm=norm))
-    return _repair(blocks, text), meta
+    return _repair(blocks, text, html=False), meta
 
 
 def _tiny_group_pieces(group: list[tuple[int, str]], text: str) -> Iterator[tuple[int, int, str]]:
@@ -468,22 +479,28 @@ def _split_block(group: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
     return parts
 
 
-def _repair(blocks: list[Block], text: str) -> list[Block]:
-    """Join paragraphs that a scraper broke mid-sentence (no end punctuation, next starts lowercase)."""
+def _repair(blocks: list[Block], text: str, *, html: bool) -> list[Block]:
+    """Join paragraphs that a scraper broke mid-sentence (no end punctuation, next starts lowercase).
+
+    The joined paragraph's matching form is made from its source in a text file (markdown
+    stripped from the whole), from its shown text in HTML (the source holds the markup).
+    """
     out: list[Block] = []
     for b in blocks:
-        if out and _broken(out[-1], b):
+        # A join that would be too long to keep is the place to cut the paragraph.
+        if out and _broken(out[-1], b) and len(out[-1].text) + len(b.text) < MAX_PARAGRAPH_CHARS:
             prev = out[-1]
-            chunk = text[prev.start:b.end]
-            out[-1] = Block(raw=chunk, text=f"{prev.text} {b.text}", start=prev.start, end=b.end,
-                            heading=prev.heading)  # norm recomputed from the joined source
+            joined = f"{prev.text} {b.text}"
+            raw = joined if html else text[prev.start:b.end]
+            out[-1] = Block(raw=raw, text=joined, start=prev.start, end=b.end,
+                            heading=prev.heading)  # norm recomputed from raw
         else:
             out.append(b)
     return out
 
 
 def _broken(prev: Block, nxt: Block) -> bool:
-    if prev.heading or nxt.heading or not prev.text or not nxt.text:
+    if prev.heading or nxt.heading or nxt.cut or not prev.text or not nxt.text:
         return False
     first = nxt.text.lstrip("*_\"'“‘([ ")[:1]
     return first.islower() and not prev.text.rstrip().endswith(_TERMINAL)
@@ -507,25 +524,113 @@ def _front_matter(block: str) -> PageMeta:
     return meta
 
 
-def _split_huge(blocks: list[Block]) -> Iterator[Block]:
+def _split_huge(blocks: list[Block], source: str, html: bool) -> Iterator[Block]:
+    """``blocks`` with each paragraph over ``MAX_PARAGRAPH_CHARS`` cut into pieces (see
+    :func:`_cut_text`, :func:`_cut_html`) whose spans point at their own text in ``source``."""
     for b in blocks:
-        if len(b.text) <= MAX_PARAGRAPH_CHARS or b.raw != b.text:
+        if len(b.text) <= MAX_PARAGRAPH_CHARS:
             yield b
+        elif html:
+            yield from _cut_html(source, b) or [b]
+        else:
+            yield from _cut_text(source, b.start, b.end, has_markdown(b.raw))
+
+
+# Where a paragraph too long to keep is cut, best first: after a sentence's end, at whitespace.
+_SENTENCE_ENDS = (". ", ".\n", "? ", "! ", "。", "！", "？")
+_REFERENCE_ENDS = frozenset(" \t\n\f<;")  # what ends a character reference ("&amp;")
+
+
+def _chunks(raw: str, html: bool = False) -> Iterator[tuple[int, int]]:
+    """``[start, end)`` ranges of ``raw``, in order and covering it, each of at most
+    ``MAX_PARAGRAPH_CHARS`` characters: cut after the last sentence end that fits, or else at
+    the last whitespace, or else anywhere (in HTML source, not inside a character reference).
+    """
+    n = len(raw)
+    pos = 0
+    while pos < n:
+        end = pos + MAX_PARAGRAPH_CHARS
+        if end >= n:
+            yield pos, n
+            return
+        cut = max(raw.rfind(mark, pos, end) for mark in _SENTENCE_ENDS) + 1
+        if cut <= pos + 1:
+            cut = max(raw.rfind(" ", pos, end), raw.rfind("\n", pos, end), raw.rfind("\t", pos, end))
+            if cut <= pos:
+                cut = end
+                amp = raw.rfind("&", max(pos + 1, end - 34), end) if html else -1
+                if amp > pos and not _REFERENCE_ENDS.intersection(raw[amp:end]):
+                    cut = amp
+        yield pos, cut
+        pos = cut
+
+
+def _cut_text(text: str, start: int, end: int, markdown: bool) -> list[Block]:
+    """The paragraph ``text[start:end]`` of a text or markdown file cut by :func:`_chunks`.
+
+    The source is cut, not the text shown (markdown cannot be mapped back to its source
+    character by character): each piece is shown and normalised from its own source, so
+    its span is exact; markup across a cut stays as it is written.
+    """
+    raw = text[start:end]
+    out: list[Block] = []
+    for c0, c1 in _chunks(raw):
+        piece = raw[c0:c1]
+        s = start + c0 + len(piece) - len(piece.lstrip())
+        e = start + c0 + len(piece.rstrip())
+        if s >= e:
             continue
-        # Cut at sentence ends where possible; offsets stay exact because raw == text here.
-        pos = 0
-        while pos < len(b.text):
-            end = min(len(b.text), pos + MAX_PARAGRAPH_CHARS)
-            if end < len(b.text):
-                cut = b.text.rfind(". ", pos, end)
-                end = cut + 1 if cut > pos else end
-            piece = b.text[pos:end]
-            lead = len(piece) - len(piece.lstrip())
-            piece = piece.strip()
-            if piece:
-                yield Block(raw=piece, text=piece, start=b.start + pos + lead,
-                            end=b.start + pos + lead + len(piece))
-            pos = end
+        chunk = text[s:e]
+        shown, norm = display_and_norm(chunk, markdown)
+        out.append(Block(raw=chunk, text=shown, start=s, end=e, norm=norm, cut=bool(out)))
+    return out
+
+
+def _cut_html(source: str, b: Block) -> list[Block] | None:
+    """The HTML paragraph ``b`` cut by :func:`_chunks` applied to its visible source text.
+
+    The source of the visible text (tags and dropped elements left out, character references
+    as written) is cut, so that each piece's span runs from its first visible character to
+    its last in ``source``. None when the pieces do not give ``b``'s text (not expected).
+    """
+    pieces = visible_pieces(source, b.start, b.end)
+    if not pieces:
+        return None
+    starts = list(accumulate((len(r) for _, r, _ in pieces), initial=0))
+    visible = "".join(r for _, r, _ in pieces)
+    out: list[Block] = []
+    shown_all: list[str] = []
+    for c0, c1 in _chunks(visible, html=True):
+        i, j = bisect_right(starts, c0) - 1, bisect_left(starts, c1)  # pieces i..j-1 meet [c0, c1)
+        # Each piece's part in [c0, c1): where it starts in the source, its source, its text.
+        subs = [r for _, r, _ in pieces[i:j]]
+        head = c0 - starts[i]
+        subs[-1] = subs[-1][:c1 - starts[j - 1]]
+        subs[0] = subs[0][head:]
+        datas = [unescape(sub) if decode and "&" in sub else sub
+                 for sub, (_, _, decode) in zip(subs, pieces[i:j], strict=True)]
+        text = " ".join("".join(datas).split())
+        if not text:
+            continue
+        # The span: from the first part showing a visible character to the last one.
+        first = last = -1
+        for n, data in enumerate(datas):
+            if pieces[i + n][0] >= 0 and data and not data.isspace():
+                sub = subs[n]
+                first = pieces[i + n][0] + (head if n == 0 else 0) + len(sub) - len(sub.lstrip())
+                break
+        for n in range(len(datas) - 1, -1, -1):
+            data = datas[n]
+            if pieces[i + n][0] >= 0 and data and not data.isspace():
+                last = pieces[i + n][0] + (head if n == 0 else 0) + len(subs[n].rstrip())
+                break
+        shown_all.append(text)
+        out.append(Block(raw=text, text=text, start=first, end=max(last, first + 1), cut=bool(out)))
+    # The pieces' texts are the paragraph's, but for the spaces where a cut fell.
+    if not out or "".join("".join(shown_all).split()) != "".join(b.text.split()):
+        return None
+    out[-1].end = max(out[-1].end, b.end)  # as the paragraph's span, to the end of its closing tag
+    return out
 
 
 def _fallback_title(blocks: list[Block], stem: str) -> str:
@@ -579,4 +684,4 @@ def _html_blocks(text: str) -> tuple[list[Block], PageMeta]:
         else:
             joined = " ".join(b.text for b in found[i:k])
             blocks.append(Block(raw=joined, text=joined, start=found[i].start, end=found[k - 1].end))
-    return _repair(blocks, text), meta
+    return _repair(blocks, text, html=True), meta

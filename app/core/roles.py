@@ -104,6 +104,7 @@ class Block:
     end: int
     heading: int = 0
     norm: str = ""  # matching form, when the reader computed it already
+    cut: bool = False  # a later piece of a paragraph cut for length: never joined to the one before
 
 
 @dataclass(slots=True)

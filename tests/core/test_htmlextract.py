@@ -14,12 +14,21 @@ import json
 import random
 import re
 import time
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from app.core.htmlextract import RAW, HtmlBlock, HtmlDocument, extract_html, tokens
+from app.core.htmlextract import (
+    BLOCK_GAP,
+    RAW,
+    HtmlBlock,
+    HtmlDocument,
+    extract_html,
+    tokens,
+    visible_pieces,
+)
 from app.core.reader import parse_bytes
 from tests.fixtures.syndication import build_corpus
 
@@ -495,3 +504,21 @@ def test_reader_reads_an_html_page_with_the_new_tokenizer() -> None:
     assert article.paragraphs[0].text == "One & two went to the talks today."
     assert isinstance(extract_html("<p>x</p>").blocks[0], HtmlBlock)
     assert isinstance(extract_html(""), HtmlDocument)
+
+
+def _pieces_text(pieces: list) -> str:
+    return " ".join("".join(unescape(raw) if decode else raw for _pos, raw, decode in pieces).split())
+
+
+@pytest.mark.parametrize("source", [*_ODD, *(_page(random.Random(seed)) for seed in range(120))])
+def test_visible_pieces_give_each_block_and_run_of_blocks(source: str) -> None:
+    blocks = extract_html(source).blocks
+    for i, b in enumerate(blocks):
+        pieces = visible_pieces(source, b.start, b.end)
+        assert _pieces_text(pieces) == b.text
+        for pos, raw, _decode in pieces:
+            assert pos >= 0 and source.startswith(raw, pos)
+        if i + 2 < len(blocks):  # three blocks joined, as the reader joins a broken paragraph
+            run = visible_pieces(source, b.start, blocks[i + 2].end)
+            assert _pieces_text(run) == " ".join(x.text for x in blocks[i:i + 3])
+            assert run.count(BLOCK_GAP) == 2

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.core.model import Role
-from app.core.reader import ReadError, parse_bytes, read_article, read_corpus
+from app.core.reader import MAX_PARAGRAPH_CHARS, ReadError, parse_bytes, read_article, read_corpus
 from app.core.text import normalize
 
 
@@ -238,3 +240,153 @@ def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) ->
     reader.join(timeout=10)
     assert not reader.is_alive(), "reading a named pipe blocked"
     assert errors == ["not a regular file"]
+
+
+# ---------------------------------------------------------------- spans of HTML paragraphs
+
+_BLOCK_TAG = re.compile(r"</?(?:p|div|br|li|ul|h[1-6]|blockquote|section|article|body|html)\b[^>]*>", re.I)
+
+
+def _shown_in(source: str) -> str:
+    """The visible text of a slice of HTML source: dropped elements, comments and tags removed
+    (a block tag reads as a space), entities decoded, whitespace collapsed."""
+    source = re.sub(r"<(script|style|nav)\b.*?</\1\s*>|<!--.*?-->", "", source, flags=re.S | re.I)
+    source = _BLOCK_TAG.sub(" ", source)
+    return " ".join(html.unescape(re.sub(r"</?[a-zA-Z][^<>]*>", "", source)).split())
+
+
+def _assert_html_spans(article) -> None:
+    for p in article.paragraphs:
+        assert 0 <= p.start < p.end <= len(article.text)
+        assert p.text in _shown_in(article.text[p.start:p.end]), (p.index, p.text[:60])
+
+
+_UNITS = [
+    "Sentence {n} is plain prose about the talks.", "Sentence {n} has <b>bold</b> and <i>italic</i> words.",
+    "Sentence {n} says Tom &amp; Jerry &mdash; friends&nbsp;again.", "sentence {n} starts lowercase, the way scrapers cut",
+    "Sentence {n} links <a href=\"https://x.example/a?b=1&amp;c=2\">a page</a> here.",
+    "Sentence {n} hides <script>var x = '<p>no</p>';</script>a script.", "Sentence {n} <!-- a comment --> goes on",
+    "Sentence {n} &#8212; &#x2014; numeric references.", "Sentence {n} 1 < 2 and 3 <= 4 hold.",
+    "中文句子第{n}个，没有空格。",
+]
+
+
+@st.composite
+def _html_page(draw: st.DrawFn) -> str:
+    paragraphs = []
+    n = 0
+    for _ in range(draw(st.integers(1, 5))):
+        units = draw(st.lists(st.sampled_from(_UNITS), min_size=1, max_size=4))
+        count = draw(st.sampled_from([1, 3, 200, 900]))
+        sep = draw(st.sampled_from([" ", "\n", "  \n\t"]))
+        sentences = []
+        for k in range(count):
+            sentences.append(units[k % len(units)].format(n=n))
+            n += 1
+        close = draw(st.sampled_from(["</p>", "", "</p>\n"]))
+        paragraphs.append(f"<p>{sep.join(sentences)}{close}")
+    return "<html><head><title>T</title></head><body>" + "\n".join(paragraphs) + "</body></html>"
+
+
+@settings(max_examples=40, deadline=None)
+@given(page=_html_page())
+def test_html_spans_point_at_their_own_text(page: str) -> None:
+    """Every paragraph's span, its tags stripped and entities decoded, holds the paragraph's text
+    (huge paragraphs are cut with spans in source positions, not text positions)."""
+    article = parse_bytes(page.encode("utf-8"), path=Path("/c/p.html"), root=Path("/c"))
+    assert all(len(p.text) <= MAX_PARAGRAPH_CHARS for p in article.paragraphs)
+    _assert_html_spans(article)
+
+
+def test_a_huge_html_paragraph_is_cut_with_source_spans() -> None:
+    sentences = " ".join(f"Sentence {i} is <b>bold</b> &amp; <a href='/x'>linked</a>." for i in range(1500))
+    page = f"<html><body><p>{sentences}</p><p>After it.</p></body></html>"
+    article = parse_bytes(page.encode("utf-8"), path=Path("/c/p.html"), root=Path("/c"))
+    pieces = article.paragraphs[:-1]
+    assert len(pieces) >= 3 and all(len(p.text) <= MAX_PARAGRAPH_CHARS for p in pieces)
+    for p in pieces:
+        first = p.text.split(" is ", 1)[0]  # "Sentence 467"
+        assert article.text.startswith(first, p.start), (first, article.text[p.start:p.start + 20])
+        assert p.text.endswith("linked.")  # cut after a sentence, not inside one
+    assert article.text[pieces[-1].end - 4:pieces[-1].end] == "</p>"
+    assert " ".join(p.text for p in pieces) == " ".join(
+        f"Sentence {i} is bold & linked." for i in range(1500))
+    _assert_html_spans(article)
+
+
+# ---------------------------------------------------------------- huge text and markdown paragraphs
+
+
+def _assert_text_spans(article) -> None:
+    for p in article.paragraphs:
+        assert 0 <= p.start < p.end <= len(article.text)
+        assert normalize(article.text[p.start:p.end]) == p.norm
+
+
+def test_a_huge_hard_wrapped_text_paragraph_is_cut() -> None:
+    # 300 KB of prose wrapped at 70 columns with no blank line: one paragraph, as _split_block
+    # keeps wrapped prose, and its text differs from its source (newlines read as spaces).
+    words = " ".join(f"Sentence {i} of the wrapped report goes on for a while." for i in range(5500))
+    lines, line = [], ""
+    for word in words.split(" "):
+        if len(line) + len(word) + 1 > 70:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    text = "\n".join([*lines, line]) + "\n"
+    article = parse_bytes(text.encode("utf-8"), path=Path("/c/w.txt"), root=Path("/c"))
+    assert len(article.paragraphs) >= 15
+    assert all(len(p.text) <= MAX_PARAGRAPH_CHARS for p in article.paragraphs)
+    assert all(p.text.endswith("while.") for p in article.paragraphs)  # cut at sentence ends
+    assert " ".join(p.text for p in article.paragraphs) == words
+    _assert_text_spans(article)
+
+
+@pytest.mark.parametrize("unit", ["A **bold** claim and [a link](https://x.example/a) in sentence {n}. ",
+                                  "*{n}* words, no sentence end ", "中文句子第{n}个。"])
+def test_a_huge_markdown_paragraph_is_cut(unit: str) -> None:
+    text = "# Title\n\n" + "".join(unit.format(n=i) for i in range(6000)) + "\n\nLast paragraph here.\n"
+    article = parse_bytes(text.encode("utf-8"), path=Path("/c/m.md"), root=Path("/c"))
+    assert len(article.paragraphs) >= 5
+    assert all(len(p.text) <= MAX_PARAGRAPH_CHARS for p in article.paragraphs)
+    assert "**" not in article.paragraphs[1].text and "](" not in article.paragraphs[1].text
+    assert article.paragraphs[-1].text == "Last paragraph here."
+    _assert_text_spans(article)
+
+
+def test_pieces_of_a_cut_paragraph_are_not_joined_back() -> None:
+    # No sentence end: cut at spaces, and each piece starts lowercase after one that does not
+    # end a sentence, which is what a scraper's broken paragraph looks like.
+    text = "Start " + "word " * 30_000 + "end\n\nand a real continuation.\n"
+    article = parse_bytes(text.encode("utf-8"), path=Path("/c/w.md"), root=Path("/c"))
+    assert len(article.paragraphs) >= 8
+    assert all(len(p.text) <= MAX_PARAGRAPH_CHARS for p in article.paragraphs)
+    assert article.paragraphs[-1].text.endswith("word end and a real continuation.")
+    words = {w for p in article.paragraphs for w in p.text.split()}
+    assert words == {"Start", "word", "end", "and", "a", "real", "continuation."}  # cut at spaces
+    _assert_text_spans(article)
+
+
+# ---------------------------------------------------------------- mended HTML paragraphs
+
+
+def test_a_mended_html_paragraph_is_matched_on_its_text_not_its_markup() -> None:
+    page = ("<html><body><p>The talks, the minister said, would</p>"
+            "<p>continue <b>next</b> week &amp; beyond.</p></body></html>")
+    article = parse_bytes(page.encode("utf-8"), path=Path("/c/a.html"), root=Path("/c"))
+    (p,) = article.paragraphs
+    assert p.text == "The talks, the minister said, would continue next week & beyond."
+    assert p.norm == normalize(p.text) == "the talks, the minister said, would continue next week & beyond."
+    whole = parse_bytes(b"<p>The talks, the minister said, would continue <i>next</i> week &amp; beyond.</p>",
+                        path=Path("/c/b.html"), root=Path("/c"))
+    assert whole.paragraphs[0].norm == p.norm  # the same paragraph, split or not, matches
+    _assert_html_spans(article)
+
+
+def test_a_huge_run_of_character_references_is_not_cut_inside_one() -> None:
+    page = "<p>" + "&amp;" * 30_000 + "&mdash;" * 9_000 + "</p>"
+    article = parse_bytes(page.encode("utf-8"), path=Path("/c/a.html"), root=Path("/c"))
+    assert len(article.paragraphs) > 1
+    assert "".join(p.text for p in article.paragraphs) == "&" * 30_000 + "\u2014" * 9_000
+    _assert_html_spans(article)
