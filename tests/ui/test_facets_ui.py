@@ -134,3 +134,5 @@ def test_a_query_is_saved_under_a_name_in_the_searches_menu(qtbot, window: MainW
     assert panel.search_edit.text() == "ferry AND harbour"
     assert "Harbour ferries" in window.overrides.session_userdata()["searches"]  # carried by sessions
     assert saved.menu.title() == "&Searches" and saved.menu.menuAction() in window.menuBar().actions()
+    menus = window.menuBar().actions()
+    assert menus[menus.index(saved.menu.menuAction()) + 1].menu() is window.view_menu  # just before View
