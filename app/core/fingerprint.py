@@ -34,7 +34,7 @@ import numpy as np
 from app.core.model import Article, Role
 from app.core.text import words
 
-FORMAT_VERSION = 2  # 2: CJK text is tokenised one character a word (text.words), so its hashes changed
+FORMAT_VERSION = 3  # 3: the reader's norms changed (index SCHEMA_VERSION 4); 2: CJK one character a word
 SHINGLE = 4  # content words per shingle
 SAMPLE = 4  # keep shingles whose hash is 0 modulo SAMPLE (about one in four)
 BOTTOM = 2  # and the smallest hashes of each paragraph

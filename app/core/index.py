@@ -35,7 +35,7 @@ from app.core.segwriter import ArraySegmentWriter
 
 # Bump when the schema, the analyzers or what the reader makes of a file change: an index of
 # another version is rebuilt. 3: CJK roles and titles, sources from page metadata, more date forms.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: huge paragraphs cut with source spans, mended HTML paragraphs normalised from their text
 MANIFEST = "parallax-manifest.json"
 INDEX_NAME = "parallax"
 # The manifest's own format (the "skipped" and "checksums" tables came with 2).
