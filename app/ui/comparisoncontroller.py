@@ -94,6 +94,11 @@ class ComparisonController(QObject):
         self._set_refs([left, right])
         self.start()
 
+    def realign(self) -> None:
+        """Align the current comparison again, its articles as they are (the reuse map changed)."""
+        self._tabs.show_comparison()
+        self.start()
+
     def swap_sides(self) -> None:
         """Exchange left and right (the alignment is computed again from the other side)."""
         refs = self._tabs.current_entry().refs

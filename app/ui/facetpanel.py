@@ -51,7 +51,7 @@ class MonthHistogram(QWidget):
         self.selection: tuple[int, int] | None = None
         self._anchor = -1
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+    def sizeHint(self) -> QSize:
         """Wide and short."""
         return QSize(240, 72)
 
@@ -113,14 +113,14 @@ class MonthHistogram(QWidget):
         if emit:
             self.rangeSelected.emit("", "")
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         """Start a range at the bar under the pointer."""
         if event.button() == Qt.MouseButton.LeftButton and self.months:
             self._anchor = self.bar_at(event.position().x())
             self.selection = (self._anchor, self._anchor)
             self.update()
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         """Stretch the range while dragging; show the month and its hits."""
         i = self.bar_at(event.position().x())
         if self._anchor >= 0 and event.buttons() & Qt.MouseButton.LeftButton:
@@ -129,13 +129,13 @@ class MonthHistogram(QWidget):
         if i >= 0:
             self.setToolTip(f"{self.months[i]}: {self.counts[i]:,} hit{'s' if self.counts[i] != 1 else ''}")
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         """Finish the range and emit it."""
         if self._anchor >= 0 and event.button() == Qt.MouseButton.LeftButton:
             self.select(self._anchor, self.bar_at(event.position().x()))
             self._anchor = -1
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         """Bars scaled to the busiest month, the selection highlighted."""
         p = QPainter(self)
         pal = self.palette()
@@ -172,7 +172,7 @@ class _FacetList(QListWidget):
 
     valueClicked = Signal(str, bool)  # value, exclude
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         item = self.itemAt(event.position().toPoint())
         if item is not None and event.button() == Qt.MouseButton.LeftButton:
             ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
@@ -250,7 +250,8 @@ class FacetPanel(QDockWidget):
         # Imported here for start-up time: app.core.facets loads the index engine's postings.
         from app.core.facets import FacetFilter
 
-        return FacetFilter.of(include=self.include, exclude=self.exclude,
+        return FacetFilter.of(include={k: v for k, v in self.include.items()},  # as Iterable[str] values
+                              exclude={k: v for k, v in self.exclude.items()},
                               date_from=self.date_from, date_to=self.date_to)
 
     def toggle(self, facet: str, value: str, *, exclude: bool = False) -> None:

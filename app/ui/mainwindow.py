@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import weakref
 from collections.abc import Callable, Collection
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
 from app.core.model import Alignment, Paragraph
 from app.core.paths import default_corpus
 from app.core.reuse import shared_figure
-from app.core.session import Session
+from app.core.session import Session, TabState
 from app.core.versions import component_versions
 from app.ui import settings
 from app.ui.comparetabs import CompareTabs
@@ -118,7 +119,7 @@ class MainWindow(WindowBase):
         self.delta_panel = install_delta_panel(  # the Critical changes dock (View menu)
             self, view_menu=self.view_menu, related=self.reuse_docks.related, boilerplate=self._boilerplate)
         self.overrides = OverridesController(  # marks, Preferences, Sources (Edit menu)
-            self, related_labeller=self.delta_panel.related_labeller)
+            self, edit_menu=self.edit_menu, related_labeller=self.delta_panel.related_labeller)
         self.facet_panel = install_facet_panel(self, view_menu=self.view_menu)  # beside the results
         self.versions_panel = install_versions_panel(self)  # Find Other Versions (View menu)
         self.saved_searches = install_saved_searches(self, before=self.view_menu)  # the Searches menu
@@ -170,8 +171,8 @@ class MainWindow(WindowBase):
         bar.addPermanentWidget(self.index_label)
         bar.addPermanentWidget(self.corpus_label)
 
-    def _action(self, text: str, slot: Callable[[], Any], shortcut: str | QKeySequence | None = None,
-                tip: str = "") -> QAction:
+    def _action(self, text: str, slot: Callable[[], Any],
+                shortcut: str | QKeySequence | QKeySequence.StandardKey | None = None, tip: str = "") -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -195,7 +196,7 @@ class MainWindow(WindowBase):
         self.cancel_index_action = self._action("&Cancel Indexing", self.cancel_indexing, None,
                                                 "Stop indexing")
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q", "Quit Parallax")
-        self.find_action = self._action("&Find", self.find, "Ctrl+F",
+        self.find_action = self._action("&Find", self.find_text, "Ctrl+F",
                                         "Search the corpus; inside a comparison, find text in it")
         self.search_corpus_action = self._action("Search &Corpus", self.panel.focus_search, "Ctrl+K",
                                                  "Go to the corpus search field")
@@ -258,7 +259,7 @@ class MainWindow(WindowBase):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
-        edit_menu = bar.addMenu("&Edit")
+        self.edit_menu = edit_menu = bar.addMenu("&Edit")
         edit_menu.addAction(self.find_action)
         edit_menu.addAction(self.search_corpus_action)
         edit_menu.addSeparator()
@@ -317,7 +318,7 @@ class MainWindow(WindowBase):
         self.indexFinished.connect(lambda _report: docks.refresh())
         self.comparisonReady.connect(lambda _alignment: docks.show_left())
         self.tabs.currentTabChanged.connect(docks.show_left)  # the left article is the current tab's
-        docks.realignRequested.connect(lambda: self.compare(*self.refs()))
+        docks.realignRequested.connect(self.comparisons.realign)
         docks.failed.connect(lambda message: self.show_error(f"Reuse map failed: {message}"))
         # Related and the corpus overview open comparisons in a new tab, never over the current one;
         # middle-click or Ctrl-click: a new tab, whatever is open.
@@ -395,7 +396,7 @@ class MainWindow(WindowBase):
         finally:
             self._fitting = False
 
-    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+    def resizeEvent(self, event) -> None:
         """Refit the comparison after the window's own layout has settled."""
         super().resizeEvent(event)
         QTimer.singleShot(0, self.fit_layout)
@@ -439,7 +440,7 @@ class MainWindow(WindowBase):
         for act in (self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action):
             menu.addAction(act)
         try:
-            size = float(s.value("view/pointSize", 0) or 0)
+            size = float(str(s.value("view/pointSize", 0) or 0))
         except (TypeError, ValueError):
             size = 0.0
         self._point_size = size if size else None
@@ -452,12 +453,15 @@ class MainWindow(WindowBase):
             return
         if view not in self._wired_views:
             self._wired_views.add(view)
-            view.positionChanged.connect(lambda text, v=view: v is self.compare_view and
-                                         self.position_label.setText(text))
+            view.positionChanged.connect(partial(self._show_position, view))
         if self._point_size:
             view.set_point_size(self._point_size)
         view.set_measure(MEASURE_CHARS if self.measure_action.isChecked() else 0)
         self.position_label.setText(self.compare_view.position_text())
+
+    def _show_position(self, view: CompareView, text: str) -> None:
+        if view is self.compare_view:
+            self.position_label.setText(text)
 
     @staticmethod
     def _initial_theme(theme: str | None) -> str:
@@ -487,10 +491,10 @@ class MainWindow(WindowBase):
         self._point_size = view.point_size()
         settings.settings().setValue("view/pointSize", self._point_size)
         for entry in self.tabs.entries():
-            if entry.view is not view:
+            if entry.view is not None and entry.view is not view:
                 entry.view.set_point_size(self._point_size)
 
-    def find(self) -> None:
+    def find_text(self) -> None:
         """Ctrl+F: find in the comparison when it has focus, else go to the corpus search."""
         focus = QApplication.focusWidget()
         view = self.compare_view
@@ -616,7 +620,7 @@ class MainWindow(WindowBase):
         menu.clear()
         recent = settings.recent_corpora()
         for folder in recent:
-            menu.addAction(folder, lambda f=folder: self.open_corpus(f))
+            menu.addAction(folder, partial(self.open_corpus, folder))
         if not recent:
             menu.addAction("No recent folders").setEnabled(False)
         else:
@@ -667,7 +671,7 @@ class MainWindow(WindowBase):
         menu.clear()
         recent = self.sessions.open_recent_paths()
         for path in recent:
-            menu.addAction(str(path), lambda p=path: self.sessions.open_session(p))
+            menu.addAction(str(path), partial(self.sessions.open_session, path))
         if not recent:
             menu.addAction("No recent sessions").setEnabled(False)
 
@@ -772,7 +776,7 @@ class MainWindow(WindowBase):
         self.delta_panel.shutdown(msecs)
         self.panel.wait_idle(msecs)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         self.sessions.shutdown()
         self.shutdown()
@@ -788,7 +792,8 @@ class _WindowSession:
     def snapshot(self) -> Session:
         """Every tab showing two articles, the story tabs, the query and the corpus's user data."""
         window = self._window
-        tabs, active = [], 0
+        tabs: list[TabState] = []
+        active = 0
         current = window.tabs.current_entry()
         for entry in window.tabs.entries():
             state = entry.tab_state()
@@ -819,7 +824,7 @@ class _WindowSession:
             window.request_alignment(entry)
             if i == session.active_tab or active is None:
                 active = entry
-        if active is not None:
+        if active is not None and active.view is not None and first.view is not None:
             window.tabs.setCurrentWidget(active.view)
             window.tabs.close_tab(window.tabs.indexOf(first.view))  # empty: not kept for reopening
         window.comparisons.restore_stories(session.stories)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QMenu
 
 from app.core.fingerprint import exact_hash
 from app.core.links import (
@@ -113,6 +113,7 @@ class OverridesController(QObject):
     Args:
         window: The main window (its corpus, tabs, reuse docks and status bar are used).
         undo_stack: Where marks are pushed (default: the Notes dock's, the window's Edit > Undo).
+        edit_menu: The menu the Sources and Preferences commands go in (None: shortcuts only).
         related_labeller: Labels the Related dock's rows; it labels them again when links or
             marks change (None: there is no such labelling).
     """
@@ -123,7 +124,7 @@ class OverridesController(QObject):
     sourcesChanged = Signal()
 
     def __init__(self, window: WindowBase, undo_stack: QUndoStack | None = None, *,
-                 related_labeller: RelatedLabeller | None = None) -> None:
+                 edit_menu: QMenu | None = None, related_labeller: RelatedLabeller | None = None) -> None:
         super().__init__(window)
         self._window = window
         self.undo_stack = undo_stack or window.notes_panel.undo_stack
@@ -139,11 +140,10 @@ class OverridesController(QObject):
         self.sources_action.triggered.connect(lambda: self.open_sources())
         for action in (self.preferences_action, self.sources_action):
             window.addAction(action)
-        edit = next((a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Edit"), None)
-        if edit is not None:
-            edit.addSeparator()
-            edit.addAction(self.sources_action)
-            edit.addAction(self.preferences_action)
+        if edit_menu is not None:
+            edit_menu.addSeparator()
+            edit_menu.addAction(self.sources_action)
+            edit_menu.addAction(self.preferences_action)
 
         tabs = window.tabs
         tabs.contentChanged.connect(self._connect_views)

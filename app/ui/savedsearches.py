@@ -6,6 +6,7 @@ an index rebuild and travel inside session files, merged on opening like the ana
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction
@@ -83,12 +84,12 @@ class SavedSearches:
         if saved:
             self.menu.addSeparator()
             for name, query in sorted(saved.items(), key=lambda kv: kv[0].casefold()):
-                action = self.menu.addAction(name.replace("&", "&&"), lambda n=name: self.run(n))
+                action = self.menu.addAction(name.replace("&", "&&"), partial(self.run, name))
                 action.setToolTip(query)
                 action.setStatusTip(query)
             forget = self.menu.addMenu("&Delete Saved Search")
             for name in sorted(saved, key=str.casefold):
-                forget.addAction(name.replace("&", "&&"), lambda n=name: self.delete(n))
+                forget.addAction(name.replace("&", "&&"), partial(self.delete, name))
 
 
 def install(window: WindowBase, *, before: QMenu) -> SavedSearches:
