@@ -99,6 +99,8 @@ _LITERAL_LT = re.compile(
 # A run of what html.parser reads and reports nothing of: "</>", processing instructions and
 # bogus comments ("<!" then neither "--" nor "["), each ending at the next ">".
 _IGNORED = re.compile(r"(?:<\?[^>]*+>|<!(?!--|\[)[^>]*+>|</>)++")
+# A run of marked sections ("<![CDATA[", as _slow_other reads their names), each to the next ">".
+_UNCLOSED_SECTIONS = re.compile(r"(?:<!\[(?i:temp|cdata|ignore|include|rcdata)(?![-_.a-zA-Z0-9])[^>]*+>)++")
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ=/")
 
 # Token kinds: text alone (to unescape), literal text alone, text then a tag.
@@ -299,6 +301,13 @@ def tokens(source: str, start: int = 0) -> Iterator[tuple[int, str, int, int, in
                 yield i, "", END, i, k, tag
         elif c == "!" or c == "?":
             k = _slow_other(source, i, closers)
+            if k < 0 and closers.none_after.get(_SECTION_CLOSE, n + 1) <= i + 3:
+                # A marked section that is never closed is text up to the next ">", and so
+                # is each one after it: one piece for the run, not one each.
+                run = _UNCLOSED_SECTIONS.match(source, i)
+                if run is not None:
+                    k = run.end()
+                    yield i, source[i:k], TEXT, 0, 0, ""
         else:
             # A "<" that opens nothing is text, and so are the ones after it (with the text
             # between them): one piece for a run such as "< < <", not two per "<".
