@@ -156,7 +156,10 @@ def test_bulk_index_worker_processes(bundle: Path, bare_env: dict[str, str],
     corpus.mkdir()
     from app.core.index import CorpusIndex
 
-    count = 1600  # above CorpusIndex.bulk_threshold (1500) files
+    # Spawned workers (Linux would fork them from the command line), and enough files for
+    # this process to share them with one (CorpusIndex.shares: over 1 s of estimated work).
+    bare_env = {**bare_env, "PARALLAX_WORKER_START": "spawn"}
+    count = 2000
     filler = "Filler words for the parallel indexer. " * (CorpusIndex.bulk_min_bytes // count // 38 + 1)
     for i in range(count):  # and above its bulk_min_bytes
         (corpus / f"note_{i:04d}.txt").write_text(
