@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QFontMetricsF,
@@ -154,10 +154,10 @@ class FindBar(QWidget):
         self.edit.installEventFilter(self)
         self._view = view
 
-    def eventFilter(self, obj, event) -> bool:
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         """Esc closes, Shift+Enter goes back."""
-        if obj is self.edit and event.type() == QEvent.Type.KeyPress:
-            key = QKeyEvent(event)
+        if obj is self.edit and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            key = event
             if key.key() == Qt.Key.Key_Escape:
                 self._view.close_find()
                 return True
@@ -395,7 +395,7 @@ class CompareView(QWidget):
             QTimer.singleShot(0, self, functools.partial(self._query_step, self._query_job,
                                                          iter(range(len(self._rows)))))
 
-    def _query_step(self, job: int, todo) -> None:
+    def _query_step(self, job: int, todo: Iterator[int]) -> None:
         if job != self._query_job:
             return  # the alignment or the query changed meanwhile
         start = time.perf_counter()

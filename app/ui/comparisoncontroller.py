@@ -122,7 +122,7 @@ class ComparisonController(QObject):
         else:
             self.compare(left, right)
 
-    def dropped(self, side: str, items: list) -> None:
+    def dropped(self, side: str, items: list[str]) -> None:
         """Files or ids dropped on a side: two or more compare, one opens on that side."""
         refs = [str(i) for i in items if str(i).strip()]
         if not refs:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, QTimer, qVersion
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -396,7 +396,7 @@ class MainWindow(WindowBase):
         finally:
             self._fitting = False
 
-    def resizeEvent(self, event) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         """Refit the comparison after the window's own layout has settled."""
         super().resizeEvent(event)
         QTimer.singleShot(0, self.fit_layout)

@@ -6,7 +6,7 @@ import heapq
 import html
 from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter, itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QAbstractTextDocumentLayout, QPalette, QTextDocument
+from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from app.core.copies import StoryHits
@@ -39,6 +39,7 @@ KindRole = Qt.ItemDataRole.UserRole + 5  # search rows: HIT, COPIES ("+N copies"
 HIT, COPIES, COPY = "hit", "copies", "copy"
 
 _Index = QModelIndex | QPersistentModelIndex
+T = TypeVar("T")
 
 
 def article_mime(ids: Iterable[str]) -> QMimeData:
@@ -88,7 +89,7 @@ def _sort_key(info: ArticleInfo, column: int) -> str:
     return info.date.isoformat() if info.date else ""
 
 
-def _stable_sorted(items: list, key: Callable[[Any], Any], reverse: bool = False) -> list:
+def _stable_sorted(items: list[T], key: Callable[[T], Any], reverse: bool = False) -> list[T]:
     """``sorted(items, key=key, reverse=reverse)`` in slices merged in Python.
 
     One ``sorted`` over 100,000 rows holds the GIL for a fifth of a second; run on a worker
@@ -439,7 +440,7 @@ class HitDelegate(QStyledItemDelegate):
         full = view.viewport().width() if isinstance(view, QWidget) and hasattr(view, "viewport") else 0
         return (option.rect.width() or full) - 2 * _PAD
 
-    def paint(self, painter, option: QStyleOptionViewItem, index: _Index) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
         hit = index.data(HitRole)
         kind = index.data(KindRole)
         if kind == COPIES:  # "+N copies": a link-coloured line under its story's hit

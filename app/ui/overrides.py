@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
@@ -349,12 +349,12 @@ class OverridesController(QObject):
 
     # ------------------------------------------------------------------ sessions
 
-    def session_userdata(self) -> dict | None:
+    def session_userdata(self) -> dict[str, Any] | None:
         """The open corpus's marks, source names and thresholds, for a session file to carry."""
         store = self.store()
         return None if store is None or store.data.empty else store.data.to_json()
 
-    def apply_session_userdata(self, corpus_root: str, data: dict | None) -> str | None:
+    def apply_session_userdata(self, corpus_root: str, data: dict[str, Any] | None) -> str | None:
         """Merge what a session carries into this machine's user data for its corpus (local
         decisions are kept); says what happened in the status bar and returns that line."""
         if not data:

@@ -53,7 +53,7 @@ class OverviewRuler(QWidget):
         self._view = (0, 0)
         self._current = -1
         self._notes: set[int] = set()
-        self._cache: tuple[tuple, QPixmap] | None = None
+        self._cache: tuple[tuple[object, ...], QPixmap] | None = None
 
     def set_rows(self, rows: Sequence[Row], layout: RowLayout, plan: ReadingPlan | None = None) -> None:
         """Mark ``rows`` whose slots (``plan``, one slot per row by default) ``layout`` places."""

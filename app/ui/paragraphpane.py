@@ -11,12 +11,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QMimeData,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
 from PySide6.QtGui import (
     QBrush,
     QContextMenuEvent,
     QDesktopServices,
     QDragEnterEvent,
+    QDragLeaveEvent,
     QDragMoveEvent,
     QDropEvent,
     QFont,
@@ -72,7 +84,7 @@ DEFAULT_POINT_SIZE = 11.0
 MEASURE_CHARS = 80  # the readable line length, when lines are held to it
 
 
-def drop_items(mime) -> list[str]:
+def drop_items(mime: QMimeData) -> list[str]:
     """Article ids or local file paths carried by a drag, in order; empty when none."""
     if mime.hasFormat(ARTICLE_ID_MIME):
         raw = bytes(mime.data(ARTICLE_ID_MIME).data()).decode("utf-8", "replace")
@@ -1210,7 +1222,7 @@ class ParagraphPane(QAbstractScrollArea):
         else:
             event.ignore()
 
-    def dragLeaveEvent(self, event) -> None:
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
         """Drop the drag outline."""
         self._drag_over = False
         self.viewport().update()

@@ -144,9 +144,9 @@ class ReuseGraphView(QWidget):
         self._message = "No corpus"
         # The last complete drawing and the one under way (a generator painting into an image).
         self._image: QImage | None = None
-        self._image_key: tuple | None = None
+        self._image_key: tuple[object, ...] | None = None
         self._render: Generator[None, None, None] | None = None
-        self._render_key: tuple | None = None
+        self._render_key: tuple[object, ...] | None = None
         self._render_image: QImage | None = None
         self._visible: tuple[ReuseGraph, bool, list[GraphNode]] | None = None
         self._render_timer = QTimer(self)  # the next turn of a drawing under way
@@ -430,7 +430,7 @@ class ReuseGraphView(QWidget):
         if self._image is not None:
             p.drawImage(QPointF(0, 0), self._image)
 
-    def _scene_key(self) -> tuple:
+    def _scene_key(self) -> tuple[object, ...]:
         """Everything the drawing depends on besides the graph (a new graph drops the drawings)."""
         pal = self.palette()
         hover = (self._hover.a, self._hover.b) if isinstance(self._hover, GraphEdge) else (
@@ -444,7 +444,7 @@ class ReuseGraphView(QWidget):
             self._render.close()
         self._render = self._render_key = self._render_image = None
 
-    def _start_render(self, key: tuple, nodes: list[GraphNode]) -> None:
+    def _start_render(self, key: tuple[object, ...], nodes: list[GraphNode]) -> None:
         self._stop_render()
         dpr = self.devicePixelRatioF()
         image = QImage(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)),

@@ -42,7 +42,7 @@ from app.ui.settings import follow_links_outside
 SESSION_FILTER = f"Parallax session (*{SUFFIX})"
 
 
-def content_key(session: Session) -> tuple:
+def content_key(session: Session) -> tuple[object, ...]:
     """What makes a session "modified": articles, notes, queries, hidden boilerplate, tab order.
 
     Scroll positions and current rows are left out so that reading does not count as editing,

@@ -11,13 +11,24 @@ collating a paragraph takes well under a millisecond and runs where it is clicke
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from datetime import date as Date
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, QResizeEvent
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QHelpEvent,
+    QIcon,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -46,6 +57,7 @@ from app.core.story import (
     FAMILY_COLOURS,
     SORT_KEYS,
     VARIANT_KINDS,
+    CollationLine,
     Story,
     TimelineMark,
     write_variants_csv,
@@ -82,7 +94,7 @@ def heat_pixmap(identical: int, changed: int, copies: int, size: QSize = HEAT_SI
     return pix
 
 
-def _segments_html(line, colours: ViewColours) -> str:
+def _segments_html(line: CollationLine, colours: ViewColours) -> str:
     """A copy's reading with its changed words marked in the palette's word colours (legible in dark too)."""
     deleted, inserted = colours.deleted.name(), colours.inserted.name()
     out = []
@@ -138,7 +150,7 @@ class TimelineWidget(QWidget):
         """Centre of each copy's mark (for tests and tooltips)."""
         return dict(self._pos)
 
-    def resizeEvent(self, event) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._layout()
 
@@ -164,7 +176,7 @@ class TimelineWidget(QWidget):
         self._days = days
         self._axis = (left, right, top, bottom)
 
-    def paintEvent(self, _event) -> None:
+    def paintEvent(self, _event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         text = self.palette().windowText().color()
@@ -234,8 +246,8 @@ class TimelineWidget(QWidget):
                 return f"{e.evidence}\n" + "\n".join(e.edits[:6])
         return ""
 
-    def event(self, event) -> bool:
-        if event.type() == event.Type.ToolTip:
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             tip = self.tip_at(QPointF(event.pos()))
             if tip:
                 QToolTip.showText(event.globalPos(), tip, self)
@@ -244,7 +256,7 @@ class TimelineWidget(QWidget):
             return True
         return super().event(event)
 
-    def mousePressEvent(self, event) -> None:
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         for m in self._marks:
             c = self._pos.get(m.id)
             if c is not None and (c - event.position()).manhattanLength() <= self.RADIUS + 3:
@@ -426,7 +438,7 @@ class StoryView(QWidget):
         self.requested_base = base
         aid, build = self.aid, self._build
 
-        def job(should_cancel: Callable[[], bool]):
+        def job(should_cancel: Callable[[], bool]) -> Generator[None, None, Story]:
             story = build(aid, base, should_cancel)
             story.variants()  # the delta kinds are worked out here, not on the GUI thread
             return story
@@ -587,7 +599,7 @@ class StoryView(QWidget):
         self.collation.setHtml("".join(html))
         self.side.setCurrentWidget(self.collation)
 
-    def collation_lines(self) -> list:
+    def collation_lines(self) -> list[CollationLine]:
         """The collation shown (for tests)."""
         return [] if self.story is None or self._paragraph is None else self.story.collation(self._paragraph)
 
