@@ -150,26 +150,29 @@ def measure(folder: Path, info: dict, settle_s: float) -> dict:
         "stacks": [_stall_stacks(samples, at - g) for g, at, _, _ in ordered[:6] if g > 50 and samples],
         "gui_work": {k: f"{len(v)} calls, max {max(v):.0f} ms, total {sum(v):.0f} ms"
                      for k, v in sorted(work.items(), key=lambda kv: -max(kv[1])) if v},
-        "full_collections": (f"{len(collections)}, longest {max(d for d, _ in collections):.0f} ms, "
-                             f"{sum(gui for _, gui in collections)} on the GUI thread") if collections else "none",
+        "full_collections": (f"{len(collections)}, longest {max(c[0] for c in collections):.0f} ms"
+                             f" ({max(collections)[2]}), {sum(c[1] for c in collections)} on the GUI thread")
+                            if collections else "none",
     }
 
 
-def _time_collections() -> list[tuple[float, bool]]:
-    """Full garbage collections (they hold the GIL): duration (ms) and whether on the GUI thread."""
+def _time_collections() -> list[tuple[float, bool, str]]:
+    """Full garbage collections (they hold the GIL): duration (ms), whether on the GUI thread, where."""
     import gc
+    import traceback
 
-    out: list[tuple[float, bool]] = []
-    started = [0.0]
+    out: list[tuple[float, bool, str]] = []
+    started: list[object] = [0.0, ""]
 
     def callback(phase: str, info: dict) -> None:
         if info.get("generation") != 2:
             return
         if phase == "start":
-            started[0] = time.perf_counter()
+            frames = traceback.extract_stack()[-5:-1]
+            started[:] = [time.perf_counter(), " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames))]
         else:
-            out.append(((time.perf_counter() - started[0]) * 1000,
-                        threading.current_thread() is threading.main_thread()))
+            out.append(((time.perf_counter() - float(started[0])) * 1000,  # type: ignore[arg-type]
+                        threading.current_thread() is threading.main_thread(), str(started[1])))
 
     gc.callbacks.append(callback)
     return out
