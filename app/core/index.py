@@ -204,6 +204,7 @@ class CorpusIndex:
         self.messages: list[str] = []
         self.listeners: list[IndexListener] = []
         self._lock_holder: int | None = None  # the thread holding the writer lock
+        self._index_empty = False  # set by each update (see _apply)
 
     # ------------------------------------------------------------------ opening
 
@@ -553,6 +554,9 @@ class CorpusIndex:
         before = (dict(known), dict(skipped))
         total = len(todo)
         writer = self._writer(ix)
+        # Documents may be in the index without a manifest entry (a crash between the index
+        # commit and the manifest write): new ids replace what the index holds unless it is empty.
+        self._index_empty = ix.doc_count_all() == 0
         committed = False
         try:
             for aid in gone:
@@ -660,7 +664,11 @@ class CorpusIndex:
             known[aid] = [article.size, article.mtime_ns, article.content_hash]
             report.unchanged += 1  # touched but not changed: no rewrite
         else:
-            writer.update_document(**document_for(article))
+            doc = document_for(article)
+            if entry is None and self._index_empty:
+                writer.add_document(**doc)  # nothing to replace: no searcher opened per document
+            else:
+                writer.update_document(**doc)
             for listener in self.listeners:
                 listener.article_indexed(article)
             (report.updated if entry else report.added).append(aid)
