@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.core.reader import ReadError, parse_bytes
+from app.core.reader import MAX_PARAGRAPH_CHARS, ReadError, parse_bytes
+from app.core.text import normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -36,9 +37,12 @@ def _read_seconds(data: bytes, suffix: str) -> float:
     except ReadError:
         return time.perf_counter() - t0
     elapsed = time.perf_counter() - t0
-    # Whatever was read keeps exact spans into the decoded text.
+    # Whatever was read keeps exact spans into the decoded text, and no paragraph is huge.
     for p in article.paragraphs:
         assert 0 <= p.start < p.end <= len(article.text)
+        assert len(p.text) <= MAX_PARAGRAPH_CHARS
+        if suffix != ".html":
+            assert normalize(article.text[p.start:p.end]) == p.norm
     return elapsed
 
 
