@@ -36,7 +36,7 @@ bench: $(VENV)/.installed
 	for b in bench/*_quality.py bench/*_speed.py; do $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache
 
 # Standalone build (packaging/README.md): dist/parallax/parallax, or dist/parallax-onefile
 # with ONEFILE=1. Prints the build time and the bundle size.
