@@ -49,10 +49,14 @@ FULL_CHECK_BYTES = 64 << 20
 _SEGMENT_FILE = re.compile(rf"^(?:_{INDEX_NAME}_(\d+)\.toc|({INDEX_NAME}_[0-9a-z]+)\.[A-Za-z0-9_.]+)$")
 # Errors Whoosh raises reading damaged segment bytes (zlib, pickle, struct, arrays).
 # Serial seconds of work from which a forked or a spawned worker takes a share (CorpusIndex.shares).
-# Sharing costs CPU (the worker analyses its own share of the vocabulary and writes a segment of
-# its own: about a tenth more in all), so below half a second of work this process stays alone.
-SHARE_FORKED_S = 0.5
-SHARE_SPAWNED_S = 1.0
+# Sharing costs CPU: the worker analyses its own share of the vocabulary and writes its own
+# terms, about a fifth more in all (3,000 short articles: 3.1 -> 3.8 s). On two free cores that
+# still halves the time; on a busy machine the worker gets little of a core and the load takes
+# longer than alone. Below 1.5 s of work (1,500 short articles, 500 of 12 KB) the saving is a
+# few hundred milliseconds at best, so this process indexes alone; a spawned worker also
+# imports numpy, Whoosh and the reader first (about 0.4 s of a core).
+SHARE_FORKED_S = 1.5
+SHARE_SPAWNED_S = 2.0
 READ_ERRORS = (zlib.error, EOFError, ValueError, IndexError, KeyError, TypeError, OverflowError,
                MemoryError, AttributeError, OSError, pickle.UnpicklingError, struct.error)
 
