@@ -95,9 +95,11 @@ class ComparisonController(QObject):
         self.start()
 
     def realign(self) -> None:
-        """Align the current comparison again, its articles as they are (the reuse map changed)."""
+        """Align the current comparison again (the reuse map changed), keeping its row and scroll."""
         self._tabs.show_comparison()
-        self.start()
+        entry = self._tabs.current_entry()
+        entry.pending = entry.view_state()  # else a tab opened from a search jumps to its first hit
+        self.start(entry)
 
     def swap_sides(self) -> None:
         """Exchange left and right (the alignment is computed again from the other side)."""

@@ -22,6 +22,8 @@ def window(qtbot) -> MainWindow:
     qtbot.waitExposed(win)
     with qtbot.waitSignal(win.indexFinished, timeout=30000):
         win.open_corpus(SEEDS)
+    # The map's arrival re-aligns a comparison shown before it: not in the middle of a test.
+    qtbot.waitUntil(lambda: win.reuse_docks.reuse_map() is not None, timeout=30000)
     yield win
     win.shutdown()
 
@@ -36,6 +38,17 @@ def _compare(qtbot, window: MainWindow, left: str, right: str) -> None:
     # comparisonReady also fires for other tabs' re-alignments: wait for this one's.
     qtbot.waitUntil(lambda: window.compare_view.alignment() is not None
                     and _prefixes(window) == (left, right), timeout=20000)
+
+
+def test_a_realignment_when_the_reuse_map_arrives_keeps_the_row_of_a_tab_with_a_query(qtbot, window: MainWindow) -> None:
+    _compare(qtbot, window, "001", "004")
+    window.tabs.set_query("Taiwan")
+    window.compare_view.set_current_row(5)
+    before = window.compare_view.alignment()
+    with qtbot.waitSignal(window.comparisonReady, timeout=20000):
+        window.reuse_docks.realignRequested.emit()  # what the map's arrival does for a stale comparison
+    assert window.compare_view.alignment() is not before
+    assert window.compare_view.current_row() == 5  # not the first "Taiwan" hit
 
 
 def test_ctrl_t_opens_an_empty_tab_the_next_article_fills(qtbot, window: MainWindow) -> None:
