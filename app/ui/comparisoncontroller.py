@@ -97,9 +97,7 @@ class ComparisonController(QObject):
     def realign(self) -> None:
         """Align the current comparison again (the reuse map changed), keeping its row and scroll."""
         self._tabs.show_comparison()
-        entry = self._tabs.current_entry()
-        entry.pending = entry.view_state()  # else a tab opened from a search jumps to its first hit
-        self.start(entry)
+        self.start(keep_view=True)
 
     def swap_sides(self) -> None:
         """Exchange left and right (the alignment is computed again from the other side)."""
@@ -136,8 +134,12 @@ class ComparisonController(QObject):
 
     # ------------------------------------------------------------------ aligning
 
-    def start(self, entry: TabEntry | None = None) -> None:
-        """Align a tab's articles (default: the current tab's) in the background and show them there."""
+    def start(self, entry: TabEntry | None = None, *, keep_view: bool = False) -> None:
+        """Align a tab's articles (default: the current tab's) in the background and show them there.
+
+        With ``keep_view`` the new alignment keeps the row and scroll the tab shows when it arrives
+        (else it opens at the top, or at the first hit of the tab's query).
+        """
         entry = entry or self._tabs.current_entry()
         entry.generation += 1  # an alignment already running for this tab is not shown
         generation = entry.generation
@@ -160,7 +162,7 @@ class ComparisonController(QObject):
             return align_with_links(corpus, left, right, boilerplate=boilerplate)
 
         worker = GeneratorWorker.call(run, name="align")
-        worker.signals.finished.connect(lambda al: self._done(entry, generation, al))
+        worker.signals.finished.connect(lambda al: self._done(entry, generation, al, keep_view))
         worker.signals.failed.connect(lambda exc: self._failed(entry, generation, exc))
         self._jobs.submit(worker)
 
@@ -175,9 +177,12 @@ class ComparisonController(QObject):
         for entry in waiting:
             self._failed(entry, entry.generation, message)
 
-    def _done(self, entry: TabEntry, generation: int, alignment: object) -> None:
+    def _done(self, entry: TabEntry, generation: int, alignment: object, keep_view: bool = False) -> None:
         if generation != entry.generation or not isinstance(alignment, Alignment):
             return
+        if keep_view:
+            # Read now, not when asked: the analyst may have moved meanwhile.
+            entry.pending = entry.view_state()
         shown = self._tabs.show_alignment(entry, alignment)
         if shown is None:
             return
