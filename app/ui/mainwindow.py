@@ -168,7 +168,12 @@ class MainWindow(WindowBase):
         bar.addPermanentWidget(self.position_label)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cancel_button)
+        self.engine_label = QLabel("Stock Whoosh", self)
+        self.engine_label.setObjectName("engineLabel")
+        self.engine_label.hide()
+        self._engine_said = False
         bar.addPermanentWidget(self.index_label)
+        bar.addPermanentWidget(self.engine_label)
         bar.addPermanentWidget(self.corpus_label)
 
     def _action(self, text: str, slot: Callable[[], Any],
@@ -520,6 +525,7 @@ class MainWindow(WindowBase):
         index.statusChanged.connect(self._show_index_status)
         index.message.connect(self.statusBar().showMessage)
         index.finished.connect(self.indexFinished)
+        index.finished.connect(self._say_engine_mode)
         index.failed.connect(self._index_failed)
 
         comparisons = self.comparisons
@@ -578,6 +584,20 @@ class MainWindow(WindowBase):
         self.corpus_label.setText(root.name)
         self.corpus_label.setToolTip(str(root))
         self.follow_links_action.setChecked(settings.follow_links_outside(root))
+
+    def _say_engine_mode(self, _report: object) -> None:
+        """Say once, in the status bar, when the index runs on Whoosh's own (slower) writer and search."""
+        if self._engine_said:
+            return
+        self._engine_said = True
+        # Imported here for start-up time: app.core.engine imports Whoosh (loaded by the index by now).
+        from app.core.engine import engine_mode
+
+        mode, message = engine_mode()
+        if mode == "stock":
+            self.engine_label.setToolTip(message)
+            self.engine_label.show()
+            self.statusBar().showMessage(message, 15000)
 
     def _set_indexing(self, busy: bool) -> None:
         self.progress.setVisible(busy)

@@ -186,3 +186,23 @@ def test_cli_does_not_load_qt_until_the_gui_runs() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("stock", [False, True])
+def test_stock_whoosh_mode_is_said_in_the_status_bar(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     stock: bool) -> None:
+    from app.core.engine import STOCK_ENV
+
+    if stock:
+        monkeypatch.setenv(STOCK_ENV, "1")
+    else:
+        monkeypatch.delenv(STOCK_ENV, raising=False)
+    win = MainWindow(index_dir=tmp_path / "ix")
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(win.indexFinished, timeout=30000):
+        win.open_corpus(SEEDS)
+    assert win.engine_label.isVisible() is stock
+    assert ("Whoosh's own index writer" in win.engine_label.toolTip()) is stock
+    assert ("Whoosh's own index writer" in win.statusBar().currentMessage()) is stock
+    win.shutdown()
