@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
 
 from app.core.corpus import Corpus
 from app.core.paths import default_corpus
+from app.ui.mainwindow import MainWindow
+from tests.fixtures.syndication import Syndication, build_corpus
 
 SEEDS = default_corpus()
 
@@ -91,3 +93,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.qt_log_ignore("does not support propagateSizeHints"))
+
+
+def shown_window(qtbot, root: Path, *, size: tuple[int, int] = (1300, 800), wait: str = "mapReady") -> MainWindow:
+    """A window shown at ``size`` with ``root`` opened, once its reuse docks said ``wait``."""
+    win = MainWindow(restore=False)
+    qtbot.addWidget(win)
+    win.resize(*size)
+    win.show()
+    qtbot.waitExposed(win)
+    with qtbot.waitSignal(getattr(win.reuse_docks, wait), timeout=60000):
+        win.open_corpus(root)
+    return win
+
+
+@pytest.fixture
+def syndication(tmp_path: Path) -> Syndication:
+    """A small syndicated corpus: 14 outlets, one story carried 12 times and one 3 times."""
+    return build_corpus(tmp_path / "corpus", outlets=14, fanouts=(12, 3), own=1)
+
+
+@pytest.fixture
+def syndication_window(qtbot, syndication: Syndication) -> Iterator[MainWindow]:
+    """The window on :func:`syndication`, its reuse map built."""
+    win = shown_window(qtbot, syndication.root)
+    yield win
+    win.shutdown()
+

@@ -9,25 +9,12 @@ from PySide6.QtCore import Qt
 
 from app.ui.mainwindow import MainWindow
 from app.ui.models import COPIES, COPY, HIT, KindRole
-from tests.fixtures.syndication import Syndication, build_corpus
+from tests.fixtures.syndication import Syndication
 
 
 @pytest.fixture
-def syndication(tmp_path: Path) -> Syndication:
-    return build_corpus(tmp_path / "corpus", outlets=14, fanouts=(12, 3), own=1)
-
-
-@pytest.fixture
-def window(qtbot, syndication: Syndication) -> MainWindow:
-    win = MainWindow(restore=False)
-    qtbot.addWidget(win)
-    win.resize(1300, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    with qtbot.waitSignal(win.reuse_docks.mapReady, timeout=60000):
-        win.open_corpus(syndication.root)
-    yield win
-    win.shutdown()
+def window(syndication_window: MainWindow) -> MainWindow:
+    return syndication_window
 
 
 def _kinds(window: MainWindow) -> list[tuple[str, str | None]]:

@@ -3,8 +3,6 @@ Versions of Selection (from the context menu to the Other Versions dock)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QGuiApplication, QMouseEvent
@@ -13,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 from app.ui.compareview import CompareView
 from app.ui.mainwindow import MainWindow
 from app.ui.paragraphpane import TEXT_LEFT, ParagraphPane
-from tests.fixtures.syndication import Syndication, build_corpus
+from tests.fixtures.syndication import Syndication
 from tests.ui.test_compareview import small_alignment
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -131,21 +129,8 @@ def test_the_context_menu_offers_the_selection(view: CompareView) -> None:
 
 
 @pytest.fixture
-def syndication(tmp_path: Path) -> Syndication:
-    return build_corpus(tmp_path / "corpus", outlets=14, fanouts=(12, 3), own=1)
-
-
-@pytest.fixture
-def window(qtbot, syndication: Syndication) -> MainWindow:
-    win = MainWindow(restore=False)
-    qtbot.addWidget(win)
-    win.resize(1300, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    with qtbot.waitSignal(win.reuse_docks.mapReady, timeout=60000):
-        win.open_corpus(syndication.root)
-    yield win
-    win.shutdown()
+def window(syndication_window: MainWindow) -> MainWindow:
+    return syndication_window
 
 
 def test_find_other_versions_of_a_selected_sentence(qtbot, window: MainWindow,

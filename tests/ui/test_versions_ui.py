@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from app.ui.mainwindow import MainWindow
 from app.ui.versionspanel import marked_html
-from tests.fixtures.syndication import Syndication, build_corpus
+from tests.fixtures.syndication import Syndication
 
 
 @pytest.fixture
-def syndication(tmp_path: Path) -> Syndication:
-    return build_corpus(tmp_path / "corpus", outlets=14, fanouts=(12, 3), own=1)
-
-
-@pytest.fixture
-def window(qtbot, syndication: Syndication) -> MainWindow:
-    win = MainWindow(restore=False)
-    qtbot.addWidget(win)
-    win.resize(1300, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    with qtbot.waitSignal(win.reuse_docks.mapReady, timeout=60000):
-        win.open_corpus(syndication.root)
-    yield win
-    win.shutdown()
+def window(syndication_window: MainWindow) -> MainWindow:
+    return syndication_window
 
 
 def test_find_other_versions_from_the_context_menu(qtbot, window: MainWindow,
