@@ -16,6 +16,7 @@ from app.core import fsguard
 from app.core.atomic import atomic_write_text
 from app.core.report import ReportSection, alignment_report_html, session_report_html
 from app.ui.comparetabs import CompareTabs
+from app.ui.messages import inform
 from app.ui.pdfexport import write_pdf
 
 HTML_FILTER = "HTML report (*.html)"
@@ -57,12 +58,7 @@ class ReportController(QObject):
         return answer == QMessageBox.StandardButton.Yes
 
     def _inform(self, title: str, lines: list[str]) -> None:
-        # Not modal: the window stays usable and the user may read it later.
-        box = QMessageBox(QMessageBox.Icon.Information, title, "\n".join(lines), QMessageBox.StandardButton.Ok,
-                          self._parent)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setModal(False)
-        box.show()
+        inform(self._parent, title, lines)
 
     def _error(self, title: str, message: str) -> None:
         self.error.emit(message)

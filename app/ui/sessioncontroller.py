@@ -37,6 +37,7 @@ from app.core.session import (
     load_session,
     save_session,
 )
+from app.ui.messages import inform
 from app.ui.settings import follow_links_outside
 
 SESSION_FILTER = f"Parallax session (*{SUFFIX})"
@@ -218,12 +219,7 @@ class SessionController(QObject):
                 QMessageBox.StandardButton.Discard: "discard"}.get(answer, "cancel")
 
     def _inform(self, title: str, lines: list[str]) -> None:
-        # Not modal: the session is already open behind it and the user may read it later.
-        box = QMessageBox(QMessageBox.Icon.Information, title, "\n".join(lines), QMessageBox.StandardButton.Ok,
-                          self._window)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setModal(False)
-        box.show()
+        inform(self._window, title, lines)
 
     def _error(self, title: str, message: str) -> None:
         self.error.emit(message)
