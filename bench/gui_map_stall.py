@@ -182,10 +182,12 @@ def _time_collections() -> list[tuple[float, bool, str]]:
 _TIMED = (
     ("app.ui.reusedocks", "ReuseDocks", "_map_ready"), ("app.ui.reusedocks", "ReuseDocks", "_graph_ready"),
     ("app.ui.reusedocks", "ReuseDocks", "_show_left"),
-    ("app.ui.relatedpanel", "RelatedPanel", "show_related"), ("app.ui.relatedpanel", "RelatedModel", "set_label"),
+    ("app.ui.relatedpanel", "RelatedPanel", "show_related"), ("app.ui.relatedpanel", "RelatedModel", "set_labels"),
     ("app.ui.reuseoverview", "ReuseOverview", "set_graph"), ("app.ui.reusegraph", "ReuseGraphView", "set_graph"),
     ("app.ui.reusegraph", "ReuseGraphView", "paintEvent"), ("app.ui.relatedpanel", "_RelatedList", "paintEvent"),
     ("app.ui.corpuspanel", "CorpusPanel", "set_reuse_map"),
+    ("app.ui.reuseoverview", "ReuseOverview", "_expand_from"), ("app.ui.reusegraph", "ReuseGraphView", "_advance_render"),
+    ("app.ui.deltapanel", "RelatedLabeller", "_next"), ("app.ui.deltapanel", "RelatedLabeller", "_labelled"),
 )
 
 

@@ -8,8 +8,10 @@ hundred milliseconds, and labelling Related means aligning with every related ar
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -33,11 +35,15 @@ from app.ui.comparisoncontroller import Boilerplate
 from app.ui.workers import GeneratorWorker, WorkerPool
 
 if TYPE_CHECKING:
+    from app.core.corpus import Corpus
+    from app.core.model import Article, Paragraph
     from app.ui.comparetabs import CompareTabs, TabEntry
     from app.ui.relatedpanel import RelatedPanel
     from app.ui.windowbase import WindowBase
 
 RowRole = Qt.ItemDataRole.UserRole + 1
+LABEL_REST_S = 0.03  # the longest rest between two Related labels (see RelatedLabeller)
+LABEL_SHOW_S = 0.15  # Related labels found are shown at least this often
 _CACHE = 16  # alignments whose changes are remembered (one per open tab, and some)
 
 
@@ -221,13 +227,26 @@ class DeltaPanel(QDockWidget):
         self.wait(msecs)
 
 
+@dataclass
+class _LabelRun:
+    """One labelling of the Related list: its left article and what it aligns with."""
+
+    aid: str
+    corpus: Corpus
+    boilerplate: Callable[[Paragraph], bool] | None
+    asked: set[str] = field(default_factory=set)  # rows labelled or being labelled
+    left: list[Article] = field(default_factory=list)  # the left article, once read (on the worker)
+
+
 class RelatedLabeller(QObject):
     """Fills the Related dock with each related article's change label, off the GUI thread.
 
-    When the list changes, or the analyst's links or marks do, one worker aligns the left article
-    with each listed one (through :func:`app.core.links.align_with_links`: with the pair's manual
-    links and the marks), best first, and hands back the labels as they come; a newer run
-    cancels it.
+    Only the rows the analyst can see (and a few either side) are labelled, as they come into
+    view: a story with 500 copies would otherwise align 500 pairs on a worker thread, in
+    Python, holding the GIL the window needs for seconds after the map arrives. Each pair is
+    aligned with the left article through :func:`app.core.links.align_with_links` (with the
+    pair's manual links and the marks), a few pairs a job, the next job asked for when one
+    ends; a change of list, links or marks starts over (:meth:`start`).
 
     Args:
         window: The main window (its corpus).
@@ -235,6 +254,8 @@ class RelatedLabeller(QObject):
         pool: Where the labelling runs.
         boilerplate: The boilerplate test to align with now, marks included (None: not known yet).
     """
+
+    BATCH = 4  # pairs aligned by one job
 
     def __init__(self, window: WindowBase, related: RelatedPanel, pool: WorkerPool,
                  boilerplate: Boilerplate) -> None:
@@ -244,31 +265,65 @@ class RelatedLabeller(QObject):
         self.pool = pool
         self._boilerplate = boilerplate
         self._worker: GeneratorWorker | None = None
+        self._run: _LabelRun | None = None
         related.model.modelReset.connect(self.start)
+        related.rowsInViewChanged.connect(self._next)
+
+    def busy(self) -> bool:
+        """True while a labelling job runs."""
+        return self._worker is not None
 
     def start(self) -> None:
-        """Label the rows listed now (cancelling the labelling of an earlier list)."""
+        """Label the rows listed now, from those in view (cancelling the labelling of an earlier list)."""
         if self._worker is not None:
             self._worker.cancel()
             self._worker = None
-        aid, ids = self._related.article(), self._related.model.ids()
+        aid = self._related.article()
         corpus = self._window.corpus()
-        if not aid or not ids or corpus is None:
+        self._run = None
+        if not aid or corpus is None or not self._related.model.rowCount():
             return
-        boilerplate = self._boilerplate()  # marks made since the map was built count at once
+        # Marks made since the map was built count at once; a label once asked is not asked again.
+        self._run = _LabelRun(aid, corpus, self._boilerplate())
+        self._next()
+
+    def _next(self) -> None:
+        """Label the next few rows in view that were not labelled by this run yet."""
+        run = self._run
+        if self._worker is not None or run is None or self._related.article() != run.aid:
+            return  # a running job asks again when it ends
+        ids = [rid for rid in self._related.ids_in_view() if rid not in run.asked][:self.BATCH]
+        if not ids:
+            return
+        run.asked.update(ids)
+        corpus, boilerplate, left_cache, aid = run.corpus, run.boilerplate, run.left, run.aid
 
         def job(should_cancel: Callable[[], bool]) -> Generator[Any, None, None]:
             data = corpus.userdata.refresh()
-            left = corpus.resolve(aid)
+            if not left_cache:
+                left_cache.append(corpus.resolve(aid))
+            left = left_cache[0]
+            labels: dict[str, PairChange] = {}
+            shown = time.perf_counter()
             for rid in ids:
                 if should_cancel():
                     return
+                started = time.perf_counter()
                 try:
                     right = corpus.resolve(rid)
                 except Exception:
                     continue
                 # The pair as the analyst aligned it: its manual links and not-a-match pairs hold.
-                yield rid, pair_change(align_with_links(corpus, left, right, boilerplate=boilerplate, data=data))
+                labels[rid] = pair_change(align_with_links(corpus, left, right, boilerplate=boilerplate, data=data))
+                if time.perf_counter() - shown > LABEL_SHOW_S:  # long pairs: show what is done
+                    yield labels
+                    labels, shown = {}, time.perf_counter()
+                # Aligning is Python through and through: it would take the GIL back at every
+                # switch interval while the window lays out and paints. Resting about as long as
+                # it worked leaves the GUI thread the GIL half of the time.
+                time.sleep(min(LABEL_REST_S, max(0.002, time.perf_counter() - started)))
+            if labels:
+                yield labels
 
         worker = GeneratorWorker(job, "related labels")
         self._worker = worker
@@ -277,15 +332,16 @@ class RelatedLabeller(QObject):
         worker.signals.failed.connect(lambda _e, w=worker: self._finished(w))
         self.pool.submit(worker)
 
-    def _labelled(self, worker: GeneratorWorker, aid: str, item: tuple[str, PairChange]) -> None:
+    def _labelled(self, worker: GeneratorWorker, aid: str, labels: dict[str, PairChange]) -> None:
         if worker is self._worker and self._related.article() == aid:
-            rid, pair = item
-            self._related.model.set_label(
-                rid, f"{pair.label} · {pair.retained:.0f} % retained · {pair.added:.0f} % new")
+            self._related.model.set_labels({
+                rid: f"{pair.label} · {pair.retained:.0f} % retained · {pair.added:.0f} % new"
+                for rid, pair in labels.items()})
 
     def _finished(self, worker: GeneratorWorker) -> None:
         if worker is self._worker:
             self._worker = None
+            self._next()
 
 
 def install(window: WindowBase, *, view_menu: QMenu, related: RelatedPanel, boilerplate: Boilerplate) -> DeltaPanel:

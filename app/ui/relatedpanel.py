@@ -11,14 +11,25 @@ from PySide6.QtCore import (
     QRectF,
     QSize,
     Qt,
+    QTimer,
     Signal,
 )
-from PySide6.QtGui import QFont, QFontMetricsF, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import (
+    QFont,
+    QFontMetricsF,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
     QLabel,
     QListView,
+    QSizePolicy,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -36,6 +47,7 @@ IdRole = Qt.ItemDataRole.UserRole + 2
 HeadingRole = Qt.ItemDataRole.UserRole + 10  # the text of a version heading row
 ChangeRole = Qt.ItemDataRole.UserRole + 3  # the change label of a row, once known (app.ui.deltapanel)
 _Index = QModelIndex | QPersistentModelIndex
+LABEL_MARGIN_ROWS = 4  # rows labelled beyond those in view either way, so that a short scroll finds them done
 
 
 def figures(rel: RelatedArticle) -> str:
@@ -71,10 +83,20 @@ class RelatedModel(QAbstractListModel):
         self._changes: dict[str, str] = {}  # change labels by article id (app.ui.deltapanel)
         self._entries: list[RelatedArticle | str] = []  # a str is a version heading
         self._row_of: dict[str, int] = {}  # row of each article id
+        self._key: tuple[str | None, list[list[str]]] = (None, [])  # the left article and versions shown
 
     def set_related(self, rows: list[RelatedArticle], versions: list[list[str]] | None = None,
-                    here: str | None = None) -> None:
-        """Show ``rows`` (best first), grouped by ``versions`` when given."""
+                    here: str | None = None, *, fresh: bool = False) -> None:
+        """Show ``rows`` (best first), grouped by ``versions`` when given.
+
+        The same rows again (the window follows its left article at each comparison and each
+        step of the map) leave the list, and the change labels found so far, as they are,
+        unless ``fresh`` (a new map: the articles may have changed).
+        """
+        key = (here, versions or [])
+        if not fresh and rows == self._rows and key == self._key:
+            return
+        self._key = key
         self.beginResetModel()
         self._rows = list(rows)
         self._entries = _grouped(self._rows, versions or [], here)
@@ -84,16 +106,33 @@ class RelatedModel(QAbstractListModel):
 
     def set_label(self, aid: str, text: str) -> None:
         """Show the change label of the row of ``aid`` (computed off the GUI thread)."""
-        self._changes[aid] = text
-        # Looked up, not searched: a story with 500 copies gets 500 labels (a search of every
-        # row for each was 0.3 s of GUI-thread work at 20,000 articles).
-        n = self._row_of.get(aid)
-        if n is not None:
-            self.dataChanged.emit(self.index(n), self.index(n))
+        self.set_labels({aid: text})
+
+    def set_labels(self, labels: dict[str, str]) -> None:
+        """Show several change labels at once: one change for the view.
+
+        The list lays out all its rows again at every change of data (their heights differ),
+        700 rows for a story of 500 copies: a few labels a change, not one.
+        """
+        self._changes.update(labels)
+        # Looked up, not searched (a search of every row for each label was 0.3 s of GUI-thread
+        # work at 20,000 articles).
+        rows = [n for n in map(self._row_of.get, labels) if n is not None]
+        if rows:
+            self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)))
 
     def ids(self) -> list[str]:
         """Article ids in row order."""
         return [r.id for r in self._entries if not isinstance(r, str)]
+
+    def id_at(self, row: int) -> str | None:
+        """The article id of a row (None for a heading row or past the end)."""
+        entry = self._entries[row] if 0 <= row < len(self._entries) else None
+        return entry.id if entry is not None and not isinstance(entry, str) else None
+
+    def label(self, aid: str) -> str:
+        """The change label shown for ``aid`` ("" while not known)."""
+        return self._changes.get(aid, "")
 
     def related(self, row: int) -> RelatedArticle:
         """The related article of a row (the first one under a heading row)."""
@@ -167,11 +206,21 @@ class RelatedDelegate(QStyledItemDelegate):
     PAD = 6
     BAR = 4
 
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._sizes: tuple[str, QSize, QSize] | None = None  # font key, heading and article row sizes
+
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
-        h = QFontMetricsF(option.font).height()
-        if index.data(HeadingRole):
-            return QSize(200, int(h + 2 * self.PAD))
-        return QSize(200, int(3 * h + self.BAR + 3 * self.PAD))
+        # Asked for every row at each layout (a story's 500 copies when the map arrives): the
+        # two sizes are kept per font, and a heading is told from the model without data().
+        font = option.font
+        key = font.key()
+        if self._sizes is None or self._sizes[0] != key:
+            h = QFontMetricsF(font).height()
+            self._sizes = (key, QSize(200, int(h + 2 * self.PAD)), QSize(200, int(3 * h + self.BAR + 3 * self.PAD)))
+        model = index.model()
+        heading = model.is_heading(index.row()) if isinstance(model, RelatedModel) else bool(index.data(HeadingRole))
+        return self._sizes[1] if heading else self._sizes[2]
 
     def paint(self, p: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
         heading = index.data(HeadingRole)
@@ -246,11 +295,20 @@ class _RelatedList(QListView):
     """
 
     newTabClicked = Signal(QModelIndex)
+    shown = Signal()  # shown or resized: other rows may have come into view
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.placeholder = ""
         self._tab_press: QPersistentModelIndex | None = None
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.shown.emit()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.shown.emit()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if wants_new_tab(event):
@@ -306,6 +364,7 @@ class RelatedPanel(QDockWidget):
     compareRequested = Signal(str, str)  # left id, right id
     newTabRequested = Signal(str, str)  # left id, right id: to compare in a new tab
     storyRequested = Signal(str)  # the left article, to open its story as a story tab
+    rowsInViewChanged = Signal()  # scrolled, resized or shown: see ids_in_view()
 
     NO_ARTICLE = "Open an article on the left to see the others sharing its text."
     LOADING = "Finding shared text…"
@@ -330,9 +389,20 @@ class RelatedPanel(QDockWidget):
             self.view.clicked.connect(self._open)
         self.view.activated.connect(self._open)
         self.view.newTabClicked.connect(lambda index: self._open(index, new_tab=True))
+        # Told once the view has settled (its layout is delayed, a scroll comes in many steps).
+        self._in_view_timer = QTimer(self)
+        self._in_view_timer.setSingleShot(True)
+        self._in_view_timer.setInterval(40)
+        self._in_view_timer.timeout.connect(self.rowsInViewChanged)
+        self.view.verticalScrollBar().valueChanged.connect(self._rows_moved)  # not start(int): its msec
+        self.view.shown.connect(self._rows_moved)
+        self.model.modelReset.connect(self._rows_moved)
         self.summary = QLabel("", self)
         self.summary.setObjectName("relatedSummary")
         self.summary.setContentsMargins(8, 4, 8, 2)
+        # Its text never widens the dock: that resized the comparison beside it, whose panes
+        # wrapped all their text again when the map arrived (30-50 ms at 100,000 articles).
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.summary.hide()
         self.story_link = QLabel('<a href="story">Story view</a>', self)
         self.story_link.setObjectName("relatedStoryLink")
@@ -360,17 +430,50 @@ class RelatedPanel(QDockWidget):
         """The empty-state text (shown when the list is empty)."""
         return self.view.placeholder
 
+    def _rows_moved(self, *_args: object) -> None:
+        self._in_view_timer.start()
+
+    def ids_in_view(self, margin: int = LABEL_MARGIN_ROWS) -> list[str]:
+        """The articles of the rows the analyst can see, then of ``margin`` rows below and above.
+
+        Empty while the list is not on screen (its dock closed or tabbed away): the change
+        labels are computed for these rows only, as they come into view
+        (:attr:`rowsInViewChanged`).
+        """
+        model, view = self.model, self.view
+        count = model.rowCount()
+        if count == 0 or not view.isVisible():
+            return []
+        port = view.viewport().rect()
+        top = view.indexAt(port.topLeft())
+        first = top.row() if top.isValid() else 0
+        bottom = view.indexAt(port.bottomLeft())
+        if bottom.isValid():
+            last = bottom.row()
+        else:
+            # Past the last row, or laid out not yet: as many rows as the shortest (headings) would fill.
+            shortest = max(1, QFontMetricsF(view.font()).height() + 2 * RelatedDelegate.PAD)
+            last = min(count - 1, first + int(port.height() / shortest) + 1)
+            end = view.visualRect(model.index(count - 1))
+            if end.isValid() and end.bottom() <= port.bottom():
+                last = count - 1
+        rows = [*range(first, last + 1), *range(last + 1, min(count, last + 1 + margin)),
+                *range(first - 1, max(-1, first - 1 - margin), -1)]
+        return [aid for aid in map(model.id_at, rows) if aid is not None]
+
     def show_related(self, aid: str | None, rows: list[RelatedArticle] | None,
-                     versions: list[list[str]] | None = None) -> None:
+                     versions: list[list[str]] | None = None, *, fresh: bool = False) -> None:
         """List ``rows`` for ``aid``; ``rows`` None means the reuse map is not ready yet.
 
         ``versions`` (the story's copies grouped by version) groups the rows and heads the
-        list with "30 copies, 4 versions".
+        list with "30 copies, 4 versions". The same list again is left as it is (its scroll
+        position and change labels) unless ``fresh`` (rows of a new reuse map).
         """
         self._article = aid
-        self.model.set_related(rows or [], versions, aid)
+        self.model.set_related(rows or [], versions, aid, fresh=fresh)
         summary = versions_summary(versions or []) if rows else ""
         self.summary.setText(f"This story: {summary}" if summary else "")
+        self.summary.setToolTip(self.summary.text())  # in full, should the dock be too narrow
         self.summary.setVisible(bool(summary))
         self.story_link.setVisible(bool(summary))
         if not aid:

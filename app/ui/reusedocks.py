@@ -156,7 +156,7 @@ class ReuseDocks(QObject):
         if generation != self._generation:
             return
         self._map = rmap
-        self.show_left()
+        self.show_left(fresh=True)
         self.mapReady.emit(rmap)
         al = self._alignment()
         if self._stale_comparison and al is not None and al.left.id and al.right.id:
@@ -184,8 +184,8 @@ class ReuseDocks(QObject):
 
     # ------------------------------------------------------------------ views
 
-    def show_left(self) -> None:
-        """Follow the current comparison's left article."""
+    def show_left(self, *, fresh: bool = False) -> None:
+        """Follow the current comparison's left article (``fresh``: the map is new)."""
         al = self._alignment()
         aid = al.left.id if al is not None and al.left.id else None
         self.overview.set_current(aid)
@@ -196,7 +196,7 @@ class ReuseDocks(QObject):
         elif aid not in self._map:
             self.related.show_outside(aid)
         else:
-            self.related.show_related(aid, self._map.related(aid), self._map.versions(aid))
+            self.related.show_related(aid, self._map.related(aid), self._map.versions(aid), fresh=fresh)
 
     def _overview_shown(self, visible: bool) -> None:
         if visible and self._graph is not None:

@@ -172,3 +172,114 @@ def test_change_label_updates_its_own_row_under_version_headings(qtbot) -> None:
     row = next(n for n in range(model.rowCount()) if model.index(n).data(IdRole) == "d.txt")
     assert changed == [row] and model.is_heading(row - 2)
     assert model.index(row).data(ChangeRole) == "minor edit"
+
+
+class _Corpus:
+    """What the labeller reads of a corpus: user data and articles (here just their ids)."""
+
+    class userdata:
+        @staticmethod
+        def refresh() -> None:
+            return None
+
+    @staticmethod
+    def resolve(ref: str) -> str:
+        return ref
+
+
+def _labelled_story(qtbot, monkeypatch, n: int = 200):
+    """A Related list of ``n`` copies (under version headings) with a labeller whose aligner counts its pairs."""
+    from types import SimpleNamespace
+
+    from PySide6.QtWidgets import QMainWindow
+
+    from app.ui import deltapanel
+    from app.ui.workers import WorkerPool
+
+    aligned: list[str] = []
+    monkeypatch.setattr(deltapanel, "align_with_links", lambda _c, _l, right, **_k: aligned.append(right) or right)
+    monkeypatch.setattr(deltapanel, "pair_change",
+                        lambda right: SimpleNamespace(label=f"edited {right}", retained=90.0, added=5.0))
+    host = QMainWindow()
+    qtbot.addWidget(host)
+    host.corpus = lambda: _Corpus()  # type: ignore[attr-defined]
+    panel = RelatedPanel(host)
+    host.setCentralWidget(panel)
+    host.resize(320, 420)
+    host.show()
+    qtbot.waitExposed(host)
+    labeller = deltapanel.RelatedLabeller(host, panel, WorkerPool(1, host), lambda: None)  # type: ignore[arg-type]
+    rows = [RelatedArticle(f"c{k:03}.txt", f"Copy {k}", "Herald", "", 3, 3, 3, 50.0, 50.0) for k in range(n)]
+    versions = [["a.txt", *(r.id for r in rows[: n // 2])], [r.id for r in rows[n // 2:]]]
+    panel.show_related("a.txt", rows, versions)
+    return panel, labeller, aligned
+
+
+def _settle(qtbot, labeller) -> None:
+    qtbot.waitUntil(lambda: not labeller.busy(), timeout=10000)
+    qtbot.wait(120)  # past the panel's settling timer: nothing more is asked
+    qtbot.waitUntil(lambda: not labeller.busy(), timeout=10000)
+
+
+def test_only_the_rows_in_view_get_change_labels_and_a_scrolled_to_row_gets_its_own(qtbot, monkeypatch) -> None:
+    panel, labeller, aligned = _labelled_story(qtbot, monkeypatch)
+    model = panel.model
+    in_view = panel.ids_in_view(margin=0)
+    assert in_view and in_view[0] == "c000.txt" and len(in_view) < 12  # under the heading, a screenful
+    qtbot.waitUntil(lambda: all(model.label(i) for i in in_view), timeout=10000)
+    _settle(qtbot, labeller)
+    assert model.label("c000.txt") == "edited c000.txt · 90 % retained · 5 % new"
+    assert set(aligned) == set(panel.ids_in_view()) and len(aligned) == len(set(aligned)) < 20
+    assert not model.label("c199.txt") and not model.label("c100.txt")
+
+    panel.view.scrollToBottom()
+    qtbot.waitUntil(lambda: bool(model.label("c199.txt")), timeout=10000)
+    _settle(qtbot, labeller)
+    assert "c199.txt" in panel.ids_in_view(margin=0) and not model.label("c050.txt")
+    assert len(aligned) == len(set(aligned)) < 40  # the rows seen before are not aligned again
+
+
+def test_a_new_labelling_relabels_the_rows_in_view_only(qtbot, monkeypatch) -> None:
+    """Links or marks changed: the visible labels are redone, the rest wait to be seen."""
+    panel, labeller, aligned = _labelled_story(qtbot, monkeypatch)
+    _settle(qtbot, labeller)
+    first = list(aligned)
+    labeller.start()
+    _settle(qtbot, labeller)
+    assert sorted(aligned[len(first):]) == sorted(first)
+
+
+def test_rows_in_view_of_a_hidden_list_are_none(qtbot) -> None:
+    panel = RelatedPanel()
+    qtbot.addWidget(panel)
+    panel.show_related("a.txt", [RelatedArticle("b.txt", "Bee", "Herald", "", 3, 3, 4, 25.0, 80.0)])
+    assert panel.ids_in_view() == []
+    with qtbot.waitSignal(panel.rowsInViewChanged, timeout=2000):
+        panel.show()
+    assert panel.ids_in_view() == ["b.txt"]
+
+
+def test_the_same_list_again_keeps_its_labels_and_a_new_map_drops_them(qtbot) -> None:
+    panel = RelatedPanel()
+    qtbot.addWidget(panel)
+    rows = [RelatedArticle(f"{c}.txt", c, "Herald", "", 3, 3, 3, 50.0, 50.0) for c in "bcd"]
+    panel.show_related("a.txt", rows)
+    panel.model.set_labels({"b.txt": "trimmed", "c.txt": "edited"})
+    with qtbot.assertNotEmitted(panel.model.modelReset):
+        panel.show_related("a.txt", list(rows))  # the window following the same left article
+    assert panel.model.label("b.txt") == "trimmed"
+    panel.show_related("a.txt", list(rows), fresh=True)
+    assert panel.model.label("b.txt") == ""
+
+
+def test_a_long_story_summary_never_widens_the_dock(qtbot) -> None:
+    """A wider dock would shrink the comparison beside it, which wraps all its text again."""
+    panel = RelatedPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    narrow = panel.minimumSizeHint().width()
+    rows = [RelatedArticle(f"c{k}.txt", f"Copy {k}", "Herald", "", 3, 3, 3, 50.0, 50.0) for k in range(3000)]
+    versions = [["a.txt"], *([r.id] for r in rows)]
+    panel.show_related("a.txt", rows, versions)
+    assert panel.summary.text() == "This story: 3,001 copies, 3,001 versions"
+    assert panel.minimumSizeHint().width() <= max(narrow, 150)
