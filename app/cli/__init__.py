@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import io
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 # Each module registers its subcommands with add_parser(subparsers); one module per feature
 # so that features can be developed side by side.
@@ -38,7 +43,7 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage and error messages cannot drive the terminal (they
     repeat what the user typed, which may hold pasted control characters)."""
 
-    def _print_message(self, message: str, file=None) -> None:
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         from app.cli.common import terminal_safe
 
         super()._print_message(terminal_safe(message) if message else message, file)
@@ -47,11 +52,12 @@ class _Parser(argparse.ArgumentParser):
 class _VersionAction(argparse.Action):
     """``--version``, with the version looked up only when asked for (see ``app.__getattr__``)."""
 
-    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs) -> None:
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
                          help="show program's version number and exit", **kwargs)
 
-    def __call__(self, parser, namespace, values, option_string=None) -> None:
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: str | Sequence[Any] | None, option_string: str | None = None) -> None:
         from app import __version__
 
         parser._print_message(f"parallax {__version__}\n", sys.stdout)
@@ -100,8 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     for stream in (sys.stdout, sys.stderr):
         # A terminal that cannot show a character gets an escape, not a UnicodeEncodeError.
-        with contextlib.suppress(AttributeError, ValueError):
-            stream.reconfigure(errors="backslashreplace")
+        if isinstance(stream, io.TextIOWrapper):
+            with contextlib.suppress(ValueError):
+                stream.reconfigure(errors="backslashreplace")
     argv = list(sys.argv[1:] if argv is None else argv)
     home = COMMAND_HOMES.get(argv[0]) if argv else None
     parser = build_parser((home,) if home else COMMAND_MODULES)

@@ -114,7 +114,7 @@ def run_search(args: argparse.Namespace) -> int:
     # Copies of each story: the saved table of the map (built once when stale), not the whole map.
     rmap, copies_source = corpus.copies_table() if args.json or args.collapse else (None, "")
     if args.json:
-        data = search_json(result, rmap, collapse=args.collapse)  # type: ignore[arg-type]
+        data = search_json(result, rmap, collapse=args.collapse)
         data["copies_source"] = copies_source
         if facets is not None:
             data["filters"] = facets.filters.to_dict()
@@ -125,9 +125,8 @@ def run_search(args: argparse.Namespace) -> int:
     echo(f"{result.total} hit{'s' if result.total != 1 else ''} for {result.query}")
     if facets is not None and args.facets:
         print_facets(facets.result)
-    # copies_lookup's annotation leaves out CopiesTable, which it reads the same way as a map.
     if args.collapse:
-        groups = group_hits(result.hits, copies_lookup(rmap))  # type: ignore[arg-type]
+        groups = group_hits(result.hits, copies_lookup(rmap))
     else:
         groups = [HitGroup(h) for h in result.hits]
     for group in groups:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -23,6 +23,21 @@ from app.core.model import Hit, SearchResult
 
 if TYPE_CHECKING:
     from app.core.reuse import ReuseMap
+
+
+class StoryCopies(Protocol):
+    """What the grouping reads of a story source: the reuse map, its saved
+    :class:`~app.core.reuseindex.CopiesTable`, or :class:`ExactCopies`."""
+
+    def __contains__(self, aid: str, /) -> bool: ...
+
+    def copies(self, aid: str, /) -> list[str]:
+        """The other articles of ``aid``'s story."""
+        ...
+
+    def duplicates(self, aid: str, /) -> list[str]:
+        """The other articles with ``aid``'s text."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +67,14 @@ def group_hits(hits: Iterable[Hit], copies_of: Callable[[str], Sequence[str]]) -
     return [HitGroup(h, c, tuple(f)) for h, c, f in groups]
 
 
-def copies_lookup(rmap: ReuseMap | ExactCopies | None) -> Callable[[str], list[str]]:
+def copies_lookup(rmap: StoryCopies | None) -> Callable[[str], list[str]]:
     """``aid -> other copies of its story`` from a reuse map (nothing without one)."""
     if rmap is None:
         return lambda _aid: []
     return lambda aid: rmap.copies(aid) if aid in rmap else []
 
 
-def search_json(result: SearchResult, rmap: ReuseMap | None, *, collapse: bool = False) -> dict:
+def search_json(result: SearchResult, rmap: StoryCopies | None, *, collapse: bool = False) -> dict[str, Any]:
     """``parallax search --json``: every hit carries ``copies`` (the other copies of its story)
     and ``same_text`` (those of them with the same text); ``collapse`` lists each story once,
     with the other hits folded under it in ``folded``."""
@@ -77,7 +92,7 @@ def search_json(result: SearchResult, rmap: ReuseMap | None, *, collapse: bool =
     return data
 
 
-def _same_text(rmap: ReuseMap | None, aid: str) -> list[str]:
+def _same_text(rmap: StoryCopies | None, aid: str) -> list[str]:
     return rmap.duplicates(aid) if rmap is not None and aid in rmap else []
 
 

@@ -16,7 +16,9 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
+from enum import IntEnum
 from itertools import chain
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermsReader
@@ -25,7 +27,7 @@ from whoosh.formats import Positions
 from whoosh.reading import TermNotFound
 from whoosh.system import _INT_SIZE
 
-__all__ = ["LRU", "TermPostings", "Unsupported", "read_positions", "read_term", "read_terms", "term_frequencies"]
+__all__ = ["LRU", "BlockWeights", "TermPostings", "Unsupported", "read_positions", "read_term", "read_terms", "term_frequencies"]
 
 # Pickle opcodes of the block layout written by Whoosh's W3PostingsWriter (protocol 2).
 _PROTO, _MARK, _TUPLE, _TUPLE1, _TUPLE3 = 0x80, 0x28, 0x74, 0x85, 0x87
@@ -41,6 +43,57 @@ _OPS1, _OPS2, _FLOATS = bytes([_BININT1]) * 4096, bytes([_BININT2]) * 4096, byte
 
 class Unsupported(Exception):
     """The postings are not in a form this module reads (e.g. another codec)."""
+
+
+class BlockWeights(IntEnum):
+    """How a posting block's weights are pickled (Parallax's segment writer writes the same
+    kinds, as numpy arrays of these values)."""
+
+    NONE = 0  # ``None``: every weight 1.0
+    ONE = 1  # one float for the whole block
+    FLOATS = 2  # a tuple of floats
+    BYTES = 3  # a tuple of one-byte ints (Parallax's segment writer)
+
+
+class HeadLayout(NamedTuple):
+    """Where a block pickle's ids and weights lie (see :func:`_scan_head`)."""
+
+    first: int  # the first document number
+    width: int  # bytes of each delta (1 or 2); 0 when ``at`` lists the deltas themselves
+    at: int | list[int]  # offset of the first delta's opcode, or the deltas
+    weights: BlockWeights
+    value: float | int  # the one weight (ONE, 1.0 for NONE), or the offset of the first one
+
+
+class Unpickled(NamedTuple):
+    """A block's absolute ids and weights, from unpickling it whole."""
+
+    ids: np.ndarray
+    weights: np.ndarray
+
+
+class BlockTable(NamedTuple):
+    """Every block of one term's posting list (see :class:`TermPostings`), as lists."""
+
+    sizes: list[int]
+    maxids: list[int]
+    heads: list[int]
+    data: list[int]
+    ends: list[int]
+    comps: list[int]
+
+
+class _Walk(NamedTuple):
+    """One term's block table and the heads of the blocks to decode."""
+
+    texts: list[bytes]
+    layouts: list[HeadLayout | Unpickled]
+    counts: list[int]
+    decoded: list[int]  # the decoded blocks' indexes in ``table``
+    table: BlockTable
+
+
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -85,15 +138,15 @@ class TermPostings:
         return bool(np.all(self.starts[blocks[blocks < len(self.starts)]] >= 0))
 
 
-class LRU:
+class LRU(Generic[_V]):
     """A least-recently-used cache bounded by a total cost (bytes, postings, ...)."""
 
     def __init__(self, budget: int) -> None:
         self.budget = budget
-        self._items: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
+        self._items: OrderedDict[Hashable, tuple[_V, int]] = OrderedDict()
         self._cost = 0
 
-    def get(self, key: Hashable) -> object | None:
+    def get(self, key: Hashable) -> _V | None:
         """The cached value for ``key``, or ``None``."""
         item = self._items.get(key)
         if item is None:
@@ -101,7 +154,7 @@ class LRU:
         self._items.move_to_end(key)
         return item[0]
 
-    def put(self, key: Hashable, value: object, cost: int) -> None:
+    def put(self, key: Hashable, value: _V, cost: int) -> None:
         """Cache ``value``; the least recently used entries go once the budget is exceeded."""
         old = self._items.pop(key, None)
         if old is not None:
@@ -120,14 +173,14 @@ class LRU:
         self._cost = 0
 
 
-def _terms_reader(leaf) -> W3TermsReader:
+def _terms_reader(leaf: Any) -> W3TermsReader:
     terms = getattr(leaf, "_terms", None)
     if type(terms) is not W3TermsReader:
         raise Unsupported("not a W3 segment")
     return terms
 
 
-def term_frequencies(leaf, field: str) -> tuple[list[bytes], np.ndarray]:
+def term_frequencies(leaf: Any, field: str) -> tuple[list[bytes], np.ndarray]:
     """The terms of ``field`` in a segment, sorted, and their document frequencies.
 
     Whoosh's lexicon iterator reads the terms file a record at a time (about 10 µs a term).
@@ -159,7 +212,7 @@ def term_frequencies(leaf, field: str) -> tuple[list[bytes], np.ndarray]:
     return [data[s:e] for s, e in zip((offsets + 10).tolist(), values.tolist(), strict=True)], df
 
 
-def read_term(leaf, field: str, btext: bytes, docs: np.ndarray | None = None) -> TermPostings | None:
+def read_term(leaf: Any, field: str, btext: bytes, docs: np.ndarray | None = None) -> TermPostings | None:
     """The postings of ``field:btext`` in segment reader ``leaf`` (``None`` when absent).
 
     With ``docs`` (sorted segment docnums) much fewer than the term's postings, only the blocks
@@ -168,25 +221,25 @@ def read_term(leaf, field: str, btext: bytes, docs: np.ndarray | None = None) ->
     return read_terms(leaf, field, [btext], docs)[0]
 
 
-def read_terms(leaf, field: str, btexts: list[bytes],
+def read_terms(leaf: Any, field: str, btexts: list[bytes],
                docs: np.ndarray | None = None) -> list[TermPostings | None]:
     """:func:`read_term` for several terms, their blocks gathered together."""
     terms = _terms_reader(leaf)
     walks = [_walk(terms, field, btext, docs) for btext in btexts]
-    texts = [t for w in walks if w for t in w[0]]
-    layouts = [lay for w in walks if w for lay in w[1]]
-    counts = [c for w in walks if w for c in w[2]]
-    ids, weights = _assemble(texts, layouts, counts) if counts else (np.zeros(0), np.zeros(0))
-    ids, weights = ids.astype(np.int32), weights.astype(np.float32)
+    texts = [t for w in walks if w for t in w.texts]
+    layouts = [lay for w in walks if w for lay in w.layouts]
+    counts = [c for w in walks if w for c in w.counts]
+    all_ids, all_weights = _assemble(texts, layouts, counts) if counts else (np.zeros(0), np.zeros(0))
+    ids, weights = all_ids.astype(np.int32), all_weights.astype(np.float32)
     out: list[TermPostings | None] = []
     at = 0
     for w in walks:
         if w is None:
             out.append(None)
             continue
-        _, _, decoded_counts, decoded, table = w
+        decoded_counts, decoded, table = w.counts, w.decoded, w.table
         total = sum(decoded_counts)
-        sizes = table[0]
+        sizes = table.sizes
         starts = np.full(len(sizes), -1, dtype=np.int64)
         starts[decoded] = np.cumsum(decoded_counts) - np.asarray(decoded_counts, dtype=np.int64)
         out.append(TermPostings(ids[at:at + total], weights[at:at + total], starts,
@@ -195,7 +248,7 @@ def read_terms(leaf, field: str, btexts: list[bytes],
     return out
 
 
-def _walk(terms: W3TermsReader, field: str, btext: bytes, docs: np.ndarray | None) -> tuple | None:
+def _walk(terms: W3TermsReader, field: str, btext: bytes, docs: np.ndarray | None) -> _Walk | None:
     """One term's block table, and the heads of the blocks to decode (``None`` if absent)."""
     try:
         info = terms.term_info(field, btext)
@@ -211,8 +264,12 @@ def _walk(terms: W3TermsReader, field: str, btext: bytes, docs: np.ndarray | Non
         raise Unsupported("posting header")
     wanted = docs.tolist() if docs is not None and 4 * len(docs) < info.doc_frequency() else None
     stream = io.BytesIO(buf)
-    sizes, maxids, heads, data, ends, comps = [], [], [], [], [], []
-    texts, layouts, counts, decoded = [], [], [], []
+    table = BlockTable([], [], [], [], [], [])
+    sizes, maxids, heads, data, ends, comps = table
+    texts: list[bytes] = []
+    layouts: list[HeadLayout | Unpickled] = []
+    counts: list[int] = []
+    decoded: list[int] = []
     p, j = 4, 0
     while True:
         (blen,) = _INT.unpack_from(buf, p)
@@ -233,9 +290,10 @@ def _walk(terms: W3TermsReader, field: str, btext: bytes, docs: np.ndarray | Non
             layout = _scan_head(head, n)
             if layout is None:
                 whole = zlib.decompress(buf[dstart:dend]) if comp else buf[dstart:dend]
-                layout = _unpickled_head(pickle.loads(whole), n)
+                layouts.append(_unpickled_head(pickle.loads(whole), n))
+            else:
+                layouts.append(layout)
             texts.append(head)
-            layouts.append(layout)
             counts.append(n)
             decoded.append(len(sizes))
         sizes.append(n)
@@ -247,10 +305,10 @@ def _walk(terms: W3TermsReader, field: str, btext: bytes, docs: np.ndarray | Non
         p = dend
         if last or p >= len(buf):
             break
-    return texts, layouts, counts, decoded, (sizes, maxids, heads, data, ends, comps)
+    return _Walk(texts, layouts, counts, decoded, table)
 
 
-def _unpickled_head(data: tuple, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _unpickled_head(data: tuple[Any, ...], n: int) -> Unpickled:
     """Ids and weights from an unpickled block tuple, exactly as Whoosh's matcher reads them."""
     ids = np.cumsum(np.asarray(data[0], dtype=np.int64))
     w = data[1]
@@ -260,20 +318,17 @@ def _unpickled_head(data: tuple, n: int) -> tuple[np.ndarray, np.ndarray]:
         weights = np.full(n, w, dtype=np.float64)
     else:
         weights = np.asarray(w, dtype=np.float64)
-    return ids, weights
+    return Unpickled(ids, weights)
 
 
-def _scan_head(raw: bytes, n: int) -> tuple | None:
+def _scan_head(raw: bytes, n: int) -> HeadLayout | None:
     """Where the ids and weights lie at the start of a block pickle (``None`` if laid out otherwise).
 
     The block is ``(ids, weights, values)`` pickled with protocol 2 opcodes: the ids tuple holds
     the first document number then deltas; the weights are ``None``, one float, or a tuple of
     floats (or, from Parallax's segment writer, of one-byte ints). Whoosh writes tuples of up
     to three items with TUPLE1-3, Parallax's segment writer with MARK ... TUPLE; both are read.
-    Returns ``(first id, delta width, offset of the first delta, weight kind, weight value or
-    offset of the first weight)`` with weight kind 0 for ``None``, 1 for one float, 2 for a
-    tuple of floats, 3 for a tuple of one-byte ints; deltas of mixed widths come as a list in
-    place of their offset (width 0).
+    Deltas of mixed widths come as a list in place of their offset (width 0).
     """
     size = len(raw)
     if size < 4 or raw[0] != _PROTO or raw[1] != 2:
@@ -289,14 +344,15 @@ def _scan_head(raw: bytes, n: int) -> tuple | None:
     first, p = _int_at(raw, p)
     if first is None:
         return None
-    rest, at, width = n - 1, p, 1
+    rest, width = n - 1, 1
+    at: int | list[int] = p
     if rest:
         if p + 2 * rest <= size and raw[p:p + 2 * rest:2] == _OPS1[:rest]:
             width, p = 1, p + 2 * rest
         elif p + 3 * rest <= size and raw[p:p + 3 * rest:3] == _OPS2[:rest]:
             width, p = 2, p + 3 * rest
         else:  # deltas of mixed widths: read one by one
-            deltas = []
+            deltas: list[int] = []
             append = deltas.append
             for _ in range(rest):
                 if p + 3 >= size:  # the tuple's end must follow: a cut head is unpickled whole
@@ -321,27 +377,27 @@ def _scan_head(raw: bytes, n: int) -> tuple | None:
         return None
     op = raw[p]
     if op == _NONE:
-        return first, width, at, 0, 1.0
+        return HeadLayout(first, width, at, BlockWeights.NONE, 1.0)
     if op == _MARK:
         close, p = _TUPLE, p + 1
         end = p + 2 * n
         if raw[p:p + 1] == b"K":  # Parallax's one-byte int weights
             if end >= size or raw[end] != close or raw[p:end:2] != _OPS1[:n]:
                 return None
-            return first, width, at, 3, p
+            return HeadLayout(first, width, at, BlockWeights.BYTES, p)
     elif op == _BINFLOAT and n > 1 and raw[p + 9:p + 10] == b"G":
         close = _TUPLE1 + n - 1 if n <= 3 else -1
     elif op == _BINFLOAT and p + 9 <= size:
-        return first, width, at, 1, _DOUBLE.unpack_from(raw, p + 1)[0]
+        return HeadLayout(first, width, at, BlockWeights.ONE, _DOUBLE.unpack_from(raw, p + 1)[0])
     else:
         return None
     end = p + 9 * n
     if end >= size or raw[end] != close or raw[p:end:9] != _FLOATS[:n]:
         return None
-    return first, width, at, 2, p
+    return HeadLayout(first, width, at, BlockWeights.FLOATS, p)
 
 
-def _assemble(texts: list[bytes], layouts: list[tuple], sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+def _assemble(texts: list[bytes], layouts: list[HeadLayout | Unpickled], sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """The ids and weights of every block, gathered from the block heads with a few numpy calls."""
     nblocks = len(sizes)
     n = np.asarray(sizes, dtype=np.int64)
@@ -352,25 +408,28 @@ def _assemble(texts: list[bytes], layouts: list[tuple], sizes: list[int]) -> tup
     lens = np.fromiter(map(len, texts), dtype=np.int64, count=nblocks)
     base = np.cumsum(lens) - lens
     blob = np.frombuffer(b"".join(texts), dtype=np.uint8)
-    scanned = []
+    scanned: list[tuple[int, HeadLayout]] = []
+    read_deltas: list[bool] = []
     for k in range(nblocks):
         layout = layouts[k]
         lo = int(out_start[k])
-        if len(layout) == 2:  # unpickled whole: already arrays (ids are absolute)
-            ids[lo:lo + sizes[k]] = np.diff(layout[0], prepend=0)
-            weights[lo:lo + sizes[k]] = layout[1]
+        if isinstance(layout, Unpickled):  # already arrays (ids are absolute)
+            ids[lo:lo + sizes[k]] = np.diff(layout.ids, prepend=0)
+            weights[lo:lo + sizes[k]] = layout.weights
             continue
-        if not layout[1]:  # deltas of mixed widths, already read
-            ids[lo + 1:lo + sizes[k]] = layout[2]
-            layout = (layout[0], 1, 0, layout[3], layout[4])
+        read = not layout.width
+        if read:  # deltas of mixed widths, already read
+            ids[lo + 1:lo + sizes[k]] = layout.at
+            layout = layout._replace(width=1, at=0)
         scanned.append((k, layout))
+        read_deltas.append(read)
     if scanned:
         sk = np.asarray([k for k, _ in scanned], dtype=np.int64)
         first, width, at, wkind, wval = (np.asarray(col) for col in zip(*(lay for _, lay in scanned), strict=True))
         ids[out_start[sk]] = first
         rest = n[sk] - 1
         # Blocks whose deltas were read one by one have nothing left to gather.
-        rest[np.asarray([not layouts[k][1] for k, _ in scanned])] = 0
+        rest[np.asarray(read_deltas, dtype=bool)] = 0
         # Deltas: the byte (or little-endian pair) after each opcode, ``width + 1`` bytes apart.
         j = np.arange(int(rest.sum())) - np.repeat(np.cumsum(rest) - rest, rest)
         step = np.repeat(width.astype(np.int64) + 1, rest)
@@ -380,9 +439,9 @@ def _assemble(texts: list[bytes], layouts: list[tuple], sizes: list[int]) -> tup
         delta[wide] |= blob[src[wide] + 1].astype(np.int64) << 8
         ids[np.repeat(out_start[sk] + 1, rest) + j] = delta
         # Weights: one value for the block, or the 8 big-endian bytes after each BINFLOAT.
-        one = wkind == 1
+        one = wkind == BlockWeights.ONE
         weights[np.repeat(out_start[sk[one]], n[sk[one]]) + _ranges(n[sk[one]])] = np.repeat(wval[one], n[sk[one]])
-        many = wkind == 2
+        many = wkind == BlockWeights.FLOATS
         if many.any():
             cnt = n[sk[many]]
             src = np.repeat(base[sk[many]] + wval[many].astype(np.int64) + 1, cnt) + 9 * _ranges(cnt)
@@ -393,20 +452,21 @@ def _assemble(texts: list[bytes], layouts: list[tuple], sizes: list[int]) -> tup
                 at_r = phase == r
                 view = np.ndarray(((len(blob) - r - 8) // 9 + 1,), dtype=">f8", buffer=blob, offset=r, strides=(9,))
                 weights[dest[at_r]] = view[(src[at_r] - r) // 9]
-        small = wkind == 3
+        small = wkind == BlockWeights.BYTES
         if small.any():
             cnt = n[sk[small]]
             src = np.repeat(base[sk[small]] + wval[small].astype(np.int64) + 1, cnt) + 2 * _ranges(cnt)
             weights[np.repeat(out_start[sk[small]], cnt) + _ranges(cnt)] = blob[src]
     # Each block's first id is absolute, the others deltas: a cumulative sum restarted per block.
-    csum = np.cumsum(ids)
+    csum: np.ndarray = np.cumsum(ids)
     return csum - np.repeat(csum[out_start] - ids[out_start], n), weights
 
 
 def _ranges(counts: np.ndarray) -> np.ndarray:
     """``0 .. c-1`` for each count ``c``, concatenated."""
     counts = np.asarray(counts, dtype=np.int64)
-    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    out: np.ndarray = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return out
 
 
 def _int_at(raw: bytes, p: int) -> tuple[int | None, int]:
@@ -432,10 +492,14 @@ def _skip_put(raw: bytes, p: int) -> int:
     return p
 
 
-def _blocks_positions(postfile, tp: TermPostings, blocks: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+# One decoded block's positions: the count per posting, and the positions.
+BlockPositions = tuple[np.ndarray, np.ndarray]
+
+
+def _blocks_positions(postfile: Any, tp: TermPostings, blocks: list[int]) -> list[BlockPositions]:
     """Positions of every posting of the given blocks: per block, (count per posting, positions)."""
     values: list[bytes] = []
-    sizes = []
+    sizes: list[int] = []
     for k in blocks:
         start, end = int(tp.data[k]), int(tp.ends[k])
         raw = postfile.get(start, end - start)
@@ -476,15 +540,15 @@ def _position_deltas(values: list[bytes]) -> list[list[int]]:
         keep = np.ones(len(a), dtype=bool)
         keep[(starts[:, None] + np.arange(_INT_SIZE + 2)).ravel()] = False
         keep[ends - 1] = False
-        lists = pickle.loads(b"\x80\x02(" + a[keep].tobytes() + b"l.")
+        lists: list[list[int]] = pickle.loads(b"\x80\x02(" + a[keep].tobytes() + b"l.")
         if len(lists) == len(values):
             return lists
     loads = pickle.loads
     return [loads(v[_INT_SIZE:] if v.endswith(b".") else v[_INT_SIZE:] + b".") for v in values]
 
 
-def read_positions(leaf, field: str, tp: TermPostings, docs: np.ndarray,
-                   cache: LRU | None = None, key: Hashable = None) -> tuple[np.ndarray, np.ndarray]:
+def read_positions(leaf: Any, field: str, tp: TermPostings, docs: np.ndarray,
+                   cache: LRU[BlockPositions] | None = None, key: Hashable = None) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the term in ``docs`` (sorted segment docnums, all in ``tp.ids``).
 
     Returns ``(doc, position)`` as two parallel int64 arrays, ordered by document then position.
@@ -499,7 +563,8 @@ def read_positions(leaf, field: str, tp: TermPostings, docs: np.ndarray,
     postfile = _terms_reader(leaf)._postfile
     wanted = np.flatnonzero(np.r_[True, blocks[1:] != blocks[:-1]])
     wanted_blocks = blocks[wanted].tolist()
-    parts = [cache.get((key, k)) if cache is not None else None for k in wanted_blocks]
+    parts: list[BlockPositions | None] = [cache.get((key, k)) if cache is not None else None
+                                          for k in wanted_blocks]
     missing = [i for i, found in enumerate(parts) if found is None]
     if missing:
         decoded = _blocks_positions(postfile, tp, [wanted_blocks[i] for i in missing])
@@ -507,10 +572,11 @@ def read_positions(leaf, field: str, tp: TermPostings, docs: np.ndarray,
             parts[i] = found
             if cache is not None:
                 cache.put((key, wanted_blocks[i]), found, found[0].nbytes + found[1].nbytes)
-    counts = np.concatenate([c for c, _ in parts])
-    positions = np.concatenate([p for _, p in parts])
+    got = [part for part in parts if part is not None]  # every one by now
+    counts = np.concatenate([c for c, _ in got])
+    positions = np.concatenate([p for _, p in got])
     # Where each wanted block's postings start in ``counts``, and each posting's place there.
-    sizes = np.fromiter((len(c) for c, _ in parts), dtype=np.int64, count=len(parts))
+    sizes = np.fromiter((len(c) for c, _ in got), dtype=np.int64, count=len(got))
     block_base = np.cumsum(sizes) - sizes
     rank = np.cumsum(np.r_[True, blocks[1:] != blocks[:-1]]) - 1
     sel = block_base[rank] + idx - tp.starts[blocks]

@@ -21,6 +21,7 @@ import time
 from bisect import bisect_left
 from dataclasses import dataclass
 from math import log
+from typing import Any
 
 import numpy as np
 from whoosh import query as wquery
@@ -70,7 +71,7 @@ _EMPTY = Evaluation(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 class Evaluator:
     """Evaluates a query over every segment of a :class:`ReaderState`."""
 
-    def __init__(self, state: ReaderState, context=None, deadline: float | None = None) -> None:
+    def __init__(self, state: ReaderState, context: Any = None, deadline: float | None = None) -> None:
         self.state = state
         self.searcher = state.searcher
         self.schema = state.searcher.schema
@@ -215,11 +216,12 @@ class Evaluator:
 
     # ------------------------------------------------------------------ terms
 
-    def _btext(self, field: str, text) -> bytes | None:
+    def _btext(self, field: str, text: Any) -> bytes | None:
         if field not in self.schema:
             return None
         try:
-            return self.schema[field].to_bytes(text)
+            btext: bytes = self.schema[field].to_bytes(text)
+            return btext
         except ValueError:
             return None
 
@@ -261,7 +263,8 @@ class Evaluator:
         if avgfl is None:
             avgfl = self._avgfl[field] = self.searcher.avg_field_length(field) or 1
         K1, B = self.K1, self.B
-        return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+        scores: np.ndarray = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+        return scores
 
     def _live(self, ids: np.ndarray, scores: np.ndarray, exact: bool) -> Evaluation:
         mask = self.state.alive()
@@ -275,24 +278,25 @@ class Evaluator:
         field = q.fieldname
         if field not in self.schema or not self.schema[field].scorable:
             raise Unsupported("pattern")
-        found = []
+        found: list[tuple[Any, int, np.ndarray | None, list[bytes], list[TermPostings]]] = []
         df: dict[bytes, int] = {}
         expansions = self._expansions(q)
         for (leaf, offset), words in zip(self.state.leaves, expansions, strict=True):
             if words:
                 local = local_docs(within, offset, leaf.doc_count_all())
-                tps = []
+                tps: list[TermPostings] = []
                 for at in range(0, len(words), _READ_CHUNK):  # a wide pattern reads a lot: check the time
                     self._check()
-                    tps += self.state.postings_of(leaf, field, words[at:at + _READ_CHUNK], local)
+                    tps += map(_present, self.state.postings_of(leaf, field, words[at:at + _READ_CHUNK], local))
                 found.append((leaf, offset, local, words, tps))
                 for w, tp in zip(words, tps, strict=True):
                     df[w] = df.get(w, 0) + int(tp.sizes.sum())
         # Whoosh's idf (WeightingModel.idf) from the index-wide document frequency.
         idf = {w: log(self.state.doc_count / (n + 1)) + 1 for w, n in df.items()}
-        ids_parts, score_parts = [], []
+        ids_parts: list[np.ndarray] = []
+        score_parts: list[np.ndarray] = []
         exact = True
-        expansions = self.patterns[id(q)] = {}
+        per_segment = self.patterns[id(q)] = {}
         for leaf, offset, local, words, tps in found:
             pairs = [_restrict(tp, local) for tp in tps]
             sizes = [len(ids) for ids, _ in pairs]
@@ -301,7 +305,7 @@ class Evaluator:
                                 self.state.lengths(leaf, field)[ids],
                                 np.repeat([idf[w] for w in words], sizes))
             glob = ids + offset
-            expansions[segment_key(leaf)] = list(zip(words, np.split(glob, np.cumsum(sizes)[:-1]),
+            per_segment[segment_key(leaf)] = list(zip(words, np.split(glob, np.cumsum(sizes)[:-1]),
                                                      [int(tp.sizes.sum()) for tp in tps], strict=True))
             if len(words) == 1:
                 res = Evaluation(glob, scores)  # a single expansion is matched as a plain term, without the boost
@@ -344,7 +348,7 @@ class Evaluator:
             found = self._expanded[id(q)] = (words, postings)
         return found[0]
 
-    def _expand(self, leaf, q: wquery.PatternQuery) -> tuple[list[bytes], int | None]:
+    def _expand(self, leaf: Any, q: wquery.PatternQuery) -> tuple[list[bytes], int | None]:
         """PatternQuery._btexts in one segment, and the expansions' postings when known.
 
         Whoosh reads the terms one at a time from the pattern's literal prefix on: for a short
@@ -373,7 +377,7 @@ class Evaluator:
             return clauses >= _TOO_MANY_CLAUSES or not self.needs_current and clauses > 2 and docs <= _SMALL_SEGMENT
         if kind not in (wquery.Or.DEFAULT_MATCHER, wquery.Or.ARRAY_MATCHER):
             raise Unsupported("or matcher type")
-        return kind == wquery.Or.ARRAY_MATCHER
+        return bool(kind == wquery.Or.ARRAY_MATCHER)
 
     # ------------------------------------------------------------------ phrases
 
@@ -382,10 +386,12 @@ class Evaluator:
         field = q.fieldname
         if q.slop != 1 or field not in self.schema:
             raise Unsupported("phrase")
-        btexts = [self._btext(field, w) for w in q.words]
-        if any(b is None or (field, b) not in self.state.reader for b in btexts):
+        maybe = [self._btext(field, w) for w in q.words]
+        btexts = [b for b in maybe if b is not None]
+        if len(btexts) < len(maybe) or any((field, b) not in self.state.reader for b in btexts):
             return _EMPTY
-        ids_parts, score_parts = [], []
+        ids_parts: list[np.ndarray] = []
+        score_parts: list[np.ndarray] = []
         verified = self.phrases[id(q)] = {}
         for leaf, offset in self.state.leaves:
             local = local_docs(within, offset, leaf.doc_count_all())
@@ -396,7 +402,7 @@ class Evaluator:
             # Whoosh scores a phrase as the intersection of its words (repeated words count twice).
             score = np.zeros(len(found))
             for b in btexts:
-                tp = self.state.postings(leaf, field, b, found)
+                tp = _present(self.state.postings(leaf, field, b, found))
                 idx = np.searchsorted(tp.ids, found)
                 score = score + self._bm25(field, b, tp.weights[idx].astype(np.float64),
                                            self.state.lengths(leaf, field)[found])
@@ -407,7 +413,7 @@ class Evaluator:
         res = Evaluation(np.concatenate(ids_parts), np.concatenate(score_parts), len(btexts) <= 2)
         return self._boost(res, q.boost)
 
-    def _phrase_docs(self, leaf, offset: int, field: str, btexts: list[bytes],
+    def _phrase_docs(self, leaf: Any, offset: int, field: str, btexts: list[bytes],
                      within: np.ndarray | None) -> np.ndarray | None:
         """Segment docnums (among ``within``, if given) where ``btexts`` stand at consecutive positions."""
         df = {b: leaf.doc_frequency(field, b) for b in btexts}
@@ -415,15 +421,17 @@ class Evaluator:
             return None
         # The rarest word's documents are the candidates; the other words are read only there,
         # and their positions only for the documents still in the running.
-        order = sorted(df, key=df.get)
+        order = sorted(df, key=df.__getitem__)
         docs = within
-        tps = {}
+        tps: dict[bytes, TermPostings] = {}
         for b in order:
-            tp = tps[b] = self.state.postings(leaf, field, b, docs)
+            tp = tps[b] = _present(self.state.postings(leaf, field, b, docs))
             ids, _ = _restrict(tp, docs)
             docs = ids.astype(np.int64)
             if not len(docs):
                 return docs
+        if docs is None:  # a phrase of no words
+            return None
         mask = self.state.alive()
         if mask is not None:
             docs = docs[mask[docs + offset]]
@@ -453,6 +461,13 @@ def local_docs(within: np.ndarray | None, offset: int, count: int) -> np.ndarray
     return within[lo:hi] - offset
 
 
+def _present(tp: TermPostings | None) -> TermPostings:
+    """The postings of a term the segment's lexicon lists (absent ones mean an odd reader)."""
+    if tp is None:
+        raise Unsupported("a listed term without postings")
+    return tp
+
+
 def _restrict(tp: TermPostings, docs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """The ids and weights of ``tp`` (for ``docs`` only, if given)."""
     if docs is None:
@@ -478,5 +493,6 @@ def every_field(q: wquery.Query) -> str | None:
     if kind is wquery.Every:
         return q.fieldname if q.fieldname not in (None, "", "*") else None
     if kind is wquery.Prefix and q.text == "" or kind is wquery.Wildcard and q.text == "*":
-        return q.fieldname
+        field: str | None = q.fieldname
+        return field
     return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Hashable
 from datetime import date
+from typing import Any
 
 import numpy as np
 from rapidfuzz import process
@@ -19,6 +20,7 @@ from whoosh.util.numeric import byte_to_length
 
 from app.core.postings import (
     LRU,
+    BlockPositions,
     TermPostings,
     Unsupported,
     read_terms,
@@ -38,12 +40,13 @@ class Caches:
     """What evaluations of one index keep between queries, keyed by segment (segments never change)."""
 
     def __init__(self, postings_bytes: int = 96 << 20, blocks_bytes: int = 32 << 20) -> None:
-        self.postings = LRU(postings_bytes)
-        self.blocks = LRU(blocks_bytes)
-        self.per_segment: dict[Hashable, object] = {}
+        self.postings: LRU[TermPostings] = LRU(postings_bytes)
+        self.blocks: LRU[BlockPositions] = LRU(blocks_bytes)
+        self.per_segment: dict[Hashable, Any] = {}
 
-    def segment_array(self, key: Hashable):
-        """A cached per-segment array or table (lengths, date keys, terms)."""
+    def segment_array(self, key: Hashable) -> Any:
+        """A cached per-segment array or table (lengths, date keys, terms): of the type kept
+        under ``key``."""
         return self.per_segment.get(key)
 
     def keep_segment_array(self, key: Hashable, arr: object) -> None:
@@ -53,7 +56,7 @@ class Caches:
         self.per_segment[key] = arr
 
 
-def segment_key(leaf) -> str:
+def segment_key(leaf: Any) -> str:  # Whoosh's segment reader: untyped
     """A name for a segment reader's segment, stable across searchers."""
     try:
         return str(leaf.segment().segment_id())
@@ -64,7 +67,7 @@ def segment_key(leaf) -> str:
 class ReaderState:
     """One open searcher and the per-segment data the evaluator reads from it."""
 
-    def __init__(self, searcher, caches: Caches) -> None:
+    def __init__(self, searcher: Any, caches: Caches) -> None:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.leaves = list(self.reader.leaf_readers())
@@ -73,20 +76,20 @@ class ReaderState:
         self._alive: np.ndarray | None = None
         self._dates: np.ndarray | None = None
         self._vocab: dict[str, tuple[list[bytes], np.ndarray, np.ndarray]] = {}
-        self._near: dict[tuple, list[str]] = {}
+        self._near: dict[tuple[str, str, int, int], list[str]] = {}
 
-    def postings(self, leaf, field: str, btext: bytes,
+    def postings(self, leaf: Any, field: str, btext: bytes,
                  docs: np.ndarray | None = None) -> TermPostings | None:
         """The postings of a term in one segment (cached); with ``docs`` (sorted segment
         docnums), at least those of the blocks that can hold them."""
         return self.postings_of(leaf, field, [btext], docs)[0]
 
-    def postings_of(self, leaf, field: str, btexts: list[bytes],
+    def postings_of(self, leaf: Any, field: str, btexts: list[bytes],
                     docs: np.ndarray | None = None) -> list[TermPostings | None]:
         """:meth:`postings` of several terms (those not cached are read together)."""
         seg = segment_key(leaf)
         out: list[TermPostings | None] = []
-        missing = []
+        missing: list[int] = []
         for btext in btexts:
             found = self.caches.postings.get((seg, field, btext))
             if found is not None and not (found.complete or docs is not None and found.covers(docs)):
@@ -101,19 +104,19 @@ class ReaderState:
                     self.caches.postings.put((seg, field, btexts[i]), fresh, fresh.nbytes)
         return out
 
-    def terms(self, leaf, field: str) -> tuple[list[bytes], np.ndarray]:
+    def terms(self, leaf: Any, field: str) -> tuple[list[bytes], np.ndarray]:
         """The sorted terms of ``field`` in one segment and their document frequencies (cached)."""
         key = (segment_key(leaf), "terms", field)
-        found = self.caches.segment_array(key)
+        found: tuple[list[bytes], np.ndarray] | None = self.caches.segment_array(key)
         if found is None:
             found = term_frequencies(leaf, field)
             self.caches.keep_segment_array(key, found)
         return found
 
-    def lengths(self, leaf, field: str) -> np.ndarray:
+    def lengths(self, leaf: Any, field: str) -> np.ndarray:
         """Field lengths of every document of a segment, as Whoosh's scorer reads them."""
         key = (segment_key(leaf), "len", field)
-        arr = self.caches.segment_array(key)
+        arr: np.ndarray | None = self.caches.segment_array(key)
         if arr is None:
             n = leaf.doc_count_all()
             col = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
@@ -154,17 +157,16 @@ class ReaderState:
                 if self.leaves else np.zeros(0, dtype=np.int64)
         return self._dates
 
-    def _leaf_dates(self, leaf) -> np.ndarray:
+    def _leaf_dates(self, leaf: Any) -> np.ndarray:
         key = (segment_key(leaf), "date")
-        arr = self.caches.segment_array(key)
-        if arr is not None:
-            return arr
+        cached: np.ndarray | None = self.caches.segment_array(key)
+        if cached is not None:
+            return cached
         n = leaf.doc_count_all()
         arr = np.full(n, _LOWEST_DATE, dtype=np.int64)
-        col = None
-        if "date" in leaf.schema and leaf.has_column("date"):
-            col = leaf.column_reader("date", translate=False)
-        if getattr(col, "_typecode", None) == "Q" and getattr(col, "_fixedlen", None) == 8:
+        col = leaf.column_reader("date", translate=False) \
+            if "date" in leaf.schema and leaf.has_column("date") else None
+        if col is not None and getattr(col, "_typecode", None) == "Q" and getattr(col, "_fixedlen", None) == 8:
             # The sortable date column holds microseconds since datetime.min; a missing date
             # is the column default.
             count = min(n, col._count)

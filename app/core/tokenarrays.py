@@ -48,7 +48,7 @@ def _word_chars() -> np.ndarray:
     # One substitution over every BMP character: asking the engine one character at a time
     # cost a small indexing run 12 ms.
     marked = re.sub(r"\W", "\0", "".join(map(chr, range(0x10000))))
-    out = np.frombuffer(marked.encode("utf-32-le", "surrogatepass"), dtype="<u4") != 0
+    out: np.ndarray = np.frombuffer(marked.encode("utf-32-le", "surrogatepass"), dtype="<u4") != 0
     out[0] = re.match(r"\w", "\0") is not None
     return out
 
@@ -99,6 +99,9 @@ class HashCodes:
     """An open-addressing table from token hashes to int32 codes, probed with arrays."""
 
     def __init__(self, bits: int = 16) -> None:
+        self._reset(bits)
+
+    def _reset(self, bits: int) -> None:
         self._keys = np.zeros(1 << bits, dtype=np.uint64)
         self._vals = np.full(1 << bits, _EMPTY, dtype=np.int32)
         self._mask = (1 << bits) - 1
@@ -113,7 +116,8 @@ class HashCodes:
         x = hashes ^ (hashes >> np.uint64(31))
         x = x * np.uint64(_MIX)
         x ^= x >> np.uint64(29)
-        return (x & np.uint64(self._mask)).astype(np.int64)
+        slots: np.ndarray = (x & np.uint64(self._mask)).astype(np.int64)
+        return slots
 
     def _slot(self, key: int) -> int:
         """:meth:`_slots` of one hash, in Python integers."""
@@ -185,5 +189,5 @@ class HashCodes:
         filled = self._vals != _EMPTY
         keys, vals = self._keys[filled], self._vals[filled]
         bits = (len(self._keys) * 2).bit_length() - 1
-        self.__init__(bits)
+        self._reset(bits)
         self.insert_many(keys, vals)
