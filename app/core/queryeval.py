@@ -21,7 +21,7 @@ import time
 from bisect import bisect_left
 from dataclasses import dataclass
 from math import log
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 from whoosh import query as wquery
@@ -453,12 +453,19 @@ class Evaluator:
         return docs.astype(np.int64)
 
 
+@overload
+def local_docs(within: np.ndarray, offset: int, count: int) -> np.ndarray: ...
+@overload
+def local_docs(within: None, offset: int, count: int) -> None: ...
+@overload
+def local_docs(within: np.ndarray | None, offset: int, count: int) -> np.ndarray | None: ...
 def local_docs(within: np.ndarray | None, offset: int, count: int) -> np.ndarray | None:
     """The part of the sorted global docnums ``within`` in a segment, as segment docnums."""
     if within is None:
         return None
     lo, hi = np.searchsorted(within, [offset, offset + count])
-    return within[lo:hi] - offset
+    local: np.ndarray = within[lo:hi] - offset
+    return local
 
 
 def _present(tp: TermPostings | None) -> TermPostings:

@@ -52,7 +52,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -140,7 +140,7 @@ class SharedFigure:
         s = "" if self.paragraphs == 1 else "s"
         return f"{self.paragraphs} shared paragraph{s} · {self.pct_a:.0f} % of {a} · {self.pct_b:.0f} % of {b}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the ``shared`` object of compare, related and pairs output)."""
         return {"a": self.a, "b": self.b, "paragraphs": self.paragraphs,
                 "paragraphs_a": self.paragraphs_a, "paragraphs_b": self.paragraphs_b,
@@ -169,7 +169,7 @@ class Pair:
         """The pair's :class:`SharedFigure`."""
         return SharedFigure(self.a, self.b, self.shared, self.shared_a, self.shared_b, self.pct_a, self.pct_b)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form used by ``parallax pairs --json``."""
         return {"a": self.a, "b": self.b, "shared_paragraphs": self.shared,
                 "shared_a": self.shared_a, "shared_b": self.shared_b,
@@ -196,9 +196,9 @@ class RelatedArticle:
         return SharedFigure(here, self.id, self.shared_paragraphs, self.shared_here, self.shared_there,
                             self.pct_here, self.pct_there)
 
-    def to_dict(self, here: str = "") -> dict:
+    def to_dict(self, here: str = "") -> dict[str, Any]:
         """JSON-ready form used by ``parallax related --json`` (``shared`` when ``here`` is given)."""
-        out = {"id": self.id, "title": self.title, "source": self.source, "date": self.date or None,
+        out: dict[str, Any] = {"id": self.id, "title": self.title, "source": self.source, "date": self.date or None,
                "shared_paragraphs": self.shared_paragraphs, "shared_here": self.shared_here,
                "shared_there": self.shared_there, "pct_here": round(self.pct_here, 1),
                "pct_there": round(self.pct_there, 1)}
@@ -216,7 +216,7 @@ class ClusterMember:
     source: str
     date: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"id": self.id, "title": self.title, "source": self.source, "date": self.date or None}
 
@@ -230,7 +230,7 @@ class Cluster:
     reason: str  # "earliest dated", "earliest dated; 2 undated", "tie between …", "no dates"
     pairs: int = 0
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form used by ``parallax clusters --json``."""
         return {"members": [m.to_dict() for m in self.members], "origin": self.origin,
                 "reason": self.reason, "pairs": self.pairs}
@@ -659,7 +659,8 @@ class ReuseMap:
     @property
     def _fp_row(self) -> np.ndarray:
         try:
-            return self.__dict__["_fp_row_cache"]
+            cached: np.ndarray = self.__dict__["_fp_row_cache"]
+            return cached
         except KeyError:
             pass
         nfp = self.prints.row_nfp
@@ -791,7 +792,8 @@ class ReuseMap:
         return self.meta[self._pos[aid]]
 
     def _pct(self, chars: np.ndarray | float, i: np.ndarray | int) -> np.ndarray:
-        return np.minimum(100.0, 100.0 * chars / np.maximum(self.body_chars[i], 1))
+        pct: np.ndarray = np.minimum(100.0, 100.0 * chars / np.maximum(self.body_chars[i], 1))
+        return pct
 
     def shared(self, a: str, b: str) -> SharedFigure:
         """What ``a`` and ``b`` share: the one figure every view shows (zero when nothing)."""
@@ -872,7 +874,7 @@ class ReuseMap:
         si, sj = slice(self._srow_start[i], self._srow_start[i + 1]), slice(self._srow_start[j], self._srow_start[j + 1])
         gi, gj = self._srow_grp[si], self._srow_grp[sj]
         ri, rj = self._srow[si], self._srow[sj]
-        out = []
+        out: list[tuple[int, int]] = []
         for g in np.intersect1d(gi, gj).tolist():
             for x in ri[gi == g].tolist():
                 out.extend((int(pidx[x]), int(pidx[y])) for y in rj[gj == g].tolist())
@@ -897,8 +899,8 @@ class ReuseMap:
             for c in self.clusters(1):
                 for m in c.members:
                     i = self._pos[m.id]
-                    uo, groups = self._shared_with(i)[:2]
-                    sel = uo[groups >= min_shared]
+                    uo, counts = self._shared_with(i)[:2]
+                    sel = uo[counts >= min_shared]
                     pa.append(np.full(len(sel), i, np.int64))
                     pb.append(sel)
             labels = _components(n, np.concatenate([np.zeros(0, np.int64), *pa]),
@@ -990,7 +992,7 @@ class ReuseMap:
                 return [x for x in group if x != aid]
         return []
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """Headline figures."""
         return {"articles": len(self.meta), "pairs": self.pair_count(),
                 "clusters": len(self.clusters()), "boilerplate_texts": self.boilerplate_count()}

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from whoosh import collectors, qparser
@@ -223,18 +224,17 @@ def search(
     if sort not in ("score", "date"):
         raise QueryError(f"Unknown sort order '{sort}' (use score or date).")
     q = parse(index, text)
-    own = session is None
-    if own:
-        session = SearchSession(index)
+    active = SearchSession(index) if session is None else session
     try:
-        total, page, terms = _run(session, q, limit, sort, snippets, narrow)
+        total, page, terms = _run(active, q, limit, sort, snippets, narrow)
     finally:
-        if own:
-            session.close()
+        if active is not session:
+            active.close()
     hits = []
     for fields, score in page:
         snips: tuple[str, ...] = ()
-        count, places = 0, ()
+        places: tuple[int, ...] = ()
+        count = 0
         if snippets:
             snips, count, places = _snippets_and_places(fields, terms, load_article)
         d = fields.get("date")
@@ -257,7 +257,7 @@ def search(
 
 def _run(session: SearchSession, q: wquery.Query, limit: int | None, sort: str,
          snippets: bool, narrow: Callable[[ReaderState, np.ndarray], np.ndarray] | None = None,
-         ) -> tuple[int, list[tuple[dict, float]], frozenset[str]]:
+         ) -> tuple[int, list[tuple[dict[str, Any], float]], frozenset[str]]:
     """(total, [(stored fields, score)] of the page, body terms to mark in snippets)."""
     deadline = time.monotonic() + SEARCH_SECONDS
     with session.reading() as state:
@@ -342,7 +342,7 @@ class _AndNotMatcher(AndNotMatcher):
 class _AndNot(wquery.AndNot):
     """``a ANDNOT b`` matched by :class:`_AndNotMatcher`."""
 
-    def matcher(self, searcher, context=None):
+    def matcher(self, searcher: Any, context: Any = None) -> _AndNotMatcher:
         """As ``AndNot.matcher``, with the corrected matcher."""
         return _AndNotMatcher(self.a.matcher(searcher, context),
                               self.b.matcher(searcher, searcher.boolean_context()))
@@ -355,8 +355,8 @@ def _exact_and_not(q: wquery.Query) -> wquery.Query:
     return q if q.is_leaf() else q.apply(_exact_and_not)
 
 
-def _whoosh_page(searcher, q: wquery.Query, limit: int | None, sort: str,
-                 timed: _DeadlineCollector) -> tuple[int, list[tuple[dict, float]]]:
+def _whoosh_page(searcher: Any, q: wquery.Query, limit: int | None, sort: str,
+                 timed: _DeadlineCollector) -> tuple[int, list[tuple[dict[str, Any], float]]]:
     """(total, [(stored fields, score)]) by Whoosh's own collector (under the time limit)."""
     q = _exact_and_not(q)
     try:
@@ -398,7 +398,7 @@ def _expand_fuzzy(q: wquery.Query, state: ReaderState) -> wquery.Query:
     return q.apply(lambda sub: _expand_fuzzy(sub, state))
 
 
-def _query_terms(searcher, q: wquery.Query) -> frozenset[str]:
+def _query_terms(searcher: Any, q: wquery.Query) -> frozenset[str]:
     """The body-field terms a query can match (wildcards and fuzzy terms expanded)."""
     try:
         # existing_terms expands wildcards and fuzzy terms but can miss plain ones: take both.
@@ -463,7 +463,7 @@ def highlight_text(text: str, terms: frozenset[str], *, top: int = 3, surround: 
 
 
 @lru_cache(maxsize=64)
-def _initial_tokens(initials: str) -> re.Pattern:
+def _initial_tokens(initials: str) -> re.Pattern[str]:
     """A regex for the tokens of ``TOKEN_PATTERN`` that start with one of ``initials``."""
     first = "[" + re.escape(initials) + "]"
     # The look-behinds put the match at a token start, as the tokenizer's left-to-right scan would.
@@ -492,11 +492,14 @@ def _marked_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
         # Words with a non-ASCII character among their first two are always analysed.
         starts = {s for m in _NON_ASCII.finditer(text) for s in (m.start(), m.start() - 1)
                   if s >= 0 and _TOKEN_START.match(text, s)}
-        found += [_WORD.match(text, s) for s in starts]
+        found += [m for m in (_WORD.match(text, s) for s in starts) if m is not None]
     return sorted({m.span() for m in found if may_match(m.group())})
 
 
-def _snippets_and_places(fields: dict, terms: frozenset[str], load_article,
+ArticleLoader = Callable[[str, str], Article | None]
+
+
+def _snippets_and_places(fields: dict[str, Any], terms: frozenset[str], load_article: ArticleLoader | None,
                          ) -> tuple[tuple[str, ...], int, tuple[int, ...]]:
     """The snippets of a hit, how many words the terms matched and in which paragraphs (1-based)."""
     article = None
@@ -522,7 +525,7 @@ def _snippets_and_places(fields: dict, terms: frozenset[str], load_article,
     return tuple(out), len(spans), places
 
 
-def _snippets(fields: dict, terms: frozenset[str], load_article) -> tuple[str, ...]:
+def _snippets(fields: dict[str, Any], terms: frozenset[str], load_article: ArticleLoader | None) -> tuple[str, ...]:
     article = None
     if load_article is not None:
         try:

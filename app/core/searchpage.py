@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from bisect import bisect_left
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from whoosh import query as wquery
@@ -76,7 +77,7 @@ class VerifiedPhrase(wquery.Phrase):
         self.docs = docs
         self.state = state
 
-    def matcher(self, searcher, context=None):
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
         """The words' intersection as Phrase.matcher builds it, without the span check."""
         leaf = searcher.reader()
         found = self.docs.get(segment_key(leaf))
@@ -122,7 +123,7 @@ class _OverDocs:
 class _Listed(_OverDocs, WrappingMatcher):
     """Matches the documents of a sorted list that its child matches, skipping straight to each."""
 
-    def __init__(self, child, docs: list[int]) -> None:
+    def __init__(self, child: Any, docs: list[int]) -> None:
         super().__init__(child)
         self._docs = docs
         self._i = 0
@@ -150,7 +151,7 @@ def _meets(ids: np.ndarray, docs: np.ndarray) -> bool:
     return bool(np.any(docs[np.minimum(at, len(docs) - 1)] == ids))
 
 
-class _NarrowedPattern:
+class _NarrowedPattern(wquery.PatternQuery):
     """A prefix or wildcard that scores some documents as Whoosh does, without opening every
     expansion: the expansions holding none of them get an empty matcher.
 
@@ -168,11 +169,11 @@ class _NarrowedPattern:
         self.segments = segments
         self.local = local
 
-    def estimate_size(self, ixreader) -> int:
+    def estimate_size(self, ixreader: Any) -> int:
         """MultiTerm.estimate_size, from the document frequencies already read."""
         return sum(self.segments.get(segment_key(ixreader), ((), {}))[1].values())
 
-    def matcher(self, searcher, context=None):
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
         """MultiTerm.matcher with stand-ins for the expansions that do not matter."""
         reader = searcher.reader()
         # The expansions in their order (Whoosh's _btexts), as the evaluator found them.
@@ -196,7 +197,7 @@ class _NarrowedWildcard(_NarrowedPattern, wquery.Wildcard):
     pass
 
 
-_NARROWED: dict[type, type] = {wquery.Prefix: _NarrowedPrefix, wquery.Wildcard: _NarrowedWildcard}
+_NARROWED: dict[type, type[_NarrowedPattern]] = {wquery.Prefix: _NarrowedPrefix, wquery.Wildcard: _NarrowedWildcard}
 
 
 def _by_segment(state: ReaderState, docs: np.ndarray) -> dict[str, list[int]]:
@@ -214,11 +215,11 @@ class _SparseOr(wquery.Or):
     :class:`_SparseUnionMatcher` does; elsewhere Whoosh's own matcher is kept.
     """
 
-    def __init__(self, subqueries: list, local: dict[str, list[int]], **kwargs) -> None:
+    def __init__(self, subqueries: list[wquery.Query], local: dict[str, list[int]], **kwargs: Any) -> None:
         super().__init__(subqueries, **kwargs)
         self.local = local
 
-    def _matcher(self, subs, searcher, context):
+    def _matcher(self, subs: list[wquery.Query], searcher: Any, context: Any) -> Any:
         needs_current = context.needs_current if context else True
         if self.matcher_type != self.AUTO_MATCHER or (
                 len(subs) < self.TOO_MANY_CLAUSES
@@ -237,7 +238,7 @@ class _SparseUnionMatcher(_OverDocs, CombinationMatcher):
     are added in clause order from 0.0 (1.0 in all when unscored), as the array does.
     """
 
-    def __init__(self, submatchers: list, docs: list[int], boost: float = 1.0, scored: bool = True) -> None:
+    def __init__(self, submatchers: list[Any], docs: list[int], boost: float = 1.0, scored: bool = True) -> None:
         super().__init__(submatchers, boost=boost)
         self._docs = docs
         self._scored = scored
@@ -282,7 +283,7 @@ class _FieldEvery(wquery.Every):
         super().__init__(fieldname, boost=boost)
         self.mask, self.state = mask, state
 
-    def matcher(self, searcher, context=None):
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
         """The ListMatcher Every.matcher builds, from the same documents."""
         reader = searcher.reader()
         offset = next(off for leaf, off in self.state.leaves if leaf is reader)
@@ -303,11 +304,11 @@ class _Absent(wquery.Term):
         super().__init__(fieldname, text)
         self.df = df
 
-    def estimate_size(self, ixreader) -> int:
+    def estimate_size(self, ixreader: Any) -> int:
         """Term.estimate_size (the document frequency), already known."""
         return self.df
 
-    def matcher(self, searcher, context=None):
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
         """An empty matcher."""
         return NullMatcher()
 
@@ -317,7 +318,7 @@ MAX_RESCORE = 3000
 _REL_TOL = 1e-9
 
 
-def fast_page(state: ReaderState, q: wquery.Query, limit: int | None, sort: str, context,
+def fast_page(state: ReaderState, q: wquery.Query, limit: int | None, sort: str, context: Any,
               deadline: float | None = None,
               narrow: Callable[[ReaderState, np.ndarray], np.ndarray] | None = None,
               ) -> tuple[int, list[tuple[int, float]]] | None:
@@ -332,7 +333,8 @@ def fast_page(state: ReaderState, q: wquery.Query, limit: int | None, sort: str,
     try:
         res = evaluator.eval(q)
     except Unsupported as exc:
-        return _fallback(q, f"not covered: {exc}")
+        _fallback(q, f"not covered: {exc}")
+        return None
     ids, est = res.ids, res.scores
     if narrow is not None:  # facet filters: ``narrow`` sees every match, keeps some (a mask over docnums)
         keep = narrow(state, ids)[ids]
@@ -346,16 +348,20 @@ def fast_page(state: ReaderState, q: wquery.Query, limit: int | None, sort: str,
         ids, est = ids[keep], est[keep]
         dk = dk[keep] if dk is not None else None
     if len(ids) > MAX_RESCORE:
-        return _fallback(q, f"{len(ids):,} candidates to rescore (more than {MAX_RESCORE:,})")
+        _fallback(q, f"{len(ids):,} candidates to rescore (more than {MAX_RESCORE:,})")
+        return None
     exact = _exact_scores(state, scoring_query(evaluator, q, ids), ids, context)
     if len(exact) != len(ids):
-        return _fallback(q, f"Whoosh's matchers scored {len(exact):,} of {len(ids):,} candidates")
+        _fallback(q, f"Whoosh's matchers scored {len(exact):,} of {len(ids):,} candidates")
+        return None
     scores = np.array([exact[d] for d in ids.tolist()], dtype=np.float64)
     if res.exact and not np.array_equal(scores, est):
         # Claimed bit-identical but is not: the candidate choice may be off, let Whoosh rank.
-        return _fallback(q, "scores claimed exact differ from Whoosh's")
+        _fallback(q, "scores claimed exact differ from Whoosh's")
+        return None
     if np.any(np.abs(scores - est) > _REL_TOL * np.maximum(1.0, np.abs(est))):
-        return _fallback(q, "the score estimate does not model this query")
+        _fallback(q, "the score estimate does not model this query")
+        return None
     order = np.lexsort((ids, -scores, -dk)) if dk is not None else np.lexsort((ids, -scores))
     if limit is not None:
         order = order[:limit]
@@ -363,7 +369,7 @@ def fast_page(state: ReaderState, q: wquery.Query, limit: int | None, sort: str,
 
 
 def _fallback(q: wquery.Query, reason: str) -> None:
-    """Log why ``q`` goes to Whoosh's collector instead (the caller returns this None)."""
+    """Log why ``q`` goes to Whoosh's collector instead (the caller then returns None)."""
     log.debug("search fast path falls back to Whoosh's collector for %r: %s", str(q), reason)
 
 
@@ -372,7 +378,7 @@ def _candidates(ids: np.ndarray, est: np.ndarray, dk: np.ndarray | None, limit: 
     """A mask of the documents that can reach the first ``limit`` places."""
     if dk is None:
         # The limit-th best estimate (ties by docnum), without sorting every hit.
-        kth = np.partition(est, len(est) - limit)[len(est) - limit]
+        kth = float(np.partition(est, len(est) - limit)[len(est) - limit])
         if not exact:
             return est >= kth - _REL_TOL * max(1.0, abs(kth))
         keep = est > kth
@@ -382,16 +388,18 @@ def _candidates(ids: np.ndarray, est: np.ndarray, dk: np.ndarray | None, limit: 
     order = np.lexsort((ids, -est, -dk))
     last = order[limit - 1]
     # Newer than the last place's date: certainly in. On its date: only by score.
-    keep = dk > dk[last]
-    same = dk == dk[last]
+    bound = int(dk[last])
+    keep = dk > bound
+    same = dk == bound
     if exact:
         keep[order[:limit]] = True
         return keep
-    kth = est[last]
-    return keep | same & (est >= kth - _REL_TOL * max(1.0, abs(kth)))
+    kth = float(est[last])
+    near: np.ndarray = keep | same & (est >= kth - _REL_TOL * max(1.0, abs(kth)))
+    return near
 
 
-def _exact_scores(state: ReaderState, q: wquery.Query, docnums: np.ndarray, context) -> dict[int, float]:
+def _exact_scores(state: ReaderState, q: wquery.Query, docnums: np.ndarray, context: Any) -> dict[int, float]:
     """Whoosh's own scores of ``docnums`` (sorted global numbers), via each segment's matcher."""
     out: dict[int, float] = {}
     for sub, offset in state.searcher.leaf_searchers():
@@ -409,7 +417,7 @@ def _exact_scores(state: ReaderState, q: wquery.Query, docnums: np.ndarray, cont
     return out
 
 
-def _jump_blocks(m, state: ReaderState, leaf, docs: np.ndarray) -> None:
+def _jump_blocks(m: Any, state: ReaderState, leaf: Any, docs: np.ndarray) -> None:
     """Let the term matchers in ``m`` skip straight to a block instead of reading every header,
     and take the ids and weights of the blocks holding ``docs`` (sorted segment docnums) from
     the postings already decoded.
@@ -436,7 +444,7 @@ def _jump_blocks(m, state: ReaderState, leaf, docs: np.ndarray) -> None:
             stack.extend(getattr(cur, name, None) or ())
 
 
-def _patch_leaf(m, state: ReaderState, leaf, docs: np.ndarray) -> None:
+def _patch_leaf(m: Any, state: ReaderState, leaf: Any, docs: np.ndarray) -> None:
     term = getattr(m, "_term", None)
     if not term:
         return

@@ -29,10 +29,11 @@ import operator
 import os
 import struct
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from itertools import groupby
 from operator import itemgetter
+from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
 from whoosh.analysis import IDTokenizer
@@ -43,6 +44,7 @@ from whoosh.util.numeric import _length_byte_cache
 
 from app.core.analysis import FastText, TermTable
 from app.core.bulkindex import LeanSegmentWriter
+from app.core.postings import BlockWeights
 
 # Tokens encoded per step when the postings are written (bounds the flush's extra memory).
 _CHUNK_TOKENS = 1 << 18
@@ -58,6 +60,39 @@ _LENGTH_CACHE = np.asarray(_length_byte_cache, dtype=np.int64)
 _PICKLE_LIST = np.frombuffer(b"\x80\x02](", dtype=np.uint8)
 _ZERO_POSITION = np.zeros(1, dtype=np.int32)
 _ZERO_POSITION.flags.writeable = False
+
+
+class TermStats(NamedTuple):
+    """W3TermInfo's statistics, one array entry per term."""
+
+    weight: np.ndarray
+    df: np.ndarray  # document frequency
+    minl: np.ndarray  # min and max length byte
+    maxl: np.ndarray
+    maxw: np.ndarray  # max weight
+    minid: np.ndarray  # first and last document
+    maxid: np.ndarray
+
+    def part(self, lo: int, hi: int) -> TermStats:
+        """The statistics of terms ``lo:hi``."""
+        return TermStats(*(a[lo:hi] for a in self))
+
+
+class SortedPostings(NamedTuple):
+    """One field's held tokens sorted by (term text, document, position), as postings."""
+
+    field: Any  # the Whoosh field
+    term_ids: np.ndarray  # the term ids in text order
+    pterm: np.ndarray  # each posting's term (an index into term_ids), document and frequency
+    pdoc: np.ndarray
+    freq: np.ndarray
+    deltas: np.ndarray  # the position deltas, restarting at each posting
+    doc_lb: np.ndarray  # the documents' length bytes
+
+
+# A chunk of encoded postings: its bytes, where each term starts, and where each term's last
+# block's size field is (from the term's start).
+Chunk = tuple[bytes, list[int], list[int]]
 
 
 class _Accumulator:
@@ -162,7 +197,7 @@ _md5 = functools.partial(hashlib.md5, usedforsecurity=False)
 _digest = operator.methodcaller("digest")
 
 
-def _add_terms(tindex, keys: list[bytes], stats: tuple, offsets: np.ndarray,
+def _add_terms(tindex: Any, keys: list[bytes], stats: TermStats, offsets: np.ndarray,
                lengths: np.ndarray) -> None:
     """``OrderedHashWriter.add`` for many keys at once; the records are the same bytes.
 
@@ -213,7 +248,7 @@ def _add_terms(tindex, keys: list[bytes], stats: tuple, offsets: np.ndarray,
     tindex.lastkey = keys[-1]
 
 
-def _write_hash_tables(tindex) -> None:
+def _write_hash_tables(tindex: Any) -> None:  # Whoosh's OrderedHashWriter
     """``HashWriter._write_hashes`` for keys added by :func:`_add_terms` and by Whoosh.
 
     The same 256 tables of twice as many slots as keys, each key in the first free slot from
@@ -287,8 +322,8 @@ class ArraySegmentWriter(LeanSegmentWriter):
     however large the segment grows.
     """
 
-    def __init__(self, ix, table: TermTable | None = None, *, run_tokens: int | None = None,
-                 **kwargs) -> None:
+    def __init__(self, ix: Any, table: TermTable | None = None, *, run_tokens: int | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
         # A table handed on from the previous segment keeps its analysed tokens warm.
         self.table = table if table is not None else TermTable()
@@ -297,7 +332,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
         # Past this many held tokens they are sorted, encoded and set aside on disk (a run).
         self.run_tokens = run_tokens
         self._acc: dict[str, _Accumulator] = {}
-        self._encoded: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._encoded: dict[tuple[str, object], tuple[np.ndarray, np.ndarray]] = {}
         self._runs: dict[str, list[_Run]] = {}
         # Next to the index (a system temp folder may be in memory); the files are anonymous.
         self._run_dir = getattr(self.storage, "folder", None) or None
@@ -333,7 +368,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
         self._whole = {name for name in self._existence
                        if type(getattr(self.schema[name], "analyzer", None)) is IDTokenizer}
 
-    def add_document(self, **fields) -> None:
+    def add_document(self, **fields: Any) -> None:
         """Add one document (the fields of :func:`~app.core.index.document_for`)."""
         if any(name.startswith("_") for name in fields):
             raise ValueError("boosts and _stored_ values are not supported here")
@@ -392,7 +427,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
         are binary) and sorts them as bytes; text terms are UTF-8."""
         return "latin-1" if name in self._existence else "utf-8"
 
-    def _analysed(self, name: str, field, value) -> tuple[np.ndarray, np.ndarray]:
+    def _analysed(self, name: str, field: Any, value: object) -> tuple[np.ndarray, np.ndarray]:
         """(term ids, positions) of a value of a field the term table does not analyse (names,
         ids, dates).
 
@@ -455,7 +490,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
         if pdr:
             pdr.close()
 
-    def _absorb(self, name: str, items) -> None:
+    def _absorb(self, name: str, items: Iterable[tuple[str, bytes, int, float, bytes]]) -> None:
         """Add pool postings of an array field (from merged segments) to its arrays.
 
         ``add_reader`` numbers merged documents after every added one, and the pool yields
@@ -484,13 +519,8 @@ class ArraySegmentWriter(LeanSegmentWriter):
 
     # ------------------------------------------------------------------ postings
 
-    def _sorted(self, name: str) -> tuple:
-        """Sort the field's held tokens by (term text, document, position), as postings.
-
-        Returns the field, the term ids in text order, each posting's term (an index into
-        those ids), document and frequency, the position deltas, and the documents' length
-        bytes.
-        """
+    def _sorted(self, name: str) -> SortedPostings:
+        """Sort the field's held tokens by (term text, document, position), as postings."""
         acc = self._acc.pop(name)
         field = self.schema[name]
         terms = self.table.terms
@@ -535,7 +565,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
         del positions
         freq = np.diff(np.append(pstart, n)).astype(np.int32)
         del pstart
-        return field, term_ids, pterm, pdoc, freq, deltas, doc_lb
+        return SortedPostings(field, term_ids, pterm, pdoc, freq, deltas, doc_lb)
 
     def _write_arrays(self, name: str) -> None:
         """Write the field's postings: the tokens still held become a last run, then the runs
@@ -573,7 +603,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
             postfile.write(out.data)
             t_end = t + len(starts)
             _add_terms(fw._tindex, [prefix + terms[i].encode(codec) for i in term_ids[t:t_end].tolist()],
-                       tuple(a[t:t_end] for a in stats), base + starts, np.diff(np.append(starts, len(out))))
+                       stats.part(t, t_end), base + starts, np.diff(np.append(starts, len(out))))
             t = t_end
         fw.finish_field()
 
@@ -604,7 +634,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
         # Runs are held until the segment is written, a few dozen bytes for each term of each:
         # narrow types halve that (hundreds of megabytes by the end of a large load).
         weight, df, minl, maxl, maxw, first_id, last_id = stats
-        compact = (weight, df.astype(np.int32), minl.astype(np.uint8), maxl.astype(np.uint8),
+        compact = TermStats(weight, df.astype(np.int32), minl.astype(np.uint8), maxl.astype(np.uint8),
                    maxw.astype(np.float32), first_id.astype(np.int32), last_id.astype(np.int32))
         self._runs.setdefault(name, []).append(
             _Run(term_ids, np.concatenate(starts), _narrow(np.asarray(lasts, dtype=np.int64)), compact, f))
@@ -695,7 +725,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
             del buf
             offsets = np.asarray(term_off, dtype=np.int64)
             _add_terms(fw._tindex, [prefix + terms[order[g]].encode(codec) for g in range(t, t_end)],
-                       tuple(a[t:t_end] for a in (weight, df, minl, maxl, maxw, minid, maxid)),
+                       TermStats(weight, df, minl, maxl, maxw, minid, maxid).part(t, t_end),
                        base + offsets[:-1], np.diff(offsets))
         fw.finish_field()
         for r in runs:
@@ -722,8 +752,8 @@ class _Run:
 
     __slots__ = ("terms", "bounds", "lasts", "stats", "file")
 
-    def __init__(self, terms: np.ndarray, bounds: np.ndarray, lasts: np.ndarray, stats: tuple,
-                 file) -> None:
+    def __init__(self, terms: np.ndarray, bounds: np.ndarray, lasts: np.ndarray, stats: TermStats,
+                 file: BinaryIO) -> None:
         self.terms, self.bounds, self.lasts, self.stats, self.file = terms, bounds, lasts, stats, file
 
 
@@ -745,11 +775,11 @@ def _trim_heap() -> None:
             _LIBC.malloc_trim  # noqa: B018 - only glibc has it
         except (OSError, AttributeError):
             _LIBC = False
-    if _LIBC:
+    if isinstance(_LIBC, ctypes.CDLL):
         _LIBC.malloc_trim(0)
 
 
-_LIBC = None
+_LIBC: ctypes.CDLL | bool | None = None  # libc once looked up (False: no malloc_trim here)
 
 
 def _stable_order(keys: np.ndarray, bound: int) -> np.ndarray:
@@ -781,8 +811,9 @@ def _steps(sizes: np.ndarray, max_bytes: int, max_items: int) -> list[int]:
     return bounds
 
 
-def _encode_postings(field, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarray,
-                     deltas: np.ndarray, doc_lb: np.ndarray, bl: int, *, values: bool = True) -> tuple:
+def _encode_postings(field: Any, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarray,
+                     deltas: np.ndarray, doc_lb: np.ndarray, bl: int, *,
+                     values: bool = True) -> tuple[TermStats, Iterator[Chunk]]:
     """Whoosh W3 posting blocks of sorted postings: (term statistics, chunks).
 
     With ``values=False`` (an Existence field) blocks hold no values (``None``, as Whoosh
@@ -809,7 +840,7 @@ def _encode_postings(field, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarra
     w32 = (freq * boost).astype(np.float32)
     plb = doc_lb[pdoc]
     # Per term: Whoosh's W3TermInfo statistics.
-    stats = (np.add.reduceat(w32, tfirst, dtype=np.float64),
+    stats = TermStats(np.add.reduceat(w32, tfirst, dtype=np.float64),
              df.astype(np.int64),
              np.minimum.reduceat(plb, tfirst).astype(np.int64),
              np.maximum.reduceat(plb, tfirst).astype(np.int64),
@@ -829,8 +860,10 @@ def _encode_postings(field, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarra
     # written as one-byte ints, 2 bytes each instead of a float's 9; scores are unchanged, as
     # Whoosh's scorers only multiply and add them with floats.
     small_ints = (wmax < 256) & bool(float(boost).is_integer() and boost >= 0)
-    b_wkind = np.where(wmin != wmax, np.where(small_ints, 3, 2), np.where(wmin == 1.0, 0, 1))
-    has_floats, has_ints = bool((b_wkind == 2).any()), bool((b_wkind == 3).any())
+    b_wkind = np.where(wmin != wmax, np.where(small_ints, BlockWeights.BYTES, BlockWeights.FLOATS),
+                       np.where(wmin == 1.0, BlockWeights.NONE, BlockWeights.ONE))
+    has_floats = bool((b_wkind == BlockWeights.FLOATS).any())
+    has_ints = bool((b_wkind == BlockWeights.BYTES).any())
     b_wval = wmin.astype(np.float64)
     b_first = np.r_[True, bterm[1:] != bterm[:-1]]
     b_final = np.r_[bterm[1:] != bterm[:-1], True]
@@ -842,7 +875,7 @@ def _encode_postings(field, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarra
     term_tok = np.zeros(len(tfirst) + 1, dtype=np.int64)
     np.cumsum(np.add.reduceat(freq, tfirst, dtype=np.int64), out=term_tok[1:])
 
-    def chunks() -> Iterator[tuple[bytes, list[int], list[int]]]:
+    def chunks() -> Iterator[Chunk]:
         nterms = len(tfirst)
         t = 0
         b = 0
@@ -855,6 +888,7 @@ def _encode_postings(field, pterm: np.ndarray, pdoc: np.ndarray, freq: np.ndarra
             ta, tb = int(term_tok[t]), int(term_tok[t_end])
             b_end = int(np.searchsorted(bstart, pb))
             blk = slice(b, b_end)
+            voff: list[int] | np.ndarray
             if values:
                 vals, voff = _values_stream(freq[pa:pb], deltas[ta:tb])
             else:
@@ -902,8 +936,8 @@ def _blocks(a: np.ndarray, n: np.ndarray, last: np.ndarray, maxw: np.ndarray,
 
     Block ``k`` holds the postings ``a[k]:a[k] + n[k]`` of the streams: ``ids`` (pickled ints,
     posting ``i`` from ``ioff[i]``), ``floats`` / ``ints`` (9 / 2 bytes a posting) and ``vals``
-    (from ``voff[i]``). Its weights are ``kind``: 0 all 1.0 (``None``), 1 all ``wval``, 2 each
-    a float, 3 each a small int. The info is what ``pickle.dumps(info, 2)`` writes, the data
+    (from ``voff[i]``). Its weights are ``kind`` (:class:`~app.core.postings.BlockWeights`):
+    NONE all 1.0, ONE all ``wval``, FLOATS each a float, BYTES each a small int. The info is what ``pickle.dumps(info, 2)`` writes, the data
     the layout :mod:`app.core.postings` reads; the bytes are gathered in one numpy step
     instead of being joined block by block (a few microseconds a block, and a short article
     has about a hundred blocks of a single posting).
@@ -923,12 +957,12 @@ def _blocks(a: np.ndarray, n: np.ndarray, last: np.ndarray, maxw: np.ndarray,
     # After the ids: TUPLE, then the weights' opening (None, one float, or MARK).
     w_rows = np.zeros((nb, 10), dtype=np.uint8)
     w_rows[:, 0] = ord("t")
-    w_rows[:, 1] = np.where(kind == 0, ord("N"), np.where(kind == 1, ord("G"), ord("(")))
+    w_rows[:, 1] = np.where(kind == BlockWeights.NONE, ord("N"), np.where(kind == BlockWeights.ONE, ord("G"), ord("(")))
     w_rows[:, 2:] = wval.astype(">f8").view(np.uint8).reshape(nb, 8)
-    w_lens = np.where(kind == 1, 10, 2)
+    w_lens = np.where(kind == BlockWeights.ONE, 10, 2)
     # After the weights: their TUPLE (a list of them), then MARK for the values, or None and
     # the data tuple's end when there are none.
-    listed = kind >= 2
+    listed = (kind == BlockWeights.FLOATS) | (kind == BlockWeights.BYTES)
     v_rows = np.zeros((nb, 4), dtype=np.uint8)
     rest = np.frombuffer(b"(" if values else b"N\x87.", dtype=np.uint8)
     v_rows[listed, 0] = ord("t")
@@ -942,8 +976,8 @@ def _blocks(a: np.ndarray, n: np.ndarray, last: np.ndarray, maxw: np.ndarray,
     base = _offsets(np.array([len(x) for x in sources], dtype=np.int64))
     rows = np.arange(nb, dtype=np.int64)
     zero = np.zeros(nb, dtype=np.int64)
-    w_src = np.where(kind == 2, base[9] + 9 * a, base[10] + 2 * a)
-    w_len = np.where(kind == 2, 9 * n, np.where(kind == 3, 2 * n, 0))
+    w_src = np.where(kind == BlockWeights.FLOATS, base[9] + 9 * a, base[10] + 2 * a)
+    w_len = np.where(kind == BlockWeights.FLOATS, 9 * n, np.where(kind == BlockWeights.BYTES, 2 * n, 0))
     pieces = [  # (start in the sources, length), in block order
         (base[1] + 4 * rows, zero + 4),                      # size
         (zero + base[0] + _C_PROTO[0], zero + 3),            # info: PROTO 2, MARK
