@@ -75,6 +75,11 @@ class _WordHashes(dict[str, int]):
 
 
 _WORD_HASH = _WordHashes()
+# Per process: a short paragraph's norm -> (words, exact hash, content-word hashes when it has
+# enough to shingle). Sites repeat their furniture in every article; cleared past the limit.
+_MEMO_CHARS = 300
+_MEMO_LIMIT = 50_000
+_ROW_MEMO: dict[str, tuple[int, int, list[int] | tuple[int, ...]]] = {}
 
 
 def exact_hash(norm: str) -> int:
@@ -272,23 +277,33 @@ def fingerprint(articles: Iterable[Article]) -> Prints:
     row_ncontent: list[int] = []
     wh = _WORD_HASH
     stop = STOPWORDS
+    memo = _ROW_MEMO
     for a, article in enumerate(articles):
         metas.append(meta_of(article))
         for p in article.paragraphs:
-            toks = words(p.norm)
+            norm = p.norm
+            row = memo.get(norm)
+            if row is None:
+                toks = words(norm)
+                cw: list[int] | tuple[int, ...] = (
+                    [wh[t] for t in toks if t not in stop] if len(toks) >= MIN_WORDS else ())
+                row = (len(toks), _hash_words(toks), cw if len(cw) >= SHINGLE else ())
+                if len(norm) <= _MEMO_CHARS:
+                    if len(memo) >= _MEMO_LIMIT:
+                        memo.clear()
+                    memo[norm] = row
             row_art.append(a)
             row_pidx.append(p.index)
             row_role.append(ROLE_CODES[p.role])
-            row_words.append(len(toks))
+            row_words.append(row[0])
             row_chars.append(len(p.text))
-            row_exact.append(_hash_words(toks))
-            if p.role is Role.BODY and len(toks) >= MIN_WORDS:
-                cw = [wh[t] for t in toks if t not in stop]
-                if len(cw) >= SHINGLE:
-                    content.extend(cw)
-                    row_ncontent.append(len(cw))
-                    continue
-            row_ncontent.append(0)
+            row_exact.append(row[1])
+            cw = row[2]
+            if cw and p.role is Role.BODY:
+                content.extend(cw)
+                row_ncontent.append(len(cw))
+            else:
+                row_ncontent.append(0)
     nfp, fp = _sample_shingles(np.array(content, dtype=np.uint64), np.array(row_ncontent, dtype=np.int64))
     return Prints(
         metas,

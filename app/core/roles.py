@@ -149,8 +149,20 @@ def _is_headline(text: str) -> bool:
     return len(_LETTERS.findall(text)) + cjk >= 8
 
 
+# Paragraphs up to this long have their chrome test and header date remembered: a corpus
+# repeats its sites' furniture ("Skip to content", "Subscribe to our newsletter") in every
+# article (1,500 short articles: 17,000 such paragraphs, 3,400 distinct).
+_MEMO_CHARS = 300
+
+
 def is_chrome(text: str) -> bool:
     """True for navigation, prompts, counters, credits and disclaimers, judged on the text alone."""
+    if len(text) <= _MEMO_CHARS:
+        return _short_is_chrome(text)
+    return _is_chrome(text)
+
+
+def _is_chrome(text: str) -> bool:
     stripped = text.strip().strip("*_#>|[]() ")
     if not _THREE_LETTERS.search(stripped, 0, 60):
         return True
@@ -170,6 +182,17 @@ def is_chrome(text: str) -> bool:
         return True
     # A lone word is a label, not content (subheadings of several words stay body).
     return n == 1 and not stripped.endswith((".", "!", "?"))
+
+
+_short_is_chrome = lru_cache(maxsize=8192)(_is_chrome)
+
+
+_short_date = lru_cache(maxsize=8192)(find_date)
+
+
+def _line_date(text: str) -> tuple[date, int, int] | None:
+    """``find_date(text)``, remembered for short paragraphs."""
+    return _short_date(text) if len(text) <= _MEMO_CHARS else find_date(text)
 
 
 # Words of site navigation: a short line made only of them ("Menu Search Log in") is furniture.
@@ -240,7 +263,7 @@ def classify(blocks: list[Block], meta: PageMeta, *, fallback_title: str = "", o
             author = author or _clean_name(m.group("name"))
             continue
         if in_header and _nwords(text) <= 16:
-            found = find_date(text[:_DATE_LINE_CHARS])
+            found = _line_date(text[:_DATE_LINE_CHARS])
             if found or _META_LINE.match(text):
                 roles[i] = Role.BYLINE
                 if found:
@@ -292,7 +315,7 @@ def _find_title(blocks: list[Block], roles: list[Role], stated: str) -> int | No
             continue
         if is_sentence(b.text) and _nwords(b.text) > 25:
             return None  # prose before any headline: the page has no title line
-        if _is_headline(b.text) and not find_date(b.text) and not _BYLINE.match(b.text):
+        if _is_headline(b.text) and not _line_date(b.text) and not _BYLINE.match(b.text):
             return i
     return None
 
