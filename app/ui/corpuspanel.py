@@ -15,7 +15,15 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import (
+    QAction,
+    QGuiApplication,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -27,7 +35,9 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QSplitter,
+    QStackedWidget,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -43,7 +53,8 @@ from app.ui.models import (
     SortedIds,
     ids_of,
 )
-from app.ui.settings import settings
+from app.ui.previewpane import ElidedLabel, PreviewPane
+from app.ui.settings import preview_shown, set_preview_shown, settings
 from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
 
 if TYPE_CHECKING:
@@ -51,6 +62,7 @@ if TYPE_CHECKING:
     from app.core.reuse import ReuseMap
 
 SEARCH_DELAY_MS = 200
+PREVIEW_DELAY_MS = 60  # arrowing down the hits reads only the row the user stops on
 SEARCH_LIMIT = 100
 SEARCH_HINT = (
     "Type to search the full text.\n\n"
@@ -143,6 +155,13 @@ class ResultListView(_ArticleViewMixin, QListView):
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setWordWrap(True)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            self.panel.preview_action.toggle()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
 
 class ArticleTableView(_ArticleViewMixin, QTableView):
@@ -284,6 +303,22 @@ class CorpusPanel(QWidget):
         self.collapse_box.toggled.connect(self.result_model.set_collapse)
         self.results.clicked.connect(lambda index: self.result_model.toggle(index.row()))
 
+        self.preview = PreviewPane(self)
+        self.preview_action = QAction("Preview", self)
+        self.preview_action.setObjectName("previewAction")
+        self.preview_action.setCheckable(True)
+        self.preview_action.setChecked(preview_shown())
+        self.preview_action.setToolTip("Read the selected result here, in place of the article list "
+                                       "(Space in the results; remembered)")
+        self.preview_action.toggled.connect(self._preview_toggled)
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(PREVIEW_DELAY_MS)
+        self._preview_timer.timeout.connect(self._preview_current)
+        self.results.selectionModel().currentChanged.connect(lambda *_: self._preview_timer.start())
+        self.results.selectionModel().selectionChanged.connect(lambda *_: self._preview_timer.start())
+        self.result_model.modelReset.connect(self._preview_timer.start)  # new hits: the selection is gone
+
         self.articles_label = QLabel("Articles", self)
         self.articles_label.setObjectName("sectionTitle")
         self.filter_edit = QLineEdit(self)
@@ -315,14 +350,38 @@ class CorpusPanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.articles_label)
         row.addStretch(1)
+        row.addWidget(self._preview_button(bottom))
         bottom_layout.addLayout(row)
         bottom_layout.addWidget(self.filter_edit)
         bottom_layout.addWidget(self.articles)
+        # The preview takes the article list's place while a query is typed (the list is what
+        # one chooses from without a query): the comparison keeps its width at any window size.
+        preview_page = QWidget(self)
+        preview_layout = QVBoxLayout(preview_page)
+        preview_layout.setContentsMargins(0, 6, 0, 0)
+        preview_layout.setSpacing(4)
+        self.preview_label = ElidedLabel("Preview", preview_page)
+        self.preview_label.setObjectName("sectionTitle")
+        row = QHBoxLayout()
+        row.addWidget(self.preview_label, 1)
+        back = QToolButton(preview_page)
+        back.setObjectName("showArticles")
+        back.setText("Article List")
+        back.setAutoRaise(True)
+        back.setToolTip("Hide the preview and show the list of all articles (Space in the results)")
+        back.clicked.connect(lambda: self.preview_action.setChecked(False))
+        row.addWidget(back)
+        preview_layout.addLayout(row)
+        preview_layout.addWidget(self.preview, 1)
+        self.lower_stack = QStackedWidget(self)
+        self.lower_stack.setObjectName("corpusLower")
+        self.lower_stack.addWidget(bottom)
+        self.lower_stack.addWidget(preview_page)
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.setObjectName("corpusSplitter")
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(top)
-        self.splitter.addWidget(bottom)
+        self.splitter.addWidget(self.lower_stack)
         self.splitter.setSizes([520, 340])
 
         layout = QVBoxLayout(self)
@@ -331,6 +390,15 @@ class CorpusPanel(QWidget):
         layout.addWidget(self.search_edit)
         layout.addWidget(self.message)
         layout.addWidget(self.splitter, 1)
+        self.search_edit.textChanged.connect(self._update_lower)
+        self._update_lower()
+
+    def _preview_button(self, parent: QWidget) -> QToolButton:
+        button = QToolButton(parent)
+        button.setDefaultAction(self.preview_action)
+        button.setAutoRaise(True)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        return button
 
     # ------------------------------------------------------------------ the corpus
 
@@ -342,6 +410,7 @@ class CorpusPanel(QWidget):
         """Show ``corpus`` (its index must be open); re-runs the current query against it."""
         self._corpus = corpus
         self._generation += 1
+        self.preview.set_corpus(corpus)
         self.result_model.set_result(None)
         self.delegate.clear_cache()
         if corpus is None:
@@ -502,8 +571,50 @@ class CorpusPanel(QWidget):
         self.searchFailed.emit(message)
 
     def wait_idle(self, msecs: int = 5000) -> bool:
-        """Block until no search is running (used on close and by tests)."""
-        return self._pool.wait(msecs)
+        """Block until no search and no preview read is running (used on close and by tests)."""
+        return self._pool.wait(msecs) and self.preview.wait_idle(msecs)
+
+    # ------------------------------------------------------------------ the preview
+
+    def preview_visible(self) -> bool:
+        """True while the preview stands in the article list's place."""
+        return self.lower_stack.currentIndex() == 1
+
+    def _update_lower(self) -> None:
+        show = self.preview_action.isChecked() and bool(self.search_edit.text().strip())
+        if show != self.preview_visible():
+            self.lower_stack.setCurrentIndex(1 if show else 0)
+        if show:
+            self._preview_timer.start()
+        elif not self.search_edit.text().strip():
+            self.preview.clear()  # its hits are gone
+            self.preview_label.set_full_text("Preview")
+
+    def _preview_toggled(self, shown: bool) -> None:
+        set_preview_shown(shown)
+        if shown and not self.search_edit.text().strip() and self.articles.hasFocus():
+            self.search_edit.setFocus()  # nothing to preview without a query
+        self._update_lower()
+
+    def _preview_current(self) -> None:
+        """Show the current hit (else the first selected one) in the preview, if it is shown."""
+        if not self.preview_visible():
+            return
+        index = self.results.currentIndex()
+        aid = index.data(IdRole) if index.isValid() and self.results.selectionModel().isSelected(index) else None
+        if aid is None:
+            if index.isValid() and index.data(IdRole) is None and self.preview.wanted():
+                return  # a "+N copies" row: keep the story's hit shown
+            ids = self.results.selected_ids()
+            aid = ids[0] if ids else None
+        if aid is None:
+            self.preview.clear()
+            self.preview_label.set_full_text("Preview")
+            return
+        hit = self.result_model.hit(index.row()) if index.isValid() and index.data(IdRole) == aid else None
+        title = hit.title if hit is not None and hit.title else aid.rsplit("/", 1)[-1]
+        self.preview_label.set_full_text(f"Preview · {title}")
+        self.preview.show_article(aid, self.result_model.query)
 
     # ------------------------------------------------------------------ choosing articles
 

@@ -122,3 +122,14 @@ def last_corpus() -> Path | None:
     if isinstance(value, str) and value and Path(value).is_dir():
         return Path(value)
     return None
+
+
+def preview_shown() -> bool:
+    """Whether search results are previewed in the corpus panel (on unless the user hid it)."""
+    value = settings().value("search/preview", True)
+    return value is True or value == "true"
+
+
+def set_preview_shown(shown: bool) -> None:
+    """Remember whether search results are previewed."""
+    settings().setValue("search/preview", bool(shown))
