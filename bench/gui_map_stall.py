@@ -105,6 +105,7 @@ def measure(folder: Path, info: dict, settle_s: float) -> dict:
     timer.setInterval(TICK_MS)
     timer.timeout.connect(tick)
     clock.start()
+    clock_zero = time.perf_counter()
     timer.start()
     window.open_corpus(folder / "corpus")
     deadline = time.perf_counter() + 1800
@@ -134,6 +135,8 @@ def measure(folder: Path, info: dict, settle_s: float) -> dict:
     build_worst = max((g for g in gaps if marks.get("index checked", 0) <= g[1] <= marks.get("map ready", 0)),
                       default=(0, 0, 0.0, 0.0))
     after = [g for g, at, _, _ in gaps if at >= marks.get("map ready", 0)]
+    after_worst = max((g for g in gaps if g[1] >= marks.get("map ready", 0)), default=(0, 0, 0.0, 0.0))
+    late = [c for c in collections if (c[3] - clock_zero) * 1000 >= marks.get("map ready", 0)]
     return {
         "marks_s": {k: round(v / 1000, 2) for k, v in sorted(marks.items(), key=lambda kv: kv[1])},
         "ticks": len(gaps),
@@ -141,6 +144,11 @@ def measure(folder: Path, info: dict, settle_s: float) -> dict:
         "p99_gap_ms": values[int(len(values) * 0.99)] if values else 0,
         "max_gap_map_build_ms": max(build, default=0),
         "max_gap_after_map_ms": max(after, default=0),
+        "after_map_worst": f"{after_worst[0]} ms (CPU: GUI thread {after_worst[2]:.0f} ms, process {after_worst[3]:.0f} ms)",
+        "max_gui_cpu_in_gap_after_map_ms": round(max((u for _, at, u, _ in gaps if at >= marks.get("map ready", 0)),
+                                                     default=0)),
+        "full_collections_after_map": (f"{len(late)}, longest {max(c[0] for c in late):.0f} ms ({max(late)[2]})"
+                                       if late else "none"),
         "map_build_worst": f"{build_worst[0]} ms (CPU: GUI thread {build_worst[2]:.0f} ms, process {build_worst[3]:.0f} ms)",
         # What a gap would be with the machine to ourselves: the CPU this process used in it.
         "max_process_cpu_in_gap_ms": round(max((min(g, proc) for g, _, _, proc in gaps), default=0)),
@@ -156,12 +164,13 @@ def measure(folder: Path, info: dict, settle_s: float) -> dict:
     }
 
 
-def _time_collections() -> list[tuple[float, bool, str]]:
-    """Full garbage collections (they hold the GIL): duration (ms), whether on the GUI thread, where."""
+def _time_collections() -> list[tuple[float, bool, str, float]]:
+    """Full garbage collections (they hold the GIL): duration (ms), whether on the GUI thread, where,
+    when they ended (``time.perf_counter``)."""
     import gc
     import traceback
 
-    out: list[tuple[float, bool, str]] = []
+    out: list[tuple[float, bool, str, float]] = []
     started: list[object] = [0.0, ""]
 
     def callback(phase: str, info: dict) -> None:
@@ -171,8 +180,9 @@ def _time_collections() -> list[tuple[float, bool, str]]:
             frames = traceback.extract_stack()[-5:-1]
             started[:] = [time.perf_counter(), " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames))]
         else:
-            out.append(((time.perf_counter() - float(started[0])) * 1000,  # type: ignore[arg-type]
-                        threading.current_thread() is threading.main_thread(), str(started[1])))
+            now = time.perf_counter()
+            out.append(((now - float(started[0])) * 1000,  # type: ignore[arg-type]
+                        threading.current_thread() is threading.main_thread(), str(started[1]), now))
 
     gc.callbacks.append(callback)
     return out
@@ -281,13 +291,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"GUI thread ({TICK_MS} ms timer, {result['ticks']:,} ticks): longest gap {result['max_gap_ms']} ms,"
               f" p99 {result['p99_gap_ms']} ms; while the map builds {result['max_gap_map_build_ms']} ms,"
               f" after it arrives {result['max_gap_after_map_ms']} ms   target < {STALL_MS:.0f} ms")
-        print(f"  longest gap while the map builds: {result['map_build_worst']}")
+        print(f"  longest gap while the map builds: {result['map_build_worst']}; after it arrives:"
+              f" {result['after_map_worst']}; the GUI thread's CPU in one gap after it arrives at most"
+              f" {result['max_gui_cpu_in_gap_after_map_ms']} ms")
         print(f"  CPU used within one gap: this process at most {result['max_process_cpu_in_gap_ms']} ms,"
               f" the GUI thread {result['max_gui_cpu_in_gap_ms']} ms (a gap much longer than its process's CPU"
               " is the machine running other processes)")
         print("  worst: " + "; ".join(result["worst"]))
         print("  GUI-thread work: " + "; ".join(f"{k} {v}" for k, v in result["gui_work"].items()))
-        print(f"  full garbage collections: {result['full_collections']}")
+        print(f"  full garbage collections: {result['full_collections']}; after the map arrives:"
+              f" {result['full_collections_after_map']}")
         for text in result["stacks"]:
             print(text)
     print("OK" if ok else "STALLS OVER TARGET")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.reuselayout import ReuseGraph
-from app.ui.reusegraph import ReuseGraphView, short_id
+from app.ui.reusegraph import GraphIndex, ReuseGraphView, short_id
 
 if TYPE_CHECKING:
     from app.core.reuse import Cluster
@@ -35,8 +36,9 @@ IdRole = Qt.ItemDataRole.UserRole + 1  # article id of a member row; None on a c
 ClusterRole = Qt.ItemDataRole.UserRole + 2  # cluster number of any row
 _Index = QModelIndex | QPersistentModelIndex
 _HEADERS = ("Cluster / article", "Date", "Source")
-EXPAND_ROWS = 1000  # member rows expanded per turn of the event loop (a corpus-wide tree has 40,000)
+EXPAND_ROWS = 300  # member rows expanded per turn of the event loop (a corpus-wide tree has 40,000)
 EXPAND_CLUSTERS = 100  # and clusters
+EXPAND_BUDGET_S = 0.004  # and GUI-thread time
 
 
 class ClusterModel(QAbstractItemModel):
@@ -60,10 +62,14 @@ class ClusterModel(QAbstractItemModel):
         return list(self._clusters)
 
     def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008
-        if not self.hasIndex(row, column, parent):
+        # Checked here, not with hasIndex(), which calls back into rowCount() and columnCount():
+        # the tree asks for every row it lays out (40,000 at 100,000 articles).
+        if row < 0 or not 0 <= column < len(_HEADERS):
             return QModelIndex()
         if not parent.isValid():
-            return self.createIndex(row, column, 0)
+            return self.createIndex(row, column, 0) if row < len(self._clusters) else QModelIndex()
+        if parent.internalId() != 0 or parent.column() != 0 or row >= len(self._clusters[parent.row()].members):
+            return QModelIndex()
         return self.createIndex(row, column, parent.row() + 1)
 
     def parent(self, index: _Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
@@ -233,14 +239,14 @@ class ReuseOverview(QDockWidget):
         if isinstance(aid, str):
             self.storyRequested.emit(aid)
 
-    def set_graph(self, graph: ReuseGraph) -> None:
-        """Show ``graph`` and its clusters."""
+    def set_graph(self, graph: ReuseGraph, index: GraphIndex | None = None) -> None:
+        """Show ``graph`` and its clusters (``index``: its :class:`GraphIndex`, made on a worker thread)."""
         self._opened = None
         self.model.set_clusters(graph.clusters)
         self._expanding += 1
         self._expand_from(0, self._expanding)
-        self.graph.set_graph(graph)
-        loners = sum(1 for n in graph.nodes if n.cluster < 0)
+        self.graph.set_graph(graph, index)
+        loners = self.graph.index().loners
         c = len(graph.clusters)
         self.summary.setText(
             f"{c:,} cluster{'s' if c != 1 else ''} · {graph.total_pairs:,} pair{'s' if graph.total_pairs != 1 else ''}"
@@ -261,7 +267,11 @@ class ReuseOverview(QDockWidget):
             self.tree.expandAll()
             return
         rows, n = 0, first
-        while n < len(clusters) and rows < EXPAND_ROWS and n - first < EXPAND_CLUSTERS:
+        # Each expanded member row costs the tree a few calls into the model (Python): besides
+        # the counts, a turn ends after EXPAND_BUDGET_S, however the rows are spread.
+        deadline = time.perf_counter() + EXPAND_BUDGET_S
+        while (n < len(clusters) and rows < EXPAND_ROWS and n - first < EXPAND_CLUSTERS
+               and (n == first or time.perf_counter() < deadline)):
             self.tree.expand(self.model.index(n, 0))
             rows += len(clusters[n].members)
             n += 1

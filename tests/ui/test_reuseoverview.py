@@ -117,6 +117,77 @@ def test_graph_view_hit_testing_and_loners_toggle(qtbot, synthetic_map: ReuseMap
     assert "shared paragraph" in view.tooltip_at(view.edge_point(edge))
 
 
+def _scattered_graph(n: int = 1500, seed: int = 3):
+    """``n`` nodes strewn over a wide layout (some loners, a few huge story discs) and edges among neighbours."""
+    import random
+
+    from app.core.reuselayout import ReuseGraph
+
+    rnd = random.Random(seed)
+    nodes, pos = [], {}
+    for k in range(n):
+        aid = f"n{k:05d}.txt"
+        copies = 400 if k % 499 == 0 else 0  # a disc wider than a grid cell
+        nodes.append(GraphNode(aid, f"T{k}", f"S{k % 4}", "", rnd.uniform(100, 5000), -1 if k % 7 == 0 else k % 50,
+                               False, 1, copies))
+        pos[aid] = (rnd.uniform(-4000, 4000), rnd.uniform(-3000, 3000))
+    edges = []
+    for k in range(0, n - 1, 3):  # mostly short, some across the whole layout
+        j = k + 1 if k % 30 else (k * 7919) % n
+        edges.append(GraphEdge(nodes[k].id, nodes[j].id, 1 + k % 9, 40.0, 60.0))
+    return ReuseGraph(nodes=nodes, edges=edges, pos=pos)
+
+
+def test_hit_tests_through_the_grid_find_what_a_scan_of_every_node_and_edge_finds(qtbot) -> None:
+    import math
+    import random
+
+    from app.ui.reusegraph import _segment_distance
+
+    view = ReuseGraphView()
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    view.show()
+    graph = _scattered_graph()
+    view.set_graph(graph)
+
+    def scan_node(point: QPointF):
+        best, best_d = None, math.inf
+        for node in view.visible_nodes():
+            d = math.hypot(*(point - view.node_point(node.id)).toTuple())
+            if d <= view._radius_px(node) + 2 and d < best_d:
+                best, best_d = node, d
+        return best
+
+    def scan_edge(point: QPointF):
+        best, best_d = None, math.inf
+        for edge in graph.edges:
+            d = _segment_distance(point, view.node_point(edge.a), view.node_point(edge.b))
+            if d <= view._edge_width(edge) / 2 + 4.0 and d < best_d:
+                best, best_d = edge, d
+        return best
+
+    rnd = random.Random(5)
+    found = {"node": 0, "edge": 0}
+    for scale, loners in ((0.05, False), (0.12, True), (0.5, False), (1.0, True), (3.0, False), (9.0, True)):
+        view.set_show_loners(loners)
+        view._scale = scale
+        view._offset = QPointF(400 - rnd.uniform(-3000, 3000) * scale, 300 - rnd.uniform(-2000, 2000) * scale)
+        probes = [QPointF(rnd.uniform(0, 800), rnd.uniform(0, 600)) for _ in range(60)]
+        for node in rnd.sample(view.visible_nodes(), 25):  # on and just beside nodes
+            c = view.node_point(node.id)
+            probes += [c, c + QPointF(view._radius_px(node) + 1.5, 0)]
+        for edge in rnd.sample(graph.edges, 25):  # on and beside edges
+            a, b = view.node_point(edge.a), view.node_point(edge.b)
+            probes += [(a + b) / 2, (a + b) / 2 + QPointF(0, view._edge_width(edge) / 2 + 3.5)]
+        for point in probes:
+            node, edge = view.node_at(point), view.edge_at(point)
+            assert node == scan_node(point) and edge == scan_edge(point), (scale, point)
+            found["node"] += node is not None
+            found["edge"] += edge is not None
+    assert found["node"] > 100 and found["edge"] > 100  # the probes did hit things
+
+
 # ---------------------------------------------------------------- in the window
 
 
