@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 MAX_PREVIEW_CHARS = 300_000  # beyond this the preview stops (setHtml of megabytes would freeze the window)
 SLOW_READ_MS = 150  # a read taking longer than this says "Reading…" instead of showing the previous article
 FIRST_HIT = "first-hit"
-PLACEHOLDER = "Select a result to read it here with the query's words marked.\nSpace hides the preview."
+PLACEHOLDER = "Select a result to read it here"  # one short line: QTextEdit draws only its first, unwrapped
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +156,7 @@ class PreviewPane(QWidget):
         self.browser.setObjectName("previewText")
         self.browser.setOpenLinks(False)
         self.browser.setPlaceholderText(PLACEHOLDER)
+        self.browser.setToolTip("The selected result, the query's words marked; Space in the results hides it")
         self._style()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
