@@ -52,11 +52,12 @@ _SEGMENT_FILE = re.compile(rf"^(?:_{INDEX_NAME}_(\d+)\.toc|({INDEX_NAME}_[0-9a-z
 # Sharing costs CPU: the worker analyses its own share of the vocabulary and writes its own
 # terms, about a fifth more in all (3,000 short articles: 3.1 -> 3.8 s). On two free cores that
 # still halves the time; on a busy machine the worker gets little of a core and the load takes
-# longer than alone. Below 1.5 s of work (1,500 short articles, 500 of 12 KB) the saving is a
-# few hundred milliseconds at best, so this process indexes alone; a spawned worker also
-# imports numpy, Whoosh and the reader first (about 0.4 s of a core).
-SHARE_FORKED_S = 1.5
-SHARE_SPAWNED_S = 2.0
+# longer than alone. Below 3 s of work (3,000 short articles, about 1,000 of 12 KB) this
+# process indexes alone: 3,000 short articles alone took 2.9 s CPU and 4.5 s on this busy
+# 2-core host, shared 3.1 s CPU and 5.5 s (medians of 3); a spawned worker also imports
+# numpy, Whoosh and the reader first (about 0.4 s of a core).
+SHARE_FORKED_S = 3.0
+SHARE_SPAWNED_S = 3.5
 READ_ERRORS = (zlib.error, EOFError, ValueError, IndexError, KeyError, TypeError, OverflowError,
                MemoryError, AttributeError, OSError, pickle.UnpicklingError, struct.error)
 

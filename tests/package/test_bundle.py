@@ -157,9 +157,9 @@ def test_bulk_index_worker_processes(bundle: Path, bare_env: dict[str, str],
     from app.core.index import CorpusIndex
 
     # Spawned workers (Linux would fork them from the command line), and enough files for
-    # this process to share them with one (CorpusIndex.shares: over 2 s of estimated work).
+    # this process to share them with one (CorpusIndex.shares: from SHARE_SPAWNED_S, 3.5 s, of estimated work).
     bare_env = {**bare_env, "PARALLAX_WORKER_START": "spawn"}
-    count = 4000
+    count = 6000
     filler = "Filler words for the parallel indexer. " * (CorpusIndex.bulk_min_bytes // count // 38 + 1)
     for i in range(count):  # and above its bulk_min_bytes
         (corpus / f"note_{i:04d}.txt").write_text(

@@ -175,9 +175,10 @@ def test_small_batches_are_indexed_here_and_larger_ones_shared(monkeypatch: pyte
     monkeypatch.setattr(bulkindex, "start_method", lambda: "fork")
     assert idx._bulk_plan(300, 450_000) == (0, False)  # 300 short articles: no worker
     assert idx._bulk_plan(1500, 2_200_000) == (0, False)  # 1,500 short ones: none either
-    assert idx._bulk_plan(2000, 3_000_000) == (1, True)
+    assert idx._bulk_plan(3000, 4_500_000) == (0, False)  # 3,000 short ones: none either
+    assert idx._bulk_plan(4000, 6_000_000) == (1, True)
     assert idx._bulk_plan(1500, 19_000_000) == (1, True)  # 1,500 of 12 KB
     monkeypatch.setattr(bulkindex, "start_method", lambda: "spawn")
-    assert idx._bulk_plan(2000, 3_000_000) == (0, False)  # a spawned worker costs its imports too
+    assert idx._bulk_plan(4000, 6_000_000) == (0, False)  # a spawned worker costs its imports too
     assert idx._bulk_plan(1500, 19_000_000) == (1, True)
     assert idx._bulk_plan(20_000, 30_000_000) == (2, False)
