@@ -304,7 +304,8 @@ class CorpusPanel(QWidget):
         self.results.clicked.connect(lambda index: self.result_model.toggle(index.row()))
 
         self.preview = PreviewPane(self)
-        self.preview_action = QAction("Preview", self)
+        self.preview_action = QAction("Search &Preview", self)
+        self.preview_action.setIconText("Preview")  # the button over the article list
         self.preview_action.setObjectName("previewAction")
         self.preview_action.setCheckable(True)
         self.preview_action.setChecked(preview_shown())

@@ -287,6 +287,7 @@ class MainWindow(WindowBase):
 
         self.view_menu = bar.addMenu("&View")
         self.view_menu.addAction(self.notes_panel.toggleViewAction())
+        self.view_menu.addAction(self.panel.preview_action)  # also Space in the results
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction("&Keyboard Shortcuts", self._show_shortcuts)
@@ -753,7 +754,8 @@ class MainWindow(WindowBase):
                 seen.add(name)
                 rows.append(f"<tr><td>{html.escape(name)}</td><td><b>{html.escape(keys)}</b></td></tr>")
         extra = [("Find in the comparison (a pane has focus)", "Ctrl+F, then Enter / F3"),
-                 ("Open on the right", "Ctrl+double-click"), ("Open in a new tab", "Middle-click, Ctrl+click")]
+                 ("Open on the right", "Ctrl+double-click"), ("Open in a new tab", "Middle-click, Ctrl+click"),
+                 ("Show or hide the search preview (the results have focus)", "Space")]
         rows += [f"<tr><td>{html.escape(a)}</td><td><b>{html.escape(b)}</b></td></tr>" for a, b in extra]
         return "<table cellspacing=4>" + "".join(sorted(rows)) + "</table>"
 
