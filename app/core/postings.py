@@ -72,9 +72,14 @@ class Unpickled(NamedTuple):
     weights: np.ndarray
 
 
-class BlockTable(NamedTuple):
-    """Every block of one term's posting list (see :class:`TermPostings`), as lists."""
+class _Walk(NamedTuple):
+    """The heads of one term's blocks to decode, and its block table (every block, as lists:
+    see :class:`TermPostings`; one flat tuple, as there is one per term read)."""
 
+    texts: list[bytes]
+    layouts: list[HeadLayout | Unpickled]
+    counts: list[int]
+    decoded: list[int]  # the decoded blocks' indexes in the table
     sizes: list[int]
     maxids: list[int]
     heads: list[int]
@@ -82,15 +87,9 @@ class BlockTable(NamedTuple):
     ends: list[int]
     comps: list[int]
 
-
-class _Walk(NamedTuple):
-    """One term's block table and the heads of the blocks to decode."""
-
-    texts: list[bytes]
-    layouts: list[HeadLayout | Unpickled]
-    counts: list[int]
-    decoded: list[int]  # the decoded blocks' indexes in ``table``
-    table: BlockTable
+    def table(self) -> tuple[list[int], ...]:
+        """The block table's columns, in :class:`TermPostings` order."""
+        return self[4:]
 
 
 _V = TypeVar("_V")
@@ -237,13 +236,13 @@ def read_terms(leaf: Any, field: str, btexts: list[bytes],
         if w is None:
             out.append(None)
             continue
-        decoded_counts, decoded, table = w.counts, w.decoded, w.table
+        decoded_counts, decoded = w.counts, w.decoded
         total = sum(decoded_counts)
-        sizes = table.sizes
+        sizes = w.sizes
         starts = np.full(len(sizes), -1, dtype=np.int64)
         starts[decoded] = np.cumsum(decoded_counts) - np.asarray(decoded_counts, dtype=np.int64)
         out.append(TermPostings(ids[at:at + total], weights[at:at + total], starts,
-                                *(np.asarray(col, dtype=np.int64) for col in table)))
+                                *(np.asarray(col, dtype=np.int64) for col in w.table())))
         at += total
     return out
 
@@ -264,8 +263,12 @@ def _walk(terms: W3TermsReader, field: str, btext: bytes, docs: np.ndarray | Non
         raise Unsupported("posting header")
     wanted = docs.tolist() if docs is not None and 4 * len(docs) < info.doc_frequency() else None
     stream = io.BytesIO(buf)
-    table = BlockTable([], [], [], [], [], [])
-    sizes, maxids, heads, data, ends, comps = table
+    sizes: list[int] = []
+    maxids: list[int] = []
+    heads: list[int] = []
+    data: list[int] = []
+    ends: list[int] = []
+    comps: list[int] = []
     texts: list[bytes] = []
     layouts: list[HeadLayout | Unpickled] = []
     counts: list[int] = []
@@ -305,7 +308,7 @@ def _walk(terms: W3TermsReader, field: str, btext: bytes, docs: np.ndarray | Non
         p = dend
         if last or p >= len(buf):
             break
-    return _Walk(texts, layouts, counts, decoded, table)
+    return _Walk(texts, layouts, counts, decoded, sizes, maxids, heads, data, ends, comps)
 
 
 def _unpickled_head(data: tuple[Any, ...], n: int) -> Unpickled:

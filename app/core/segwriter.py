@@ -490,7 +490,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
         if pdr:
             pdr.close()
 
-    def _absorb(self, name: str, items: Iterable[tuple[str, bytes, int, float, bytes]]) -> None:
+    def _absorb(self, name: str, items: Iterable[tuple[str, bytes, int, float, bytes | None]]) -> None:
         """Add pool postings of an array field (from merged segments) to its arrays.
 
         ``add_reader`` numbers merged documents after every added one, and the pool yields
