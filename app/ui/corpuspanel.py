@@ -604,15 +604,19 @@ class CorpusPanel(QWidget):
         index = self.results.currentIndex()
         aid = index.data(IdRole) if index.isValid() and self.results.selectionModel().isSelected(index) else None
         if aid is None:
-            if index.isValid() and index.data(IdRole) is None and self.preview.wanted():
-                return  # a "+N copies" row: keep the story's hit shown
             ids = self.results.selected_ids()
             aid = ids[0] if ids else None
+        wanted = self.preview.wanted()
+        if aid is None and wanted is not None and wanted[0] in self.result_model.ids():
+            # The hits were listed again (copies unfolded, the query re-run or changed) and it is
+            # still one of them: it stays, marked for the query now shown.
+            aid = wanted[0]
         if aid is None:
             self.preview.clear()
             self.preview_label.set_full_text("Preview")
             return
-        hit = self.result_model.hit(index.row()) if index.isValid() and index.data(IdRole) == aid else None
+        listed = self.index_of(aid)
+        hit = self.result_model.hit(listed.row()) if listed.isValid() else None
         title = hit.title if hit is not None and hit.title else aid.rsplit("/", 1)[-1]
         self.preview_label.set_full_text(f"Preview · {title}")
         self.preview.show_article(aid, self.result_model.query)

@@ -88,6 +88,25 @@ def test_another_hit_replaces_the_preview_and_double_click_still_opens(qtbot, pa
     assert blocker.args == [second.aid, "left"]
 
 
+def test_a_previewed_hit_listed_again_stays_marked_for_the_new_query(qtbot, panel: CorpusPanel) -> None:
+    _search(qtbot, panel, "Taiwan")
+    shown = _select(qtbot, panel, 0)
+    with qtbot.waitSignal(panel.searchFinished, timeout=10000):
+        panel.refresh()  # the same query again (the index changed): the selection is gone
+    qtbot.wait(200)
+    assert panel.preview.text is shown
+    with qtbot.waitSignal(panel.preview.shown, timeout=10000) as blocker:
+        panel.search_edit.setText("china")
+    text = blocker.args[0]
+    assert text.aid == shown.aid and text.query == "china"
+    words = _marked_words(text.html)
+    assert words and all("china" in w.casefold() for w in words)  # "China-Russia" is one word, as in the panes
+    with qtbot.waitSignal(panel.searchFinished, timeout=10000):
+        panel.search_edit.setText("zzzunheardof")
+    qtbot.waitUntil(lambda: panel.preview.text is None, timeout=2000)  # no longer a hit
+    assert panel.preview_label.full_text() == "Preview"
+
+
 def test_space_toggles_the_preview_and_it_is_remembered(qtbot, panel: CorpusPanel, seeds_corpus: Corpus) -> None:
     _search(qtbot, panel, "Taiwan")
     _select(qtbot, panel, 0)
