@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from app.core.corpus import Corpus
     from app.core.model import Article
 
-MAX_PREVIEW_CHARS = 300_000  # beyond this the preview stops (setHtml of megabytes would freeze the window)
+MAX_PREVIEW_CHARS = 120_000  # of HTML, then the preview stops: setHtml of 300,000 holds the window ~100 ms
 SLOW_READ_MS = 150  # a read taking longer than this says "Reading…" instead of showing the previous article
 FIRST_HIT = "first-hit"
 PLACEHOLDER = "Select a result to read it here"  # one short line: QTextEdit draws only its first, unwrapped
@@ -75,7 +75,7 @@ def preview_html(article: Article, query: str) -> PreviewText:
                          "open the article to read them.</p>")
             break
         body, found = marked_paragraph(para.text, matcher)
-        size += len(para.text)
+        size += len(body)  # marks included: what setHtml pays for
         anchor = ""
         if found and not first:
             first = para.index + 1

@@ -169,3 +169,16 @@ def test_marked_paragraph_escapes_and_marks_whole_words() -> None:
     assert _marked_words(body) == ["Taiwan's", "taiwan"] and hits == 2  # not "Taiwanese": another stem
     assert "&lt;b&gt;" in body and "<b>" not in body
     assert marked_paragraph("a < b", None) == ("a &lt; b", 0)
+
+
+def test_a_very_long_article_is_previewed_up_to_a_bound() -> None:
+    from app.core.model import Article, Paragraph
+    from app.ui.previewpane import MAX_PREVIEW_CHARS, preview_html
+
+    text = "The alliance held. " * 50
+    paras = [Paragraph(i, text, "", 0, 0) for i in range(MAX_PREVIEW_CHARS // len(text))]
+    shown = preview_html(Article("long.txt", "/long.txt", "Long", paragraphs=paras), "alliance")
+    assert MAX_PREVIEW_CHARS < len(shown.html) < 1.1 * MAX_PREVIEW_CHARS  # marks counted too
+    kept = shown.html.count('<p class="body">')
+    assert 0 < kept < len(paras) and f"{len(paras) - kept:,} more paragraphs" in shown.html
+    assert shown.first_hit == 1 and shown.hits == 50 * kept
