@@ -599,7 +599,9 @@ def _cut_text(text: str, start: int, end: int, markdown: bool) -> list[Block]:
         if s >= e:
             continue
         chunk = text[s:e]
-        shown, norm = _display_and_norm(chunk, markdown)
+        # A piece cut mid-line may open as a list item ("1. 1. 1. ..." cut after a "="): the
+        # file's "no markdown" does not hold for it, and its norm is normalize() of its span.
+        shown, norm = _display_and_norm(chunk, markdown or has_markdown(chunk))
         out.append(Block(raw=chunk, text=shown, start=s, end=e, norm=norm, cut=bool(out)))
     return out
 
