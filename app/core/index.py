@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-import json.scanner
+import json.decoder
 import os
 import pickle
 import re
@@ -138,17 +138,56 @@ class IndexError_(Exception):
 
 
 def _loads_yielding(text: str) -> object:
-    """``json.loads``, with Python's own scanner for large texts.
+    """``json.loads``, a member at a time for large texts read off the main thread.
 
-    The C scanner holds the GIL for the whole document (150 ms for a 100,000-file manifest),
-    freezing the window while a worker thread reads it; the Python scanner lets it run. On
-    the main thread (the command line) nothing waits, so the fast scanner is used.
+    One C ``json.loads`` holds the GIL for the whole document (150 ms for a 100,000-file
+    manifest), freezing the window while a worker thread reads it; Python's own scanner let it
+    run but took 0.5 s. The C scanner called once per member (and per member of a member that
+    is an object: the manifest's 100,000 files) lets other threads in between members. On the
+    main thread (the command line) nothing waits, so one call is used.
     """
     if len(text) < 1 << 20 or threading.current_thread() is threading.main_thread():
         return json.loads(text)
-    decoder = json.JSONDecoder()
-    decoder.scan_once = json.scanner.py_make_scanner(decoder)
-    return decoder.decode(text)
+    start = _JSON_SPACE.match(text, 0).end()
+    if not text.startswith("{", start):
+        return json.loads(text)
+    try:
+        value, end = _members(text, start, json.JSONDecoder().scan_once, 1)
+    except (IndexError, StopIteration):
+        raise ValueError("malformed JSON") from None
+    if _JSON_SPACE.match(text, end).end() != len(text):
+        raise ValueError("extra data after JSON")
+    return value
+
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _members(text: str, i: int, scan: Callable[[str, int], tuple[object, int]], depth: int) -> tuple[dict, int]:
+    """The JSON object at ``text[i] == "{"`` and the index after it, decoded a member at a time."""
+    space = _JSON_SPACE.match
+    out: dict = {}
+    i = space(text, i + 1).end()
+    if text[i] == "}":
+        return out, i + 1
+    while True:
+        if text[i] != '"':
+            raise ValueError("malformed JSON: a key expected")
+        key, i = json.decoder.scanstring(text, i + 1)
+        i = space(text, i).end()
+        if text[i] != ":":
+            raise ValueError("malformed JSON: ':' expected")
+        i = space(text, i + 1).end()
+        if depth and text[i] == "{":
+            out[key], i = _members(text, i, scan, depth - 1)
+        else:
+            out[key], i = scan(text, i)
+        i = space(text, i).end()
+        if text[i] == "}":
+            return out, i + 1
+        if text[i] != ",":
+            raise ValueError("malformed JSON: ',' expected")
+        i = space(text, i + 1).end()
 
 
 def _old_hash(entry: list | None) -> str | None:

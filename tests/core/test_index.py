@@ -141,17 +141,33 @@ def test_manifest_is_not_reread_after_writing_but_is_after_an_outside_change(
     assert len(idx._read_manifest()["files"]) == len(data["files"]) and len(reads) == 1
 
 
-def test_large_manifest_json_reads_the_same_through_the_python_scanner() -> None:
+def test_large_manifest_json_reads_the_same_a_member_at_a_time() -> None:
     from app.core.index import _loads_yielding
 
     data = {"files": {f"src/{i}.txt": [i, i * 7, f"{i:040x}"] for i in range(40_000)},
-            "extra": [1.5, None, True, "é\n\"q\""]}
+            "extra": [1.5, None, True, "é\n\"q\""], "empty": {}, "nested": {"a": {"b": [{}]}, "k\u00e9": -0.5}}
     text = json.dumps(data, ensure_ascii=False, indent=1)
+    compact = json.dumps(data, separators=(",", ":"))
+    pad = " " * (1 << 20)
+    bad = [text[:-2], text + "x", text.replace('": [', '" [', 1), text.replace("],", "]", 1),
+           '{"a": 1,' + pad + "}", '{"a": [1' + pad, "{" + pad + '"a": }']
     got: list[object] = []
-    worker = threading.Thread(target=lambda: got.append(_loads_yielding(text)))  # the GUI's case
+    errors: list[str] = []
+
+    def read() -> None:  # on a worker thread: the GUI's case
+        got.extend([_loads_yielding(text), _loads_yielding(compact), _loads_yielding('{"a": 1, "a": 2}' + pad),
+                     _loads_yielding(" [1, 2]" + pad)])
+        for b in bad:
+            try:
+                _loads_yielding(b)
+            except ValueError:
+                errors.append(b[:20])
+
+    worker = threading.Thread(target=read)
     worker.start()
     worker.join()
-    assert len(text) > 1 << 20 and got == [data] and _loads_yielding(text) == data
+    assert len(text) > 1 << 20 and got == [data, data, {"a": 2}, [1, 2]] and _loads_yielding(text) == data
+    assert len(errors) == len(bad)
 
 
 @pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="POSIX read-ahead advice")
