@@ -114,17 +114,20 @@ def _sorted_ids(articles: Sequence[ArticleInfo], column: int, descending: bool) 
 class SortedIds:
     """Article ids in one sort order, computed away from the GUI thread (see :func:`sorted_ids`)."""
 
-    __slots__ = ("ids", "order")
+    __slots__ = ("ids", "info", "order")
 
-    def __init__(self, ids: list[str], order: tuple[int, Qt.SortOrder]) -> None:
+    def __init__(self, ids: list[str], order: tuple[int, Qt.SortOrder],
+                 info: dict[str, ArticleInfo] | None = None) -> None:
         self.ids = ids
         self.order = order
+        self.info = info  # the articles by id, also made off the GUI thread (30 ms at 100,000)
 
 
 def sorted_ids(articles: Sequence[ArticleInfo], order: tuple[int, Qt.SortOrder]) -> SortedIds:
     """The ids of ``articles`` in ``order`` as :class:`ArticleTableModel` shows them (thread-safe)."""
     column, direction = order
-    return SortedIds(_sorted_ids(articles, column, direction == Qt.SortOrder.DescendingOrder), order)
+    return SortedIds(_sorted_ids(articles, column, direction == Qt.SortOrder.DescendingOrder), order,
+                     {a.id: a for a in articles})
 
 
 class ArticleTableModel(_DragsArticleIds, QAbstractTableModel):
@@ -145,7 +148,8 @@ class ArticleTableModel(_DragsArticleIds, QAbstractTableModel):
         when made for the current order (sorting 100,000 rows here takes a third of a second).
         """
         self.beginResetModel()
-        self._info = {a.id: a for a in articles}
+        given = ordered.info if ordered is not None else None
+        self._info = given if given is not None and len(given) == len(articles) else {a.id: a for a in articles}
         if ordered is not None and ordered.order == self._order and len(ordered.ids) == len(self._info):
             self._ids = ordered.ids
         else:
