@@ -11,7 +11,7 @@ index-writer thread (index check, fingerprints loaded, map, clusters, graph layo
 Related, the clusters tree and the graph on the GUI thread. Meanwhile a 10 ms timer on the GUI
 thread records every gap between its ticks. Prints the longest gap, the 99th percentile and the
 worst gaps with the phase they fell in (``PARALLAX_BENCH_STACKS=1`` also prints every thread's stack
-at each gap over 80 ms). Exits with status 1 when the longest gap is over ``STALL_MS`` (100 ms).
+at each gap over 80 ms, its 4 innermost frames; ``=12``: 12 of them). Exits with status 1 when the longest gap is over ``STALL_MS`` (100 ms).
 """
 
 from __future__ import annotations
@@ -99,8 +99,8 @@ def measure(folder: Path, info: dict, settle_s: float) -> dict:
         window.corpusLoaded.connect(lambda _c: window.compare(info["origin"], info["copy"]))
     samples: list[tuple[int, int, str]] = []  # (stall start, sampled at, stacks)
     stop_sampling = threading.Event()
-    if os.environ.get("PARALLAX_BENCH_STACKS"):
-        _sample_stalls(last, clock, samples, stop_sampling)
+    if stacks := os.environ.get("PARALLAX_BENCH_STACKS"):
+        _sample_stalls(last, clock, samples, stop_sampling, depth=int(stacks) if stacks.isdigit() and int(stacks) > 1 else 4)
     timer = QTimer()
     timer.setInterval(TICK_MS)
     timer.timeout.connect(tick)
@@ -131,6 +131,7 @@ def measure(folder: Path, info: dict, settle_s: float) -> dict:
 
     ordered = sorted(gaps, reverse=True)
     values = sorted(g[0] for g in gaps)
+    opening_worst = max((g for g in gaps if g[1] <= marks.get("index checked", 0)), default=(0, 0, 0.0, 0.0))
     build = [g for g, at, _, _ in gaps if marks.get("index checked", 0) <= at <= marks.get("map ready", 0)]
     build_worst = max((g for g in gaps if marks.get("index checked", 0) <= g[1] <= marks.get("map ready", 0)),
                       default=(0, 0, 0.0, 0.0))
@@ -142,6 +143,11 @@ def measure(folder: Path, info: dict, settle_s: float) -> dict:
         "ticks": len(gaps),
         "max_gap_ms": values[-1] if values else 0,
         "p99_gap_ms": values[int(len(values) * 0.99)] if values else 0,
+        "max_gap_opening_ms": opening_worst[0],
+        "opening_worst": f"{opening_worst[0]} ms at {opening_worst[1] / 1000:.2f} s (CPU: GUI thread"
+                         f" {opening_worst[2]:.0f} ms, process {opening_worst[3]:.0f} ms)",
+        "max_gui_cpu_in_gap_opening_ms": round(max((u for _, at, u, _ in gaps if at <= marks.get("index checked", 0)),
+                                                   default=0)),
         "max_gap_map_build_ms": max(build, default=0),
         "max_gap_after_map_ms": max(after, default=0),
         "after_map_worst": f"{after_worst[0]} ms (CPU: GUI thread {after_worst[2]:.0f} ms, process {after_worst[3]:.0f} ms)",
@@ -190,6 +196,8 @@ def _time_collections() -> list[tuple[float, bool, str, float]]:
 
 # GUI-thread handlers of the map and the graph, timed by wrapping them (name -> durations, ms).
 _TIMED = (
+    ("app.ui.mainwindow", "MainWindow", "_show_listing"), ("app.ui.models", "ArticleTableModel", "set_articles"),
+    ("app.ui.corpuspanel", "CorpusPanel", "set_corpus"), ("app.ui.mainwindow", "MainWindow", "compare"),
     ("app.ui.reusedocks", "ReuseDocks", "_map_ready"), ("app.ui.reusedocks", "ReuseDocks", "_graph_ready"),
     ("app.ui.reusedocks", "ReuseDocks", "_show_left"),
     ("app.ui.relatedpanel", "RelatedPanel", "show_related"), ("app.ui.relatedpanel", "RelatedModel", "set_labels"),
@@ -228,8 +236,8 @@ def _time_gui_work() -> dict[str, list[float]]:
 
 
 def _sample_stalls(last: list[int], clock, out: list[tuple[int, int, str]], stop: threading.Event,
-                   after_ms: int = 40) -> None:
-    """Every 10 ms while the GUI thread has not ticked for ``after_ms``: every thread's innermost frames."""
+                   after_ms: int = 40, depth: int = 4) -> None:
+    """Every 10 ms while the GUI thread has not ticked for ``after_ms``: every thread's ``depth`` innermost frames."""
     import traceback
 
     main = threading.main_thread().ident
@@ -243,7 +251,7 @@ def _sample_stalls(last: list[int], clock, out: list[tuple[int, int, str]], stop
             for tid, frame in sys._current_frames().items():
                 if tid == threading.get_ident():
                     continue
-                lines = [f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in traceback.extract_stack(frame)[-4:]]
+                lines = [f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in traceback.extract_stack(frame)[-depth:]]
                 parts.append(("GUI" if tid == main else f"t{tid % 10000}") + ": " + " < ".join(reversed(lines)))
             out.append((start, now, "\n    ".join(parts)))
 
@@ -289,8 +297,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reuse map of {args.articles:,} articles built while the window runs: phases at"
               f" {result['marks_s']}")
         print(f"GUI thread ({TICK_MS} ms timer, {result['ticks']:,} ticks): longest gap {result['max_gap_ms']} ms,"
-              f" p99 {result['p99_gap_ms']} ms; while the map builds {result['max_gap_map_build_ms']} ms,"
+              f" p99 {result['p99_gap_ms']} ms; while the corpus opens and lists {result['max_gap_opening_ms']} ms,"
+              f" while the map builds {result['max_gap_map_build_ms']} ms,"
               f" after it arrives {result['max_gap_after_map_ms']} ms   target < {STALL_MS:.0f} ms")
+        print(f"  longest gap while the corpus opens (until the index is checked): {result['opening_worst']};"
+              f" the GUI thread's CPU in one gap then at most {result['max_gui_cpu_in_gap_opening_ms']} ms")
         print(f"  longest gap while the map builds: {result['map_build_worst']}; after it arrives:"
               f" {result['after_map_worst']}; the GUI thread's CPU in one gap after it arrives at most"
               f" {result['max_gui_cpu_in_gap_after_map_ms']} ms")
