@@ -113,6 +113,37 @@ def test_missing_corpus_folder_is_a_status_message(window: MainWindow, tmp_path:
     assert window.corpus().root == SEEDS.resolve()
 
 
+def test_opening_runs_no_full_collection_until_the_scan_is_planned(
+        qtbot, window: MainWindow, generated_corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from app.core.corpus import Corpus
+    from app.core.index import CorpusIndex
+
+    seen: dict[str, list[bool]] = {"listing": [], "scan": [], "plan": [], "index": []}
+
+    def spy(cls: type, name: str, key: str) -> None:
+        real = getattr(cls, name)
+
+        def wrapped(*args, **kwargs):
+            seen[key].append(gc.isenabled())
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(cls, name, wrapped)
+
+    spy(Corpus, "listing", "listing")
+    spy(CorpusIndex, "scan", "scan")
+    spy(CorpusIndex, "_plan", "plan")
+    spy(CorpusIndex, "_index_here", "index")
+    with qtbot.waitSignal(window.indexFinished, timeout=60000):
+        window.open_corpus(generated_corpus)  # 300 new articles: listed, scanned, indexed, listed again
+    # (the reuse map scans the folder again later, on its own job)
+    assert seen["listing"] == [False, False] and seen["scan"][:1] == [False] and seen["plan"] == [False, False]
+    # indexing collects from its first step on, 25 articles in (frozen a step at a time)
+    assert len(seen["index"]) == 300 and all(seen["index"][25:])
+    assert gc.isenabled() and window.panel.article_model.rowCount() == 300
+
+
 def test_searching_while_indexing_and_cancel(qtbot, window: MainWindow, generated_corpus: Path) -> None:
     with qtbot.waitSignal(window.corpusLoaded, timeout=10000):
         window.open_corpus(generated_corpus)
