@@ -128,6 +128,10 @@ class MainWindow(WindowBase):
         self._connect_stories()
         self._build_view_settings(theme)
         self._fitting = False
+        for dock in self.findChildren(QDockWidget):
+            # Shown by the analyst (View menu or its shortcut): room is made for it at once.
+            dock.toggleViewAction().triggered.connect(
+                lambda checked, d=dock: checked and QTimer.singleShot(0, lambda: self.make_room_for(d)))
 
         self.resize(*DEFAULT_SIZE)
         if restore:
@@ -362,12 +366,29 @@ class MainWindow(WindowBase):
         """The comparison tabs' share of the window width (kept at >= 60 % by :meth:`fit_layout`)."""
         return self.tabs.width() / max(1, self.width())
 
-    def fit_layout(self) -> None:
+    def make_room_for(self, dock: QDockWidget) -> None:
+        """Room for a side dock the analyst opened, without squeezing the comparison under 60 %.
+
+        It joins a visible dock of its side as a tab when there is one; then the corpus panel
+        and the other docks narrow, and the other docks fold away if that is not enough. The
+        dock opened stays, even where the window is too narrow for it and 60 % both.
+        """
+        if not dock.isVisible() or dock.isFloating() or self.comparison_share() >= COMPARISON_SHARE:
+            return
+        area = self.dockWidgetArea(dock)
+        mates = [d for d in self._side_docks() if d is not dock and d.isVisible()
+                 and self.dockWidgetArea(d) == area and d not in self.tabifiedDockWidgets(dock)]
+        if mates:
+            self.tabifyDockWidget(mates[0], dock)
+            dock.raise_()
+        self.fit_layout(keep=dock)
+
+    def fit_layout(self, keep: QDockWidget | None = None) -> None:
         """Keep the comparison at least 60 % of the window's width.
 
         First the corpus panel narrows (down to ``PANEL_MIN``), then the side docks; if that
-        is not enough they fold away, and come back by themselves once the window is wide
-        enough again (or at once from the View menu).
+        is not enough they fold away (all but ``keep``, a dock just opened), and come back by
+        themselves once the window is wide enough again (or at once from the View menu).
         """
         width = self.width()
         if width <= 0 or self._fitting:
@@ -389,8 +410,9 @@ class MainWindow(WindowBase):
                     compare += dock_w - narrow
                 if compare < want:
                     for d in docks:
-                        d.hide()
-                        self._folded.add(d)
+                        if d is not keep:
+                            d.hide()
+                            self._folded.add(d)
                     if self._shown_once:
                         self.statusBar().showMessage("Side docks folded away to leave the comparison room; "
                                                      "View brings them back", 5000)

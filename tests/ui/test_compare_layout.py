@@ -194,3 +194,16 @@ def test_gui_size_and_theme_make_the_screenshot(qtbot, tmp_path: Path) -> None:
     with pytest.raises(argparse.ArgumentTypeError):
         gui._size("wide")
     assert gui._size("1600x1000") == (1600, 1000)
+
+
+def test_a_dock_opened_from_the_view_menu_gets_room_and_the_comparison_keeps_its_share(
+        window: MainWindow, qtbot) -> None:
+    related, facets = window.reuse_docks.related, window.facet_panel
+    related.show()
+    show_at(window, qtbot, (1600, 1000))
+    assert window.comparison_share() >= 0.6 and related.isVisible() and not facets.isVisible()
+    # Facets opens on the left, where no dock can share a tab with it: it squeezed the
+    # comparison to 45 %. The others narrow or fold away instead, and Facets stays.
+    facets.toggleViewAction().trigger()
+    qtbot.wait(100)
+    assert facets.isVisible() and window.comparison_share() >= 0.6
