@@ -11,7 +11,7 @@ index-writer thread (index check, fingerprints loaded, map, clusters, graph layo
 Related, the clusters tree and the graph on the GUI thread. Meanwhile a 10 ms timer on the GUI
 thread records every gap between its ticks. Prints the longest gap, the 99th percentile and the
 worst gaps with the phase they fell in (``PARALLAX_BENCH_STACKS=1`` also prints every thread's stack
-at each gap over 80 ms, its 4 innermost frames; ``=12``: 12 of them). Exits with status 1 when the longest gap is over ``STALL_MS`` (100 ms).
+at each gap over 50 ms, its 4 innermost frames; ``=12``: 12 of them). Exits with status 1 when the longest gap is over ``STALL_MS`` (100 ms).
 """
 
 from __future__ import annotations
@@ -99,8 +99,9 @@ def measure(folder: Path, info: dict, settle_s: float) -> dict:
         window.corpusLoaded.connect(lambda _c: window.compare(info["origin"], info["copy"]))
     samples: list[tuple[int, int, str]] = []  # (stall start, sampled at, stacks)
     stop_sampling = threading.Event()
+    sampler: threading.Thread | None = None
     if stacks := os.environ.get("PARALLAX_BENCH_STACKS"):
-        _sample_stalls(last, clock, samples, stop_sampling, depth=int(stacks) if stacks.isdigit() and int(stacks) > 1 else 4)
+        sampler = _sample_stalls(last, clock, samples, stop_sampling, depth=int(stacks) if stacks.isdigit() and int(stacks) > 1 else 4)
     timer = QTimer()
     timer.setInterval(TICK_MS)
     timer.timeout.connect(tick)
@@ -119,6 +120,8 @@ def measure(folder: Path, info: dict, settle_s: float) -> dict:
             sys.exit("timed out waiting for the reuse graph")
     timer.stop()
     stop_sampling.set()  # before the window goes: a thread reading frames at exit can crash
+    if sampler is not None:
+        sampler.join()  # one still reading when the window's threads end segfaulted
     window.shutdown()
     window.close()
 
@@ -236,7 +239,7 @@ def _time_gui_work() -> dict[str, list[float]]:
 
 
 def _sample_stalls(last: list[int], clock, out: list[tuple[int, int, str]], stop: threading.Event,
-                   after_ms: int = 40, depth: int = 4) -> None:
+                   after_ms: int = 40, depth: int = 4) -> threading.Thread:
     """Every 10 ms while the GUI thread has not ticked for ``after_ms``: every thread's ``depth`` innermost frames."""
     import traceback
 
@@ -255,7 +258,9 @@ def _sample_stalls(last: list[int], clock, out: list[tuple[int, int, str]], stop
                 parts.append(("GUI" if tid == main else f"t{tid % 10000}") + ": " + " < ".join(reversed(lines)))
             out.append((start, now, "\n    ".join(parts)))
 
-    threading.Thread(target=run, daemon=True).start()
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
 
 
 def _stall_stacks(samples: list[tuple[int, int, str]], start: int) -> str:
