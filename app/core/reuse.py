@@ -268,9 +268,9 @@ def _bincount(x: np.ndarray, weights: np.ndarray | None = None, minlength: int =
     if len(x) <= _CHUNK:
         return np.bincount(x, weights, minlength)
     size = max(minlength, int(x.max()) + 1)
-    out = np.zeros(size, dtype=np.int64 if weights is None else np.float64)
+    out: np.ndarray = np.zeros(size, dtype=np.int64 if weights is None else np.float64)
     for s in range(0, len(x), _CHUNK):
-        out += np.bincount(x[s:s + _CHUNK], None if weights is None else weights[s:s + _CHUNK], size)
+        np.add(out, np.bincount(x[s:s + _CHUNK], None if weights is None else weights[s:s + _CHUNK], size), out=out)
     return out
 
 

@@ -84,7 +84,7 @@ def tokens(text: str) -> Tokens | None:
     if not len(starts):
         return Tokens(starts, ends, np.zeros(0, np.uint64))
     lens = ends - starts
-    if int(lens.max()) > MAX_TOKEN:
+    if int(np.max(lens)) > MAX_TOKEN:
         return None
     first = np.zeros(len(starts), dtype=np.int64)
     np.cumsum(lens[:-1], out=first[1:])
