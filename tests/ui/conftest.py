@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
 
 from app.core.corpus import Corpus
 from app.core.paths import default_corpus
+from app.ui.corpuspanel import CorpusPanel
 from app.ui.mainwindow import MainWindow
 from tests.fixtures.syndication import Syndication, build_corpus
 
@@ -119,4 +120,28 @@ def syndication_window(qtbot, syndication: Syndication) -> Iterator[MainWindow]:
     win = shown_window(qtbot, syndication.root)
     yield win
     win.shutdown()
+
+
+@pytest.fixture
+def panel(qtbot, seeds_corpus: Corpus) -> CorpusPanel:
+    """A corpus panel shown at 420x800 over the seeds (test files may define their own)."""
+    widget = CorpusPanel()
+    qtbot.addWidget(widget)
+    widget.resize(420, 800)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.set_articles(seeds_corpus.listing())
+    widget.set_corpus(seeds_corpus)
+    return widget
+
+
+def story_pair_paragraph(qtbot, window: MainWindow, syndication: Syndication) -> tuple[str, int]:
+    """Compare the biggest story's first two copies; its origin and a long body paragraph's index."""
+    story = max(syndication.stories, key=lambda s: len(s.copies))
+    origin, other = story.copies[0], story.copies[1]
+    with qtbot.waitSignal(window.comparisonReady, timeout=20000):
+        window.compare(origin, other)
+    article = window.compare_view.left_pane.article()
+    assert article is not None
+    return origin, next(p.index for p in article.paragraphs if p.is_body and len(p.text.split()) > 25)
 

@@ -5,22 +5,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from app.core.corpus import Corpus
 from app.core.model import SearchResult
 from app.ui.corpuspanel import CorpusPanel
 from app.ui.models import ARTICLE_MIME, IdRole, SortedIds, sorted_ids
-
-
-@pytest.fixture
-def panel(qtbot, seeds_corpus: Corpus) -> CorpusPanel:
-    widget = CorpusPanel()
-    qtbot.addWidget(widget)
-    widget.resize(420, 800)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.set_articles(seeds_corpus.listing())
-    widget.set_corpus(seeds_corpus)
-    return widget
 
 
 def _search(qtbot, panel: CorpusPanel, text: str) -> SearchResult:

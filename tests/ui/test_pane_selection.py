@@ -12,6 +12,7 @@ from app.ui.compareview import CompareView
 from app.ui.mainwindow import MainWindow
 from app.ui.paragraphpane import TEXT_LEFT, ParagraphPane
 from tests.fixtures.syndication import Syndication
+from tests.ui.conftest import story_pair_paragraph
 from tests.ui.test_compareview import small_alignment
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -136,12 +137,9 @@ def window(syndication_window: MainWindow) -> MainWindow:
 def test_find_other_versions_of_a_selected_sentence(qtbot, window: MainWindow,
                                                      syndication: Syndication) -> None:
     story = max(syndication.stories, key=lambda s: len(s.copies))
-    origin, other = story.copies[0], story.copies[1]
-    with qtbot.waitSignal(window.comparisonReady, timeout=20000):
-        window.compare(origin, other)
+    origin, para = story_pair_paragraph(qtbot, window, syndication)
     pane = window.compare_view.left_pane
     article = pane.article()
-    para = next(p.index for p in article.paragraphs if p.is_body and len(p.text.split()) > 25)
     text = article.paragraphs[para].text
     words = text.split()
     start = text.index(words[2])

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
-from app.core.corpus import Corpus
 from app.core.model import SearchResult
 from app.ui.corpuspanel import CorpusPanel
 from app.ui.models import HIGHLIGHT_BG, HitRole, hit_html
-
-
-@pytest.fixture
-def panel(qtbot, seeds_corpus: Corpus) -> CorpusPanel:
-    widget = CorpusPanel()
-    qtbot.addWidget(widget)
-    widget.resize(420, 800)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.set_articles(seeds_corpus.listing())
-    widget.set_corpus(seeds_corpus)
-    return widget
 
 
 def _title_block(markup: str) -> str:

@@ -8,6 +8,7 @@ from PySide6.QtCore import QPointF, Qt
 from app.ui.mainwindow import MainWindow
 from app.ui.versionspanel import marked_html
 from tests.fixtures.syndication import Syndication
+from tests.ui.conftest import story_pair_paragraph
 
 
 @pytest.fixture
@@ -18,12 +19,9 @@ def window(syndication_window: MainWindow) -> MainWindow:
 def test_find_other_versions_from_the_context_menu(qtbot, window: MainWindow,
                                                    syndication: Syndication) -> None:
     story = max(syndication.stories, key=lambda s: len(s.copies))
-    origin, other = story.copies[0], story.copies[1]
-    with qtbot.waitSignal(window.comparisonReady, timeout=20000):
-        window.compare(origin, other)
+    origin, para = story_pair_paragraph(qtbot, window, syndication)
     pane = window.compare_view.left_pane
     article = pane.article()
-    para = next(p.index for p in article.paragraphs if p.is_body and len(p.text.split()) > 25)
     rect = pane.paragraph_rect(para)
     pane.show_menu = lambda menu, pos: None
     menu = pane.context_menu_at(QPointF(rect.center().x(), rect.top() + 6))
