@@ -93,7 +93,7 @@ class IndexController(QObject):
 
     # ------------------------------------------------------------------ commands
 
-    def open(self, folder: Path | str) -> bool:
+    def open_folder(self, folder: Path | str) -> bool:
         """Make ``folder`` the corpus: its indexed articles are listed at once, then the index is updated.
 
         Returns:
@@ -116,7 +116,7 @@ class IndexController(QObject):
         """Read links pointing outside the corpus, or stop: remembered per corpus, which reopens with it."""
         if self._root is not None and checked != settings.follow_links_outside(self._root):
             settings.set_follow_links_outside(self._root, checked)
-            self.open(self._root)  # the corpus and its index walk with the new choice
+            self.open_folder(self._root)  # the corpus and its index walk with the new choice
 
     def start(self) -> GeneratorWorker | None:
         """Update the open corpus's index on the index-writer thread."""

@@ -587,7 +587,7 @@ class MainWindow(WindowBase):
         Returns:
             False (with a message in the status bar) when the folder does not exist.
         """
-        if not self.index.open(folder):
+        if not self.index.open_folder(folder):
             self.show_error(f"Corpus folder not found: {Path(folder).expanduser()}")
             return False
         self._update_compare_actions()

@@ -518,9 +518,6 @@ def _file_ops(tree: ast.AST) -> list[tuple[int, str]]:
             mode = next((k.value for k in node.keywords if k.arg == "mode"), mode)
             writes = isinstance(mode, ast.Constant) and isinstance(mode.value, str) and bool(set(mode.value) & set("wax+"))
             unknown = mode is not None and not isinstance(mode, ast.Constant)  # a mode computed at run time
-            if unknown and isinstance(func, ast.Attribute) and (
-                    _receiver(func) in ("self", "self.index") or _receiver(func).endswith("controller")):
-                unknown = False  # ``self.open(root)`` of a controller: a method named open, not a file's
             if writes or unknown or any(flag in text for flag in ("O_CREAT", "O_WRONLY", "O_RDWR", "O_TRUNC")):
                 found.append((node.lineno, "open"))
         elif name in _FILE_ONLY:
