@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
 
 from app.core.corpus import Corpus
 from app.core.paths import default_corpus
+from app.ui.compareview import CompareView
 from app.ui.corpuspanel import CorpusPanel
 from app.ui.mainwindow import MainWindow
 from tests.fixtures.syndication import Syndication, build_corpus
@@ -144,4 +145,15 @@ def story_pair_paragraph(qtbot, window: MainWindow, syndication: Syndication) ->
     article = window.compare_view.left_pane.article()
     assert article is not None
     return origin, next(p.index for p in article.paragraphs if p.is_body and len(p.text.split()) > 25)
+
+
+@pytest.fixture
+def view(qtbot) -> CompareView:
+    """An empty comparison view shown at 1100x700."""
+    widget = CompareView()
+    qtbot.addWidget(widget)
+    widget.resize(1100, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
 

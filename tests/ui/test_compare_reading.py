@@ -26,16 +26,6 @@ sys.path.insert(0, str(ROOT / "bench"))
 from gen_copies import load_pool, make_case  # noqa: E402
 
 
-@pytest.fixture
-def view(qtbot) -> CompareView:
-    widget = CompareView()
-    qtbot.addWidget(widget)
-    widget.resize(1100, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
-
-
 @pytest.fixture(scope="module")
 def moved_case():
     """A realistic copy with reordered paragraphs (real prose, two sites' furniture)."""

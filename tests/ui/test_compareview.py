@@ -78,16 +78,6 @@ def long_alignment(n: int = 120) -> Alignment:
     return Alignment(left, right, rows)
 
 
-@pytest.fixture
-def view(qtbot) -> CompareView:
-    widget = CompareView()
-    qtbot.addWidget(widget)
-    widget.resize(1100, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
-
-
 def visible_rows(view: CompareView) -> list[int]:
     height = view.left_pane.viewport().height()
     rows = range(len(view.alignment().rows))

@@ -19,14 +19,9 @@ pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 
 @pytest.fixture
-def view(qtbot) -> CompareView:
-    widget = CompareView()
-    qtbot.addWidget(widget)
-    widget.resize(1100, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.set_alignment(small_alignment())
-    return widget
+def view(view: CompareView) -> CompareView:
+    view.set_alignment(small_alignment())
+    return view
 
 
 def point_of(pane: ParagraphPane, para: int, offset: int) -> QPointF:
