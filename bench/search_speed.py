@@ -146,14 +146,7 @@ def time_cli(queries: list[tuple[str, str]], root: Path, ix_dir: Path, runs: int
     print(f"{'kind':9s} {'first':>8s} {'median':>8s}  query")
     walls: list[float] = []
     for kind, q in one_per_kind:
-        mine = []
-        for _ in range(runs):
-            t = time.perf_counter()
-            proc = subprocess.run([*cmd, "search", q, "--corpus", str(root), "--index", str(ix_dir)],
-                                  capture_output=True, text=True, check=False)
-            mine.append(time.perf_counter() - t)
-            if proc.returncode != 0:
-                print(f"  {q!r} failed: {proc.stderr.strip()[:200]}")
+        mine = _process_walls([*cmd, "search", q, "--corpus", str(root), "--index", str(ix_dir)], runs, repr(q))
         walls += mine
         print(f"{kind:9s} {mine[0] * 1000:8.0f} {statistics.median(mine) * 1000:8.0f}  {q}", flush=True)
     time_cli_json(one_per_kind[0][1], cmd, root, ix_dir, runs)
@@ -317,20 +310,26 @@ def time_versions(corpus: Corpus, seed: int, repeat: int) -> tuple[float, list[t
     return p95, picks
 
 
+def _process_walls(argv: list[str], runs: int, what: str) -> list[float]:
+    """Wall seconds from start to exit of ``argv``, ``runs`` times; a failed run is said."""
+    walls = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+        walls.append(time.perf_counter() - t)
+        if proc.returncode != 0:
+            print(f"  {what} failed: {proc.stderr.strip()[:200]}")
+    return walls
+
+
 def time_cli_versions(picks: list[tuple[str, int]], root: Path, ix_dir: Path, runs: int) -> None:
     """Wall seconds from start to exit of ``parallax versions ID --paragraph N --json``."""
     cmd = cli_command()
     print(f"\n{_load()}\nwhole process: versions ID --paragraph N --json, {len(picks)} paragraphs x {runs}")
     walls: list[float] = []
     for aid, n in picks:
-        mine = []
-        for _ in range(runs):
-            t = time.perf_counter()
-            proc = subprocess.run([*cmd, "versions", aid, "--paragraph", str(n), "--json", "--corpus", str(root),
-                                   "--index", str(ix_dir)], capture_output=True, text=True, check=False)
-            mine.append(time.perf_counter() - t)
-            if proc.returncode != 0:
-                print(f"  {aid} ¶{n} failed: {proc.stderr.strip()[:200]}")
+        mine = _process_walls([*cmd, "versions", aid, "--paragraph", str(n), "--json", "--corpus", str(root),
+                               "--index", str(ix_dir)], runs, f"{aid} ¶{n}")
         walls += mine
         print(f"  {mine[0] * 1000:8.0f} {statistics.median(mine) * 1000:8.0f}  {aid} ¶{n}", flush=True)
     walls.sort()
