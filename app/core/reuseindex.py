@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.core import fsguard
 from app.core.atomic import atomic_write_bytes
 from app.core.fingerprint import FORMAT_VERSION, Prints, fingerprint, params
 from app.core.model import Article
@@ -218,6 +219,7 @@ class ReuseIndex:
         if key is None or self._unsaved:
             return
         with contextlib.suppress(OSError):  # only a cache: the next search builds the map again
+            self._claim_folder()
             atomic_write_bytes(self.clusters_path, CopiesTable.of_map(rmap, key).to_bytes())
 
     # ------------------------------------------------------------------ IndexListener
@@ -253,8 +255,14 @@ class ReuseIndex:
 
     def save(self) -> None:
         """Write the fingerprints atomically."""
+        self._claim_folder()
         atomic_write_bytes(self.path, self.prints().to_bytes())
         self._unsaved = False
+
+    def _claim_folder(self) -> None:
+        # Commands that only read articles (compare, related) save fingerprints before any
+        # index commit: the folder gets its marker first, or the next write is refused as foreign.
+        fsguard.claim_index_dir(self.corpus_index.index_dir, self.corpus_index.corpus_root)
 
     def _fingerprint_changed(self) -> None:
         """Fingerprint the changed articles into a pending part (the stored prints stay as they are).

@@ -120,3 +120,22 @@ def test_gui_without_a_display_says_so(capsys: pytest.CaptureFixture[str], monke
     code, _, err = run(capsys, "gui")
     assert code == 1
     assert "no display found" in err and "Traceback" not in err
+
+
+def test_compare_before_any_index_marks_the_folder_it_saves_fingerprints_in(capsys, tmp_path: Path) -> None:
+    """compare saves reuse fingerprints without indexing: the folder must still carry the marker,
+    or the next save (after the corpus changed) was refused as a foreign file."""
+    import shutil
+
+    from app.core.fsguard import INDEX_MARKER
+    from app.core.paths import default_corpus, index_dir_for
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(default_corpus(), corpus)
+    code, _out, err = run(capsys, "compare", "001", "004", "--corpus", str(corpus), "--text")
+    assert code == 0, err
+    folder = index_dir_for(corpus)
+    assert (folder / INDEX_MARKER).is_file() and (folder / "parallax-reuse.npz").is_file()
+    next(corpus.glob("002_*")).write_text("A new text.\n\nWith a second paragraph of its own.", "utf-8")
+    code, _out, err = run(capsys, "compare", "001", "004", "--corpus", str(corpus), "--text")
+    assert code == 0 and "not written by Parallax" not in err, err
