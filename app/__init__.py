@@ -4,10 +4,10 @@ from __future__ import annotations
 
 
 def __getattr__(name: str) -> str:
-    # __version__ is looked up on first use: importlib.metadata and its scan of the installed
-    # distributions cost a command-line run tens of milliseconds at start-up otherwise.
     if name != "__version__":
         raise AttributeError(f"module 'app' has no attribute {name!r}")
+    # __version__ is looked up on first use: importlib.metadata and its scan of the installed
+    # distributions cost a command-line run tens of milliseconds at start-up otherwise.
     from importlib import metadata
 
     try:

@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_copies import load_pool, make_case
 from rapidfuzz import fuzz
 
-from app.core.align import align
-from app.core.model import Article
-from app.core.wordops import clear_cache
+from app.core.align.paragraphs import align
+from app.core.align.wordops import clear_cache
+from app.core.reading.model import Article
 
 
 def naive(left: Article, right: Article) -> list[tuple[int, int, float]]:

@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.core.bestmatch import best_match
-from app.core.corpus import Corpus
+from app.core.compare.bestmatch import best_match
+from app.core.workspace.corpus import Corpus
 from tests.fixtures.syndication import build_corpus
 
 

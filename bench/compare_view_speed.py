@@ -18,10 +18,10 @@ if str(ROOT) not in sys.path:
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from app.core.align import align  # noqa: E402
-from app.core.model import Alignment, Article, Paragraph  # noqa: E402
-from app.core.search import term_matcher  # noqa: E402
-from app.core.text import normalize  # noqa: E402
+from app.core.align.paragraphs import align  # noqa: E402
+from app.core.reading.model import Alignment, Article, Paragraph  # noqa: E402
+from app.core.reading.text import normalize  # noqa: E402
+from app.core.search.fulltext import term_matcher  # noqa: E402
 from app.ui.compareview import CompareView  # noqa: E402
 
 _WORDS = (

@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.core.deltas import Delta, DeltaKind, compare_texts  # noqa: E402
+from app.core.align.deltas import Delta, DeltaKind, compare_texts  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "delta_paragraphs.txt"
 KINDS = [k.value for k in DeltaKind]
@@ -568,8 +568,8 @@ def _label_table(trials: int, seed: int) -> None:
     sys.path.insert(0, str(ROOT / "bench"))
     from gen_copies import TRANSFORMS, load_pool, make_case
 
-    from app.core.align import align
-    from app.core.changes import pair_change
+    from app.core.align.changes import pair_change
+    from app.core.align.paragraphs import align
 
     pool, rng = load_pool(), random.Random(seed)
     print(f"\npair labels, {trials} generated copies per transformation (bench/gen_copies.py):")

@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.core.model import Article, Paragraph, Role  # noqa: E402
-from app.core.reader import read_corpus  # noqa: E402
-from app.core.text import display_text, normalize  # noqa: E402
+from app.core.reading.model import Article, Paragraph, Role  # noqa: E402
+from app.core.reading.reader import read_corpus  # noqa: E402
+from app.core.reading.text import display_text, normalize  # noqa: E402
 
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]?\s+(?=[\"“‘(]?[A-Z])")
 

@@ -41,7 +41,7 @@ def prepare(folder: Path, n: int, share: float, stories: int, max_copies: int, s
         return json.loads(marker.read_text())
     from corpusgen import add_wire, generate, write_corpus
 
-    from app.core.corpus import Corpus
+    from app.core.workspace.corpus import Corpus
 
     t = time.perf_counter()
     n_copies = int(n * share)

@@ -79,7 +79,7 @@ def child_launch() -> int:
     t0 = time.perf_counter()
     from PySide6.QtCore import QTimer
 
-    from app.core.paths import default_corpus
+    from app.core.storage.paths import default_corpus
     from app.ui.app import create_application
     from app.ui.mainwindow import MainWindow
 

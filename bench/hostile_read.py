@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.core.reader import ReadError, parse_bytes  # noqa: E402
+from app.core.reading.reader import ReadError, parse_bytes  # noqa: E402
 
 
 def _fill(unit: str, size: int) -> str:

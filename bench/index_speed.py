@@ -12,7 +12,7 @@ body cut to a tenth): there starting the worker processes is a large share of th
 ``--path`` forces one way of indexing instead of the indexer's own choice (``auto``): ``serial``
 (this process), ``shared`` (this process and one worker process take chunks of the files),
 ``bulk1`` / ``bulk2`` (one or two worker processes, this process only collects); every way
-writes numpy segments (app.core.segwriter). The choice the indexer would make for each size is
+writes numpy segments (app.core.engine.segwriter). The choice the indexer would make for each size is
 printed, with its thresholds.
 
 ``--process R`` also times ``parallax index CORPUS --index DIR`` and the naive loop
@@ -49,8 +49,8 @@ from gen_articles import ensure_corpus  # noqa: E402
 from whoosh import index as windex  # noqa: E402
 from whoosh.fields import ID, TEXT, Schema  # noqa: E402
 
-from app.core.bulkindex import start_method  # noqa: E402
-from app.core.index import (  # noqa: E402
+from app.core.engine.bulkindex import start_method  # noqa: E402
+from app.core.engine.index import (  # noqa: E402
     INDEX_NAME,
     SHARE_FORKED_S,
     SHARE_SPAWNED_S,
@@ -58,7 +58,7 @@ from app.core.index import (  # noqa: E402
     Progress,
     serial_seconds,
 )
-from app.core.reader import iter_corpus_files  # noqa: E402
+from app.core.reading.reader import iter_corpus_files  # noqa: E402
 
 BASE = Path("/tmp/parallax-bench")
 _NEVER = 1 << 62

@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from align_quality import Tally, predicted_links
 from gen_copies import TRANSFORMS, load_pool, make_case
 
-from app.core.align import align
-from app.core.links import LINK, ArticleKey, PairLinks, decision, plan
+from app.core.align.paragraphs import align
+from app.core.workspace.links import LINK, ArticleKey, PairLinks, decision, plan
 
 
 def correction(pool: list[list[str]], trials: int, size: int, seed: int) -> None:

@@ -34,12 +34,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.core.align import align
-from app.core.model import Article, Role, RowKind
-from app.core.reader import read_corpus
-from app.core.reuse import shared_figure
-from app.core.reuseindex import build_map
-from app.core.text import normalize
+from app.core.align.paragraphs import align
+from app.core.reading.model import Article, Role, RowKind
+from app.core.reading.reader import read_corpus
+from app.core.reading.text import normalize
+from app.core.reuse.reuseindex import build_map
+from app.core.reuse.reusemap import shared_figure
 from tests.fixtures.syndication import Syndication, build_corpus
 
 

@@ -31,12 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpusgen import GenArticle, add_wire, generate, truth_pairs
 
-from app.core.align import align
-from app.core.fingerprint import Prints
-from app.core.model import Article, Paragraph, Role, RowKind
-from app.core.reuse import ReuseMap
-from app.core.reuseindex import fingerprint_all
-from app.core.text import display_text, normalize
+from app.core.align.paragraphs import align
+from app.core.reading.model import Article, Paragraph, Role, RowKind
+from app.core.reading.text import display_text, normalize
+from app.core.reuse.fingerprint import Prints
+from app.core.reuse.reuseindex import fingerprint_all
+from app.core.reuse.reusemap import ReuseMap
 
 
 def to_article(g: GenArticle) -> Article:
@@ -117,8 +117,8 @@ _CHILD = """
 import resource, sys, threading, time, traceback
 sys.path.insert(0, sys.argv[2])
 from pathlib import Path
-from app.core.fingerprint import Prints
-from app.core.reuse import ReuseMap
+from app.core.reuse.fingerprint import Prints
+from app.core.reuse.reusemap import ReuseMap
 t = time.perf_counter()
 prints = Prints.from_bytes(Path(sys.argv[1]).read_bytes())
 t_load = time.perf_counter() - t

@@ -44,9 +44,9 @@ sys.path.insert(0, str(ROOT))
 from _common import machine  # noqa: E402
 from gen_articles import ensure_corpus  # noqa: E402
 
-from app.core.analysis import stem_word  # noqa: E402
-from app.core.corpus import Corpus  # noqa: E402
-from app.core.index import INDEX_NAME, MANIFEST, SCHEMA_VERSION, make_schema  # noqa: E402
+from app.core.engine.analysis import stem_word  # noqa: E402
+from app.core.engine.index import INDEX_NAME, MANIFEST, SCHEMA_VERSION, make_schema  # noqa: E402
+from app.core.workspace.corpus import Corpus  # noqa: E402
 
 BASE = Path("/tmp/parallax-bench")
 
@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def time_facets(corpus: Corpus, queries: list[tuple[str, str]], repeat: int) -> float:
     """The same queries with every facet counted, then with a source and a date range filter."""
-    from app.core.facets import FacetFilter, Facets
+    from app.core.search.facets import FacetFilter, Facets
 
     names = corpus.userdata.refresh().source
     t = time.perf_counter()
@@ -273,7 +273,7 @@ def time_facets(corpus: Corpus, queries: list[tuple[str, str]], repeat: int) -> 
 def time_versions(corpus: Corpus, seed: int, repeat: int) -> tuple[float, list[tuple[str, int]]]:
     """``versions`` of 30 body paragraphs of random articles (``corpus_versions``, in process);
     returns the p95 and the paragraphs looked up."""
-    from app.core.passages import LOOKUP_FILE, corpus_lookup, corpus_versions
+    from app.core.compare.passages import LOOKUP_FILE, corpus_lookup, corpus_versions
 
     rng = random.Random(seed + 7)
     t = time.perf_counter()

@@ -7,7 +7,7 @@ with its furniture, copies edited, retyped, trimmed or cut, HTML and text) to a 
 read, and mapped (``build_map``). Then, with the files read from disk as the window does
 (``read_article``, nothing cached between runs):
 
-- **open**: :func:`app.core.story.build_story` (every copy aligned with the origin, labels,
+- **open**: :func:`app.core.compare.story.build_story` (every copy aligned with the origin, labels,
   coverage, derivation); target < 1 s;
 - **collation** of each base paragraph (:meth:`Story.collation`); target < 100 ms each;
 - **variants**: the whole table with its delta kinds (:meth:`Story.variants`, first call), and
@@ -29,10 +29,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.core.reader import read_article, read_corpus
-from app.core.reuseindex import build_map
-from app.core.story import build_story
-from app.core.wordops import clear_cache
+from app.core.align.wordops import clear_cache
+from app.core.compare.story import build_story
+from app.core.reading.reader import read_article, read_corpus
+from app.core.reuse.reuseindex import build_map
 from tests.fixtures.syndication import build_corpus
 
 

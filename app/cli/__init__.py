@@ -7,12 +7,16 @@ import contextlib
 import importlib
 import io
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from app.cli.common import UserError, echo, terminal_safe
+
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
+
+# Function-local imports: start-up time. `parallax index` loads only its own command module
+# and the core it needs (COMMAND_HOMES); the error types of the core are imported when main runs.
 
 # Each module registers its subcommands with add_parser(subparsers); one module per feature
 # so that features can be developed side by side.
@@ -35,17 +39,11 @@ COMMAND_MODULES = (
 COMMAND_HOMES = {name: "app.cli.corpus_cmds" for name in ("index", "search", "articles", "show")}
 
 
-class UserError(Exception):
-    """An error whose message is shown to the user as is (no traceback)."""
-
-
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage and error messages cannot drive the terminal (they
     repeat what the user typed, which may hold pasted control characters)."""
 
     def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
-        from app.cli.common import terminal_safe
-
         super()._print_message(terminal_safe(message) if message else message, file)
 
 
@@ -84,25 +82,12 @@ def _command_names(parser: argparse.ArgumentParser) -> set[str]:
     return set()
 
 
-def _log_crash() -> str:
-    from app.core.fsguard import append_log
-    from app.core.paths import data_dir
-
-    try:
-        log = data_dir() / "crash.log"
-        append_log(log, traceback.format_exc() + "\n")
-        return str(log)
-    except OSError:
-        return "(could not write a log)"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``parallax`` and ``python -m app``; returns the exit status."""
-    from app.cli.common import echo
-    from app.core.engine import engine_mode
-    from app.core.index import IndexError_
-    from app.core.reader import ReadError
-    from app.core.search import QueryError
+    from app.core.engine.index import IndexError_
+    from app.core.engine.release import engine_mode
+    from app.core.reading.reader import ReadError
+    from app.core.search.fulltext import QueryError
 
     for stream in (sys.stdout, sys.stderr):
         # A terminal that cannot show a character gets an escape, not a UnicodeEncodeError.
@@ -137,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         echo(f"parallax: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return 1
     except Exception as exc:
-        log = _log_crash()
-        echo(f"parallax: internal error ({type(exc).__name__}: {exc}); details in {log}", file=sys.stderr)
+        # The user sees one line; what went wrong (type, message, traceback) goes to the log.
+        from app.core.storage.crashlog import record
+
+        echo(f"parallax: internal error (a bug in Parallax); details in {record(exc)}", file=sys.stderr)
         return 1

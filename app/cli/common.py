@@ -16,13 +16,20 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from app.core.corpus import Corpus
+    from app.core.workspace.corpus import Corpus
+
+# Function-local imports: start-up time. Every command imports this module while its parser
+# is built; the corpus facade (Whoosh, numpy) loads only when a command opens a corpus.
 
 # C0 controls except tab and newline, DEL, C1 controls, the bidi embeddings, overrides and
 # isolates, the line/paragraph separators, and lone surrogates (undecodable file-name bytes).
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
 # The same for JSON: the control characters below 0x20 json.dumps escapes itself.
 _UNSAFE_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+class UserError(Exception):
+    """An error whose message is shown to the user as is (no traceback)."""
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -77,8 +84,7 @@ def follow_links(args: argparse.Namespace) -> bool:
 
 def open_corpus(args: argparse.Namespace, folder: str | None = None) -> Corpus:
     """The corpus named by ``folder`` or ``--corpus``; fails clearly when it is not a folder."""
-    from app.cli import UserError
-    from app.core.corpus import Corpus
+    from app.core.workspace.corpus import Corpus
 
     root = folder or getattr(args, "corpus", None)
     if root and not Path(root).is_dir():

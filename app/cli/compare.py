@@ -6,15 +6,20 @@ import argparse
 import shutil
 import textwrap
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.core.align import align
-from app.core.model import Alignment, Article, Paragraph, Row, RowKind
-from app.core.reuse import SharedFigure, shared_figure
+from app.cli.common import UserError, add_follow_links_option, echo, follow_links, print_json
+from app.core.align.paragraphs import align
+from app.core.reading.model import Alignment, Article, Paragraph, Row, RowKind
+from app.core.reuse.reusemap import SharedFigure, shared_figure
 
 if TYPE_CHECKING:
-    from app.core.corpus import Corpus
-    from app.core.reuse import ReuseMap
+    from app.core.reuse.reusemap import ReuseMap
+    from app.core.workspace.corpus import Corpus
+
+# Function-local imports: start-up time. Building the parser imports every command module,
+# so each command imports the core (alignment, changes, reports) when it runs.
 
 _MARKS = {
     RowKind.IDENTICAL: "=",
@@ -44,7 +49,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--width", type=int, default=0, help="text width (default: the terminal's)")
     p.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
     p.add_argument("--pdf", metavar="FILE", help="write a PDF report")
-    from app.cli.common import add_follow_links_option
 
     add_follow_links_option(p)
     from app.cli.links import add_compare_options
@@ -67,14 +71,10 @@ def _learned_boilerplate(corpus: Corpus, *articles: Article) -> Callable[[Paragr
 
 def run(args: argparse.Namespace) -> int:
     """Align LEFT with RIGHT and print the result; returns the exit status."""
-    from pathlib import Path
-
-    from app.cli import UserError
 
     if args.corpus and not Path(args.corpus).is_dir():
         raise UserError(f"corpus folder not found: {args.corpus}")
-    from app.cli.common import echo, follow_links
-    from app.core.corpus import Corpus
+    from app.core.workspace.corpus import Corpus
 
     corpus = Corpus(args.corpus, follow_links_outside=follow_links(args))
     left = corpus.resolve(args.left)
@@ -92,8 +92,6 @@ def run(args: argparse.Namespace) -> int:
         if not (args.json or args.text):
             return 0
     if args.json:
-        from app.cli.common import print_json
-
         data = {**result.to_dict(), "shared": figure.to_dict(), **changes_json(result), **links_json(result)}
         for side in ("left", "right"):  # rows name paragraphs by 0-based index; people read ¶N from 1
             for n, para in enumerate(data[side]["paragraphs"]):
@@ -159,7 +157,7 @@ def render_text(result: Alignment, width: int = 120, figure: SharedFigure | None
 
 def changes_json(result: Alignment) -> dict[str, Any]:
     """``label``, ``retained``, ``added`` and ``deltas`` of a comparison, and ``labels`` in each row."""
-    from app.core.changes import analyse
+    from app.core.align.changes import analyse
 
     changes = analyse(result)
     rows = result.to_dict()["rows"]
@@ -170,7 +168,7 @@ def changes_json(result: Alignment) -> dict[str, Any]:
 
 def changes_text(result: Alignment) -> list[str]:
     """The pair label with its figures, then one line per critical change (``compare --text``)."""
-    from app.core.changes import analyse
+    from app.core.align.changes import analyse
 
     changes = analyse(result)
     lines = [f"change: {changes.pair.describe()}"]

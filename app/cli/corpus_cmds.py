@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from app.cli.common import (
+    UserError,
     add_corpus_options,
     add_follow_links_option,
     echo,
@@ -19,8 +20,11 @@ from app.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from app.core.corpus import Corpus
-    from app.core.facets import FacetCounts, Facets
+    from app.core.search.facets import FacetCounts, Facets
+    from app.core.workspace.corpus import Corpus
+
+# Function-local imports: start-up time. `parallax index` and `search` share this module; what
+# only search needs (copies, title marks, facets) loads when a search runs.
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -107,8 +111,14 @@ def run_search(args: argparse.Namespace) -> int:
     facets = facet_request(args, corpus)
     result = corpus.search(args.query, limit=max(1, args.limit), sort=args.sort,
                            narrow=facets.narrow if facets else None)
-    from app.core.copies import HitGroup, copies_lookup, group_hits, search_json, with_source_names
-    from app.core.titlemarks import marked_title_html
+    from app.core.reuse.copies import (
+        HitGroup,
+        copies_lookup,
+        group_hits,
+        search_json,
+        with_source_names,
+    )
+    from app.core.search.titlemarks import marked_title_html
 
     result = with_source_names(result, corpus.userdata.refresh().source)  # the analyst's names
     # Copies of each story: the saved table of the map (built once when stale), not the whole map.
@@ -195,9 +205,8 @@ def add_facet_options(p: argparse.ArgumentParser) -> None:
 
 
 def facet_request(args: argparse.Namespace, corpus: Corpus) -> Facets | None:
-    """The :class:`~app.core.facets.Facets` the options ask for (None when none is given)."""
-    from app.cli import UserError
-    from app.core.facets import FacetFilter, Facets, parse_date
+    """The :class:`~app.core.search.facets.Facets` the options ask for (None when none is given)."""
+    from app.core.search.facets import FacetFilter, Facets, parse_date
 
     try:
         lo = parse_date(args.date_from) if args.date_from else None

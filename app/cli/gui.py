@@ -8,8 +8,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.cli.common import UserError, add_follow_links_option, echo
+
 if TYPE_CHECKING:
     from app.ui.mainwindow import MainWindow
+
+# Function-local imports: start-up time. Qt and the window load only when `parallax gui` runs,
+# never for the parser or another command.
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,7 +29,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="open straight into a comparison (ids, id prefixes or file paths)")
     p.add_argument("--search", metavar="QUERY", help="start with this query in the search field")
     p.add_argument("--story", metavar="ID", help="open the story of this article (all its copies) in a story tab")
-    from app.cli.common import add_follow_links_option
 
     add_follow_links_option(p)  # for the window: remembered for that folder, as its File menu option
     p.add_argument("--screenshot", metavar="FILE.png",
@@ -46,7 +50,7 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def _corpus_folder(args: argparse.Namespace) -> Path:
-    from app.core.paths import default_corpus
+    from app.core.storage.paths import default_corpus
     from app.ui import settings
 
     if args.corpus:
@@ -66,7 +70,6 @@ def _has_display() -> bool:
 
 def run(args: argparse.Namespace) -> int:
     """Show the window; in screenshot mode, save it once indexing and the comparison finish."""
-    from app.cli import UserError
 
     session = getattr(args, "session", None)
     if args.corpus and Path(args.corpus).suffix.lower() == ".parallax":
@@ -129,9 +132,6 @@ def run(args: argparse.Namespace) -> int:
 def _screenshot(window: MainWindow, target: Path, args: argparse.Namespace, timeout: float) -> int:
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from app.cli import UserError
-    from app.cli.common import echo
-
     pending = {"index"} | ({"compare"} if args.compare else set()) | ({"search"} if args.search else set())
     if getattr(args, "session_opened", False):
         pending.add("session")
@@ -164,7 +164,7 @@ def _screenshot(window: MainWindow, target: Path, args: argparse.Namespace, time
     def grab() -> None:
         from PySide6.QtCore import QBuffer, QIODevice
 
-        from app.core.atomic import atomic_write_bytes
+        from app.core.storage.atomic import atomic_write_bytes
 
         # Encoded in memory, signed (a PNG "Software" text chunk) and written through the guard.
         image = window.grab().toImage()

@@ -12,12 +12,15 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from app.cli.common import add_corpus_options, echo, open_corpus, print_json
+from app.cli.common import UserError, add_corpus_options, echo, open_corpus, print_json
 
 if TYPE_CHECKING:
-    from app.core.corpus import Corpus
-    from app.core.links import ManualLink
-    from app.core.model import Alignment, Article, Paragraph
+    from app.core.reading.model import Alignment, Article, Paragraph
+    from app.core.workspace.corpus import Corpus
+    from app.core.workspace.links import ManualLink
+
+# Function-local imports: start-up time. Building the parser imports every command module,
+# so each command imports the core it needs when it runs.
 
 
 def add_compare_options(p: argparse.ArgumentParser) -> None:
@@ -54,7 +57,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _number(text: str, flag: str) -> int:
-    from app.cli import UserError
 
     text = text.strip()
     if not text.isdigit() or int(text) < 1:
@@ -63,7 +65,6 @@ def _number(text: str, flag: str) -> int:
 
 
 def _pair_spec(spec: str, flag: str) -> tuple[int, int]:
-    from app.cli import UserError
 
     left, sep, right = spec.partition(":")
     if not sep:
@@ -87,8 +88,7 @@ def compare_alignment(args: argparse.Namespace, corpus: Corpus, left: Article, r
     Raises:
         UserError: a bad ¶ number or spec, or decisions that cannot be saved.
     """
-    from app.cli import UserError
-    from app.core.links import (
+    from app.core.workspace.links import (
         LINK,
         NOT_A_MATCH,
         LinkError,
@@ -98,7 +98,7 @@ def compare_alignment(args: argparse.Namespace, corpus: Corpus, left: Article, r
         refreshed,
         with_decision,
     )
-    from app.core.userdata import UserDataError
+    from app.core.workspace.userdata import UserDataError
 
     store = corpus.userdata
     data = store.refresh()
@@ -131,7 +131,7 @@ def compare_alignment(args: argparse.Namespace, corpus: Corpus, left: Article, r
     except LinkError as exc:
         raise UserError(str(exc)) from None
     if args.save_links:
-        from app.core.links import save_pair
+        from app.core.workspace.links import save_pair
 
         try:
             save_pair(store, left, right, items)
@@ -195,9 +195,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_clear(args: argparse.Namespace) -> int:
     """Forget the decisions about one pair."""
-    from app.cli import UserError
-    from app.core.links import pair_for, save_pair
-    from app.core.userdata import UserDataError
+    from app.core.workspace.links import pair_for, save_pair
+    from app.core.workspace.userdata import UserDataError
 
     corpus = open_corpus(args)
     left, right = corpus.resolve(args.left), corpus.resolve(args.right)

@@ -1,6 +1,6 @@
 """``parallax boilerplate``, ``sources`` and ``thresholds``: the analyst's overrides of the reuse model.
 
-They are kept per corpus in the user-data store (:mod:`app.core.userdata`), apart from the
+They are kept per corpus in the user-data store (:mod:`app.core.workspace.userdata`), apart from the
 index, and apply to compare, pairs, related, clusters and reports.
 """
 
@@ -13,9 +13,16 @@ from typing import Any
 
 import numpy as np
 
-from app.cli.common import add_corpus_options, echo, ensure_indexed, open_corpus, print_json
-from app.core.corpus import Corpus
-from app.core.userdata import (
+from app.cli.common import (
+    UserError,
+    add_corpus_options,
+    echo,
+    ensure_indexed,
+    open_corpus,
+    print_json,
+)
+from app.core.workspace.corpus import Corpus
+from app.core.workspace.userdata import (
     KINDS,
     UserDataError,
     UserDataStore,
@@ -91,7 +98,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _user_error(exc: UserDataError) -> Exception:
-    from app.cli import UserError
 
     return UserError(str(exc))
 
@@ -114,7 +120,6 @@ def _notice(store: UserDataStore) -> None:
 
 def _target(args: argparse.Namespace, corpus: Corpus) -> tuple[str, str]:
     """The paragraph's text and the text kept for listing."""
-    from app.cli import UserError
 
     if args.text is not None:
         if args.article or args.paragraph is not None:
@@ -149,7 +154,6 @@ def run_mark(args: argparse.Namespace) -> int:
 
 def run_unmark(args: argparse.Namespace) -> int:
     """Remove a paragraph's mark."""
-    from app.cli import UserError
 
     corpus = open_corpus(args)
     store = _store(corpus, args.json)
@@ -262,7 +266,6 @@ def run_sources_rename(args: argparse.Namespace) -> int:
 
 def run_sources_merge(args: argparse.Namespace) -> int:
     """Show several sources as one."""
-    from app.cli import UserError
 
     if len(args.names) < 2:
         raise UserError("merge needs two sources or more: merge A B --as NAME")
@@ -311,7 +314,6 @@ def run_thresholds_list(args: argparse.Namespace) -> int:
 
 def run_thresholds_set(args: argparse.Namespace) -> int:
     """Set thresholds for the corpus."""
-    from app.cli import UserError
 
     if len(args.pairs) % 2:
         raise UserError("give NAME VALUE pairs, e.g. thresholds set source_articles 4")

@@ -13,8 +13,8 @@ from app.cli.common import (
     open_corpus,
     print_json,
 )
-from app.core.corpus import Corpus
-from app.core.reuse import ReuseMap
+from app.core.reuse.reusemap import ReuseMap
+from app.core.workspace.corpus import Corpus
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

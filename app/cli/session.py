@@ -8,12 +8,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.cli.common import add_follow_links_option, echo, follow_links, print_json
-from app.core.model import Alignment
+from app.cli.common import UserError, add_follow_links_option, echo, follow_links, print_json
+from app.core.reading.model import Alignment
 
 if TYPE_CHECKING:
-    from app.core.reuse import SharedFigure
-    from app.core.session import LoadedSession
+    from app.core.reuse.reusemap import SharedFigure
+    from app.core.sessions.session import LoadedSession
+
+# Function-local imports: start-up time. Building the parser imports every command module,
+# so each command imports the core (sessions, reports, alignment) when it runs.
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,8 +46,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _load(file: str, corpus: str | None = None, *, follow: bool = False) -> LoadedSession:
-    from app.cli import UserError
-    from app.core.session import SessionError, load_session
+    from app.core.sessions.session import SessionError, load_session
 
     try:
         loaded = load_session(file, follow_links_outside=follow)
@@ -107,9 +109,8 @@ def write_reports(html_for: Callable[[bool], str], html: str | None, pdf: str | 
     Raises:
         UserError: PDF asked for but Qt is not available, or a target is refused.
     """
-    from app.cli import UserError
-    from app.core import fsguard
-    from app.core.atomic import atomic_write_text
+    from app.core.storage import fsguard
+    from app.core.storage.atomic import atomic_write_text
 
     targets = [t for t in (html, pdf) if t]
     if html and pdf and Path(html).resolve() == Path(pdf).resolve():
@@ -129,7 +130,6 @@ def write_reports(html_for: Callable[[bool], str], html: str | None, pdf: str | 
 
 
 def _write_pdf(text: str, out: str, title: str, landscape: bool = True) -> Path:
-    from app.cli import UserError
 
     try:
         # Imported here: Qt loads only when a PDF is asked for. It is the one UI module the
@@ -143,7 +143,7 @@ def _write_pdf(text: str, out: str, title: str, landscape: bool = True) -> Path:
 def export_alignment(alignment: Alignment, html: str | None, pdf: str | None,
                      shared: SharedFigure | None = None) -> list[Path]:
     """``parallax compare LEFT RIGHT --html FILE --pdf FILE``: one comparison's report."""
-    from app.core.report import alignment_report_html
+    from app.core.sessions.report import alignment_report_html
 
     def render(for_qt: bool) -> str:
         return alignment_report_html(alignment, for_qt=for_qt, shared=shared)
@@ -158,9 +158,8 @@ def export_alignment(alignment: Alignment, html: str | None, pdf: str | None,
 
 def run_export(args: argparse.Namespace) -> int:
     """Write one report with a section per tab of the session."""
-    from app.cli import UserError
-    from app.core.report import session_report_html
-    from app.core.sessionalign import session_sections
+    from app.core.sessions.report import session_report_html
+    from app.core.sessions.sessionalign import session_sections
 
     if not (args.html or args.pdf):
         raise UserError("session export: give --html OUT and/or --pdf OUT")

@@ -8,10 +8,19 @@ with its 1-based ``number``.)
 from __future__ import annotations
 
 import argparse
+import hashlib
+import sys
 from typing import TYPE_CHECKING
 
-from app.cli.common import add_corpus_options, echo, ensure_indexed, open_corpus, print_json
-from app.core.story import (
+from app.cli.common import (
+    UserError,
+    add_corpus_options,
+    echo,
+    ensure_indexed,
+    open_corpus,
+    print_json,
+)
+from app.core.compare.story import (
     SORT_KEYS,
     VARIANT_KINDS,
     Story,
@@ -21,8 +30,11 @@ from app.core.story import (
 )
 
 if TYPE_CHECKING:
-    from app.core.corpus import Corpus
-    from app.core.story import CollationLine
+    from app.core.compare.story import CollationLine
+    from app.core.workspace.corpus import Corpus
+
+# Function-local imports: start-up time. Building the parser imports every command module,
+# so each command imports the core it needs when it runs.
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,7 +57,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _user_error(message: str) -> Exception:
-    from app.cli import UserError
 
     return UserError(message)
 
@@ -95,12 +106,9 @@ def run_story(args: argparse.Namespace) -> int:
 
 def _export_report(story: Story, corpus: Corpus, html: str | None, pdf: str | None, *, quiet: bool) -> None:
     """Write the story report as HTML and/or PDF; refused over an input, a corpus file or a foreign file."""
-    import hashlib
-    import sys
-
     from app.cli.session import write_reports
-    from app.core.reader import ReadError
-    from app.core.report import story_report_html, story_report_title
+    from app.core.reading.reader import ReadError
+    from app.core.sessions.report import story_report_html, story_report_title
 
     inputs, hashes = [], {}
     for c in story.copies:

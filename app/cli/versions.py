@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.common import add_corpus_options, echo, ensure_indexed, open_corpus, print_json
+from app.cli.common import (
+    UserError,
+    add_corpus_options,
+    echo,
+    ensure_indexed,
+    open_corpus,
+    print_json,
+)
+
+# Function-local imports: start-up time. Building the parser imports every command module,
+# so each command imports the core it needs when it runs.
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,8 +32,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run_versions(args: argparse.Namespace) -> int:
     """Print every other article carrying the passage, most similar first."""
-    from app.cli import UserError
-    from app.core.passages import PassageError, corpus_versions
+    from app.core.compare.passages import PassageError, corpus_versions
 
     if (args.paragraph is None) == (args.text is None):
         raise UserError("give either --paragraph N (with an article) or --text \"...\"")

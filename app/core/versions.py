@@ -29,6 +29,7 @@ def component_versions(qt_version: str | None = None,
         qt_version: The Qt library version the program is running with.
         pyside_version: The PySide6 bindings version.
     """
+    # Imported when asked: `parallax --version` and Help > About need them, start-up does not.
     import rapidfuzz
     import whoosh
 

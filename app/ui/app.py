@@ -13,8 +13,8 @@ from PySide6.QtGui import QFont, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from app import __version__
-from app.core.fsguard import append_log
-from app.core.paths import data_dir
+from app.core.storage.fsguard import append_log
+from app.core.storage.paths import data_dir
 from app.ui.resources import resources_dir, stylesheet
 
 ORGANIZATION = "Parallax"

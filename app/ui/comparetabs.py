@@ -12,8 +12,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import QTabWidget, QWidget
 
-from app.core.model import Alignment, Article
-from app.core.session import ArticleRef, Note, TabState, note_rows
+from app.core.reading.model import Alignment, Article
+from app.core.sessions.session import ArticleRef, Note, TabState, note_rows
 from app.ui.compareview import CompareView
 
 MAX_CLOSED = 10
@@ -346,7 +346,7 @@ class CompareTabs(QTabWidget):
             matcher = None
             if query:
                 # Imported here for start-up time: the search engine loads with the first search.
-                from app.core.search import term_matcher
+                from app.core.search.fulltext import term_matcher
 
                 matcher = term_matcher(query)
             entry.view.set_highlighter(matcher)

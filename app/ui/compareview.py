@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.kindcolours import KIND_LABEL
-from app.core.model import Alignment, Paragraph, Role, Row, RowKind
+from app.core.reading.model import Alignment, Paragraph, Role, Row, RowKind
+from app.core.sessions.kindcolours import KIND_LABEL
 from app.ui.linkmap import LinkMap
 from app.ui.overview import OverviewRuler
 from app.ui.palette import colours

@@ -3,7 +3,7 @@
 :class:`ComparisonController` keeps the article references of every comparison tab, aligns them on
 the worker pool (the newest request of a tab wins), finds the best match for an article, and opens
 the story tabs; the window shows the results it reports. Every article resolves in the one
-:class:`~app.core.corpus.Corpus` of the open folder (:meth:`IndexController.request_corpus`): a tab
+:class:`~app.core.workspace.corpus.Corpus` of the open folder (:meth:`IndexController.request_corpus`): a tab
 asked for before it exists is aligned once it does.
 """
 
@@ -15,19 +15,19 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from app.core.links import align_with_links
-from app.core.model import Alignment, Article
-from app.core.session import StoryState
-from app.core.story import Story, StoryError, build_story
+from app.core.compare.story import Story, StoryError, build_story
+from app.core.reading.model import Alignment, Article
+from app.core.sessions.session import StoryState
+from app.core.workspace.links import align_with_links
 from app.ui.comparetabs import CompareTabs, TabEntry
 from app.ui.indexcontroller import IndexController
 from app.ui.storyview import StoryView
-from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
+from app.ui.workers import GeneratorWorker, WorkerPool, describe_error, while_alive
 
 if TYPE_CHECKING:
-    from app.core.corpus import Corpus
-    from app.core.model import Paragraph
-    from app.core.reuse import ReuseMap
+    from app.core.reading.model import Paragraph
+    from app.core.reuse.reusemap import ReuseMap
+    from app.core.workspace.corpus import Corpus
 
 # The boilerplate test an alignment takes, asked for when it starts (None: not known yet).
 Boilerplate = Callable[[], "Callable[[Paragraph], bool] | None"]
@@ -162,8 +162,8 @@ class ComparisonController(QObject):
             return align_with_links(corpus, left, right, boilerplate=boilerplate)
 
         worker = GeneratorWorker.call(run, name="align")
-        worker.signals.finished.connect(lambda al: self._done(entry, generation, al, keep_view))
-        worker.signals.failed.connect(lambda exc: self._failed(entry, generation, exc))
+        worker.signals.finished.connect(while_alive(self, lambda al: self._done(entry, generation, al, keep_view)))
+        worker.signals.failed.connect(while_alive(self, lambda exc: self._failed(entry, generation, exc)))
         self._jobs.submit(worker)
 
     def _corpus_ready(self, _corpus: Corpus) -> None:
@@ -266,7 +266,7 @@ class ComparisonController(QObject):
 
         def run() -> str | None:
             # Imported here for start-up time: best match loads the index engine (Whoosh) on the worker.
-            from app.core.bestmatch import best_match
+            from app.core.compare.bestmatch import best_match
 
             return best_match(corpus, corpus.resolve(ref))
 
@@ -278,6 +278,6 @@ class ComparisonController(QObject):
                 self.message.emit(f"No other article shares text with {ref}", 6000)
 
         worker = GeneratorWorker.call(run, name="best match")
-        worker.signals.finished.connect(found)
-        worker.signals.failed.connect(lambda exc: self.error.emit(f"Best match failed: {describe_error(exc)}"))
+        worker.signals.finished.connect(while_alive(self, found))
+        worker.signals.failed.connect(while_alive(self, lambda exc: self.error.emit(f"Best match failed: {describe_error(exc)}")))
         self._jobs.submit(worker)

@@ -42,8 +42,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.copies import collapse_result, exact_copies, with_source_names
-from app.core.model import SearchResult
+from app.core.reading.model import SearchResult
+from app.core.reuse.copies import collapse_result, exact_copies, with_source_names
 from app.ui.models import (
     ArticleFilterProxy,
     ArticleTableModel,
@@ -55,11 +55,11 @@ from app.ui.models import (
 )
 from app.ui.previewpane import ElidedLabel, PreviewPane
 from app.ui.settings import preview_shown, set_preview_shown, settings
-from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
+from app.ui.workers import GeneratorWorker, WorkerPool, describe_error, while_alive
 
 if TYPE_CHECKING:
-    from app.core.corpus import ArticleInfo, Corpus
-    from app.core.reuse import ReuseMap
+    from app.core.reuse.reusemap import ReuseMap
+    from app.core.workspace.corpus import ArticleInfo, Corpus
 
 SEARCH_DELAY_MS = 200
 PREVIEW_DELAY_MS = 60  # arrowing down the hits reads only the row the user stops on
@@ -499,8 +499,8 @@ class CorpusPanel(QWidget):
         facet_filter = self.facet_filter
 
         def run() -> tuple[SearchResult, object, object]:
-            # Imported here for start-up time: app.core.facets loads the index engine (on this worker).
-            from app.core.facets import Facets
+            # Imported here for start-up time: app.core.search.facets loads the index engine (on this worker).
+            from app.core.search.facets import Facets
 
             names = corpus.userdata.refresh().source
             facets = Facets(facet_filter, names, order=order if order in ("oldest", "source") else "",  # type: ignore[arg-type]
@@ -516,8 +516,8 @@ class CorpusPanel(QWidget):
             return result, (collapse_result(result, copies) if copies is not None else None), facets.result
 
         worker = GeneratorWorker.call(run, name="search")
-        worker.signals.finished.connect(finished)
-        worker.signals.failed.connect(failed)
+        worker.signals.finished.connect(while_alive(self, finished))
+        worker.signals.failed.connect(while_alive(self, failed))
         self._pool.submit(worker)
 
     def sort_key(self) -> str:
@@ -561,7 +561,7 @@ class CorpusPanel(QWidget):
 
     def _show_error(self, exc: BaseException) -> None:
         # Imported here for start-up time (the search engine); loaded already by the search that failed.
-        from app.core.search import QueryError
+        from app.core.search.fulltext import QueryError
 
         message = str(exc) if isinstance(exc, QueryError) else f"Search failed: {describe_error(exc)}"
         self.message.setText(message)

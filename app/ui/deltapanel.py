@@ -2,7 +2,7 @@
 
 It also puts the comparison's change label in the status bar and the tab tooltips, and the
 label of each related article in the Related dock. Everything is computed by the core
-(:mod:`app.core.changes`) on worker threads: the deltas of a 200-paragraph pair take a few
+(:mod:`app.core.align.changes`) on worker threads: the deltas of a 200-paragraph pair take a few
 hundred milliseconds, and labelling Related means aligning with every related article.
 """
 
@@ -27,16 +27,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.changes import PAIR_LABEL_HELP, Changes, PairChange, analyse, pair_change
-from app.core.deltas import KIND_HELP, KIND_TITLE
-from app.core.links import align_with_links
-from app.core.model import Alignment
+from app.core.align.changes import PAIR_LABEL_HELP, Changes, PairChange, analyse, pair_change
+from app.core.align.deltas import KIND_HELP, KIND_TITLE
+from app.core.reading.model import Alignment
+from app.core.workspace.links import align_with_links
 from app.ui.comparisoncontroller import Boilerplate
-from app.ui.workers import GeneratorWorker, WorkerPool
+from app.ui.workers import GeneratorWorker, WorkerPool, while_alive
 
 if TYPE_CHECKING:
-    from app.core.corpus import Corpus
-    from app.core.model import Article, Paragraph
+    from app.core.reading.model import Article, Paragraph
+    from app.core.workspace.corpus import Corpus
     from app.ui.comparetabs import CompareTabs, TabEntry
     from app.ui.relatedpanel import RelatedPanel
     from app.ui.windowbase import WindowBase
@@ -152,8 +152,8 @@ class DeltaPanel(QDockWidget):
             return
         worker = GeneratorWorker.call(analyse, alignment, name="critical changes")
         self._running[key] = worker
-        worker.signals.finished.connect(lambda changes, a=alignment: self._done(a, changes))
-        worker.signals.failed.connect(lambda _exc, a=alignment: self._failed(a))
+        worker.signals.finished.connect(while_alive(self, lambda changes, a=alignment: self._done(a, changes)))
+        worker.signals.failed.connect(while_alive(self, lambda _exc, a=alignment: self._failed(a)))
         self._pool.submit(worker)
 
     def _done(self, alignment: Alignment, changes: object) -> None:
@@ -244,7 +244,7 @@ class RelatedLabeller(QObject):
     Only the rows the analyst can see (and a few either side) are labelled, as they come into
     view: a story with 500 copies would otherwise align 500 pairs on a worker thread, in
     Python, holding the GIL the window needs for seconds after the map arrives. Each pair is
-    aligned with the left article through :func:`app.core.links.align_with_links` (with the
+    aligned with the left article through :func:`app.core.workspace.links.align_with_links` (with the
     pair's manual links and the marks), a few pairs a job, the next job asked for when one
     ends; a change of list, links or marks starts over (:meth:`start`).
 
@@ -327,9 +327,9 @@ class RelatedLabeller(QObject):
 
         worker = GeneratorWorker(job, "related labels")
         self._worker = worker
-        worker.signals.yielded.connect(lambda item, w=worker, a=aid: self._labelled(w, a, item))
-        worker.signals.finished.connect(lambda _r, w=worker: self._finished(w))
-        worker.signals.failed.connect(lambda _e, w=worker: self._finished(w))
+        worker.signals.yielded.connect(while_alive(self, lambda item, w=worker, a=aid: self._labelled(w, a, item)))
+        worker.signals.finished.connect(while_alive(self, lambda _r, w=worker: self._finished(w)))
+        worker.signals.failed.connect(while_alive(self, lambda _e, w=worker: self._finished(w)))
         self.pool.submit(worker)
 
     def _labelled(self, worker: GeneratorWorker, aid: str, labels: dict[str, PairChange]) -> None:

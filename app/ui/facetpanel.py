@@ -3,7 +3,7 @@
 Clicking a value keeps only hits with it (several values of one facet: any of them); Ctrl-click
 leaves it out; a second click clears it. The histogram shows hits by month and a drag across it
 selects a date range (the From/To fields can be typed too). Every change emits
-:attr:`FacetPanel.filterChanged` with the new :class:`~app.core.facets.FacetFilter`.
+:attr:`FacetPanel.filterChanged` with the new :class:`~app.core.search.facets.FacetFilter`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:
-    from app.core.facets import FacetCounts, FacetFilter
+    from app.core.search.facets import FacetCounts, FacetFilter
     from app.ui.windowbase import WindowBase
 
 LISTED = (("source", "Sources"), ("author", "Authors"), ("filetype", "File types"))
@@ -247,8 +247,8 @@ class FacetPanel(QDockWidget):
 
     def filter(self) -> FacetFilter:
         """The filters chosen."""
-        # Imported here for start-up time: app.core.facets loads the index engine's postings.
-        from app.core.facets import FacetFilter
+        # Imported here for start-up time: app.core.search.facets loads the index engine's postings.
+        from app.core.search.facets import FacetFilter
 
         return FacetFilter.of(include={k: v for k, v in self.include.items()},  # as Iterable[str] values
                               exclude={k: v for k, v in self.exclude.items()},
@@ -289,8 +289,8 @@ class FacetPanel(QDockWidget):
         self.filterChanged.emit(self.filter())
 
     def _months_selected(self, first: str, last: str) -> None:
-        # Imported here for start-up time: app.core.facets loads the index engine's postings.
-        from app.core.facets import parse_date
+        # Imported here for start-up time: app.core.search.facets loads the index engine's postings.
+        from app.core.search.facets import parse_date
 
         if not first:
             self.set_dates(None, None)
@@ -298,8 +298,8 @@ class FacetPanel(QDockWidget):
         self.set_dates(parse_date(first), parse_date(last, end=True))
 
     def _dates_typed(self) -> None:
-        # Imported here for start-up time: app.core.facets loads the index engine's postings.
-        from app.core.facets import parse_date
+        # Imported here for start-up time: app.core.search.facets loads the index engine's postings.
+        from app.core.search.facets import parse_date
 
         try:
             lo = parse_date(self.from_edit.text()) if self.from_edit.text().strip() else None

@@ -1,6 +1,6 @@
 """The open corpus and its index: opened and updated on the index-writer thread, progress reported.
 
-:class:`IndexController` owns the corpus folder, the :class:`~app.core.corpus.Corpus` and the index
+:class:`IndexController` owns the corpus folder, the :class:`~app.core.workspace.corpus.Corpus` and the index
 update's lifecycle; the window only shows what it reports. There is one Corpus per open folder,
 created on the index-writer thread (so the core loads off the GUI thread at launch) and shared by
 everything that reads the corpus: comparisons, stories, the reuse docks, searches.
@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.core.paths import default_corpus
+from app.core.storage.paths import default_corpus
 from app.ui import settings
 from app.ui.models import SortedIds, sorted_ids
-from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
+from app.ui.workers import GeneratorWorker, WorkerPool, describe_error, while_alive
 
 if TYPE_CHECKING:
-    from app.core.corpus import ArticleInfo, Corpus
-    from app.core.index import IndexReport
+    from app.core.engine.index import IndexReport
+    from app.core.workspace.corpus import ArticleInfo, Corpus
 
 
 class IndexController(QObject):
@@ -125,9 +125,9 @@ class IndexController(QObject):
             return None
         worker = GeneratorWorker(self._job(root, self._corpus), "index")
         self._worker = worker
-        worker.signals.yielded.connect(lambda item: self._step(worker, item))
-        worker.signals.finished.connect(lambda report: self._done(worker, report))
-        worker.signals.failed.connect(lambda exc: self._error(worker, exc))
+        worker.signals.yielded.connect(while_alive(self, lambda item: self._step(worker, item)))
+        worker.signals.finished.connect(while_alive(self, lambda report: self._done(worker, report)))
+        worker.signals.failed.connect(while_alive(self, lambda exc: self._error(worker, exc)))
         self.busyChanged.emit(True)
         self.progressChanged.emit(0, 0)
         self.statusChanged.emit("Opening index…", None)
@@ -156,14 +156,14 @@ class IndexController(QObject):
 
         def make() -> Corpus:
             # Imported here for start-up time: the core (Whoosh) loads on the index-writer thread.
-            from app.core.corpus import Corpus
+            from app.core.workspace.corpus import Corpus
 
             return Corpus(root, index_dir, follow_links_outside=follow)
 
         worker = GeneratorWorker.call(make, name="corpus")
         self._files_worker = worker
-        worker.signals.finished.connect(lambda corpus: self._files_made(worker, corpus))
-        worker.signals.failed.connect(lambda exc: self._files_made(worker, None, exc))
+        worker.signals.finished.connect(while_alive(self, lambda corpus: self._files_made(worker, corpus)))
+        worker.signals.failed.connect(while_alive(self, lambda exc: self._files_made(worker, None, exc)))
         self._writer.submit(worker)
 
     def _files_made(self, worker: GeneratorWorker, corpus: Corpus | None, exc: object = None) -> None:
@@ -208,7 +208,7 @@ class IndexController(QObject):
                 if corpus is None:
                     # Imported here for start-up time: the core (Whoosh, about 0.3-0.6 s) loads on
                     # this thread at launch, never on the GUI thread.
-                    from app.core.corpus import Corpus
+                    from app.core.workspace.corpus import Corpus
 
                     corpus = Corpus(root, index_dir, follow_links_outside=follow)
                     yield ("corpus", corpus)

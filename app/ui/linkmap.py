@@ -10,7 +10,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QHelpEvent, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from app.core.model import Row, RowKind
+from app.core.reading.model import Row, RowKind
 from app.ui.palette import ViewColours, colours, row_description
 from app.ui.rowlayout import LEFT, RIGHT, paragraph_label
 

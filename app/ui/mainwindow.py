@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from app.core.model import Alignment, Paragraph
-from app.core.paths import default_corpus
-from app.core.reuse import shared_figure
-from app.core.session import Session, TabState
+from app.core.reading.model import Alignment, Paragraph
+from app.core.reuse.reusemap import shared_figure
+from app.core.sessions.session import Session, TabState
+from app.core.storage.paths import default_corpus
 from app.core.versions import component_versions
 from app.ui import settings
 from app.ui.comparetabs import CompareTabs
@@ -55,7 +55,7 @@ from app.ui.windowbase import WindowBase
 from app.ui.workers import IndexWriter, WorkerPool
 
 if TYPE_CHECKING:
-    from app.core.corpus import ArticleInfo, Corpus
+    from app.core.workspace.corpus import ArticleInfo, Corpus
 
 DEFAULT_SIZE = (1400, 900)
 SETTINGS_KEY = "mainWindow"
@@ -613,8 +613,8 @@ class MainWindow(WindowBase):
         if self._engine_said:
             return
         self._engine_said = True
-        # Imported here for start-up time: app.core.engine imports Whoosh (loaded by the index by now).
-        from app.core.engine import engine_mode
+        # Imported here for start-up time: app.core.engine.release imports Whoosh (loaded by the index by now).
+        from app.core.engine.release import engine_mode
 
         mode, message = engine_mode()
         if mode == "stock":

@@ -23,12 +23,12 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from app.core.copies import StoryHits
-from app.core.model import Hit, SearchResult
-from app.core.titlemarks import marked_title_html
+from app.core.reading.model import Hit, SearchResult
+from app.core.reuse.copies import StoryHits
+from app.core.search.titlemarks import marked_title_html
 
 if TYPE_CHECKING:
-    from app.core.corpus import ArticleInfo
+    from app.core.workspace.corpus import ArticleInfo
 
 ARTICLE_MIME = "application/x-parallax-article-id"
 IdRole = Qt.ItemDataRole.UserRole + 1
@@ -260,7 +260,7 @@ class SearchResultModel(_DragsArticleIds, QAbstractListModel):
 
     With copies collapsed (the default once the reuse map is known), a story carried by many
     outlets is one row, its best hit, followed by a "+N copies" row that expands to list the
-    other copies (:class:`app.core.copies.StoryHits`).
+    other copies (:class:`app.core.reuse.copies.StoryHits`).
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:

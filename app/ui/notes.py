@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.model import Alignment, Row
-from app.core.session import Note
+from app.core.reading.model import Alignment, Row
+from app.core.sessions.session import Note
 from app.ui.comparetabs import CompareTabs, TabEntry
 
 EXCERPT_CHARS = 80

@@ -1,7 +1,7 @@
 """The analyst's overrides in the window: paragraph marks (undoable), Preferences and Sources.
 
 :class:`OverridesController` sits between the comparison views' context menus, the Edit menu
-and the open corpus's user-data store (:mod:`app.core.userdata`). A mark is written at once;
+and the open corpus's user-data store (:mod:`app.core.workspace.userdata`). A mark is written at once;
 the open comparisons are aligned again straight away with the mark laid over the learned
 boilerplate, and the reuse map is rebuilt on the index-writer thread (then the comparisons are
 aligned once more with the new map). Marks go on the window's undo stack, so Edit > Undo
@@ -9,7 +9,7 @@ aligned once more with the new map). Marks go on the window's undo stack, so Edi
 
 Manual alignment (Link These, Unlink, Not a Match, Remove Manual Link) goes the same way: each
 change is a :class:`LinksCommand` on that stack holding the pair's decisions before and after
-(:mod:`app.core.links`), written to the user data and followed by a new alignment of the pair.
+(:mod:`app.core.workspace.links`), written to the user data and followed by a new alignment of the pair.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QDialog, QMenu
 
-from app.core.fingerprint import exact_hash
-from app.core.links import (
+from app.core.reading.model import Alignment, Article, Paragraph
+from app.core.reuse.fingerprint import exact_hash
+from app.core.workspace.links import (
     LINK,
     NOT_A_MATCH,
     ArticleKey,
@@ -38,8 +39,7 @@ from app.core.links import (
     save_pair,
     with_decision,
 )
-from app.core.model import Alignment, Article, Paragraph
-from app.core.userdata import (
+from app.core.workspace.userdata import (
     PREVIEW,
     Mark,
     UserDataError,
@@ -52,10 +52,12 @@ from app.core.userdata import (
 from app.ui.preferences import PreferencesDialog
 from app.ui.rowlayout import paragraph_label
 from app.ui.sources import SourcesDialog
-from app.ui.workers import GeneratorWorker, describe_error
+from app.ui.workers import GeneratorWorker, describe_error, while_alive
 
 if TYPE_CHECKING:
-    from app.core.corpus import Corpus  # the index engine: loaded on the index-writer thread
+    from app.core.workspace.corpus import (
+        Corpus,  # the index engine: loaded on the index-writer thread
+    )
     from app.ui.compareview import CompareView
     from app.ui.deltapanel import RelatedLabeller
     from app.ui.windowbase import WindowBase
@@ -430,7 +432,7 @@ class OverridesController(QObject):
             self._status("Open a corpus first: source names are kept per corpus")
             return None
         worker = GeneratorWorker.call(source_counts, corpus, name="sources")
-        worker.signals.finished.connect(lambda counts: self._show_sources(corpus, counts))
+        worker.signals.finished.connect(while_alive(self, lambda counts: self._show_sources(corpus, counts)))
         worker.signals.failed.connect(lambda exc: self._window.show_error(
             f"Cannot list the sources: {describe_error(exc)}"))
         self._window.jobs.submit(worker)

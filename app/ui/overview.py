@@ -8,7 +8,7 @@ from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from app.core.model import Row, RowKind
+from app.core.reading.model import Row, RowKind
 from app.ui.palette import ViewColours, colours, row_description
 from app.ui.rowlayout import (
     BOTH,

@@ -8,7 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
-from app.core.kindcolours import (
+from app.core.reading.model import Row, RowKind
+from app.core.sessions.kindcolours import (
     KIND_LABEL,
     MARK,
     MARK_DARK,
@@ -17,7 +18,6 @@ from app.core.kindcolours import (
     MOVED_TINT,
     ROW_TINT,
 )
-from app.core.model import Row, RowKind
 
 THEMES = ("system", "light", "dark")
 # On a dark base each row is its kind's mark blended into the base: identical rows stay the

@@ -58,8 +58,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.model import Article, Paragraph, Role, Row, RowKind
-from app.core.text import WORD_RE
+from app.core.reading.model import Article, Paragraph, Role, Row, RowKind
+from app.core.reading.text import WORD_RE
 from app.ui.overview import NOTE_EDGE, NOTE_FILL
 from app.ui.palette import ViewColours, colours, row_description
 from app.ui.rowlayout import (

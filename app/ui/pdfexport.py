@@ -18,7 +18,7 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
-from app.core.atomic import atomic_write_bytes
+from app.core.storage.atomic import atomic_write_bytes
 
 _RESOLUTION = 300  # dpi of the PDF's coordinate system; text stays vector
 _BASE_POINT_SIZE = 9.0
@@ -97,7 +97,7 @@ def html_to_pdf_bytes(html: str, *, title: str = "", landscape: bool = True) -> 
 def write_pdf(html: str, path: Path | str, *, title: str = "", landscape: bool = True) -> Path:
     """Write ``html`` as a PDF file, atomically (A4, landscape unless ``landscape=False``).
 
-    Callers check the target with :func:`app.core.fsguard.check_export` first; the PDF carries
+    Callers check the target with :func:`app.core.storage.fsguard.check_export` first; the PDF carries
     Parallax's creator signature, by which a later export may replace it.
     Laying out and writing touch no widget, so this may run on a worker thread.
 

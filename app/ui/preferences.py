@@ -1,6 +1,6 @@
 """The Preferences dialog: the reuse model's thresholds for the open corpus, one row per field.
 
-The rows are generated from :class:`app.core.reuse.Thresholds` and its ``DESCRIPTIONS``, so a
+The rows are generated from :class:`app.core.reuse.reusemap.Thresholds` and its ``DESCRIPTIONS``, so a
 threshold added to the model appears here without a change to this module.
 """
 
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.userdata import threshold_defaults, threshold_descriptions
+from app.core.workspace.userdata import threshold_defaults, threshold_descriptions
 
 
 class PreferencesDialog(QDialog):

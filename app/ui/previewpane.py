@@ -11,14 +11,14 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QTextBrowser, QVBoxLayout, QWidget
 
-from app.core.model import Role
-from app.core.text import WORD_RE
+from app.core.reading.model import Role
+from app.core.reading.text import WORD_RE
 from app.ui.models import MARK_OPEN
-from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
+from app.ui.workers import GeneratorWorker, WorkerPool, describe_error, while_alive
 
 if TYPE_CHECKING:
-    from app.core.corpus import Corpus
-    from app.core.model import Article
+    from app.core.reading.model import Article
+    from app.core.workspace.corpus import Corpus
 
 MAX_PREVIEW_CHARS = 120_000  # of HTML, then the preview stops: setHtml of 300,000 holds the window ~100 ms
 SLOW_READ_MS = 150  # a read taking longer than this says "Reading…" instead of showing the previous article
@@ -60,7 +60,7 @@ def preview_html(article: Article, query: str) -> PreviewText:
     matcher = None
     if query:
         # Imported here for start-up time; loaded already by the search whose hit is previewed.
-        from app.core.search import term_matcher
+        from app.core.search.fulltext import term_matcher
 
         matcher = term_matcher(query)
     meta = [m for m in (article.source, article.author, article.date.isoformat() if article.date else "",
@@ -206,8 +206,8 @@ class PreviewPane(QWidget):
                 self._fail(aid, exc)
 
         worker = GeneratorWorker(_read(corpus, aid, query), name="preview")
-        worker.signals.finished.connect(finished)
-        worker.signals.failed.connect(failed)
+        worker.signals.finished.connect(while_alive(self, finished))
+        worker.signals.failed.connect(while_alive(self, failed))
         self._pool.submit(worker)
 
     def _say_reading(self) -> None:

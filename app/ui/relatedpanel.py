@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 from app.ui.palette import blend
 
 if TYPE_CHECKING:
-    from app.core.reuse import RelatedArticle
+    from app.core.reuse.reusemap import RelatedArticle
 
 ArticleRole = Qt.ItemDataRole.UserRole + 1  # the RelatedArticle of a row
 IdRole = Qt.ItemDataRole.UserRole + 2
@@ -72,7 +72,7 @@ def versions_summary(versions: list[list[str]]) -> str:
 class RelatedModel(QAbstractListModel):
     """The articles related to one article (``RelatedArticle`` rows from the reuse map).
 
-    Given the story's versions (:meth:`app.core.reuse.ReuseMap.versions`), the rows are grouped
+    Given the story's versions (:meth:`app.core.reuse.reusemap.ReuseMap.versions`), the rows are grouped
     by version under a heading row each ("Same text as this one · 8", "Version 2 · 5 copies"),
     when that groups anything: a story with 30 copies in 4 versions reads as 4 groups.
     """

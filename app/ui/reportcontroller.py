@@ -1,6 +1,6 @@
 """Reports from the window: the current comparison, or every open one, exported as HTML or PDF.
 
-Every target is checked by :mod:`app.core.fsguard` before anything is written (never inside the
+Every target is checked by :mod:`app.core.storage.fsguard` before anything is written (never inside the
 corpus, never over a file Parallax did not write).
 """
 
@@ -12,9 +12,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
-from app.core import fsguard
-from app.core.atomic import atomic_write_text
-from app.core.report import ReportSection, alignment_report_html, session_report_html
+from app.core.sessions.report import ReportSection, alignment_report_html, session_report_html
+from app.core.storage import fsguard
+from app.core.storage.atomic import atomic_write_text
 from app.ui.comparetabs import CompareTabs
 from app.ui.messages import inform
 from app.ui.pdfexport import write_pdf

@@ -19,16 +19,16 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
 
-from app.core.reuselayout import ReuseGraph, build_graph
+from app.core.reuse.reuselayout import ReuseGraph, build_graph
 from app.ui.relatedpanel import RelatedPanel
 from app.ui.reusegraph import GraphIndex, index_graph
 from app.ui.reuseoverview import ReuseOverview
-from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
+from app.ui.workers import GeneratorWorker, WorkerPool, describe_error, while_alive
 
 if TYPE_CHECKING:
-    from app.core.corpus import Corpus
-    from app.core.model import Alignment, Paragraph
-    from app.core.reuse import ReuseMap
+    from app.core.reading.model import Alignment, Paragraph
+    from app.core.reuse.reusemap import ReuseMap
+    from app.core.workspace.corpus import Corpus
 
 
 class ReuseDocks(QObject):
@@ -154,9 +154,9 @@ class ReuseDocks(QObject):
 
         worker = GeneratorWorker(job, "reuse map")
         self._worker = worker
-        worker.signals.yielded.connect(lambda rmap: self._map_ready(generation, rmap))
-        worker.signals.finished.connect(lambda graph: self._graph_ready(generation, worker, graph))
-        worker.signals.failed.connect(lambda exc: self._failed(generation, worker, exc))
+        worker.signals.yielded.connect(while_alive(self, lambda rmap: self._map_ready(generation, rmap)))
+        worker.signals.finished.connect(while_alive(self, lambda graph: self._graph_ready(generation, worker, graph)))
+        worker.signals.failed.connect(while_alive(self, lambda exc: self._failed(generation, worker, exc)))
         if self._map is None:
             self.overview.set_message("Finding shared text…")
         self._writer.submit(worker)

@@ -23,7 +23,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from app.core.reuselayout import (
+from app.core.reuse.reuselayout import (
     SPACING,
     GraphEdge,
     GraphNode,

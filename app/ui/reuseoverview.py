@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.reuselayout import ReuseGraph
+from app.core.reuse.reuselayout import ReuseGraph
 from app.ui.reusegraph import GraphIndex, ReuseGraphView, short_id
 
 if TYPE_CHECKING:
-    from app.core.reuse import Cluster
+    from app.core.reuse.reusemap import Cluster
 
 IdRole = Qt.ItemDataRole.UserRole + 1  # article id of a member row; None on a cluster row
 ClusterRole = Qt.ItemDataRole.UserRole + 2  # cluster number of any row

@@ -6,7 +6,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.core.model import Row
+from app.core.reading.model import Row
 
 ROW_PADDING = 13  # vertical padding above and below a row's text
 COLLAPSED_HEIGHT = 20  # a run of hidden boilerplate rows shows as one labelled strip

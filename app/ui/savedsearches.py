@@ -1,6 +1,6 @@
 """The Searches menu: save the current query under a name, run a saved one, forget one.
 
-Saved searches live in the corpus's user-data store (:mod:`app.core.userdata`), so they survive
+Saved searches live in the corpus's user-data store (:mod:`app.core.workspace.userdata`), so they survive
 an index rebuild and travel inside session files, merged on opening like the analyst's marks.
 """
 
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMenu
 
-from app.core.userdata import UserDataError
+from app.core.workspace.userdata import UserDataError
 
 if TYPE_CHECKING:
     from app.ui.windowbase import WindowBase

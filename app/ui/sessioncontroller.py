@@ -25,10 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import fsguard
-from app.core.autosave import AUTOSAVE_INTERVAL_S, SessionAutosaver
-from app.core.recent import add_recent_session, recent_sessions, remove_recent_session
-from app.core.session import (
+from app.core.sessions.autosave import AUTOSAVE_INTERVAL_S, SessionAutosaver
+from app.core.sessions.session import (
     SUFFIX,
     LoadedSession,
     Session,
@@ -37,6 +35,8 @@ from app.core.session import (
     load_session,
     save_session,
 )
+from app.core.storage import fsguard
+from app.core.storage.recent import add_recent_session, recent_sessions, remove_recent_session
 from app.ui.messages import inform
 from app.ui.settings import follow_links_outside
 

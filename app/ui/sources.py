@@ -1,7 +1,7 @@
 """The Sources dialog: every source of the corpus with the name it is shown under; rename, merge, reset.
 
 The names are the analyst's, stored per corpus in the user-data store; the dialog only edits
-them through :class:`app.core.userdata.UserDataStore` and says when they changed.
+them through :class:`app.core.workspace.userdata.UserDataStore` and says when they changed.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.userdata import UserDataError, UserDataStore
+from app.core.workspace.userdata import UserDataError, UserDataStore
 
 RAW_ROLE = Qt.ItemDataRole.UserRole
 

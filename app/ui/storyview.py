@@ -1,4 +1,4 @@
-"""The story tab: one story across all its copies (presents :mod:`app.core.story`).
+"""The story tab: one story across all its copies (presents :mod:`app.core.compare.story`).
 
 The base text runs down the middle, each paragraph with a heat strip (how many copies carry
 it, how many changed it); the copies are listed on the left with outlet, date, change label
@@ -50,10 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import fsguard
-from app.core.atomic import atomic_write_text
-from app.core.report import story_report_html, story_report_title
-from app.core.story import (
+from app.core.compare.story import (
     FAMILY_COLOURS,
     SORT_KEYS,
     VARIANT_KINDS,
@@ -62,9 +59,12 @@ from app.core.story import (
     TimelineMark,
     write_variants_csv,
 )
+from app.core.sessions.report import story_report_html, story_report_title
+from app.core.storage import fsguard
+from app.core.storage.atomic import atomic_write_text
 from app.ui.palette import ViewColours, colours
 from app.ui.pdfexport import write_pdf
-from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
+from app.ui.workers import GeneratorWorker, WorkerPool, describe_error, while_alive
 
 # build(aid, base, should_cancel) -> Story, run on a worker thread.
 Builder = Callable[[str, str | None, Callable[[], bool]], Story]
@@ -446,8 +446,8 @@ class StoryView(QWidget):
 
         worker = GeneratorWorker(job, "story")
         self._worker = worker
-        worker.signals.finished.connect(lambda story: self._built(generation, story))
-        worker.signals.failed.connect(lambda exc: self._failed(generation, exc))
+        worker.signals.finished.connect(while_alive(self, lambda story: self._built(generation, story)))
+        worker.signals.failed.connect(while_alive(self, lambda exc: self._failed(generation, exc)))
         self.header.setText("Building the story…")
         self._pool.submit(worker)
         return worker
@@ -672,8 +672,8 @@ class StoryView(QWidget):
             return None
         story, kind, inputs = self.story, self.current_kind(), self._inputs()
         worker = GeneratorWorker.call(lambda: write_variants_csv(story, path, kind=kind, inputs=inputs), name="csv")
-        worker.signals.finished.connect(lambda n: self._told(f"Wrote {n} variant readings to {path}"))
-        worker.signals.failed.connect(lambda exc: self._told(f"Could not write {path}: {describe_error(exc)}", True))
+        worker.signals.finished.connect(while_alive(self, lambda n: self._told(f"Wrote {n} variant readings to {path}")))
+        worker.signals.failed.connect(while_alive(self, lambda exc: self._told(f"Could not write {path}: {describe_error(exc)}", True)))
         self._pool.submit(worker)
         return worker
 
@@ -707,8 +707,8 @@ class StoryView(QWidget):
             return path
 
         worker = GeneratorWorker.call(run, name="story report")
-        worker.signals.finished.connect(lambda p: self._told(f"Exported the story to {p}"))
-        worker.signals.failed.connect(lambda exc: self._told(f"Could not export {path}: {describe_error(exc)}", True))
+        worker.signals.finished.connect(while_alive(self, lambda p: self._told(f"Exported the story to {p}")))
+        worker.signals.failed.connect(while_alive(self, lambda exc: self._told(f"Could not export {path}: {describe_error(exc)}", True)))
         self._pool.submit(worker)
         return worker
 

@@ -29,12 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.passages import PassageError, corpus_versions
-from app.ui.workers import GeneratorWorker, WorkerPool, describe_error
+from app.core.compare.passages import PassageError, corpus_versions
+from app.ui.workers import GeneratorWorker, WorkerPool, describe_error, while_alive
 
 if TYPE_CHECKING:
-    from app.core.corpus import Corpus
-    from app.core.passages import PassageMatch, PassageResult
+    from app.core.compare.passages import PassageMatch, PassageResult
+    from app.core.workspace.corpus import Corpus
     from app.ui.windowbase import WindowBase
 
 _ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -130,8 +130,8 @@ class VersionsPanel(QDockWidget):
                 self.summary.setText(str(exc) if isinstance(exc, PassageError) else describe_error(exc))
 
         worker = GeneratorWorker.call(lambda: job(corpus), name="versions")
-        worker.signals.finished.connect(finished)
-        worker.signals.failed.connect(failed)
+        worker.signals.finished.connect(while_alive(self, finished))
+        worker.signals.failed.connect(while_alive(self, failed))
         self._pool.submit(worker)
 
     # ------------------------------------------------------------------ showing

@@ -21,7 +21,7 @@ from app.ui.storyview import StoryView
 from app.ui.workers import GeneratorWorker, WorkerPool
 
 if TYPE_CHECKING:
-    from app.core.corpus import Corpus
+    from app.core.workspace.corpus import Corpus
     from app.ui.corpuspanel import CorpusPanel
     from app.ui.notes import NotesPanel
     from app.ui.reusedocks import ReuseDocks

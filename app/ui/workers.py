@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable, Generator
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 Job = Callable[[Callable[[], bool]], Generator[Any, None, Any]]
@@ -21,9 +22,9 @@ Job = Callable[[Callable[[], bool]], Generator[Any, None, Any]]
 def _user_errors() -> tuple[type[BaseException], ...]:
     # Imported on first use: the core (Whoosh, numpy) loads on a worker thread at launch, and
     # any exception of these types means their modules are loaded already.
-    from app.core.index import IndexError_
-    from app.core.reader import ReadError
-    from app.core.search import QueryError
+    from app.core.engine.index import IndexError_
+    from app.core.reading.reader import ReadError
+    from app.core.search.fulltext import QueryError
 
     return ReadError, QueryError, IndexError_
 
@@ -35,7 +36,24 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         where = f": {exc.filename}" if exc.filename else ""
         return f"{exc.strerror or exc}{where}"
-    return f"unexpected error ({type(exc).__name__}: {exc})"
+    # Imported on first use, like the error types above: nothing else of the UI needs it.
+    from app.core.storage.crashlog import record
+
+    return f"unexpected error (a bug in Parallax); details in {record(exc)}"
+
+
+def while_alive(owner: QObject, slot: Callable[..., object]) -> Callable[..., None]:
+    """``slot``, called only while ``owner`` still exists.
+
+    A worker's signals outlive the panel that started it: a lambda connected to them has no
+    receiver for Qt to disconnect, so a job finishing after its tab or panel closed would call
+    into a deleted widget.
+    """
+    def call(*args: object) -> None:
+        if shiboken6.isValid(owner):
+            slot(*args)
+
+    return call
 
 
 class WorkerSignals(QObject):

@@ -14,11 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from app.core.align import AlignOptions, _candidates, _Side, align
-from app.core.model import Article, Paragraph, Role, RowKind
-from app.core.reader import read_article
-from app.core.text import display_text, normalize
-from app.core.wordops import (
+from app.core.align.paragraphs import AlignOptions, _candidates, _Side, align
+from app.core.align.wordops import (
     Vocabulary,
     VocabularyFull,
     Words,
@@ -27,6 +24,9 @@ from app.core.wordops import (
     tokens,
     word_ops,
 )
+from app.core.reading.model import Article, Paragraph, Role, RowKind
+from app.core.reading.reader import read_article
+from app.core.reading.text import display_text, normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
@@ -297,7 +297,7 @@ def test_full_shared_vocabulary_falls_back(monkeypatch: pytest.MonkeyPatch) -> N
             raise VocabularyFull("full")
 
     expected = align(article("l", P1, P2), article("r", P1, P2_EDITED)).rows
-    monkeypatch.setattr("app.core.align.shared_vocabulary", lambda: Full())
+    monkeypatch.setattr("app.core.align.paragraphs.shared_vocabulary", lambda: Full())
     assert align(article("l", P1, P2), article("r", P1, P2_EDITED)).rows == expected
 
 

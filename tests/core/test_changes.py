@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.align import align
-from app.core.changes import (
+from app.core.align.changes import (
     PAIR_LABEL_HELP,
     ROW_LABEL_HELP,
     PairLabel,
@@ -13,7 +12,8 @@ from app.core.changes import (
     analyse,
     pair_change,
 )
-from app.core.model import Article, Paragraph
+from app.core.align.paragraphs import align
+from app.core.reading.model import Article, Paragraph
 
 BODY = [
     "The European Central Bank raised its main interest rate by a quarter of a point on Thursday.",
@@ -148,7 +148,7 @@ def test_compare_text_lists_the_critical_changes(tmp_path, capsys) -> None:
 
 @pytest.mark.parametrize("for_qt", [False, True])
 def test_report_opens_with_the_label_and_critical_changes(for_qt: bool) -> None:
-    from app.core.report import alignment_report_html
+    from app.core.sessions.report import alignment_report_html
 
     right = list(BODY)
     right[0] = right[0].replace("Thursday", "Friday")
@@ -164,7 +164,7 @@ def test_report_opens_with_the_label_and_critical_changes(for_qt: bool) -> None:
 
 
 def test_report_says_when_nothing_critical_changed() -> None:
-    from app.core.report import alignment_report_html
+    from app.core.sessions.report import alignment_report_html
 
     html = alignment_report_html(align(_article("l", BODY), _article("r", BODY)))
     assert 'data-label="verbatim"' in html and "None found in the matched paragraphs." in html

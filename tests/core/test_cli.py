@@ -127,8 +127,8 @@ def test_compare_before_any_index_marks_the_folder_it_saves_fingerprints_in(caps
     or the next save (after the corpus changed) was refused as a foreign file."""
     import shutil
 
-    from app.core.fsguard import INDEX_MARKER
-    from app.core.paths import default_corpus, index_dir_for
+    from app.core.storage.fsguard import INDEX_MARKER
+    from app.core.storage.paths import default_corpus, index_dir_for
 
     corpus = tmp_path / "corpus"
     shutil.copytree(default_corpus(), corpus)

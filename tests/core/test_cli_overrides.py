@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.core.userdata import UserDataStore, text_hash
+from app.core.workspace.userdata import UserDataStore, text_hash
 
 S000 = "000_121b9dbdb0afe2a7.txt"
 
@@ -119,11 +119,11 @@ def test_a_damaged_store_is_reported_and_kept(capsys: pytest.CaptureFixture[str]
 
 def test_a_mark_applies_to_compare_pairs_related_clusters_and_reports(capsys: pytest.CaptureFixture[str],
                                                                       seeds_copy: Path, tmp_path: Path) -> None:
-    from app.core.align import align
-    from app.core.corpus import Corpus
-    from app.core.model import RowKind
-    from app.core.session import Session, TabState, load_session, save_session
-    from app.core.sessionalign import session_sections
+    from app.core.align.paragraphs import align
+    from app.core.reading.model import RowKind
+    from app.core.sessions.session import Session, TabState, load_session, save_session
+    from app.core.sessions.sessionalign import session_sections
+    from app.core.workspace.corpus import Corpus
 
     corpus = str(seeds_copy)
     before = _json(capsys, "compare", "001", "004", "--corpus", corpus)

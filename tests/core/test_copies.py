@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.core.copies import group_hits
-from app.core.model import Hit
+from app.core.reading.model import Hit
+from app.core.reuse.copies import group_hits
 from tests.fixtures.syndication import Syndication, build_corpus
 
 
@@ -93,7 +93,7 @@ class _MapBuilds:
     """Counts the reuse maps built (``search --json`` should read the saved table instead)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        import app.core.reuseindex as reuseindex
+        import app.core.reuse.reuseindex as reuseindex
 
         self.count = 0
         real = reuseindex.ReuseMap
@@ -117,7 +117,7 @@ def small_syndication(tmp_path: Path) -> Syndication:
 def test_search_json_reads_the_saved_copies_table(capsys: pytest.CaptureFixture[str],
                                                   monkeypatch: pytest.MonkeyPatch,
                                                   small_syndication: Syndication) -> None:
-    from app.core.corpus import Corpus
+    from app.core.workspace.corpus import Corpus
 
     syn = small_syndication
     story = max(syn.stories, key=lambda s: len(s.copies))
@@ -140,7 +140,7 @@ def test_search_json_reads_the_saved_copies_table(capsys: pytest.CaptureFixture[
 
 def test_a_new_mark_makes_the_table_stale(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
                                           small_syndication: Syndication) -> None:
-    from app.core.corpus import Corpus
+    from app.core.workspace.corpus import Corpus
 
     syn = small_syndication
     story = max(syn.stories, key=lambda s: len(s.copies))
@@ -175,7 +175,7 @@ def test_the_table_is_rebuilt_after_an_index_change(capsys: pytest.CaptureFixtur
 
 
 def test_without_a_current_table_exact_copies_are_said_so(small_syndication: Syndication) -> None:
-    from app.core.corpus import Corpus
+    from app.core.workspace.corpus import Corpus
 
     syn = small_syndication
     story = max(syn.stories, key=lambda s: len(s.copies))

@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from app.core.decode import DecodeError, decode_bytes
+from app.core.reading.decode import DecodeError, decode_bytes
 
 RUSSIAN = (
     "Президент России Владимир Путин провёл переговоры с председателем КНР Си Цзиньпином. "
@@ -60,7 +60,7 @@ def test_nul_bytes_on_one_parity_are_not_enough_for_utf16() -> None:
 
 
 def test_file_of_unicode_spaces_and_zero_width_characters_has_no_text(tmp_path) -> None:
-    from app.core.reader import ReadError, read_article
+    from app.core.reading.reader import ReadError, read_article
 
     path = tmp_path / "invisible.txt"
     path.write_text("\u200b\u2060\ufeff\u00a0\u3000 \u2009\n\u200b\u200d\n" * 20, "utf-8")

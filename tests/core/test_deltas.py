@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from app.core.deltarules import load_rules
-from app.core.deltas import DeltaKind, compare_texts, deltas
-from app.core.model import Alignment, Article, Paragraph, Row, RowKind
+from app.core.align.deltarules import load_rules
+from app.core.align.deltas import DeltaKind, compare_texts, deltas
+from app.core.reading.model import Alignment, Article, Paragraph, Row, RowKind
 
 # (left, right, kind, note, before, after): the one delta expected of that kind.
 POSITIVE = [
@@ -199,7 +199,7 @@ def test_an_analyst_file_extends_the_rules(tmp_path) -> None:
 
 
 def test_shipped_rule_files_are_valid_json_with_the_known_sections() -> None:
-    from app.core.deltarules import shipped_dir
+    from app.core.align.deltarules import shipped_dir
 
     for lang in ("en", "ru"):
         data = json.loads((shipped_dir() / f"{lang}.json").read_text("utf-8"))
@@ -211,7 +211,7 @@ def test_shipped_rule_files_are_valid_json_with_the_known_sections() -> None:
 def test_a_bundle_reads_the_rules_from_its_resources(tmp_path, monkeypatch) -> None:
     import sys
 
-    from app.core.deltarules import shipped_dir
+    from app.core.align.deltarules import shipped_dir
 
     (tmp_path / "resources" / "deltas").mkdir(parents=True)
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)

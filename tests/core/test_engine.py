@@ -14,8 +14,9 @@ import pytest
 import whoosh
 from whoosh.analysis.filters import STOP_WORDS
 
-from app.core import engine, search, segwriter
-from app.core.corpus import Corpus
+from app.core.engine import release, segwriter
+from app.core.search import fulltext as search
+from app.core.workspace.corpus import Corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
@@ -75,7 +76,7 @@ def test_stock_mode_finds_and_ranks_what_the_fast_path_does(which: str, generate
                                                  f"{words[0]} AND NOT {words[1]}", f"{words[2]} OR {words[-1]}",
                                                  f"{words[3][:4]}*", f"{words[4]}~", "title:" + words[0]]
     fast = _results(root, tmp_path / "fast", queries)
-    monkeypatch.setenv(engine.STOCK_ENV, "1")
+    monkeypatch.setenv(release.STOCK_ENV, "1")
 
     def refuse(*_args, **_kwargs) -> None:
         raise AssertionError("a fast path ran in stock mode")
@@ -107,29 +108,29 @@ def _same(stock: dict, fast: dict) -> None:
 
 
 def test_engine_mode_follows_the_installed_release_and_the_switch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(engine.STOCK_ENV, raising=False)
-    assert whoosh.versionstring() == engine.WHOOSH_VERSION
-    assert engine.engine_mode()[0] == "fast" and engine.fast()
-    monkeypatch.setenv(engine.STOCK_ENV, "1")
-    mode, message = engine.engine_mode()
-    assert mode == "stock" and engine.STOCK_ENV in message and not engine.fast()
-    monkeypatch.delenv(engine.STOCK_ENV)
-    monkeypatch.setattr(engine, "WHOOSH_VERSION", "2.7.6")
-    mode, message = engine.engine_mode()
-    assert mode == "stock" and "2.7.6" in message and engine.PINNED_WHOOSH in message
+    monkeypatch.delenv(release.STOCK_ENV, raising=False)
+    assert whoosh.versionstring() == release.WHOOSH_VERSION
+    assert release.engine_mode()[0] == "fast" and release.fast()
+    monkeypatch.setenv(release.STOCK_ENV, "1")
+    mode, message = release.engine_mode()
+    assert mode == "stock" and release.STOCK_ENV in message and not release.fast()
+    monkeypatch.delenv(release.STOCK_ENV)
+    monkeypatch.setattr(release, "WHOOSH_VERSION", "2.7.6")
+    mode, message = release.engine_mode()
+    assert mode == "stock" and "2.7.6" in message and release.PINNED_WHOOSH in message
 
 
 def test_the_pin_is_the_release_the_engine_expects() -> None:
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["dependencies"]
-    assert f"whoosh-reloaded=={engine.PINNED_WHOOSH}" in deps
-    assert engine.WHOOSH_VERSION == engine.PINNED_WHOOSH  # the environment the tests run in
+    assert f"whoosh-reloaded=={release.PINNED_WHOOSH}" in deps
+    assert release.WHOOSH_VERSION == release.PINNED_WHOOSH  # the environment the tests run in
 
 
 def test_the_command_line_says_so_once_in_stock_mode(tmp_path: Path) -> None:
     for stock in (True, False):
         env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
         if stock:
-            env[engine.STOCK_ENV] = "1"
+            env[release.STOCK_ENV] = "1"
         proc = subprocess.run([sys.executable, "-m", "app", "index", str(SEEDS), "--index", str(tmp_path / f"ix{stock}")],
                               capture_output=True, text=True, timeout=120, check=False, env=env, cwd=ROOT)
         assert proc.returncode == 0, proc.stderr
@@ -140,7 +141,7 @@ def test_fast_path_fallbacks_are_logged_with_their_reason(tmp_path: Path, caplog
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     corpus = Corpus(SEEDS, tmp_path / "ix")
     corpus.update_index()
-    with caplog.at_level(logging.DEBUG, logger="app.core.searchpage"):
+    with caplog.at_level(logging.DEBUG, logger="app.core.engine.searchpage"):
         assert corpus.search("id:000*", limit=None).total == 1  # a pattern on an id: not covered
     assert any("falls back" in r.getMessage() and "pattern" in r.getMessage() for r in caplog.records)
     caplog.clear()
@@ -150,7 +151,7 @@ def test_fast_path_fallbacks_are_logged_with_their_reason(tmp_path: Path, caplog
 
     expected = [(h.id, h.score) for h in corpus.search("alliance", limit=None).hits]
     monkeypatch.setattr(search, "_fast_page", broken)
-    with caplog.at_level(logging.WARNING, logger="app.core.search"):
+    with caplog.at_level(logging.WARNING, logger="app.core.search.fulltext"):
         got = [(h.id, h.score) for h in corpus.search("alliance", limit=None).hits]
     assert got == expected  # Whoosh's collector answered
     failures = [r for r in caplog.records if r.levelno == logging.WARNING]
@@ -162,5 +163,5 @@ def test_random_queries_stay_the_same_in_stock_mode(tmp_path: Path, monkeypatch:
     rng = random.Random(5)
     queries = [f"{rng.choice(words)} {rng.choice(['AND', 'OR', 'AND NOT'])} {rng.choice(words)}" for _ in range(12)]
     fast = _results(SEEDS, tmp_path / "fast", queries)
-    monkeypatch.setenv(engine.STOCK_ENV, "1")
+    monkeypatch.setenv(release.STOCK_ENV, "1")
     _same(_results(SEEDS, tmp_path / "stock", queries), fast)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-import app.core.search as search_mod
+import app.core.search.fulltext as search_mod
 from app.cli import main
-from app.core.corpus import Corpus
-from app.core.facets import FacetFilter, Facets, parse_date
+from app.core.search.facets import FacetFilter, Facets, parse_date
+from app.core.workspace.corpus import Corpus
 
 BODY = "The ferry strike closed the harbour for a third day as talks with the operator stalled again."
 
@@ -126,7 +126,12 @@ def test_hits_count_their_matches_and_name_their_paragraphs(corpus: Corpus) -> N
 
 
 def test_saved_searches_are_user_data_and_merge_from_sessions(tmp_path: Path) -> None:
-    from app.core.userdata import UserData, UserDataError, UserDataStore, apply_session_userdata
+    from app.core.workspace.userdata import (
+        UserData,
+        UserDataError,
+        UserDataStore,
+        apply_session_userdata,
+    )
 
     root = tmp_path / "corpus"
     root.mkdir()

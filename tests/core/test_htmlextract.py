@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.htmlextract import (
+from app.core.reading.htmlextract import (
     BLOCK_GAP,
     RAW,
     HtmlBlock,
@@ -29,7 +29,7 @@ from app.core.htmlextract import (
     tokens,
     visible_pieces,
 )
-from app.core.reader import parse_bytes
+from app.core.reading.reader import parse_bytes
 from tests.fixtures.syndication import build_corpus
 
 _DROP = {"script", "style", "nav", "noscript", "template", "svg", "form", "iframe", "aside",

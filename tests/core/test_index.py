@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.corpus import Corpus
-from app.core.index import MANIFEST, CorpusIndex
+from app.core.engine.index import MANIFEST, CorpusIndex
+from app.core.workspace.corpus import Corpus
 
 
 def _segment_files(index_dir: Path) -> dict[str, float]:
@@ -142,7 +142,7 @@ def test_manifest_is_not_reread_after_writing_but_is_after_an_outside_change(
 
 
 def test_large_manifest_json_reads_the_same_a_member_at_a_time() -> None:
-    from app.core.index import _loads_yielding
+    from app.core.engine.index import _loads_yielding
 
     data = {"files": {f"src/{i}.txt": [i, i * 7, f"{i:040x}"] for i in range(40_000)},
             "extra": [1.5, None, True, "é\n\"q\""], "empty": {}, "nested": {"a": {"b": [{}]}, "k\u00e9": -0.5}}
@@ -172,7 +172,7 @@ def test_large_manifest_json_reads_the_same_a_member_at_a_time() -> None:
 
 @pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="POSIX read-ahead advice")
 def test_prefetch_advises_each_readable_file_and_skips_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.core import reader
+    from app.core.reading import reader
 
     files = [tmp_path / f"a{i}.txt" for i in range(3)]
     for f in files:

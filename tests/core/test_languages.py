@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from app.core.align import align
-from app.core.model import Role
-from app.core.reader import parse_bytes
-from app.core.reuseindex import build_map
-from app.core.text import word_count, words
+from app.core.align.paragraphs import align
+from app.core.reading.model import Role
+from app.core.reading.reader import parse_bytes
+from app.core.reading.text import word_count, words
+from app.core.reuse.reuseindex import build_map
 
 ZH_TITLE = "中俄关系"
 ZH = f"""{ZH_TITLE}
@@ -133,6 +133,6 @@ def test_russian_article_title_date_and_body(encoding: str) -> None:
     ],
 )
 def test_dates_in_several_languages(text: str, expected: date | None) -> None:
-    from app.core.dates import parse_date
+    from app.core.reading.dates import parse_date
 
     assert parse_date(text) == expected

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from app.core.align import align
-from app.core.links import (
+from app.core.align.paragraphs import align
+from app.core.reading.model import Article, Paragraph, Role
+from app.core.reading.text import display_text, normalize
+from app.core.workspace.links import (
     LINK,
     NOT_A_MATCH,
     LinkError,
@@ -23,9 +25,12 @@ from app.core.links import (
     plan,
     with_decision,
 )
-from app.core.model import Article, Paragraph, Role
-from app.core.text import display_text, normalize
-from app.core.userdata import FORMAT_VERSION, UserData, UserDataStore, apply_session_userdata
+from app.core.workspace.userdata import (
+    FORMAT_VERSION,
+    UserData,
+    UserDataStore,
+    apply_session_userdata,
+)
 from tests.fixtures.prose import WIRE_STORIES
 
 STORY = WIRE_STORIES[0][1]  # six paragraphs of agency copy
@@ -128,7 +133,7 @@ def test_without_decisions_the_alignment_is_unchanged() -> None:
 
 
 def _pair_with(*made: tuple[str, int, int], left: Article = LEFT, right: Article = RIGHT) -> PairLinks:
-    from app.core.links import ArticleKey
+    from app.core.workspace.links import ArticleKey
 
     items = [decision(kind, left, i, right, j) for kind, i, j in made]
     return PairLinks(ArticleKey.of(left), ArticleKey.of(right), items)
@@ -289,7 +294,7 @@ def test_cli_link_unlink_not_a_match_and_save(capsys: pytest.CaptureFixture[str]
 
 
 def test_cli_links_survive_an_index_rebuild(capsys: pytest.CaptureFixture[str], seeds_copy: Path) -> None:
-    from app.core.corpus import Corpus
+    from app.core.workspace.corpus import Corpus
 
     _compare_json(capsys, seeds_copy, "--link", "6:4", "--save-links")
     corpus = Corpus(seeds_copy)
@@ -318,9 +323,9 @@ def test_cli_bad_specs_are_one_line(capsys: pytest.CaptureFixture[str], seeds_co
 
 
 def test_session_report_applies_the_links(seeds_copy: Path) -> None:
-    from app.core.corpus import Corpus
-    from app.core.session import ArticleRef, TabState
-    from app.core.sessionalign import tab_alignment
+    from app.core.sessions.session import ArticleRef, TabState
+    from app.core.sessions.sessionalign import tab_alignment
+    from app.core.workspace.corpus import Corpus
 
     corpus = Corpus(seeds_copy)
     left, right = corpus.resolve("001"), corpus.resolve("004")

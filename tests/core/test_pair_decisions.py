@@ -2,7 +2,7 @@
 
 - A manual link or a not-a-match pair changes the change label (Related), the critical deltas
   (the Critical changes dock), the story's coverage and collation, and best match: all of them
-  align through :func:`app.core.links.align_with_links`.
+  align through :func:`app.core.workspace.links.align_with_links`.
 - "Mark as content" makes a paragraph whose role is chrome or byline content in compare,
   pairs, related, the story and the reports.
 """
@@ -16,17 +16,24 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.core.align import align
-from app.core.changes import analyse, pair_change
-from app.core.corpus import Corpus
-from app.core.deltas import DeltaKind
-from app.core.links import LINK, NOT_A_MATCH, align_with_links, decision, save_pair, set_pair
-from app.core.model import Article, Paragraph, Role, RowKind
-from app.core.reuse import ReuseOverrides
-from app.core.reuseindex import build_map
-from app.core.story import build_story
-from app.core.text import normalize
-from app.core.userdata import UserData, marked_boilerplate, text_hash, with_marks
+from app.core.align.changes import analyse, pair_change
+from app.core.align.deltas import DeltaKind
+from app.core.align.paragraphs import align
+from app.core.compare.story import build_story
+from app.core.reading.model import Article, Paragraph, Role, RowKind
+from app.core.reading.text import normalize
+from app.core.reuse.reuseindex import build_map
+from app.core.reuse.reusemap import ReuseOverrides
+from app.core.workspace.corpus import Corpus
+from app.core.workspace.links import (
+    LINK,
+    NOT_A_MATCH,
+    align_with_links,
+    decision,
+    save_pair,
+    set_pair,
+)
+from app.core.workspace.userdata import UserData, marked_boilerplate, text_hash, with_marks
 from tests.core.test_story import story_articles
 from tests.fixtures.prose import WIRE_STORIES
 
@@ -126,7 +133,7 @@ def test_a_manual_link_brings_its_deltas(linked_pair) -> None:
 def test_best_match_follows_the_decisions(tmp_path: Path) -> None:
     """Best match scores the reuse map's candidates and, for an article the map does not know,
     the index's candidates alike: with the pair's decisions."""
-    from app.core.bestmatch import best_match
+    from app.core.compare.bestmatch import best_match
 
     _write(tmp_path / "c", "a.txt", STORY)
     _write(tmp_path / "c", "b.txt", STORY)  # the full copy

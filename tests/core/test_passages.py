@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from app.cli import main
-from app.core.corpus import Corpus
-from app.core.fingerprint import fingerprint
-from app.core.passages import PassageError, corpus_versions, passage_shingles
-from app.core.reader import read_article
+from app.core.compare.passages import PassageError, corpus_versions, passage_shingles
+from app.core.reading.reader import read_article
+from app.core.reuse.fingerprint import fingerprint
+from app.core.workspace.corpus import Corpus
 from tests.fixtures.syndication import Syndication, build_corpus
 
 ORIGINAL = (
@@ -147,7 +147,7 @@ def test_cli_text_and_errors(capsys: pytest.CaptureFixture[str], small: Corpus) 
 
 def _fresh_process() -> None:
     """Forget the lookup kept in memory, as a new process starts without it."""
-    import app.core.passages as passages
+    import app.core.compare.passages as passages
 
     passages._lookup = None
 
@@ -164,7 +164,7 @@ def _own_corpus(tmp_path: Path) -> Corpus:
 
 def test_the_sorted_table_is_stored_and_read_back_instead_of_sorting(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    import app.core.passages as passages
+    import app.core.compare.passages as passages
 
     corpus = _own_corpus(tmp_path)
     _fresh_process()
@@ -185,7 +185,7 @@ def test_the_sorted_table_is_stored_and_read_back_instead_of_sorting(tmp_path: P
 
 
 def test_the_stored_table_follows_changed_fingerprints(tmp_path: Path) -> None:
-    import app.core.passages as passages
+    import app.core.compare.passages as passages
 
     corpus = _own_corpus(tmp_path)
     _fresh_process()
@@ -202,7 +202,7 @@ def test_the_stored_table_follows_changed_fingerprints(tmp_path: Path) -> None:
 
 
 def test_a_damaged_or_foreign_table_is_not_used(tmp_path: Path) -> None:
-    import app.core.passages as passages
+    import app.core.compare.passages as passages
 
     corpus = _own_corpus(tmp_path)
     _fresh_process()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app import __version__
-from app.core.paths import data_dir, default_corpus, index_dir_for
+from app.core.storage.paths import data_dir, default_corpus, index_dir_for
 from app.core.versions import component_versions
 
 

@@ -12,9 +12,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.core.model import Role
-from app.core.reader import MAX_PARAGRAPH_CHARS, ReadError, parse_bytes, read_article, read_corpus
-from app.core.text import normalize
+from app.core.reading.model import Role
+from app.core.reading.reader import (
+    MAX_PARAGRAPH_CHARS,
+    ReadError,
+    parse_bytes,
+    read_article,
+    read_corpus,
+)
+from app.core.reading.text import normalize
 
 
 @pytest.fixture(scope="module")

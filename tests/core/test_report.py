@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from app.core.align import align
-from app.core.corpus import Corpus
-from app.core.model import Alignment, RowKind
-from app.core.report import ReportSection, alignment_report_html, session_report_html
-from app.core.session import Note
+from app.core.align.paragraphs import align
+from app.core.reading.model import Alignment, RowKind
+from app.core.sessions.report import ReportSection, alignment_report_html, session_report_html
+from app.core.sessions.session import Note
+from app.core.workspace.corpus import Corpus
 
 EVIL = '<script>alert("x")</script> & <b>bold</b> \'quoted\''
 
@@ -251,7 +251,7 @@ def test_pdf_export(alignment: Alignment, tmp_path: Path, request: pytest.Fixtur
 
 def test_cli_compare_html(tmp_path: Path) -> None:
     from app.cli import main
-    from app.core.corpus import resolve_article
+    from app.core.workspace.corpus import resolve_article
 
     out = tmp_path / "report.html"
     assert main(["compare", "001", "004", "--html", str(out)]) == 0

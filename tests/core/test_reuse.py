@@ -13,15 +13,15 @@ import numpy as np
 import pytest
 
 from app.cli import main
-from app.core import reuseindex
-from app.core.bestmatch import best_match
-from app.core.corpus import Corpus
-from app.core.fingerprint import Prints, fingerprint
-from app.core.model import Article, Paragraph, Role
-from app.core.reader import read_corpus
-from app.core.reuse import ReuseMap
-from app.core.reuseindex import build_map
-from app.core.text import normalize
+from app.core.compare.bestmatch import best_match
+from app.core.reading.model import Article, Paragraph, Role
+from app.core.reading.reader import read_corpus
+from app.core.reading.text import normalize
+from app.core.reuse import reuseindex
+from app.core.reuse.fingerprint import Prints, fingerprint
+from app.core.reuse.reuseindex import build_map
+from app.core.reuse.reusemap import ReuseMap
+from app.core.workspace.corpus import Corpus
 
 S000, S001, S002, S003, S004 = (
     "000_121b9dbdb0afe2a7.txt", "001_65ba17bf70f94427.txt", "002_eea9ff17f26105a2.txt",
@@ -233,7 +233,7 @@ def test_cli_pairs_related_clusters_json(seeds_copy: Path, capsys: pytest.Captur
 
 def test_fingerprints_of_an_older_format_are_rebuilt(tmp_path: Path, seeds_dir: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.core import fingerprint as fp
+    from app.core.reuse import fingerprint as fp
 
     root = tmp_path / "seeds"
     shutil.copytree(seeds_dir, root)
@@ -268,7 +268,7 @@ def test_chinese_copies_are_found() -> None:
 
 
 def test_distinct_pairs_packed_in_one_key_match_the_two_array_sort() -> None:
-    from app.core.reuse import _distinct, _distinct_keys, _pair_keys
+    from app.core.reuse.reusemap import _distinct, _distinct_keys, _pair_keys
 
     rng = np.random.default_rng(5)
     a = rng.integers(0, 50, 5000).astype(np.int32)
@@ -292,7 +292,7 @@ def test_distinct_pairs_packed_in_one_key_match_the_two_array_sort() -> None:
 
 
 def test_chunked_numpy_steps_give_numpy_results_and_the_same_map(monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.core import reuse
+    from app.core.reuse import reusemap as reuse
 
     rng = np.random.default_rng(3)
     counts = rng.integers(0, 5, 300)
@@ -329,7 +329,7 @@ def test_stored_article_list_is_read_an_entry_at_a_time_as_json_would() -> None:
     import io
     import json
 
-    from app.core.fingerprint import _loads_header
+    from app.core.reuse.fingerprint import _loads_header
 
     rng = random.Random(9)
     titles = ['"meta": [ quoted', "], [ brackets", "naïve — ünïcödé 中文", "back\\slash", ""]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.corpus import Corpus
-from app.core.search import QueryError, term_matcher
+from app.core.search.fulltext import QueryError, term_matcher
+from app.core.workspace.corpus import Corpus
 
 
 @pytest.fixture(scope="module")

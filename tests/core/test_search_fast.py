@@ -18,12 +18,12 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.matching import wrappers
 from whoosh.writing import SegmentWriter
 
-from app.core import postings, queryeval, searchpage, searchstate
-from app.core import search as search_mod
-from app.core.analysis import token_terms
-from app.core.corpus import Corpus
-from app.core.index import document_for
-from app.core.reader import read_article
+from app.core.engine import postings, queryeval, searchpage, searchstate
+from app.core.engine.analysis import token_terms
+from app.core.engine.index import document_for
+from app.core.reading.reader import read_article
+from app.core.search import fulltext as search_mod
+from app.core.workspace.corpus import Corpus
 
 COMMON = ["alliance", "china", "russia", "energy", "trade", "talks", "border", "summit", "minister",
           "pipeline", "leaders", "meeting"]
@@ -478,7 +478,7 @@ def test_english_stems_keep_the_first_two_letters() -> None:
     # The highlighter skips ASCII words whose first two letters no stem in the query starts with.
     from whoosh.lang.snowball.english import EnglishStemmer
 
-    from app.core.analysis import stem_word
+    from app.core.engine.analysis import stem_word
 
     special = EnglishStemmer._EnglishStemmer__special_words
     assert {w for w, s in special.items() if not w.startswith(s[:2])} == search_mod._IRREGULAR_STEMS

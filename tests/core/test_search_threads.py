@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from app.core import search as search_mod
-from app.core.corpus import Corpus
-from app.core.search import QueryError
+from app.core.search import fulltext as search_mod
+from app.core.search.fulltext import QueryError
+from app.core.workspace.corpus import Corpus
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 

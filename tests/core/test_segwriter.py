@@ -12,11 +12,11 @@ import pytest
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
-from app.core import bulkindex, segwriter
-from app.core.analysis import TermTable, index_terms
-from app.core.index import INDEX_NAME, CorpusIndex, document_for, make_schema
-from app.core.reader import iter_corpus_files, read_article
-from app.core.search import search
+from app.core.engine import bulkindex, segwriter
+from app.core.engine.analysis import TermTable, index_terms
+from app.core.engine.index import INDEX_NAME, CorpusIndex, document_for, make_schema
+from app.core.reading.reader import iter_corpus_files, read_article
+from app.core.search.fulltext import search
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 WORDS = ["alliance", "treaty", "summit", "ferry", "strait", "cormorant", "harbour", "minister", "pipeline", "sanction", "grain", "corridor", "parliament", "envoy", "frigate", "tariff"]

@@ -13,14 +13,12 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.core import session as session_mod
-from app.core.align import align
-from app.core.autosave import SessionAutosaver
-from app.core.corpus import Corpus
-from app.core.model import Row, RowKind
-from app.core.reader import read_article
-from app.core.recent import MAX_RECENT, add_recent_session, recent_sessions, remove_recent_session
-from app.core.session import (
+from app.core.align.paragraphs import align
+from app.core.reading.model import Row, RowKind
+from app.core.reading.reader import read_article
+from app.core.sessions import session as session_mod
+from app.core.sessions.autosave import SessionAutosaver
+from app.core.sessions.session import (
     ArticleRef,
     Note,
     Session,
@@ -30,6 +28,13 @@ from app.core.session import (
     note_rows,
     save_session,
 )
+from app.core.storage.recent import (
+    MAX_RECENT,
+    add_recent_session,
+    recent_sessions,
+    remove_recent_session,
+)
+from app.core.workspace.corpus import Corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -306,8 +311,8 @@ _CHILD = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from app.core.autosave import SessionAutosaver
-    from app.core.session import ArticleRef, Note, Session, TabState
+    from app.core.sessions.autosave import SessionAutosaver
+    from app.core.sessions.session import ArticleRef, Note, Session, TabState
 
     tab = TabState(ArticleRef("001_x.txt", "abc"), ArticleRef("004_y.txt", "def"), title="crash test")
     session = Session("/corpus", [tab], query="first")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.model import Role
-from app.core.reader import read_article
+from app.core.reading.model import Role
+from app.core.reading.reader import read_article
 
 STORY_TITLE = "Port strike halts grain exports for a third day"
 STORY = [

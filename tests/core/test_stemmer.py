@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from whoosh.lang import stemmer_for_language
 
-from app.core import stemmer
+from app.core.engine import stemmer
 
 ROOT = Path(__file__).resolve().parents[2]
 SUFFIXES = (*stemmer._STEP1A, *stemmer._STEP1B, *stemmer._STEP2, *stemmer._STEP3, *stemmer._STEP4,

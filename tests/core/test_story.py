@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from app.core.fsguard import WriteRefused, register_corpus_root
-from app.core.model import Article, Paragraph, Role
-from app.core.reader import ReadError
-from app.core.reuseindex import build_map
-from app.core.story import StoryError, build_story, write_variants_csv
-from app.core.text import normalize
+from app.core.compare.story import StoryError, build_story, write_variants_csv
+from app.core.reading.model import Article, Paragraph, Role
+from app.core.reading.reader import ReadError
+from app.core.reading.text import normalize
+from app.core.reuse.reuseindex import build_map
+from app.core.storage.fsguard import WriteRefused, register_corpus_root
 from tests.fixtures import prose
 
 TITLE, STORY = prose.WIRE_STORIES[0]
@@ -344,7 +344,7 @@ def test_cli_story_html_and_pdf_reports(wire, capsys, tmp_path: Path, request: p
 
     from PySide6.QtCore import QCoreApplication
 
-    from app.core.fsguard import has_report_signature
+    from app.core.storage.fsguard import has_report_signature
 
     if QCoreApplication.instance() is None:
         request.getfixturevalue("qapp")  # a QApplication, shared with the UI tests

@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.core.align import align
-from app.core.fingerprint import exact_hash
-from app.core.model import Article, Paragraph, Role, RowKind
-from app.core.reader import read_corpus
-from app.core.reuse import ReuseMap, ReuseOverrides, Thresholds, shared_figure
-from app.core.reuseindex import build_map, fingerprint_all
-from app.core.text import normalize
+from app.core.align.paragraphs import align
+from app.core.reading.model import Article, Paragraph, Role, RowKind
+from app.core.reading.reader import read_corpus
+from app.core.reading.text import normalize
+from app.core.reuse.fingerprint import exact_hash
+from app.core.reuse.reuseindex import build_map, fingerprint_all
+from app.core.reuse.reusemap import ReuseMap, ReuseOverrides, Thresholds, shared_figure
 from tests.fixtures.syndication import Syndication, build_corpus
 
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from app.core.text import _strip_emphasis, has_markdown
+from app.core.reading.text import _strip_emphasis, has_markdown
 
 _CHAR = re.compile(r"[\[*_`#>]")
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s", re.MULTILINE)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.core.corpus import Corpus
-from app.core.titlemarks import marked_title_html, title_spans
+from app.core.search.titlemarks import marked_title_html, title_spans
+from app.core.workspace.corpus import Corpus
 
 TITLE = "Sanctions on Taiwan: the trade war widens"
 

@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from app.core import tokenarrays
-from app.core.analysis import _TOKEN, TermTable, index_terms
+from app.core.engine import tokenarrays
+from app.core.engine.analysis import _TOKEN, TermTable, index_terms
 
 ALPHABET = "ab’'_ -.,9Zéж中\u00a0\n\u0301ﬁ"
 

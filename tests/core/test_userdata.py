@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from app.core.corpus import Corpus
-from app.core.fingerprint import exact_hash
-from app.core.paths import index_dir_for
-from app.core.reuse import Thresholds
-from app.core.userdata import (
+from app.core.reuse.fingerprint import exact_hash
+from app.core.reuse.reusemap import Thresholds
+from app.core.storage.paths import index_dir_for
+from app.core.workspace.corpus import Corpus
+from app.core.workspace.userdata import (
     FORMAT_NAME,
     FORMAT_VERSION,
     UserData,
@@ -255,8 +255,8 @@ def test_source_names_apply_to_the_listing(seeds_copy: Path) -> None:
 
 def test_a_session_carries_the_corpus_decisions_and_merges_them_elsewhere(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.core.session import Session, load_session, save_session
-    from app.core.userdata import apply_session_userdata, session_userdata
+    from app.core.sessions.session import Session, load_session, save_session
+    from app.core.workspace.userdata import apply_session_userdata, session_userdata
 
     root = tmp_path / "corpus"
     root.mkdir()
@@ -283,8 +283,8 @@ def test_a_session_carries_the_corpus_decisions_and_merges_them_elsewhere(
 
 
 def test_a_session_without_decisions_has_no_userdata(tmp_path: Path) -> None:
-    from app.core.session import Session
-    from app.core.userdata import session_userdata
+    from app.core.sessions.session import Session
+    from app.core.workspace.userdata import session_userdata
 
     (tmp_path / "c").mkdir()
     assert session_userdata(tmp_path / "c") is None

@@ -154,7 +154,7 @@ def test_bulk_index_worker_processes(bundle: Path, bare_env: dict[str, str],
     program re-run, which only works through ``multiprocessing.freeze_support()``."""
     corpus = tmp_path / "big"
     corpus.mkdir()
-    from app.core.index import CorpusIndex
+    from app.core.engine.index import CorpusIndex
 
     # Spawned workers (Linux would fork them from the command line), and enough files for
     # this process to share them with one (CorpusIndex.shares: from SHARE_SPAWNED_S, 3.5 s, of estimated work).

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.analysis import body_analyzer, index_terms
-from app.core.search import highlight_text
+from app.core.engine.analysis import body_analyzer, index_terms
+from app.core.search.fulltext import highlight_text
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 PIECES = ["The", "the", "a", "of", "China's", "don't", "it's", "Москва", "москвы", "Москве", "中华人民共和国",

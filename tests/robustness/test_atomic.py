@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import app.core.atomic as atomic
-from app.core.index import MANIFEST, CorpusIndex
+import app.core.storage.atomic as atomic
+from app.core.engine.index import MANIFEST, CorpusIndex
 
 REAL_FDOPEN = os.fdopen
 APP = Path(__file__).resolve().parents[2] / "app"
@@ -74,7 +74,7 @@ def test_manifest_survives_a_failed_update(seeds_copy: Path, tmp_path: Path, mon
     assert (idx.index_dir / MANIFEST).read_bytes() == before
     report = CorpusIndex(seeds_copy, tmp_path / "ix").update()
     assert report.added == ["new.txt"]  # the manifest never recorded it, so it is redone
-    from app.core.corpus import Corpus
+    from app.core.workspace.corpus import Corpus
 
     assert Corpus(seeds_copy, tmp_path / "ix").search("kestrels", limit=None).total == 1  # no duplicate
 
@@ -103,7 +103,7 @@ def test_no_module_writes_files_directly() -> None:
             continue
         for line in _direct_writes(ast.parse(path.read_text("utf-8"))):
             offenders.append(f"{path.relative_to(APP.parent)}:{line}")
-    assert not offenders, "write through app.core.atomic instead: " + ", ".join(offenders)
+    assert not offenders, "write through app.core.storage.atomic instead: " + ", ".join(offenders)
 
 
 def test_the_scan_catches_a_direct_write() -> None:

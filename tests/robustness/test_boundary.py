@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.core.corpus import Corpus
-from app.core.reader import ReadError
-from app.core.session import load_session, save_session
-from app.core.sessionalign import session_sections
+from app.core.reading.reader import ReadError
+from app.core.sessions.session import load_session, save_session
+from app.core.sessions.sessionalign import session_sections
+from app.core.workspace.corpus import Corpus
 
 SECRET = "root:x:0:0:SECRET-LINE-FROM-OUTSIDE:/root:/bin/bash"
 
@@ -167,8 +167,8 @@ def test_session_references_outside_the_corpus_are_reported_and_never_read(
 
 
 def test_session_keeps_a_followed_link_by_its_id(linked: Path, tmp_path: Path) -> None:
-    from app.core.align import align
-    from app.core.session import Session, TabState
+    from app.core.align.paragraphs import align
+    from app.core.sessions.session import Session, TabState
 
     corpus = Corpus(linked, follow_links_outside=True)
     tab = TabState.for_alignment(align(corpus.article("passwd.txt"), corpus.resolve("001")), corpus.root)

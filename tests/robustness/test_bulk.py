@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from app.core import bulkindex
-from app.core import index as index_module
-from app.core.corpus import Corpus
-from app.core.index import CorpusIndex
-from app.core.model import Article
+from app.core.engine import bulkindex
+from app.core.engine import index as index_module
+from app.core.engine.index import CorpusIndex
+from app.core.reading.model import Article
+from app.core.workspace.corpus import Corpus
 
 
 class Recorder:

@@ -20,10 +20,10 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.cli import main
-from app.core import fsguard
-from app.core.atomic import atomic_write_bytes, atomic_write_text
-from app.core.corpus import Corpus
-from app.core.index import MANIFEST, CorpusIndex
+from app.core.engine.index import MANIFEST, CorpusIndex
+from app.core.storage import fsguard
+from app.core.storage.atomic import atomic_write_bytes, atomic_write_text
+from app.core.workspace.corpus import Corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app"
@@ -122,8 +122,8 @@ def test_rebuild_deletes_only_index_files(tmp_path: Path) -> None:
 
 @pytest.fixture
 def session_file(tmp_path: Path, seeds_copy: Path) -> Path:
-    from app.core.align import align
-    from app.core.session import Session, TabState, save_session
+    from app.core.align.paragraphs import align
+    from app.core.sessions.session import Session, TabState, save_session
 
     corpus = Corpus(seeds_copy)
     left, right = corpus.resolve("001"), corpus.resolve("004")
@@ -228,7 +228,7 @@ def test_disk_full_in_a_bulk_load_leaves_no_partial_files(tmp_path: Path, monkey
     idx = CorpusIndex(corpus, ix)
     idx.bulk_threshold, idx.bulk_min_bytes = 10, 0
     # The parent's commit fails after the workers wrote their segments.
-    from app.core import bulkindex
+    from app.core.engine import bulkindex
 
     def full(*_a: object, **_k: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -286,7 +286,7 @@ def test_noop_reindex_with_skipped_files_writes_nothing(tmp_path: Path) -> None:
 RACER = """
 import os, sys, time
 from app.cli import main
-import app.cli.corpus_cmds, app.core.corpus, app.core.search  # imported before the start
+import app.cli.corpus_cmds, app.core.workspace.corpus, app.core.search.fulltext  # imported before the start
 start = sys.argv[1]
 while not os.path.exists(start):
     time.sleep(0.0005)
@@ -407,8 +407,8 @@ def test_checksums_are_recorded_for_every_segment_file(tmp_path: Path) -> None:
 
 
 def test_autosave_deletes_only_its_own_files(tmp_path: Path) -> None:
-    from app.core.autosave import SessionAutosaver
-    from app.core.session import Session
+    from app.core.sessions.autosave import SessionAutosaver
+    from app.core.sessions.session import Session
 
     auto = tmp_path / "auto"
     auto.mkdir()
@@ -483,13 +483,13 @@ _AMBIGUOUS = {"remove", "replace", "rename", "link", "copy", "move", "save"}
 _FILE_RECEIVER = ("os", "shutil", "path", "target", "file", "folder", "dir", "tmp", "grab()", "image", "pixmap")
 # Where such a call is allowed, and why: (module, call) -> reason.
 ALLOWED = {
-    ("app/core/fsguard.py", "*"): "the guard itself: every check, create, replace and delete",
-    ("app/core/atomic.py", "fdopen"): "writes the temp file fsguard.make_temp created (os.replace is fsguard's)",
-    ("app/core/segwriter.py", "TemporaryFile"): "anonymous sorted-run files next to the index: no name, gone when closed",
-    ("app/core/userdata.py", "link"): "sets its own damaged userdata.json aside under a new name (nothing replaced "
+    ("app/core/storage/fsguard.py", "*"): "the guard itself: every check, create, replace and delete",
+    ("app/core/storage/atomic.py", "fdopen"): "writes the temp file fsguard.make_temp created (os.replace is fsguard's)",
+    ("app/core/engine/segwriter.py", "TemporaryFile"): "anonymous sorted-run files next to the index: no name, gone when closed",
+    ("app/core/workspace/userdata.py", "link"): "sets its own damaged userdata.json aside under a new name (nothing replaced "
                                       "or lost); owned by the user-data helper, to move to fsguard.set_aside",
-    ("app/core/userdata.py", "rename"): "as above: the no-hard-link fallback of setting aside",
-    ("app/core/userdata.py", "unlink"): "as above: the old name after the hard link took the bytes",
+    ("app/core/workspace/userdata.py", "rename"): "as above: the no-hard-link fallback of setting aside",
+    ("app/core/workspace/userdata.py", "unlink"): "as above: the old name after the hard link took the bytes",
 }
 
 
@@ -542,7 +542,7 @@ def test_every_file_write_and_delete_in_app_goes_through_the_guard() -> None:
         for line, name in _file_ops(ast.parse(path.read_text("utf-8"))):
             if (rel, name) not in ALLOWED:
                 offenders.append(f"{rel}:{line} {name}")
-    assert not offenders, "route these through app.core.fsguard (or justify them in ALLOWED): " + ", ".join(offenders)
+    assert not offenders, "route these through app.core.storage.fsguard (or justify them in ALLOWED): " + ", ".join(offenders)
 
 
 def test_the_scan_catches_each_kind_of_write() -> None:
@@ -628,8 +628,8 @@ def _damage(ix: Path, name: str, original: bytes, start: int, keep_mtime: bool =
 
 def test_a_damaged_segment_that_passes_the_quick_check_is_rebuilt_when_a_read_fails(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.core import index as index_module
-    from app.core.search import QueryError
+    from app.core.engine import index as index_module
+    from app.core.search.fulltext import QueryError
 
     corpus = _corpus(tmp_path / "corpus", 5)
     ix = tmp_path / "ix"

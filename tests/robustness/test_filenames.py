@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.core.boundary import id_to_path, name_to_id
-from app.core.corpus import Corpus
-from app.core.session import Session, TabState, load_session, save_session
+from app.core.sessions.session import Session, TabState, load_session, save_session
+from app.core.storage.boundary import id_to_path, name_to_id
+from app.core.workspace.corpus import Corpus
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="needs a file system whose names are bytes")
@@ -78,7 +78,7 @@ def test_index_articles_show_and_json(corpus: Path, tmp_path: Path, capsys: pyte
 
 def test_sessions_and_reports_keep_such_articles(corpus: Path, tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    from app.core.align import align
+    from app.core.align.paragraphs import align
 
     c = Corpus(corpus)
     tab = TabState.for_alignment(align(c.resolve("caf"), c.resolve("001")), c.root, "cafe")
@@ -106,7 +106,7 @@ def test_corpus_folder_whose_name_is_not_utf8(seeds_copy: Path, tmp_path: Path,
 
 
 def align_two(c: Corpus):
-    from app.core.align import align
+    from app.core.align.paragraphs import align
 
     return align(c.resolve("001"), c.resolve("004"))
 

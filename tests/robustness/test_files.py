@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import app.core.index as index_module
-from app.core.corpus import Corpus
-from app.core.index import CorpusIndex
+import app.core.engine.index as index_module
+from app.core.engine.index import CorpusIndex
+from app.core.workspace.corpus import Corpus
 
 RUSSIAN = "Москва и Санкт-Петербург обсуждают новые железные дороги. Москвы больше нет в заголовках.\n"
 CHINESE = "中华人民共和国的经济增长速度在今年有所放缓，专家们讨论了原因。\n"

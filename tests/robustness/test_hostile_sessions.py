@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.core import session as session_mod
-from app.core.session import SessionError, load_session
+from app.core.sessions import session as session_mod
+from app.core.sessions.session import SessionError, load_session
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.core.reader import MAX_PARAGRAPH_CHARS, ReadError, parse_bytes
-from app.core.text import normalize
+from app.core.reading.reader import MAX_PARAGRAPH_CHARS, ReadError, parse_bytes
+from app.core.reading.text import normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))

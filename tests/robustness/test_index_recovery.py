@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from app.core.bulkindex import PAUSE_ENV
-from app.core.corpus import Corpus
-from app.core.index import INDEX_NAME, MANIFEST, SCHEMA_VERSION, CorpusIndex
+from app.core.engine.bulkindex import PAUSE_ENV
+from app.core.engine.index import INDEX_NAME, MANIFEST, SCHEMA_VERSION, CorpusIndex
+from app.core.workspace.corpus import Corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = 2000
@@ -22,7 +22,7 @@ FILES = 2000
 # Indexes the corpus in argv[1] into argv[2], printing each phase as it starts.
 CHILD = """
 import sys
-from app.core.index import CorpusIndex
+from app.core.engine.index import CorpusIndex
 if __name__ == "__main__":
     for step in CorpusIndex(sys.argv[1], sys.argv[2]).update_steps():
         if step.phase != "indexing":

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.core import search as search_mod
-from app.core.corpus import Corpus
-from app.core.search import QueryError
+from app.core.search import fulltext as search_mod
+from app.core.search.fulltext import QueryError
+from app.core.workspace.corpus import Corpus
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -73,7 +73,7 @@ def test_sensible_results(corpus: Corpus) -> None:
 
 
 def test_query_time_limit(corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
-    import app.core.search as search_module
+    import app.core.search.fulltext as search_module
 
     monkeypatch.setattr(search_module, "SEARCH_SECONDS", 0.0)
     with pytest.raises(QueryError, match="took longer"):

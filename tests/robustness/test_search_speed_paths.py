@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core import search as search_mod
-from app.core.corpus import Corpus
+from app.core.search import fulltext as search_mod
+from app.core.workspace.corpus import Corpus
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 QUERIES = [

@@ -15,7 +15,7 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtCore import QCoreApplication, QSettings
 
-from app.core.autosave import LAST_SESSION
+from app.core.sessions.autosave import LAST_SESSION
 from app.ui.mainwindow import MainWindow
 
 NON_UTF8 = sys.platform.startswith("linux")
@@ -165,7 +165,7 @@ def test_non_utf8_name_is_listed_escaped_and_opens(qtbot, window: MainWindow, se
 
 def test_an_uncaught_error_becomes_one_line_not_a_traceback(qtbot, window: MainWindow,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
-    from app.core.paths import data_dir
+    from app.core.storage.paths import data_dir
     from app.ui.app import report_internal_error
 
     try:

@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
 
-from app.core.corpus import Corpus
-from app.core.paths import default_corpus
+from app.core.storage.paths import default_corpus
+from app.core.workspace.corpus import Corpus
 from app.ui.compareview import CompareView
 from app.ui.corpuspanel import CorpusPanel
 from app.ui.mainwindow import MainWindow

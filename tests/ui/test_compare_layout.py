@@ -13,9 +13,9 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QToolButton
 from test_compareview import edited_copy
 
-from app.core.align import align
-from app.core.model import RowKind
-from app.core.reader import read_article
+from app.core.align.paragraphs import align
+from app.core.reading.model import RowKind
+from app.core.reading.reader import read_article
 from app.ui.mainwindow import MainWindow
 from app.ui.palette import apply_theme, colours, contrast, dark_palette, light_palette
 

@@ -14,9 +14,9 @@ from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QHelpEvent
 from PySide6.QtWidgets import QApplication, QMenu, QToolTip
 from test_compareview import make_article, sentence, small_alignment
 
-from app.core.align import align
-from app.core.model import Alignment, Role, Row, RowKind
-from app.core.search import term_matcher
+from app.core.align.paragraphs import align
+from app.core.reading.model import Alignment, Role, Row, RowKind
+from app.core.search.fulltext import term_matcher
 from app.ui.compareview import CompareView
 from app.ui.overview import RULER_WIDTH
 from app.ui.rowlayout import COLLAPSED_HEIGHT, LEFT, RIGHT, reading_plan

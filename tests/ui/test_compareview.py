@@ -9,10 +9,10 @@ from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from app.core.model import Alignment, Article, Paragraph, Role, Row, RowKind, WordOp
-from app.core.reader import read_article
-from app.core.search import term_matcher
-from app.core.text import normalize
+from app.core.reading.model import Alignment, Article, Paragraph, Role, Row, RowKind, WordOp
+from app.core.reading.reader import read_article
+from app.core.reading.text import normalize
+from app.core.search.fulltext import term_matcher
 from app.ui.compareview import CompareView
 from app.ui.paragraphpane import ARTICLE_ID_MIME
 from app.ui.rowlayout import COLLAPSED_HEIGHT, ROW_PADDING, RowLayout, sync_point
@@ -294,7 +294,7 @@ def edited_copy(article: Article) -> Article:
 
 
 def test_renders_a_real_comparison_to_png(view: CompareView, tmp_path) -> None:
-    from app.core.align import align
+    from app.core.align.paragraphs import align
 
     left = read_article(next(SEEDS.glob("001_*")), SEEDS)
     right = edited_copy(read_article(next(SEEDS.glob("004_*")), SEEDS))

@@ -99,7 +99,7 @@ def test_related_groups_the_copies_by_version(qtbot, window: MainWindow, syndica
 
 def test_the_graph_draws_a_story_as_one_node_sized_by_its_copies(qtbot, window: MainWindow,
                                                                  syndication: Syndication) -> None:
-    from app.core.reuselayout import build_graph, story_cluster
+    from app.core.reuse.reuselayout import build_graph, story_cluster
 
     rmap = window.reuse_docks.reuse_map()
     story = max(syndication.stories, key=lambda s: len(s.copies))
@@ -147,9 +147,9 @@ STORY = ["The harbour authority said on Tuesday that the new container terminal 
 
 
 def test_exact_copies_collapse_before_the_reuse_map_is_built(qtbot, tmp_path: Path) -> None:
-    from app.core.copies import ExactCopies
-    from app.core.corpus import Corpus
-    from app.core.fingerprint import Prints
+    from app.core.reuse.copies import ExactCopies
+    from app.core.reuse.fingerprint import Prints
+    from app.core.workspace.corpus import Corpus
     from app.ui.corpuspanel import CorpusPanel
 
     root = tmp_path / "exact"

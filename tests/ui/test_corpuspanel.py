@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from app.core.model import SearchResult
+from app.core.reading.model import SearchResult
 from app.ui.corpuspanel import CorpusPanel
 from app.ui.models import ARTICLE_MIME, IdRole, SortedIds, sorted_ids
 

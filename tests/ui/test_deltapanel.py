@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from app.core.model import Alignment
+from app.core.reading.model import Alignment
 from app.ui.deltapanel import RowRole
 from app.ui.mainwindow import MainWindow
 from tests.ui.conftest import SEEDS

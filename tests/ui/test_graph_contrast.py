@@ -12,10 +12,10 @@ import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor, QPalette
 
-from app.core.model import Article, Paragraph
-from app.core.reuseindex import build_map
-from app.core.reuselayout import build_graph
-from app.core.text import normalize
+from app.core.reading.model import Article, Paragraph
+from app.core.reading.text import normalize
+from app.core.reuse.reuseindex import build_map
+from app.core.reuse.reuselayout import build_graph
 from app.ui.palette import contrast, dark_palette, light_palette
 from app.ui.reusegraph import (
     MIN_CONTRAST,

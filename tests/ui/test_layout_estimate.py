@@ -7,9 +7,9 @@ import random
 import pytest
 from PySide6.QtGui import QFont
 
-from app.core.align import align
-from app.core.model import Alignment, Article, Paragraph
-from app.core.text import normalize
+from app.core.align.paragraphs import align
+from app.core.reading.model import Alignment, Article, Paragraph
+from app.core.reading.text import normalize
 from app.ui.compareview import CompareView
 from app.ui.paragraphpane import _Block, _HeightEstimator
 from app.ui.rowlayout import RowLayout

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPointF
 
-from app.core.model import Alignment, Article, Paragraph, Row, RowKind
-from app.core.text import normalize
+from app.core.reading.model import Alignment, Article, Paragraph, Row, RowKind
+from app.core.reading.text import normalize
 from app.ui.compareview import CompareView
 from app.ui.linkmap import band_geometry, band_path
 from app.ui.rowlayout import RowLayout

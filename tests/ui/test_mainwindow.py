@@ -12,8 +12,8 @@ import pytest
 from PySide6.QtCore import QPoint, QSize, Qt
 from PySide6.QtWidgets import QApplication
 
-from app.core.model import Alignment
-from app.core.reuse import shared_figure
+from app.core.reading.model import Alignment
+from app.core.reuse.reusemap import shared_figure
 from app.ui import settings
 from app.ui.mainwindow import MainWindow
 from tests.ui.conftest import SEEDS
@@ -117,8 +117,8 @@ def test_opening_runs_no_full_collection_until_the_scan_is_planned(
         qtbot, window: MainWindow, generated_corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import gc
 
-    from app.core.corpus import Corpus
-    from app.core.index import CorpusIndex
+    from app.core.engine.index import CorpusIndex
+    from app.core.workspace.corpus import Corpus
 
     seen: dict[str, list[bool]] = {"listing": [], "scan": [], "plan": [], "index": []}
 
@@ -222,7 +222,7 @@ def test_cli_does_not_load_qt_until_the_gui_runs() -> None:
 @pytest.mark.parametrize("stock", [False, True])
 def test_stock_whoosh_mode_is_said_in_the_status_bar(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                      stock: bool) -> None:
-    from app.core.engine import STOCK_ENV
+    from app.core.engine.release import STOCK_ENV
 
     if stock:
         monkeypatch.setenv(STOCK_ENV, "1")

@@ -8,9 +8,9 @@ import shutil
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from app.core.links import LINK, NOT_A_MATCH, pair_for
-from app.core.paths import index_dir_for
-from app.core.userdata import UserDataStore
+from app.core.storage.paths import index_dir_for
+from app.core.workspace.links import LINK, NOT_A_MATCH, pair_for
+from app.core.workspace.userdata import UserDataStore
 from app.ui.mainwindow import MainWindow
 from tests.ui.conftest import SEEDS
 
@@ -174,7 +174,7 @@ def test_the_link_survives_closing_the_pair_and_an_index_rebuild(qtbot, window: 
 
 def test_the_link_travels_in_a_session(qtbot, window: MainWindow, tmp_path,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.core.session import save_session
+    from app.core.sessions.session import save_session
 
     _link(qtbot, window)
     snapshot = window.sessions.snapshot()
@@ -198,8 +198,8 @@ def test_the_link_travels_in_a_session(qtbot, window: MainWindow, tmp_path,
 
 
 def test_a_stale_link_is_reported_in_the_status_bar(qtbot, tmp_path) -> None:
-    from app.core.links import decision, edit_pair, with_decision
-    from app.core.reader import read_article
+    from app.core.reading.reader import read_article
+    from app.core.workspace.links import decision, edit_pair, with_decision
 
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)

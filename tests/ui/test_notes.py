@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 
-from app.core.model import Alignment, Row, RowKind
+from app.core.reading.model import Alignment, Row, RowKind
 from app.ui.compareview import CompareView
 from app.ui.mainwindow import MainWindow
 from app.ui.overview import NOTE_FILL

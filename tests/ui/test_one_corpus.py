@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core import corpus as corpus_module
+from app.core.workspace import corpus as corpus_module
 from app.ui.mainwindow import MainWindow
 
 LEFT = "Harbour report\n\nThe harbour opened a new quay on Monday.\n\nShips queued along the river for hours.\n"

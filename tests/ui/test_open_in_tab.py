@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from app.core.reuse import RelatedArticle
+from app.core.reuse.reusemap import RelatedArticle
 from app.ui.mainwindow import MainWindow
 from app.ui.relatedpanel import RelatedPanel
 from tests.ui.conftest import SEEDS

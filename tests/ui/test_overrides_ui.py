@@ -9,10 +9,10 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QDoubleSpinBox, QMenu
 
-from app.core.fingerprint import exact_hash
-from app.core.model import RowKind
-from app.core.reuse import Thresholds
-from app.core.userdata import UserDataStore
+from app.core.reading.model import RowKind
+from app.core.reuse.fingerprint import exact_hash
+from app.core.reuse.reusemap import Thresholds
+from app.core.workspace.userdata import UserDataStore
 from app.ui.mainwindow import MainWindow
 from app.ui.preferences import PreferencesDialog
 from app.ui.sources import SourcesDialog
@@ -184,8 +184,8 @@ def test_sources_from_the_window_rename_the_listing(qtbot, window: MainWindow,
 
 def test_sessions_carry_the_marks_and_bring_them_to_another_machine(qtbot, window: MainWindow,
                                                                      tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.core.session import Session, save_session
-    from app.core.userdata import UserData, text_hash
+    from app.core.sessions.session import Session, save_session
+    from app.core.workspace.userdata import UserData, text_hash
 
     assert window.sessions.snapshot().userdata is None
     view = window.compare_view
@@ -212,7 +212,7 @@ def test_sessions_carry_the_marks_and_bring_them_to_another_machine(qtbot, windo
 
 def test_mark_as_content_makes_a_chrome_paragraph_content_in_the_view(qtbot, tmp_path) -> None:
     """A story paragraph the page guesser calls chrome (a disclaimer's words) becomes content."""
-    from app.core.model import Role
+    from app.core.reading.model import Role
     from tests.core.test_pair_decisions import CHROMEY, STORY, TITLE
 
     folder = tmp_path / "corpus"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.align import align
-from app.core.model import RowKind
-from app.core.reader import read_article
+from app.core.align.paragraphs import align
+from app.core.reading.model import RowKind
+from app.core.reading.reader import read_article
 from app.ui.compareview import CompareView, display_rows
 from tests.ui.conftest import SEEDS
 

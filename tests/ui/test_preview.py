@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from app.core.corpus import Corpus
-from app.core.model import SearchResult
+from app.core.reading.model import SearchResult
+from app.core.workspace.corpus import Corpus
 from app.ui.corpuspanel import CorpusPanel
 from app.ui.models import MARK_OPEN
 from app.ui.previewpane import PreviewText, marked_paragraph
@@ -157,13 +157,17 @@ def test_an_unexpected_error_is_one_line_too(qtbot, panel: CorpusPanel, monkeypa
     with qtbot.waitSignal(panel.preview.failed, timeout=10000) as blocker:
         panel.results.setFocus()
         panel.results.setCurrentIndex(panel.result_model.index(0))
-    assert "unexpected error (ValueError: bad bytes)" in blocker.args[0]
-    assert "\n" not in blocker.args[0] and "Traceback" not in panel.preview.message.text()
-    capsys.readouterr()  # the worker prints the traceback for the log, not for the user
+    message = blocker.args[0]
+    assert "unexpected error (a bug in Parallax); details in " in message
+    assert "ValueError" not in message and "bad bytes" not in message and "\n" not in message
+    assert "Traceback" not in panel.preview.message.text()
+    log = Path(message.rsplit(" in ", 1)[1])
+    assert "ValueError: bad bytes" in log.read_text("utf-8")  # kept for a bug report
+    capsys.readouterr()
 
 
 def test_marked_paragraph_escapes_and_marks_whole_words() -> None:
-    from app.core.search import term_matcher
+    from app.core.search.fulltext import term_matcher
 
     body, hits = marked_paragraph("Taiwan's <b> Taiwanese taiwan", term_matcher("taiwan"))
     assert _marked_words(body) == ["Taiwan's", "taiwan"] and hits == 2  # not "Taiwanese": another stem
@@ -172,7 +176,7 @@ def test_marked_paragraph_escapes_and_marks_whole_words() -> None:
 
 
 def test_a_very_long_article_is_previewed_up_to_a_bound() -> None:
-    from app.core.model import Article, Paragraph
+    from app.core.reading.model import Article, Paragraph
     from app.ui.previewpane import MAX_PREVIEW_CHARS, preview_html
 
     text = "The alliance held. " * 50

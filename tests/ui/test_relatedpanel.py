@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from app.core.align import align
-from app.core.model import Alignment, RowKind
-from app.core.reuse import RelatedArticle
+from app.core.align.paragraphs import align
+from app.core.reading.model import Alignment, RowKind
+from app.core.reuse.reusemap import RelatedArticle
 from app.ui.mainwindow import MainWindow
 from app.ui.relatedpanel import IdRole, RelatedModel, RelatedPanel, figures
 from tests.ui.conftest import SEEDS

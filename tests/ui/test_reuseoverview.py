@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from app.core.model import Article, Paragraph
-from app.core.reuse import ReuseMap
-from app.core.reuseindex import build_map
-from app.core.reuselayout import GraphEdge, GraphNode, build_graph
-from app.core.text import normalize
+from app.core.reading.model import Article, Paragraph
+from app.core.reading.text import normalize
+from app.core.reuse.reuseindex import build_map
+from app.core.reuse.reuselayout import GraphEdge, GraphNode, build_graph
+from app.core.reuse.reusemap import ReuseMap
 from app.ui.mainwindow import MainWindow
 from app.ui.reusegraph import ReuseGraphView
 from app.ui.reuseoverview import IdRole
@@ -121,7 +121,7 @@ def _scattered_graph(n: int = 1500, seed: int = 3):
     """``n`` nodes strewn over a wide layout (some loners, a few huge story discs) and edges among neighbours."""
     import random
 
-    from app.core.reuselayout import ReuseGraph
+    from app.core.reuse.reuselayout import ReuseGraph
 
     rnd = random.Random(seed)
     nodes, pos = [], {}
@@ -273,8 +273,9 @@ def test_a_large_graph_is_drawn_over_several_turns_and_then_as_in_one_go(
     view.resize(600, 400)
     view.show()
     qtbot.waitExposed(view)
+    monkeypatch.setattr(reusegraph, "RENDER_BUDGET_S", 60.0)  # in one go, however busy the machine
     view.set_graph(graph)
-    whole = view.grab().toImage()  # drawn in one go (a small graph fits the budget)
+    whole = view.grab().toImage()
     monkeypatch.setattr(reusegraph, "RENDER_BUDGET_S", 0.0)  # one step a turn
     monkeypatch.setattr(reusegraph, "RENDER_STEP", 1)
     view.set_graph(graph)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from app.core.autosave import LAST_SESSION, autosave_dir
-from app.core.recent import recent_sessions
-from app.core.session import load_session
+from app.core.sessions.autosave import LAST_SESSION, autosave_dir
+from app.core.sessions.session import load_session
+from app.core.storage.recent import recent_sessions
 from app.ui.mainwindow import MainWindow
 from app.ui.reportcontroller import HTML_FILTER, PDF_FILTER
 

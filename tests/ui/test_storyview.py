@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from app.core.session import Session, _session_from_json
+from app.core.sessions.session import Session, _session_from_json
 from app.ui.mainwindow import MainWindow
 from app.ui.storyview import StoryView
 from tests.fixtures.syndication import Syndication, build_corpus
@@ -254,8 +254,8 @@ def test_closing_tabs_keeps_a_comparison_to_act_on(qtbot, window: MainWindow, sy
 def test_timeline_keeps_undated_and_unparsable_dates_apart(qtbot) -> None:
     from dataclasses import replace
 
-    from app.core.reuseindex import build_map
-    from app.core.story import build_story
+    from app.core.compare.story import build_story
+    from app.core.reuse.reuseindex import build_map
     from app.ui.storyview import TimelineWidget
     from tests.core.test_story import story_articles
 
@@ -292,7 +292,7 @@ def _pdf_text(path: Path) -> str | None:
 def test_pdf_report_from_the_tab_holds_the_same_content(qtbot, window: MainWindow,
                                                         syndication: Syndication, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.core.fsguard import has_report_signature
+    from app.core.storage.fsguard import has_report_signature
     from app.ui import storyview
 
     truth = _story(syndication)

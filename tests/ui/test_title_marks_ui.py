@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from app.core.model import SearchResult
+from app.core.reading.model import SearchResult
 from app.ui.corpuspanel import CorpusPanel
 from app.ui.models import HIGHLIGHT_BG, HitRole, hit_html
 

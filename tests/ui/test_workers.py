@@ -6,12 +6,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+import shiboken6
+from PySide6.QtCore import QObject, Qt
 
-from app.core.corpus import Corpus
-from app.core.index import IndexReport, Progress
-from app.core.reader import ReadError
-from app.ui.workers import GeneratorWorker, IndexWriter, WorkerPool, describe_error
+from app.core.engine.index import IndexReport, Progress
+from app.core.reading.reader import ReadError
+from app.core.workspace.corpus import Corpus
+from app.ui.workers import GeneratorWorker, IndexWriter, WorkerPool, describe_error, while_alive
 
 
 def test_call_returns_the_function_result(qtbot) -> None:
@@ -20,6 +21,20 @@ def test_call_returns_the_function_result(qtbot) -> None:
     with qtbot.waitSignal(worker.signals.finished, timeout=5000) as blocker:
         pool.submit(worker)
     assert blocker.args == [5]
+    assert pool.wait(2000)
+
+
+def test_a_result_arriving_after_its_owner_is_deleted_is_dropped(qtbot) -> None:
+    calls: list[object] = []
+    alive, gone = QObject(), QObject()
+    pool = WorkerPool(1)
+    worker = GeneratorWorker.call(lambda: 7)
+    worker.signals.finished.connect(while_alive(alive, calls.append))
+    worker.signals.finished.connect(while_alive(gone, lambda r: calls.append(("gone", r))))
+    shiboken6.delete(gone)  # the panel closed while its job ran
+    with qtbot.waitSignal(worker.signals.finished, timeout=5000):
+        pool.submit(worker)
+    assert calls == [7]
     assert pool.wait(2000)
 
 

@@ -1,0 +1,1 @@
+"""Two articles compared: paragraph alignment, word edits, change labels and critical deltas."""

@@ -1,0 +1,1 @@
+"""Searching a corpus: the query language, hits and snippets, facets, title marks."""

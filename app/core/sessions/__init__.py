@@ -1,0 +1,1 @@
+"""What the analyst keeps and exports: comparison sessions, autosave, reports."""
