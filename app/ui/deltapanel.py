@@ -184,8 +184,8 @@ class DeltaPanel(QDockWidget):
         pair = changes.pair
         count = len(changes.deltas)
         self.header.setText(
-            f"<b>{escape(str(pair.label))}</b> · {pair.retained:.0f} % of the source retained · "
-            f"{pair.added:.0f} % of the copy new<br>"
+            f"<b>{escape(str(pair.label))}</b> · {pair.retained:.0f} % of the source's words unchanged · "
+            f"{pair.added:.0f} % of the copy's words new<br>"
             + (f"{count} critical change{'s' if count != 1 else ''}" if count else escape(self.NONE)))
         self.header.setToolTip(_pair_tip(changes))
         items = []

@@ -79,7 +79,7 @@ def test_figures_are_word_shares_of_each_side() -> None:
     expanded = pair_change(align(_article("l", BODY[:3]), _article("r", BODY)))
     assert expanded.retained == 100
     assert expanded.added == pytest.approx(100 * sum(words[3:]) / sum(words), abs=0.5)
-    assert "% of the source retained" in expanded.describe() and expanded.describe().startswith("expanded")
+    assert "% of the source's words unchanged" in expanded.describe() and expanded.describe().startswith("expanded")
 
 
 def test_row_labels_name_what_changed_and_default_to_wording() -> None:

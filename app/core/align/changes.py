@@ -112,9 +112,13 @@ class PairChange:
     similarity: float
 
     def describe(self) -> str:
-        """``edited · 96 % of the source retained · 4 % of the copy new``."""
-        return (f"{self.label} · {self.retained:.0f} % of the source retained"
-                f" · {self.added:.0f} % of the copy new")
+        """``edited · 96 % of the source's words unchanged · 4 % of the copy's words new``.
+
+        Words, not the shared figure's characters of shared paragraphs: an edited paragraph
+        counts as shared there, and only its unchanged words count here.
+        """
+        return (f"{self.label} · {self.retained:.0f} % of the source's words unchanged"
+                f" · {self.added:.0f} % of the copy's words new")
 
     def help(self) -> str:
         """What the label means, for a tooltip."""

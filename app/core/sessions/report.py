@@ -228,8 +228,8 @@ def _critical_changes(changes: Changes, sid: str) -> str:
     pair = changes.pair
     out = ['<div class="critical" data-critical="true">',
            f'<p class="change-label" data-label="{pair.label.value}"><b>Change: {escape(pair.label.value)}</b>'
-           f" ({escape(PAIR_LABEL_HELP[pair.label])}) · {pair.retained:.0f} % of the source retained ·"
-           f" {pair.added:.0f} % of the copy new</p>",
+           f" ({escape(PAIR_LABEL_HELP[pair.label])}) · {pair.retained:.0f} % of the source's words unchanged ·"
+           f" {pair.added:.0f} % of the copy's words new</p>",
            f"<p><b>Critical changes</b> ({len(changes.deltas)})</p>"]
     if not changes.deltas:
         out.append('<p class="excerpt">None found in the matched paragraphs.</p></div>')
