@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import html
 import weakref
 from collections.abc import Callable, Collection
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import Qt, QTimer, qVersion
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QResizeEvent
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -32,14 +29,15 @@ from app.core.reading.model import Alignment, Paragraph
 from app.core.reuse.reusemap import shared_figure
 from app.core.sessions.session import Session, TabState
 from app.core.storage.paths import default_corpus
-from app.core.versions import component_versions
 from app.ui import settings
 from app.ui.comparetabs import CompareTabs
 from app.ui.compareview import CompareView
 from app.ui.comparisoncontroller import ComparisonController
 from app.ui.corpuspanel import CorpusPanel
 from app.ui.deltapanel import install as install_delta_panel
+from app.ui.docklayout import DockFitter
 from app.ui.facetpanel import install as install_facet_panel
+from app.ui.helptexts import QUERY_SYNTAX_HTML, about_html, shortcuts_html
 from app.ui.indexcontroller import IndexController
 from app.ui.models import SortedIds
 from app.ui.notes import NotesPanel
@@ -59,10 +57,6 @@ if TYPE_CHECKING:
 
 DEFAULT_SIZE = (1400, 900)
 SETTINGS_KEY = "mainWindow"
-COMPARISON_SHARE = 0.6  # of the window's width, at least
-PANEL_MIN = 230
-DOCK_MIN = 200
-DOCK_WIDTH = 300
 
 
 class MainWindow(WindowBase):
@@ -78,10 +72,7 @@ class MainWindow(WindowBase):
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("Parallax[*]")
-        self._fitting = True  # until the window is built
         self._theme = self._initial_theme(theme)  # before any widget takes its colours
-        self._shown_once = False
-        self._folded: set[QDockWidget] = set()
         self._wired_views: weakref.WeakSet[CompareView] = weakref.WeakSet()  # position shown in the status bar
         self.writer = IndexWriter(self)
         self.jobs = WorkerPool(2, self)
@@ -104,6 +95,7 @@ class MainWindow(WindowBase):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([360, DEFAULT_SIZE[0] - 360])
         self.setCentralWidget(self.splitter)
+        self.docks = DockFitter(self, self.splitter, self.tabs)  # idle until the window is built
 
         self.sessions = SessionController(_WindowSession(self), self)
 
@@ -127,11 +119,7 @@ class MainWindow(WindowBase):
         self._arrange_docks()
         self._connect_stories()
         self._build_view_settings(theme)
-        self._fitting = False
-        for dock in self.findChildren(QDockWidget):
-            # Shown by the analyst (View menu or its shortcut): room is made for it at once.
-            dock.toggleViewAction().triggered.connect(
-                lambda checked, d=dock: checked and QTimer.singleShot(0, lambda: self.make_room_for(d)))
+        self.docks.start()
 
         self.resize(*DEFAULT_SIZE)
         if restore:
@@ -294,10 +282,11 @@ class MainWindow(WindowBase):
         self.view_menu.addAction(self.panel.preview_action)  # also Space in the results
 
         help_menu = bar.addMenu("&Help")
-        help_menu.addAction("&Keyboard Shortcuts", self._show_shortcuts)
-        help_menu.addAction("&Query Syntax", self._show_query_syntax)
+        help_menu.addAction("&Keyboard Shortcuts", lambda: QMessageBox.information(
+            self, "Keyboard Shortcuts", shortcuts_html([*self.actions(), *self.tabs.view_actions()])))
+        help_menu.addAction("&Query Syntax", lambda: QMessageBox.information(self, "Query Syntax", QUERY_SYNTAX_HTML))
         help_menu.addSeparator()
-        help_menu.addAction("&About Parallax", self._about)
+        help_menu.addAction("&About Parallax", lambda: QMessageBox.about(self, "About Parallax", about_html()))
 
     def _build_toolbar(self) -> None:
         tb = QToolBar("Main", self)
@@ -354,85 +343,6 @@ class MainWindow(WindowBase):
         related.raise_()
         # An empty Notes dock starts closed: it opens with the first note, or from View.
         self.notes_panel.hide()
-
-    # ------------------------------------------------------------------ fitting the screen
-
-    def _side_docks(self) -> list[QDockWidget]:
-        return [d for d in self.findChildren(QDockWidget)
-                if not d.isFloating() and self.dockWidgetArea(d) in (Qt.DockWidgetArea.LeftDockWidgetArea,
-                                                                     Qt.DockWidgetArea.RightDockWidgetArea)]
-
-    def comparison_share(self) -> float:
-        """The comparison tabs' share of the window width (kept at >= 60 % by :meth:`fit_layout`)."""
-        return self.tabs.width() / max(1, self.width())
-
-    def make_room_for(self, dock: QDockWidget) -> None:
-        """Room for a side dock the analyst opened, without squeezing the comparison under 60 %.
-
-        It joins a visible dock of its side as a tab when there is one; then the corpus panel
-        and the other docks narrow, and the other docks fold away if that is not enough. The
-        dock opened stays, even where the window is too narrow for it and 60 % both.
-        """
-        if not dock.isVisible() or dock.isFloating() or self.comparison_share() >= COMPARISON_SHARE:
-            return
-        area = self.dockWidgetArea(dock)
-        mates = [d for d in self._side_docks() if d is not dock and d.isVisible()
-                 and self.dockWidgetArea(d) == area and d not in self.tabifiedDockWidgets(dock)]
-        if mates:
-            self.tabifyDockWidget(mates[0], dock)
-            dock.raise_()
-        self.fit_layout(keep=dock)
-
-    def fit_layout(self, keep: QDockWidget | None = None) -> None:
-        """Keep the comparison at least 60 % of the window's width.
-
-        First the corpus panel narrows (down to ``PANEL_MIN``), then the side docks; if that
-        is not enough they fold away (all but ``keep``, a dock just opened), and come back by
-        themselves once the window is wide enough again (or at once from the View menu).
-        """
-        width = self.width()
-        if width <= 0 or self._fitting:
-            return
-        self._fitting = True
-        try:
-            want = COMPARISON_SHARE * width
-            docks = [d for d in self._side_docks() if d.isVisible()]
-            dock_w = max((d.width() for d in docks), default=0)
-            panel, compare = self.splitter.sizes()[:2] if len(self.splitter.sizes()) >= 2 else (0, 0)
-            if compare < want and panel > PANEL_MIN:
-                give = min(panel - PANEL_MIN, round(want - compare))
-                self.splitter.setSizes([panel - give, compare + give])
-                compare += give
-            if compare < want and docks:
-                narrow = max(DOCK_MIN, dock_w - round(want - compare))
-                if narrow < dock_w:
-                    self.resizeDocks(docks, [narrow] * len(docks), Qt.Orientation.Horizontal)
-                    compare += dock_w - narrow
-                if compare < want:
-                    for d in docks:
-                        if d is not keep:
-                            d.hide()
-                            self._folded.add(d)
-                    if self._shown_once:
-                        self.statusBar().showMessage("Side docks folded away to leave the comparison room; "
-                                                     "View brings them back", 5000)
-            elif self._folded and width - PANEL_MIN - DOCK_WIDTH >= want:
-                for d in list(self._folded):
-                    d.show()
-                self.resizeDocks(list(self._folded), [DOCK_WIDTH] * len(self._folded), Qt.Orientation.Horizontal)
-                self._folded.clear()
-        finally:
-            self._fitting = False
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        """Refit the comparison after the window's own layout has settled."""
-        super().resizeEvent(event)
-        QTimer.singleShot(0, self.fit_layout)
-        if self.isVisible():
-            QTimer.singleShot(500, self._mark_shown)
-
-    def _mark_shown(self) -> None:
-        self._shown_once = True
 
     def _build_view_settings(self, theme: str | None) -> None:
         """View > Theme, line length and text size; applied to every comparison tab."""
@@ -754,53 +664,6 @@ class MainWindow(WindowBase):
         self.best_match_action.setEnabled(self.refs()[0] is not None or self.index.root() is not None)
 
     # ------------------------------------------------------------------ messages and lifetime
-
-    def about_text(self) -> str:
-        """The Help > About text: what Parallax is and the versions it runs on."""
-        versions = component_versions(qt_version=qVersion(), pyside_version=pyside_version)
-        details = "<br>".join(f"{html.escape(k)} {html.escape(v)}" for k, v in versions.items())
-        return (f"<b>Parallax {html.escape(versions['Parallax'])}</b><br>Search a folder of articles "
-                f"and compare republished texts side by side. Works offline.<br><br><small>{details}</small>")
-
-    def _about(self) -> None:
-        QMessageBox.about(self, "About Parallax", self.about_text())
-
-    def shortcuts_text(self) -> str:
-        """The Help > Keyboard Shortcuts page, built from the actions themselves."""
-        rows = []
-        seen = set()
-        for action in [*self.actions(), *self.tabs.view_actions()]:
-            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
-            name = action.text().replace("&", "").rstrip("…")
-            if keys and name not in seen:
-                seen.add(name)
-                rows.append(f"<tr><td>{html.escape(name)}</td><td><b>{html.escape(keys)}</b></td></tr>")
-        extra = [("Find in the comparison (a pane has focus)", "Ctrl+F, then Enter / F3"),
-                 ("Open on the right", "Ctrl+double-click"), ("Open in a new tab", "Middle-click, Ctrl+click"),
-                 ("Show or hide the search preview (the results have focus)", "Space")]
-        rows += [f"<tr><td>{html.escape(a)}</td><td><b>{html.escape(b)}</b></td></tr>" for a, b in extra]
-        return "<table cellspacing=4>" + "".join(sorted(rows)) + "</table>"
-
-    def query_syntax_text(self) -> str:
-        """The Help > Query Syntax page."""
-        items = [
-            ("alliance", "articles containing the word (any form: alliances, allied…)"),
-            ('"Shanghai Cooperation"', "the exact phrase"),
-            ("Taiwan AND NOT China", "AND, OR, NOT and parentheses combine terms"),
-            ("allince~", "fuzzy: words within one edit"),
-            ("pipe*", "prefix: words starting with pipe"),
-            ("title:Putin", "one field: title, body, source, author, date, id, chrome"),
-            ("date:>2024-01-01", "dates compare with > < >= <="),
-        ]
-        body = "".join(f"<tr><td><code>{q}</code></td><td>{d}</td></tr>" for q, d in items)
-        return ("<p>Type in the search field (Ctrl+K). Words are matched in titles and bodies; "
-                f"titles count double.</p><table cellspacing=4>{body}</table>")
-
-    def _show_shortcuts(self) -> None:
-        QMessageBox.information(self, "Keyboard Shortcuts", self.shortcuts_text())
-
-    def _show_query_syntax(self) -> None:
-        QMessageBox.information(self, "Query Syntax", self.query_syntax_text())
 
     def save_state(self) -> None:
         """Save geometry, splitter sizes and the open corpus."""

@@ -69,7 +69,7 @@ def test_at_1000_by_700_no_word_is_broken_and_the_comparison_keeps_60_percent(
     show_at(window, qtbot, (1000, 700), seeds_alignment)
     view = window.compare_view
     assert window.tabs.width() >= 0.6 * window.width(), (window.tabs.width(), window.width())
-    assert window.comparison_share() >= 0.6
+    assert window.docks.comparison_share() >= 0.6
     assert view.left_pane.text_width() >= 200
     view.wait_layout()  # lays out every paragraph at the current width (else done on idle)
     for pane in (view.left_pane, view.right_pane):
@@ -81,11 +81,11 @@ def test_docks_come_back_when_the_window_widens(window: MainWindow, qtbot) -> No
     related = window.reuse_docks.related
     related.show()
     show_at(window, qtbot, (1000, 700))
-    assert window.comparison_share() >= 0.6
+    assert window.docks.comparison_share() >= 0.6
     folded = not related.isVisible()
     window.resize(1900, 1000)
     qtbot.waitUntil(lambda: related.isVisible())
-    assert window.comparison_share() >= 0.6
+    assert window.docks.comparison_share() >= 0.6
     assert folded or related.width() <= 320
 
 
@@ -201,9 +201,9 @@ def test_a_dock_opened_from_the_view_menu_gets_room_and_the_comparison_keeps_its
     related, facets = window.reuse_docks.related, window.facet_panel
     related.show()
     show_at(window, qtbot, (1600, 1000))
-    assert window.comparison_share() >= 0.6 and related.isVisible() and not facets.isVisible()
+    assert window.docks.comparison_share() >= 0.6 and related.isVisible() and not facets.isVisible()
     # Facets opens on the left, where no dock can share a tab with it: it squeezed the
     # comparison to 45 %. The others narrow or fold away instead, and Facets stays.
     facets.toggleViewAction().trigger()
     qtbot.wait(100)
-    assert facets.isVisible() and window.comparison_share() >= 0.6
+    assert facets.isVisible() and window.docks.comparison_share() >= 0.6

@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from test_compareview import small_alignment
 
+from app.ui.helptexts import QUERY_SYNTAX_HTML, shortcuts_html
 from app.ui.mainwindow import MainWindow
 from app.ui.notes import row_caption
 from app.ui.palette import apply_theme
@@ -61,8 +62,8 @@ def test_help_pages_and_dock_toggles_under_view(window: MainWindow) -> None:
     help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
     labels = [a.text() for a in help_menu.actions()]
     assert "&Keyboard Shortcuts" in labels and "&Query Syntax" in labels
-    assert "Ctrl+G" in window.shortcuts_text() and "F7" in window.shortcuts_text()
-    assert "title:" in window.query_syntax_text()
+    assert "Ctrl+G" in shortcuts_html([*window.actions(), *window.tabs.view_actions()]) and "F7" in shortcuts_html([*window.actions(), *window.tabs.view_actions()])
+    assert "title:" in QUERY_SYNTAX_HTML
     view_labels = [a.text() for a in window.view_menu.actions()]
     assert window.notes_panel.toggleViewAction().text() in view_labels
     edit_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Edit")

@@ -8,6 +8,7 @@ from app.core.align.paragraphs import align
 from app.core.reading.model import RowKind
 from app.core.reading.reader import read_article
 from app.ui.compareview import CompareView, display_rows
+from app.ui.helptexts import about_html
 from tests.ui.conftest import SEEDS
 
 
@@ -54,7 +55,7 @@ def test_about_names_the_versions(qtbot) -> None:
 
     window = MainWindow()
     qtbot.addWidget(window)
-    text = window.about_text()
+    text = about_html()
     assert f"Parallax {__version__}" in text
     assert f"Qt {qVersion()}" in text and "Whoosh" in text and "rapidfuzz" in text
     window.shutdown()
