@@ -368,7 +368,7 @@ def install(window: WindowBase, *, view_menu: QMenu, related: RelatedPanel, boil
 
     def current() -> None:
         changes = panel.changes(window.tabs.current_view().alignment())
-        status.setText(changes.pair.describe() if changes is not None else "")
+        status.setText(changes.pair.brief() if changes is not None else "")
         status.setToolTip(_pair_tip(changes) if changes is not None else "")
 
     panel.changesReady.connect(ready)

@@ -111,6 +111,10 @@ class PairChange:
     added: float
     similarity: float
 
+    def brief(self) -> str:
+        """``edited · 96 % words kept · 4 % new``: the status bar's form (:meth:`describe` in full)."""
+        return f"{self.label} · {self.retained:.0f} % words kept · {self.added:.0f} % new"
+
     def describe(self) -> str:
         """``edited · 96 % of the source's words unchanged · 4 % of the copy's words new``.
 
