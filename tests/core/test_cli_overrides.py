@@ -108,13 +108,14 @@ def test_thresholds_set_list_reset(capsys: pytest.CaptureFixture[str], seeds_cop
 def test_a_damaged_store_is_reported_and_kept(capsys: pytest.CaptureFixture[str], seeds_copy: Path) -> None:
     store = UserDataStore(seeds_copy)
     store.path.parent.mkdir(parents=True, exist_ok=True)
-    store.path.write_text("{ damaged", encoding="utf-8")
+    store.path.write_text("{ damaged", encoding="utf-8")  # not an SQLite file at all
     code, out, err = _run(capsys, "boilerplate", "list", "--corpus", str(seeds_copy))
     assert code == 0 and "damaged" in err and err.count("\n") == 1
     code, _, err = _run(capsys, "boilerplate", "mark", "--text", "Some paragraph text", "--corpus", str(seeds_copy))
     assert code == 0 and "kept as" in err
-    [aside] = store.path.parent.glob("userdata.damaged-*.json")
+    [aside] = store.path.parent.glob("userdata.damaged-*.sqlite")
     assert aside.read_text(encoding="utf-8") == "{ damaged"
+    assert UserDataStore(seeds_copy).data.marks  # work went on in a fresh store
 
 
 def test_a_mark_applies_to_compare_pairs_related_clusters_and_reports(capsys: pytest.CaptureFixture[str],

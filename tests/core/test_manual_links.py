@@ -172,15 +172,15 @@ def test_links_found_again_after_an_edit(name: str, texts: list[str], where: int
 
 
 def test_a_stale_link_is_kept_in_the_user_data(tmp_path: Path) -> None:
-    store = UserDataStore(tmp_path, tmp_path / "ud.json")
+    store = UserDataStore(tmp_path, tmp_path / "ud.sqlite")
     edit_pair(store, LEFT, RIGHT, lambda items: with_decision(items, decision(LINK, LEFT, 4, RIGHT, 2)))
     edited = article("a.txt", [*STORY[:4], STORY[5]])
-    result = align_pair(edited, RIGHT, UserDataStore(tmp_path, tmp_path / "ud.json").data)
+    result = align_pair(edited, RIGHT, UserDataStore(tmp_path, tmp_path / "ud.sqlite").data)
     assert result.options["links"]["stale"] == 1
     assert result.options["links"]["items"][0]["how"] == "stale"
     # A later change on the edited pair keeps the stale decision, and the original text gets it back.
     edit_pair(store, edited, RIGHT, lambda items: with_decision(items, decision(NOT_A_MATCH, edited, 0, RIGHT, 0)))
-    data = UserDataStore(tmp_path, tmp_path / "ud.json").data
+    data = UserDataStore(tmp_path, tmp_path / "ud.sqlite").data
     assert len(data.links) == 1 and len(data.links[0].items) == 2
     assert ((4,), (2,)) in pairs(align_pair(LEFT, RIGHT, data))
 
@@ -217,25 +217,32 @@ def test_swapped_pair_sees_its_links_swapped() -> None:
 
 
 def test_user_data_round_trip_and_version(tmp_path: Path) -> None:
-    path = tmp_path / "ud.json"
+    import sqlite3
+
+    path = tmp_path / "ud.sqlite"
     store = UserDataStore(tmp_path, path)
     edit_pair(store, LEFT, RIGHT, lambda items: with_decision(items, decision(LINK, LEFT, 4, RIGHT, 2)))
     edit_pair(store, LEFT, RIGHT, lambda items: with_decision(items, decision(NOT_A_MATCH, LEFT, 0, RIGHT, 0)))
-    raw = json.loads(path.read_text())
-    assert raw["version"] == FORMAT_VERSION == 2
-    assert [m["kind"] for m in raw["links"][0]["items"]] == [LINK, NOT_A_MATCH]
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT seq, kind FROM link_items ORDER BY seq").fetchall() == [(0, LINK), (1, NOT_A_MATCH)]
+    conn.close()
     again = UserDataStore(tmp_path, path).data
     assert again.links == store.data.links
-    # A version-1 file (before links) is still read.
-    path.write_text(json.dumps({"format": "parallax-userdata", "version": 1, "marks": {}}))
-    assert UserDataStore(tmp_path, path).data.links == []
+    raw = again.to_json()  # the exchange form sessions carry
+    assert raw["version"] == FORMAT_VERSION == 2
+    assert [m["kind"] for m in raw["links"][0]["items"]] == [LINK, NOT_A_MATCH]
+    # A version-1 file (before links) is still read: imported beside the links already stored.
+    (tmp_path / "userdata.json").write_text(json.dumps({"format": "parallax-userdata", "version": 1, "marks": {}}))
+    assert UserDataStore(tmp_path, path).data.links == again.links
+    assert (tmp_path / "userdata.v1.backup.json").exists()
 
 
 def test_damaged_links_are_reported_not_applied(tmp_path: Path) -> None:
-    path = tmp_path / "ud.json"
+    path = tmp_path / "userdata.json"
     path.write_text(json.dumps({"format": "parallax-userdata", "version": 2, "links": [{"items": "x"}]}))
-    store = UserDataStore(tmp_path, path)
+    store = UserDataStore(tmp_path, tmp_path / "ud.sqlite")
     assert store.problem and "links[0]" in store.problem
+    assert not store.data.links and not (tmp_path / "ud.sqlite").exists()
 
 
 def test_session_carries_links_and_merge_keeps_local(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from app.core.reuse.fingerprint import exact_hash
 from app.core.reuse.reusemap import Thresholds
+from app.core.storage.fsguard import SQLITE_APPLICATION_ID
 from app.core.storage.paths import index_dir_for
 from app.core.workspace.corpus import Corpus
 from app.core.workspace.userdata import (
@@ -21,6 +23,7 @@ from app.core.workspace.userdata import (
     text_hash,
     userdata_dir_for,
 )
+from app.core.workspace.userstore import SCHEMA_VERSION
 
 S000, S001, S002, S004 = ("000_121b9dbdb0afe2a7.txt", "001_65ba17bf70f94427.txt",
                           "002_eea9ff17f26105a2.txt", "004_a59c947b104b591b.txt")
@@ -46,17 +49,31 @@ def test_lives_beside_the_index_folder_never_inside_it(tmp_path: Path) -> None:
     assert userdata_dir_for(other) != folder
 
 
-def test_mark_is_saved_as_versioned_json_and_read_back(store: UserDataStore) -> None:
+def _sql(path: Path, query: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(query).fetchall()
+    finally:
+        conn.close()
+
+
+def test_mark_is_saved_in_the_sqlite_store_and_read_back(store: UserDataStore) -> None:
     mark = store.mark(PARA, "boilerplate")
-    data = json.loads(store.path.read_text(encoding="utf-8"))
-    assert data["format"] == FORMAT_NAME and data["version"] == FORMAT_VERSION
-    assert list(data["marks"].values())[0]["kind"] == "boilerplate"
+    assert store.path.name == "userdata.sqlite"
+    assert _sql(store.path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert _sql(store.path, "PRAGMA application_id") == [(SQLITE_APPLICATION_ID,)]
+    assert _sql(store.path, "PRAGMA journal_mode") == [("wal",)]
+    assert _sql(store.path, "SELECT hash, kind, text FROM marks") == [(f"{mark.hash:016x}", "boilerplate", PARA[:80])]
     again = UserDataStore(store.corpus_root)
     assert again.problem is None
     assert again.data.marks == {mark.hash: mark}
     assert mark.text == PARA[:80] and mark.marked
     # The display and the normalised form of a text give the same key, the one the reuse map uses.
     assert mark.hash == text_hash(PARA.upper().replace(",", " ,")) == exact_hash(PARA.casefold())
+    # The JSON form, as session files carry it, is unchanged.
+    data = again.data.to_json()
+    assert data["format"] == FORMAT_NAME and data["version"] == FORMAT_VERSION
+    assert list(data["marks"].values())[0]["kind"] == "boilerplate"
 
 
 def test_overrides_and_unmark(store: UserDataStore) -> None:
@@ -91,32 +108,34 @@ def test_every_change_rereads_the_file(store: UserDataStore) -> None:
 @pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe\x00", b'{"format": "parallax-userdata", "version": 1, '
                                      b'"marks": {"zz": {"kind": "boilerplate"}}}', b'[1, 2]',
                                      b'{"format": "parallax-userdata", "version": 1, "sources": {"a": ""}}'])
-def test_a_damaged_file_is_reported_then_set_aside_never_written_over(store: UserDataStore,
-                                                                      content: bytes) -> None:
-    store.path.parent.mkdir(parents=True, exist_ok=True)
-    store.path.write_bytes(content)
+def test_a_damaged_json_file_is_reported_then_set_aside_never_written_over(store: UserDataStore,
+                                                                           content: bytes) -> None:
+    store.json_path.parent.mkdir(parents=True, exist_ok=True)
+    store.json_path.write_bytes(content)
     damaged = UserDataStore(store.corpus_root)
     assert damaged.problem is not None and "damaged" in damaged.problem
     assert "\n" not in damaged.problem
     assert damaged.data.empty  # nothing of it is applied
-    assert store.path.read_bytes() == content  # reading never writes
+    assert store.json_path.read_bytes() == content  # reading never writes
+    assert not store.path.exists()  # nor starts a store
     damaged.mark(PARA, "boilerplate")
     kept = list(store.path.parent.glob("userdata.damaged-*.json"))
     assert len(kept) == 1 and kept[0].read_bytes() == content
     assert damaged.notice and kept[0].name in damaged.notice
+    assert not store.json_path.exists()
     assert UserDataStore(store.corpus_root).data.mark_kind(text_hash(PARA)) == "boilerplate"
 
 
-def test_a_newer_file_is_left_alone(store: UserDataStore) -> None:
-    store.path.parent.mkdir(parents=True, exist_ok=True)
+def test_a_newer_json_file_is_left_alone(store: UserDataStore) -> None:
+    store.json_path.parent.mkdir(parents=True, exist_ok=True)
     content = json.dumps({"format": FORMAT_NAME, "version": FORMAT_VERSION + 1, "marks": {}}).encode()
-    store.path.write_bytes(content)
+    store.json_path.write_bytes(content)
     newer = UserDataStore(store.corpus_root)
     assert newer.problem and "newer Parallax" in newer.problem
     with pytest.raises(UserDataError, match="newer Parallax"):
         newer.mark(PARA, "content")
-    assert store.path.read_bytes() == content
-    assert list(store.path.parent.iterdir()) == [store.path]
+    assert store.json_path.read_bytes() == content
+    assert list(store.path.parent.iterdir()) == [store.json_path]  # no store started beside it
 
 
 def test_sources_rename_merge_reset(store: UserDataStore) -> None:
@@ -170,9 +189,11 @@ def test_merge_takes_what_is_new_and_keeps_local_decisions(store: UserDataStore)
     assert store.data.mark_kind(text_hash(PARA)) == "content"  # never silently replaced
     assert store.data.sources == {"rt.com": "RT", "tass.ru": "TASS"}
     assert "Added" in report.describe()
-    stamp = store.path.stat().st_mtime_ns
+    files = sorted(store.path.parent.iterdir())
+    stamps = [(f.stat().st_mtime_ns, f.stat().st_size) for f in files]
     assert not store.merge(incoming).changed
-    assert store.path.stat().st_mtime_ns == stamp  # nothing new: not rewritten
+    assert sorted(store.path.parent.iterdir()) == files  # nothing new: nothing written
+    assert [(f.stat().st_mtime_ns, f.stat().st_size) for f in files] == stamps
 
 
 def test_json_round_trip() -> None:

@@ -486,10 +486,6 @@ ALLOWED = {
     ("app/core/storage/fsguard.py", "*"): "the guard itself: every check, create, replace and delete",
     ("app/core/storage/atomic.py", "fdopen"): "writes the temp file fsguard.make_temp created (os.replace is fsguard's)",
     ("app/core/engine/segwriter.py", "TemporaryFile"): "anonymous sorted-run files next to the index: no name, gone when closed",
-    ("app/core/workspace/userdata.py", "link"): "sets its own damaged userdata.json aside under a new name (nothing replaced "
-                                      "or lost); owned by the user-data helper, to move to fsguard.set_aside",
-    ("app/core/workspace/userdata.py", "rename"): "as above: the no-hard-link fallback of setting aside",
-    ("app/core/workspace/userdata.py", "unlink"): "as above: the old name after the hard link took the bytes",
 }
 
 
@@ -520,6 +516,8 @@ def _file_ops(tree: ast.AST) -> list[tuple[int, str]]:
             unknown = mode is not None and not isinstance(mode, ast.Constant)  # a mode computed at run time
             if writes or unknown or any(flag in text for flag in ("O_CREAT", "O_WRONLY", "O_RDWR", "O_TRUNC")):
                 found.append((node.lineno, "open"))
+        elif name == "connect" and isinstance(func, ast.Attribute) and _receiver(func) == "sqlite3":
+            found.append((node.lineno, "sqlite3.connect"))  # creates the file: fsguard.open_sqlite checks it
         elif name in _FILE_ONLY:
             found.append((node.lineno, name))
         elif name in _AMBIGUOUS and isinstance(func, ast.Attribute):
@@ -550,8 +548,9 @@ def test_the_scan_catches_each_kind_of_write() -> None:
            "shutil.rmtree('c')\nos.replace('d', 'e')\nopen('f', 'w')\nPath('g').write_text('x')\n"
            "os.rename('h', 'i')\ntarget.replace(other)\nos.open('j', os.O_CREAT | os.O_WRONLY)\n"
            "window.grab().save('k.png')\nself.path.rename(kept)\n"
-           "open('r')\n'k'.replace('l', 'm')\nnotes.remove(n)\nitems.copy()\npainter.save()\n")
-    assert [line for line, _ in _file_ops(ast.parse(src))] == [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+           "sqlite3.connect('n.sqlite')\n"
+           "open('r')\n'k'.replace('l', 'm')\nnotes.remove(n)\nitems.copy()\npainter.save()\nbutton.clicked.connect(f)\n")
+    assert [line for line, _ in _file_ops(ast.parse(src))] == [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
 
 
 def test_index_update_leaves_only_index_file_names(tmp_path: Path) -> None:

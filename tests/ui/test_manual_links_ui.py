@@ -182,7 +182,7 @@ def test_the_link_travels_in_a_session(qtbot, window: MainWindow, tmp_path,
     path = save_session(snapshot, tmp_path / "linked.parallax")
     # Another machine: no user data for the corpus at all.
     store = window.corpus().userdata
-    store.path.unlink()
+    store.change(lambda d: d.links.clear())
     assert store.refresh().links == []
     with qtbot.waitSignal(window.comparisonReady, timeout=20000):
         window.overrides.realign()

@@ -31,6 +31,7 @@ import errno
 import json
 import os
 import re
+import sqlite3
 import tempfile
 import threading
 import time
@@ -213,7 +214,70 @@ def made_by_parallax(path: Path | str) -> bool:
         return True
     if path.suffix == ".json" and _AUTOSAVE_NAME.match(path.name) and _LEGACY_MARKER.match(_read_head(path)):
         return True
+    if is_parallax_sqlite(path) or is_sqlite_companion(path):
+        return True
     return has_parallax_signature(path)
+
+
+# ---------------------------------------------------------------------- SQLite stores
+
+# PRAGMA application_id of every SQLite file Parallax creates ("PRLX"): the signature of a
+# store lives in its header (bytes 68-71), so the proof travels with the file like the others'.
+SQLITE_APPLICATION_ID = int.from_bytes(b"PRLX", "big")
+_SQLITE_HEADER = b"SQLite format 3\x00"
+# The files SQLite keeps beside a database while it is open or after a crash.
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def is_parallax_sqlite(path: Path | str) -> bool:
+    """True when ``path`` is an SQLite database carrying Parallax's application id."""
+    head = _read_head(Path(path), 100)
+    return head.startswith(_SQLITE_HEADER) and head[68:72] == SQLITE_APPLICATION_ID.to_bytes(4, "big")
+
+
+def is_sqlite_companion(path: Path | str) -> bool:
+    """True for the ``-wal``, ``-shm`` or ``-journal`` file of one of Parallax's SQLite databases."""
+    path = Path(path)
+    for suffix in SQLITE_COMPANIONS:
+        if path.name.endswith(suffix) and len(path.name) > len(suffix):
+            return is_parallax_sqlite(path.with_name(path.name[:-len(suffix)]))
+    return False
+
+
+def open_sqlite(path: Path | str, *, readonly: bool = False, timeout: float = 5.0) -> sqlite3.Connection:
+    """Connect to one of Parallax's SQLite databases, creating it (and its folder) when missing.
+
+    The connection is in autocommit mode (``isolation_level=None``): the caller opens its own
+    transactions. A new database must be stamped with :data:`SQLITE_APPLICATION_ID` in the
+    caller's first transaction, before it switches to WAL (a WAL switch alone writes the header).
+    An empty file counts as new: it holds nothing to lose (SQLite's creation step leaves one).
+
+    Raises:
+        WriteRefused: ``path`` is inside a corpus, is not a regular file, is a file that is not
+            Parallax's database, or is missing while SQLite files of a gone database remain
+            beside it (SQLite would replay them into the new one).
+        FileNotFoundError: ``readonly`` and ``path`` is missing.
+        sqlite3.Error: SQLite could not open it.
+    """
+    path = Path(path)
+    check_outside_corpus(path)
+    if os.path.lexists(path):
+        if path.is_symlink() or not path.is_file():
+            raise WriteRefused(f"{path} exists and is not a regular file; Parallax will not open it")
+        if path.stat().st_size and not is_parallax_sqlite(path):
+            raise WriteRefused(f"{path} exists and is not a Parallax database; Parallax will not write in it")
+    elif readonly:
+        raise FileNotFoundError(errno.ENOENT, "no such file", str(path))
+    else:
+        left = [path.name + s for s in SQLITE_COMPANIONS if os.path.lexists(str(path) + s)]
+        if left:
+            raise WriteRefused(f"{', '.join(left)} remain in {path.parent} from a database that is gone; "
+                               "move them away first")
+        make_dirs(path.parent)
+    if readonly:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout,
+                               isolation_level=None, check_same_thread=False)
+    return sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
 
 
 # ---------------------------------------------------------------------- checks

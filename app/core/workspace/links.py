@@ -14,25 +14,29 @@ they had and their text. When the pair is opened again, each paragraph is found 
   an article put back as it was gets it again); it is never dropped silently.
 
 The decisions live in the corpus's user data (:mod:`app.core.workspace.userdata`), apart from the index,
-and travel in session files with it.
+and travel in session files with it. This module does not import that one (it imports this):
+what it needs of the user data and of the corpus it names as small protocols
+(:class:`Decisions`, :class:`DecisionStore`, :class:`HasDecisions`), and the paragraph marks
+are applied here (:func:`with_marks`, :func:`marked_boilerplate`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from app.core.reading.model import Paragraph, Role
 from app.core.reuse.fingerprint import exact_hash
+from app.core.workspace.userbase import UserDataError, now_iso
 
 if TYPE_CHECKING:
     from app.core.reading.model import Alignment, Article
-    from app.core.workspace.corpus import Corpus
-    from app.core.workspace.userdata import UserData, UserDataStore
+    from app.core.reuse.reusemap import ReuseOverrides
 
 LINK = "link"
 NOT_A_MATCH = "not"
@@ -81,8 +85,6 @@ def _hex(h: int) -> str:
 
 
 def _unhex(value: Any, where: str) -> int:
-    from app.core.workspace.userdata import UserDataError
-
     try:
         return int(value, 16)
     except (TypeError, ValueError):
@@ -110,8 +112,6 @@ class ParaRef:
     @classmethod
     def from_json(cls, data: Any, where: str) -> ParaRef:
         """Validate and read (raises ``UserDataError``)."""
-        from app.core.workspace.userdata import UserDataError
-
         if not isinstance(data, dict):
             raise UserDataError(f"{where} must be an object")
         index, text = data.get("index"), data.get("text", "")
@@ -144,8 +144,6 @@ class ManualLink:
     @classmethod
     def from_json(cls, data: Any, where: str) -> ManualLink:
         """Validate and read (raises ``UserDataError``)."""
-        from app.core.workspace.userdata import UserDataError
-
         if not isinstance(data, dict) or data.get("kind") not in KINDS:
             raise UserDataError(f"{where}: kind must be one of {', '.join(KINDS)}")
         made = data.get("made", "")
@@ -175,8 +173,6 @@ class ArticleKey:
     @classmethod
     def from_json(cls, data: Any, where: str) -> ArticleKey:
         """Validate and read (raises ``UserDataError``)."""
-        from app.core.workspace.userdata import UserDataError
-
         if not isinstance(data, dict) or not isinstance(data.get("id", ""), str) \
                 or not isinstance(data.get("title", ""), str):
             raise UserDataError(f"{where} must be an object with a hash, an id and a title")
@@ -209,8 +205,6 @@ class PairLinks:
     @classmethod
     def from_json(cls, data: Any, where: str) -> PairLinks:
         """Validate and read (raises ``UserDataError``)."""
-        from app.core.workspace.userdata import UserDataError
-
         if not isinstance(data, dict) or not isinstance(data.get("items", []), list):
             raise UserDataError(f"{where} must be an object with a list of items")
         changed = data.get("changed", "")
@@ -219,6 +213,37 @@ class PairLinks:
         items = [ManualLink.from_json(m, f"{where}.items[{n}]") for n, m in enumerate(data.get("items", []))]
         return cls(ArticleKey.from_json(data.get("left"), f"{where}.left"),
                    ArticleKey.from_json(data.get("right"), f"{where}.right"), items, changed)
+
+
+class Decisions(Protocol):
+    """What this module reads and changes of a corpus's user data (:class:`app.core.workspace.userdata.UserData`)."""
+
+    links: list[PairLinks]
+
+    def overrides(self) -> ReuseOverrides:
+        """The paragraph marks and source names."""
+        ...
+
+
+class DecisionStore(Protocol):
+    """Where the decisions are kept (:class:`app.core.workspace.userdata.UserDataStore`)."""
+
+    def refresh(self) -> Decisions:
+        """The decisions as they are now (read again when another process changed them)."""
+        ...
+
+    def change(self, edit: Callable[[Decisions], object]) -> object:
+        """Apply ``edit`` to the current decisions and save them, in one transaction."""
+        ...
+
+
+class HasDecisions(Protocol):
+    """A corpus, as far as aligning its pairs goes: its user-data store (:class:`app.core.workspace.corpus.Corpus`)."""
+
+    @property
+    def userdata(self) -> DecisionStore:
+        """The corpus's user data."""
+        ...
 
 
 def find_pair(pairs: Sequence[PairLinks], left: Article, right: Article) -> tuple[int, bool] | None:
@@ -249,7 +274,7 @@ def find_pair(pairs: Sequence[PairLinks], left: Article, right: Article) -> tupl
     return None
 
 
-def pair_for(data: UserData, left: Article, right: Article) -> PairLinks | None:
+def pair_for(data: Decisions, left: Article, right: Article) -> PairLinks | None:
     """The decisions about ``left`` and ``right`` as seen in this order (None when there are none)."""
     found = find_pair(data.links, left, right)
     if found is None:
@@ -400,13 +425,75 @@ def plan(pair: PairLinks | None, left: Article, right: Article, threshold: float
     return out
 
 
-def align_pair(left: Article, right: Article, data: UserData | None, *,
+_FURNITURE_ROLES = (Role.CHROME, Role.BYLINE)
+
+
+def with_marks(article: Article, content: Collection[int]) -> Article:
+    """``article`` as the analyst marked it: a chrome or byline paragraph marked content is body.
+
+    Roles are guessed from the page (:mod:`app.core.reading.roles`); the analyst's "content" mark wins
+    over that guess as it wins over the learned boilerplate, so that the paragraph is aligned,
+    labelled, counted and reported as content. ``article`` itself is left alone: a copy is
+    returned when a paragraph's role changes, ``article`` when none does.
+
+    Args:
+        article: The article as read.
+        content: Exact hashes of the paragraph texts marked content (``ReuseOverrides.content``).
+    """
+    if not content:
+        return article
+    paragraphs: list[Paragraph] | None = None
+    for n, p in enumerate(article.paragraphs):
+        if p.role in _FURNITURE_ROLES and paragraph_hash(p.norm) in content:
+            if paragraphs is None:
+                paragraphs = list(article.paragraphs)
+            paragraphs[n] = replace(p, role=Role.BODY)
+    return article if paragraphs is None else replace(article, paragraphs=paragraphs)
+
+
+def marked_boilerplate(learned: Callable[[Paragraph], bool] | Collection[str] | None,
+                       overrides: ReuseOverrides) -> Callable[[Paragraph], bool] | Collection[str] | None:
+    """The aligner's boilerplate test with the analyst's marks laid over ``learned``.
+
+    A paragraph marked content is never boilerplate, one marked boilerplate always is, whatever
+    ``learned`` says (a reuse map built before the mark, or none). ``learned`` is a predicate or
+    a collection of normalised texts, as :func:`app.core.align.paragraphs.align` takes it.
+    """
+    kept, forced = overrides.content, overrides.boilerplate
+    if not (kept or forced):
+        return learned
+    known: Callable[[Paragraph], bool]
+    if learned is None:
+        def never(p: Paragraph) -> bool:
+            return False
+
+        known = never
+    elif callable(learned):
+        known = learned
+    else:
+        texts = frozenset(learned)
+
+        def listed(p: Paragraph) -> bool:
+            return p.norm in texts
+
+        known = listed
+
+    def test(p: Paragraph) -> bool:
+        h = paragraph_hash(p.norm)
+        if h in kept:
+            return False
+        return h in forced or known(p)
+
+    return test
+
+
+def align_pair(left: Article, right: Article, data: Decisions | None, *,
                boilerplate: Any = None, extra: Iterable[ManualLink] = (), stored: bool = True,
                aligner: Callable[..., Alignment] | None = None, **options: object) -> Alignment:
     """Align two articles as the analyst decided: with the pair's remembered links and
     not-a-match pairs, ``extra`` decisions, and the paragraph marks of ``data``.
 
-    A paragraph marked content is body whatever its role (:func:`app.core.workspace.userdata.with_marks`)
+    A paragraph marked content is body whatever its role (:func:`with_marks`)
     and never boilerplate; one marked boilerplate always is. The plan is recorded in
     ``alignment.options["links"]`` (:meth:`Plan.to_dict`).
 
@@ -420,13 +507,12 @@ def align_pair(left: Article, right: Article, data: UserData | None, *,
         aligner: Stands in for :func:`app.core.align.paragraphs.align` (it takes the same arguments).
         **options: Passed to the aligner.
     """
+    # Start-up: `parallax index` imports this module (through the corpus) and never aligns.
     from app.core.align.paragraphs import align
 
     run = aligner or align
 
     if data is not None:
-        from app.core.workspace.userdata import marked_boilerplate, with_marks
-
         overrides = data.overrides()
         left, right = with_marks(left, overrides.content), with_marks(right, overrides.content)
         boilerplate = marked_boilerplate(boilerplate, overrides)
@@ -441,8 +527,8 @@ def align_pair(left: Article, right: Article, data: UserData | None, *,
     return result
 
 
-def align_with_links(corpus: Corpus | None, left: Article, right: Article, *, boilerplate: Any = None,
-                     data: UserData | None = None, **options: Any) -> Alignment:
+def align_with_links(corpus: HasDecisions | None, left: Article, right: Article, *, boilerplate: Any = None,
+                     data: Decisions | None = None, **options: Any) -> Alignment:
     """THE way to align a pair of a corpus: :func:`align_pair` with the corpus's user data.
 
     The window, ``compare``, session reports, Related labels, the Critical changes dock, the
@@ -485,8 +571,6 @@ def decision(kind: str, left: Article, li: int, right: Article, rj: int, made: s
             raise LinkError(f"the {side} article has no paragraph ¶{i + 1} (it has {len(article.paragraphs)})")
         if not exact_hash(article.paragraphs[i].norm):
             raise LinkError(f"¶{i + 1} of the {side} article has no words to recognise it by")
-    from app.core.workspace.userdata import now_iso
-
     return ManualLink(kind, ParaRef.of(left, li), ParaRef.of(right, rj), made or now_iso())
 
 
@@ -507,7 +591,7 @@ def refreshed(items: Sequence[ManualLink], left: Article, right: Article) -> lis
     return out
 
 
-def set_pair(data: UserData, left: Article, right: Article, items: Sequence[ManualLink], when: str) -> None:
+def set_pair(data: Decisions, left: Article, right: Article, items: Sequence[ManualLink], when: str) -> None:
     """Make ``items`` (seen in this order) the decisions about ``left`` and ``right``; none: forget the pair."""
     found = find_pair(data.links, left, right)
     swapped = bool(found and found[1])
@@ -523,19 +607,17 @@ def set_pair(data: UserData, left: Article, right: Article, items: Sequence[Manu
         data.links[found[0]] = stored
 
 
-def save_pair(store: UserDataStore, left: Article, right: Article, items: Sequence[ManualLink]) -> None:
-    """Write the decisions about one pair (re-reading the file first; see ``UserDataStore.change``).
+def save_pair(store: DecisionStore, left: Article, right: Article, items: Sequence[ManualLink]) -> None:
+    """Write the decisions about one pair, in one transaction on the current ones (``UserDataStore.change``).
 
     Raises:
         UserDataError: the change cannot be saved.
     """
-    from app.core.workspace.userdata import now_iso
-
     when = now_iso()
     store.change(lambda d: set_pair(d, left, right, items, when))
 
 
-def edit_pair(store: UserDataStore, left: Article, right: Article,
+def edit_pair(store: DecisionStore, left: Article, right: Article,
               edit: Callable[[list[ManualLink]], list[ManualLink]]) -> tuple[list[ManualLink], list[ManualLink]]:
     """Apply ``edit`` to the pair's current decisions and save; returns (before, after).
 

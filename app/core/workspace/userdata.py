@@ -1,21 +1,29 @@
 """The analyst's decisions about one corpus, kept apart from its index: boilerplate marks,
-source names, reuse thresholds and manual alignment links (:mod:`app.core.workspace.links`).
+source names, reuse thresholds, manual alignment links (:mod:`app.core.workspace.links`) and saved searches.
 
-The file is ``userdata/<corpus key>/userdata.json`` in the per-user data folder, keyed by the
-corpus folder exactly as the index folder is (:func:`app.core.storage.paths.index_dir_for`) but outside
-it: rebuilding an index empties the index folder, and these decisions must outlive that.
+They live in ``userdata/<corpus key>/userdata.sqlite`` in the per-user data folder, keyed by
+the corpus folder exactly as the index folder is (:func:`app.core.storage.paths.index_dir_for`) but
+outside it: rebuilding an index empties the index folder, and these decisions must outlive it.
+The file is an SQLite database in WAL mode, one row per decision (:mod:`app.core.workspace.userstore`
+has the schema and its versions); every row is validated when read, as the JSON form is.
 
-It is versioned JSON (``"format": "parallax-userdata"``, ``"version": 2``; version 2 added
-``links``, and version 1 files are read as they are) written atomically
-through :mod:`app.core.storage.atomic`, and validated when read. A damaged file is never written over:
-it is reported in one line, the corpus is used without its decisions, and the first change
-the analyst makes sets the damaged file aside under a new name (``userdata.damaged-….json``,
-beside it) before a fresh file is written, so nothing in it is lost and work goes on. A file
-written by a newer Parallax is left alone altogether: changes are refused until Parallax is
-updated, because rewriting it in the old format would drop what the newer version stored.
+- **Changes** are transactions: each change takes SQLite's write lock, applies itself to the
+  decisions as they are at that moment and writes only the rows it changed. The window and the
+  command line can change the same corpus at once, and neither undoes the other.
+- **Versions**: ``PRAGMA user_version`` is the schema version. Before a database is migrated
+  to a newer schema it is copied to ``userdata.vN.backup.sqlite``. A database of a newer
+  Parallax is only read: its decisions apply, changes are refused until Parallax is updated.
+- **The JSON of before** (``userdata.json``, versions 1 and 2) is imported when the corpus is
+  first opened: its decisions are merged into the database in one transaction, then the file
+  is renamed, as it was, to ``userdata.v<version>.backup.json``. A JSON file of a newer version
+  is left alone, and changes are refused.
+- **Damage**: a damaged database or JSON file is never written over or deleted. It is reported
+  in one line, the corpus is used without its decisions, and the first change the analyst
+  makes sets it aside under a new name (``userdata.damaged-<time>.sqlite`` with its ``-wal``,
+  or ``.json``) before a fresh database is started, so nothing is lost and work goes on.
 
-Every change re-reads the file first, so the window and the command line can change the same
-corpus's decisions without one undoing the other's.
+The JSON form (``"format": "parallax-userdata"``, ``"version": 2``) remains the exchange
+format: session files carry it, and :meth:`UserData.merge` takes it in.
 """
 
 from __future__ import annotations
@@ -24,35 +32,37 @@ import contextlib
 import json
 import math
 import os
-from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, datetime
+import sqlite3
+import threading
+import weakref
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from app.core.reading.model import Article, Paragraph, Role
 from app.core.reading.text import normalize
 from app.core.reuse.fingerprint import exact_hash
 from app.core.reuse.reusemap import ReuseOverrides, Thresholds
-from app.core.storage.atomic import atomic_write_json
+from app.core.storage import fsguard
 from app.core.storage.paths import data_dir, index_dir_for
-from app.core.workspace.links import PairLinks, paragraph_hash
+from app.core.workspace import userstore
+from app.core.workspace.links import PairLinks
+from app.core.workspace.links import marked_boilerplate as marked_boilerplate
+from app.core.workspace.links import with_marks as with_marks
+from app.core.workspace.userbase import UserDataError as UserDataError
+from app.core.workspace.userbase import now_iso as now_iso
 
 if TYPE_CHECKING:
-    from collections import Counter
-
-    from app.core.workspace.corpus import Corpus
+    from app.core.engine.index import CorpusIndex
 
 FORMAT_NAME = "parallax-userdata"
-FORMAT_VERSION = 2  # 2: manual links
-FILE_NAME = "userdata.json"
+FORMAT_VERSION = 2  # of the JSON form; 2: manual links
+FILE_NAME = userstore.FILE_NAME
+JSON_NAME = "userdata.json"  # the store before the SQLite one (imported, then kept as a backup)
 KINDS = ("boilerplate", "content")
 PREVIEW = 80  # characters of a marked paragraph kept for listing it
-
-
-class UserDataError(Exception):
-    """A change that cannot be saved, or a file that cannot be read; the message is one line."""
 
 
 def userdata_dir_for(corpus_root: Path | str) -> Path:
@@ -60,76 +70,18 @@ def userdata_dir_for(corpus_root: Path | str) -> Path:
     return data_dir() / "userdata" / index_dir_for(corpus_root).name
 
 
-def now_iso() -> str:
-    """The current UTC time, ISO 8601 to the second."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
 def text_hash(text: str) -> int:
     """The key of a paragraph text for a mark: the reuse map's exact hash of its normalised form."""
     return exact_hash(normalize(text))
 
 
-_FURNITURE_ROLES = (Role.CHROME, Role.BYLINE)
+class _Indexed(Protocol):
+    """A corpus, as far as counting its sources goes (:class:`app.core.workspace.corpus.Corpus`)."""
 
-
-def with_marks(article: Article, content: Collection[int]) -> Article:
-    """``article`` as the analyst marked it: a chrome or byline paragraph marked content is body.
-
-    Roles are guessed from the page (:mod:`app.core.reading.roles`); the analyst's "content" mark wins
-    over that guess as it wins over the learned boilerplate, so that the paragraph is aligned,
-    labelled, counted and reported as content. ``article`` itself is left alone: a copy is
-    returned when a paragraph's role changes, ``article`` when none does.
-
-    Args:
-        article: The article as read.
-        content: Exact hashes of the paragraph texts marked content (``ReuseOverrides.content``).
-    """
-    if not content:
-        return article
-    paragraphs: list[Paragraph] | None = None
-    for n, p in enumerate(article.paragraphs):
-        if p.role in _FURNITURE_ROLES and paragraph_hash(p.norm) in content:
-            if paragraphs is None:
-                paragraphs = list(article.paragraphs)
-            paragraphs[n] = replace(p, role=Role.BODY)
-    return article if paragraphs is None else replace(article, paragraphs=paragraphs)
-
-
-def marked_boilerplate(learned: Callable[[Paragraph], bool] | Collection[str] | None,
-                       overrides: ReuseOverrides) -> Callable[[Paragraph], bool] | Collection[str] | None:
-    """The aligner's boilerplate test with the analyst's marks laid over ``learned``.
-
-    A paragraph marked content is never boilerplate, one marked boilerplate always is, whatever
-    ``learned`` says (a reuse map built before the mark, or none). ``learned`` is a predicate or
-    a collection of normalised texts, as :func:`app.core.align.paragraphs.align` takes it.
-    """
-    kept, forced = overrides.content, overrides.boilerplate
-    if not (kept or forced):
-        return learned
-    known: Callable[[Paragraph], bool]
-    if learned is None:
-        def never(p: Paragraph) -> bool:
-            return False
-
-        known = never
-    elif callable(learned):
-        known = learned
-    else:
-        texts = frozenset(learned)
-
-        def listed(p: Paragraph) -> bool:
-            return p.norm in texts
-
-        known = listed
-
-    def test(p: Paragraph) -> bool:
-        h = paragraph_hash(p.norm)
-        if h in kept:
-            return False
-        return h in forced or known(p)
-
-    return test
+    @property
+    def index(self) -> CorpusIndex:
+        """The corpus's index."""
+        ...
 
 
 def _hash_key(h: int) -> str:
@@ -152,10 +104,8 @@ def threshold_descriptions() -> dict[str, str]:
     return dict(getattr(Thresholds, "DESCRIPTIONS", {}))
 
 
-def source_counts(corpus: Corpus) -> Counter[str]:
+def source_counts(corpus: _Indexed) -> Counter[str]:
     """How many indexed articles each raw source name has ("" for no source), from the index."""
-    from collections import Counter
-
     ix, _ = corpus.index.open()
     with ix.searcher() as s:
         return Counter(fields.get("source", "") for fields in s.all_stored_fields())
@@ -430,126 +380,422 @@ def _field(data: dict[str, Any], key: str) -> dict[str, Any]:
     return value
 
 
+
+# ---------------------------------------------------------------------- database rows
+
+
+def _copy(data: UserData) -> UserData:
+    """A copy an edit may change freely (pairs and their decision lists are copied too)."""
+    return UserData(dict(data.marks), dict(data.sources), dict(data.thresholds),
+                    [PairLinks(p.left, p.right, list(p.items), p.changed) for p in data.links], dict(data.searches))
+
+
+def _document(rows: dict[str, list[tuple[Any, ...]]]) -> tuple[dict[str, Any], list[int]]:
+    """The database's rows in the JSON form (so they are validated as a file is), and the pair ids."""
+    items: dict[int, list[dict[str, Any]]] = {}
+    for pair, kind, lh, li, lt, rh, ri, rt, made in rows["link_items"]:
+        items.setdefault(pair, []).append({"kind": kind, "left": {"hash": lh, "index": li, "text": lt},
+                                           "right": {"hash": rh, "index": ri, "text": rt}, "made": made})
+    links = [{"left": {"hash": lh, "id": lid, "title": lt}, "right": {"hash": rh, "id": rid, "title": rt},
+              "changed": changed, "items": items.get(pid, [])}
+             for pid, lh, lid, lt, rh, rid, rt, changed in rows["link_pairs"]]
+    doc = {"format": FORMAT_NAME, "version": FORMAT_VERSION,
+           "marks": {h: {"kind": kind, "text": text, "marked": marked} for h, kind, text, marked in rows["marks"]},
+           "sources": dict(rows["sources"]), "thresholds": dict(rows["thresholds"]),
+           "links": links, "searches": dict(rows["searches"])}
+    return doc, [int(r[0]) for r in rows["link_pairs"]]
+
+
+def _pair_row(pair: PairLinks) -> tuple[Any, ...]:
+    left, right = pair.left.to_json(), pair.right.to_json()
+    return left["hash"], left["id"], left["title"], right["hash"], right["id"], right["title"], pair.changed
+
+
+def _item_rows(pair: PairLinks) -> list[tuple[Any, ...]]:
+    out = []
+    for m in pair.items:
+        left, right = m.left.to_json(), m.right.to_json()
+        out.append((m.kind, left["hash"], left["index"], left["text"], right["hash"], right["index"],
+                    right["text"], m.made))
+    return out
+
+
+def _write_changes(conn: sqlite3.Connection, before: UserData, copies: list[PairLinks], after: UserData,
+                   ids: list[int]) -> list[int]:
+    """Write the rows that differ between ``before`` and ``after`` (``after`` was a :func:`_copy`
+    of ``before`` whose pairs were ``copies``, then edited); returns the pair ids of ``after``."""
+    tables: list[tuple[str, Mapping[Any, Any], Mapping[Any, Any], Callable[[Any], tuple[Any, ...]]]] = [
+        ("marks", {_hash_key(h): m for h, m in before.marks.items()},
+         {_hash_key(h): m for h, m in after.marks.items()}, lambda m: (m.kind, m.text, m.marked)),
+        ("sources", before.sources, after.sources, lambda v: (v,)),
+        ("thresholds", before.thresholds, after.thresholds, lambda v: (v,)),
+        ("searches", before.searches, after.searches, lambda v: (v,)),
+    ]
+    for table, old, new, row in tables:
+        for key in old.keys() - new.keys():
+            userstore.delete(conn, table, key)
+        for key, value in new.items():
+            if key not in old or old[key] != value or type(old[key]) is not type(value):
+                userstore.put(conn, table, key, row(value))
+    return _write_links(conn, before.links, copies, after.links, ids)
+
+
+def _write_links(conn: sqlite3.Connection, before: list[PairLinks], copies: list[PairLinks],
+                 after: list[PairLinks], ids: list[int]) -> list[int]:
+    """Store the pairs of ``after``: a pair kept (one of ``copies``, or a new one in a removed
+    one's place) keeps its row and is rewritten only when it changed; new pairs are appended."""
+    slot = {id(c): k for k, c in enumerate(copies)}
+    present = {id(p) for p in after}
+    used: set[int] = set()
+    new_ids: list[int] = []
+    for k, pair in enumerate(after):
+        j = slot.get(id(pair))
+        if j is None or j in used:
+            j = k if k < len(copies) and id(copies[k]) not in present and k not in used else None
+        if j is None:
+            new_ids.append(userstore.put_pair(conn, None, _pair_row(pair), _item_rows(pair)))
+            continue
+        used.add(j)
+        if pair != before[j]:
+            userstore.put_pair(conn, ids[j], _pair_row(pair), _item_rows(pair))
+        new_ids.append(ids[j])
+    for j, pair_id in enumerate(ids):
+        if j not in used:
+            userstore.delete_pair(conn, pair_id)
+    if any(a >= b for a, b in zip(new_ids, new_ids[1:], strict=False)):  # reordered: store the order afresh
+        for pair_id in new_ids:
+            userstore.delete_pair(conn, pair_id)
+        new_ids = [userstore.put_pair(conn, None, _pair_row(p), _item_rows(p)) for p in after]
+    return new_ids
+
+
+# SQLite result codes that say the file could not be used now, rather than that it is damaged.
+_TRANSIENT = {3, 5, 6, 7, 8, 10, 13, 14, 23}  # PERM BUSY LOCKED NOMEM READONLY IOERR FULL CANTOPEN AUTH
+
+
+def _is_damage(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.DatabaseError) and (code is None or code & 0xFF not in _TRANSIENT)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return str(exc.strerror or exc)
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return "another Parallax is saving; try again" if "locked" in text else text
+
+
+def _ident(path: Path, full: bool) -> tuple[int, ...] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size) if full else (st.st_dev, st.st_ino)
+
+
+# Stores whose connections a forked child must not use (SQLite forbids it): the child forgets them.
+_STORES: weakref.WeakSet[UserDataStore] = weakref.WeakSet()
+_ABANDONED: list[sqlite3.Connection] = []  # kept, never closed, in a forked child
+
+
+def _forget_after_fork() -> None:
+    for store in list(_STORES):
+        store._forget()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
+
+
 class UserDataStore:
-    """The user data of one corpus on disk.
+    """The user data of one corpus on disk (the SQLite store; see the module doc).
 
     Args:
         corpus_root: The corpus folder (its user-data folder is derived from it).
-        path: Another file to use (tests).
+        path: Another database file to use (tests); the JSON of before is looked for beside it.
     """
 
     def __init__(self, corpus_root: Path | str, path: Path | str | None = None) -> None:
         self.corpus_root = Path(corpus_root).resolve()
         self.path = Path(path) if path else userdata_dir_for(self.corpus_root) / FILE_NAME
-        self.problem: str | None = None  # one line when the file on disk could not be read
-        self.notice: str | None = None  # one line after a save that set a damaged file aside
-        self._newer = False
+        self.json_path = self.path.with_name(JSON_NAME)
+        self.problem: str | None = None  # one line when the store could not be read or used
+        self.notice: str | None = None  # one line after a change that set a damaged file aside
+        self._refused: str | None = None  # why changes are refused (a newer store), if they are
+        self._damaged: list[Path] = []  # files to set aside before the next change
         self._data = UserData()
-        self._stamp: tuple[int, int] | None = None
+        self._pair_ids: list[int] = []  # the database row of each pair of _data.links
+        self._conn: sqlite3.Connection | None = None
+        self._seen = 0  # PRAGMA data_version when _data was read
+        self._stamp: tuple[Any, ...] | None = None
+        self._lock = threading.RLock()
+        _STORES.add(self)
         self.reload()
 
     # ------------------------------------------------------------------ reading
 
     @property
     def data(self) -> UserData:
-        """The decisions as last read or written (empty while the file is damaged)."""
+        """The decisions as last read or written (empty while the store is damaged)."""
         return self._data
 
     def reload(self) -> UserData:
-        """Read the file again (missing: nothing decided; damaged: nothing applied, ``problem`` set)."""
-        stamp = self._file_stamp()
-        self._data, self.problem, self._newer = self._read()
-        self._stamp = stamp
-        return self._data
+        """Open the store again: migrate it or import the JSON of before when needed, and read it.
+
+        Missing: nothing decided. Damaged: nothing applied, ``problem`` set, the file untouched.
+        """
+        with self._lock:
+            self._close()
+            self.problem = self._refused = None
+            self._damaged = []
+            self._data, self._pair_ids, self._seen = UserData(), [], 0
+            self._open_database()
+            self._import_json()
+            self._stamp = self._stamps()
+            return self._data
 
     def refresh(self) -> UserData:
-        """The decisions, read again only when the file changed since (another process wrote it)."""
-        if self._file_stamp() != self._stamp:
-            return self.reload()
-        return self._data
+        """The decisions, read again only when another connection (the window, the command line)
+        changed them since, or the file was replaced."""
+        with self._lock:
+            if self._stamps() != self._stamp:
+                return self.reload()
+            conn = self._conn
+            if conn is not None:
+                try:
+                    if userstore.data_version(conn) != self._seen:
+                        self._load(conn)
+                except (sqlite3.Error, UserDataError, TypeError, ValueError):
+                    return self.reload()
+            return self._data
 
-    def _file_stamp(self) -> tuple[int, int] | None:
-        try:
-            st = self.path.stat()
-        except OSError:
-            return None
-        return st.st_mtime_ns, st.st_size
+    def close(self) -> None:
+        """Close the database (the next read opens it again)."""
+        with self._lock:
+            self._close()
+            self._stamp = None
 
-    def _read(self) -> tuple[UserData, str | None, bool]:
+    def _close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            self._conn = None
+
+    def _forget(self) -> None:
+        """In a forked child: drop the parent's connection unused, and reopen on the next read."""
+        if self._conn is not None:
+            _ABANDONED.append(self._conn)
+        self._conn, self._stamp, self._lock = None, None, threading.RLock()
+
+    def _stamps(self) -> tuple[Any, ...]:
+        return _ident(self.path, self._conn is None), _ident(self.json_path, True)
+
+    def _open_database(self) -> None:
+        if not os.path.lexists(self.path):
+            return
+        if self.path.is_symlink() or not self.path.is_file():
+            self.problem = self._refused = (f"{self.path} is not a regular file; the corpus's marks and "
+                                            "source names are not applied and changes are not saved.")
+            return
+        if self.path.stat().st_size and not fsguard.is_parallax_sqlite(self.path):
+            self._set_damaged(self.path, "not a Parallax database")
+            return
         try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return UserData(), None, False
+            conn = userstore.connect(self.path)
+        except (OSError, sqlite3.Error) as exc:
+            self.problem = self._refused = (f"Cannot open {self.path}: {_reason(exc)}; the corpus's marks and "
+                                            "source names are not applied and changes are not saved.")
+            return
+        try:
+            backup = userstore.prepare(conn, self.path)
+            self._conn = conn
+            self._load(conn)
+        except userstore.NewerStore as exc:
+            conn.close()
+            self._conn = None
+            self._open_newer(exc)
+            return
+        except (sqlite3.Error, UserDataError, TypeError, ValueError) as exc:
+            conn.close()
+            self._conn = None
+            self._data, self._pair_ids = UserData(), []
+            if isinstance(exc, sqlite3.Error) and not _is_damage(exc):
+                self.problem = self._refused = (f"Cannot read {self.path}: {_reason(exc)}; the corpus's marks "
+                                                "and source names are not applied and changes are not saved.")
+            else:
+                self._set_damaged(self.path, _reason(exc))
+            return
+        except OSError as exc:  # the backup before a migration could not be written
+            conn.close()
+            self._conn = None
+            self.problem = self._refused = (f"Cannot back up {self.path} before updating it: {_reason(exc)}; "
+                                            "its marks and source names are not applied and changes are not saved.")
+            return
+        if backup is not None:
+            self.notice = f"The user data was updated to version {userstore.SCHEMA_VERSION}; a copy is kept as {backup}."
+
+    def _open_newer(self, exc: userstore.NewerStore) -> None:
+        """A database of a newer Parallax: read what this version knows of it, never write."""
+        self.problem = self._refused = (f"{self.path} was written by a newer Parallax ({exc}); changes are not "
+                                        "saved until Parallax is updated.")
+        try:
+            conn = userstore.connect(self.path, readonly=True)
+        except (OSError, sqlite3.Error):
+            return
+        self._conn = conn
+        try:
+            self._load(conn)
+        except (sqlite3.Error, UserDataError, TypeError, ValueError):
+            self._data, self._pair_ids = UserData(), []
+            self.problem = (f"{self.path} was written by a newer Parallax ({exc}); its marks and source names "
+                            "are not applied and changes are not saved until Parallax is updated.")
+
+    def _set_damaged(self, path: Path, why: str) -> None:
+        self._damaged.append(path)
+        self.problem = (f"{path} is damaged ({why}); its marks and source names are not applied. "
+                        "It is kept: the next change sets it aside and starts a new file.")
+
+    def _load(self, conn: sqlite3.Connection) -> None:
+        seen, rows = userstore.read_rows(conn)
+        doc, ids = _document(rows)
+        self._data, self._pair_ids, self._seen = UserData.from_json(doc), ids, seen
+
+    def _sync(self, conn: sqlite3.Connection) -> None:
+        """Inside a write transaction: read the rows again when another connection changed them."""
+        if userstore.data_version(conn) != self._seen:
+            self._load(conn)
+
+    def _create(self) -> sqlite3.Connection:
+        conn = userstore.connect(self.path)
+        try:
+            userstore.prepare(conn, self.path)
+            self._load(conn)
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+        return conn
+
+    # ------------------------------------------------------------------ the JSON of before
+
+    def _import_json(self) -> None:
+        """Merge ``userdata.json`` (versions 1 and 2) into the database, then keep it as a backup."""
+        if self._refused or not os.path.lexists(self.json_path):
+            return
+        try:
+            raw = self.json_path.read_bytes()
         except OSError as exc:
-            return UserData(), f"Cannot read {self.path}: {exc.strerror or exc}; marks and source names are not applied.", False
+            self.problem = (f"Cannot read {self.json_path}: {exc.strerror or exc}; "
+                            "its marks and source names are not applied.")
+            return
         try:
-            data = UserData.from_json(json.loads(raw.decode("utf-8")))
+            doc = json.loads(raw.decode("utf-8"))
+            incoming = UserData.from_json(doc)
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-            return UserData(), self._damaged(_describe_json_error(exc)), False
+            self._set_damaged(self.json_path, _describe_json_error(exc))
+            return
         except _Newer as exc:
-            return UserData(), (f"{self.path} was {exc}; its marks and source names are not applied "
-                                "and changes are not saved until Parallax is updated."), True
+            self.problem = self._refused = (f"{self.json_path} was {exc}; its marks and source names are not "
+                                            "applied and changes are not saved until Parallax is updated.")
+            return
         except UserDataError as exc:
-            return UserData(), self._damaged(str(exc)), False
-        return data, None, False
-
-    def _damaged(self, why: str) -> str:
-        return (f"{self.path} is damaged ({why}); its marks and source names are not applied. "
-                "It is kept: the next change sets it aside and starts a new file.")
+            self._set_damaged(self.json_path, str(exc))
+            return
+        if self._damaged:  # the database is damaged: imported once it is set aside
+            return
+        merged = _copy(self._data)
+        try:
+            conn = self._conn or self._create()
+            with userstore.writing(conn):
+                self._sync(conn)
+                merged = _copy(self._data)
+                copies = list(merged.links)
+                merged.merge(incoming)
+                ids = _write_changes(conn, self._data, copies, merged, self._pair_ids)
+                userstore.set_meta(conn, f"imported {self.json_path.name}",
+                                   json.dumps({"version": doc["version"], "at": now_iso(), "bytes": len(raw)}))
+        except (OSError, sqlite3.Error, UserDataError, userstore.NewerStore) as exc:
+            merged.merge(incoming)
+            self._data = merged
+            self.problem = self._refused = (f"Cannot move {self.json_path} into {self.path.name}: {_reason(exc)}; "
+                                            "its decisions apply, but changes are not saved until that works.")
+            return
+        self._data, self._pair_ids = merged, ids
+        try:
+            backup = userstore.free_name(self.json_path, f".v{doc['version']}.backup")
+            fsguard.set_aside(self.json_path, backup)
+        except FileNotFoundError:  # another process imported it at the same moment
+            return
+        except OSError as exc:  # imported; renaming it is tried again next time (merging again adds nothing)
+            self.notice = f"{self.json_path} was imported but could not be renamed: {_reason(exc)}."
+            return
+        self.notice = f"The user data moved to {self.path.name}; the file of before is kept as {backup}."
 
     # ------------------------------------------------------------------ writing
 
-    def save(self, data: UserData) -> None:
-        """Write ``data`` atomically (a damaged file is set aside first, never written over).
-
-        Raises:
-            UserDataError: the file is of a newer version, or cannot be written.
-        """
-        if self._newer:
-            raise UserDataError(self.problem or f"{self.path} was written by a newer Parallax")
-        if self.problem is not None and self.path.exists():
-            aside = self._set_aside()
-            self.problem = None
-            self.notice = f"The damaged user-data file was kept as {aside}."
-        try:
-            atomic_write_json(self.path, data.to_json())
-        except OSError as exc:
-            raise UserDataError(f"Cannot save {self.path}: {exc.strerror or exc}") from exc
-        self._data = data
-        self._stamp = self._file_stamp()
-
-    def _set_aside(self) -> Path:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        for n in range(1000):
-            aside = self.path.with_name(f"userdata.damaged-{stamp}{f'-{n}' if n else ''}.json")
-            try:
-                os.link(self.path, aside)  # fails rather than replace an existing file
-            except FileExistsError:
-                continue
-            except OSError:  # no hard links here: rename, having checked the name is free
-                if aside.exists():
-                    continue
-                try:
-                    os.rename(self.path, aside)
-                except OSError as exc:
-                    raise UserDataError(f"Cannot set the damaged {self.path} aside: {exc.strerror or exc}; "
-                                        "move it away to save changes") from exc
-                return aside
-            os.unlink(self.path)
-            return aside
-        raise UserDataError(f"Cannot set the damaged {self.path} aside; move it away to save changes")
-
-    def change(self, edit: Any) -> UserData:
-        """Re-read the file, apply ``edit(data)`` and save; returns the data saved.
+    def change(self, edit: Callable[[UserData], object]) -> UserData:
+        """Apply ``edit(data)`` to the decisions as they are now and save, in one transaction
+        (another writer waits its turn); returns the data saved. A damaged file is set aside first.
 
         Raises:
             UserDataError: the change cannot be saved (nothing was changed on disk).
         """
-        fresh, problem, newer = self._read()
-        self.problem, self._newer = problem, newer
-        edit(fresh)
-        self.save(fresh)
-        return fresh
+        with self._lock:
+            if self._stamps() != self._stamp:
+                self.reload()
+            if self._refused:
+                raise UserDataError(self._refused)
+            notices = self._set_aside_damaged()
+            try:
+                conn = self._conn or self._create()
+                with userstore.writing(conn):
+                    self._sync(conn)
+                    fresh = _copy(self._data)
+                    copies = list(fresh.links)
+                    edit(fresh)
+                    ids = _write_changes(conn, self._data, copies, fresh, self._pair_ids)
+            except (OSError, sqlite3.Error) as exc:
+                raise UserDataError(f"Cannot save {self.path}: {_reason(exc)}") from exc
+            except userstore.NewerStore as exc:
+                raise UserDataError(f"{self.path} was written by a newer Parallax ({exc})") from exc
+            self._data, self._pair_ids = fresh, ids
+            self._stamp = self._stamps()
+            if notices:
+                self.notice = " ".join(notices)
+            return fresh
+
+    def save(self, data: UserData) -> None:
+        """Make the store hold exactly ``data`` (only the rows that differ are written).
+
+        Raises:
+            UserDataError: the store is of a newer version, or cannot be written.
+        """
+        def edit(d: UserData) -> None:
+            d.marks, d.sources, d.thresholds = dict(data.marks), dict(data.sources), dict(data.thresholds)
+            d.links, d.searches = [PairLinks(p.left, p.right, list(p.items), p.changed) for p in data.links], \
+                dict(data.searches)
+
+        self.change(edit)
+
+    def _set_aside_damaged(self) -> list[str]:
+        """Rename the damaged files out of the way (nothing is deleted) and open the store afresh."""
+        if not self._damaged:
+            return []
+        self._close()
+        notices = []
+        for path in self._damaged:
+            try:
+                aside = userstore.set_aside(path, "damaged")
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise UserDataError(f"Cannot set the damaged {path} aside: {_reason(exc)}; "
+                                    "move it away to save changes") from exc
+            notices.append(f"The damaged user-data file was kept as {aside}.")
+        self.reload()
+        if self._refused or self._damaged:
+            raise UserDataError(self._refused or self.problem or f"{self.path} cannot be used")
+        return notices
 
     # ------------------------------------------------------------------ the operations
 
