@@ -279,6 +279,18 @@ def test_two_connections_both_keep_their_changes(corpus: Path) -> None:
     assert window.refresh() == command_line.refresh()
 
 
+def test_a_change_sees_what_another_connection_committed_just_before(corpus: Path) -> None:
+    window = UserDataStore(corpus)
+    window.mark(OTHER, "content")
+    command_line = UserDataStore(corpus)  # both have the database open
+    window.mark(PARA, "boilerplate")
+    window.rename_source("rt.com", "RT")
+    assert text_hash(PARA) not in command_line.data.marks  # not refreshed since
+    assert command_line.unmark(PARA) is not None  # the change works on the store as it is now
+    assert command_line.reset_source("RT") == {"rt.com"}
+    assert set(window.refresh().marks) == {text_hash(OTHER)} and not window.data.sources
+
+
 WRITER = """
 import sys
 from app.core.workspace.userdata import UserDataStore

@@ -12,7 +12,10 @@ Every file Parallax creates, replaces or deletes goes through this module. Its r
     ``<meta name="generator" content="Parallax …">`` in their head, PDF reports
     ``/Creator (Parallax)`` in their info dictionary (the first object Qt writes), PNG
     screenshots a ``Software: Parallax`` text chunk, and Parallax's JSON files
-    (sessions, manifests, autosave markers) a first key ``"format": "parallax-…"``.
+    (sessions, manifests, autosave markers) a first key ``"format": "parallax-…"``;
+    SQLite databases (the user data) carry :data:`SQLITE_APPLICATION_ID` in their header, and
+    their ``-wal``, ``-shm`` and ``-journal`` files count as Parallax's with them. Such a
+    database is opened only through :func:`open_sqlite`.
   The signature lives in the file itself, so the proof travels with it (copied, moved,
   another machine) and needs no ledger that could be lost or go stale.
 - A file is deleted only under the same proof, or when it is a temporary file this

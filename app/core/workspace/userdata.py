@@ -485,9 +485,9 @@ def _reason(exc: BaseException) -> str:
     return "another Parallax is saving; try again" if "locked" in text else text
 
 
-def _ident(path: Path, full: bool) -> tuple[int, ...] | None:
+def _ident(path: str, full: bool) -> tuple[int, ...] | None:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
     return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size) if full else (st.st_dev, st.st_ino)
@@ -519,6 +519,7 @@ class UserDataStore:
         self.corpus_root = Path(corpus_root).resolve()
         self.path = Path(path) if path else userdata_dir_for(self.corpus_root) / FILE_NAME
         self.json_path = self.path.with_name(JSON_NAME)
+        self._files = str(self.path), str(self.json_path)  # stat()ed by every refresh
         self.problem: str | None = None  # one line when the store could not be read or used
         self.notice: str | None = None  # one line after a change that set a damaged file aside
         self._refused: str | None = None  # why changes are refused (a newer store), if they are
@@ -588,7 +589,7 @@ class UserDataStore:
         self._conn, self._stamp, self._lock = None, None, threading.RLock()
 
     def _stamps(self) -> tuple[Any, ...]:
-        return _ident(self.path, self._conn is None), _ident(self.json_path, True)
+        return _ident(self._files[0], self._conn is None), _ident(self._files[1], True)
 
     def _open_database(self) -> None:
         if not os.path.lexists(self.path):
