@@ -224,6 +224,33 @@ def test_a_damaged_store_with_a_json_file_beside_it_imports_it_once_set_aside(co
     assert damaged.data.mark_kind(text_hash(OTHER)) == "content"
 
 
+def test_a_fifo_in_place_of_the_json_file_is_not_read(corpus: Path) -> None:
+    import os
+
+    store = UserDataStore(corpus)
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(store.json_path)
+    opened: list[UserDataStore] = []
+    reader = threading.Thread(target=lambda: opened.append(UserDataStore(corpus)), daemon=True)
+    reader.start()
+    reader.join(20)
+    assert opened, "opening the store blocked on the FIFO"
+    assert opened[0].problem and "not a regular file" in opened[0].problem and "\n" not in opened[0].problem
+
+
+def test_a_link_in_place_of_the_store_is_never_opened_or_replaced(corpus: Path, tmp_path: Path) -> None:
+    store = UserDataStore(corpus)
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    secret = tmp_path / "elsewhere.sqlite"
+    secret.write_bytes(b"not yours")
+    store.path.symlink_to(secret)
+    hostile = UserDataStore(corpus)
+    assert hostile.problem and "not a regular file" in hostile.problem and "\n" not in hostile.problem
+    with pytest.raises(UserDataError, match="not a regular file"):
+        hostile.mark(PARA, "boilerplate")
+    assert secret.read_bytes() == b"not yours" and store.path.is_symlink()
+
+
 # ---------------------------------------------------------------------- writers
 
 

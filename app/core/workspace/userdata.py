@@ -683,6 +683,9 @@ class UserDataStore:
         """Merge ``userdata.json`` (versions 1 and 2) into the database, then keep it as a backup."""
         if self._refused or not os.path.lexists(self.json_path):
             return
+        if not self.json_path.is_file():  # a FIFO would block the read
+            self.problem = f"{self.json_path} is not a regular file; its marks and source names are not applied."
+            return
         try:
             raw = self.json_path.read_bytes()
         except OSError as exc:
