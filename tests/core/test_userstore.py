@@ -318,6 +318,27 @@ def test_a_change_sees_what_another_connection_committed_just_before(corpus: Pat
     assert set(window.refresh().marks) == {text_hash(OTHER)} and not window.data.sources
 
 
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no fork here")
+def test_a_forked_child_opens_its_own_connection(corpus: Path) -> None:
+    import os
+
+    store = UserDataStore(corpus)
+    store.mark(PARA, "boilerplate")
+    parents = store._conn
+    pid = os.fork()
+    if pid == 0:  # the child: SQLite forbids using the parent's connection
+        code = 3
+        try:
+            fresh = store._conn is None
+            store.mark(OTHER, "content")
+            code = 0 if fresh and store._conn is not parents else 4
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert store._conn is parents and set(store.refresh().marks) == {text_hash(PARA), text_hash(OTHER)}
+
+
 WRITER = """
 import sys
 from app.core.workspace.userdata import UserDataStore
