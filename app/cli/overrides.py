@@ -106,6 +106,8 @@ def _store(corpus: Corpus, quiet: bool = False) -> UserDataStore:
     store = corpus.userdata
     if store.problem and not quiet:
         echo(f"parallax: {store.problem}", file=sys.stderr)
+    if not quiet:
+        _notice(store)  # "the user data moved to ...", also for a command that only lists
     return store
 
 

@@ -149,3 +149,17 @@ def test_a_mark_applies_to_compare_pairs_related_clusters_and_reports(capsys: py
                         tmp_path / "s.parallax")
     sections, _ = session_sections(load_session(path), c)
     assert next(r for r in sections[0].alignment.rows if para in r.left).kind is RowKind.BOILERPLATE
+
+
+def test_listing_says_once_that_the_json_of_before_was_imported(capsys: pytest.CaptureFixture[str],
+                                                                seeds_copy: Path) -> None:
+    text = "Subscribe to our newsletter for the daily digest of the news that matters"
+    path = UserDataStore(seeds_copy).json_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"format": "parallax-userdata", "version": 1, "marks": {
+        f"{text_hash(text):016x}": {"kind": "boilerplate", "text": text, "marked": "2024-01-01T00:00:00+00:00"}}}))
+    code, out, err = _run(capsys, "boilerplate", "list", "--corpus", str(seeds_copy))
+    assert code == 0 and "1 mark " in out
+    assert "moved to userdata.sqlite" in err and "userdata.v1.backup.json" in err
+    code, _, err = _run(capsys, "boilerplate", "list", "--corpus", str(seeds_copy))
+    assert code == 0 and "moved" not in err  # imported once
