@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 from itertools import chain
+from typing import Any
 
 import numpy as np
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter, Token
@@ -106,7 +107,7 @@ class MultiLangStemFilter(Filter):
             yield t
 
 
-def body_analyzer():
+def body_analyzer() -> Any:
     """Analyzer for article text: tokenise, CJK bigrams, lowercase, English stop words, stem."""
     return (RegexTokenizer(TOKEN_PATTERN) | CJKBigramFilter() | LowercaseFilter()
             | StopFilter(minsize=1) | MultiLangStemFilter())

@@ -81,7 +81,7 @@ def iter_corpus_files(root: Path, skipped: list[Skipped] | None = None, *,
 
 
 def iter_corpus_entries(root: Path | str, skipped: list[Skipped] | None = None, *,
-                        follow_links_outside: bool = False) -> Iterator[tuple[str, os.DirEntry]]:
+                        follow_links_outside: bool = False) -> Iterator[tuple[str, os.DirEntry[str]]]:
     """``(id, directory entry)`` of every supported file below ``root``, as :func:`iter_corpus_files`.
 
     The id is :func:`article_id` of the file, built from the names: a scan of 100,000 files

@@ -8,7 +8,7 @@ import io
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -63,7 +63,7 @@ class CopiesTable:
     """
 
     def __init__(self, ids: list[str], members: np.ndarray, starts: np.ndarray, version: np.ndarray,
-                 key: dict) -> None:
+                 key: dict[str, Any]) -> None:
         self.ids = ids
         self.members = members
         self.starts = starts
@@ -75,7 +75,7 @@ class CopiesTable:
             self._cluster[members[starts[k]:starts[k + 1]]] = k
 
     @classmethod
-    def of_map(cls, rmap: ReuseMap, key: dict) -> CopiesTable:
+    def of_map(cls, rmap: ReuseMap, key: dict[str, Any]) -> CopiesTable:
         """The table of a built map."""
         members, starts, version = rmap.copies_arrays()
         return cls([m.id for m in rmap.meta], members, starts, version, key)
@@ -176,7 +176,7 @@ class ReuseIndex:
         """The saved copies table (:class:`CopiesTable`)."""
         return Path(self.corpus_index.index_dir) / CLUSTERS_FILE
 
-    def _key(self) -> dict | None:
+    def _key(self) -> dict[str, Any] | None:
         """What a copies table must have been built from to be current (None: no stored prints)."""
         try:
             st = self.path.stat()
