@@ -45,7 +45,8 @@ from _common import machine  # noqa: E402
 from gen_articles import ensure_corpus  # noqa: E402
 
 from app.core.engine.analysis import stem_word  # noqa: E402
-from app.core.engine.index import INDEX_NAME, MANIFEST, SCHEMA_VERSION, make_schema  # noqa: E402
+from app.core.engine.index import INDEX_NAME, SCHEMA_VERSION, make_schema  # noqa: E402
+from app.core.engine.indexstore import IndexStore, StoreBusy, StoreDamaged  # noqa: E402
 from app.core.workspace.corpus import Corpus  # noqa: E402
 
 BASE = Path("/tmp/parallax-bench")
@@ -104,11 +105,13 @@ def _usable(ix_dir: Path) -> str:
     from whoosh import index as windex
 
     try:
-        manifest = json.loads((ix_dir / MANIFEST).read_text("utf-8"))
-    except (OSError, ValueError):
+        manifest = IndexStore(ix_dir).read()
+    except (StoreDamaged, StoreBusy, OSError):
+        manifest = None
+    if manifest is None:
         return "no readable manifest"
-    if manifest.get("schema_version") != SCHEMA_VERSION:
-        return f"schema version {manifest.get('schema_version')} (this code reads {SCHEMA_VERSION})"
+    if manifest.schema_version != SCHEMA_VERSION:
+        return f"schema version {manifest.schema_version} (this code reads {SCHEMA_VERSION})"
     try:
         ix = windex.open_dir(str(ix_dir), indexname=INDEX_NAME)
     except Exception as exc:

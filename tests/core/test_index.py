@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from app.core.engine.index import MANIFEST, CorpusIndex
+from app.core.engine.index import LEGACY_MANIFEST, CorpusIndex
+from app.core.engine.indexstore import STORE
+from app.core.storage import fsguard
 from app.core.workspace.corpus import Corpus
+from tests.fixtures import statestore
 
 
 def _segment_files(index_dir: Path) -> dict[str, float]:
-    return {p.name: p.stat().st_mtime_ns for p in index_dir.iterdir() if p.name != MANIFEST}
+    return {p.name: p.stat().st_mtime_ns for p in index_dir.iterdir() if not p.name.startswith(STORE)}
 
 
 def test_first_run_adds_everything_then_nothing(seeds_copy: Path, tmp_path: Path) -> None:
@@ -23,13 +25,14 @@ def test_first_run_adds_everything_then_nothing(seeds_copy: Path, tmp_path: Path
     first = idx.update()
     assert len(first.added) == 5 and not first.updated and not first.removed
     before = _segment_files(idx.index_dir)
-    manifest_before = (idx.index_dir / MANIFEST).stat().st_mtime_ns
+    store_before = (idx.index_dir / STORE).read_bytes()
     t0 = time.perf_counter()
     second = CorpusIndex(seeds_copy, tmp_path / "ix").update()
     assert time.perf_counter() - t0 < 1.0
     assert not second.changed and second.unchanged == 5
     assert _segment_files(idx.index_dir) == before  # no segment rewritten
-    assert (idx.index_dir / MANIFEST).stat().st_mtime_ns == manifest_before
+    assert (idx.index_dir / STORE).read_bytes() == store_before
+    assert sorted(p.name for p in idx.index_dir.iterdir() if p.name.startswith(STORE)) == [STORE]  # no -wal left
 
 
 def test_touch_modify_add_delete(seeds_copy: Path, tmp_path: Path) -> None:
@@ -79,9 +82,7 @@ def test_corrupt_index_is_rebuilt(seeds_copy: Path, tmp_path: Path) -> None:
 def test_other_schema_version_is_rebuilt(seeds_copy: Path, tmp_path: Path) -> None:
     idx = CorpusIndex(seeds_copy, tmp_path / "ix")
     idx.update()
-    manifest = json.loads((idx.index_dir / MANIFEST).read_text("utf-8"))
-    manifest["schema_version"] = 999
-    (idx.index_dir / MANIFEST).write_text(json.dumps(manifest), "utf-8")
+    statestore.set_schema_version(idx.index_dir, 999)
     report = CorpusIndex(seeds_copy, tmp_path / "ix").update()
     assert "another version" in report.rebuilt_reason
     assert len(report.added) == 5
@@ -121,53 +122,92 @@ def test_default_index_dir_is_under_user_data(seeds_copy: Path, _isolated_data_d
 
 
 def test_manifest_is_not_reread_after_writing_but_is_after_an_outside_change(
-        seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        seeds_copy: Path, tmp_path: Path) -> None:
     idx = CorpusIndex(seeds_copy, tmp_path / "ix")
     idx.update()
-    reads: list[Path] = []
-    original = Path.read_text
-
-    def counting(self: Path, *args, **kwargs) -> str:
-        if self.name == MANIFEST:
-            reads.append(self)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Path, "read_text", counting)
-    assert idx._read_manifest() is not None and not reads  # the one just written is known
-    data = json.loads(original(idx.manifest_path, "utf-8"))
-    data["files"].popitem()
-    idx.manifest_path.write_text(json.dumps(data), "utf-8")
-    os.utime(idx.manifest_path, ns=(1, 1))
-    assert len(idx._read_manifest()["files"]) == len(data["files"]) and len(reads) == 1
+    reads = idx.store.full_reads
+    assert idx._read_manifest() is not None and idx.store.full_reads == reads  # the one just written is known
+    other = CorpusIndex(seeds_copy, tmp_path / "ix")  # another process writes meanwhile
+    manifest = other._read_manifest()
+    assert manifest is not None
+    files = dict(manifest.files)
+    files.popitem()
+    with other.locked():
+        other._write_manifest(files)
+    again = idx._read_manifest()
+    assert again is not None and again.files == files and idx.store.full_reads == reads + 1
 
 
-def test_large_manifest_json_reads_the_same_a_member_at_a_time() -> None:
-    from app.core.engine.index import _loads_yielding
+def _traced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every SQL statement the state store runs from now on (one per row written)."""
+    seen: list[str] = []
+    original = fsguard.open_index_database
 
-    data = {"files": {f"src/{i}.txt": [i, i * 7, f"{i:040x}"] for i in range(40_000)},
-            "extra": [1.5, None, True, "é\n\"q\""], "empty": {}, "nested": {"a": {"b": [{}]}, "k\u00e9": -0.5}}
-    text = json.dumps(data, ensure_ascii=False, indent=1)
-    compact = json.dumps(data, separators=(",", ":"))
-    pad = " " * (1 << 20)
-    bad = [text[:-2], text + "x", text.replace('": [', '" [', 1), text.replace("],", "]", 1),
-           '{"a": 1,' + pad + "}", '{"a": [1' + pad, "{" + pad + '"a": }']
-    got: list[object] = []
-    errors: list[str] = []
+    def traced(*args: object, **kwargs: object) -> object:
+        conn = original(*args, **kwargs)  # type: ignore[arg-type]
+        if conn is not None:
+            conn.set_trace_callback(seen.append)
+        return conn
 
-    def read() -> None:  # on a worker thread: the GUI's case
-        got.extend([_loads_yielding(text), _loads_yielding(compact), _loads_yielding('{"a": 1, "a": 2}' + pad),
-                     _loads_yielding(" [1, 2]" + pad)])
-        for b in bad:
-            try:
-                _loads_yielding(b)
-            except ValueError:
-                errors.append(b[:20])
+    monkeypatch.setattr(fsguard, "open_index_database", traced)
+    return seen
 
-    worker = threading.Thread(target=read)
-    worker.start()
-    worker.join()
-    assert len(text) > 1 << 20 and got == [data, data, {"a": 2}, [1, 2]] and _loads_yielding(text) == data
-    assert len(errors) == len(bad)
+
+def _row_writes(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.split(" ", 1)[0] in ("INSERT", "DELETE")
+            and (" files " in s or " skipped " in s)]
+
+
+def test_an_update_writes_only_the_rows_that_changed(seeds_copy: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(40):
+        (seeds_copy / f"gen{i:03}.txt").write_text(f"Generated article number {i} about lighthouses.\n", "utf-8")
+    (seeds_copy / "empty.txt").write_bytes(b"")
+    CorpusIndex(seeds_copy, tmp_path / "ix").update()
+    seen = _traced(monkeypatch)
+    assert not CorpusIndex(seeds_copy, tmp_path / "ix").update().changed
+    assert not _row_writes(seen) and not any(s.startswith("BEGIN IMMEDIATE") for s in seen)  # a no-op writes nothing
+    (seeds_copy / "gen003.txt").write_text("Rewritten: the keeper saw a whale.\n", "utf-8")
+    (seeds_copy / "gen004.txt").unlink()
+    (seeds_copy / "late.txt").write_text("A late article about kestrels.\n", "utf-8")
+    seen.clear()
+    report = CorpusIndex(seeds_copy, tmp_path / "ix").update()
+    assert (report.added, report.updated, report.removed) == (["late.txt"], ["gen003.txt"], ["gen004.txt"])
+    writes = _row_writes(seen)
+    assert len(writes) == 3, writes  # one transaction: gen004 deleted, gen003 and late.txt written
+    assert sum(s.startswith("BEGIN IMMEDIATE") for s in seen) == 1  # in one write transaction
+    stored = statestore.rows(tmp_path / "ix", "files")
+    assert "late.txt" in stored and "gen004.txt" not in stored and len(stored) == 45
+    assert set(statestore.rows(tmp_path / "ix", "skipped")) == {"empty.txt"}
+
+
+def test_an_index_of_the_release_before_the_store_opens_without_loss(seeds_copy: Path, tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    CorpusIndex(seeds_copy, ix).update()
+    (seeds_copy / "empty.txt").write_bytes(b"")
+    CorpusIndex(seeds_copy, ix).update()
+    legacy = statestore.to_legacy_json(ix)  # the same index as the JSON-manifest release left it
+    assert not (ix / STORE).exists() and len(legacy["files"]) == 5
+    idx = CorpusIndex(seeds_copy, ix)
+    report = idx.update()
+    assert not report.rebuilt_reason and not idx.messages
+    assert not report.changed and report.unchanged == 5 and [s.path for s in report.skipped] == ["empty.txt"]
+    assert not (ix / LEGACY_MANIFEST).exists()  # moved into the store, then deleted
+    assert statestore.rows(ix, "files") == legacy["files"] and statestore.rows(ix, "checksums") == legacy["checksums"]
+    assert set(statestore.rows(ix, "skipped")) == {"empty.txt"}
+    assert Corpus(seeds_copy, ix).search("Navalny").total >= 1
+
+
+def test_a_legacy_manifest_without_the_signature_is_not_read_or_moved(seeds_copy: Path, tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    CorpusIndex(seeds_copy, ix).update()
+    data = statestore.to_legacy_json(ix)
+    del data["format"]  # nothing in the file says Parallax wrote it
+    (ix / LEGACY_MANIFEST).write_text(json.dumps(data), "utf-8")
+    idx = CorpusIndex(seeds_copy, ix)
+    report = idx.update()
+    assert "another version" in report.rebuilt_reason and len(report.added) == 5
+    assert statestore.rows(ix, "files").keys() == data["files"].keys()
 
 
 @pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="POSIX read-ahead advice")

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 import app.core.storage.atomic as atomic
-from app.core.engine.index import MANIFEST, CorpusIndex
+from app.core.engine import indexstore
+from app.core.engine.index import CorpusIndex
+from tests.fixtures import statestore
 
 REAL_FDOPEN = os.fdopen
 APP = Path(__file__).resolve().parents[2] / "app"
@@ -61,17 +63,20 @@ class _FailingFile:
 def test_manifest_survives_a_failed_update(seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     idx = CorpusIndex(seeds_copy, tmp_path / "ix")
     idx.update()
-    before = (idx.index_dir / MANIFEST).read_bytes()
+    before = statestore.rows(idx.index_dir, "files"), statestore.meta(idx.index_dir)
     (seeds_copy / "new.txt").write_text("A new article about kestrels.\n", "utf-8")
+    original = indexstore._put_rows
 
-    def fail(*_a: object, **_k: object) -> None:
-        raise Boom("disk full")
+    def fail_after_the_files(conn: object, table: str, *args: object) -> None:
+        original(conn, table, *args)  # type: ignore[arg-type]
+        if table == "skipped":
+            raise Boom("disk full")  # the files rows are written, the transaction not committed
 
-    monkeypatch.setattr(atomic.os, "replace", fail)
+    monkeypatch.setattr(indexstore, "_put_rows", fail_after_the_files)
     with pytest.raises(Boom):
         CorpusIndex(seeds_copy, tmp_path / "ix").update()
     monkeypatch.undo()
-    assert (idx.index_dir / MANIFEST).read_bytes() == before
+    assert (statestore.rows(idx.index_dir, "files"), statestore.meta(idx.index_dir)) == before
     report = CorpusIndex(seeds_copy, tmp_path / "ix").update()
     assert report.added == ["new.txt"]  # the manifest never recorded it, so it is redone
     from app.core.workspace.corpus import Corpus

@@ -6,10 +6,12 @@ Each case of issue 20 §1 is a test here; each failed on the code before the wri
 from __future__ import annotations
 
 import ast
+import contextlib
 import errno
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -20,10 +22,12 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.cli import main
-from app.core.engine.index import MANIFEST, CorpusIndex
+from app.core.engine.index import CorpusIndex
+from app.core.engine.indexstore import STORE
 from app.core.storage import fsguard
 from app.core.storage.atomic import atomic_write_bytes, atomic_write_text
 from app.core.workspace.corpus import Corpus
+from tests.fixtures import statestore
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app"
@@ -108,9 +112,7 @@ def test_rebuild_deletes_only_index_files(tmp_path: Path) -> None:
     ix = tmp_path / "ix"
     CorpusIndex(corpus, ix).update()
     (ix / "README.txt").write_text("the user's own note in the index folder\n", "utf-8")
-    manifest = json.loads((ix / MANIFEST).read_text("utf-8"))
-    manifest["schema_version"] = -1
-    (ix / MANIFEST).write_text(json.dumps(manifest), "utf-8")
+    statestore.set_schema_version(ix, -1)
     again = CorpusIndex(corpus, ix)
     report = again.update()
     assert report.rebuilt_reason and len(report.added) == 8
@@ -265,19 +267,19 @@ def test_noop_reindex_with_skipped_files_writes_nothing(tmp_path: Path) -> None:
     first = CorpusIndex(corpus, ix).update()
     assert {s.path for s in first.skipped} == {"empty.txt", "binary.txt"}
     files = {p.name: p.stat().st_mtime_ns for p in ix.iterdir()}
-    manifest = (ix / MANIFEST).read_bytes()
+    manifest = (ix / STORE).read_bytes()
     for _ in range(3):
         again = CorpusIndex(corpus, ix).update()
         assert not again.changed and again.unchanged == 8
         assert {s.path for s in again.skipped} == {"empty.txt", "binary.txt"}  # still reported
     assert {p.name: p.stat().st_mtime_ns for p in ix.iterdir()} == files  # no orphan, nothing rewritten
-    assert (ix / MANIFEST).read_bytes() == manifest
+    assert (ix / STORE).read_bytes() == manifest
     # A skipped file that is fixed is indexed; one that goes away is forgotten.
     (corpus / "empty.txt").write_text("Now it has a lighthouse.\n", "utf-8")
     (corpus / "binary.txt").unlink()
     report = CorpusIndex(corpus, ix).update()
     assert report.added == ["empty.txt"] and not report.skipped
-    assert "binary.txt" not in json.loads((ix / MANIFEST).read_text("utf-8"))["skipped"]
+    assert "binary.txt" not in statestore.rows(ix, "skipped")
 
 
 # ---------------------------------------------------------------------- races
@@ -398,7 +400,7 @@ def test_checksums_are_recorded_for_every_segment_file(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path / "corpus", 5)
     ix = tmp_path / "ix"
     CorpusIndex(corpus, ix).update()
-    sums = json.loads((ix / MANIFEST).read_text("utf-8"))["checksums"]
+    sums = statestore.rows(ix, "checksums")
     on_disk = {p.name for p in ix.iterdir() if p.suffix in (".seg", ".toc")}
     assert set(sums) == on_disk and all(len(v) == 3 for v in sums.values())
 
@@ -452,6 +454,37 @@ def test_the_guard_refuses_the_corpus_foreign_files_and_foreign_deletes(tmp_path
     assert fsguard.remove(own) and not own.exists()
     with pytest.raises(fsguard.WriteRefused):
         fsguard.remove_temp(foreign)
+
+
+def test_the_state_store_and_its_companions_are_index_files_and_opened_only_safely(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "corpus", 3)
+    ix = tmp_path / "ix"
+    CorpusIndex(corpus, ix).update()
+    for name in (STORE, STORE + "-wal", STORE + "-shm", STORE + "-journal"):
+        assert fsguard.is_index_file_name(name)
+    assert not fsguard.is_index_file_name(STORE + "-other") and not fsguard.is_index_file_name("mine.sqlite")
+    assert fsguard.is_parallax_sqlite(ix / STORE)  # its application id, in the file itself
+    foreign = tmp_path / "foreign.sqlite"
+    with contextlib.closing(sqlite3.connect(foreign)) as conn:
+        conn.execute("CREATE TABLE t(a)")
+        conn.commit()
+    assert not fsguard.is_parallax_sqlite(foreign) and not fsguard.made_by_parallax(foreign)
+    # SQLite would write through a link planted under a companion's name: refused, nothing written.
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the user's file\n", "utf-8")
+    (ix / (STORE + "-wal")).symlink_to(victim)
+    (corpus / "late.txt").write_text("A late lighthouse.\n", "utf-8")
+    with pytest.raises(fsguard.WriteRefused, match="not a regular file"):
+        fsguard.open_index_database(ix, STORE)
+    with pytest.raises(Exception, match="is not a regular file"):
+        CorpusIndex(corpus, ix).update()
+    assert victim.read_text("utf-8") == "the user's file\n"
+    (ix / (STORE + "-wal")).unlink()
+    with pytest.raises(fsguard.WriteRefused, match="not a Parallax index file"):
+        fsguard.open_index_database(ix, "mine.sqlite")
+    with pytest.raises(fsguard.WriteRefused, match="not a Parallax index folder"):
+        fsguard.open_index_database(tmp_path, STORE)
+    assert CorpusIndex(corpus, ix).update().added == ["late.txt"]
 
 
 def test_whoosh_storage_touches_only_index_files(tmp_path: Path) -> None:

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from app.core.engine.bulkindex import PAUSE_ENV
-from app.core.engine.index import INDEX_NAME, MANIFEST, SCHEMA_VERSION, CorpusIndex
+from app.core.engine.index import INDEX_NAME, LEGACY_MANIFEST, SCHEMA_VERSION, CorpusIndex
+from app.core.engine.indexstore import STORE
 from app.core.workspace.corpus import Corpus
+from tests.fixtures import statestore
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = 2000
@@ -117,7 +119,7 @@ def test_damaged_index_is_rebuilt(tmp_path: Path, damage: str) -> None:
     corpus = _corpus(tmp_path / "corpus", 30)
     ix = tmp_path / "ix"
     CorpusIndex(corpus, ix).update()
-    files = sorted(p for p in ix.iterdir() if p.is_file() and p.name != MANIFEST)
+    files = sorted(p for p in ix.iterdir() if p.is_file() and not p.name.startswith(STORE))
     if damage == "truncate_postings":
         targets = [p for p in files if p.suffix in (".seg", ".pst", ".trm")]
     elif damage == "truncate_toc":
@@ -153,15 +155,81 @@ def test_index_of_incompatible_schema_is_rebuilt(tmp_path: Path) -> None:
     w = old.writer()
     w.add_document(id="a00001.txt", text="stale")
     w.commit()
-    (ix / MANIFEST).write_text(json.dumps({"schema_version": SCHEMA_VERSION, "files": {}}), "utf-8")
+    (ix / LEGACY_MANIFEST).write_text(json.dumps({"format": "parallax-manifest", "schema_version": SCHEMA_VERSION,
+                                                  "files": {}}), "utf-8")
     again = CorpusIndex(corpus, ix)
     report = again.update()
     assert report.rebuilt_reason and again.messages
     _check_searchable(corpus, ix, 30)
     # And a manifest of an older schema version (e.g. before the fast analysis path).
-    manifest = json.loads((ix / MANIFEST).read_text("utf-8"))
-    manifest["schema_version"] = SCHEMA_VERSION - 1
-    (ix / MANIFEST).write_text(json.dumps(manifest), "utf-8")
+    statestore.set_schema_version(ix, SCHEMA_VERSION - 1)
     report = CorpusIndex(corpus, ix).update()
     assert "another version" in report.rebuilt_reason and len(report.added) == 30
     _check_searchable(corpus, ix, 30)
+
+
+def _damage_store(path: Path, damage: str) -> None:
+    data = bytearray(path.read_bytes())
+    if damage == "garbage_store":
+        path.write_bytes(os.urandom(len(data)))
+    elif damage == "truncate_store":
+        path.write_bytes(bytes(data[: len(data) // 2 // 4096 * 4096 + 100]))
+    elif damage == "page_headers":  # every page's b-tree header scrambled, the file header intact
+        for page in range(1, len(data) // 4096):
+            data[page * 4096: page * 4096 + 12] = b"\xff" * 12
+        path.write_bytes(bytes(data))
+    else:  # "empty_store": a zero-length file, as a full disk may leave
+        path.write_bytes(b"")
+
+
+@pytest.mark.parametrize("damage", ["garbage_store", "truncate_store", "page_headers", "empty_store"])
+def test_a_damaged_state_store_is_rebuilt_with_one_message(tmp_path: Path, damage: str,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import main
+
+    corpus = _corpus(tmp_path / "corpus", 300)
+    ix = tmp_path / "ix"
+    CorpusIndex(corpus, ix).update()
+    assert (ix / STORE).stat().st_size > 3 * 4096  # several pages of rows
+    _damage_store(ix / STORE, damage)
+    capsys.readouterr()
+    assert main(["index", str(corpus), "--index", str(ix)]) == 0
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err and "internal error" not in err
+    if damage == "empty_store":  # no state at all: read as an index of another version
+        assert "Rebuilding the index: index is from another version" in out
+    else:
+        assert f"Rebuilding the index: index file {STORE} is damaged" in out, out
+    assert "300 added" in out
+    _check_searchable(corpus, ix, 300)
+    assert len(statestore.rows(ix, "files")) == 300
+    again = CorpusIndex(corpus, ix).update()
+    assert not again.changed and again.unchanged == 300 and not again.rebuilt_reason
+
+
+def test_a_state_store_of_another_layout_is_rebuilt(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "corpus", 20)
+    ix = tmp_path / "ix"
+    CorpusIndex(corpus, ix).update()
+    statestore.execute(ix, "PRAGMA user_version = 99", "DROP TABLE skipped")  # a later release's tables
+    again = CorpusIndex(corpus, ix)
+    report = again.update()
+    assert "another version" in report.rebuilt_reason and len(report.added) == 20
+    assert statestore.rows(ix, "skipped") == {} and len(statestore.rows(ix, "files")) == 20
+    _check_searchable(corpus, ix, 20)
+
+
+def test_a_read_during_another_process_update_sees_the_state_before_or_after(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "corpus", 50)
+    ix = tmp_path / "ix"
+    CorpusIndex(corpus, ix).update()
+    reader = CorpusIndex(corpus, ix)
+    before = reader._read_manifest()
+    assert before is not None and len(before.files) == 50
+    writer = CorpusIndex(corpus, ix)
+    files = {k: v for k, v in before.files.items() if k != "a00007.txt"}
+    with writer.locked():  # a reader does not wait for the writer lock, and sees whole states only
+        assert reader._read_manifest() is before
+        writer._write_manifest(files)
+        after = reader._read_manifest()
+    assert after is not None and after.files == files and before.files["a00007.txt"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-import json.decoder
 import os
 import pickle
 import re
@@ -27,11 +26,11 @@ from whoosh.writing import SegmentWriter
 
 from app.core.engine import bulkindex, release
 from app.core.engine.analysis import FastText, name_analyzer
+from app.core.engine.indexstore import IndexStore, Manifest, StoreBusy, StoreDamaged
 from app.core.engine.segwriter import ArraySegmentWriter
 from app.core.reading.model import Article, Role, Skipped
 from app.core.reading.reader import ReadError, iter_corpus_entries, read_article
 from app.core.storage import fsguard
-from app.core.storage.atomic import atomic_write_json
 from app.core.storage.paths import index_dir_for
 
 # Bump when the schema, the analyzers or what the reader makes of a file change: an index of
@@ -40,10 +39,10 @@ from app.core.storage.paths import index_dir_for
 # 5: the analyzers moved to app.core.engine.analysis; Whoosh pickles them into the schema by
 # module path, so an index of 4 could not even be opened.
 SCHEMA_VERSION = 5
-MANIFEST = "parallax-manifest.json"
+# The JSON manifest of releases before the state store (app.core.engine.indexstore): read once, moved
+# into the store, then deleted.
+LEGACY_MANIFEST = "parallax-manifest.json"
 INDEX_NAME = "parallax"
-# The manifest's own format (the "skipped" and "checksums" tables came with 2).
-MANIFEST_FORMAT = 2
 WRITELOCK = f"{INDEX_NAME}_WRITELOCK"
 # Seconds a second writer waits for the first before saying another one is running.
 LOCK_WAIT_S = 10.0
@@ -141,59 +140,6 @@ class IndexError_(Exception):
     """The index cannot be opened or written (message is user-facing)."""
 
 
-def _loads_yielding(text: str) -> object:
-    """``json.loads``, a member at a time for large texts read off the main thread.
-
-    One C ``json.loads`` holds the GIL for the whole document (150 ms for a 100,000-file
-    manifest), freezing the window while a worker thread reads it; Python's own scanner let it
-    run but took 0.5 s. The C scanner called once per member (and per member of a member that
-    is an object: the manifest's 100,000 files) lets other threads in between members. On the
-    main thread (the command line) nothing waits, so one call is used.
-    """
-    if len(text) < 1 << 20 or threading.current_thread() is threading.main_thread():
-        return json.loads(text)
-    start = _JSON_SPACE.match(text, 0).end()
-    if not text.startswith("{", start):
-        return json.loads(text)
-    try:
-        value, end = _members(text, start, json.JSONDecoder().scan_once, 1)
-    except (IndexError, StopIteration):
-        raise ValueError("malformed JSON") from None
-    if _JSON_SPACE.match(text, end).end() != len(text):
-        raise ValueError("extra data after JSON")
-    return value
-
-
-_JSON_SPACE = re.compile(r"[ \t\n\r]*")
-
-
-def _members(text: str, i: int, scan: Callable[[str, int], tuple[object, int]], depth: int) -> tuple[dict, int]:
-    """The JSON object at ``text[i] == "{"`` and the index after it, decoded a member at a time."""
-    space = _JSON_SPACE.match
-    out: dict = {}
-    i = space(text, i + 1).end()
-    if text[i] == "}":
-        return out, i + 1
-    while True:
-        if text[i] != '"':
-            raise ValueError("malformed JSON: a key expected")
-        key, i = json.decoder.scanstring(text, i + 1)
-        i = space(text, i).end()
-        if text[i] != ":":
-            raise ValueError("malformed JSON: ':' expected")
-        i = space(text, i + 1).end()
-        if depth and text[i] == "{":
-            out[key], i = _members(text, i, scan, depth - 1)
-        else:
-            out[key], i = scan(text, i)
-        i = space(text, i).end()
-        if text[i] == "}":
-            return out, i + 1
-        if text[i] != ",":
-            raise ValueError("malformed JSON: ',' expected")
-        i = space(text, i + 1).end()
-
-
 def _old_hash(entry: list | None) -> str | None:
     return entry[2] if entry and len(entry) > 2 else None
 
@@ -220,8 +166,9 @@ def document_for(article: Article) -> dict:
 class CorpusIndex:
     """The Whoosh index of one corpus folder, updated incrementally.
 
-    A manifest (versioned JSON) records each file's size, mtime and hash so that an unchanged
-    corpus is checked with one ``stat`` per file and no index write at all.
+    A manifest in the state store (:mod:`app.core.engine.indexstore`) records each file's size, mtime
+    and hash so that an unchanged corpus is checked with one ``stat`` per file and no index
+    write at all.
     """
 
     # From share_threshold new files (and bulk_min_bytes) this process and max_workers - 1
@@ -246,9 +193,8 @@ class CorpusIndex:
         fsguard.register_corpus_root(self.corpus_root)
         self.index_dir = Path(index_dir) if index_dir else index_dir_for(self.corpus_root)
         self._ix: windex.Index | None = None
-        # The manifest last read or written, keyed by its file's (mtime, size): re-reading
-        # 100,000 entries after every update would hold the GIL for a tenth of a second.
-        self._manifest_cache: tuple[tuple[int, int], dict] | None = None
+        # Keeps the manifest last read or written: reading it again costs one row.
+        self.store = IndexStore(self.index_dir, timeout=LOCK_WAIT_S)
         self.messages: list[str] = []
         self.listeners: list[IndexListener] = []
         self._lock_holder: int | None = None  # the thread holding the writer lock
@@ -258,44 +204,81 @@ class CorpusIndex:
 
     @property
     def manifest_path(self) -> Path:
-        """The manifest file next to the Whoosh segments."""
-        return self.index_dir / MANIFEST
+        """The state store holding the manifest, next to the Whoosh segments."""
+        return self.store.path
 
-    def _read_manifest(self) -> dict | None:
+    def _read_manifest(self) -> Manifest | None:
+        """The manifest of this schema version, or None (none, another version, damaged)."""
+        return self._load_manifest()[0]
+
+    def _load_manifest(self) -> tuple[Manifest | None, str]:
+        """The manifest, or None and why the index cannot be used as it is."""
         try:
-            stamp = self.manifest_path.stat()
-            key = (stamp.st_mtime_ns, stamp.st_size)
-            cached = self._manifest_cache
-            if cached is not None and cached[0] == key:
-                return cached[1]  # callers copy "files" before changing it
-            data = _loads_yielding(self.manifest_path.read_text("utf-8"))
-        except (OSError, ValueError):
-            return None
-        if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
-            return None
-        if not isinstance(data.get("files"), dict):
-            return None
-        self._manifest_cache = (key, data)
-        return data
+            manifest = self.store.read()
+        except StoreDamaged as exc:
+            return None, f"index file {self.store.path.name} is damaged ({exc})"
+        except StoreBusy as exc:
+            raise IndexError_(str(exc)) from None
+        except OSError as exc:
+            raise IndexError_(exc.strerror or str(exc)) from None
+        if manifest is None and not self.store.exists():
+            manifest = self._legacy_manifest()  # an index of an earlier release, kept read-only
+        if manifest is None or manifest.schema_version != SCHEMA_VERSION:
+            return None, "index is from another version or its manifest is damaged"
+        return manifest, ""
 
     def _write_manifest(self, files: dict[str, list], skipped: dict[str, list] | None = None,
                         checksums: dict[str, list] | None = None) -> None:
-        data = {
-            "format": "parallax-manifest",
-            "format_version": MANIFEST_FORMAT,
-            "schema_version": SCHEMA_VERSION,
-            "corpus_root": str(self.corpus_root),
-            "files": files,
+        """Record the committed state (the caller holds the writer lock): only changed rows are written."""
+        manifest = Manifest(
+            SCHEMA_VERSION, str(self.corpus_root), self._generation(), files,
             # Files that could not be indexed, [size, mtime_ns, reason]: re-read only once changed.
-            "skipped": skipped or {},
+            skipped or {},
             # Every segment file of the committed generation: [size, mtime_ns, crc32].
-            "checksums": self._checksums() if checksums is None else checksums,
-            "generation": self._generation(),
-        }
-        atomic_write_json(self.manifest_path, data)
-        with contextlib.suppress(OSError):
-            stamp = self.manifest_path.stat()
-            self._manifest_cache = ((stamp.st_mtime_ns, stamp.st_size), data)
+            self._checksums() if checksums is None else checksums)
+        try:
+            self.store.write(manifest)
+        except StoreBusy as exc:
+            raise IndexError_(str(exc)) from None
+        except StoreDamaged as exc:
+            raise IndexError_(f"index file {self.store.path.name} is damaged ({exc}); "
+                              "update the index again to rebuild it") from None
+
+    def _legacy_manifest(self) -> Manifest | None:
+        """The JSON manifest an earlier release wrote, when it is Parallax's and readable."""
+        path = self.index_dir / LEGACY_MANIFEST
+        if not path.is_file() or not fsguard.has_parallax_signature(path):
+            return None
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+            return None
+        version, generation = data.get("schema_version"), data.get("generation")
+        sections = [data.get(k) if isinstance(data.get(k), dict) else {} for k in ("files", "skipped", "checksums")]
+        return Manifest(version if isinstance(version, int) else -1, str(data.get("corpus_root", "")),
+                        generation if isinstance(generation, int) else -1, *sections)
+
+    def _migrate_legacy(self) -> None:
+        """Move an earlier release's JSON manifest into the state store once, then delete it.
+
+        The JSON file is read when it is Parallax's (its signature says so): one still there
+        was written after any store (by an earlier release opening the index since), so it
+        replaces what the store holds. A folder that cannot be written keeps the JSON file,
+        read as it is.
+        """
+        legacy = self.index_dir / LEGACY_MANIFEST
+        if not legacy.is_file():
+            return
+        with contextlib.suppress(IndexError_, StoreBusy, StoreDamaged, OSError), self.locked(timeout=1.0):
+            if not legacy.is_file() or not fsguard.has_parallax_signature(legacy):
+                return
+            old = self._legacy_manifest()
+            if old is not None:
+                self.store.forget()
+                self.store.write(old)
+            fsguard.remove_index_file(self.index_dir, LEGACY_MANIFEST)
 
     # ------------------------------------------------------------------ the folder, its lock, its checksums
 
@@ -346,7 +329,9 @@ class CorpusIndex:
 
     def _checksums(self, previous: dict[str, list] | None = None) -> dict[str, list]:
         """``{name: [size, mtime_ns, crc32]}`` of the segment files; unchanged ones keep their crc."""
-        previous = previous if previous is not None else (self._read_manifest() or {}).get("checksums") or {}
+        if previous is None:
+            manifest = self._read_manifest()
+            previous = manifest.checksums if manifest is not None else {}
         out: dict[str, list] = {}
         for name in self._segment_names():
             path = self.index_dir / name
@@ -361,7 +346,7 @@ class CorpusIndex:
                 continue
         return out
 
-    def damaged_files(self, manifest: dict | None = None, *, full: bool = False) -> list[str]:
+    def damaged_files(self, manifest: Manifest | None = None, *, full: bool = False) -> list[str]:
         """Segment files whose bytes differ from the checksums recorded at commit.
 
         Cheap by default: sizes and times, with a full check of any file whose time changed
@@ -369,9 +354,9 @@ class CorpusIndex:
         An index without recorded checksums (older Parallax) reports nothing.
         """
         manifest = manifest if manifest is not None else self._read_manifest()
-        sums = (manifest or {}).get("checksums")
-        if not isinstance(sums, dict) or manifest.get("generation") != self._generation():
+        if manifest is None or not manifest.checksums or manifest.generation != self._generation():
             return []  # no sums (older Parallax), or a commit whose manifest is not written yet
+        sums = manifest.checksums
         full = full or sum(v[0] for v in sums.values() if isinstance(v, list) and v) < FULL_CHECK_BYTES
         damaged = []
         for name, entry in sums.items():
@@ -422,12 +407,17 @@ class CorpusIndex:
             reason = reason or now
             if reason != "new index":
                 self.messages.append(f"Rebuilding the index: {reason}.")
+            # The state store is emptied by the manifest written below, not deleted (a reader in
+            # another process may hold it open), unless it is damaged.
             keep = {fsguard.INDEX_MARKER, WRITELOCK}
+            store_damaged = self._load_manifest()[1].startswith(f"index file {self.store.path.name} ")
+            if not store_damaged:
+                keep.update(n for n in fsguard.index_files(self.index_dir) if n.startswith(fsguard.INDEX_STORE))
             for name in fsguard.index_files(self.index_dir):
                 if name not in keep:
                     with contextlib.suppress(FileNotFoundError):
                         fsguard.remove_index_file(self.index_dir, name)
-            self._manifest_cache = None
+            self.store.forget()
             ix = self.storage().create_index(make_schema(), indexname=INDEX_NAME)
             self._write_manifest({})
         return ix, reason
@@ -450,6 +440,7 @@ class CorpusIndex:
 
     def _open_or_rebuild(self) -> tuple[windex.Index, str]:
         self._claim()
+        self._migrate_legacy()
         ix, reason = self._diagnose()
         if ix is not None:
             return ix, ""
@@ -457,7 +448,7 @@ class CorpusIndex:
 
     def _diagnose(self) -> tuple[windex.Index | None, str]:
         """Open the index as it is: ``(index, "")``, or ``(None, why it must be built)``."""
-        manifest = self._read_manifest()
+        manifest, why = self._load_manifest()
         try:
             present = self.index_dir.exists() and windex.exists_in(str(self.index_dir), indexname=INDEX_NAME)
         except Exception:
@@ -465,7 +456,7 @@ class CorpusIndex:
         if not present:
             return None, "new index"
         if manifest is None:
-            return None, "index is from another version or its manifest is damaged"
+            return None, why or "index could not be read"
         if damaged := self.damaged_files(manifest):
             return None, f"index file {damaged[0]} is damaged (its checksum differs)"
         try:
@@ -574,9 +565,9 @@ class CorpusIndex:
 
         Skipped files recorded with their size and time are not read again until they change.
         """
-        manifest = self._read_manifest() or {"files": {}}
-        known: dict[str, list] = dict(manifest["files"])
-        old_skipped = manifest.get("skipped") if isinstance(manifest.get("skipped"), dict) else {}
+        manifest = self._read_manifest()
+        known: dict[str, list] = dict(manifest.files) if manifest is not None else {}
+        old_skipped = manifest.skipped if manifest is not None else {}
         skipped: dict[str, list] = {}
         report.skipped = list(scan_skipped)
         todo: list[tuple[str, str, int, int]] = []

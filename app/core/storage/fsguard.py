@@ -13,7 +13,7 @@ Every file Parallax creates, replaces or deletes goes through this module. Its r
     ``/Creator (Parallax)`` in their info dictionary (the first object Qt writes), PNG
     screenshots a ``Software: Parallax`` text chunk, and Parallax's JSON files
     (sessions, manifests, autosave markers) a first key ``"format": "parallax-…"``;
-    SQLite databases (the user data) carry :data:`SQLITE_APPLICATION_ID` in their header, and
+    SQLite databases (the user data, the index's state store) carry :data:`SQLITE_APPLICATION_ID` in their header, and
     their ``-wal``, ``-shm`` and ``-journal`` files count as Parallax's with them. Such a
     database is opened only through :func:`open_sqlite`.
   The signature lives in the file itself, so the proof travels with it (copied, moved,
@@ -22,6 +22,9 @@ Every file Parallax creates, replaces or deletes goes through this module. Its r
   process created (the atomic writer's ``.NAME.XXXXXXXX.tmp`` siblings).
 - An index folder is empty or carries the marker (:func:`claim_index_dir`); an index inside,
   equal to or above a corpus is refused.
+- SQLite writes files of its own beside a database (``-wal``, ``-shm``, ``-journal``), so a
+  database in an index folder is opened only through :func:`open_index_database`, which
+  applies the rules above to the database and to each of those names.
 
 Refusals raise :class:`WriteRefused`, an :class:`OSError` whose ``strerror`` is a one-line
 message for the user, so existing "could not write" handlers show it as is.
@@ -43,6 +46,7 @@ import weakref
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from whoosh.filedb.filestore import FileStorage
 
@@ -59,7 +63,8 @@ _INDEX_FILE = re.compile(
         _parallax_\d+\.toc(?:\.[0-9.e+-]+)?     # table of contents, and Whoosh's temp name for it
       | parallax_[0-9a-z]+\.[A-Za-z0-9_.]+      # segment files (Whoosh's segment pattern)
       | parallax_[A-Z]+LOCK                     # Whoosh's lock files
-      | parallax-manifest\.json                 # the manifest
+      | parallax-manifest\.json                 # the manifest of releases before the state store
+      | parallax-state\.sqlite(?:-wal|-shm|-journal)?   # the index's state store and SQLite's companions
       | parallax-reuse\.npz                     # reuse fingerprints
       | parallax-clusters\.npz                  # the reuse map's copies table (search --json)
       | parallax-passages\.bin                  # the fingerprints sorted for passage lookups
@@ -67,6 +72,8 @@ _INDEX_FILE = re.compile(
     )$""",
     re.X,
 )
+# The index's state store (app.core.engine.indexstore) and the files SQLite keeps beside a database.
+INDEX_STORE = "parallax-state.sqlite"
 # Whoosh's per-writer temp folder inside the index folder.
 INDEX_TEMP_DIR = "parallax.tmp"
 # The atomic writer's temp names: ".NAME." + mkstemp's 8 random characters + ".tmp".
@@ -334,6 +341,46 @@ def check_index_file(folder: Path | str, name: str) -> Path:
     if read_marker(folder) is None:
         raise WriteRefused(f"{folder} is not a Parallax index folder (no {INDEX_MARKER})")
     return Path(folder) / name
+
+
+def open_index_database(folder: Path | str, name: str, *, read_only: bool = False,
+                        timeout: float = 10.0) -> sqlite3.Connection | None:
+    """A connection to the SQLite database ``name`` of the marked index folder ``folder``.
+
+    SQLite itself creates and deletes the database's companions (``-wal``, ``-shm``,
+    ``-journal``), so each of those names is checked too: a Parallax index file name in a
+    marked folder outside any corpus, and a regular file where one exists (never a link,
+    which would make SQLite write wherever it points). Autocommit mode: the caller begins
+    its own transactions.
+
+    Args:
+        read_only: The database is only read. None is returned when it does not exist (a
+            read never creates it); otherwise it is opened for writing where the folder
+            allows, so that the last connection to close removes the companions.
+
+    Raises:
+        WriteRefused: the folder is not a marked index folder, a name is not Parallax's, or
+            one of the files is a link or not a regular file.
+        sqlite3.Error: SQLite could not open the file.
+    """
+    path = check_index_file(folder, name)
+    check_outside_corpus(path)
+    for p in (path, *(path.with_name(name + c) for c in SQLITE_COMPANIONS)):
+        check_index_file(folder, p.name)
+        if os.path.lexists(p) and (p.is_symlink() or not p.is_file()):
+            raise WriteRefused(f"{p} is not a regular file; Parallax will not write it")
+    if read_only and not path.is_file():
+        return None
+    uri = "file:" + quote(os.fsencode(path.absolute()))
+    if not read_only:
+        return sqlite3.connect(uri + "?mode=rwc", uri=True, timeout=timeout, isolation_level=None)
+    conn = sqlite3.connect(uri + "?mode=rw", uri=True, timeout=timeout, isolation_level=None)
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()  # opens the file now
+    except sqlite3.OperationalError:  # a read-only folder or file
+        conn.close()
+        return sqlite3.connect(uri + "?mode=ro", uri=True, timeout=timeout, isolation_level=None)
+    return conn
 
 
 # ---------------------------------------------------------------------- deleting
