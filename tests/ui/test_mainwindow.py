@@ -120,7 +120,7 @@ def test_opening_runs_no_full_collection_until_the_scan_is_planned(
     from app.core.engine.index import CorpusIndex
     from app.core.workspace.corpus import Corpus
 
-    seen: dict[str, list[bool]] = {"listing": [], "scan": [], "plan": [], "index": []}
+    seen: dict[str, list[bool]] = {"listing": [], "scan": [], "plan": [], "index": [], "map": []}
 
     def spy(cls: type, name: str, key: str) -> None:
         real = getattr(cls, name)
@@ -135,13 +135,17 @@ def test_opening_runs_no_full_collection_until_the_scan_is_planned(
     spy(CorpusIndex, "scan", "scan")
     spy(CorpusIndex, "_plan", "plan")
     spy(CorpusIndex, "_index_here", "index")
+    spy(Corpus, "reuse_map", "map")
     with qtbot.waitSignal(window.indexFinished, timeout=60000):
         window.open_corpus(generated_corpus)  # 300 new articles: listed, scanned, indexed, listed again
     # (the reuse map scans the folder again later, on its own job)
     assert seen["listing"] == [False, False] and seen["scan"][:1] == [False] and seen["plan"] == [False, False]
     # indexing collects from its first step on, 25 articles in (frozen a step at a time)
     assert len(seen["index"]) == 300 and all(seen["index"][25:])
-    assert gc.isenabled() and window.panel.article_model.rowCount() == 300
+    assert window.panel.article_model.rowCount() == 300
+    # the reuse map loads and clusters without full collections too, and turns them back on
+    qtbot.waitUntil(lambda: bool(seen["map"]) and not window.reuse_docks.busy(), timeout=60000)
+    assert seen["map"] and not any(seen["map"]) and gc.isenabled()
 
 
 def test_searching_while_indexing_and_cancel(qtbot, window: MainWindow, generated_corpus: Path) -> None:
