@@ -7,6 +7,14 @@ with Whoosh's default analyzer; then a no-op re-index and a re-index after 100 c
 manifest and checksums); the naive loop's clock covers reading the files, ``add_document``
 and the commit, not listing the files or creating the empty index (printed apart).
 
+Each load (Parallax's and the naive loop's) runs in a fresh process of its own that has
+imported its modules before the clock starts: no cache of an earlier load (the stemmer's,
+the reader's) can help a later one, and Parallax forks its workers as ``parallax index``
+does (a memory-sampling thread in the same process would make it spawn them). ``--repeat R``
+runs R rounds, Parallax and the naive loop in turn; the headline ratio is the naive loop's
+median seconds over Parallax's (docs/s), printed with the same ratio of CPU seconds
+(workers included). The modules are byte-compiled first, as an installed package is.
+
 ``--kind short`` uses articles of 20–300 words instead of 200–3,000 (the same generator, the
 body cut to a tenth): there starting the worker processes is a large share of the work.
 ``--path`` forces one way of indexing instead of the indexer's own choice (``auto``): ``serial``
@@ -21,7 +29,7 @@ what a user meets, interpreter and imports included.
 
 Usage: python bench/index_speed.py [--articles N ...] [--kind normal|short ...] [--path P ...]
                                    [--seed S] [--naive-max N] [--no-naive] [--no-reindex] [--cold]
-                                   [--process R]
+                                   [--process R] [--repeat R]
 Corpora are generated under /tmp/parallax-bench (kept between runs). Exits 1 when a target is
 missed: 100k in under 180 s, 2x the naive loop, under 1 GB, no-op < 3 s, 100 changed < 10 s.
 """
@@ -29,6 +37,7 @@ missed: 100k in under 180 s, 2x the naive loop, under 1 GB, no-op < 3 s, 100 cha
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import resource
@@ -44,7 +53,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
 
 import gen_articles  # noqa: E402
-from _common import PeakMemory, drop_page_cache, folder_mb, host_seconds, machine  # noqa: E402
+from _common import (  # noqa: E402
+    PeakMemory,
+    _children,
+    _rss_kb,
+    drop_page_cache,
+    folder_mb,
+    host_seconds,
+    machine,
+)
 from gen_articles import ensure_corpus  # noqa: E402
 from whoosh import index as windex  # noqa: E402
 from whoosh.fields import ID, TEXT, Schema  # noqa: E402
@@ -124,15 +141,14 @@ def ix_segments(ix_dir: Path) -> list:
     return windex.open_dir(str(ix_dir), indexname=INDEX_NAME)._segments()
 
 
-def naive(corpus: Path, ix_dir: Path, limit: int | None) -> tuple[int, float, float, float, float]:
+def naive(corpus: Path, ix_dir: Path, limit: int | None) -> dict:
     """One process, one writer, ``add_document`` per file with the default analyzer.
 
     Timed: reading each file (UTF-8), picking a title line, ``add_document``, the commit.
     Not timed (done before the clock starts, printed apart): listing the files and creating
     the empty index; ``CorpusIndex.update()`` is timed whole, its scan and index creation
-    included, so this favours the naive loop slightly.
-
-    Returns (files, seconds, index MB, peak MB, CPU seconds).
+    included, so this favours the naive loop slightly. Run in a process of its own (see
+    :func:`measure`).
     """
     shutil.rmtree(ix_dir, ignore_errors=True)
     ix_dir.mkdir(parents=True)
@@ -140,20 +156,124 @@ def naive(corpus: Path, ix_dir: Path, limit: int | None) -> tuple[int, float, fl
     schema = Schema(path=ID(stored=True, unique=True), title=TEXT(stored=True), body=TEXT)
     ix = windex.create_in(str(ix_dir), schema)
     files = list(iter_corpus_files(corpus))[:limit]
-    print(f"naive   : listing the files and creating the index took {(time.perf_counter() - t0) * 1000:.0f} ms "
-          "(not timed)")
-    cpu0 = sum(_cpu())
-    with PeakMemory() as mem:
-        t0 = time.perf_counter()
-        writer = ix.writer()
-        for path in files:
-            text = path.read_text("utf-8", errors="replace")
-            title = next((ln for ln in text.splitlines() if len(ln.split()) > 3), "")
-            writer.add_document(path=str(path), title=title, body=text)
-        writer.commit()
-        seconds = time.perf_counter() - t0
+    untimed = time.perf_counter() - t0
+    cpu0, host0 = _cpu(), host_seconds()
+    t0 = time.perf_counter()
+    writer = ix.writer()
+    for path in files:
+        text = path.read_text("utf-8", errors="replace")
+        title = next((ln for ln in text.splitlines() if len(ln.split()) > 3), "")
+        writer.add_document(path=str(path), title=title, body=text)
+    writer.commit()
+    seconds = time.perf_counter() - t0
+    own, workers = (b - a for a, b in zip(cpu0, _cpu(), strict=True))
+    steal, iowait = (b - a for a, b in zip(host0, host_seconds(), strict=True))
     ix.close()
-    return len(files), seconds, folder_mb(ix_dir), mem.peak_mb, sum(_cpu()) - cpu0
+    return {"docs": len(files), "seconds": seconds, "own": own, "workers": workers, "skipped": 0,
+            "steal": steal, "iowait": iowait, "untimed": untimed, "start": "-"}
+
+
+def index_here(corpus: Path, ix_dir: Path, path: str) -> dict:
+    """Index ``corpus`` from nothing the ``path`` way with ``CorpusIndex.update()``, timed whole.
+
+    Run in a process of its own (see :func:`measure`); progress goes to stderr.
+    """
+    shutil.rmtree(ix_dir, ignore_errors=True)
+    t0 = time.perf_counter()
+    shown = [0]
+
+    def progress(step: Progress) -> None:
+        if step.done >= shown[0] + 10_000:
+            shown[0] = step.done
+            el = time.perf_counter() - t0
+            print(f"  ... {step.done:,}/{step.total:,} in {el:.0f} s ({step.done / el:.0f} docs/s)",
+                  file=sys.stderr, flush=True)
+
+    index = CorpusIndex(corpus, ix_dir)
+    for name, value in PATHS.get(path, {}).items():
+        setattr(index, name, value)
+    how = start_method()
+    cpu0, host0 = _cpu(), host_seconds()
+    t0 = time.perf_counter()
+    report = index.update(progress)
+    seconds = time.perf_counter() - t0
+    own, workers = (b - a for a, b in zip(cpu0, _cpu(), strict=True))
+    steal, iowait = (b - a for a, b in zip(host0, host_seconds(), strict=True))
+    return {"docs": len(report.added), "seconds": seconds, "own": own, "workers": workers,
+            "skipped": len(report.skipped), "steal": steal, "iowait": iowait, "untimed": 0.0,
+            "start": how if workers else "-"}
+
+
+def measure(argv: list[str]) -> int:
+    """``--measure parallax|naive CORPUS INDEX_DIR PATH LIMIT``: one load in this fresh process
+    (its modules already imported); prints its figures as one JSON line."""
+    who, corpus, ix_dir, path, limit = argv
+    if who == "naive":
+        data = naive(Path(corpus), Path(ix_dir), int(limit) or None)
+    else:
+        data = index_here(Path(corpus), Path(ix_dir), path)
+    print(json.dumps(data))
+    return 0
+
+
+class TreeMemory(PeakMemory):
+    """:class:`PeakMemory` of another process and its descendants (sampled from this one)."""
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        super().__init__(interval)
+        self.root = pid
+
+    def _sample(self) -> int:
+        total, todo, seen = 0, [self.root], set()
+        while todo:
+            pid = todo.pop()
+            if pid in seen:
+                continue
+            seen.add(pid)
+            total += _rss_kb(pid)
+            todo.extend(_children(pid))
+        return total
+
+
+def load(who: str, corpus: Path, ix_dir: Path, path: str = "auto", limit: int | None = None,
+         cold: bool = False) -> dict:
+    """One load in a fresh process (see :func:`measure`), with its peak memory (the whole
+    process tree, interpreter and imports included), index size and segment count."""
+    if cold:
+        drop_page_cache()
+    argv = [sys.executable, str(Path(__file__).resolve()), "--measure", who, str(corpus), str(ix_dir),
+            path, str(limit or 0)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, cwd=ROOT)
+    with TreeMemory(proc.pid) as mem:
+        out, _err = proc.communicate()
+    if proc.returncode:
+        raise SystemExit(f"the {who} load failed ({proc.returncode})")
+    data = json.loads(out.decode("utf-8").splitlines()[-1])
+    data["peak_mb"] = mem.peak_mb
+    data["index_mb"] = folder_mb(ix_dir)
+    data["segments"] = len(ix_segments(ix_dir)) if who != "naive" else 1
+    return data
+
+
+def _median_load(runs: list[dict]) -> dict:
+    """The run of median seconds, with the medians of seconds and CPU seconds."""
+    mid = sorted(runs, key=lambda r: r["seconds"])[(len(runs) - 1) // 2]
+    return {**mid, "seconds": statistics.median(r["seconds"] for r in runs),
+            "cpu": statistics.median(r["own"] + r["workers"] for r in runs),
+            "all": [r["seconds"] for r in runs], "peak_mb": max(r["peak_mb"] for r in runs)}
+
+
+def _print_load(name: str, m: dict) -> None:
+    docs = m["docs"]
+    runs = ", ".join(f"{s:.2f}" for s in m["all"])
+    print(f"{name:8s}: {docs:,} docs in {m['seconds']:.2f} s = {docs / m['seconds']:,.0f} docs/s (median of "
+          f"{len(m['all'])}: {runs} s), index {m['index_mb']:,.0f} MB, peak memory {m['peak_mb']:,.0f} MB"
+          + (f", skipped {m['skipped']}" if m["skipped"] else ""))
+    extra = f"; workers started by {m['start']}" if m["start"] != "-" else ""
+    print(f"cpu     : {m['cpu'] / max(docs, 1) * 1000:.2f} ms/doc (median {m['cpu']:.2f} s; the median run: "
+          f"workers {m['workers']:.2f} s, main process {m['own']:.2f} s; {m['segments']} segments{extra})")
+    print(f"host    : {m['steal']:.1f} s of CPU stolen by the hypervisor (2 cores), {m['iowait']:.1f} s "
+          "waiting on the disk (the median run)")
 
 
 def _run_process(argv: list[str]) -> tuple[float, float]:
@@ -223,7 +343,7 @@ def reindex_figures(corpus: Path, ix_dir: Path) -> tuple[float, float]:
 
 def run(n: int, seed: int, naive_max: int | None, do_naive: bool, out: Path = BASE, cold: bool = False,
         kind: str = "normal", paths: tuple[str, ...] = ("auto",), reindex: bool = True,
-        process: int = 0) -> list[str]:
+        process: int = 0, repeat: int = 1) -> list[str]:
     """Measure one corpus size; returns the targets it missed."""
     t0 = time.perf_counter()
     corpus = ensure_short_corpus(n, seed) if kind == "short" else ensure_corpus(n, seed, BASE)
@@ -233,33 +353,41 @@ def run(n: int, seed: int, naive_max: int | None, do_naive: bool, out: Path = BA
           f"{time.perf_counter() - t0:.0f} s)")
     print(f"choice  : {decision(len(files), nbytes)}")
     chosen = chosen_path(len(files), nbytes)
-    rates: dict[str, float] = {}
     missed = []
     ix_dir = out / f"ix-{kind}-{n}"
-    for path in paths:
-        rates[path], seconds, peak_mb = _index_once(corpus, ix_dir, path, cold)
-        if peak_mb > 1024:
-            missed.append(f"{kind} {n} {path}: peak {peak_mb:.0f} MB (target 1 GB)")
-        if path == "auto" and n >= 100_000 and seconds > 180:
-            missed.append(f"{n}: {seconds:.0f} s (target 180 s)")
-    if do_naive:
-        if cold:
-            drop_page_cache()
-        k, nsec, nsize, npeak, ncpu = naive(corpus, out / f"ix-naive-{kind}-{n}", naive_max)
-        nrate = k / nsec
-        print(f"naive   : {k:,} docs in {nsec:.1f} s = {nrate:,.0f} docs/s, index {nsize:,.0f} MB, "
-              f"peak memory {npeak:,.0f} MB, cpu {ncpu / k * 1000:.2f} ms/doc")
-        for path, rate in rates.items():
-            print(f"ratio   : {path:6s} {rate / nrate:.2f}x the naive loop's docs/s")
-        rate = rates.get("auto", rates.get(chosen))
-        if rate is not None and rate / nrate < 2:
-            missed.append(f"{kind} {n}: {rate / nrate:.2f}x naive (target 2x)")
+    naive_dir = out / f"ix-naive-{kind}-{n}"
+    compileall.compile_dir(str(ROOT / "app"), quiet=1)  # an installed package is byte-compiled
+    runs: dict[str, list[dict]] = {path: [] for path in paths}
+    naive_runs: list[dict] = []
+    for _ in range(repeat):
+        for path in paths:
+            runs[path].append(load("parallax", corpus, ix_dir, path, cold=cold))
+        if do_naive:
+            naive_runs.append(load("naive", corpus, naive_dir, limit=naive_max, cold=cold))
+    meds = {path: _median_load(r) for path, r in runs.items()}
+    for path, m in meds.items():
+        _print_load(path, m)
+        if m["peak_mb"] > 1024:
+            missed.append(f"{kind} {n} {path}: peak {m['peak_mb']:.0f} MB (target 1 GB)")
+        if path == "auto" and n >= 100_000 and m["seconds"] > 180:
+            missed.append(f"{n}: {m['seconds']:.0f} s (target 180 s)")
+    if naive_runs:
+        nm = _median_load(naive_runs)
+        print(f"naive   : listing the files and creating the index took {nm['untimed'] * 1000:.0f} ms (not timed)")
+        _print_load("naive", nm)
+        for path, m in meds.items():
+            print(f"ratio   : {path:6s} {m['docs'] / m['seconds'] / (nm['docs'] / nm['seconds']):.2f}x the naive "
+                  f"loop's docs/s, {nm['cpu'] / nm['docs'] / (m['cpu'] / m['docs']):.2f}x its CPU time per doc "
+                  f"(medians of {repeat})")
+        m = meds.get("auto", meds.get(chosen))
+        if m is not None and (ratio := m["docs"] / m["seconds"] / (nm["docs"] / nm["seconds"])) < 2:
+            missed.append(f"{kind} {n}: {ratio:.2f}x naive (target 2x)")
     if process:
         process_figures(corpus, out, kind, n, process)
     if not reindex:
         return missed
-    if "auto" not in rates:
-        _index_once(corpus, ix_dir, "auto", cold)
+    if paths[-1] != "auto":
+        load("parallax", corpus, ix_dir, "auto", cold=cold)
     noop, hundred = reindex_figures(corpus, ix_dir)
     print(f"re-index: no-op {noop:.2f} s, after 100 changed files {hundred:.2f} s")
     if noop > 3:
@@ -267,44 +395,6 @@ def run(n: int, seed: int, naive_max: int | None, do_naive: bool, out: Path = BA
     if hundred > 10:
         missed.append(f"{n}: 100-changed re-index {hundred:.1f} s (target 10 s)")
     return missed
-
-
-def _index_once(corpus: Path, ix_dir: Path, path: str, cold: bool) -> tuple[float, float, float]:
-    """Index ``corpus`` from nothing the ``path`` way; print the figures.
-
-    Returns (docs/s, seconds, peak MB).
-    """
-    shutil.rmtree(ix_dir, ignore_errors=True)
-    t0 = time.perf_counter()
-    shown = [0]
-
-    def progress(step: Progress) -> None:
-        if step.done >= shown[0] + 10_000:
-            shown[0] = step.done
-            el = time.perf_counter() - t0
-            print(f"  ... {step.done:,}/{step.total:,} in {el:.0f} s ({step.done / el:.0f} docs/s)", flush=True)
-
-    if cold:
-        print("page cache: " + ("dropped, files come from the disk" if drop_page_cache()
-                                else "could not be dropped (needs root on Linux)"))
-    index = CorpusIndex(corpus, ix_dir)
-    for name, value in PATHS.get(path, {}).items():
-        setattr(index, name, value)
-    cpu0, host0 = _cpu(), host_seconds()
-    with PeakMemory() as mem:
-        t0 = time.perf_counter()
-        report = index.update(progress)
-        seconds = time.perf_counter() - t0
-    own, workers = (b - a for a, b in zip(cpu0, _cpu(), strict=True))
-    steal, iowait = (b - a for a, b in zip(host0, host_seconds(), strict=True))
-    docs = len(report.added)
-    rate = docs / seconds
-    print(f"{path:8s}: {docs:,} docs in {seconds:.1f} s = {rate:,.0f} docs/s, index {folder_mb(ix_dir):,.0f} MB, "
-          f"peak memory {mem.peak_mb:,.0f} MB, skipped {len(report.skipped)}")
-    print(f"cpu     : {(own + workers) / max(docs, 1) * 1000:.2f} ms/doc: workers {workers:.1f} s, "
-          f"main process {own:.1f} s; {len(ix_segments(ix_dir))} segments")
-    print(f"host    : {steal:.1f} s of CPU stolen by the hypervisor (2 cores), {iowait:.1f} s waiting on the disk")
-    return rate, seconds, mem.peak_mb
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -323,6 +413,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-reindex", action="store_true", help="skip the no-op and 100-changed re-index")
     ap.add_argument("--process", type=int, default=0, metavar="R",
                     help="also time 'parallax index' and the naive script as whole processes, R times each")
+    ap.add_argument("--repeat", type=int, default=3, metavar="R",
+                    help="loads of each kind, in turn, each in a fresh process (medians; default 3)")
     args = ap.parse_args(argv)
     print(f"machine: {machine()}")
     print(f"thresholds: {_thresholds()}; up to {CorpusIndex.max_workers} workers")
@@ -330,10 +422,10 @@ def main(argv: list[str] | None = None) -> int:
     for kind in args.kind or ["normal"]:
         for n in args.articles or [10_000, 100_000]:
             missed += run(n, args.seed, args.naive_max, not args.no_naive, args.out, args.cold,
-                          kind, tuple(args.path or ["auto"]), not args.no_reindex, args.process)
+                          kind, tuple(args.path or ["auto"]), not args.no_reindex, args.process, args.repeat)
     print("\ntargets: " + ("all met" if not missed else "MISSED " + "; ".join(missed)))
     return 1 if missed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(measure(sys.argv[2:]) if sys.argv[1:2] == ["--measure"] else main())
