@@ -63,3 +63,14 @@ def test_random_words_built_from_the_suffixes(seed: int) -> None:
         words.add(word)
         words.add("".join(rng.choice("aeiouyst'lnr") for _ in range(rng.randint(1, 9))))
     assert [w for w in sorted(words) if _ours(w) != _whoosh(w)] == []
+
+
+@pytest.mark.parametrize("last", sorted(set("abcdefghijklmnopqrstuvwxyz0123456789'\u2019")))
+def test_words_ending_in_every_letter(last: str) -> None:
+    # The stemmer returns words ending in letters no step tests at once: each such ending
+    # must really be one that no step changes, whatever comes before it.
+    rng = random.Random(ord(last))
+    letters = "abcdefghijklmnopqrstuvwxyzYaeiouy'\u2019"
+    words = {"".join(rng.choice(letters) for _ in range(rng.randint(0, 9))) + last for _ in range(3000)}
+    words |= {rng.choice(SUFFIXES) + last for _ in range(200)} | {s[:-1] + last for s in SUFFIXES}
+    assert [w for w in sorted(words) if _ours(w) != _whoosh(w)] == []

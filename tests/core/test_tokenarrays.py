@@ -26,6 +26,15 @@ def test_word_characters_agree_with_the_regex_for_every_bmp_code_point() -> None
     assert [i for i, c in enumerate(codes) if table[c]] == sorted(marked)
 
 
+@pytest.mark.parametrize("text", ["plain ascii words_1", "café naïve", "Москва и мир", "中俄关系 and more"])
+def test_tokens_build_the_word_character_blocks_the_text_needs(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tokenarrays, "_WORD", np.zeros(0x10000, dtype=bool))
+    monkeypatch.setattr(tokenarrays, "_BUILT", np.zeros(len(tokenarrays._BUILT), dtype=bool))
+    toks = tokenarrays.tokens(text)
+    assert toks is not None
+    assert list(zip(toks.starts.tolist(), toks.ends.tolist(), strict=True)) == _spans(text)
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_token_spans_match_the_regex(seed: int) -> None:
     rng = random.Random(seed)
@@ -100,6 +109,22 @@ def test_term_table_matches_the_analyzer_on_random_text(seed: int) -> None:
     for _ in range(3):  # the same table across documents, as a worker uses it
         # Short texts are encoded word by word, long ones (over 2,000 characters) as arrays.
         text = " ".join(rng.choice(words) for _ in range(rng.choice([rng.randint(0, 60), rng.randint(400, 900)])))
+        ids, positions = table.encode(text)
+        got: dict[str, list[int]] = {}
+        for tid, pos in zip(ids.tolist(), positions.tolist(), strict=True):
+            got.setdefault(table.terms[tid], []).append(pos)
+        assert got == index_terms(text), text
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_term_table_matches_the_analyzer_on_punctuated_words(seed: int) -> None:
+    # Short texts learn their chunks in line when punctuation wraps a plain word ("word,").
+    rng = random.Random(seed)
+    cores = ["the", "The", "Alliance", "alliance's", "x_1", "9", "naïve", "tis", "U", "said", "_", ""]
+    wraps = ["", "(", ")", ",", ".", "'", "\"", "--", "...", "«", "’", "_", "-", "[1]", "'s"]
+    table = TermTable()
+    for _ in range(4):
+        text = " ".join(rng.choice(wraps) + rng.choice(cores) + rng.choice(wraps) for _ in range(rng.randint(0, 80)))
         ids, positions = table.encode(text)
         got: dict[str, list[int]] = {}
         for tid, pos in zip(ids.tolist(), positions.tolist(), strict=True):

@@ -333,18 +333,44 @@ class TermTable:
         get = self._chunks.get
         entries = list(map(get, chunks))
         if None in entries:
-            known = self._chunks
-            code = self._code
-            for chunk in set(chunks).difference(known):
-                if chunk.isascii() and chunk.isalnum():
-                    known[chunk] = (code(chunk),)  # one token, the whole chunk
-                else:
-                    known[chunk] = tuple(map(code, _TOKEN.findall(chunk)))
+            self._learn_chunks(set(chunks).difference(self._chunks))
             entries = list(map(get, chunks))
         codes = list(chain.from_iterable(entries))
         if None in codes:
             return self._general(text)
         return self._positions(np.array(codes, dtype=np.int32))
+
+    def _learn_chunks(self, new: set[str]) -> None:
+        """Add the codes of the raw tokens of every chunk in ``new`` to the chunk table.
+
+        A small corpus meets most of its words once: this is a short load's largest cost
+        after reading. The common shapes, a plain ASCII word with or without ASCII punctuation
+        around it ("word", "word," "(word)"), are coded here in line; the rest through
+        :meth:`_code` one regex token at a time.
+        """
+        known, codes, ids, terms = self._chunks, self._codes, self.ids, self.terms
+        code, stop, unseen, strip = self._code, self._STOP, _UNSEEN, _ASCII_PUNCT
+        for chunk in new:
+            if chunk.isascii():
+                # Stripped of characters that are never word characters, an alphanumeric core
+                # is the chunk's only token (an apostrophe joins only two word characters).
+                raw = chunk if chunk.isalnum() else chunk.strip(strip)
+                if raw.isalnum():
+                    c = codes.get(raw, unseen)
+                    if c is unseen:
+                        low = raw.lower()
+                        if low in STOP_WORDS:
+                            c = stop
+                        else:
+                            term = stem_word(low)
+                            c = ids.get(term)
+                            if c is None:
+                                c = ids[term] = len(terms)
+                                terms.append(term)
+                        codes[raw] = c
+                    known[chunk] = (c,)
+                    continue
+            known[chunk] = tuple(map(code, _TOKEN.findall(chunk)))
 
     def _general(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         terms = index_terms(text)
@@ -357,6 +383,8 @@ class TermTable:
 
 _NO_IDS = np.zeros(0, dtype=np.int32)
 _UNSEEN = object()
+# ASCII characters no word contains (\\w is letters, digits and "_"; an apostrophe only joins).
+_ASCII_PUNCT = "".join(c for c in map(chr, range(128)) if not re.match(r"\w", c))
 # Texts shorter than this (in characters) are encoded word by word (see TermTable.encode).
 _SHORT_TEXT = 2000
 # Texts up to this long have their encoding remembered, up to this many of them.

@@ -69,6 +69,13 @@ def _finder(suffixes: tuple[str, ...]) -> Callable[[str], str]:
 _find1a, _find1b = _finder(_STEP1A), _finder(_STEP1B)
 _find2, _find3, _find4 = _finder(_STEP2), _finder(_STEP3), _finder(_STEP4)
 
+# The last letters of every suffix a step removes or rewrites, and those of the words steps
+# 0, 1c and 5 change (an apostrophe, y, e, l). Every step tests the end of the word, and a
+# word that no step changed ends as it began: a word ending otherwise ("data", "work",
+# "help") comes out as it went in, its y marks undone. Special words all end in one of them.
+_CHANGEABLE_END = frozenset(s[-1] for s in (*_STEP1A, *_STEP1B, *_STEP2, *_STEP3, *_STEP4)) | set("'yel")
+assert all(w[-1] in _CHANGEABLE_END for w in _SPECIAL)
+
 
 def _regions(word: str) -> tuple[str, str]:
     """``_StandardStemmer._r1r2_standard(word, "aeiouy")``."""
@@ -83,12 +90,16 @@ def _regions(word: str) -> tuple[str, str]:
 def stem(word: str) -> str:
     """The stem Whoosh's ``EnglishStemmer().stem`` gives ``word``."""
     word = word.lower()
+    if word[-1:] not in _CHANGEABLE_END and word.isascii() and "'" not in word:
+        return word  # no step applies (see _CHANGEABLE_END)
     special = _SPECIAL.get(word)
     if special is not None:
         return special
-    if "\u2019" in word or "\u2018" in word or "\u201b" in word:
+    apostrophe = "'" in word
+    if not word.isascii() and ("\u2019" in word or "\u2018" in word or "\u201b" in word):
         word = word.replace("\u2019", "'").replace("\u2018", "'").replace("\u201b", "'")
-    if word.startswith("'"):
+        apostrophe = True
+    if apostrophe and word.startswith("'"):
         word = word[1:]
     if word.startswith("y"):
         word = "Y" + word[1:]
@@ -107,11 +118,12 @@ def stem(word: str) -> str:
         r1, r2 = _regions(word)
 
     # STEP 0
-    for suffix in ("'s'", "'s", "'"):
-        if word.endswith(suffix):
-            n = len(suffix)
-            word, r1, r2 = word[:-n], r1[:-n], r2[:-n]
-            break
+    if apostrophe:
+        for suffix in ("'s'", "'s", "'"):
+            if word.endswith(suffix):
+                n = len(suffix)
+                word, r1, r2 = word[:-n], r1[:-n], r2[:-n]
+                break
 
     # STEP 1a
     suffix = _find1a(word)
