@@ -34,6 +34,15 @@ def _docs() -> list[dict]:
                      "source": rng.choice(["North Desk", "South Desk"]), "author": "Ann Lee",
                      "body": "The of " + body, "chrome": "Subscribe" if i % 3 else "", "npara": 3,
                      "date": datetime(2020, 1 + i % 12, 1 + i % 28)})
+    # Distinct names and dates, most of them met once: the writer makes their terms itself.
+    names = ["Ann Lee", "O'Brien", "D’Arcy-Smith", "王小明", "Мария Иванова", "ANNE marie", "J. R. R. Tolkien",
+             "x_1 2nd", "—", "", "Lee Ann", "the Desk", "李 Wire", "Éric Zoé"]
+    for i in range(80):
+        docs.append({"id": f"n{i}", "path": f"n{i}.txt", "title": f"Name {i}", "npara": 1,
+                     "source": rng.choice(names) + ("" if i % 3 else f" {i}"),
+                     "author": f"{rng.choice(names)} {rng.choice(names)}".strip(), "body": rng.choice(WORDS),
+                     "date": datetime(rng.choice([1901, 1969, 1970, 2024, 9999]), 1 + i % 12, 1 + i % 28,
+                                      i % 24, i % 60, i % 60, i * 12_345 % 1_000_000)})
     docs.append({"id": "repeat", "path": "r.txt", "title": "Ferry ferry ferry",
                  "body": " ".join(["ferry"] * 300), "npara": 1})  # a value over 255 bytes
     docs.append({"id": "long", "path": "l.txt", "title": "Long",  # positions past 65,535
