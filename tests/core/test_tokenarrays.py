@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from app.core.engine import tokenarrays
+from app.core.engine import analysis, tokenarrays
 from app.core.engine.analysis import _TOKEN, TermTable, index_terms
 
 ALPHABET = "ab’'_ -.,9Zéж中\u00a0\n\u0301ﬁ"
@@ -107,8 +107,8 @@ def test_term_table_matches_the_analyzer_on_random_text(seed: int) -> None:
              "x_1", "9", "naïve", "A", "an", "Taiwan", "—", "U.S.", "e-mail"]
     table = TermTable()
     for _ in range(3):  # the same table across documents, as a worker uses it
-        # Short texts are encoded word by word, long ones (over 2,000 characters) as arrays.
-        text = " ".join(rng.choice(words) for _ in range(rng.choice([rng.randint(0, 60), rng.randint(400, 900)])))
+        # Short texts are encoded word by word, long ones (from 4,000 characters) as arrays.
+        text = " ".join(rng.choice(words) for _ in range(rng.choice([rng.randint(0, 60), rng.randint(400, 1500)])))
         ids, positions = table.encode(text)
         got: dict[str, list[int]] = {}
         for tid, pos in zip(ids.tolist(), positions.tolist(), strict=True):
@@ -130,3 +130,20 @@ def test_term_table_matches_the_analyzer_on_punctuated_words(seed: int) -> None:
         for tid, pos in zip(ids.tolist(), positions.tolist(), strict=True):
             got.setdefault(table.terms[tid], []).append(pos)
         assert got == index_terms(text), text
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_term_table_matches_the_analyzer_on_long_texts_of_new_words(seed: int) -> None:
+    # Long texts (from 4,000 characters) go through the hash table, learning their new
+    # tokens as they come: no CJK word here, which would send the text the general way.
+    rng = random.Random(seed)
+    table = TermTable()
+    for n in range(3):
+        words = [f"w{seed}x{n}y{k}" for k in range(300)] + ["the", "Alliance", "alliance's", "don’t", "9", "naïve"]
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(700, 1500)))
+        assert len(text) >= analysis._SHORT_TEXT
+        ids, positions = table.encode(text)
+        got: dict[str, list[int]] = {}
+        for tid, pos in zip(ids.tolist(), positions.tolist(), strict=True):
+            got.setdefault(table.terms[tid], []).append(pos)
+        assert got == index_terms(text)
