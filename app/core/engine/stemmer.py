@@ -68,6 +68,10 @@ def _finder(suffixes: tuple[str, ...]) -> Callable[[str], str]:
 
 _find1a, _find1b = _finder(_STEP1A), _finder(_STEP1B)
 _find2, _find3, _find4 = _finder(_STEP2), _finder(_STEP3), _finder(_STEP4)
+# Each step's suffixes' last letters: a word ending otherwise has none of them (a set lookup
+# instead of a search).
+_END1A, _END1B, _END2, _END3, _END4 = (frozenset(s[-1] for s in step)
+                                      for step in (_STEP1A, _STEP1B, _STEP2, _STEP3, _STEP4))
 
 # The last letters of every suffix a step removes or rewrites, and those of the words steps
 # 0, 1c and 5 change (an apostrophe, y, e, l). Every step tests the end of the word, and a
@@ -126,7 +130,7 @@ def stem(word: str) -> str:
                 break
 
     # STEP 1a
-    suffix = _find1a(word)
+    suffix = _find1a(word) if word[-1:] in _END1A else ""
     if suffix == "sses":
         word, r1, r2 = word[:-2], r1[:-2], r2[:-2]
     elif suffix in ("ied", "ies"):
@@ -138,7 +142,7 @@ def stem(word: str) -> str:
         word, r1, r2 = word[:-1], r1[:-1], r2[:-1]
 
     # STEP 1b
-    suffix = _find1b(word)
+    suffix = _find1b(word) if word[-1:] in _END1B else ""
     if suffix:
         n = len(suffix)
         if suffix in ("eed", "eedly"):
@@ -181,7 +185,7 @@ def stem(word: str) -> str:
         r2 = r2[:-1] + "i" if len(r2) >= 1 else ""
 
     # STEP 2
-    suffix = _find2(word)
+    suffix = _find2(word) if word[-1:] in _END2 else ""
     if suffix and r1.endswith(suffix):
         n = len(suffix)
         if suffix == "tional":
@@ -224,7 +228,7 @@ def stem(word: str) -> str:
             word, r1, r2 = word[:-2], r1[:-2], r2[:-2]
 
     # STEP 3
-    suffix = _find3(word)
+    suffix = _find3(word) if word[-1:] in _END3 else ""
     if suffix and r1.endswith(suffix):
         n = len(suffix)
         if suffix == "tional":
@@ -245,7 +249,7 @@ def stem(word: str) -> str:
             word, r1, r2 = word[:-5], r1[:-5], r2[:-5]
 
     # STEP 4
-    suffix = _find4(word)
+    suffix = _find4(word) if word[-1:] in _END4 else ""
     if suffix and r2.endswith(suffix):
         n = len(suffix)
         if suffix == "ion":
