@@ -9,7 +9,14 @@ from itertools import chain
 from typing import Any
 
 import numpy as np
-from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter, Token
+from whoosh.analysis import (
+    CompositeAnalyzer,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StopFilter,
+    Token,
+)
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.fields import TEXT
 from whoosh.formats import Positions
@@ -113,7 +120,7 @@ def body_analyzer() -> Any:
             | StopFilter(minsize=1) | MultiLangStemFilter())
 
 
-def name_analyzer():
+def name_analyzer() -> CompositeAnalyzer:
     """Analyzer for names and sources: tokenise and lowercase, no stemming or stop words."""
     return RegexTokenizer(TOKEN_PATTERN) | CJKBigramFilter() | LowercaseFilter()
 
