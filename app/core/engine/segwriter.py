@@ -381,7 +381,7 @@ class ArraySegmentWriter(LeanSegmentWriter):
 
     def _record_w3(self) -> Any:
         """``W3PerDocWriter.add_field`` plus the length bookkeeping of
-        :class:`~app.core.bulkindex.LeanSegmentWriter`, with each field's length column writer
+        :class:`~app.core.engine.bulkindex.LeanSegmentWriter`, with each field's length column writer
         looked up once: through Whoosh's layers that was four calls a field a document, 2 % of
         a short load. The columns get the same values."""
         perdoc = self.perdocwriter
