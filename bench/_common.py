@@ -31,19 +31,21 @@ def _children(pid: int) -> list[int]:
 
 
 class PeakMemory:
-    """Sample the resident memory of this process plus all its descendants; keep the peak sum.
+    """Sample the resident memory of a process (this one by default) plus all its descendants;
+    keep the peak sum.
 
     Use as a context manager; ``peak_mb`` holds the result (Linux /proc; 0 elsewhere).
     """
 
-    def __init__(self, interval: float = 0.1) -> None:
+    def __init__(self, interval: float = 0.1, pid: int | None = None) -> None:
         self.interval = interval
+        self.root = os.getpid() if pid is None else pid
         self.peak_kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _sample(self) -> int:
-        total, todo, seen = 0, [os.getpid()], set()
+        total, todo, seen = 0, [self.root], set()
         while todo:
             pid = todo.pop()
             if pid in seen:

@@ -60,8 +60,6 @@ sys.path.insert(0, str(ROOT))
 import gen_articles  # noqa: E402
 from _common import (  # noqa: E402
     PeakMemory,
-    _children,
-    _rss_kb,
     drop_page_cache,
     folder_mb,
     host_seconds,
@@ -183,25 +181,6 @@ def measure(argv: list[str]) -> int:
     return 0
 
 
-class TreeMemory(PeakMemory):
-    """:class:`PeakMemory` of another process and its descendants (sampled from this one)."""
-
-    def __init__(self, pid: int, interval: float = 0.1) -> None:
-        super().__init__(interval)
-        self.root = pid
-
-    def _sample(self) -> int:
-        total, todo, seen = 0, [self.root], set()
-        while todo:
-            pid = todo.pop()
-            if pid in seen:
-                continue
-            seen.add(pid)
-            total += _rss_kb(pid)
-            todo.extend(_children(pid))
-        return total
-
-
 def load(who: str, corpus: Path, ix_dir: Path, path: str = "auto", limit: int | None = None,
          cold: bool = False) -> dict:
     """One load in a fresh process (see :func:`measure`), with its peak memory (the whole
@@ -214,7 +193,7 @@ def load(who: str, corpus: Path, ix_dir: Path, path: str = "auto", limit: int | 
             [sys.executable, str(Path(__file__).resolve()), "--measure", str(corpus), str(ix_dir), path])
     host0 = host_seconds()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, cwd=ROOT)
-    with TreeMemory(proc.pid) as mem:
+    with PeakMemory(pid=proc.pid) as mem:
         out, _err = proc.communicate()
     if proc.returncode:
         raise SystemExit(f"the {who} load failed ({proc.returncode})")

@@ -18,6 +18,15 @@ def _spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _TOKEN.finditer(text)]
 
 
+def _encoded(table: TermTable, text: str) -> dict[str, list[int]]:
+    """Term -> positions, as the term table encodes ``text``."""
+    ids, positions = table.encode(text)
+    got: dict[str, list[int]] = {}
+    for tid, pos in zip(ids.tolist(), positions.tolist(), strict=True):
+        got.setdefault(table.terms[tid], []).append(pos)
+    return got
+
+
 def test_word_characters_agree_with_the_regex_for_every_bmp_code_point() -> None:
     table = tokenarrays._word_chars()
     text = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000)
@@ -109,11 +118,7 @@ def test_term_table_matches_the_analyzer_on_random_text(seed: int) -> None:
     for _ in range(3):  # the same table across documents, as a worker uses it
         # Short texts are encoded word by word, long ones (from 4,000 characters) as arrays.
         text = " ".join(rng.choice(words) for _ in range(rng.choice([rng.randint(0, 60), rng.randint(400, 1500)])))
-        ids, positions = table.encode(text)
-        got: dict[str, list[int]] = {}
-        for tid, pos in zip(ids.tolist(), positions.tolist(), strict=True):
-            got.setdefault(table.terms[tid], []).append(pos)
-        assert got == index_terms(text), text
+        assert _encoded(table, text) == index_terms(text), text
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -125,11 +130,7 @@ def test_term_table_matches_the_analyzer_on_punctuated_words(seed: int) -> None:
     table = TermTable()
     for _ in range(4):
         text = " ".join(rng.choice(wraps) + rng.choice(cores) + rng.choice(wraps) for _ in range(rng.randint(0, 80)))
-        ids, positions = table.encode(text)
-        got: dict[str, list[int]] = {}
-        for tid, pos in zip(ids.tolist(), positions.tolist(), strict=True):
-            got.setdefault(table.terms[tid], []).append(pos)
-        assert got == index_terms(text), text
+        assert _encoded(table, text) == index_terms(text), text
 
 
 @pytest.mark.parametrize("seed", range(10))
