@@ -576,6 +576,15 @@ class UserDataStore:
             self._close()
             self._stamp = None
 
+    def __del__(self) -> None:
+        # A store collected with its connection open leaves it to the collector, which Python
+        # 3.13 reports as an unclosed database (a ResourceWarning): close it here. A forked
+        # child has dropped the parent's connection unused (_forget), never closed.
+        conn = self.__dict__.get("_conn")
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+
     def _close(self) -> None:
         if self._conn is not None:
             with contextlib.suppress(sqlite3.Error):
