@@ -11,6 +11,7 @@ import pytest
 from app.core.engine import bulkindex
 from app.core.engine import index as index_module
 from app.core.engine.index import CorpusIndex
+from app.core.reading import reader
 from app.core.reading.model import Article
 from app.core.workspace.corpus import Corpus
 
@@ -182,3 +183,21 @@ def test_small_batches_are_indexed_here_and_larger_ones_shared(monkeypatch: pyte
     assert idx._bulk_plan(4000, 6_000_000) == (0, False)  # a spawned worker costs its imports too
     assert idx._bulk_plan(1500, 19_000_000) == (1, True)
     assert idx._bulk_plan(20_000, 30_000_000) == (2, False)
+
+
+def test_a_worker_that_meets_a_reader_bug_skips_the_file_with_a_plain_reason(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _corpus(tmp_path / "corpus", 30)
+    real = reader.read_article
+
+    def buggy(path: Path | str, corpus_root: Path | str | None = None) -> Article:
+        if Path(path).name == "b007.txt":
+            raise RuntimeError("a bug in the reader")
+        return real(path, corpus_root)
+
+    # Forked workers inherit the patched reader.
+    monkeypatch.setattr(reader, "read_article", buggy)
+    monkeypatch.setattr(bulkindex, "start_method", lambda: "fork")
+    report = _bulk(CorpusIndex(root, tmp_path / "ix")).update()
+    assert len(report.added) == 29
+    assert [(s.path, s.reason) for s in report.skipped] == [("b007.txt", "could not be read")]

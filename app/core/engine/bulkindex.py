@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -69,11 +70,32 @@ def start_method() -> str:
     return "fork"
 
 
+class DoneKind(StrEnum):
+    """What happened to one file, or a tick (no news yet: the caller may check for a cancel)."""
+
+    ADDED = "added"
+    SAME = "same"  # the content is unchanged: only the manifest entry is new
+    SKIP = "skip"  # the file could not be read; ``Done.reason`` says why
+    TICK = "tick"
+
+
+class Message(StrEnum):
+    """The kinds of message a worker puts on the results queue, ``(kind, payload)``."""
+
+    BATCH = "batch"  # a list of Done
+    SEGMENT = "segment"  # a finished segment; the worker goes on with a new one
+    DONE = "done"  # the worker's last segment, or None; it has finished
+    ERROR = "error"  # a user-facing reason; the worker has stopped
+
+
+# The messages and Done items cross the process boundary through multiprocessing queues, which
+# pickle them: enum members pickle by class and value, which a spawned worker imports too.
+# (Only the pool's postings go through marshal, which could not serialise an enum.)
 @dataclass(slots=True)
 class Done:
     """One file handled by a worker."""
 
-    kind: str  # "added", "same" (content unchanged) or "skip"
+    kind: DoneKind
     aid: str
     entry: list | None = None  # manifest entry [size, mtime_ns, hash]
     reason: str = ""
@@ -218,6 +240,12 @@ def commit(writer, extra_segments: list, merge: bool = True) -> None:
     writer._finish()
 
 
+def _reason(what: str, exc: Exception) -> str:
+    """A user-facing reason: the system's own words for an OSError (disk full...), no Python names."""
+    detail = exc.strerror if isinstance(exc, OSError) else None
+    return f"{what} ({detail})" if detail else what
+
+
 def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, stop,
             send_articles: bool, limitmb: int, segment_tokens: int, run_tokens: int,
             background: bool = True) -> None:
@@ -241,13 +269,13 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
     if chunk is None or stop.is_set():
         # Nothing left for this worker (the parent took the last files while it started):
         # it leaves without touching the index.
-        results.put(("done", None))
+        results.put((Message.DONE, None))
         return
     try:
         ix = GuardedStorage(index_dir).open_index(indexname)
         writer = new_writer()
     except Exception as exc:
-        results.put(("error", f"cannot open the index: {exc}"))
+        results.put((Message.ERROR, _reason("cannot open the index", exc)))
         return
     root = Path(corpus_root)
     batch: list[Done] = []
@@ -264,34 +292,35 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
                 try:
                     article = read_article(path, root)
                 except ReadError as exc:
-                    batch.append(Done("skip", aid, reason=str(exc)))
+                    batch.append(Done(DoneKind.SKIP, aid, reason=str(exc)))
                     continue
-                except Exception as exc:
-                    batch.append(Done("skip", aid, reason=f"could not be read ({type(exc).__name__})"))
+                except Exception:
+                    # A reader bug, not the file's fault: the user sees a plain reason, no Python names.
+                    batch.append(Done(DoneKind.SKIP, aid, reason="could not be read"))
                     continue
                 entry = [article.size, article.mtime_ns, article.content_hash]
                 if old_hash == article.content_hash:
-                    batch.append(Done("same", aid, entry))
+                    batch.append(Done(DoneKind.SAME, aid, entry))
                     continue
                 writer.add_document(**document_for(article))
-                batch.append(Done("added", aid, entry, article=article if send_articles else None))
+                batch.append(Done(DoneKind.ADDED, aid, entry, article=article if send_articles else None))
                 if len(batch) >= _BATCH:
-                    results.put(("batch", batch))
+                    results.put((Message.BATCH, batch))
                     batch = []
                 if writer.segment_tokens >= segment_tokens or len(writer.table) > TABLE_LIMIT:
-                    results.put(("segment", writer._finalize_segment()))
+                    results.put((Message.SEGMENT, writer._finalize_segment()))
                     writer = new_writer(writer.table)
             chunk = upcoming
         if batch:
-            results.put(("batch", batch))
+            results.put((Message.BATCH, batch))
         segment = writer._finalize_segment() if writer._added else None
         if segment is None:
             writer._close_segment()
-        results.put(("done", segment))
+        results.put((Message.DONE, segment))
     except Exception as exc:
         with contextlib.suppress(Exception):
             writer.cancel()
-        results.put(("error", f"indexing failed: {type(exc).__name__}: {exc}"))
+        results.put((Message.ERROR, _reason("indexing failed", exc)))
 
 
 class BulkLoad:
@@ -370,17 +399,17 @@ class BulkLoad:
                     except queue.Empty:
                         raise WorkerFailed("an indexing process stopped unexpectedly") from None
                 else:
-                    yield Done("tick", "")
+                    yield Done(DoneKind.TICK, "")
                     continue
             yield from self._handle(msg)
 
     def _handle(self, msg: tuple) -> Iterator[Done]:
         kind = msg[0]
-        if kind == "batch":
+        if kind is Message.BATCH:
             yield from msg[1]
-        elif kind == "segment":
+        elif kind is Message.SEGMENT:
             self.segments.append(msg[1])
-        elif kind == "done":
+        elif kind is Message.DONE:
             self._running -= 1
             if msg[1] is not None:
                 self.segments.append(msg[1])

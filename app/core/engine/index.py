@@ -748,11 +748,11 @@ class CorpusIndex:
             return report.cancelled
 
         def received(item: bulkindex.Done) -> None:
-            if item.kind == "skip":
+            if item.kind is bulkindex.DoneKind.SKIP:
                 report.skipped.append(Skipped(item.aid, item.reason))
                 if item.aid in known:
                     self._forget(writer, item.aid, known, report)
-            elif item.kind == "same":
+            elif item.kind is bulkindex.DoneKind.SAME:
                 known[item.aid] = item.entry
                 report.unchanged += 1
             else:
@@ -777,11 +777,11 @@ class CorpusIndex:
                     received(item)
                     done += 1
             for item in load:
-                if item.kind != "tick":
+                if item.kind is not bulkindex.DoneKind.TICK:
                     received(item)
                     done += 1
                 cancelled()
-                if item.kind == "tick" or done % 25 == 0:
+                if item.kind is bulkindex.DoneKind.TICK or done % 25 == 0:
                     yield Progress(done, total, item.aid)
         except bulkindex.WorkerFailed as exc:
             raise IndexError_(f"Indexing failed: {exc}") from None
