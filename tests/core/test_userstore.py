@@ -390,3 +390,13 @@ def test_the_guard_knows_parallax_databases_and_their_companions(corpus: Path, t
     with pytest.raises(fsguard.WriteRefused, match="remain"):
         fsguard.open_sqlite(tmp_path / "gone.sqlite")
     assert not (tmp_path / "gone.sqlite").exists()
+
+
+def test_a_reason_never_shows_python_or_sqlite_text() -> None:
+    from app.core.workspace.userdata import UserDataError, _reason
+
+    assert _reason(sqlite3.DatabaseError("file is not a database")) == "it is damaged or not a Parallax database"
+    assert _reason(sqlite3.OperationalError("database is locked")) == "another Parallax is saving; try again"
+    assert _reason(TypeError("'NoneType' object is not subscriptable")) == "its contents could not be read"
+    assert _reason(UserDataError("marks.x: kind must be one of boilerplate, content")).startswith("marks.x")
+    assert _reason(PermissionError(13, "Permission denied")) == "Permission denied"

@@ -468,10 +468,10 @@ class CorpusIndex:
                 for name in ("title", "body"):
                     with contextlib.suppress(KeyError):
                         r.field_length(name)
-            if ix.schema.names() != make_schema().names():
-                raise ValueError("schema differs")
-        except Exception as exc:
-            return None, f"index could not be read ({type(exc).__name__})"
+        except Exception:
+            return None, "index could not be read (its files are damaged or from another version)"
+        if ix.schema.names() != make_schema().names():
+            return None, "index was made with other fields"
         return ix, ""
 
     def close(self) -> None:

@@ -479,10 +479,17 @@ def _is_damage(exc: sqlite3.Error) -> bool:
 
 
 def _reason(exc: BaseException) -> str:
+    """One line for the user: the system's words for a file error, Parallax's own for the rest
+    (never a Python exception's name or SQLite's message)."""
     if isinstance(exc, OSError):
         return str(exc.strerror or exc)
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return "another Parallax is saving; try again" if "locked" in text else text
+    if isinstance(exc, UserDataError):
+        return str(exc).splitlines()[0] if str(exc) else "its contents are not valid"
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        return "another Parallax is saving; try again"
+    if isinstance(exc, sqlite3.DatabaseError):
+        return "it is damaged or not a Parallax database"
+    return "its contents could not be read"
 
 
 def _ident(path: str, full: bool) -> tuple[int, ...] | None:
