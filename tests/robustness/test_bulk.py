@@ -13,6 +13,7 @@ from app.core.engine import index as index_module
 from app.core.engine.index import CorpusIndex
 from app.core.reading import reader
 from app.core.reading.model import Article
+from app.core.storage.paths import data_dir
 from app.core.workspace.corpus import Corpus
 
 
@@ -201,3 +202,20 @@ def test_a_worker_that_meets_a_reader_bug_skips_the_file_with_a_plain_reason(
     report = _bulk(CorpusIndex(root, tmp_path / "ix")).update()
     assert len(report.added) == 29
     assert [(s.path, s.reason) for s in report.skipped] == [("b007.txt", "could not be read")]
+
+
+def test_the_serial_path_skips_a_file_the_reader_fails_on_and_logs_why(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _corpus(tmp_path / "corpus", 5)
+    real = index_module.read_article
+
+    def buggy(path: Path | str, corpus_root: Path | str | None = None) -> Article:
+        if Path(path).name == "b003.txt":
+            raise RuntimeError("a bug in the reader")
+        return real(path, corpus_root)
+
+    monkeypatch.setattr(index_module, "read_article", buggy)
+    report = CorpusIndex(root, tmp_path / "ix").update()  # 5 files: indexed in this process
+    assert len(report.added) == 4
+    assert [(s.path, s.reason) for s in report.skipped] == [("b003.txt", "could not be read")]
+    assert "RuntimeError: a bug in the reader" in (data_dir() / "crash.log").read_text("utf-8")

@@ -254,6 +254,7 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
     from app.core.engine.index import document_for
     from app.core.engine.segwriter import ArraySegmentWriter
     from app.core.reading.reader import ReadError, prefetch, read_article
+    from app.core.storage import crashlog
     from app.core.storage.fsguard import GuardedStorage
 
     def new_writer(table: TermTable | None = None) -> ArraySegmentWriter:
@@ -294,8 +295,10 @@ def _worker(index_dir: str, indexname: str, corpus_root: str, jobs, results, sto
                 except ReadError as exc:
                     batch.append(Done(DoneKind.SKIP, aid, reason=str(exc)))
                     continue
-                except Exception:
-                    # A reader bug, not the file's fault: the user sees a plain reason, no Python names.
+                except Exception as exc:
+                    # A reader bug, not the file's fault: the user sees a plain reason, no Python
+                    # names; the details go to the crash log.
+                    crashlog.record(exc)
                     batch.append(Done(DoneKind.SKIP, aid, reason="could not be read"))
                     continue
                 entry = [article.size, article.mtime_ns, article.content_hash]

@@ -30,7 +30,7 @@ from app.core.engine.indexstore import IndexStore, Manifest, StoreBusy, StoreDam
 from app.core.engine.segwriter import ArraySegmentWriter
 from app.core.reading.model import Article, Role, Skipped
 from app.core.reading.reader import ReadError, iter_corpus_entries, read_article
-from app.core.storage import fsguard
+from app.core.storage import crashlog, fsguard
 from app.core.storage.paths import index_dir_for
 
 # Bump when the schema, the analyzers or what the reader makes of a file change: an index of
@@ -702,8 +702,15 @@ class CorpusIndex:
         entry = known.get(aid)
         try:
             article = read_article(path, self.corpus_root)
-        except ReadError as exc:
-            report.skipped.append(Skipped(aid, str(exc)))
+        except Exception as exc:
+            # A ReadError is the file's fault and says why; anything else is a reader bug: the
+            # file is skipped with a plain reason, as the workers do, and the details are logged.
+            if isinstance(exc, ReadError):
+                reason = str(exc)
+            else:
+                crashlog.record(exc)
+                reason = "could not be read"
+            report.skipped.append(Skipped(aid, reason))
             if entry is not None:
                 self._forget(writer, aid, known, report)
             return
